@@ -1,0 +1,160 @@
+/**
+ * The error classes of batchprompt. Each class is marked with a `Symbol.for` brand so that
+ * `isInstance` checks work across duplicate copies of the package in one process.
+ */
+
+const baseMarker = Symbol.for('batchprompt.error');
+
+export class BatchPromptError extends Error {
+  readonly [baseMarker] = true;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BatchPromptError';
+  }
+
+  static isInstance(error: unknown): error is BatchPromptError {
+    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[baseMarker] === true;
+  }
+}
+
+function brandCheck(marker: symbol) {
+  return (error: unknown): boolean =>
+    typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[marker] === true;
+}
+
+const apiCallMarker = Symbol.for('batchprompt.error.api-call');
+
+/** A model endpoint answered with an error status, or could not be reached. */
+export class ApiCallError extends BatchPromptError {
+  readonly [apiCallMarker] = true;
+  readonly status: number | undefined;
+  readonly headers: Record<string, string>;
+  readonly isRetryable: boolean;
+  readonly url: string | undefined;
+
+  constructor(
+    message: string,
+    options: {
+      status?: number;
+      headers?: Record<string, string>;
+      isRetryable?: boolean;
+      url?: string;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'ApiCallError';
+    this.status = options.status;
+    this.headers = options.headers ?? {};
+    this.url = options.url;
+    this.isRetryable = options.isRetryable ?? isRetryableStatus(options.status);
+  }
+
+  static override isInstance(error: unknown): error is ApiCallError {
+    return brandCheck(apiCallMarker)(error);
+  }
+}
+
+/** Statuses worth another try: timeouts, conflicts, rate limits and server errors. */
+export function isRetryableStatus(status: number | undefined): boolean {
+  if (status === undefined) return true; // network error: no status at all
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+const retryMarker = Symbol.for('batchprompt.error.retry');
+
+export type RetryErrorReason = 'maxRetriesExceeded' | 'errorNotRetryable' | 'aborted';
+
+/** Every attempt of a call failed. */
+export class RetryError extends BatchPromptError {
+  readonly [retryMarker] = true;
+  readonly reason: RetryErrorReason;
+  readonly errors: unknown[];
+  readonly lastError: unknown;
+
+  constructor(message: string, options: { reason: RetryErrorReason; errors: unknown[] }) {
+    super(message, { cause: options.errors.at(-1) });
+    this.name = 'RetryError';
+    this.reason = options.reason;
+    this.errors = options.errors;
+    this.lastError = options.errors.at(-1);
+  }
+
+  static override isInstance(error: unknown): error is RetryError {
+    return brandCheck(retryMarker)(error);
+  }
+}
+
+const parseMarker = Symbol.for('batchprompt.error.parse');
+
+/** A reply could not be read at all (per-item problems are reported in results, not thrown). */
+export class ParseError extends BatchPromptError {
+  readonly [parseMarker] = true;
+  readonly text: string;
+  readonly finishReason: string | undefined;
+  readonly itemIds: string[];
+
+  constructor(message: string, options: { text: string; finishReason?: string; itemIds?: string[]; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = 'ParseError';
+    this.text = options.text;
+    this.finishReason = options.finishReason;
+    this.itemIds = options.itemIds ?? [];
+  }
+
+  static override isInstance(error: unknown): error is ParseError {
+    return brandCheck(parseMarker)(error);
+  }
+}
+
+const inputMarker = Symbol.for('batchprompt.error.input');
+
+/** Bad input: a data file, a task file or an option. Names the file, line and field where known. */
+export class InputError extends BatchPromptError {
+  readonly [inputMarker] = true;
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+  readonly field: string | undefined;
+
+  constructor(message: string, options: { file?: string; line?: number; field?: string; cause?: unknown } = {}) {
+    const where = [
+      options.file,
+      options.line === undefined ? undefined : `line ${options.line}`,
+      options.field === undefined ? undefined : `field \`${options.field}\``,
+    ]
+      .filter((part) => part !== undefined)
+      .join(', ');
+    super(where ? `${where}: ${message}` : message, { cause: options.cause });
+    this.name = 'InputError';
+    this.file = options.file;
+    this.line = options.line;
+    this.field = options.field;
+  }
+
+  static override isInstance(error: unknown): error is InputError {
+    return brandCheck(inputMarker)(error);
+  }
+}
+
+const abortMarker = Symbol.for('batchprompt.error.abort');
+
+/** The caller aborted the run (Ctrl-C or an AbortSignal). Never retried. */
+export class AbortError extends BatchPromptError {
+  readonly [abortMarker] = true;
+
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AbortError';
+  }
+
+  static override isInstance(error: unknown): error is AbortError {
+    return brandCheck(abortMarker)(error);
+  }
+}
+
+/** True for our AbortError and for the DOM-style AbortError that fetch and timers throw. */
+export function isAbortError(error: unknown): boolean {
+  if (AbortError.isInstance(error)) return true;
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError') && !ApiCallError.isInstance(error);
+}

@@ -1,0 +1,56 @@
+/**
+ * The one interface between batchprompt and a language model. Adapters implement it; the engine
+ * knows nothing else about models.
+ */
+
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+/** A JSON schema (draft 2020-12 subset) that a reply must follow. */
+export type JsonSchema = Record<string, unknown>;
+
+export type ResponseFormat = { type: 'text' } | { type: 'json'; schema: JsonSchema; name: string };
+
+export interface GenerateRequest {
+  messages: ChatMessage[];
+  /** Ask for structured JSON where the model supports it. @default { type: 'text' } */
+  responseFormat?: ResponseFormat;
+  maxOutputTokens?: number;
+  /** @default 0 */
+  temperature?: number;
+  /** Seed for providers that support one (and for the simulator). */
+  seed?: number;
+  signal?: AbortSignal;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens?: number;
+  /** True when the provider reported no usage and the figures come from a local tokenizer. */
+  estimated?: boolean;
+}
+
+export type FinishReason = 'stop' | 'length' | 'content-filter' | 'error' | 'other';
+
+export interface GenerateResult {
+  text: string;
+  usage: Usage;
+  finishReason: FinishReason;
+  /** Response headers where the transport has them (rate-limit figures, request ids). */
+  headers?: Record<string, string>;
+}
+
+export interface ChatModel {
+  /** The model URI this adapter serves, e.g. `openai:gpt-4o-mini` or `sim:gpt-4`. */
+  readonly id: string;
+  /** True for the simulated model: every output built from its answers must say so. */
+  readonly simulated: boolean;
+  /** True when the model accepts `responseFormat: { type: 'json', schema }`. */
+  readonly supportsJsonSchema: boolean;
+  generate(request: GenerateRequest): Promise<GenerateResult>;
+}
