@@ -14,7 +14,9 @@ export class BatchPromptError extends Error {
   }
 
   static isInstance(error: unknown): error is BatchPromptError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[baseMarker] === true;
+    return (
+      typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[baseMarker] === true
+    );
   }
 }
 
@@ -95,7 +97,10 @@ export class ParseError extends BatchPromptError {
   readonly finishReason: string | undefined;
   readonly itemIds: string[];
 
-  constructor(message: string, options: { text: string; finishReason?: string; itemIds?: string[]; cause?: unknown }) {
+  constructor(
+    message: string,
+    options: { text: string; finishReason?: string; itemIds?: string[]; cause?: unknown },
+  ) {
     super(message, { cause: options.cause });
     this.name = 'ParseError';
     this.text = options.text;
@@ -117,7 +122,10 @@ export class InputError extends BatchPromptError {
   readonly line: number | undefined;
   readonly field: string | undefined;
 
-  constructor(message: string, options: { file?: string; line?: number; field?: string; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: { file?: string; line?: number; field?: string; cause?: unknown } = {},
+  ) {
     const where = [
       options.file,
       options.line === undefined ? undefined : `line ${options.line}`,
@@ -156,5 +164,9 @@ export class AbortError extends BatchPromptError {
 /** True for our AbortError and for the DOM-style AbortError that fetch and timers throw. */
 export function isAbortError(error: unknown): boolean {
   if (AbortError.isInstance(error)) return true;
-  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError') && !ApiCallError.isInstance(error);
+  return (
+    error instanceof Error &&
+    (error.name === 'AbortError' || error.name === 'TimeoutError') &&
+    !ApiCallError.isInstance(error)
+  );
 }

@@ -1,1 +1,60 @@
-export {};
+// The public API of batchprompt, listed by name.
+export { type BatchPromptStream, batchPrompt, streamBatchPrompt } from './engine/batch-prompt.js';
+export { resolveStrategy } from './engine/resolve-strategy.js';
+export type {
+  BatchPromptOptions,
+  CallRecord,
+  Item,
+  ItemResult,
+  ItemStatus,
+  Progress,
+  ResolvedStrategy,
+  RoundSummary,
+  RunSummary,
+  StrategyName,
+  StrategyOptions,
+} from './engine/types.js';
+export {
+  decideVote,
+  seasShouldStop,
+  type Vote,
+  type VoteOutcome,
+  type Voting,
+  voteWeight,
+} from './engine/vote.js';
+export {
+  AbortError,
+  ApiCallError,
+  BatchPromptError,
+  InputError,
+  isAbortError,
+  ParseError,
+  RetryError,
+} from './errors.js';
+export type {
+  ChatMessage,
+  ChatModel,
+  FinishReason,
+  GenerateRequest,
+  GenerateResult,
+  ResponseFormat,
+  Usage,
+} from './models/chat-model.js';
+export {
+  createScriptedModel,
+  type ScriptedModel,
+  type ScriptedModelOptions,
+} from './models/scripted-model.js';
+export { type Answer, normalizeAnswer } from './parse/normalize-answer.js';
+export { type ParsedReply, parseReply } from './parse/parse-reply.js';
+export { countMessageTokens, countTokens } from './prompt/count-tokens.js';
+export {
+  type BatchEntry,
+  type OutputFormat,
+  type RenderedBatch,
+  renderBatch,
+} from './prompt/render-batch.js';
+export { boolqTask, builtinTasks, qqpTask, rteTask } from './task/builtin-tasks.js';
+export { defineTask } from './task/define-task.js';
+export { loadTask } from './task/load-task.js';
+export type { Task, TaskInput } from './task/task-schema.js';

@@ -43,6 +43,8 @@ export interface GenerateResult {
   finishReason: FinishReason;
   /** Response headers where the transport has them (rate-limit figures, request ids). */
   headers?: Record<string, string>;
+  /** True when the reply came from the local response cache: no call was made, nothing was paid. */
+  cached?: boolean;
 }
 
 export interface ChatModel {

@@ -1,0 +1,16 @@
+/** Exit codes of the command line, documented in the README. */
+export const exitCodes = {
+  ok: 0,
+  /** The run finished but some items are failed or unanswered (`--strict` only). */
+  incomplete: 1,
+  /** Wrong command-line usage: unknown option, missing argument. */
+  usage: 2,
+  /** Bad input: a data file, task file or option value (names the file, line and field). */
+  input: 3,
+  /** The model endpoint refused the run: no key, bad key, unknown model. */
+  provider: 4,
+  /** An unexpected internal error. */
+  internal: 70,
+  /** Interrupted by Ctrl-C or SIGTERM; the run can be resumed. */
+  interrupted: 130,
+} as const;

@@ -1,0 +1,48 @@
+import { Command, CommanderError } from 'commander';
+import { ApiCallError, InputError, isAbortError, RetryError } from '../errors.js';
+import { commandRegistrars } from './commands/index.js';
+import { exitCodes } from './exit-codes.js';
+
+/** A command registers itself on the program; the command's action returns its exit code. */
+export type CommandRegistrar = (program: Command, setExitCode: (code: number) => void) => void;
+
+export function describeError(error: unknown): { message: string; code: number } {
+  if (InputError.isInstance(error)) return { message: `error: ${error.message}`, code: exitCodes.input };
+  if (isAbortError(error)) return { message: 'interrupted', code: exitCodes.interrupted };
+  if (ApiCallError.isInstance(error) || RetryError.isInstance(error)) {
+    return { message: `error: the model endpoint failed: ${error.message}`, code: exitCodes.provider };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { message: `internal error: ${message}`, code: exitCodes.internal };
+}
+
+/** Runs the command line; returns the process exit code. Only this layer reads argv and prints. */
+export async function main(argv: string[] = process.argv): Promise<number> {
+  let exitCode: number = exitCodes.ok;
+  const program = new Command()
+    .name('batchprompt')
+    .description(
+      'Answer an LLM task for every item of a data set with a fraction of the calls and tokens: batched prompts, permutation voting and early stopping.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of commandRegistrars) {
+    register(program, (code) => {
+      exitCode = code;
+    });
+  }
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return exitCodes.ok;
+      if (error.code === 'commander.help') return exitCodes.ok;
+      return exitCodes.usage;
+    }
+    const described = describeError(error);
+    process.stderr.write(`${described.message}\n`);
+    return described.code;
+  }
+  return exitCode;
+}

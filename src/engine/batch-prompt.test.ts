@@ -1,0 +1,314 @@
+import { describe, expect, it } from 'vitest';
+import type { GenerateRequest } from '../models/chat-model.js';
+import { createScriptedModel } from '../models/scripted-model.js';
+import { readRenderedBatch } from '../prompt/read-rendered-batch.js';
+import { boolqTask } from '../task/builtin-tasks.js';
+import { batchPrompt } from './batch-prompt.js';
+import type { Item } from './types.js';
+
+/** Items whose question names them, with alternating gold answers. */
+function makeItems(count: number): Item[] {
+  return Array.from({ length: count }, (_, index) => ({
+    id: `item-${index}`,
+    fields: { question: `question ${index}`, passage: `passage for question ${index}` },
+    gold: index % 2 === 0,
+  }));
+}
+
+/** The batch of a request, as the model sees it, with each entry's item number. */
+function batchOf(request: GenerateRequest) {
+  const last = request.messages.at(-1)?.content ?? '';
+  return readRenderedBatch(last).map((entry) => ({
+    ...entry,
+    item: Number(entry.fields.question?.replace('question ', '')),
+  }));
+}
+
+const goldAnswer = (item: number) => (item % 2 === 0 ? 'yes' : 'no');
+
+describe('batchPrompt with a scripted model', () => {
+  it('puts every answer on the right item despite a skipped index, a conflicting repeat, disorder and prose, and re-asks the rest', async () => {
+    const model = createScriptedModel({
+      reply: (request, callNumber) => {
+        const batch = batchOf(request);
+        const lines = batch.map(
+          (entry) => `Input ${entry.index} (${entry.tag}): ${goldAnswer(entry.item)} (sure)`,
+        );
+        if (callNumber > 0) return lines.join('\n');
+        // First call: skip index 1, answer index 2 twice with different labels, reverse the
+        // order and wrap it all in chatter.
+        const faulty = lines.filter((_, index) => index !== 1).reverse();
+        const entry2 = batch[2]!;
+        faulty.push(`Input 2 (${entry2.tag}): ${goldAnswer(entry2.item) === 'yes' ? 'no' : 'yes'} (sure)`);
+        return `Here are the answers you asked for:\n\n${faulty.join('\n')}\n\nLet me know if you need more.`;
+      },
+    });
+    const { results, summary } = await batchPrompt({
+      task: boolqTask,
+      items: makeItems(8),
+      model: model,
+      strategy: 'batch',
+      batchSize: 8,
+      format: 'lines',
+    });
+    expect(results.map((result) => result.answer)).toEqual(makeItems(8).map((_, index) => goldAnswer(index)));
+    expect(results.every((result) => result.status === 'answered')).toBe(true);
+    // The re-ask holds exactly the two items without a usable answer.
+    expect(model.requests).toHaveLength(2);
+    expect(batchOf(model.requests[1]!).map((entry) => entry.item)).toEqual([1, 2]);
+    expect(summary.reasks).toBe(1);
+    expect(summary.accuracy).toBe(1);
+  });
+
+  it('attributes nothing from a reply numbered from 1, and re-asks the whole batch in halves', async () => {
+    const model = createScriptedModel({
+      reply: (request, callNumber) => {
+        const batch = batchOf(request);
+        const offset = callNumber === 0 ? 1 : 0;
+        return batch
+          .map((entry) => `Input ${entry.index + offset} (${entry.tag}): ${goldAnswer(entry.item)} (sure)`)
+          .join('\n');
+      },
+    });
+    const { results } = await batchPrompt({
+      task: boolqTask,
+      items: makeItems(6),
+      model,
+      strategy: 'batch',
+      batchSize: 6,
+      format: 'lines',
+    });
+    expect(results.map((result) => result.answer)).toEqual(makeItems(6).map((_, index) => goldAnswer(index)));
+    expect(model.requests.map((request) => batchOf(request).length)).toEqual([6, 3, 3]);
+  });
+
+  it('records an item as unanswered with the reason once its re-asks are used up', async () => {
+    const model = createScriptedModel({
+      reply: (request) =>
+        batchOf(request)
+          .filter((entry) => entry.item !== 3)
+          .map((entry) => `Input ${entry.index} (${entry.tag}): ${goldAnswer(entry.item)} (sure)`)
+          .join('\n'),
+    });
+    const { results, summary } = await batchPrompt({
+      task: boolqTask,
+      items: makeItems(4),
+      model,
+      strategy: 'batch',
+      batchSize: 4,
+      maxReasks: 2,
+      format: 'lines',
+    });
+    expect(results[3]?.status).toBe('unanswered');
+    expect(results[3]?.answer).toBeNull();
+    expect(results[3]?.error).toMatch(/round 1: missing/);
+    expect(results.slice(0, 3).every((result) => result.status === 'answered')).toBe(true);
+    expect(summary.unanswered).toBe(1);
+    expect(summary.accuracy).toBe(0.75);
+    // One first ask and two re-asks of item 3 alone.
+    expect(model.requests.map((request) => batchOf(request).map((entry) => entry.item))).toEqual([
+      [0, 1, 2, 3],
+      [3],
+      [3],
+    ]);
+  });
+
+  it('records failed calls per item with the reason, after splitting the batch', async () => {
+    const model = createScriptedModel({ reply: () => new Error('server exploded') });
+    const { results, summary } = await batchPrompt({
+      task: boolqTask,
+      items: makeItems(4),
+      model,
+      strategy: 'batch',
+      batchSize: 4,
+      maxReasks: 1,
+      format: 'lines',
+    });
+    expect(results.every((result) => result.status === 'failed')).toBe(true);
+    expect(results[0]?.error).toContain('server exploded');
+    expect(summary.failed).toBe(4);
+    expect(summary.calls).toBe(0);
+    expect(summary.failedCalls).toBe(3);
+  });
+
+  it('SEAS removes exactly the items confidently answered alike in rounds 1 and 2', async () => {
+    // Items 0-3 always confident; item 4 unsure in round 1; item 5 changes its answer.
+    const roundOfCall: number[] = [];
+    const model = createScriptedModel({
+      reply: (request) => {
+        const batch = batchOf(request);
+        const round = request.messages.length > 0 ? roundOfCall.length + 1 : 0;
+        roundOfCall.push(round);
+        return batch
+          .map((entry) => {
+            const answer = entry.item === 5 && round % 2 === 0 ? 'yes' : goldAnswer(entry.item);
+            const sure = !(entry.item === 4 && round === 1);
+            return `Input ${entry.index} (${entry.tag}): ${answer} (${sure ? 'sure' : 'unsure'})`;
+          })
+          .join('\n');
+      },
+    });
+    const { results, summary } = await batchPrompt({
+      task: boolqTask,
+      items: makeItems(6),
+      model,
+      strategy: 'bpe+seas',
+      batchSize: 6,
+      rounds: 4,
+      format: 'lines',
+    });
+    expect(summary.rounds.map((round) => [round.round, round.activeItems, round.stopped])).toEqual([
+      [1, 6, 0],
+      [2, 6, 4],
+      [3, 2, 1],
+      [4, 1, 0],
+    ]);
+    expect(results.map((result) => result.rounds)).toEqual([2, 2, 2, 2, 3, 4]);
+  });
+
+  it('the summary adds up the calls and tokens the model reported, per round too', async () => {
+    const model = createScriptedModel({
+      reply: (request) =>
+        batchOf(request)
+          .map((entry) => `Input ${entry.index} (${entry.tag}): ${goldAnswer(entry.item)} (unsure)`)
+          .join('\n'),
+    });
+    const { summary } = await batchPrompt({
+      task: boolqTask,
+      items: makeItems(10),
+      model,
+      strategy: 'bpe',
+      batchSize: 4,
+      rounds: 3,
+      format: 'lines',
+    });
+    const inputTokens = model.results.reduce((sum, result) => sum + result.usage.inputTokens, 0);
+    const outputTokens = model.results.reduce((sum, result) => sum + result.usage.outputTokens, 0);
+    expect(summary.calls).toBe(model.results.length);
+    expect(summary.calls).toBe(9);
+    expect(summary.inputTokens).toBe(inputTokens);
+    expect(summary.outputTokens).toBe(outputTokens);
+    expect(summary.rounds.reduce((sum, round) => sum + round.inputTokens, 0)).toBe(inputTokens);
+  });
+
+  it('round 1 keeps the input order and later rounds follow a reproducible shuffle', async () => {
+    const orders = async (seed: number) => {
+      const model = createScriptedModel({
+        reply: (request) =>
+          batchOf(request)
+            .map((entry) => `Input ${entry.index} (${entry.tag}): yes (unsure)`)
+            .join('\n'),
+      });
+      await batchPrompt({
+        task: boolqTask,
+        items: makeItems(12),
+        model,
+        strategy: 'bpe',
+        batchSize: 12,
+        rounds: 3,
+        seed,
+        format: 'lines',
+      });
+      return model.requests.map((request) => batchOf(request).map((entry) => entry.item));
+    };
+    const first = await orders(5);
+    expect(first[0]).toEqual(Array.from({ length: 12 }, (_, index) => index));
+    expect(first[1]).not.toEqual(first[0]);
+    expect(await orders(5)).toEqual(first);
+    expect(await orders(6)).not.toEqual(first);
+  });
+
+  it('votes record their round, position and batch size', async () => {
+    const model = createScriptedModel({
+      reply: (request) =>
+        batchOf(request)
+          .map((entry) => `Input ${entry.index} (${entry.tag}): ${goldAnswer(entry.item)} (sure)`)
+          .join('\n'),
+    });
+    const { results } = await batchPrompt({
+      task: boolqTask,
+      items: makeItems(5),
+      model,
+      strategy: 'bpe',
+      batchSize: 5,
+      rounds: 2,
+      format: 'lines',
+    });
+    const round2Order = batchOf(model.requests[1]!).map((entry) => entry.item);
+    for (const result of results) {
+      expect(result.votes).toHaveLength(2);
+      expect(result.votes[0]).toMatchObject({ round: 1, position: result.index, batchSize: 5 });
+      expect(result.votes[1]).toMatchObject({ round: 2, position: round2Order.indexOf(result.index) });
+    }
+  });
+
+  it('streams results in input order across windows', async () => {
+    const model = createScriptedModel({
+      reply: (request) =>
+        batchOf(request)
+          .map((entry) => `Input ${entry.index} (${entry.tag}): ${goldAnswer(entry.item)} (sure)`)
+          .join('\n'),
+    });
+    const { results } = await batchPrompt({
+      task: boolqTask,
+      items: makeItems(23),
+      model,
+      strategy: 'batch',
+      batchSize: 4,
+      windowSize: 5,
+      format: 'lines',
+    });
+    expect(results.map((result) => result.index)).toEqual(Array.from({ length: 23 }, (_, index) => index));
+    expect(results.map((result) => result.id)).toEqual(makeItems(23).map((item) => item.id));
+  });
+
+  it('uses the JSON format with a schema for models that support it', async () => {
+    const model = createScriptedModel({
+      supportsJsonSchema: true,
+      reply: (request) =>
+        JSON.stringify({
+          answers: batchOf(request).map((entry) => ({
+            id: entry.index,
+            answer: goldAnswer(entry.item),
+            confident: true,
+          })),
+        }),
+    });
+    const { results } = await batchPrompt({ task: boolqTask, items: makeItems(3), model, strategy: 'batch' });
+    expect(model.requests[0]?.responseFormat?.type).toBe('json');
+    expect(results.map((result) => result.answer)).toEqual(['yes', 'no', 'yes']);
+  });
+
+  it('stops on abort with an AbortError', async () => {
+    const controller = new AbortController();
+    const model = createScriptedModel({
+      reply: (request) => {
+        controller.abort();
+        return batchOf(request)
+          .map((entry) => `Input ${entry.index} (${entry.tag}): yes (sure)`)
+          .join('\n');
+      },
+    });
+    await expect(
+      batchPrompt({
+        task: boolqTask,
+        items: makeItems(8),
+        model,
+        strategy: 'bpe',
+        batchSize: 2,
+        rounds: 3,
+        format: 'lines',
+        signal: controller.signal,
+      }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    expect(model.requests.length).toBeLessThan(12);
+  });
+
+  it('rejects absurd options with a message naming the option', async () => {
+    const model = createScriptedModel({ reply: () => '' });
+    await expect(batchPrompt({ task: boolqTask, items: [], model, batchSize: 0 })).rejects.toThrow(
+      'Expected `batchSize` to be an integer >= 1, got `0`',
+    );
+    await expect(batchPrompt({ task: boolqTask, items: [], model, rounds: -1 })).rejects.toThrow('`rounds`');
+  });
+});

@@ -1,0 +1,443 @@
+import { AbortError, isAbortError } from '../errors.js';
+import type { ChatModel } from '../models/chat-model.js';
+import { type Answer, normalizeAnswer } from '../parse/normalize-answer.js';
+import { parseReply } from '../parse/parse-reply.js';
+import { countTokens } from '../prompt/count-tokens.js';
+import { renderBatch, renderItem } from '../prompt/render-batch.js';
+import type { Task } from '../task/task-schema.js';
+import { packBatches } from './pack-batches.js';
+import { resolveStrategy } from './resolve-strategy.js';
+import { batchTag, hashSeed, shuffled } from './seeded-random.js';
+import type {
+  BatchPromptOptions,
+  CallRecord,
+  Item,
+  ItemResult,
+  Progress,
+  ResolvedStrategy,
+  RoundSummary,
+  RunSummary,
+} from './types.js';
+import { decideVote, seasShouldStop, type Vote } from './vote.js';
+
+interface ItemState {
+  index: number;
+  item: Item;
+  tokens: number;
+  votes: Vote[];
+  /** Problems of rounds that gave this item no vote. */
+  problems: string[];
+  /** True when a call for this item failed outright (as opposed to a reply without its answer). */
+  callFailed: boolean;
+  rounds: number;
+}
+
+class RunContext {
+  readonly startedAt = Date.now();
+  readonly totals = {
+    items: 0,
+    answered: 0,
+    unanswered: 0,
+    failed: 0,
+    calls: 0,
+    replayedCalls: 0,
+    replayedInputTokens: 0,
+    replayedOutputTokens: 0,
+    failedCalls: 0,
+    reasks: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedInputTokens: 0,
+    usageEstimated: false,
+    scored: 0,
+    correct: 0,
+  };
+  readonly rounds = new Map<number, RoundSummary>();
+  readonly tokensPerAnswer: number;
+
+  constructor(
+    readonly options: BatchPromptOptions,
+    readonly strategy: ResolvedStrategy,
+  ) {
+    this.tokensPerAnswer = estimateTokensPerAnswer(options.task, strategy.format);
+  }
+
+  get task(): Task {
+    return this.options.task;
+  }
+
+  get model(): ChatModel {
+    return this.options.model;
+  }
+
+  round(round: number): RoundSummary {
+    let summary = this.rounds.get(round);
+    if (!summary) {
+      summary = { round, activeItems: 0, calls: 0, inputTokens: 0, outputTokens: 0, stopped: 0 };
+      this.rounds.set(round, summary);
+    }
+    return summary;
+  }
+
+  recordCall(call: CallRecord, replayed: boolean): void {
+    const totals = this.totals;
+    if (call.finishReason === 'failed') totals.failedCalls += 1;
+    else {
+      totals.calls += 1;
+      if (call.attempt > 0) totals.reasks += 1;
+      totals.inputTokens += call.inputTokens;
+      totals.outputTokens += call.outputTokens;
+      totals.cachedInputTokens += call.cachedInputTokens;
+      totals.usageEstimated ||= call.estimated;
+      if (replayed) {
+        totals.replayedCalls += 1;
+        totals.replayedInputTokens += call.inputTokens;
+        totals.replayedOutputTokens += call.outputTokens;
+      }
+      const round = this.round(call.round);
+      round.calls += 1;
+      round.inputTokens += call.inputTokens;
+      round.outputTokens += call.outputTokens;
+    }
+    this.options.onCall?.(call);
+    this.reportProgress();
+  }
+
+  reportProgress(): void {
+    if (!this.options.onProgress) return;
+    const progress: Progress = {
+      itemsDone: this.totals.items,
+      calls: this.totals.calls,
+      inputTokens: this.totals.inputTokens,
+      outputTokens: this.totals.outputTokens,
+      failedCalls: this.totals.failedCalls,
+      ...(this.options.itemsTotal === undefined ? {} : { itemsTotal: this.options.itemsTotal }),
+    };
+    this.options.onProgress(progress);
+  }
+
+  throwIfAborted(): void {
+    if (this.options.signal?.aborted)
+      throw new AbortError('The run was aborted', { cause: this.options.signal.reason });
+  }
+
+  summary(): RunSummary & {
+    replayedCalls: number;
+    replayedInputTokens: number;
+    replayedOutputTokens: number;
+  } {
+    const totals = this.totals;
+    return {
+      model: this.model.id,
+      simulated: this.model.simulated,
+      task: this.task.name,
+      strategy: this.strategy,
+      items: totals.items,
+      answered: totals.answered,
+      unanswered: totals.unanswered,
+      failed: totals.failed,
+      calls: totals.calls,
+      failedCalls: totals.failedCalls,
+      reasks: totals.reasks,
+      inputTokens: totals.inputTokens,
+      outputTokens: totals.outputTokens,
+      cachedInputTokens: totals.cachedInputTokens,
+      usageEstimated: totals.usageEstimated,
+      replayedCalls: totals.replayedCalls,
+      replayedInputTokens: totals.replayedInputTokens,
+      replayedOutputTokens: totals.replayedOutputTokens,
+      rounds: [...this.rounds.values()].sort((left, right) => left.round - right.round),
+      scored: totals.scored,
+      ...(totals.scored > 0 ? { accuracy: totals.correct / totals.scored } : {}),
+      wallMs: Date.now() - this.startedAt,
+    };
+  }
+}
+
+function estimateTokensPerAnswer(task: Task, format: 'lines' | 'json'): number {
+  const longest =
+    task.answer.type === 'labels'
+      ? task.answer.labels.reduce(
+          (best, label) => (label.value.length > best.length ? label.value : best),
+          '',
+        )
+      : task.answer.type === 'number'
+        ? '-1234567.89'
+        : 'word '.repeat(task.answer.maxWords);
+  const line =
+    format === 'json'
+      ? `{"id": 9999, "answer": ${JSON.stringify(longest)}, "confident": false},`
+      : `Input 9999 (abcd): ${longest} (unsure)`;
+  return countTokens(line) + 2;
+}
+
+function halves<T>(entries: readonly T[]): T[][] {
+  const middle = Math.ceil(entries.length / 2);
+  return [entries.slice(0, middle), entries.slice(middle)].filter((half) => half.length > 0);
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+async function askBatch(
+  context: RunContext,
+  batch: ItemState[],
+  round: number,
+  attempt: number,
+  path: string,
+): Promise<void> {
+  context.throwIfAborted();
+  const { strategy, task } = context;
+  const tag = batchTag(strategy.seed, path, round, attempt, ...batch.map((state) => state.item.id));
+  const includeExamples =
+    strategy.examples === 'every-call' || (strategy.examples === 'first-round' && round === 1);
+  const rendered = renderBatch(
+    task,
+    batch.map((state) => state.item),
+    { format: strategy.format, tag, includeExamples },
+  );
+  const canRetry = attempt < strategy.maxReasks;
+
+  let reply: Awaited<ReturnType<ChatModel['generate']>>;
+  try {
+    reply = await context.model.generate({
+      messages: rendered.messages,
+      responseFormat: rendered.responseFormat,
+      maxOutputTokens: rendered.expectedCount * context.tokensPerAnswer + 48,
+      temperature: strategy.temperature,
+      seed: strategy.seed,
+      ...(context.options.signal ? { signal: context.options.signal } : {}),
+    });
+  } catch (error) {
+    if (context.options.signal?.aborted || isAbortError(error)) {
+      throw new AbortError('The run was aborted', { cause: error });
+    }
+    const reason = describeError(error);
+    context.recordCall(
+      {
+        round,
+        attempt,
+        items: batch.length,
+        inputTokens: 0,
+        outputTokens: 0,
+        cachedInputTokens: 0,
+        estimated: false,
+        finishReason: 'failed',
+        error: reason,
+      },
+      false,
+    );
+    if (canRetry && batch.length > 1) {
+      // A smaller request may pass where a large one failed (context limits, timeouts).
+      await Promise.all(
+        halves(batch).map((half, part) => askBatch(context, half, round, attempt + 1, `${path}/${part}`)),
+      );
+      return;
+    }
+    for (const state of batch) {
+      state.callFailed = true;
+      state.problems.push(`round ${round}: call failed: ${reason}`);
+    }
+    return;
+  }
+
+  context.recordCall(
+    {
+      round,
+      attempt,
+      items: batch.length,
+      inputTokens: reply.usage.inputTokens,
+      outputTokens: reply.usage.outputTokens,
+      cachedInputTokens: reply.usage.cachedInputTokens ?? 0,
+      estimated: reply.usage.estimated ?? false,
+      finishReason: reply.finishReason,
+    },
+    reply.cached ?? false,
+  );
+
+  const parsed = parseReply(task, reply.text, {
+    format: rendered.format,
+    expectedCount: rendered.expectedCount,
+    tag,
+  });
+  const missing: ItemState[] = [];
+  const problemByIndex = new Map(parsed.problems.map((problem) => [problem.index, problem]));
+  batch.forEach((state, position) => {
+    const answer = parsed.answers[position];
+    if (answer) {
+      state.votes.push({
+        round,
+        answer: answer.answer,
+        confident: answer.confident,
+        position,
+        batchSize: batch.length,
+      });
+    } else {
+      missing.push(state);
+      if (!canRetry) {
+        const problem = problemByIndex.get(position);
+        const truncated = reply.finishReason === 'length' ? ' (reply cut off at the output limit)' : '';
+        state.problems.push(
+          `round ${round}: ${problem?.kind ?? 'missing'}: ${problem?.detail ?? 'no answer'}${truncated}`,
+        );
+      }
+    }
+  });
+  if (missing.length === 0 || !canRetry) return;
+  // Re-ask only the items that got no usable answer; a reply that answered none of them (or was
+  // cut off) is a sign the batch was too much, so it is split.
+  const split = missing.length > 1 && (missing.length === batch.length || reply.finishReason === 'length');
+  const parts = split ? halves(missing) : [missing];
+  await Promise.all(
+    parts.map((part, index) => askBatch(context, part, round, attempt + 1, `${path}/${index}`)),
+  );
+}
+
+async function runWindow(
+  context: RunContext,
+  windowIndex: number,
+  states: ItemState[],
+): Promise<ItemResult[]> {
+  const { strategy } = context;
+  let active = states;
+  for (let round = 1; round <= strategy.rounds && active.length > 0; round += 1) {
+    context.throwIfAborted();
+    const order = round === 1 ? active : shuffled(active, hashSeed(strategy.seed, windowIndex, round));
+    const batches = packBatches(order, {
+      batchSize: strategy.batchSize,
+      maxBatchTokens: strategy.maxBatchTokens,
+      tokensOf: (state) => state.tokens,
+    });
+    context.round(round).activeItems += active.length;
+    await Promise.all(
+      batches.map((batch, batchIndex) => askBatch(context, batch, round, 0, `${windowIndex}.${batchIndex}`)),
+    );
+    for (const state of active) state.rounds += 1;
+    if (strategy.earlyStop === 'seas') {
+      const remaining = active.filter((state) => !seasShouldStop(state.votes, round));
+      context.round(round).stopped += active.length - remaining.length;
+      active = remaining;
+    }
+  }
+  return states.map((state) => finishItem(context, state));
+}
+
+function finishItem(context: RunContext, state: ItemState): ItemResult {
+  const outcome = decideVote(state.votes, context.strategy.voting);
+  const totals = context.totals;
+  totals.items += 1;
+  const status = outcome ? 'answered' : state.callFailed ? 'failed' : 'unanswered';
+  if (status === 'answered') totals.answered += 1;
+  else if (status === 'failed') totals.failed += 1;
+  else totals.unanswered += 1;
+  const result: ItemResult = {
+    index: state.index,
+    id: state.item.id,
+    answer: outcome?.answer ?? null,
+    confidence: outcome ? Math.round(outcome.confidence * 1000) / 1000 : null,
+    tally: outcome?.tally ?? {},
+    votes: state.votes,
+    status,
+    rounds: state.rounds,
+  };
+  if (!outcome) result.error = state.problems.join('; ') || 'no answer';
+  if (state.item.gold !== undefined && state.item.gold !== null) {
+    const gold: Answer | null = normalizeAnswer(context.task, state.item.gold) ?? null;
+    result.gold = gold;
+    result.correct = gold !== null && outcome?.answer === gold;
+    totals.scored += 1;
+    if (result.correct) totals.correct += 1;
+  }
+  return result;
+}
+
+async function* windowsOf(items: Iterable<Item> | AsyncIterable<Item>, size: number): AsyncGenerator<Item[]> {
+  let window: Item[] = [];
+  for await (const item of items) {
+    window.push(item);
+    if (window.length >= size) {
+      yield window;
+      window = [];
+    }
+  }
+  if (window.length > 0) yield window;
+}
+
+export interface BatchPromptStream extends AsyncIterable<ItemResult> {
+  /** The summary so far; complete once the results have been read to the end. */
+  summary(): RunSummary & {
+    replayedCalls: number;
+    replayedInputTokens: number;
+    replayedOutputTokens: number;
+  };
+  readonly strategy: ResolvedStrategy;
+}
+
+/**
+ * Answers every item, yielding results in input order as windows of items finish. Memory stays
+ * bounded by `windowSize` times the windows in flight (two), whatever the input's length.
+ */
+export function streamBatchPrompt(options: BatchPromptOptions): BatchPromptStream {
+  const strategy = resolveStrategy(options, options.model);
+  const context = new RunContext(options, strategy);
+  const windowsInFlight = 2;
+
+  async function* results(): AsyncGenerator<ItemResult> {
+    const pending: Promise<ItemResult[]>[] = [];
+    let nextIndex = 0;
+    let windowIndex = 0;
+    try {
+      for await (const window of windowsOf(options.items, strategy.windowSize)) {
+        context.throwIfAborted();
+        const states: ItemState[] = window.map((item) => {
+          const index = nextIndex;
+          nextIndex += 1;
+          return {
+            index,
+            item,
+            tokens: countTokens(renderItem(options.task, item, 0, 'abcd')),
+            votes: [],
+            problems: [],
+            callFailed: false,
+            rounds: 0,
+          };
+        });
+        const running = runWindow(context, windowIndex, states);
+        // Keep the rejection observed until its turn comes, so an abort is not reported twice.
+        running.catch(() => {});
+        pending.push(running);
+        windowIndex += 1;
+        while (pending.length >= windowsInFlight) {
+          const finished = await pending.shift()!;
+          context.reportProgress();
+          yield* finished;
+        }
+      }
+      while (pending.length > 0) {
+        const finished = await pending.shift()!;
+        context.reportProgress();
+        yield* finished;
+      }
+    } finally {
+      await Promise.allSettled(pending);
+    }
+  }
+
+  return {
+    [Symbol.asyncIterator]: () => results(),
+    summary: () => context.summary(),
+    strategy,
+  };
+}
+
+/** Answers every item and returns all results, in input order, with the run's summary. */
+export async function batchPrompt(
+  options: BatchPromptOptions,
+): Promise<{ results: ItemResult[]; summary: ReturnType<BatchPromptStream['summary']> }> {
+  const stream = streamBatchPrompt(options);
+  const results: ItemResult[] = [];
+  for await (const result of stream) results.push(result);
+  return { results, summary: stream.summary() };
+}

@@ -1,0 +1,84 @@
+import { InputError } from '../errors.js';
+import type { ChatModel } from '../models/chat-model.js';
+import type { ResolvedStrategy, StrategyName, StrategyOptions } from './types.js';
+
+const strategyNames: readonly StrategyName[] = ['single', 'batch', 'bpe', 'bpe+seas'];
+
+function integerOption(name: string, value: unknown, fallback: number, minimum: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
+    throw new InputError(`Expected \`${name}\` to be an integer >= ${minimum}, got \`${String(value)}\``, {
+      field: name,
+    });
+  }
+  return value;
+}
+
+function choiceOption<T extends string>(name: string, value: unknown, choices: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !choices.includes(value as T)) {
+    throw new InputError(
+      `Expected \`${name}\` to be one of ${choices.join(', ')}, got \`${String(value)}\``,
+      {
+        field: name,
+      },
+    );
+  }
+  return value as T;
+}
+
+/**
+ * Validates strategy options once and fills in defaults. `single` forces one item per call and
+ * one round; `batch` forces one round; the early-stopping rule follows from the strategy name.
+ */
+export function resolveStrategy(
+  options: StrategyOptions,
+  model?: Pick<ChatModel, 'supportsJsonSchema'>,
+): ResolvedStrategy {
+  const strategy = choiceOption('strategy', options.strategy, strategyNames, 'bpe+seas');
+  const format = choiceOption('format', options.format, ['lines', 'json', 'auto'] as const, 'auto');
+  const temperature = options.temperature ?? 0;
+  if (
+    typeof temperature !== 'number' ||
+    !Number.isFinite(temperature) ||
+    temperature < 0 ||
+    temperature > 2
+  ) {
+    throw new InputError(
+      `Expected \`temperature\` to be a number from 0 to 2, got \`${String(temperature)}\``,
+      {
+        field: 'temperature',
+      },
+    );
+  }
+  const resolved: ResolvedStrategy = {
+    strategy,
+    batchSize: integerOption('batchSize', options.batchSize, 32, 1),
+    maxBatchTokens: integerOption('maxBatchTokens', options.maxBatchTokens, 64_000, 1),
+    rounds: integerOption('rounds', options.rounds, 5, 1),
+    voting: choiceOption('voting', options.voting, ['majority', 'weighted'] as const, 'weighted'),
+    earlyStop: choiceOption(
+      'earlyStop',
+      options.earlyStop,
+      ['seas', 'none'] as const,
+      strategy === 'bpe+seas' ? 'seas' : 'none',
+    ),
+    format: format === 'auto' ? (model?.supportsJsonSchema ? 'json' : 'lines') : format,
+    seed: integerOption('seed', options.seed, 0, 0),
+    maxReasks: integerOption('maxReasks', options.maxReasks, 2, 0),
+    examples: choiceOption(
+      'examples',
+      options.examples,
+      ['every-call', 'first-round', 'none'] as const,
+      'every-call',
+    ),
+    windowSize: integerOption('windowSize', options.windowSize, 4096, 1),
+    temperature,
+  };
+  if (strategy === 'single') {
+    resolved.batchSize = 1;
+    resolved.rounds = 1;
+  }
+  if (strategy === 'batch') resolved.rounds = 1;
+  return resolved;
+}

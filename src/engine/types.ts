@@ -1,0 +1,155 @@
+import type { ChatModel, FinishReason } from '../models/chat-model.js';
+import type { Answer } from '../parse/normalize-answer.js';
+import type { OutputFormat } from '../prompt/render-batch.js';
+import type { Task } from '../task/task-schema.js';
+import type { Vote, Voting } from './vote.js';
+
+/** One data item: its id, its fields under the task's field names, and the gold answer if known. */
+export interface Item {
+  id: string;
+  fields: Record<string, string>;
+  gold?: unknown;
+}
+
+export type StrategyName = 'single' | 'batch' | 'bpe' | 'bpe+seas';
+
+export interface StrategyOptions {
+  /**
+   * `single`: one item per call. `batch`: one round of batches. `bpe`: several rounds, later ones
+   * shuffled, answers voted. `bpe+seas`: as `bpe`, items leave once answered confidently twice.
+   * @default 'bpe+seas'
+   */
+  strategy?: StrategyName;
+  /** Most items in one call. Forced to 1 by `single`. @default 32 */
+  batchSize?: number;
+  /** Most item tokens (o200k) in one call, besides the instruction and examples. @default 64000 */
+  maxBatchTokens?: number;
+  /** Voting rounds. Forced to 1 by `single` and `batch`. @default 5 */
+  rounds?: number;
+  /** @default 'weighted' */
+  voting?: Voting;
+  /** Early stopping rule. Follows from `strategy` unless given. */
+  earlyStop?: 'seas' | 'none';
+  /** Reply format; `auto` takes JSON where the model supports JSON schemas. @default 'auto' */
+  format?: OutputFormat | 'auto';
+  /** Seed of the shuffles and batch codes. @default 0 */
+  seed?: number;
+  /** How often an item without a usable answer is asked again within a round. @default 2 */
+  maxReasks?: number;
+  /**
+   * When the worked examples are sent: in every call, only in round 1 (later rounds repeat items
+   * the model has already seen answered in the same format), or never. @default 'every-call'
+   */
+  examples?: 'every-call' | 'first-round' | 'none';
+  /** Items answered together before results are released; bounds memory. @default 4096 */
+  windowSize?: number;
+  /** @default 0 */
+  temperature?: number;
+}
+
+export interface ResolvedStrategy {
+  strategy: StrategyName;
+  batchSize: number;
+  maxBatchTokens: number;
+  rounds: number;
+  voting: Voting;
+  earlyStop: 'seas' | 'none';
+  format: OutputFormat;
+  seed: number;
+  maxReasks: number;
+  examples: 'every-call' | 'first-round' | 'none';
+  windowSize: number;
+  temperature: number;
+}
+
+export type ItemStatus = 'answered' | 'unanswered' | 'failed';
+
+export interface ItemResult {
+  /** 0-based place of the item in the input. */
+  index: number;
+  id: string;
+  answer: Answer | null;
+  /** Share of the vote weight behind the answer, 0..1. */
+  confidence: number | null;
+  /** Vote weight per answer. */
+  tally: Record<string, number>;
+  votes: Vote[];
+  status: ItemStatus;
+  /** Why the item has no answer, or what went wrong in rounds that gave no vote. */
+  error?: string;
+  /** Rounds the item took part in. */
+  rounds: number;
+  gold?: Answer | null;
+  correct?: boolean;
+}
+
+export interface CallRecord {
+  round: number;
+  /** 0 for the first ask of a batch, 1.. for re-asks of its missing items. */
+  attempt: number;
+  items: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  estimated: boolean;
+  finishReason: FinishReason | 'failed';
+  error?: string;
+}
+
+export interface RoundSummary {
+  round: number;
+  /** Items still active when the round started. */
+  activeItems: number;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Items that left after this round by early stopping. */
+  stopped: number;
+}
+
+export interface RunSummary {
+  model: string;
+  simulated: boolean;
+  task: string;
+  strategy: ResolvedStrategy;
+  items: number;
+  answered: number;
+  unanswered: number;
+  failed: number;
+  calls: number;
+  failedCalls: number;
+  reasks: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  /** True when some call's usage was counted locally because the model reported none. */
+  usageEstimated: boolean;
+  rounds: RoundSummary[];
+  /** Items with a gold answer. */
+  scored: number;
+  /** Correct answers over scored items (unanswered count as wrong); absent without gold. */
+  accuracy?: number;
+  wallMs: number;
+}
+
+export interface Progress {
+  itemsDone: number;
+  itemsTotal?: number;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  failedCalls: number;
+}
+
+export interface BatchPromptOptions extends StrategyOptions {
+  task: Task;
+  items: Iterable<Item> | AsyncIterable<Item>;
+  model: ChatModel;
+  signal?: AbortSignal;
+  /** Called after every model call and every finished window. */
+  onProgress?: (progress: Progress) => void;
+  /** Called once per model call with what it cost. */
+  onCall?: (call: CallRecord) => void;
+  /** Total item count when known in advance (for progress only). */
+  itemsTotal?: number;
+}

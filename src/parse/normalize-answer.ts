@@ -1,0 +1,68 @@
+import { normalizeLabelText, type Task } from '../task/task-schema.js';
+
+export type Answer = string | number;
+
+interface LabelLookup {
+  exact: Map<string, string>;
+  /** All spellings, longest first, so that `not entailment` is tried before `entailment`. */
+  spellings: { text: string; label: string }[];
+}
+
+const lookups = new WeakMap<Task, LabelLookup>();
+
+function labelLookup(task: Task): LabelLookup {
+  const cached = lookups.get(task);
+  if (cached) return cached;
+  const exact = new Map<string, string>();
+  if (task.answer.type === 'labels') {
+    for (const label of task.answer.labels) {
+      for (const spelling of [label.value, ...label.aliases])
+        exact.set(normalizeLabelText(spelling), label.value);
+    }
+  }
+  const spellings = [...exact.entries()]
+    .map(([text, label]) => ({ text, label }))
+    .sort((left, right) => right.text.length - left.text.length);
+  const lookup = { exact, spellings };
+  lookups.set(task, lookup);
+  return lookup;
+}
+
+const leadingWords = /^(?:the )?(?:answer|label|class|prediction|result)(?: is)?\s+/;
+
+/**
+ * Reads a model's answer text (or a gold value) as one of the task's answers, or `undefined` when
+ * it is not one. Labels match their value or an alias, ignoring case, markup and punctuation; a
+ * label followed by an explanation (`yes, because ...`) is read as that label.
+ */
+export function normalizeAnswer(task: Task, raw: unknown): Answer | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  const text =
+    typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : '';
+  const answer = task.answer;
+  if (answer.type === 'number') {
+    const match = /-?\d[\d,]*(?:\.\d+)?/.exec(text);
+    if (!match) return undefined;
+    const value = Number(match[0].replace(/,/g, ''));
+    if (!Number.isFinite(value)) return undefined;
+    return answer.integer ? Math.round(value) : value;
+  }
+  if (answer.type === 'text') {
+    const words = text.replace(/\s+/g, ' ').trim().split(' ').filter(Boolean);
+    return words.length === 0 ? undefined : words.slice(0, answer.maxWords).join(' ');
+  }
+  const lookup = labelLookup(task);
+  let normalized = normalizeLabelText(text);
+  if (normalized.length === 0) return undefined;
+  const exact = lookup.exact.get(normalized);
+  if (exact !== undefined) return exact;
+  normalized = normalized.replace(leadingWords, '');
+  const afterLeadingWords = lookup.exact.get(normalized);
+  if (afterLeadingWords !== undefined) return afterLeadingWords;
+  for (const { text: spelling, label } of lookup.spellings) {
+    // Single letters and digits are too easy to find by accident inside prose.
+    if (spelling.length < 2) continue;
+    if (normalized === spelling || normalized.startsWith(`${spelling} `)) return label;
+  }
+  return undefined;
+}

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { boolqTask, rteTask } from '../task/builtin-tasks.js';
+import { parseReply } from './parse-reply.js';
+
+const lines = (text: string, expectedCount: number, tag?: string) =>
+  parseReply(boolqTask, text, { format: 'lines', expectedCount, ...(tag ? { tag } : {}) });
+
+describe('parseReply (lines)', () => {
+  it('reads well-formed lines with their confidence', () => {
+    const parsed = lines('Input 0 (abcd): yes (sure)\nInput 1 (abcd): no (unsure)', 2, 'abcd');
+    expect(parsed.answers).toEqual([
+      { answer: 'yes', confident: true },
+      { answer: 'no', confident: false },
+    ]);
+    expect(parsed.problems).toEqual([]);
+  });
+
+  it('matches answers by the index written, not by line order', () => {
+    const parsed = lines('Input 2: no (sure)\nInput 0: yes (sure)\nInput 1: yes (unsure)', 3);
+    expect(parsed.answers.map((answer) => answer?.answer)).toEqual(['yes', 'yes', 'no']);
+  });
+
+  it('reports a skipped index as missing and keeps the others on their items', () => {
+    const parsed = lines('Input 0: yes (sure)\nInput 2: no (sure)', 3);
+    expect(parsed.answers[0]?.answer).toBe('yes');
+    expect(parsed.answers[1]).toBeUndefined();
+    expect(parsed.answers[2]?.answer).toBe('no');
+    expect(parsed.problems).toEqual([{ index: 1, kind: 'missing', detail: 'no answer for this index' }]);
+  });
+
+  it('drops an index answered twice with different answers, keeps one answered twice alike', () => {
+    const parsed = lines(
+      'Input 0: yes (sure)\nInput 0: no (sure)\nInput 1: no (sure)\nInput 1: no (sure)',
+      2,
+    );
+    expect(parsed.answers[0]).toBeUndefined();
+    expect(parsed.problems[0]?.kind).toBe('conflicting');
+    expect(parsed.answers[1]).toEqual({ answer: 'no', confident: true });
+  });
+
+  it('refuses to attribute anything when the reply counts from 1', () => {
+    const parsed = lines('Input 1: yes (sure)\nInput 2: no (sure)\nInput 3: yes (sure)', 3);
+    expect(parsed.answers.every((answer) => answer === undefined)).toBe(true);
+    expect(parsed.outOfRange).toEqual([3]);
+    expect(parsed.problems.map((problem) => problem.kind)).toEqual(['numbering', 'numbering', 'numbering']);
+  });
+
+  it('keeps answers when an extra out-of-range line comes after a complete set', () => {
+    const parsed = lines('Input 0: yes (sure)\nInput 1: no (sure)\nInput 2: no (sure)', 2);
+    expect(parsed.answers.map((answer) => answer?.answer)).toEqual(['yes', 'no']);
+    expect(parsed.outOfRange).toEqual([2]);
+  });
+
+  it('tolerates prose, markdown, code fences and label aliases', () => {
+    const text = [
+      'Sure! Here are my answers:',
+      '```',
+      '- **Input 0**: Yes (confident)',
+      'Label for Input 1: [class 0] (not confident)',
+      '3) TRUE, because the passage says so (sure)',
+      '```',
+      '| Input 2 | false | sure |',
+      'I hope this helps.',
+    ].join('\n');
+    const parsed = lines(text, 4);
+    expect(parsed.answers).toEqual([
+      { answer: 'yes', confident: true },
+      { answer: 'no', confident: false },
+      { answer: 'no', confident: true },
+      { answer: 'yes', confident: true },
+    ]);
+  });
+
+  it('reports an unreadable label as unparseable', () => {
+    const parsed = lines('Input 0: maybe (sure)', 1);
+    expect(parsed.answers[0]).toBeUndefined();
+    expect(parsed.problems[0]?.kind).toBe('unparseable');
+  });
+
+  it('never confuses "not entailment" with "entailment"', () => {
+    const parsed = parseReply(rteTask, 'Input 0: not entailment (sure)\nInput 1: entailment (sure)', {
+      format: 'lines',
+      expectedCount: 2,
+    });
+    expect(parsed.answers.map((answer) => answer?.answer)).toEqual(['not_entailment', 'entailment']);
+  });
+
+  it('ignores lines with a foreign batch code, and untagged lines when tagged ones exist', () => {
+    const parsed = lines(
+      'Input 0 (abcd): yes (sure)\nInput 1 (zzzz): no (sure)\nInput 1: no (sure)\nInput 1 (abcd): yes (sure)',
+      2,
+      'abcd',
+    );
+    expect(parsed.answers.map((answer) => answer?.answer)).toEqual(['yes', 'yes']);
+    expect(parsed.ignoredLines).toBe(2);
+  });
+
+  it('accepts untagged lines when the model echoes no code at all', () => {
+    const parsed = lines('Input 0: no (sure)', 1, 'abcd');
+    expect(parsed.answers[0]?.answer).toBe('no');
+  });
+
+  it('counts a missing confidence tag as not confident', () => {
+    expect(lines('Input 0: yes', 1).answers[0]).toEqual({ answer: 'yes', confident: false });
+  });
+});
+
+describe('parseReply (json)', () => {
+  const json = (text: string, expectedCount: number) =>
+    parseReply(boolqTask, text, { format: 'json', expectedCount });
+
+  it('reads an answers object by id', () => {
+    const parsed = json(
+      '{"answers":[{"id":1,"answer":"no","confident":false},{"id":0,"answer":"yes","confident":true}]}',
+      2,
+    );
+    expect(parsed.answers).toEqual([
+      { answer: 'yes', confident: true },
+      { answer: 'no', confident: false },
+    ]);
+  });
+
+  it('reads a fenced bare array and ignores entries without an id', () => {
+    const parsed = json(
+      '```json\n[{"answer":"yes","confident":true},{"id":"1","answer":"False","confident":true}]\n```',
+      2,
+    );
+    expect(parsed.answers[0]).toBeUndefined();
+    expect(parsed.answers[1]).toEqual({ answer: 'no', confident: true });
+  });
+
+  it('keeps the whole entries of a truncated reply', () => {
+    const parsed = json('{"answers":[{"id":0,"answer":"yes","confident":true},{"id":1,"answer":"n', 2);
+    expect(parsed.answers[0]?.answer).toBe('yes');
+    expect(parsed.problems).toEqual([{ index: 1, kind: 'missing', detail: 'no answer for this index' }]);
+  });
+});
