@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { GenerateRequest } from '../models/chat-model.js';
+import { type CallEvent, cachedModel } from './cached-model.js';
+import { echoModel } from './fixtures/echo-model.js';
+import { openStore, type Store } from './open-store.js';
+
+let directory: string;
+let store: Store;
+
+beforeEach(() => {
+  directory = fs.mkdtempSync(path.join(os.tmpdir(), 'batchprompt-cached-model-'));
+  store = openStore(directory);
+});
+afterEach(() => {
+  store.close();
+  fs.rmSync(directory, { recursive: true, force: true });
+});
+
+function ask(content: string, settings: Partial<GenerateRequest> = {}): GenerateRequest {
+  return { messages: [{ role: 'user', content }], ...settings };
+}
+
+describe('cachedModel', () => {
+  it('answers a repeated request from the cache without calling the model', async () => {
+    const inner = echoModel();
+    const model = cachedModel(inner, store);
+    const first = await model.generate(ask('is it raining?'));
+    const second = await model.generate(ask('is it raining?'));
+
+    expect(inner.requests).toHaveLength(1);
+    expect(second.text).toBe(first.text);
+    expect(second.usage).toEqual(first.usage);
+    expect(second.finishReason).toBe('stop');
+    expect(second.headers).toBeUndefined();
+    expect(first.cached).toBeUndefined();
+    expect(second.cached).toBe(true);
+    expect(model.stats()).toEqual({ hits: 1, misses: 1 });
+  });
+
+  it('shares the cache between wrappers and processes: a new wrapper on a reopened store makes no call', async () => {
+    await cachedModel(echoModel(), store).generate(ask('q', { temperature: 0, seed: 3 }));
+    store.close();
+    store = openStore(directory);
+    const inner = echoModel();
+    const model = cachedModel(inner, store);
+    // temperature 0 is the documented default: leaving it out asks the same thing.
+    await model.generate(ask('q', { seed: 3 }));
+    expect(inner.requests).toHaveLength(0);
+    expect(model.stats()).toEqual({ hits: 1, misses: 0 });
+  });
+
+  it('misses when a setting that changes the reply differs', async () => {
+    const inner = echoModel();
+    const model = cachedModel(inner, store);
+    await model.generate(ask('q'));
+    await model.generate(ask('q', { temperature: 0.7 }));
+    await model.generate(ask('q', { seed: 1 }));
+    await model.generate(ask('q', { maxOutputTokens: 10 }));
+    await model.generate(
+      ask('q', { responseFormat: { type: 'json', name: 'answers', schema: { type: 'object' } } }),
+    );
+    await cachedModel(inner, store, { settingsKey: 'sample-2' }).generate(ask('q'));
+    await cachedModel(echoModel('fake:other'), store).generate(ask('q'));
+    expect(inner.requests).toHaveLength(6);
+    expect(store.responses.size()).toBe(7);
+  });
+
+  it('reports each call through onCall, with the stored usage on a hit', async () => {
+    const events: CallEvent[] = [];
+    const model = cachedModel(echoModel(), store, { onCall: (event) => events.push(event) });
+    await model.generate(ask('abc'));
+    await model.generate(ask('abc'));
+    expect(events.map((event) => event.cached)).toEqual([false, true]);
+    expect(events[1]?.key).toBe(events[0]?.key);
+    expect(events[1]?.usage).toEqual({ inputTokens: 3, outputTokens: 9 });
+  });
+
+  it('journals calls under the run: started then finished on a miss, finished and cached on a hit', async () => {
+    const { runId } = store.journal.startRun({ fingerprint: 'fp', config: {} });
+    const model = cachedModel(echoModel(), store, { runId });
+    await model.generate(ask('abc'));
+    await model.generate(ask('abc'));
+    expect(store.journal.countCalls(runId)).toMatchObject({
+      started: 2,
+      finished: 2,
+      cached: 1,
+      inFlight: 0,
+      paidInputTokens: 3,
+      paidOutputTokens: 9,
+    });
+  });
+
+  it('never caches an error or a filtered reply, and journals the failure', async () => {
+    const { runId } = store.journal.startRun({ fingerprint: 'fp', config: {} });
+    const inner = echoModel();
+    const model = cachedModel(inner, store, { runId });
+    await expect(model.generate(ask('fail'))).rejects.toThrow('the fake model failed');
+    await expect(model.generate(ask('fail'))).rejects.toThrow('the fake model failed');
+    expect((await model.generate(ask('filtered'))).finishReason).toBe('content-filter');
+    await model.generate(ask('filtered'));
+    expect(inner.requests).toHaveLength(4);
+    expect(store.responses.size()).toBe(0);
+    expect(store.journal.countCalls(runId)).toMatchObject({
+      started: 4,
+      failed: 2,
+      finished: 2,
+      inFlight: 0,
+    });
+  });
+
+  it('when disabled, passes every call through and stores nothing, but still journals', async () => {
+    const { runId } = store.journal.startRun({ fingerprint: 'fp', config: {} });
+    await cachedModel(echoModel(), store).generate(ask('q'));
+    const inner = echoModel();
+    const model = cachedModel(inner, store, { runId, enabled: false });
+    await model.generate(ask('q'));
+    await model.generate(ask('r'));
+    expect(inner.requests).toHaveLength(2);
+    expect(store.responses.size()).toBe(1);
+    expect(model.stats()).toEqual({ hits: 0, misses: 2 });
+    expect(store.journal.countCalls(runId)).toMatchObject({ started: 2, finished: 2, cached: 0 });
+  });
+
+  it('has the reply committed when generate resolves: another handle sees it at once', async () => {
+    const otherProcess = openStore(directory);
+    try {
+      const events: CallEvent[] = [];
+      await cachedModel(echoModel(), store, { onCall: (event) => events.push(event) }).generate(ask('now'));
+      expect(otherProcess.responses.get(events[0]!.key)?.text).toBe('echo: now');
+    } finally {
+      otherProcess.close();
+    }
+  });
+
+  it('keeps the identity of the model it wraps', () => {
+    const model = cachedModel(echoModel('sim:gpt-4'), store);
+    expect([model.id, model.simulated, model.supportsJsonSchema]).toEqual(['sim:gpt-4', true, false]);
+  });
+
+  it('does not call the model for an already aborted request', async () => {
+    const inner = echoModel();
+    const controller = new AbortController();
+    controller.abort();
+    await expect(
+      cachedModel(inner, store).generate(ask('q', { signal: controller.signal })),
+    ).rejects.toThrow();
+    expect(inner.requests).toHaveLength(0);
+  });
+});

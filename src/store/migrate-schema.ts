@@ -1,0 +1,79 @@
+import type Database from 'better-sqlite3';
+import { BatchPromptError } from '../errors.js';
+
+/**
+ * Schema steps in order; step N brings `user_version` from N to N + 1. Append, never edit: stores
+ * already on disk have run the old steps.
+ */
+const migrations: readonly string[] = [
+  `
+  CREATE TABLE responses (
+    key TEXT PRIMARY KEY,
+    model_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cached_input_tokens INTEGER,
+    estimated INTEGER,
+    finish_reason TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+
+  CREATE TABLE runs (
+    run_id TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'aborted')),
+    config TEXT NOT NULL,
+    summary TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX runs_by_fingerprint ON runs (fingerprint, created_at);
+
+  CREATE TABLE calls (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('started', 'finished', 'failed', 'interrupted')),
+    cached INTEGER NOT NULL DEFAULT 0,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    started_at TEXT NOT NULL,
+    finished_at TEXT
+  );
+  CREATE INDEX calls_by_run_key ON calls (run_id, key, status);
+
+  CREATE TABLE results (
+    run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    item_index INTEGER NOT NULL,
+    item_id TEXT NOT NULL,
+    result TEXT NOT NULL,
+    saved_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, item_index)
+  ) WITHOUT ROWID;
+  `,
+];
+
+/** The schema version this code writes. */
+export const schemaVersion = migrations.length;
+
+/**
+ * Brings the store's schema up to `schemaVersion`, tracked in SQLite's `user_version`. Runs inside
+ * one IMMEDIATE transaction: two processes opening a fresh store at once take turns, and the second
+ * sees the first's version and does nothing.
+ */
+export function migrateSchema(database: Database.Database, file: string): void {
+  const migrate = database.transaction(() => {
+    const current = database.pragma('user_version', { simple: true }) as number;
+    if (current > schemaVersion) {
+      throw new BatchPromptError(
+        `The store ${file} has schema version ${current}, newer than this batchprompt understands (${schemaVersion}); upgrade batchprompt or use another --store directory`,
+      );
+    }
+    for (let version = current; version < schemaVersion; version += 1) {
+      database.exec(migrations[version]!);
+    }
+    if (current !== schemaVersion) database.pragma(`user_version = ${schemaVersion}`);
+  });
+  migrate.immediate();
+}

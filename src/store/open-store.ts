@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { BatchPromptError } from '../errors.js';
+import { migrateSchema } from './migrate-schema.js';
+import { ResponseCache } from './response-cache.js';
+import { RunJournal } from './run-journal.js';
+
+export interface StoreOptions {
+  /**
+   * How long a write waits for another process holding the write lock before failing, in
+   * milliseconds. Two batchprompt processes may share one store.
+   * @default 10000
+   */
+  busyTimeoutMs?: number;
+  /** Clock for the stored timestamps; injected by tests. @default () => new Date() */
+  now?: () => Date;
+}
+
+export interface Store {
+  /** The directory holding the store, as resolved. */
+  readonly directory: string;
+  /** Path of the SQLite file, `<directory>/store.sqlite`. */
+  readonly file: string;
+  /** The connection, for callers that need to group writes in one `transaction`. */
+  readonly database: Database.Database;
+  readonly responses: ResponseCache;
+  readonly journal: RunJournal;
+  /** Closes the connection; further calls do nothing. */
+  close(): void;
+}
+
+/**
+ * Opens (creating it if needed) the store in `directory`: the response cache and run journal in one
+ * SQLite file in WAL mode, schema migrated to the current version.
+ */
+export function openStore(directory = '.batchprompt', options: StoreOptions = {}): Store {
+  const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new BatchPromptError(`Expected \`busyTimeoutMs\` to be an integer >= 0, got \`${busyTimeoutMs}\``);
+  }
+  const now = options.now ?? (() => new Date());
+  const resolvedDirectory = path.resolve(directory);
+  const file = path.join(resolvedDirectory, 'store.sqlite');
+
+  let database: Database.Database;
+  try {
+    fs.mkdirSync(resolvedDirectory, { recursive: true });
+    database = new Database(file, { timeout: busyTimeoutMs });
+  } catch (error) {
+    throw new BatchPromptError(`Cannot open the store ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+
+  try {
+    // WAL lets readers in other processes go on while one process writes, and appends each commit
+    // to the -wal file instead of rewriting pages in place.
+    database.pragma('journal_mode = WAL');
+    // NORMAL skips the fsync at each commit; WAL then still survives a kill -9 of this process
+    // (every commit has been written to the -wal file through the OS, which outlives us). Only
+    // an OS crash or power cut can lose the last commits, and losing a cached reply only means
+    // paying for that call again. FULL would fsync once per model call for no gain against kills.
+    database.pragma('synchronous = NORMAL');
+    // Off by default in SQLite; the journal relies on it to refuse calls and results of unknown runs.
+    database.pragma('foreign_keys = ON');
+    migrateSchema(database, file);
+  } catch (error) {
+    database.close();
+    throw BatchPromptError.isInstance(error)
+      ? error
+      : new BatchPromptError(`Cannot prepare the store ${file}: ${(error as Error).message}`, {
+          cause: error,
+        });
+  }
+
+  return {
+    directory: resolvedDirectory,
+    file,
+    database,
+    responses: new ResponseCache(database, now),
+    journal: new RunJournal(database, now),
+    close() {
+      if (database.open) database.close();
+    },
+  };
+}
