@@ -72,7 +72,7 @@ function cleanLine(line: string): string {
     cleaned = `${first ?? ''}: ${rest.join(' ')}`;
   }
   return cleaned
-    .replace(/^(?:[>*\-+•]\s*)+/, '')
+    .replace(/^(?:[>*+•]\s*|-\s+)+/, '')
     .replace(/\*\*|__|`/g, '')
     .trim();
 }

@@ -1,0 +1,154 @@
+import type { JSONSchema7, LanguageModelV3, SharedV3ProviderOptions } from '@ai-sdk/provider';
+import {
+  type FinishReason as AiSdkFinishReason,
+  generateText,
+  type LanguageModelUsage,
+  type ModelMessage,
+  type OutputInterface,
+} from 'ai';
+import { InputError } from '../errors.js';
+import { countMessageTokens, countTokens } from '../prompt/count-tokens.js';
+import type {
+  ChatMessage,
+  ChatModel,
+  FinishReason,
+  GenerateRequest,
+  GenerateResult,
+  JsonSchema,
+  Usage,
+} from './chat-model.js';
+import { sanitizeHeaders } from './sanitize-headers.js';
+import { toModelError } from './to-model-error.js';
+
+export interface AiSdkModelOptions {
+  /** The model URI this adapter serves, e.g. `openai:gpt-4o-mini`. Used in error messages. */
+  id: string;
+  /**
+   * True when the provider constrains replies to a JSON schema (OpenAI `response_format`
+   * json_schema, Anthropic `output_config.format` or its JSON tool, Google `responseSchema`).
+   * When false, a JSON request is sent as plain text and the prompt alone asks for JSON.
+   */
+  supportsJsonSchema: boolean;
+  /**
+   * False for providers that reject `seed`: the AI SDK would log an "unsupported" warning on
+   * every call otherwise. @default true
+   */
+  supportsSeed?: boolean;
+  /** Passed to `generateText` as is, e.g. `{ openai: { reasoningEffort: 'low' } }`. */
+  providerOptions?: SharedV3ProviderOptions;
+  /** Values scrubbed from every error (the API key), besides the credential shapes always scrubbed. */
+  secrets?: readonly string[];
+}
+
+/** A `ChatModel` over any AI SDK 6 language model. Never retries: the scheduler does. */
+export function fromLanguageModel(languageModel: LanguageModelV3, options: AiSdkModelOptions): ChatModel {
+  const { id, supportsJsonSchema, providerOptions } = options;
+  const supportsSeed = options.supportsSeed ?? true;
+  const secrets = [...(options.secrets ?? [])];
+
+  async function generate(request: GenerateRequest): Promise<GenerateResult> {
+    validateRequest(request);
+    const responseFormat = request.responseFormat;
+    const wantsSchema = responseFormat?.type === 'json' && supportsJsonSchema;
+    const callSignal = linkedSignal(request.signal);
+    let result: Awaited<ReturnType<typeof generateText>>;
+    try {
+      result = await generateText({
+        model: languageModel,
+        messages: request.messages.map(toModelMessage),
+        // Our system messages come from our own prompt renderer, not from users; without this
+        // the SDK warns on the console at every call.
+        allowSystemInMessages: true,
+        maxRetries: 0,
+        temperature: request.temperature ?? 0,
+        ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
+        ...(request.seed === undefined || !supportsSeed ? {} : { seed: request.seed }),
+        abortSignal: callSignal.signal,
+        ...(providerOptions === undefined ? {} : { providerOptions }),
+        ...(wantsSchema ? { output: rawJsonOutput(responseFormat.schema, responseFormat.name) } : {}),
+      });
+    } catch (error) {
+      throw toModelError(error, { modelId: id, signal: request.signal, secrets });
+    } finally {
+      callSignal.release();
+    }
+    return {
+      text: result.text,
+      usage: toUsage(result.usage, request.messages, result.text),
+      finishReason: toFinishReason(result.finishReason),
+      headers: sanitizeHeaders(result.response.headers, secrets),
+    };
+  }
+
+  return { id, simulated: false, supportsJsonSchema, generate };
+}
+
+function validateRequest(request: GenerateRequest): void {
+  if (request.messages.length === 0) {
+    throw new InputError('Expected `messages` to hold at least one message, got `[]`', { field: 'messages' });
+  }
+  const { maxOutputTokens } = request;
+  if (maxOutputTokens !== undefined && (!Number.isInteger(maxOutputTokens) || maxOutputTokens < 1)) {
+    throw new InputError(`Expected \`maxOutputTokens\` to be an integer >= 1, got \`${maxOutputTokens}\``, {
+      field: 'maxOutputTokens',
+    });
+  }
+}
+
+/**
+ * A signal for one call that follows the caller's. Node's fetch leaves its abort listener on the
+ * signal it is given until garbage collection; on a run-wide signal shared by thousands of calls
+ * those would pile up (and trip Node's listener-leak warning). Handing fetch a per-call signal
+ * and unhooking it in `finally` leaves the caller's signal as we found it.
+ */
+function linkedSignal(callerSignal: AbortSignal | undefined): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  if (callerSignal === undefined) return { signal: controller.signal, release: () => {} };
+  const forwardAbort = () => controller.abort(callerSignal.reason);
+  if (callerSignal.aborted) forwardAbort();
+  else callerSignal.addEventListener('abort', forwardAbort, { once: true });
+  return {
+    signal: controller.signal,
+    release: () => callerSignal.removeEventListener('abort', forwardAbort),
+  };
+}
+
+function toModelMessage(message: ChatMessage): ModelMessage {
+  return { role: message.role, content: message.content };
+}
+
+/**
+ * Asks the provider for JSON following `schema` but hands back the raw text. `Output.object`
+ * would throw `NoObjectGeneratedError` on a truncated or malformed reply; our parser reads such
+ * replies item by item and salvages what it can, so it needs the text, not an exception.
+ */
+function rawJsonOutput(schema: JsonSchema, name: string): OutputInterface<string, string, never> {
+  return {
+    name: 'raw-json',
+    responseFormat: Promise.resolve({ type: 'json', schema: schema as JSONSchema7, name }),
+    parseCompleteOutput: async ({ text }) => text,
+    parsePartialOutput: async ({ text }) => ({ partial: text }),
+    createElementStreamTransform: () => undefined,
+  };
+}
+
+/**
+ * Provider figures where reported; otherwise local o200k counts, marked estimated. Both input
+ * figures include cached tokens (the AI SDK adds Anthropic's cache reads and writes into
+ * `inputTokens`), so `cachedInputTokens` is a part of `inputTokens`, not an addition to it.
+ */
+function toUsage(usage: LanguageModelUsage, messages: readonly ChatMessage[], text: string): Usage {
+  const estimated = usage.inputTokens === undefined || usage.outputTokens === undefined;
+  const cachedInputTokens = usage.inputTokenDetails?.cacheReadTokens;
+  return {
+    inputTokens: usage.inputTokens ?? countMessageTokens(messages),
+    outputTokens: usage.outputTokens ?? countTokens(text),
+    ...(cachedInputTokens === undefined ? {} : { cachedInputTokens }),
+    ...(estimated ? { estimated: true } : {}),
+  };
+}
+
+function toFinishReason(finishReason: AiSdkFinishReason): FinishReason {
+  // 'tool-calls' cannot happen without tools; should it, the reply is not an answer.
+  return finishReason === 'tool-calls' ? 'other' : finishReason;
+}

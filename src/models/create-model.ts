@@ -1,0 +1,151 @@
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createGoogleGenerativeAI } from '@ai-sdk/google';
+import { createOpenAI } from '@ai-sdk/openai';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { BatchPromptError, InputError } from '../errors.js';
+import { fromLanguageModel } from './ai-sdk-model.js';
+import type { ChatModel } from './chat-model.js';
+import { type ApiProvider, parseModelUri } from './model-uri.js';
+
+/** Builds the simulated model for `sim` (profile undefined) or `sim:<profile>`. */
+export type SimModelFactory = (profile: string | undefined) => ChatModel;
+
+export interface CreateModelOptions {
+  /**
+   * Base URL of the API, up to and including the version segment (`http://host:8000/v1`).
+   * Required for `openai-compatible:`.
+   * @default the provider's own; `OPENAI_BASE_URL` for `openai:`, `ANTHROPIC_BASE_URL` for
+   * `anthropic:`, `http://127.0.0.1:11434/v1` for `ollama:`
+   */
+  baseUrl?: string;
+  /**
+   * API key. @default from the environment: `OPENAI_API_KEY`, `ANTHROPIC_API_KEY`,
+   * `GOOGLE_GENERATIVE_AI_API_KEY`; for `openai-compatible:` `BATCHPROMPT_API_KEY`, then
+   * `OPENAI_API_KEY`, and none at all is fine; `ollama:` needs none.
+   */
+  apiKey?: string;
+  /** Where keys and base URLs are read from. @default process.env */
+  env?: Record<string, string | undefined>;
+  /** The fetch the provider uses, e.g. to route through a proxy. @default globalThis.fetch */
+  fetch?: typeof globalThis.fetch;
+  /** Builds the simulated model; `sim` URIs fail without it. */
+  simFactory?: SimModelFactory;
+}
+
+const ollamaBaseUrl = 'http://127.0.0.1:11434/v1';
+
+/**
+ * The `ChatModel` a model URI names: `openai:<model>`, `anthropic:<model>`, `google:<model>`,
+ * `ollama:<model>`, `openai-compatible:<model>` (with `baseUrl`), `sim[:<profile>]`.
+ * Throws an `InputError` for a bad URI, a missing key (naming the variable to set) or a missing
+ * base URL. Builds the provider client only; nothing is sent until `generate`.
+ */
+export function createModel(uri: string, options: CreateModelOptions = {}): ChatModel {
+  const parsed = parseModelUri(uri);
+  if (parsed.provider === 'sim') {
+    if (options.simFactory === undefined) {
+      throw new BatchPromptError(
+        `The model \`${parsed.uri}\` is the simulator, which createModel does not build itself: pass \`simFactory\``,
+      );
+    }
+    return options.simFactory(parsed.profile);
+  }
+  if (parsed.provider === 'local') {
+    throw new InputError(
+      `Local models (\`${parsed.uri}\`) are not available yet; use \`ollama:<model>\` or \`openai-compatible:<model>\` with a local server`,
+      { field: 'model' },
+    );
+  }
+  return createApiModel(parsed.provider, parsed.model, parsed.uri, options);
+}
+
+function createApiModel(
+  provider: ApiProvider,
+  model: string,
+  id: string,
+  options: CreateModelOptions,
+): ChatModel {
+  const env = options.env ?? process.env;
+  const fetchOption = options.fetch === undefined ? {} : { fetch: options.fetch };
+  // Every setting is passed explicitly, so that the providers never fall back to process.env
+  // behind an injected `env`.
+  switch (provider) {
+    case 'openai': {
+      const apiKey = requireKey(options.apiKey, env, 'OPENAI_API_KEY', id);
+      const baseURL =
+        nonEmpty(options.baseUrl) ?? nonEmpty(env.OPENAI_BASE_URL) ?? 'https://api.openai.com/v1';
+      // The chat completions API rather than the Responses API: OPENAI_BASE_URL often points at
+      // a compatible server (vLLM, a proxy, our simulator) that speaks only chat completions.
+      const languageModel = createOpenAI({ apiKey, baseURL, ...fetchOption }).chat(model);
+      return fromLanguageModel(languageModel, { id, supportsJsonSchema: true, secrets: [apiKey] });
+    }
+    case 'anthropic': {
+      const apiKey = requireKey(options.apiKey, env, 'ANTHROPIC_API_KEY', id);
+      const baseURL =
+        nonEmpty(options.baseUrl) ?? nonEmpty(env.ANTHROPIC_BASE_URL) ?? 'https://api.anthropic.com/v1';
+      const languageModel = createAnthropic({ apiKey, baseURL, ...fetchOption })(model);
+      // @ai-sdk/anthropic sends a JSON schema as `output_config.format` on models with native
+      // structured outputs and as a forced `json` tool on older ones; either way the text is JSON.
+      // Anthropic rejects `seed`, and the SDK would log a warning for it on every call.
+      return fromLanguageModel(languageModel, {
+        id,
+        supportsJsonSchema: true,
+        supportsSeed: false,
+        secrets: [apiKey],
+      });
+    }
+    case 'google': {
+      const apiKey = requireKey(options.apiKey, env, 'GOOGLE_GENERATIVE_AI_API_KEY', id);
+      const baseURL = nonEmpty(options.baseUrl) ?? 'https://generativelanguage.googleapis.com/v1beta';
+      const languageModel = createGoogleGenerativeAI({ apiKey, baseURL, ...fetchOption })(model);
+      return fromLanguageModel(languageModel, { id, supportsJsonSchema: true, secrets: [apiKey] });
+    }
+    case 'ollama':
+    case 'openai-compatible': {
+      const baseURL = nonEmpty(options.baseUrl) ?? (provider === 'ollama' ? ollamaBaseUrl : undefined);
+      if (baseURL === undefined) {
+        throw new InputError(
+          `The model \`${id}\` needs a base URL: pass \`baseUrl\` (\`--base-url\`), e.g. \`http://127.0.0.1:8000/v1\``,
+          { field: 'baseUrl' },
+        );
+      }
+      const apiKey =
+        provider === 'ollama'
+          ? nonEmpty(options.apiKey)
+          : (nonEmpty(options.apiKey) ?? nonEmpty(env.BATCHPROMPT_API_KEY) ?? nonEmpty(env.OPENAI_API_KEY));
+      const languageModel = createOpenAICompatible({
+        name: provider,
+        baseURL,
+        ...(apiKey === undefined ? {} : { apiKey }),
+        ...fetchOption,
+        // Without this the provider downgrades a JSON schema to `{ type: 'json_object' }`.
+        supportsStructuredOutputs: true,
+      }).chatModel(model);
+      return fromLanguageModel(languageModel, {
+        id,
+        supportsJsonSchema: true,
+        secrets: apiKey === undefined ? [] : [apiKey],
+      });
+    }
+  }
+}
+
+function requireKey(
+  explicitKey: string | undefined,
+  env: Record<string, string | undefined>,
+  variable: string,
+  id: string,
+): string {
+  const key = nonEmpty(explicitKey) ?? nonEmpty(env[variable]);
+  if (key === undefined) {
+    throw new InputError(`The model \`${id}\` needs an API key: set the environment variable ${variable}`, {
+      field: 'apiKey',
+    });
+  }
+  return key;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}

@@ -1,0 +1,55 @@
+import { APICallError } from '@ai-sdk/provider';
+import { describe, expect, it } from 'vitest';
+import { AbortError, ApiCallError, BatchPromptError, InputError } from '../errors.js';
+import { toModelError } from './to-model-error.js';
+
+const modelId = 'openai:gpt-4o-mini';
+
+describe('toModelError', () => {
+  it('keeps status and headers of an APICallError, redacts the URL, and drops the SDK error', () => {
+    const sdkError = new APICallError({
+      message: 'Bad key sk-live-abcdefghijkl',
+      url: 'https://example.test/v1beta/models/m:generateContent?key=AIzaSecretValue&alt=json',
+      requestBodyValues: { messages: [] },
+      statusCode: 403,
+      responseHeaders: { 'Retry-After': '5', 'x-api-key': 'leaked' },
+      responseBody: '{"error": "sk-live-abcdefghijkl"}',
+      isRetryable: true,
+    });
+    const error = toModelError(sdkError, { modelId, secrets: ['AIzaSecretValue'] });
+    expect(ApiCallError.isInstance(error)).toBe(true);
+    const apiError = error as ApiCallError;
+    expect(apiError.status).toBe(403);
+    // Our rule, not the SDK's: 403 is not worth another try.
+    expect(apiError.isRetryable).toBe(false);
+    expect(apiError.headers).toEqual({ 'retry-after': '5' });
+    expect(apiError.url).toBe('https://example.test/v1beta/models/m:generateContent?key=[redacted]&alt=json');
+    expect(apiError.message).toBe(`${modelId}: the API answered with status 403: Bad key [redacted]`);
+    expect(apiError.cause).toBeUndefined();
+  });
+
+  it('reports an abort when the caller signal has fired, whatever was thrown', () => {
+    const controller = new AbortController();
+    controller.abort(new Error('user pressed Ctrl-C'));
+    const error = toModelError(new TypeError('terminated'), { modelId, signal: controller.signal });
+    expect(AbortError.isInstance(error)).toBe(true);
+    expect((error.cause as Error).message).toBe('user pressed Ctrl-C');
+  });
+
+  it('treats an abort the caller did not ask for as a retryable timeout', () => {
+    const timeout = new DOMException('The operation timed out', 'TimeoutError');
+    const error = toModelError(timeout, { modelId, signal: new AbortController().signal });
+    expect(ApiCallError.isInstance(error)).toBe(true);
+    expect((error as ApiCallError).isRetryable).toBe(true);
+  });
+
+  it('passes our own errors through and wraps others with their cause', () => {
+    const ours = new InputError('bad');
+    expect(toModelError(ours, { modelId })).toBe(ours);
+    const foreign = new Error('Invalid JSON response from sk-proj-abcdefghijkl');
+    const wrapped = toModelError(foreign, { modelId });
+    expect(BatchPromptError.isInstance(wrapped)).toBe(true);
+    expect(wrapped.message).toBe(`${modelId}: Invalid JSON response from [redacted]`);
+    expect(wrapped.cause).toBe(foreign);
+  });
+});

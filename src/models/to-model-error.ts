@@ -1,0 +1,58 @@
+import { APICallError } from '@ai-sdk/provider';
+import { AbortError, ApiCallError, BatchPromptError, isAbortError, isRetryableStatus } from '../errors.js';
+import { redactSecrets } from './redact-secrets.js';
+import { sanitizeHeaders } from './sanitize-headers.js';
+
+export interface ModelErrorContext {
+  /** The model URI, so that a message says which model failed. */
+  modelId: string;
+  /** The caller's signal: when it has fired, whatever the SDK threw is reported as an abort. */
+  signal?: AbortSignal | undefined;
+  /** Values to scrub from messages and headers (the API key). */
+  secrets?: readonly string[];
+}
+
+/**
+ * Turns whatever the AI SDK threw into one of our errors, with no credential in it.
+ *
+ * An AI SDK `APICallError` carries the request body, the raw response body and the URL; a server
+ * may echo the key in any of them. So the `ApiCallError` we return keeps only the status, the
+ * sanitized headers, a redacted URL and a redacted message, and does not keep the SDK error as
+ * its `cause`. Retryability is decided by our own rule (`isRetryableStatus`), not the SDK's,
+ * because the scheduler owns retries.
+ */
+export function toModelError(error: unknown, context: ModelErrorContext): BatchPromptError {
+  const secrets = context.secrets ?? [];
+  const redact = (text: string) => redactSecrets(text, secrets);
+
+  // Checked first: after an abort the SDK may surface a DOMException, a TypeError or an
+  // APICallError depending on where the request was when the signal fired.
+  if (context.signal?.aborted === true) {
+    return new AbortError(`${context.modelId}: the request was aborted`, { cause: context.signal.reason });
+  }
+
+  if (APICallError.isInstance(error)) {
+    const status = error.statusCode;
+    const reason = redact(error.message);
+    const message =
+      status === undefined
+        ? `${context.modelId}: could not reach the API: ${reason}`
+        : `${context.modelId}: the API answered with status ${status}: ${reason}`;
+    return new ApiCallError(message, {
+      status,
+      headers: sanitizeHeaders(error.responseHeaders, secrets),
+      isRetryable: isRetryableStatus(status),
+      url: redact(error.url),
+    });
+  }
+
+  // An abort that our caller did not ask for is a transport timeout: worth another try.
+  if (isAbortError(error)) {
+    return new ApiCallError(`${context.modelId}: the request timed out`, { isRetryable: true });
+  }
+
+  if (BatchPromptError.isInstance(error)) return error;
+
+  const reason = error instanceof Error ? error.message : String(error);
+  return new BatchPromptError(`${context.modelId}: ${redact(reason)}`, { cause: error });
+}
