@@ -144,14 +144,19 @@ describe('createModel: providers over HTTP on 127.0.0.1', () => {
     });
   });
 
-  it('openai-compatible: prefers BATCHPROMPT_API_KEY over OPENAI_API_KEY; none sends no authorization', async () => {
+  it('openai-compatible: sends BATCHPROMPT_API_KEY, never OPENAI_API_KEY; none sends no authorization', async () => {
     const loopback = await serve((_request, response) => sendJson(response, 200, chatCompletion('ok')));
     const baseUrl = `${loopback.origin}/v1`;
     await createModel('openai-compatible:qwen', {
       baseUrl,
       env: { BATCHPROMPT_API_KEY: 'bp-key-123456', OPENAI_API_KEY: 'sk-openai-123456' },
     }).generate({ messages });
-    await createModel('openai-compatible:qwen', { baseUrl, env: {} }).generate({ messages });
+    await createModel('openai-compatible:qwen', {
+      baseUrl,
+      env: { OPENAI_API_KEY: 'sk-openai-123456' },
+    }).generate({
+      messages,
+    });
     expect(loopback.requests[0]?.headers.authorization).toBe('Bearer bp-key-123456');
     expect(loopback.requests[1]?.headers.authorization).toBeUndefined();
     expect(loopback.requests[1]?.body).toMatchObject({ model: 'qwen' });

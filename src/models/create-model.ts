@@ -20,8 +20,8 @@ export interface CreateModelOptions {
   baseUrl?: string;
   /**
    * API key. @default from the environment: `OPENAI_API_KEY`, `ANTHROPIC_API_KEY`,
-   * `GOOGLE_GENERATIVE_AI_API_KEY`; for `openai-compatible:` `BATCHPROMPT_API_KEY`, then
-   * `OPENAI_API_KEY`, and none at all is fine; `ollama:` needs none.
+   * `GOOGLE_GENERATIVE_AI_API_KEY`; for `openai-compatible:` `BATCHPROMPT_API_KEY` only (an
+   * OpenAI key is never sent to another server), and none at all is fine; `ollama:` needs none.
    */
   apiKey?: string;
   /** Where keys and base URLs are read from. @default process.env */
@@ -112,7 +112,7 @@ function createApiModel(
       const apiKey =
         provider === 'ollama'
           ? nonEmpty(options.apiKey)
-          : (nonEmpty(options.apiKey) ?? nonEmpty(env.BATCHPROMPT_API_KEY) ?? nonEmpty(env.OPENAI_API_KEY));
+          : (nonEmpty(options.apiKey) ?? nonEmpty(env.BATCHPROMPT_API_KEY));
       const languageModel = createOpenAICompatible({
         name: provider,
         baseURL,
