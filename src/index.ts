@@ -31,6 +31,7 @@ export {
   ParseError,
   RetryError,
 } from './errors.js';
+export { fromLanguageModel } from './models/ai-sdk-model.js';
 export type {
   ChatMessage,
   ChatModel,
@@ -40,6 +41,7 @@ export type {
   ResponseFormat,
   Usage,
 } from './models/chat-model.js';
+export { type CreateModelOptions, createModel } from './models/create-model.js';
 export {
   createScriptedModel,
   type ScriptedModel,
@@ -47,6 +49,7 @@ export {
 } from './models/scripted-model.js';
 export { type Answer, normalizeAnswer } from './parse/normalize-answer.js';
 export { type ParsedReply, parseReply } from './parse/parse-reply.js';
+export { costUsd, defaultPrices, loadPrices, type ModelPrice, priceOf } from './plan/price-table.js';
 export { countMessageTokens, countTokens } from './prompt/count-tokens.js';
 export {
   type BatchEntry,
@@ -54,6 +57,15 @@ export {
   type RenderedBatch,
   renderBatch,
 } from './prompt/render-batch.js';
+export type {
+  ResolvedSchedulerOptions,
+  SchedulerEvent,
+  SchedulerOptions,
+} from './runtime/resolve-scheduler-options.js';
+export { scheduleModel } from './runtime/schedule-model.js';
+export { createScheduler, type Scheduler, type SchedulerStats } from './runtime/scheduler.js';
+export { cachedModel } from './store/cached-model.js';
+export { openStore, type Store } from './store/open-store.js';
 export { boolqTask, builtinTasks, qqpTask, rteTask } from './task/builtin-tasks.js';
 export { defineTask } from './task/define-task.js';
 export { loadTask } from './task/load-task.js';

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { resolveStrategy } from '../engine/resolve-strategy.js';
+import type { Item } from '../engine/types.js';
+import { countMessageTokens } from '../prompt/count-tokens.js';
+import { renderBatch } from '../prompt/render-batch.js';
+import { boolqTask } from '../task/builtin-tasks.js';
+import { countPlan } from './count-plan.js';
+
+const items: Item[] = Array.from({ length: 70 }, (_, index) => ({
+  id: String(index),
+  fields: {
+    question: `is question number ${index} answered by the passage`,
+    passage: `Passage ${index} -- ${'Some words about a topic that goes on. '.repeat((index % 7) + 1)}`,
+  },
+}));
+
+describe('countPlan', () => {
+  it('counts SinglePrompt within 0.5% of rendering and tokenizing every prompt', async () => {
+    const plan = await countPlan(boolqTask, items, resolveStrategy({ strategy: 'single', format: 'lines' }));
+    const exact = items.reduce(
+      (sum, item) =>
+        sum + countMessageTokens(renderBatch(boolqTask, [item], { format: 'lines', tag: 'abcd' }).messages),
+      0,
+    );
+    expect(plan.single.calls).toBe(70);
+    expect(Math.abs(plan.single.inputTokens - exact) / exact).toBeLessThan(0.005);
+  });
+
+  it('counts every round of every batch at worst, within 0.5% of the rendered prompts', async () => {
+    const strategy = resolveStrategy({ strategy: 'bpe', batchSize: 32, rounds: 3, format: 'lines' });
+    const plan = await countPlan(boolqTask, items, strategy);
+    expect(plan.worstCase.calls).toBe(3 * 3);
+    const batches = [items.slice(0, 32), items.slice(32, 64), items.slice(64)];
+    const exactRound = batches.reduce(
+      (sum, batch) =>
+        sum + countMessageTokens(renderBatch(boolqTask, batch, { format: 'lines', tag: 'abcd' }).messages),
+      0,
+    );
+    expect(Math.abs(plan.worstCase.inputTokens - 3 * exactRound) / (3 * exactRound)).toBeLessThan(0.005);
+    expect(plan.largestItem.index % 7).toBe(6);
+  });
+
+  it('leaves the examples out of later rounds when asked to', async () => {
+    const every = await countPlan(boolqTask, items, resolveStrategy({ rounds: 3, format: 'lines' }));
+    const first = await countPlan(
+      boolqTask,
+      items,
+      resolveStrategy({ rounds: 3, format: 'lines', examples: 'first-round' }),
+    );
+    expect(first.worstCase.inputTokens).toBeLessThan(every.worstCase.inputTokens);
+    expect(first.worstCase.calls).toBe(every.worstCase.calls);
+  });
+});

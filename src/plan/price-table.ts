@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+
+/** US dollars per million tokens. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+  /** Where the figure came from, shown next to the estimate. */
+  source?: string;
+}
+
+const listPrice =
+  'provider list price, standard tier, as recorded in batchprompt 0.1.0 (check before relying on it)';
+
+/**
+ * Prices of common models, keyed by model URI. They change often: `--prices file.json` overrides
+ * or extends them with `{ "openai:gpt-4o": { "input": 2.5, "output": 10 } }`.
+ */
+export const defaultPrices: Readonly<Record<string, ModelPrice>> = {
+  'openai:gpt-4o': { input: 2.5, output: 10, source: listPrice },
+  'openai:gpt-4o-mini': { input: 0.15, output: 0.6, source: listPrice },
+  'openai:gpt-4.1': { input: 2, output: 8, source: listPrice },
+  'openai:gpt-4.1-mini': { input: 0.4, output: 1.6, source: listPrice },
+  'openai:gpt-4.1-nano': { input: 0.1, output: 0.4, source: listPrice },
+  'openai:gpt-4': { input: 30, output: 60, source: listPrice },
+  'openai:gpt-3.5-turbo': { input: 0.5, output: 1.5, source: listPrice },
+  'anthropic:claude-3-5-haiku-latest': { input: 0.8, output: 4, source: listPrice },
+  'anthropic:claude-sonnet-4-0': { input: 3, output: 15, source: listPrice },
+  'anthropic:claude-opus-4-0': { input: 15, output: 75, source: listPrice },
+  'google:gemini-2.0-flash': { input: 0.1, output: 0.4, source: listPrice },
+  'google:gemini-2.5-flash': { input: 0.3, output: 2.5, source: listPrice },
+  'google:gemini-2.5-pro': { input: 1.25, output: 10, source: listPrice },
+  // The simulated profiles are priced as the models they imitate, so plans read like real ones.
+  'sim:gpt-4': { input: 30, output: 60, source: 'priced as openai:gpt-4 (the model sim:gpt-4 imitates)' },
+  'sim:gpt-3.5': {
+    input: 0.5,
+    output: 1.5,
+    source: 'priced as openai:gpt-3.5-turbo (imitated by sim:gpt-3.5)',
+  },
+};
+
+const priceFileSchema = z.record(
+  z.string(),
+  z.object({
+    input: z.number().nonnegative(),
+    output: z.number().nonnegative(),
+    source: z.string().optional(),
+  }),
+);
+
+/** Reads a price file and lays it over the defaults. */
+export function loadPrices(file?: string): Record<string, ModelPrice> {
+  if (file === undefined) return { ...defaultPrices };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new InputError(`cannot read the price file: ${(error as Error).message}`, { file, cause: error });
+  }
+  const checked = priceFileSchema.safeParse(parsed);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new InputError(
+      `expected { "<model uri>": { "input": <usd per 1M>, "output": <usd per 1M> } }: ${issue?.message ?? ''}`,
+      { file, field: issue?.path.join('.') ?? '' },
+    );
+  }
+  const overrides = Object.fromEntries(
+    Object.entries(checked.data).map(([model, price]) => [model, { ...price, source: price.source ?? file }]),
+  );
+  return { ...defaultPrices, ...overrides };
+}
+
+/** The price of a model: exact URI first, then `sim` as `sim:gpt-4`. */
+export function priceOf(prices: Record<string, ModelPrice>, modelId: string): ModelPrice | undefined {
+  return prices[modelId] ?? (modelId === 'sim' ? prices['sim:gpt-4'] : undefined);
+}
+
+export function costUsd(
+  price: ModelPrice | undefined,
+  inputTokens: number,
+  outputTokens: number,
+): number | undefined {
+  if (!price) return undefined;
+  return (inputTokens * price.input + outputTokens * price.output) / 1_000_000;
+}
