@@ -1,0 +1,45 @@
+import { InputError } from '../errors.js';
+import { decodeUtf8Chunks } from './decode-utf8-chunks.js';
+import { parseJsonObject } from './parse-json-object.js';
+import { readFileChunks } from './read-file-chunks.js';
+import type { SourceRecord } from './source-record.js';
+
+/** Rows of a JSON Lines file, one object per line; blank lines are skipped. */
+export async function* readJsonl(file: string, signal?: AbortSignal): AsyncGenerator<SourceRecord> {
+  let line = 0;
+  let rows = 0;
+  // The part of the text after the last newline seen: one partial line at most.
+  let pending = '';
+  for await (const text of decodeUtf8Chunks(readFileChunks(file, signal), file)) {
+    pending += text;
+    let lineStart = 0;
+    for (let newline = pending.indexOf('\n'); newline !== -1; newline = pending.indexOf('\n', lineStart)) {
+      line++;
+      const lineText = pending.slice(lineStart, newline);
+      lineStart = newline + 1;
+      if (isBlank(lineText)) continue;
+      signal?.throwIfAborted();
+      rows++;
+      yield { line, record: parseJsonObject(lineText, { file, line }) };
+    }
+    pending = pending.slice(lineStart);
+  }
+  // The last line may have no newline after it.
+  if (!isBlank(pending)) {
+    line++;
+    rows++;
+    yield { line, record: parseJsonObject(pending, { file, line }) };
+  }
+  if (rows === 0) {
+    throw new InputError(
+      line === 0 ? 'no rows: the file is empty' : 'no rows: the file has only blank lines',
+      {
+        file,
+      },
+    );
+  }
+}
+
+function isBlank(text: string): boolean {
+  return text.trim().length === 0;
+}

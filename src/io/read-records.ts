@@ -1,0 +1,63 @@
+import { extname } from 'node:path';
+import { InputError } from '../errors.js';
+import { readCsv } from './read-csv.js';
+import { readJsonArray } from './read-json-array.js';
+import { readJsonl } from './read-jsonl.js';
+import { readParquet } from './read-parquet.js';
+import type { SourceRecord } from './source-record.js';
+
+export type DataFormat = 'jsonl' | 'csv' | 'json' | 'parquet';
+
+export interface ReadRecordsOptions {
+  /**
+   * The file's format.
+   * @default from the extension: .jsonl or .ndjson, .csv, .json, .parquet
+   */
+  format?: DataFormat;
+  /** Stops reading; the loop over the rows throws the signal's reason. */
+  signal?: AbortSignal;
+}
+
+const formatsByExtension: Record<string, DataFormat> = {
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+  '.csv': 'csv',
+  '.json': 'json',
+  '.parquet': 'parquet',
+};
+
+const readers: Record<DataFormat, (file: string, signal?: AbortSignal) => AsyncGenerator<SourceRecord>> = {
+  jsonl: readJsonl,
+  csv: readCsv,
+  json: readJsonArray,
+  parquet: readParquet,
+};
+
+/**
+ * The rows of a data file, one at a time, with memory bounded by one chunk and one row (for
+ * Parquet: one row group, or 65,536 rows of it). Bad input fails with an InputError that names the
+ * file and, where it applies, the line. Stopping the loop early closes the file.
+ */
+export function readRecords(file: string, options: ReadRecordsOptions = {}): AsyncIterable<SourceRecord> {
+  const format = options.format ?? formatOf(file);
+  const reader = readers[format];
+  if (reader === undefined) {
+    throw new InputError(
+      `Expected \`format\` to be one of ${Object.keys(readers).join(', ')}, got \`${String(format)}\``,
+      { file },
+    );
+  }
+  return reader(file, options.signal);
+}
+
+function formatOf(file: string): DataFormat {
+  const extension = extname(file).toLowerCase();
+  const format = formatsByExtension[extension];
+  if (format === undefined) {
+    throw new InputError(
+      `cannot tell the data format from the extension \`${extension || '(none)'}\`; use ${Object.keys(formatsByExtension).join(', ')} or pass \`format\``,
+      { file },
+    );
+  }
+  return format;
+}

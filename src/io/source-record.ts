@@ -1,0 +1,9 @@
+/** One row of a data file, before field mapping. */
+export interface SourceRecord {
+  /**
+   * Where the row is, 1-based: the line for JSONL and CSV (the CSV header is line 1), the element
+   * index for a JSON array, the row number for Parquet.
+   */
+  line: number;
+  record: Record<string, unknown>;
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../errors.js';
+import { validateMapping } from './validate-mapping.js';
+
+function errorOf(run: () => void): InputError {
+  try {
+    run();
+  } catch (error) {
+    if (InputError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('Expected an InputError');
+}
+
+describe('validateMapping', () => {
+  const columns = ['id', 'question', 'passage', 'answer'];
+
+  it('accepts a mapping whose columns all exist', () => {
+    expect(() =>
+      validateMapping(columns, {
+        fields: ['question', 'context'],
+        fieldMap: { context: 'passage' },
+        idField: 'id',
+        labelField: 'answer',
+      }),
+    ).not.toThrow();
+  });
+
+  it('names a missing task field column and lists the columns that exist', () => {
+    const error = errorOf(() =>
+      validateMapping(columns, { fields: ['question', 'context'] }, { file: 'd.csv', line: 2 }),
+    );
+    expect(error.field).toBe('context');
+    expect(error.message).toBe(
+      'd.csv, line 2, field `context`: no column `context` for task field `context`; the columns are `id`, `question`, `passage`, `answer`',
+    );
+  });
+
+  it('names a bad fieldMap target, idField and labelField, suggesting a near match', () => {
+    expect(
+      errorOf(() => validateMapping(columns, { fields: ['q'], fieldMap: { q: 'Question' } })).message,
+    ).toMatch(
+      /no column `Question` for task field `q` \(mapped by `fieldMap`\) \(did you mean `question`\?\)/,
+    );
+    expect(errorOf(() => validateMapping(columns, { fields: ['question'], idField: 'uid' })).message).toMatch(
+      /no column `uid` for `idField`/,
+    );
+    expect(errorOf(() => validateMapping(columns, { fields: ['question'], labelField: 'label' })).field).toBe(
+      'label',
+    );
+  });
+
+  it('rejects a fieldMap key that is not a task field', () => {
+    const error = errorOf(() =>
+      validateMapping(columns, { fields: ['question'], fieldMap: { qestion: 'question' } }),
+    );
+    expect(error.message).toMatch(
+      /`fieldMap` maps `qestion`, which is not a field of the task; the task's fields are `question`/,
+    );
+  });
+
+  it('lists at most 30 columns', () => {
+    const many = Array.from({ length: 45 }, (_, index) => `c${index}`);
+    expect(errorOf(() => validateMapping(many, { fields: ['q'] })).message).toMatch(/`c29` and 15 more$/);
+  });
+});

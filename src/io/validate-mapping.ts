@@ -1,0 +1,63 @@
+import { InputError } from '../errors.js';
+import { columnForField } from './column-for-field.js';
+import type { FieldMapping } from './field-mapping.js';
+
+/** How many column names an error message lists before it says "and N more". */
+const listedColumns = 30;
+
+/**
+ * Checks a mapping against the columns a file has (for instance the keys of its first row) and
+ * fails with an InputError that names the missing column and lists the columns that exist.
+ */
+export function validateMapping(
+  columns: readonly string[],
+  mapping: FieldMapping,
+  where: { file?: string; line?: number } = {},
+): void {
+  const fieldMap = mapping.fieldMap ?? {};
+  for (const field of Object.keys(fieldMap)) {
+    if (!mapping.fields.includes(field)) {
+      throw new InputError(
+        `\`fieldMap\` maps \`${field}\`, which is not a field of the task; the task's fields are ${quoteList(mapping.fields)}`,
+        { ...where, field },
+      );
+    }
+  }
+  const present = new Set(columns);
+  for (const field of mapping.fields) {
+    const column = columnForField(field, mapping);
+    if (!present.has(column)) {
+      const role =
+        column === field ? `task field \`${field}\`` : `task field \`${field}\` (mapped by \`fieldMap\`)`;
+      throw missingColumnError(column, role, columns, where);
+    }
+  }
+  if (mapping.idField !== undefined && !present.has(mapping.idField)) {
+    throw missingColumnError(mapping.idField, '`idField`', columns, where);
+  }
+  if (mapping.labelField !== undefined && !present.has(mapping.labelField)) {
+    throw missingColumnError(mapping.labelField, '`labelField`', columns, where);
+  }
+}
+
+function missingColumnError(
+  column: string,
+  role: string,
+  columns: readonly string[],
+  where: { file?: string; line?: number },
+): InputError {
+  const lowered = column.trim().toLowerCase();
+  const nearMatch = columns.find((candidate) => candidate.trim().toLowerCase() === lowered);
+  const hint = nearMatch === undefined ? '' : ` (did you mean \`${nearMatch}\`?)`;
+  const existing = columns.length === 0 ? 'the row has no columns' : `the columns are ${quoteList(columns)}`;
+  return new InputError(`no column \`${column}\` for ${role}${hint}; ${existing}`, {
+    ...where,
+    field: column,
+  });
+}
+
+function quoteList(names: readonly string[]): string {
+  const shown = names.slice(0, listedColumns).map((name) => `\`${name}\``);
+  const more = names.length - shown.length;
+  return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
+}

@@ -1,0 +1,107 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../errors.js';
+import { rejectionOf } from './test-support/rejection-of.js';
+import { useTempDir } from './test-support/temp-dir.js';
+import { createResultsWriter, type ResultRow } from './write-results.js';
+
+const pathTo = useTempDir();
+
+const rows: ResultRow[] = [
+  {
+    id: '1',
+    answer: 'yes',
+    confidence: 0.9,
+    votes: { yes: 3, no: 1 },
+    status: 'answered',
+    gold: 'yes',
+    correct: true,
+  },
+  { id: 'a,"b"', answer: null, confidence: null, votes: {}, status: 'failed', error: 'timeout, then\n"429"' },
+  { id: '3', answer: 42, confidence: 1, votes: { '42': 2 }, status: 'answered', gold: 42n },
+];
+
+async function microtasks(count: number): Promise<void> {
+  for (let index = 0; index < count; index++) await Promise.resolve();
+}
+
+describe('createResultsWriter', () => {
+  it('writes JSONL with a fixed key order, leaving out what is undefined', async () => {
+    const file = pathTo('results.jsonl');
+    const writer = createResultsWriter(file);
+    for (const row of rows) await writer.write(row);
+    await writer.close();
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      '{"id":"1","answer":"yes","confidence":0.9,"votes":{"yes":3,"no":1},"status":"answered","gold":"yes","correct":true}',
+    );
+    expect(JSON.parse(lines[1]!)).toEqual(rows[1]);
+    expect(JSON.parse(lines[2]!).gold).toBe('42');
+  });
+
+  it('writes CSV that a CSV parser reads back to the same values', async () => {
+    const file = pathTo('results.csv');
+    const writer = createResultsWriter(file);
+    for (const row of rows) await writer.write(row);
+    await writer.close();
+    const text = readFileSync(file, 'utf8');
+    expect(text.split('\n')[0]).toBe('id,answer,confidence,votes,status,error');
+    expect(parse(text, { columns: true })).toEqual([
+      { id: '1', answer: 'yes', confidence: '0.9', votes: 'yes:3;no:1', status: 'answered', error: '' },
+      { id: 'a,"b"', answer: '', confidence: '', votes: '', status: 'failed', error: 'timeout, then\n"429"' },
+      { id: '3', answer: '42', confidence: '1', votes: '42:2', status: 'answered', error: '' },
+    ]);
+  });
+
+  it('writes to a .partial file and gives it the final name only on close', async () => {
+    const file = pathTo('renamed.jsonl');
+    const writer = createResultsWriter(file);
+    await writer.write(rows[0]!);
+    expect(existsSync(`${file}.partial`)).toBe(true);
+    expect(existsSync(file)).toBe(false);
+    await writer.close();
+    await writer.close();
+    expect(existsSync(file)).toBe(true);
+    expect(existsSync(`${file}.partial`)).toBe(false);
+    await expect(writer.write(rows[0]!)).rejects.toThrow(/the writer is closed/);
+  });
+
+  it('makes the caller wait while the stream is over its buffer, and not otherwise', async () => {
+    const writer = createResultsWriter(pathTo('backpressure.jsonl'));
+    await writer.write(rows[0]!); // the first write also waits for the file to open
+    let smallDone = false;
+    const small = writer.write(rows[0]!).then(() => {
+      smallDone = true;
+    });
+    await microtasks(5);
+    expect(smallDone).toBe(true);
+    await small;
+
+    let largeDone = false;
+    const large = writer.write({ ...rows[1]!, error: 'x'.repeat(64 * 1024) }).then(() => {
+      largeDone = true;
+    });
+    // A file write needs a turn of the event loop, so a write that waits for 'drain' is still pending.
+    await microtasks(5);
+    expect(largeDone).toBe(false);
+    await large;
+    await writer.close();
+  });
+
+  it('rejects an unknown extension up front', () => {
+    expect(() => createResultsWriter(pathTo('results.txt'))).toThrow(
+      /Expected the results file to end in .jsonl, .ndjson or .csv, got `.txt`/,
+    );
+  });
+
+  it('fails with an InputError naming the file when it cannot be written', async () => {
+    const directory = pathTo('a-directory');
+    mkdirSync(`${directory}.csv.partial`, { recursive: true });
+    const writer = createResultsWriter(`${directory}.csv`);
+    const error = await rejectionOf(writer.write(rows[0]!));
+    expect(InputError.isInstance(error)).toBe(true);
+    expect(error.message).toMatch(/a-directory\.csv\.partial: cannot write results: EISDIR/);
+    await expect(writer.close()).rejects.toBe(error);
+  });
+});
