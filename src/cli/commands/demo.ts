@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { BatchPromptError } from '../../errors.js';
+import { loadJsonlItems } from '../../eval/load-items.js';
+import { createSimModel } from '../../sim/create-sim-model.js';
+import { boolqTask } from '../../task/builtin-tasks.js';
+import type { CommandRegistrar } from '../main.js';
+import { printComparison } from './eval.js';
+
+const demoFile = join('examples', 'demo', 'yes-no.jsonl');
+
+/**
+ * The shipped demo data, found by walking up from this module: the same code runs from `src/`
+ * (tsx) and from the bundle in `dist/`, at different depths below the package root.
+ */
+export function findDemoData(start = dirname(fileURLToPath(import.meta.url))): string {
+  let directory = start;
+  for (;;) {
+    const candidate = join(directory, demoFile);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(directory);
+    if (parent === directory) {
+      throw new BatchPromptError(`The demo data ${demoFile} is missing from the installed package`);
+    }
+    directory = parent;
+  }
+}
+
+export const register: CommandRegistrar = (program, setExitCode) => {
+  program.addCommand(
+    new Command('demo')
+      .description(
+        'Offline demo: compare SinglePrompt, BatchPrompt, BPE and BPE+SEAS on 64 shipped yes/no questions with the simulated model',
+      )
+      .option('--json', 'print JSON instead of a table')
+      .action(async (values: { json?: boolean }) => {
+        const task = boolqTask;
+        const items = await loadJsonlItems(findDemoData(), task);
+        const seed = 0;
+        const model = createSimModel({ profile: 'gpt-4', task, items, seed });
+        await printComparison({
+          task,
+          items,
+          model,
+          batchSize: 32,
+          rounds: 5,
+          voting: 'weighted',
+          seed,
+          json: values.json ?? false,
+          title:
+            'batchprompt demo: one task, four strategies, the same 64 yes/no questions (examples/demo/yes-no.jsonl)',
+        });
+        setExitCode(0);
+      }),
+  );
+};

@@ -1,0 +1,95 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/run-cli.js';
+import { exitCodes } from '../exit-codes.js';
+import type { ComparisonJson } from './eval.js';
+
+const demoFile = fileURLToPath(new URL('../../../examples/demo/yes-no.jsonl', import.meta.url));
+const directory = mkdtempSync(join(tmpdir(), 'batchprompt-eval-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+describe('batchprompt demo', () => {
+  it('compares the four strategies on the shipped data and says the model is simulated', async () => {
+    const table = await runCli(['demo']);
+    expect(table.code).toBe(exitCodes.ok);
+    expect(table.stdout).toContain('simulated model (sim:gpt-4) — not a real LLM');
+    expect(table.stdout).toMatch(/bpe\+seas/);
+
+    const json = await runCli(['demo', '--json']);
+    const report = JSON.parse(json.stdout) as ComparisonJson;
+    expect(report).toMatchObject({ model: 'sim:gpt-4', simulated: true, task: 'boolq', items: 64 });
+    expect(report.strategies.map((row) => row.name)).toEqual(['single', 'batch', 'bpe', 'bpe+seas']);
+    for (const row of report.strategies) {
+      expect(row.accuracy).toBeGreaterThan(0);
+      expect(row.accuracy).toBeLessThanOrEqual(1);
+    }
+  });
+});
+
+describe('batchprompt eval', () => {
+  it('scores one strategy on a sample and writes per-item results', async () => {
+    const out = join(directory, 'results.jsonl');
+    const run = await runCli([
+      'eval',
+      '--task',
+      'boolq',
+      '--data',
+      demoFile,
+      '--sample',
+      '20',
+      '--seed',
+      '3',
+      '--batch-size',
+      '8',
+      '--json',
+      '--out',
+      out,
+    ]);
+    expect(run.code).toBe(exitCodes.ok);
+    const summary = JSON.parse(run.stdout) as {
+      model: string;
+      simulated: boolean;
+      items: number;
+      accuracy: number;
+    };
+    expect(summary).toMatchObject({ model: 'sim:gpt-4', simulated: true, items: 20 });
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(20);
+  });
+
+  it('runs --compare with the gpt-3.5 profile', async () => {
+    const run = await runCli([
+      'eval',
+      '--task',
+      'boolq',
+      '--data',
+      demoFile,
+      '--model',
+      'sim:gpt-3.5',
+      '--compare',
+      '--json',
+    ]);
+    const report = JSON.parse(run.stdout) as ComparisonJson;
+    expect(report.model).toBe('sim:gpt-3.5');
+    expect(report.strategies).toHaveLength(4);
+  });
+
+  it('refuses real providers for now, and unknown profiles, as input errors', async () => {
+    const real = await runCli([
+      'eval',
+      '--task',
+      'boolq',
+      '--data',
+      demoFile,
+      '--model',
+      'openai:gpt-4o-mini',
+    ]);
+    expect(real.code).toBe(exitCodes.input);
+    expect(real.stderr).toMatch(/not yet supported/);
+    const unknown = await runCli(['eval', '--task', 'boolq', '--data', demoFile, '--model', 'sim:gpt-9']);
+    expect(unknown.code).toBe(exitCodes.input);
+    expect(unknown.stderr).toMatch(/gpt-4, gpt-3\.5/);
+  });
+});

@@ -1,0 +1,289 @@
+import { writeFile } from 'node:fs/promises';
+import Table from 'cli-table3';
+import { Command } from 'commander';
+import { batchPrompt } from '../../engine/batch-prompt.js';
+import type { Item, ItemResult, RunSummary, StrategyName } from '../../engine/types.js';
+import type { Voting } from '../../engine/vote.js';
+import { InputError } from '../../errors.js';
+import { compareStrategies, type StrategyComparison } from '../../eval/compare.js';
+import { loadJsonlItems } from '../../eval/load-items.js';
+import { createResultsWriter } from '../../io/write-results.js';
+import type { ChatModel } from '../../models/chat-model.js';
+import { parseModelUri } from '../../models/model-uri.js';
+import { createSimModel } from '../../sim/create-sim-model.js';
+import { isSimProfileName, simProfileNames } from '../../sim/profiles.js';
+import { loadTask } from '../../task/load-task.js';
+import type { Task } from '../../task/task-schema.js';
+import type { CommandRegistrar } from '../main.js';
+import { integerAtLeast, oneOf } from '../option-parsers.js';
+
+interface EvalCliValues {
+  task: string;
+  data: string;
+  sample?: number;
+  seed: number;
+  model: string;
+  strategy: StrategyName;
+  batchSize: number;
+  rounds: number;
+  voting: Voting;
+  compare?: boolean;
+  json?: boolean;
+  out?: string;
+}
+
+/** The `--json` shape of a comparison, shared by `eval --compare` and `demo`. */
+export interface ComparisonJson {
+  model: string;
+  simulated: boolean;
+  task: string;
+  items: number;
+  strategies: StrategyComparison[];
+}
+
+/**
+ * The model `eval` uses. Only the simulator for now: the real providers need the scheduler and
+ * cache stack that `run` builds, and will be wired in by the lead.
+ */
+export function evalModel(uri: string, task: Task, items: readonly Item[], seed: number): ChatModel {
+  const parsed = parseModelUri(uri);
+  if (parsed.provider !== 'sim') {
+    throw new InputError(
+      `the model \`${parsed.uri}\` is not yet supported by \`eval\`: use \`sim\` or \`sim:<profile>\` (${simProfileNames.join(', ')}), or \`run\` for real providers`,
+      { field: 'model' },
+    );
+  }
+  const profile = parsed.profile ?? 'gpt-4';
+  if (!isSimProfileName(profile)) {
+    throw new InputError(
+      `Expected a simulated profile among ${simProfileNames.join(', ')}, got \`${profile}\` in \`${parsed.uri}\``,
+      { field: 'model' },
+    );
+  }
+  return createSimModel({ profile, task, items, seed });
+}
+
+/** The line every output of a simulated run carries. */
+export function simulatedNotice(model: ChatModel): string {
+  return model.simulated ? `simulated model (${model.id}) — not a real LLM` : `model ${model.id}`;
+}
+
+function ratio(value: number, reference: number | undefined): string {
+  if (reference === undefined || reference === 0) return '';
+  return ` (${(value / reference).toFixed(2)}x)`;
+}
+
+/** No colour codes when the output is not a terminal (files, pipes, CI logs). */
+function plainStyle(): { style?: { head: string[]; border: string[] } } {
+  return process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
+}
+
+/** A comparison as a table, with calls and tokens as ratios to SinglePrompt where it ran. */
+export function comparisonTable(rows: readonly StrategyComparison[]): string {
+  const single = rows.find((row) => row.name === 'single');
+  const table = new Table({
+    ...plainStyle(),
+    head: [
+      'strategy',
+      'batch',
+      'rounds',
+      'voting',
+      'accuracy',
+      'calls (vs single)',
+      'input tokens (vs single)',
+      'output tokens',
+      'answered',
+      'failed',
+    ],
+  });
+  for (const row of rows) {
+    table.push([
+      row.name,
+      row.batchSize,
+      row.rounds,
+      row.voting,
+      row.accuracy === null ? '-' : `${(row.accuracy * 100).toFixed(1)}%`,
+      `${row.calls}${ratio(row.calls, single?.calls)}`,
+      `${row.inputTokens}${ratio(row.inputTokens, single?.inputTokens)}`,
+      row.outputTokens,
+      row.answered,
+      row.failed,
+    ]);
+  }
+  return table.toString();
+}
+
+function summaryTable(summary: RunSummary): string {
+  const table = new Table({
+    ...plainStyle(),
+    head: ['round', 'active items', 'calls', 'input tokens', 'output tokens', 'stopped'],
+  });
+  for (const round of summary.rounds) {
+    table.push([
+      round.round,
+      round.activeItems,
+      round.calls,
+      round.inputTokens,
+      round.outputTokens,
+      round.stopped,
+    ]);
+  }
+  return table.toString();
+}
+
+async function writeItemResults(file: string, results: readonly ItemResult[]): Promise<void> {
+  const writer = createResultsWriter(file);
+  try {
+    for (const result of results) {
+      await writer.write({
+        id: result.id,
+        answer: result.answer,
+        confidence: result.confidence,
+        votes: result.tally,
+        status: result.status,
+        ...(result.error === undefined ? {} : { error: result.error }),
+        ...(result.gold === undefined ? {} : { gold: result.gold }),
+        ...(result.correct === undefined ? {} : { correct: result.correct }),
+      });
+    }
+  } finally {
+    await writer.close();
+  }
+}
+
+/** Runs `eval --compare` and prints it; also used by `demo`. */
+export async function printComparison(options: {
+  task: Task;
+  items: readonly Item[];
+  model: ChatModel;
+  batchSize: number;
+  rounds: number;
+  voting: Voting;
+  seed: number;
+  json: boolean;
+  out?: string;
+  title?: string;
+}): Promise<ComparisonJson> {
+  const strategies = await compareStrategies({
+    task: options.task,
+    items: options.items,
+    model: options.model,
+    batchSize: options.batchSize,
+    rounds: options.rounds,
+    voting: options.voting,
+    seed: options.seed,
+  });
+  const report: ComparisonJson = {
+    model: options.model.id,
+    simulated: options.model.simulated,
+    task: options.task.name,
+    items: options.items.length,
+    strategies,
+  };
+  if (options.out !== undefined) {
+    await writeFile(
+      options.out,
+      strategies.map((row) => `${JSON.stringify({ ...report, strategies: undefined, ...row })}\n`).join(''),
+    );
+  }
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return report;
+  }
+  const lines = [
+    options.title,
+    `${simulatedNotice(options.model)}; task ${options.task.name}, ${options.items.length} items`,
+    comparisonTable(strategies),
+    options.model.simulated
+      ? 'These figures come from the simulated model, calibrated to published GPT-4 / gpt-3.5 results; they say nothing new about any real model.'
+      : undefined,
+  ];
+  process.stdout.write(`${lines.filter((line) => line !== undefined).join('\n')}\n`);
+  return report;
+}
+
+export const register: CommandRegistrar = (program, setExitCode) => {
+  program.addCommand(
+    new Command('eval')
+      .description(
+        'Answer a labelled data set and score the answers; --compare runs every strategy side by side',
+      )
+      .requiredOption('--task <name|file>', 'built-in task (boolq, rte, qqp) or a task file')
+      .requiredOption('--data <file>', 'JSON Lines file with the task fields and a gold label')
+      .option('--sample <n>', 'evaluate a random sample of this many rows', integerAtLeast(1))
+      .option('--seed <n>', 'seed of the sample, the shuffles and the simulator', integerAtLeast(0), 0)
+      .option(
+        '--model <uri>',
+        'sim or sim:<profile> (gpt-4, gpt-3.5); real providers are not yet supported here',
+        'sim',
+      )
+      .option(
+        '--strategy <name>',
+        'single | batch | bpe | bpe+seas',
+        oneOf(['single', 'batch', 'bpe', 'bpe+seas']),
+        'bpe+seas',
+      )
+      .option('--batch-size <n>', 'items per call', integerAtLeast(1), 32)
+      .option('--rounds <n>', 'voting rounds', integerAtLeast(1), 5)
+      .option('--voting <rule>', 'weighted | majority', oneOf(['weighted', 'majority']), 'weighted')
+      .option('--compare', 'run single, batch, bpe and bpe+seas on the same items')
+      .option('--json', 'print JSON instead of tables')
+      .option(
+        '--out <file>',
+        'write per-item results (JSONL or CSV); with --compare, one JSON line per strategy',
+      )
+      .action(async (values: EvalCliValues) => {
+        const task = loadTask(values.task);
+        const items = await loadJsonlItems(values.data, task, {
+          ...(values.sample === undefined ? {} : { sample: values.sample }),
+          seed: values.seed,
+        });
+        const model = evalModel(values.model, task, items, values.seed);
+        if (values.compare) {
+          await printComparison({
+            task,
+            items,
+            model,
+            batchSize: values.batchSize,
+            rounds: values.rounds,
+            voting: values.voting,
+            seed: values.seed,
+            json: values.json ?? false,
+            ...(values.out === undefined ? {} : { out: values.out }),
+          });
+          setExitCode(0);
+          return;
+        }
+        const { results, summary } = await batchPrompt({
+          task,
+          items,
+          model,
+          strategy: values.strategy,
+          batchSize: values.batchSize,
+          rounds: values.rounds,
+          voting: values.voting,
+          seed: values.seed,
+        });
+        if (values.out !== undefined) await writeItemResults(values.out, results);
+        if (values.json) {
+          process.stdout.write(
+            `${JSON.stringify({ ...summary, ...(values.out === undefined ? {} : { out: values.out }) }, null, 2)}\n`,
+          );
+        } else {
+          const accuracy =
+            summary.accuracy === undefined ? 'no gold labels' : `${(summary.accuracy * 100).toFixed(1)}%`;
+          process.stdout.write(
+            `${[
+              `${simulatedNotice(model)}; task ${task.name}, ${summary.items} items, strategy ${summary.strategy.strategy} (batch ${summary.strategy.batchSize}, ${summary.strategy.rounds} rounds, ${summary.strategy.voting} vote)`,
+              `accuracy ${accuracy}; ${summary.calls} calls, ${summary.inputTokens} input and ${summary.outputTokens} output tokens; ${summary.answered} answered, ${summary.failed + summary.unanswered} without an answer`,
+              summaryTable(summary),
+              values.out === undefined ? undefined : `results written to ${values.out}`,
+            ]
+              .filter((line) => line !== undefined)
+              .join('\n')}\n`,
+          );
+        }
+        setExitCode(0);
+      }),
+  );
+};

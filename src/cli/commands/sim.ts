@@ -1,0 +1,90 @@
+import { Command } from 'commander';
+import { loadJsonlItems } from '../../eval/load-items.js';
+import { isSimProfileName, simProfileNames } from '../../sim/profiles.js';
+import { startSimServer } from '../../sim/serve.js';
+import { loadTask } from '../../task/load-task.js';
+import type { CommandRegistrar } from '../main.js';
+import { integerAtLeast, numberBetween, oneOf } from '../option-parsers.js';
+
+interface SimServeCliValues {
+  port: number;
+  task: string;
+  data: string;
+  profile: string;
+  seed: number;
+  latencyMs: number;
+  rpm?: number;
+  tpm?: number;
+  faultRate429: number;
+  faultRate500: number;
+  faultRateTimeout: number;
+  faultRateTruncate: number;
+  faultRateMalformed: number;
+  quiet?: boolean;
+}
+
+const rate = numberBetween(0, 1);
+
+export const register: CommandRegistrar = (program, setExitCode) => {
+  const sim = new Command('sim').description(
+    'The simulated model (calibrated to published results; not a real LLM)',
+  );
+  sim.addCommand(
+    new Command('serve')
+      .description('Serve the simulated model as an OpenAI-compatible endpoint on 127.0.0.1, until Ctrl-C')
+      .requiredOption('--task <name|file>', 'built-in task (boolq, rte, qqp) or a task file')
+      .requiredOption('--data <file>', 'JSON Lines file of the items the simulator knows, with gold labels')
+      .option('--port <n>', 'port; 0 picks a free one', integerAtLeast(0), 8787)
+      .option('--profile <name>', simProfileNames.join(' | '), oneOf(simProfileNames), 'gpt-4')
+      .option('--seed <n>', 'seed of every random draw', integerAtLeast(0), 0)
+      .option('--latency-ms <n>', 'wait this long before each answer', integerAtLeast(0), 0)
+      .option('--rpm <n>', 'requests per minute before 429s', integerAtLeast(1))
+      .option('--tpm <n>', 'tokens per minute before 429s', integerAtLeast(1))
+      .option('--fault-rate-429 <x>', 'share of requests refused with 429 + retry-after', rate, 0)
+      .option('--fault-rate-500 <x>', 'share of requests answered 500', rate, 0)
+      .option('--fault-rate-timeout <x>', 'share of requests never answered', rate, 0)
+      .option('--fault-rate-truncate <x>', 'share of replies cut short (finish_reason length)', rate, 0)
+      .option('--fault-rate-malformed <x>', 'share of replies with a broken body', rate, 0)
+      .option('--quiet', 'no log line per request')
+      .action(async (values: SimServeCliValues) => {
+        const task = loadTask(values.task);
+        const items = await loadJsonlItems(values.data, task);
+        const profile = isSimProfileName(values.profile) ? values.profile : 'gpt-4';
+        const server = await startSimServer({
+          task,
+          items,
+          profile,
+          seed: values.seed,
+          latencyMs: values.latencyMs,
+          port: values.port,
+          ...(values.rpm === undefined ? {} : { rpm: values.rpm }),
+          ...(values.tpm === undefined ? {} : { tpm: values.tpm }),
+          faultRates: {
+            rateLimit: values.faultRate429,
+            serverError: values.faultRate500,
+            timeout: values.faultRateTimeout,
+            truncate: values.faultRateTruncate,
+            malformed: values.faultRateMalformed,
+          },
+          quiet: values.quiet ?? false,
+        });
+        process.stdout.write(
+          `simulated model sim:${profile} (not a real LLM) serving ${items.length} ${task.name} items at ${server.url}\n` +
+            `try: OPENAI_BASE_URL=${server.url} OPENAI_API_KEY=test, or --model openai-compatible:sim:${profile} --base-url ${server.url}\n`,
+        );
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            resolve();
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        await server.close();
+        process.stderr.write(`${JSON.stringify({ stopped: true, stats: server.stats() })}\n`);
+        setExitCode(0);
+      }),
+  );
+  program.addCommand(sim);
+};

@@ -1,0 +1,100 @@
+import type { Answer } from '../parse/normalize-answer.js';
+import type { Task } from '../task/task-schema.js';
+import { flipErrorForBatch, positionWeight } from './flip-error.js';
+import type { CatalogItem } from './item-catalog.js';
+import { itemTraits } from './item-traits.js';
+import type { ProfileCalibration, TaskCalibration } from './profiles.js';
+import { hashUniforms } from './sim-random.js';
+
+export interface SimAnswer {
+  answer: Answer;
+  confident: boolean;
+  /** Undefined for items without a known gold answer. */
+  correct: boolean | undefined;
+}
+
+export interface DecideAnswerInput {
+  task: Task;
+  profile: ProfileCalibration;
+  calibration: TaskCalibration;
+  seed: number;
+  /** Identity of the request: another order, neighbours or batch code gives other draws. */
+  requestDigest: string;
+  position: number;
+  batchSize: number;
+  /** The item's identity. */
+  itemDigest: string;
+  /** The catalogued item, or undefined for an item the simulator was not given. */
+  item: CatalogItem | undefined;
+}
+
+/** A wrong answer: another label, a nearby number, or a vague text. */
+function wrongAnswer(task: Task, gold: Answer, draw: number): Answer {
+  const space = task.answer;
+  if (space.type === 'labels') {
+    const others = space.labels.map((label) => label.value).filter((value) => value !== gold);
+    return others[Math.floor(draw * others.length)] ?? gold;
+  }
+  if (space.type === 'number' && typeof gold === 'number') {
+    const step = Math.max(1, Math.round(Math.abs(gold) * 0.1));
+    return draw < 0.5 ? gold - step : gold + step;
+  }
+  return 'not stated';
+}
+
+/** What the simulator says for an item it does not know: a fixed guess, rarely tagged sure. */
+function guess(task: Task, itemDigest: string, seed: number, confidenceDraw: number): SimAnswer {
+  const [guessDraw = 0] = hashUniforms(1, 'guess', seed, itemDigest);
+  const space = task.answer;
+  const answer: Answer =
+    space.type === 'labels'
+      ? (space.labels[Math.floor(guessDraw * space.labels.length)]?.value ?? '')
+      : space.type === 'number'
+        ? 0
+        : 'not stated';
+  return { answer, confident: confidenceDraw < 0.3, correct: undefined };
+}
+
+/**
+ * The simulated answer for one item at one position of one request. Hard items are wrong every
+ * time (with a fixed wrong answer); the others are wrong with a probability that grows with the
+ * batch size, peaks in the middle of the batch and scales with the item's fragility, drawn afresh
+ * per (request, position).
+ */
+export function decideAnswer(input: DecideAnswerInput): SimAnswer {
+  const { task, profile, calibration, seed, item } = input;
+  const [flipDraw = 0, confidenceDraw = 0, wrongDraw = 0] = hashUniforms(
+    3,
+    'answer',
+    seed,
+    input.requestDigest,
+    input.position,
+    input.itemDigest,
+  );
+  if (item === undefined || item.gold === undefined)
+    return guess(task, input.itemDigest, seed, confidenceDraw);
+  const gold = item.gold;
+  const traits = itemTraits(seed, item.digest, calibration);
+  if (traits.hard) {
+    const [fixedWrongDraw = 0] = hashUniforms(1, 'hard-answer', seed, item.digest);
+    return {
+      answer: wrongAnswer(task, gold, fixedWrongDraw),
+      confident: confidenceDraw < profile.confidence.hard,
+      correct: false,
+    };
+  }
+  const error = Math.min(
+    profile.maxFlipError,
+    flipErrorForBatch(calibration, input.batchSize) *
+      positionWeight(profile.positionAmplitude, input.position, input.batchSize) *
+      traits.fragility,
+  );
+  if (flipDraw < error) {
+    return {
+      answer: wrongAnswer(task, gold, wrongDraw),
+      confident: confidenceDraw < profile.confidence.flipped,
+      correct: false,
+    };
+  }
+  return { answer: gold, confident: confidenceDraw < profile.confidence.correct, correct: true };
+}

@@ -1,0 +1,107 @@
+import type { Answer } from '../parse/normalize-answer.js';
+import type { FaultCalibration, FaultRate } from './profiles.js';
+import { hashUniforms } from './sim-random.js';
+
+export interface ReplyEntry {
+  index: number;
+  answer: Answer;
+  confident: boolean;
+}
+
+export type SimFault = 'skip-index' | 'repeat-index' | 'wrong-count' | 'off-by-one' | 'chatter';
+
+export interface RenderSimReplyInput {
+  entries: readonly ReplyEntry[];
+  format: 'lines' | 'json';
+  /** The batch code to echo on every answer line. */
+  tag: string;
+  faults: FaultCalibration;
+  seed: number;
+  requestDigest: string;
+  /** A different answer for the same item, for the conflicting repeat. */
+  conflictingAnswer: (answer: Answer) => Answer;
+}
+
+export interface SimReply {
+  text: string;
+  faults: SimFault[];
+}
+
+function faultProbability(rate: FaultRate, batchSize: number): number {
+  if (batchSize <= 1) return 0;
+  return Math.min(1, rate.base + rate.perExtraItem * (batchSize - 1));
+}
+
+/**
+ * The reply text for a batch's answers, with the formatting faults of a real model: they grow
+ * with the batch size and are drawn per request, so a re-asked (different) request may come back
+ * clean.
+ */
+export function renderSimReply(input: RenderSimReplyInput): SimReply {
+  const { format, tag, faults } = input;
+  const batchSize = input.entries.length;
+  const [
+    skipDraw = 1,
+    repeatDraw = 1,
+    countDraw = 1,
+    offByOneDraw = 1,
+    chatterDraw = 1,
+    pickDraw = 0,
+    variantDraw = 0,
+  ] = hashUniforms(7, 'faults', input.seed, input.requestDigest);
+  let entries = input.entries.map((entry) => ({ ...entry }));
+  const happened: SimFault[] = [];
+
+  if (offByOneDraw < faultProbability(faults.offByOne, batchSize)) {
+    happened.push('off-by-one');
+    entries = entries.map((entry) => ({ ...entry, index: entry.index + 1 }));
+  }
+  if (skipDraw < faultProbability(faults.skipIndex, batchSize)) {
+    happened.push('skip-index');
+    entries.splice(Math.floor(pickDraw * entries.length), 1);
+  }
+  if (repeatDraw < faultProbability(faults.repeatIndex, batchSize) && entries.length > 0) {
+    happened.push('repeat-index');
+    const where = Math.floor(((pickDraw * 7919) % 1) * entries.length);
+    const repeated = entries[where]!;
+    entries.splice(where + 1, 0, {
+      index: repeated.index,
+      answer: input.conflictingAnswer(repeated.answer),
+      confident: repeated.confident,
+    });
+  }
+  if (countDraw < faultProbability(faults.wrongCount, batchSize)) {
+    happened.push('wrong-count');
+    if (variantDraw < 0.5 || entries.length === 0) {
+      entries.push({ index: batchSize, answer: entries[0]?.answer ?? '', confident: false });
+    } else {
+      entries.pop();
+    }
+  }
+
+  if (format === 'json') {
+    // A JSON schema leaves no room for prose around the answers.
+    const answers = entries.map((entry) => ({
+      id: entry.index,
+      answer: entry.answer,
+      confident: entry.confident,
+    }));
+    return { text: JSON.stringify({ answers }), faults: happened };
+  }
+
+  const bold =
+    format === 'lines' && chatterDraw < faultProbability(faults.chatter, batchSize) && variantDraw >= 0.75;
+  const lines = entries.map((entry) => {
+    const header = `Input ${entry.index} (${tag})`;
+    return `${bold ? `**${header}**` : header}: ${entry.answer} (${entry.confident ? 'sure' : 'unsure'})`;
+  });
+  let text = lines.join('\n');
+  if (chatterDraw < faultProbability(faults.chatter, batchSize)) {
+    happened.push('chatter');
+    if (variantDraw < 0.35) text = `Here are my answers for the ${batchSize} inputs:\n\n${text}`;
+    else if (variantDraw < 0.6) text = `\`\`\`\n${text}\n\`\`\``;
+    else if (variantDraw < 0.75)
+      text = `${text}\n\nLet me know if you would like the reasoning behind any of these.`;
+  }
+  return { text, faults: happened };
+}
