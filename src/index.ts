@@ -31,6 +31,9 @@ export {
   ParseError,
   RetryError,
 } from './errors.js';
+export { type CompareStrategiesOptions, compareStrategies, type StrategyComparison } from './eval/compare.js';
+export { type LoadItemsOptions, loadJsonlItems } from './eval/load-items.js';
+export { createResultsWriter, type ResultRow, readRecords } from './io/index.js';
 export { fromLanguageModel } from './models/ai-sdk-model.js';
 export type {
   ChatMessage,
@@ -64,6 +67,8 @@ export type {
 } from './runtime/resolve-scheduler-options.js';
 export { scheduleModel } from './runtime/schedule-model.js';
 export { createScheduler, type Scheduler, type SchedulerStats } from './runtime/scheduler.js';
+export { createSimModel, type SimModel, type SimModelOptions } from './sim/create-sim-model.js';
+export { type SimServer, type SimServerOptions, startSimServer } from './sim/serve.js';
 export { cachedModel } from './store/cached-model.js';
 export { openStore, type Store } from './store/open-store.js';
 export { boolqTask, builtinTasks, qqpTask, rteTask } from './task/builtin-tasks.js';

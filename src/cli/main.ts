@@ -32,6 +32,12 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       exitCode = code;
     });
   }
+  // Commands built with `new Command()` do not inherit these settings from the program.
+  const configure = (command: Command) => {
+    command.exitOverride().showHelpAfterError();
+    for (const sub of command.commands) configure(sub);
+  };
+  configure(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -18,7 +18,11 @@ const leadingBlankLines = /^(?:\r\n?|\n)+/;
  * Rows of a CSV file with a header line. Every row must have exactly as many fields as the header;
  * `line` is the line where the row starts (the header is line 1).
  */
-export async function* readCsv(file: string, signal?: AbortSignal): AsyncGenerator<SourceRecord> {
+export async function* readCsv(
+  file: string,
+  signal?: AbortSignal,
+  keepBadRows = false,
+): AsyncGenerator<SourceRecord> {
   // Field counts are checked below, so that the error can name the line and the missing columns.
   const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, raw: true });
   // highWaterMark 1: read ahead one chunk of text, not sixteen.
@@ -43,7 +47,13 @@ export async function* readCsv(file: string, signal?: AbortSignal): AsyncGenerat
         continue;
       }
       const values = row.record;
-      if (values.length !== header.length) throw fieldCountError(values, header, file, line);
+      if (values.length !== header.length) {
+        const error = fieldCountError(values, header, file, line);
+        if (!keepBadRows) throw error;
+        rows++;
+        yield { line, record: {}, error };
+        continue;
+      }
       if (values.at(-1)?.endsWith('\r')) {
         throw new InputError(
           'the row ends with a stray carriage return: the file mixes \\r\\n and \\n line endings; save it with one kind',

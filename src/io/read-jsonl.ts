@@ -5,7 +5,11 @@ import { readFileChunks } from './read-file-chunks.js';
 import type { SourceRecord } from './source-record.js';
 
 /** Rows of a JSON Lines file, one object per line; blank lines are skipped. */
-export async function* readJsonl(file: string, signal?: AbortSignal): AsyncGenerator<SourceRecord> {
+export async function* readJsonl(
+  file: string,
+  signal?: AbortSignal,
+  keepBadRows = false,
+): AsyncGenerator<SourceRecord> {
   let line = 0;
   let rows = 0;
   // The part of the text after the last newline seen: one partial line at most.
@@ -20,7 +24,7 @@ export async function* readJsonl(file: string, signal?: AbortSignal): AsyncGener
       if (isBlank(lineText)) continue;
       signal?.throwIfAborted();
       rows++;
-      yield { line, record: parseJsonObject(lineText, { file, line }) };
+      yield readLine(lineText, file, line, keepBadRows);
     }
     pending = pending.slice(lineStart);
   }
@@ -28,7 +32,7 @@ export async function* readJsonl(file: string, signal?: AbortSignal): AsyncGener
   if (!isBlank(pending)) {
     line++;
     rows++;
-    yield { line, record: parseJsonObject(pending, { file, line }) };
+    yield readLine(pending, file, line, keepBadRows);
   }
   if (rows === 0) {
     throw new InputError(
@@ -37,6 +41,15 @@ export async function* readJsonl(file: string, signal?: AbortSignal): AsyncGener
         file,
       },
     );
+  }
+}
+
+function readLine(text: string, file: string, line: number, keepBadRows: boolean): SourceRecord {
+  try {
+    return { line, record: parseJsonObject(text, { file, line }) };
+  } catch (error) {
+    if (!keepBadRows || !InputError.isInstance(error)) throw error;
+    return { line, record: {}, error };
   }
 }
 

@@ -16,6 +16,12 @@ export interface ReadRecordsOptions {
   format?: DataFormat;
   /** Stops reading; the loop over the rows throws the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Yield a row that cannot be read (a malformed line, a wrong field count) with its `error` and go
+   * on, instead of failing the read. Errors of the whole file (encoding, no rows) still throw.
+   * @default false
+   */
+  keepBadRows?: boolean;
 }
 
 const formatsByExtension: Record<string, DataFormat> = {
@@ -26,7 +32,9 @@ const formatsByExtension: Record<string, DataFormat> = {
   '.parquet': 'parquet',
 };
 
-const readers: Record<DataFormat, (file: string, signal?: AbortSignal) => AsyncGenerator<SourceRecord>> = {
+type Reader = (file: string, signal?: AbortSignal, keepBadRows?: boolean) => AsyncGenerator<SourceRecord>;
+
+const readers: Record<DataFormat, Reader> = {
   jsonl: readJsonl,
   csv: readCsv,
   json: readJsonArray,
@@ -47,7 +55,7 @@ export function readRecords(file: string, options: ReadRecordsOptions = {}): Asy
       { file },
     );
   }
-  return reader(file, options.signal);
+  return reader(file, options.signal, options.keepBadRows ?? false);
 }
 
 function formatOf(file: string): DataFormat {

@@ -1,3 +1,5 @@
+import type { InputError } from '../errors.js';
+
 /** One row of a data file, before field mapping. */
 export interface SourceRecord {
   /**
@@ -6,4 +8,9 @@ export interface SourceRecord {
    */
   line: number;
   record: Record<string, unknown>;
+  /**
+   * Set instead of failing the read when the reader was asked to keep bad rows: this row could not
+   * be read (malformed line, wrong field count), and `record` is empty.
+   */
+  error?: InputError;
 }

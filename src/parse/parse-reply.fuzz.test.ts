@@ -40,7 +40,19 @@ const replyShape = fc.record({
     fc.record({ index: fc.integer({ min: -2, max: 45 }), labelChoice: fc.nat(), shape: lineShape }),
     { maxLength: 60 },
   ),
-  prose: fc.array(fc.constantFrom('Here are the answers.', 'yes', 'I think so.', '```', '```text', '| --- | --- |', 'Note: 3 items were hard.', 'no (sure)'), { maxLength: 6 }),
+  prose: fc.array(
+    fc.constantFrom(
+      'Here are the answers.',
+      'yes',
+      'I think so.',
+      '```',
+      '```text',
+      '| --- | --- |',
+      'Note: 3 items were hard.',
+      'no (sure)',
+    ),
+    { maxLength: 6 },
+  ),
   truncateAt: fc.option(fc.nat(), { nil: undefined }),
   json: fc.boolean(),
 });
@@ -58,7 +70,8 @@ describe('parseReply under generated replies', () => {
           const label = labels[line.labelChoice % labels.length]!;
           const options = spellings(task, label);
           const spelled = options[line.shape.spelling % options.length]!;
-          const tagText = line.shape.tagMode === 'right' ? ` (${tag})` : line.shape.tagMode === 'wrong' ? ' (zz9z)' : '';
+          const tagText =
+            line.shape.tagMode === 'right' ? ` (${tag})` : line.shape.tagMode === 'wrong' ? ' (zz9z)' : '';
           const closing = line.shape.prefix === '**Input ' ? '**' : '';
           const pipe = line.shape.prefix === '| Input ' ? ' |' : '';
           const text = `${line.shape.prefix}${line.index}${tagText}${closing}${line.shape.separator}${spelled} ${line.shape.confidence}${pipe}`;
@@ -97,7 +110,9 @@ describe('parseReply under generated replies', () => {
           expect(explained.has(index)).toBe(false);
           // The answer must be one that the reply wrote under this very index.
           const meant = shape.json
-            ? shape.lines.filter((line) => line.index === index).map((line) => labels[line.labelChoice % labels.length])
+            ? shape.lines
+                .filter((line) => line.index === index)
+                .map((line) => labels[line.labelChoice % labels.length])
             : written.filter((line) => line.index === index).map((line) => line.label);
           expect(meant).toContain(answer.answer);
         }
@@ -118,7 +133,11 @@ describe('parseReply under generated replies', () => {
             (_, index) => `Input ${index} (abcd): ${answers[index] ? 'yes' : 'no'} (sure)`,
           );
           const rotated = [...lines.slice(rotation % count), ...lines.slice(0, rotation % count)];
-          const parsed = parseReply(boolqTask, rotated.join('\n'), { format: 'lines', expectedCount: count, tag: 'abcd' });
+          const parsed = parseReply(boolqTask, rotated.join('\n'), {
+            format: 'lines',
+            expectedCount: count,
+            tag: 'abcd',
+          });
           expect(parsed.problems).toEqual([]);
           expect(parsed.answers.map((answer) => answer?.answer)).toEqual(
             answers.slice(0, count).map((answer) => (answer ? 'yes' : 'no')),

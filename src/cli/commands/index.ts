@@ -1,4 +1,15 @@
 import type { CommandRegistrar } from '../main.js';
+import { register as registerDemo } from './demo.js';
+import { register as registerEval } from './eval.js';
+import { register as registerPlan } from './plan.js';
+import { register as registerRun } from './run.js';
+import { register as registerSim } from './sim.js';
 
 /** Every command of the command line, in the order `--help` lists them. */
-export const commandRegistrars: CommandRegistrar[] = [];
+export const commandRegistrars: CommandRegistrar[] = [
+  registerRun,
+  registerPlan,
+  registerEval,
+  registerDemo,
+  registerSim,
+];

@@ -1,0 +1,201 @@
+import Table from 'cli-table3';
+import { Command } from 'commander';
+import { batchPrompt } from '../../engine/batch-prompt.js';
+import { resolveStrategy } from '../../engine/resolve-strategy.js';
+import type { Item, ResolvedStrategy } from '../../engine/types.js';
+import { InputError } from '../../errors.js';
+import { parseModelUri } from '../../models/model-uri.js';
+import { countPlan, type PlanFigures } from '../../plan/count-plan.js';
+import { costUsd, loadPrices, type ModelPrice, priceOf } from '../../plan/price-table.js';
+import { createSimModel } from '../../sim/create-sim-model.js';
+import { isSimProfileName, type SimProfileName } from '../../sim/profiles.js';
+import { loadTask } from '../../task/load-task.js';
+import type { Task } from '../../task/task-schema.js';
+import { readSource } from '../data-source.js';
+import { exitCodes } from '../exit-codes.js';
+import type { CommandRegistrar } from '../main.js';
+import { integerAtLeast } from '../option-parsers.js';
+import { addStrategyOptions, type StrategyCliValues, strategyFromCli } from '../strategy-options.js';
+
+interface PlanCliValues extends StrategyCliValues {
+  task: string;
+  data: string;
+  model: string;
+  idField?: string;
+  labelField?: string;
+  map?: Record<string, string>;
+  prices?: string;
+  simulateSample: number;
+  json?: boolean;
+}
+
+export interface PlanLine extends PlanFigures {
+  costUsd: number | null;
+}
+
+export interface PlanJson {
+  model: string;
+  task: string;
+  items: number;
+  invalid: number;
+  strategy: ResolvedStrategy;
+  price: ModelPrice | null;
+  single: PlanLine;
+  worstCase: PlanLine;
+  /** With early stopping and re-asks as the simulated model behaves; absent without SEAS. */
+  expected: (PlanLine & { basis: string }) | null;
+  largestItemTokens: number;
+}
+
+function priced(figures: PlanFigures, price: ModelPrice | undefined): PlanLine {
+  return { ...figures, costUsd: costUsd(price, figures.inputTokens, figures.outputTokens) ?? null };
+}
+
+/** Every n-th item up to `limit` items, so the sample spans the whole file. */
+function evenSample(items: Item[], limit: number): Item[] {
+  if (items.length <= limit) return items;
+  const step = items.length / limit;
+  return Array.from({ length: limit }, (_, index) => items[Math.floor(index * step)]!);
+}
+
+/**
+ * Early stopping depends on how the model answers, so the expected cost comes from running the
+ * calibrated simulator over (a sample of) the items, scaled to the whole file. Items without a
+ * gold answer get the first label as a stand-in: the simulator only needs one to decide when it
+ * errs, and the stopping rate depends on its error and confidence rates, not on the label.
+ */
+async function simulateExpected(
+  task: Task,
+  items: Item[],
+  totalItems: number,
+  strategy: ResolvedStrategy,
+  profile: SimProfileName,
+): Promise<{ figures: PlanFigures; basis: string }> {
+  const fallbackGold = task.answer.type === 'labels' ? task.answer.labels[0]?.value : undefined;
+  const sample = evenSample(items, Math.max(1, items.length)).map((item) =>
+    item.gold === undefined && fallbackGold !== undefined ? { ...item, gold: fallbackGold } : item,
+  );
+  const model = createSimModel({ profile, task, items: sample, seed: strategy.seed });
+  const { summary } = await batchPrompt({ ...strategy, task, items: sample, model });
+  const scale = totalItems / Math.max(1, sample.length);
+  return {
+    figures: {
+      calls: Math.round(summary.calls * scale),
+      inputTokens: Math.round(summary.inputTokens * scale),
+      outputTokens: Math.round(summary.outputTokens * scale),
+    },
+    basis: `simulated (sim:${profile}) on ${sample.length} of ${totalItems} items${scale === 1 ? '' : ', scaled'}`,
+  };
+}
+
+export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
+  const task = loadTask(values.task);
+  const uri = parseModelUri(values.model);
+  const supportsJsonSchema = uri.provider !== 'local';
+  const strategy = resolveStrategy(strategyFromCli(values), { supportsJsonSchema });
+  const source = {
+    file: values.data,
+    task,
+    maxItemTokens: strategy.maxBatchTokens,
+    ...(values.idField === undefined ? {} : { idField: values.idField }),
+    ...(values.labelField === undefined ? {} : { labelField: values.labelField }),
+    ...(values.map === undefined ? {} : { fieldMap: values.map }),
+  };
+  let invalid = 0;
+  const sample: Item[] = [];
+  let seen = 0;
+  const items = (async function* () {
+    for await (const entry of readSource(source)) {
+      if (entry.kind === 'invalid') {
+        invalid += 1;
+        continue;
+      }
+      // Reservoir-free even sampling: keep every k-th item once the sample is full.
+      seen += 1;
+      if (sample.length < values.simulateSample) sample.push(entry.item);
+      else if (seen % Math.ceil(seen / values.simulateSample) === 0) {
+        sample[seen % values.simulateSample] = entry.item;
+      }
+      yield entry.item;
+    }
+  })();
+  const counted = await countPlan(task, items, strategy);
+  const prices = loadPrices(values.prices);
+  const modelId = uri.provider === 'sim' ? `sim:${uri.profile ?? 'gpt-4'}` : uri.uri;
+  const price = priceOf(prices, modelId);
+  let expected: PlanJson['expected'] = null;
+  if (strategy.earlyStop === 'seas' && counted.items > 0) {
+    const profileName = uri.provider === 'sim' ? (uri.profile ?? 'gpt-4') : 'gpt-4';
+    if (!isSimProfileName(profileName))
+      throw new InputError(`unknown simulated profile \`${profileName}\``, { field: 'model' });
+    const simulated = await simulateExpected(task, sample, counted.items, strategy, profileName);
+    expected = { ...priced(simulated.figures, price), basis: simulated.basis };
+  }
+  return {
+    model: modelId,
+    task: task.name,
+    items: counted.items,
+    invalid,
+    strategy,
+    price: price ?? null,
+    single: priced(counted.single, price),
+    worstCase: priced(counted.worstCase, price),
+    expected,
+    largestItemTokens: counted.largestItem.tokens,
+  };
+}
+
+function percent(part: number, whole: number): string {
+  return whole === 0 ? '-' : `${((part / whole) * 100).toFixed(1)}%`;
+}
+
+export function renderPlan(plan: PlanJson): string {
+  const table = new Table({
+    head: ['', 'calls', 'input tokens', 'output tokens', 'cost (USD)', 'tokens vs single'],
+  });
+  const singleTokens = plan.single.inputTokens + plan.single.outputTokens;
+  const line = (name: string, figures: PlanLine) => [
+    name,
+    String(figures.calls),
+    String(figures.inputTokens),
+    String(figures.outputTokens),
+    figures.costUsd === null ? '-' : figures.costUsd.toFixed(4),
+    percent(figures.inputTokens + figures.outputTokens, singleTokens),
+  ];
+  const s = plan.strategy;
+  table.push(line('SinglePrompt', plan.single));
+  table.push(line(`${s.strategy} (batch ${s.batchSize}, ${s.rounds} rounds), worst case`, plan.worstCase));
+  if (plan.expected) table.push(line(`${s.strategy}, expected`, plan.expected));
+  const notes = [
+    `${plan.items} items of task ${plan.task}${plan.invalid > 0 ? `, ${plan.invalid} invalid rows left out` : ''}; model ${plan.model}`,
+    'tokens counted with the o200k tokenizer, every call in full (instructions and examples included)',
+    plan.price
+      ? `prices: $${plan.price.input}/$${plan.price.output} per 1M input/output tokens (${plan.price.source ?? 'price file'})`
+      : 'no price known for this model: pass --prices file.json',
+    ...(plan.expected ? [`expected: ${plan.expected.basis}; a real model's stopping rate may differ`] : []),
+  ];
+  return `${table.toString()}\n${notes.join('\n')}`;
+}
+
+export const register: CommandRegistrar = (program, setExitCode) => {
+  const command = new Command('plan')
+    .description('calls, tokens and cost before anything is sent (no model calls)')
+    .requiredOption('--task <task>', 'built-in task (boolq, rte, qqp) or a task file')
+    .requiredOption('--data <file>', 'data file: .jsonl, .csv, .json or .parquet')
+    .option('--model <uri>', 'the model to price', 'sim')
+    .option('--prices <file>', 'JSON price table overriding the built-in one')
+    .option(
+      '--simulate-sample <n>',
+      'items the simulator runs to estimate early stopping',
+      integerAtLeast(1),
+      2000,
+    )
+    .option('--json', 'print the plan as JSON');
+  addStrategyOptions(command);
+  command.action(async (values: PlanCliValues) => {
+    const plan = await planCommand(values);
+    process.stdout.write(`${values.json ? JSON.stringify(plan, null, 2) : renderPlan(plan)}\n`);
+    setExitCode(exitCodes.ok);
+  });
+  program.addCommand(command);
+};

@@ -1,0 +1,326 @@
+import Table from 'cli-table3';
+import { Command } from 'commander';
+import { streamBatchPrompt } from '../../engine/batch-prompt.js';
+import { resolveStrategy } from '../../engine/resolve-strategy.js';
+import type { Item, ItemResult } from '../../engine/types.js';
+import { InputError, isAbortError } from '../../errors.js';
+import { createResultsWriter, type ResultRow, type ResultsWriter } from '../../io/write-results.js';
+import { costUsd, loadPrices, priceOf } from '../../plan/price-table.js';
+import { openStore } from '../../store/open-store.js';
+import { runFingerprint } from '../../store/run-fingerprint.js';
+import { loadTask } from '../../task/load-task.js';
+import { dataFileIdentity, type InvalidRow, readSource, scanSource } from '../data-source.js';
+import { exitCodes } from '../exit-codes.js';
+import type { CommandRegistrar } from '../main.js';
+import { buildModelStack } from '../model-stack.js';
+import { createProgressReporter } from '../progress-reporter.js';
+import {
+  addSchedulingOptions,
+  addStrategyOptions,
+  type StrategyCliValues,
+  strategyFromCli,
+} from '../strategy-options.js';
+
+interface RunCliValues extends StrategyCliValues {
+  task: string;
+  data: string;
+  model?: string;
+  baseUrl?: string;
+  out?: string;
+  concurrency?: number;
+  rpm?: number;
+  tpm?: number;
+  timeoutMs?: number;
+  maxRetries?: number;
+  simLatencyMs?: number;
+  storeDir?: string;
+  cache: boolean;
+  resume?: string;
+  skipInvalid?: boolean;
+  idField?: string;
+  labelField?: string;
+  map?: Record<string, string>;
+  prices?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export interface RunSummaryJson {
+  runId: string;
+  model: string;
+  simulated: boolean;
+  items: number;
+  answered: number;
+  unanswered: number;
+  failed: number;
+  invalid: number;
+  /** Model calls made by this invocation (cache hits are not calls). */
+  calls: number;
+  cacheHits: number;
+  /** Tokens of the calls made by this invocation. */
+  inputTokens: number;
+  outputTokens: number;
+  estimatedCostUsd: number | null;
+  wallMs: number;
+  /** Calls and tokens of the whole run, cache hits included: what the job costs from scratch. */
+  totalCalls: number;
+  totalInputTokens: number;
+  totalOutputTokens: number;
+  accuracy?: number;
+  out?: string;
+  resumed: boolean;
+}
+
+function toRow(result: ItemResult): ResultRow {
+  const row: ResultRow = {
+    id: result.id,
+    answer: result.answer,
+    confidence: result.confidence,
+    votes: result.tally,
+    status: result.status,
+  };
+  if (result.error !== undefined) row.error = result.error;
+  if (result.gold !== undefined) row.gold = result.gold;
+  if (result.correct !== undefined) row.correct = result.correct;
+  return row;
+}
+
+function invalidRow(invalid: InvalidRow): ResultRow {
+  return {
+    id: invalid.id,
+    answer: null,
+    confidence: null,
+    votes: {},
+    status: 'invalid',
+    error: invalid.error.message,
+  };
+}
+
+export async function runCommand(values: RunCliValues, print: (text: string) => void): Promise<number> {
+  if (values.model === undefined) {
+    throw new InputError(
+      'choose a model with --model: sim (simulated, needs --label-field), openai:<model>, anthropic:<model>, google:<model>, ollama:<model>, or openai-compatible:<model> with --base-url',
+      { field: 'model' },
+    );
+  }
+  const task = loadTask(values.task);
+  const strategyOptions = strategyFromCli(values);
+  const identity = dataFileIdentity(values.data);
+  const source = {
+    file: values.data,
+    task,
+    maxItemTokens: strategyOptions.maxBatchTokens ?? 64_000,
+    ...(values.idField === undefined ? {} : { idField: values.idField }),
+    ...(values.labelField === undefined ? {} : { labelField: values.labelField }),
+    ...(values.map === undefined ? {} : { fieldMap: values.map }),
+  };
+
+  // First pass: every bad row is found before anything is paid for.
+  const isSim = values.model === 'sim' || values.model.startsWith('sim:');
+  const simItems: Item[] = [];
+  const scan = await scanSource(source, isSim ? (item) => simItems.push(item) : undefined);
+  if (scan.invalidCount > 0 && !values.skipInvalid) {
+    const first = scan.invalid[0]!;
+    const more =
+      scan.invalidCount > 1
+        ? ` (and ${scan.invalidCount - 1} more bad row(s); --skip-invalid records them and goes on)`
+        : ' (--skip-invalid records it and goes on)';
+    throw new InputError(`${first.error.message.replace(/^.*?: /, '')}${more}`, {
+      file: values.data,
+      line: first.line,
+      ...(first.error.field === undefined ? {} : { field: first.error.field }),
+    });
+  }
+
+  const store = openStore(values.storeDir ?? '.batchprompt');
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let writer: ResultsWriter | undefined;
+  try {
+    const probe = buildModelStack({
+      uri: values.model,
+      task,
+      ...(values.baseUrl ? { baseUrl: values.baseUrl } : {}),
+    });
+    const strategy = resolveStrategy(strategyOptions, probe.base);
+    const fingerprint = runFingerprint({
+      task,
+      dataFile: identity,
+      modelId: probe.base.id,
+      strategy: { ...strategy, idField: values.idField, labelField: values.labelField, map: values.map },
+    });
+    let run =
+      values.resume === undefined
+        ? store.journal.findLatestRun({ fingerprint, status: 'running' })
+        : store.journal.getRun(values.resume);
+    if (values.resume !== undefined && run === undefined) {
+      throw new InputError(`no run with id \`${values.resume}\` in ${store.directory}`, { field: 'resume' });
+    }
+    const resumed = run !== undefined;
+    if (run) store.journal.resumeRun(run.runId);
+    else {
+      run = store.journal.startRun({
+        fingerprint,
+        config: { task: task.name, data: values.data, model: probe.base.id, strategy },
+      });
+    }
+    const runId = run.runId;
+    if (resumed && !values.json) process.stderr.write(`resuming run ${runId}\n`);
+
+    const stack = buildModelStack({
+      uri: values.model,
+      task,
+      simItems: () => simItems,
+      seed: strategy.seed,
+      store,
+      runId,
+      cache: values.cache,
+      ...(values.baseUrl === undefined ? {} : { baseUrl: values.baseUrl }),
+      ...(values.concurrency === undefined ? {} : { concurrency: values.concurrency }),
+      ...(values.rpm === undefined ? {} : { requestsPerMinute: values.rpm }),
+      ...(values.tpm === undefined ? {} : { tokensPerMinute: values.tpm }),
+      ...(values.timeoutMs === undefined ? {} : { timeoutMs: values.timeoutMs }),
+      ...(values.maxRetries === undefined ? {} : { maxRetries: values.maxRetries }),
+      ...(values.simLatencyMs === undefined ? {} : { simLatencyMs: values.simLatencyMs }),
+    });
+    const price = priceOf(loadPrices(values.prices), stack.base.id);
+    const progress = createProgressReporter({ quiet: values.quiet === true || values.json === true });
+
+    // Invalid rows wait for the valid item that follows them, so results keep the input order.
+    const invalidQueue: InvalidRow[] = [];
+    const itemRows: number[] = [];
+    const items = (async function* () {
+      for await (const entry of readSource(source, controller.signal)) {
+        if (entry.kind === 'item') {
+          itemRows.push(entry.row);
+          yield entry.item;
+        } else invalidQueue.push(entry.invalid);
+      }
+    })();
+    const stream = streamBatchPrompt({
+      ...strategyOptions,
+      task,
+      items,
+      model: stack.model,
+      signal: controller.signal,
+      itemsTotal: scan.items,
+      onProgress: (state) => {
+        const summary = stream.summary();
+        progress.update(
+          state,
+          costUsd(
+            price,
+            state.inputTokens - summary.replayedInputTokens,
+            state.outputTokens - summary.replayedOutputTokens,
+          ),
+        );
+      },
+    });
+    writer = values.out === undefined ? undefined : createResultsWriter(values.out);
+    const writeInvalidBefore = async (row: number) => {
+      while (invalidQueue.length > 0 && invalidQueue[0]!.row < row)
+        await writer?.write(invalidRow(invalidQueue.shift()!));
+    };
+    for await (const result of stream) {
+      // Results come in input order, so the oldest recorded row is this result's.
+      await writeInvalidBefore(itemRows.shift() ?? Number.POSITIVE_INFINITY);
+      await writer?.write(toRow(result));
+    }
+    await writeInvalidBefore(Number.POSITIVE_INFINITY);
+    await writer?.close();
+    progress.stop();
+
+    const summary = stream.summary();
+    const calls = summary.calls - summary.replayedCalls;
+    const inputTokens = summary.inputTokens - summary.replayedInputTokens;
+    const outputTokens = summary.outputTokens - summary.replayedOutputTokens;
+    const json: RunSummaryJson = {
+      runId,
+      model: summary.model,
+      simulated: summary.simulated,
+      items: scan.rows,
+      answered: summary.answered,
+      unanswered: summary.unanswered,
+      failed: summary.failed,
+      invalid: scan.invalidCount,
+      calls,
+      cacheHits: summary.replayedCalls,
+      inputTokens,
+      outputTokens,
+      estimatedCostUsd: costUsd(price, inputTokens, outputTokens) ?? null,
+      wallMs: summary.wallMs,
+      totalCalls: summary.calls,
+      totalInputTokens: summary.inputTokens,
+      totalOutputTokens: summary.outputTokens,
+      ...(summary.accuracy === undefined ? {} : { accuracy: summary.accuracy }),
+      ...(values.out === undefined ? {} : { out: values.out }),
+      resumed,
+    };
+    store.journal.finishRun(runId, 'completed', json);
+    if (values.json) print(JSON.stringify(json, null, 2));
+    else print(renderRunSummary(json));
+    return exitCodes.ok;
+  } catch (error) {
+    if (isAbortError(error) || controller.signal.aborted) {
+      process.stderr.write(
+        `\ninterrupted: completed calls are cached; run the same command again to resume${values.out ? ` (partial results in ${values.out}.partial)` : ''}\n`,
+      );
+      return exitCodes.interrupted;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    store.close();
+  }
+}
+
+export function renderRunSummary(summary: RunSummaryJson): string {
+  const table = new Table({ head: ['', 'value'] });
+  table.push(
+    ['model', `${summary.model}${summary.simulated ? ' (SIMULATED: not a real LLM)' : ''}`],
+    ['run id', summary.runId],
+    ['items', String(summary.items)],
+    [
+      'answered / unanswered / failed / invalid',
+      `${summary.answered} / ${summary.unanswered} / ${summary.failed} / ${summary.invalid}`,
+    ],
+    ['calls made (cache hits)', `${summary.calls} (${summary.cacheHits})`],
+    ['tokens in / out (this invocation)', `${summary.inputTokens} / ${summary.outputTokens}`],
+    [
+      'estimated cost',
+      summary.estimatedCostUsd === null
+        ? 'no price for this model'
+        : `$${summary.estimatedCostUsd.toFixed(4)}`,
+    ],
+    ['wall time', `${(summary.wallMs / 1000).toFixed(1)} s`],
+  );
+  if (summary.accuracy !== undefined)
+    table.push(['accuracy vs gold', `${(summary.accuracy * 100).toFixed(1)}%`]);
+  if (summary.out !== undefined) table.push(['results', summary.out]);
+  return table.toString();
+}
+
+export const register: CommandRegistrar = (program, setExitCode) => {
+  const command = new Command('run')
+    .description('answer the task for every row of a data file')
+    .requiredOption('--task <task>', 'built-in task (boolq, rte, qqp) or a task file (.yaml, .json)')
+    .requiredOption('--data <file>', 'data file: .jsonl, .csv, .json or .parquet')
+    .option(
+      '--model <uri>',
+      'sim, sim:gpt-3.5, openai:<m>, anthropic:<m>, google:<m>, ollama:<m>, openai-compatible:<m>',
+    )
+    .option('--out <file>', 'results file, .jsonl or .csv')
+    .option('--resume <runId>', 'resume this run (by default the same command resumes its unfinished run)')
+    .option('--skip-invalid', 'record bad rows as invalid and go on')
+    .option('--json', 'print the summary as JSON')
+    .option('--quiet', 'no progress output');
+  addStrategyOptions(command);
+  addSchedulingOptions(command);
+  command.action(async (values: RunCliValues) => {
+    setExitCode(await runCommand(values, (text) => process.stdout.write(`${text}\n`)));
+  });
+  program.addCommand(command);
+};

@@ -1,0 +1,135 @@
+import { statSync } from 'node:fs';
+import type { Item } from '../engine/types.js';
+import { InputError } from '../errors.js';
+import type { FieldMapping } from '../io/field-mapping.js';
+import { mapRecord } from '../io/map-record.js';
+import { readRecords } from '../io/read-records.js';
+import { validateMapping } from '../io/validate-mapping.js';
+import { countTokens } from '../prompt/count-tokens.js';
+import { renderItem } from '../prompt/render-batch.js';
+import type { Task } from '../task/task-schema.js';
+
+export interface DataSourceOptions {
+  file: string;
+  task: Task;
+  /** @default the `id` column where there is one, else the line number */
+  idField?: string;
+  labelField?: string;
+  fieldMap?: Record<string, string>;
+  /** An item above this many tokens is invalid: it could not be sent in any batch. */
+  maxItemTokens: number;
+}
+
+/** A row that cannot become an item, kept in the results with its error. */
+export interface InvalidRow {
+  /** 0-based place among all rows of the file. */
+  row: number;
+  line: number;
+  id: string;
+  error: InputError;
+}
+
+export type SourceEntry =
+  | { kind: 'item'; row: number; item: Item }
+  | { kind: 'invalid'; invalid: InvalidRow };
+
+export function mappingFor(options: DataSourceOptions): FieldMapping {
+  return {
+    fields: options.task.fields.map((field) => field.name),
+    ...(options.idField === undefined ? {} : { idField: options.idField }),
+    ...(options.labelField === undefined ? {} : { labelField: options.labelField }),
+    ...(options.fieldMap === undefined ? {} : { fieldMap: options.fieldMap }),
+  };
+}
+
+/** Size and modification time of the data file, for the run fingerprint. */
+export function dataFileIdentity(file: string): { path: string; size: number; modifiedMs: number } {
+  try {
+    const stats = statSync(file);
+    return { path: file, size: stats.size, modifiedMs: Math.floor(stats.mtimeMs) };
+  } catch (error) {
+    throw new InputError('file not found', { file, cause: error });
+  }
+}
+
+/**
+ * Every row of the data file, in order, as an item or as an invalid row with its error. Column
+ * names are checked against the first row once, so a misspelt `--id-field` fails at row 1 rather
+ * than on every row.
+ */
+export async function* readSource(
+  options: DataSourceOptions,
+  signal?: AbortSignal,
+): AsyncGenerator<SourceEntry> {
+  let mapping = mappingFor(options);
+  let row = 0;
+  let mappingChecked = false;
+  for await (const source of readRecords(options.file, {
+    keepBadRows: true,
+    ...(signal ? { signal } : {}),
+  })) {
+    const where = { file: options.file, line: source.line };
+    if (source.error) {
+      yield {
+        kind: 'invalid',
+        invalid: { row, line: source.line, id: String(source.line), error: source.error },
+      };
+      row += 1;
+      continue;
+    }
+    if (!mappingChecked) {
+      mappingChecked = true;
+      // A column named `id` is the natural row id; without one, rows are named by their line.
+      if (options.idField === undefined && Object.hasOwn(source.record, 'id'))
+        mapping = { ...mapping, idField: 'id' };
+      validateMapping(Object.keys(source.record), mapping, where);
+    }
+    try {
+      const mapped = mapRecord(source.record, mapping, where);
+      const item: Item = { id: mapped.id, fields: mapped.fields };
+      if (mapped.gold !== undefined) item.gold = mapped.gold;
+      const tokens = countTokens(renderItem(options.task, item, 0, 'abcd'));
+      if (tokens > options.maxItemTokens) {
+        throw new InputError(
+          `the item is ${tokens} tokens long, more than \`maxBatchTokens\` (${options.maxItemTokens}); it cannot be sent`,
+          { ...where, field: options.task.fields.map((field) => field.name).join('+') },
+        );
+      }
+      yield { kind: 'item', row, item };
+    } catch (error) {
+      if (!InputError.isInstance(error)) throw error;
+      const rawId = mapping.idField === undefined ? undefined : source.record[mapping.idField];
+      const id = typeof rawId === 'string' || typeof rawId === 'number' ? String(rawId) : String(source.line);
+      yield { kind: 'invalid', invalid: { row, line: source.line, id, error } };
+    }
+    row += 1;
+  }
+  if (row === 0) throw new InputError('the file holds no rows', { file: options.file });
+}
+
+export interface SourceScan {
+  rows: number;
+  items: number;
+  invalid: InvalidRow[];
+  invalidCount: number;
+}
+
+/** A first pass over the file that sends nothing: counts rows and finds every bad one up front. */
+export async function scanSource(
+  options: DataSourceOptions,
+  onItem?: (item: Item) => void,
+  signal?: AbortSignal,
+): Promise<SourceScan> {
+  const scan: SourceScan = { rows: 0, items: 0, invalid: [], invalidCount: 0 };
+  for await (const entry of readSource(options, signal)) {
+    scan.rows += 1;
+    if (entry.kind === 'item') {
+      scan.items += 1;
+      onItem?.(entry.item);
+    } else {
+      scan.invalidCount += 1;
+      if (scan.invalid.length < 20) scan.invalid.push(entry.invalid);
+    }
+  }
+  return scan;
+}

@@ -1,0 +1,145 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../src/engine/seeded-random.js';
+import { loadJsonlItems } from '../src/eval/load-items.js';
+import { type SimServer, startSimServer } from '../src/sim/serve.js';
+import { rteTask } from '../src/task/builtin-tasks.js';
+
+/*
+ * A run against the simulator's HTTP server is killed with SIGKILL at a random point, then the
+ * same command is run again. The results must equal an uninterrupted run's, and the calls paid
+ * twice must be no more than those in flight at the kill.
+ */
+
+const dataDir = process.env.BATCHPROMPT_DATA_DIR ?? resolve('../shared/data');
+const dataFile = join(dataDir, 'rte.dev.jsonl');
+const hasData = existsSync(dataFile);
+const repoRoot = resolve(import.meta.dirname, '..');
+const concurrency = 3;
+
+let server: SimServer;
+let directory: string;
+
+function cliArgs(storeDir: string, out: string): string[] {
+  return [
+    '--import',
+    'tsx',
+    join(repoRoot, 'scripts/dev-cli.ts'),
+    'run',
+    '--task',
+    'rte',
+    '--data',
+    dataFile,
+    '--model',
+    'openai-compatible:sim-gpt-4',
+    '--base-url',
+    server.url,
+    '--format',
+    'lines',
+    '--batch-size',
+    '16',
+    '--concurrency',
+    String(concurrency),
+    '--store-dir',
+    storeDir,
+    '--out',
+    out,
+    '--json',
+    '--quiet',
+  ];
+}
+
+function start(
+  storeDir: string,
+  out: string,
+): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string }> } {
+  const child = spawn(process.execPath, cliArgs(storeDir, out), {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += String(chunk);
+  });
+  child.stderr?.on('data', () => {});
+  const done = new Promise<{ code: number | null; stdout: string }>((resolveDone) => {
+    child.on('exit', (code) => resolveDone({ code, stdout }));
+  });
+  return { child, done };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
+    await new Promise((resolveWait) => setTimeout(resolveWait, 5));
+  }
+}
+
+function answers(file: string): [string, unknown][] {
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+    .map((row) => [row.id, row.answer]);
+}
+
+describe.skipIf(!hasData)('a run killed with SIGKILL and run again', () => {
+  let reference: [string, unknown][];
+  let referenceRequests: number;
+
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'batchprompt-crash-'));
+    const items = await loadJsonlItems(dataFile, rteTask);
+    server = await startSimServer({ task: rteTask, items, seed: 0, latencyMs: 40, quiet: true });
+    const before = server.stats().requests;
+    const out = join(directory, 'reference.jsonl');
+    const { done } = start(join(directory, 'reference-store'), out);
+    const result = await done;
+    expect(result.code).toBe(0);
+    reference = answers(out);
+    referenceRequests = server.stats().requests - before;
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.close();
+    if (directory) rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('has a reference run that answered every item', () => {
+    expect(reference).toHaveLength(277);
+    expect(reference.every(([, answer]) => answer !== null)).toBe(true);
+    expect(referenceRequests).toBeGreaterThan(10);
+  });
+
+  // Kill points drawn from fixed seeds: random places in the run, the same in every CI run.
+  for (const seed of [11, 12, 13]) {
+    const killAfter = 0.05 + 0.9 * seededRandom(seed)();
+    it(`completes with the same answers after a kill at ${Math.round(killAfter * 100)}% of the calls (seed ${seed}), paying again only for calls in flight`, async () => {
+      const storeDir = join(directory, `store-${seed}`);
+      const out = join(directory, `out-${seed}.jsonl`);
+      const before = server.stats().requests;
+      const first = start(storeDir, out);
+      const target = Math.max(1, Math.floor(referenceRequests * killAfter));
+      await waitFor(() => server.stats().requests - before >= target, 60_000);
+      first.child.kill('SIGKILL');
+      const killed = await first.done;
+      expect(killed.code).toBeNull();
+      expect(existsSync(out)).toBe(false);
+
+      const second = start(storeDir, out);
+      const finished = await second.done;
+      expect(finished.code).toBe(0);
+      const summary = JSON.parse(finished.stdout);
+      expect(summary.resumed).toBe(true);
+      expect(summary.cacheHits).toBeGreaterThan(0);
+      expect(answers(out)).toEqual(reference);
+      const paidAgain = server.stats().requests - before - referenceRequests;
+      expect(paidAgain).toBeGreaterThanOrEqual(0);
+      expect(paidAgain).toBeLessThanOrEqual(concurrency);
+    }, 120_000);
+  }
+});
