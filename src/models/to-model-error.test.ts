@@ -28,6 +28,21 @@ describe('toModelError', () => {
     expect(apiError.cause).toBeUndefined();
   });
 
+  it('treats a success status with an unreadable body, and an unparseable reply, as worth another try', () => {
+    const garbled = new APICallError({
+      message: 'Invalid JSON response',
+      url: 'http://127.0.0.1:1/v1/chat/completions',
+      requestBodyValues: {},
+      statusCode: 200,
+      responseBody: '{"choices": [',
+    });
+    expect((toModelError(garbled, { modelId }) as ApiCallError).isRetryable).toBe(true);
+    const parseFailure = Object.assign(new Error('JSON parsing failed'), { name: 'AI_JSONParseError' });
+    const mapped = toModelError(parseFailure, { modelId });
+    expect(ApiCallError.isInstance(mapped)).toBe(true);
+    expect((mapped as ApiCallError).isRetryable).toBe(true);
+  });
+
   it('reports an abort when the caller signal has fired, whatever was thrown', () => {
     const controller = new AbortController();
     controller.abort(new Error('user pressed Ctrl-C'));

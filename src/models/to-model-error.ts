@@ -21,6 +21,14 @@ export interface ModelErrorContext {
  * its `cause`. Retryability is decided by our own rule (`isRetryableStatus`), not the SDK's,
  * because the scheduler owns retries.
  */
+const unreadableResponseErrors = new Set([
+  'AI_JSONParseError',
+  'AI_TypeValidationError',
+  'AI_InvalidResponseDataError',
+  'AI_EmptyResponseBodyError',
+  'AI_NoContentGeneratedError',
+]);
+
 export function toModelError(error: unknown, context: ModelErrorContext): BatchPromptError {
   const secrets = context.secrets ?? [];
   const redact = (text: string) => redactSecrets(text, secrets);
@@ -41,9 +49,21 @@ export function toModelError(error: unknown, context: ModelErrorContext): BatchP
     return new ApiCallError(message, {
       status,
       headers: sanitizeHeaders(error.responseHeaders, secrets),
-      isRetryable: isRetryableStatus(status),
+      // A success status with a body that could not be read is a transport glitch, not a refusal.
+      isRetryable: isRetryableStatus(status) || (status !== undefined && status >= 200 && status < 300),
       url: redact(error.url),
     });
+  }
+
+  // The reply arrived but could not be read (cut or garbled JSON, a missing field): another try of
+  // the same request usually succeeds, and a retry keeps the batch whole.
+  if (error instanceof Error && unreadableResponseErrors.has(error.name)) {
+    return new ApiCallError(
+      `${context.modelId}: the API's reply could not be read: ${redact(error.message).slice(0, 300)}`,
+      {
+        isRetryable: true,
+      },
+    );
   }
 
   // An abort that our caller did not ask for is a transport timeout: worth another try.

@@ -250,7 +250,9 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
       positiveInteger(body.max_tokens, 'max_tokens');
     const promptTokens = countMessageTokens(messages);
 
-    const admission = limiter.tryAdmit(promptTokens + (maxOutputTokens ?? 0));
+    // Tokens are counted as a provider that bills usage would: the prompt on admission, then the
+    // prompt and the completion once the reply is known (see `settle` below).
+    const admission = limiter.tryAdmit(promptTokens);
     if (!admission.allowed) {
       stats.rateLimited += 1;
       send(
@@ -336,6 +338,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
       });
     }
     response.off('close', onClose);
+    admission.settle(result.usage.inputTokens + result.usage.outputTokens);
     stats.promptTokens += result.usage.inputTokens;
     stats.completionTokens += result.usage.outputTokens;
     const created = Math.floor((options.now ?? Date.now)() / 1000);

@@ -8,7 +8,13 @@ export interface SlidingWindowLimits {
 }
 
 export type LimitDecision =
-  | { allowed: true; remainingRequests: number | undefined; remainingTokens: number | undefined }
+  | {
+      allowed: true;
+      remainingRequests: number | undefined;
+      remainingTokens: number | undefined;
+      /** Replaces the tokens counted for this request by what it really used, once known. */
+      settle(tokens: number): void;
+    }
   | { allowed: false; retryAfterMs: number; limit: 'requests' | 'tokens' };
 
 /**
@@ -50,12 +56,16 @@ export function createSlidingWindowLimiter(limits: SlidingWindowLimits, now: () 
           return { allowed: false, retryAfterMs: Math.max(1, waitUntil - time), limit: 'tokens' };
         }
       }
-      admitted.push({ at: time, tokens });
+      const entry = { at: time, tokens };
+      admitted.push(entry);
       const usedTokens = admitted.reduce((sum, entry) => sum + entry.tokens, 0);
       return {
         allowed: true,
         remainingRequests: limits.requests === undefined ? undefined : limits.requests - admitted.length,
         remainingTokens: limits.tokens === undefined ? undefined : Math.max(0, limits.tokens - usedTokens),
+        settle(actual: number) {
+          entry.tokens = actual;
+        },
       };
     },
   };
