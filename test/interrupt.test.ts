@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Item } from '../src/engine/types.js';
+import { type SimServer, startSimServer } from '../src/sim/serve.js';
+import { boolqTask } from '../src/task/builtin-tasks.js';
+
+/* Ctrl-C during a run: the process stops within a second, says how to resume, and resumes. */
+
+const repoRoot = resolve(import.meta.dirname, '..');
+let directory: string;
+let server: SimServer;
+let fastServer: SimServer;
+let dataFile: string;
+
+const items: Item[] = Array.from({ length: 96 }, (_, index) => ({
+  id: `q${index}`,
+  fields: {
+    question: `is claim ${index} supported`,
+    passage: `Claim ${index} -- a passage about claim ${index}.`,
+  },
+  gold: index % 2 === 0,
+}));
+
+function runCli(storeDir: string, baseUrl: string) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'scripts/dev-cli.ts'),
+      'run',
+      '--task',
+      'boolq',
+      '--data',
+      dataFile,
+      '--model',
+      'openai-compatible:sim-gpt-4',
+      '--base-url',
+      baseUrl,
+      '--batch-size',
+      '8',
+      '--concurrency',
+      '4',
+      '--store-dir',
+      storeDir,
+      '--json',
+      '--quiet',
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += String(chunk);
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  const exited = new Promise<{ code: number | null; at: number }>((resolveExit) =>
+    child.on('exit', (code) => resolveExit({ code, at: Date.now() })),
+  );
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+describe('Ctrl-C during a run', () => {
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'batchprompt-interrupt-'));
+    dataFile = join(directory, 'data.jsonl');
+    writeFileSync(
+      dataFile,
+      items.map((item) => JSON.stringify({ id: item.id, ...item.fields, label: item.gold })).join('\n'),
+    );
+    // Slow replies, so that calls are in flight when the signal comes.
+    server = await startSimServer({ task: boolqTask, items, latencyMs: 3000, quiet: true });
+    // The same model without the delay, to finish the resumed run quickly.
+    fastServer = await startSimServer({ task: boolqTask, items, quiet: true });
+  });
+
+  afterAll(async () => {
+    await server.close();
+    await fastServer.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('stops within a second with exit code 130, and the same command then finishes the job', async () => {
+    const storeDir = join(directory, 'store');
+    const first = runCli(storeDir, server.url);
+    const started = Date.now();
+    while (server.stats().requests < 4) {
+      if (Date.now() - started > 30_000) throw new Error('the run never started calling');
+      await new Promise((resolveWait) => setTimeout(resolveWait, 10));
+    }
+    const signalledAt = Date.now();
+    first.child.kill('SIGINT');
+    const { code, at } = await first.exited;
+    expect(code).toBe(130);
+    expect(at - signalledAt).toBeLessThan(1000);
+    expect(first.output().stderr).toContain('run the same command again to resume');
+
+    const second = runCli(storeDir, fastServer.url);
+    const finished = await second.exited;
+    expect(finished.code).toBe(0);
+    const summary = JSON.parse(second.output().stdout);
+    expect(summary).toMatchObject({ items: 96, answered: 96, resumed: true });
+  }, 60_000);
+});
