@@ -5,7 +5,13 @@ import { batchPrompt } from '../../engine/batch-prompt.js';
 import type { Item, ItemResult, RunSummary, StrategyName } from '../../engine/types.js';
 import type { Voting } from '../../engine/vote.js';
 import { InputError } from '../../errors.js';
-import { compareStrategies, type StrategyComparison } from '../../eval/compare.js';
+import {
+  compareStrategiesWithDetails,
+  type StrategyComparisonWithDetails,
+} from '../../eval/analyze-comparison.js';
+import { analyzeResults } from '../../eval/analyze-results.js';
+import { recordFirstCall } from '../../eval/analyze-sample-batch.js';
+import type { StrategyComparison } from '../../eval/compare.js';
 import { loadJsonlItems } from '../../eval/load-items.js';
 import { createResultsWriter } from '../../io/write-results.js';
 import type { ChatModel } from '../../models/chat-model.js';
@@ -38,7 +44,8 @@ export interface ComparisonJson {
   simulated: boolean;
   task: string;
   items: number;
-  strategies: StrategyComparison[];
+  /** Each row also carries `details` (per round, by position, by confidence, a sample batch) for `report`. */
+  strategies: StrategyComparisonWithDetails[];
 }
 
 /**
@@ -164,7 +171,7 @@ export async function printComparison(options: {
   out?: string;
   title?: string;
 }): Promise<ComparisonJson> {
-  const strategies = await compareStrategies({
+  const strategies = await compareStrategiesWithDetails({
     task: options.task,
     items: options.items,
     model: options.model,
@@ -183,7 +190,12 @@ export async function printComparison(options: {
   if (options.out !== undefined) {
     await writeFile(
       options.out,
-      strategies.map((row) => `${JSON.stringify({ ...report, strategies: undefined, ...row })}\n`).join(''),
+      strategies
+        .map(
+          ({ details: _details, ...row }) =>
+            `${JSON.stringify({ ...report, strategies: undefined, ...row })}\n`,
+        )
+        .join(''),
     );
   }
   if (options.json) {
@@ -254,10 +266,11 @@ export const register: CommandRegistrar = (program, setExitCode) => {
           setExitCode(0);
           return;
         }
+        const recorder = recordFirstCall(model);
         const { results, summary } = await batchPrompt({
           task,
           items,
-          model,
+          model: recorder.model,
           strategy: values.strategy,
           batchSize: values.batchSize,
           rounds: values.rounds,
@@ -267,7 +280,20 @@ export const register: CommandRegistrar = (program, setExitCode) => {
         if (values.out !== undefined) await writeItemResults(values.out, results);
         if (values.json) {
           process.stdout.write(
-            `${JSON.stringify({ ...summary, ...(values.out === undefined ? {} : { out: values.out }) }, null, 2)}\n`,
+            `${JSON.stringify(
+              {
+                ...summary,
+                ...(values.out === undefined ? {} : { out: values.out }),
+                details: analyzeResults({
+                  results,
+                  rounds: summary.rounds,
+                  voting: summary.strategy.voting,
+                  sampleBatch: recorder.sample(),
+                }),
+              },
+              null,
+              2,
+            )}\n`,
           );
         } else {
           const accuracy =

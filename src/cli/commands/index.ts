@@ -2,6 +2,7 @@ import type { CommandRegistrar } from '../main.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerEval } from './eval.js';
 import { register as registerPlan } from './plan.js';
+import { register as registerReport } from './report.js';
 import { register as registerRun } from './run.js';
 import { register as registerSim } from './sim.js';
 
@@ -11,5 +12,6 @@ export const commandRegistrars: CommandRegistrar[] = [
   registerPlan,
   registerEval,
   registerDemo,
+  registerReport,
   registerSim,
 ];

@@ -1,0 +1,128 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/run-cli.js';
+import { exitCodes } from '../exit-codes.js';
+import type { ComparisonJson } from './eval.js';
+import { defaultReportFile } from './report.js';
+
+const demoFile = fileURLToPath(new URL('../../../examples/demo/yes-no.jsonl', import.meta.url));
+const directory = mkdtempSync(join(tmpdir(), 'batchprompt-report-cli-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+const comparisonFields = [
+  'name',
+  'batchSize',
+  'rounds',
+  'voting',
+  'accuracy',
+  'calls',
+  'inputTokens',
+  'outputTokens',
+  'answered',
+  'failed',
+];
+
+describe('eval --json details', () => {
+  it('adds details to every strategy of --compare, next to the fields it always had', async () => {
+    const run = await runCli([
+      'eval',
+      '--task',
+      'boolq',
+      '--data',
+      demoFile,
+      '--compare',
+      '--json',
+      '--rounds',
+      '3',
+    ]);
+    expect(run.code).toBe(exitCodes.ok);
+    const report = JSON.parse(run.stdout) as ComparisonJson;
+    expect(Object.keys(report)).toEqual(['model', 'simulated', 'task', 'items', 'strategies']);
+    for (const row of report.strategies) {
+      expect(Object.keys(row)).toEqual([...comparisonFields, 'details']);
+      expect(row.details.byRound).toHaveLength(row.rounds);
+      expect(row.details.byRound.at(-1)?.accuracy).toBeCloseTo(row.accuracy ?? -1, 10);
+      expect(row.details.sampleBatch?.messages.map((message) => message.role)).toEqual([
+        'system',
+        'user',
+        'assistant',
+        'user',
+      ]);
+    }
+  });
+
+  it('keeps --out of --compare as it was: one line per strategy, without details', async () => {
+    const out = join(directory, 'compare.jsonl');
+    await runCli(['eval', '--task', 'boolq', '--data', demoFile, '--compare', '--json', '--out', out]);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(4);
+    for (const line of lines) expect(JSON.parse(line)).not.toHaveProperty('details');
+  });
+});
+
+describe('batchprompt report', () => {
+  it('writes the report of an eval run next to its JSON, and one of a comparison where -o says', async () => {
+    const single = await runCli(['eval', '--task', 'boolq', '--data', demoFile, '--sample', '24', '--json']);
+    const singleJson = JSON.parse(single.stdout) as {
+      rounds: unknown[];
+      details: { byRound: unknown[] };
+    };
+    // SEAS may stop every item before the fifth round: one entry per round that ran.
+    expect(singleJson.details.byRound.length).toBeGreaterThan(1);
+    expect(singleJson.details.byRound).toHaveLength(singleJson.rounds.length);
+    const singleFile = join(directory, 'single.json');
+    writeFileSync(singleFile, single.stdout);
+    const written = await runCli(['report', singleFile]);
+    expect(written.code).toBe(exitCodes.ok);
+    expect(written.stdout).toContain(`report written to ${join(directory, 'single.html')}`);
+    expect(written.stdout).toContain('simulated model sim:gpt-4');
+    const html = readFileSync(join(directory, 'single.html'), 'utf8');
+    expect(html).toContain('<strong>SIMULATED MODEL</strong>');
+    expect(html.match(/data-chart="/g)).toHaveLength(4);
+
+    const comparison = await runCli(['demo', '--json']);
+    const comparisonFile = join(directory, 'demo.json');
+    writeFileSync(comparisonFile, comparison.stdout);
+    const target = join(directory, 'chosen-name.html');
+    expect((await runCli(['report', comparisonFile, '-o', target])).code).toBe(exitCodes.ok);
+    expect(readFileSync(target, 'utf8')).toContain('<td>bpe+seas</td>');
+    expect(existsSync(join(directory, 'demo.html'))).toBe(false);
+  });
+
+  it('fails with exit code 3, naming the file and what is wrong', async () => {
+    const notJson = join(directory, 'not-json.json');
+    writeFileSync(notJson, '{"model": "sim"');
+    const broken = await runCli(['report', notJson]);
+    expect(broken.code).toBe(exitCodes.input);
+    expect(broken.stderr).toContain(`error: ${notJson}: is not valid JSON`);
+
+    const wrongShape = join(directory, 'wrong-shape.json');
+    writeFileSync(
+      wrongShape,
+      JSON.stringify({
+        model: 'sim',
+        simulated: true,
+        task: 'boolq',
+        items: 3,
+        strategies: [{ name: 'batch' }],
+      }),
+    );
+    const wrong = await runCli(['report', wrongShape]);
+    expect(wrong.code).toBe(exitCodes.input);
+    expect(wrong.stderr).toContain(wrongShape);
+    expect(wrong.stderr).toContain('`strategies[0].batchSize`');
+
+    const missing = await runCli(['report', join(directory, 'nowhere.json')]);
+    expect(missing.code).toBe(exitCodes.input);
+    expect(missing.stderr).toContain('nowhere.json: cannot read the report input');
+  });
+
+  it('names the default report after its input', () => {
+    expect(defaultReportFile('out/compare.json')).toBe('out/compare.html');
+    expect(defaultReportFile('summary.JSON')).toBe('summary.html');
+    expect(defaultReportFile('summary')).toBe('summary.html');
+  });
+});

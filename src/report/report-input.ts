@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+
+const count = z.number().int().nonnegative();
+const share = z.number().min(0).max(1);
+
+const voteCountSchema = z.object({ votes: count, correct: count });
+
+/** The `details` that `eval --json` and `eval --compare --json` add per run (see analyze-results). */
+const detailsSchema = z.object({
+  voting: z.string(),
+  scored: count,
+  byRound: z.array(
+    z.object({
+      round: z.number().int().positive(),
+      accuracy: share.nullable(),
+      activeItems: count,
+      calls: count,
+      inputTokens: count,
+      outputTokens: count,
+      stopped: count,
+    }),
+  ),
+  byPosition: z.array(voteCountSchema.extend({ bucket: count, from: share, to: share })),
+  confidence: z.object({ confident: voteCountSchema, notConfident: voteCountSchema }),
+  sampleBatch: z
+    .object({
+      messages: z.array(z.object({ role: z.string(), content: z.string() })),
+      reply: z.string().nullable(),
+      finishReason: z.string().optional(),
+      error: z.string().optional(),
+    })
+    .nullable(),
+});
+
+/** `eval --compare --json` (and `demo --json`). */
+const comparisonSchema = z.object({
+  model: z.string(),
+  simulated: z.boolean(),
+  task: z.string(),
+  items: count,
+  strategies: z
+    .array(
+      z.object({
+        name: z.string(),
+        batchSize: count,
+        rounds: count,
+        voting: z.string(),
+        accuracy: share.nullable(),
+        calls: count,
+        inputTokens: count,
+        outputTokens: count,
+        answered: count,
+        failed: count,
+        // Absent in the output of batchprompt versions before `report` existed.
+        details: detailsSchema.optional(),
+      }),
+    )
+    .min(1),
+});
+
+/** `eval --json` without `--compare`: the engine's run summary. */
+const evalRunSchema = z.object({
+  model: z.string(),
+  simulated: z.boolean(),
+  task: z.string(),
+  strategy: z.object({ strategy: z.string(), batchSize: count, rounds: count, voting: z.string() }),
+  items: count,
+  answered: count,
+  unanswered: count,
+  failed: count,
+  calls: count,
+  inputTokens: count,
+  outputTokens: count,
+  accuracy: share.optional(),
+  wallMs: z.number().nonnegative().optional(),
+  details: detailsSchema.optional(),
+});
+
+/** `run --json`: totals only, no votes. */
+const runSummarySchema = z.object({
+  runId: z.string(),
+  model: z.string(),
+  simulated: z.boolean(),
+  items: count,
+  answered: count,
+  unanswered: count,
+  failed: count,
+  invalid: count,
+  calls: count,
+  cacheHits: count,
+  inputTokens: count,
+  outputTokens: count,
+  estimatedCostUsd: z.number().nonnegative().nullable(),
+  wallMs: z.number().nonnegative(),
+  totalCalls: count,
+  totalInputTokens: count,
+  totalOutputTokens: count,
+  accuracy: share.optional(),
+  resumed: z.boolean(),
+});
+
+export type RunDetailsInput = z.infer<typeof detailsSchema>;
+export type ComparisonInput = z.infer<typeof comparisonSchema>;
+export type EvalRunInput = z.infer<typeof evalRunSchema>;
+export type RunSummaryInput = z.infer<typeof runSummarySchema>;
+
+export type ReportInput =
+  | { kind: 'comparison'; data: ComparisonInput }
+  | { kind: 'eval'; data: EvalRunInput }
+  | { kind: 'run'; data: RunSummaryInput };
+
+const sources = {
+  comparison: '`eval --compare --json`',
+  eval: '`eval --json`',
+  run: '`run --json`',
+} as const;
+
+function describeIssues(error: z.ZodError): string {
+  const shown = error.issues.slice(0, 5).map((issue) => {
+    const path = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`));
+    return `\`${path.join('').replace(/^\./, '') || '(top level)'}\`: ${issue.message}`;
+  });
+  const more = error.issues.length > shown.length ? `; and ${error.issues.length - shown.length} more` : '';
+  return `${shown.join('; ')}${more}`;
+}
+
+function check<Schema extends z.ZodType>(
+  schema: Schema,
+  value: unknown,
+  kind: keyof typeof sources,
+  file: string,
+): z.infer<Schema> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new InputError(`looks like the output of ${sources[kind]} but ${describeIssues(parsed.error)}`, {
+    file,
+  });
+}
+
+/**
+ * Reads the JSON a report is made from. The three accepted shapes are told apart by the field
+ * only each has (`strategies`, `runId`, `strategy`), so an error names the shape it was checked
+ * against instead of listing every mismatch of every shape.
+ */
+export function parseReportInput(text: string, file: string): ReportInput {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`is not valid JSON: ${(error as Error).message}`, { file, cause: error });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InputError(
+      `expected a JSON object from ${sources.comparison}, ${sources.eval} or ${sources.run}, got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`,
+      { file },
+    );
+  }
+  if ('strategies' in value)
+    return { kind: 'comparison', data: check(comparisonSchema, value, 'comparison', file) };
+  if ('runId' in value) return { kind: 'run', data: check(runSummarySchema, value, 'run', file) };
+  if ('strategy' in value) return { kind: 'eval', data: check(evalRunSchema, value, 'eval', file) };
+  throw new InputError(
+    `is not the output of ${sources.comparison}, ${sources.eval} or ${sources.run}: expected a \`strategies\`, \`strategy\` or \`runId\` field, found ${
+      Object.keys(value)
+        .slice(0, 8)
+        .map((key) => `\`${key}\``)
+        .join(', ') || 'an empty object'
+    }`,
+    { file },
+  );
+}
