@@ -5,7 +5,7 @@ import type { SchedulerEvent } from '../runtime/resolve-scheduler-options.js';
 import { scheduleModel } from '../runtime/schedule-model.js';
 import { createScheduler, type Scheduler } from '../runtime/scheduler.js';
 import { createSimModel } from '../sim/create-sim-model.js';
-import { isSimProfileName } from '../sim/profiles.js';
+import { isSimProfileName, simProfileNames } from '../sim/profiles.js';
 import { cachedModel } from '../store/cached-model.js';
 import type { Store } from '../store/open-store.js';
 import type { Task } from '../task/task-schema.js';
@@ -48,9 +48,12 @@ export function buildModelStack(options: ModelStackOptions): ModelStack {
     simFactory: (profile) => {
       const name = profile ?? 'gpt-4';
       if (!isSimProfileName(name)) {
-        throw new InputError(`unknown simulated profile \`${name}\`; use sim:gpt-4 or sim:gpt-3.5`, {
-          field: 'model',
-        });
+        throw new InputError(
+          `unknown simulated profile \`${name}\`; the profiles are ${simProfileNames.join(', ')}`,
+          {
+            field: 'model',
+          },
+        );
       }
       return createSimModel({
         profile: name,

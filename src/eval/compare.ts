@@ -1,8 +1,13 @@
 import { batchPrompt } from '../engine/batch-prompt.js';
-import type { Item, StrategyName } from '../engine/types.js';
+import type { Item, ItemResult, RunSummary, StrategyName } from '../engine/types.js';
 import type { Voting } from '../engine/vote.js';
 import type { ChatModel } from '../models/chat-model.js';
+import type { OutputFormat } from '../prompt/render-batch.js';
 import type { Task } from '../task/task-schema.js';
+import type { SampleBatch } from './analyze-results.js';
+import { recordFirstCall } from './analyze-sample-batch.js';
+
+export const defaultStrategies: readonly StrategyName[] = ['single', 'batch', 'bpe', 'bpe+seas'];
 
 export interface CompareStrategiesOptions {
   task: Task;
@@ -18,6 +23,8 @@ export interface CompareStrategiesOptions {
   seed?: number;
   /** @default ['single', 'batch', 'bpe', 'bpe+seas'] */
   strategies?: readonly StrategyName[];
+  /** Reply format. @default 'auto' */
+  format?: OutputFormat | 'auto';
   signal?: AbortSignal;
 }
 
@@ -36,34 +43,51 @@ export interface StrategyComparison {
   failed: number;
 }
 
+export interface StrategyRun {
+  row: StrategyComparison;
+  results: ItemResult[];
+  summary: RunSummary;
+  /** The first call of the run, exactly as sent, and its reply. */
+  sampleBatch: SampleBatch | null;
+}
+
+/** Runs one strategy and returns its comparison row with the results it came from. */
+export async function runStrategy(
+  options: CompareStrategiesOptions,
+  strategy: StrategyName,
+): Promise<StrategyRun> {
+  const recorder = recordFirstCall(options.model);
+  const { results, summary } = await batchPrompt({
+    task: options.task,
+    items: options.items,
+    model: recorder.model,
+    strategy,
+    batchSize: options.batchSize ?? 32,
+    rounds: options.rounds ?? 5,
+    voting: options.voting ?? 'weighted',
+    seed: options.seed ?? 0,
+    ...(options.format === undefined ? {} : { format: options.format }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  const row: StrategyComparison = {
+    name: strategy,
+    batchSize: summary.strategy.batchSize,
+    rounds: summary.strategy.rounds,
+    voting: summary.strategy.voting,
+    accuracy: summary.accuracy ?? null,
+    calls: summary.calls,
+    inputTokens: summary.inputTokens,
+    outputTokens: summary.outputTokens,
+    answered: summary.answered,
+    failed: summary.failed + summary.unanswered,
+  };
+  return { row, results, summary, sampleBatch: recorder.sample() };
+}
+
 /** Runs each strategy over the same items and model and lists what each cost and scored. */
 export async function compareStrategies(options: CompareStrategiesOptions): Promise<StrategyComparison[]> {
-  const strategies = options.strategies ?? ['single', 'batch', 'bpe', 'bpe+seas'];
   const rows: StrategyComparison[] = [];
-  for (const strategy of strategies) {
-    const { summary } = await batchPrompt({
-      task: options.task,
-      items: options.items,
-      model: options.model,
-      strategy,
-      batchSize: options.batchSize ?? 32,
-      rounds: options.rounds ?? 5,
-      voting: options.voting ?? 'weighted',
-      seed: options.seed ?? 0,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-    rows.push({
-      name: strategy,
-      batchSize: summary.strategy.batchSize,
-      rounds: summary.strategy.rounds,
-      voting: summary.strategy.voting,
-      accuracy: summary.accuracy ?? null,
-      calls: summary.calls,
-      inputTokens: summary.inputTokens,
-      outputTokens: summary.outputTokens,
-      answered: summary.answered,
-      failed: summary.failed + summary.unanswered,
-    });
-  }
+  for (const strategy of options.strategies ?? defaultStrategies)
+    rows.push((await runStrategy(options, strategy)).row);
   return rows;
 }

@@ -76,7 +76,7 @@ describe('batchprompt eval', () => {
     expect(report.strategies).toHaveLength(4);
   });
 
-  it('refuses real providers for now, and unknown profiles, as input errors', async () => {
+  it('asks for the key of a real provider, and refuses unknown profiles, as input errors', async () => {
     const real = await runCli([
       'eval',
       '--task',
@@ -85,9 +85,10 @@ describe('batchprompt eval', () => {
       demoFile,
       '--model',
       'openai:gpt-4o-mini',
+      '--no-cache',
     ]);
     expect(real.code).toBe(exitCodes.input);
-    expect(real.stderr).toMatch(/not yet supported/);
+    expect(real.stderr).toMatch(/OPENAI_API_KEY/);
     const unknown = await runCli(['eval', '--task', 'boolq', '--data', demoFile, '--model', 'sim:gpt-9']);
     expect(unknown.code).toBe(exitCodes.input);
     expect(unknown.stderr).toMatch(/gpt-4, gpt-3\.5/);

@@ -1,31 +1,37 @@
 import { writeFile } from 'node:fs/promises';
 import Table from 'cli-table3';
 import { Command } from 'commander';
-import { batchPrompt } from '../../engine/batch-prompt.js';
 import type { Item, ItemResult, RunSummary, StrategyName } from '../../engine/types.js';
 import type { Voting } from '../../engine/vote.js';
-import { InputError } from '../../errors.js';
 import {
   compareStrategiesWithDetails,
   type StrategyComparisonWithDetails,
 } from '../../eval/analyze-comparison.js';
 import { analyzeResults } from '../../eval/analyze-results.js';
-import { recordFirstCall } from '../../eval/analyze-sample-batch.js';
-import type { StrategyComparison } from '../../eval/compare.js';
+import { runStrategy, type StrategyComparison } from '../../eval/compare.js';
 import { loadJsonlItems } from '../../eval/load-items.js';
 import { createResultsWriter } from '../../io/write-results.js';
 import type { ChatModel } from '../../models/chat-model.js';
 import { parseModelUri } from '../../models/model-uri.js';
-import { createSimModel } from '../../sim/create-sim-model.js';
-import { isSimProfileName, simProfileNames } from '../../sim/profiles.js';
+import { openStore } from '../../store/open-store.js';
 import { loadTask } from '../../task/load-task.js';
 import type { Task } from '../../task/task-schema.js';
 import type { CommandRegistrar } from '../main.js';
+import { buildModelStack } from '../model-stack.js';
 import { integerAtLeast, oneOf } from '../option-parsers.js';
 
 interface EvalCliValues {
   task: string;
   data: string;
+  format?: 'auto' | 'json' | 'lines';
+  baseUrl?: string;
+  concurrency?: number;
+  rpm?: number;
+  tpm?: number;
+  timeoutMs?: number;
+  maxRetries?: number;
+  storeDir?: string;
+  cache: boolean;
   sample?: number;
   seed: number;
   model: string;
@@ -49,25 +55,32 @@ export interface ComparisonJson {
 }
 
 /**
- * The model `eval` uses. Only the simulator for now: the real providers need the scheduler and
- * cache stack that `run` builds, and will be wired in by the lead.
+ * The model `eval` uses: the simulator (which knows the gold answers of the items) or a real
+ * provider under the scheduler, with the response cache for real providers so that evaluating
+ * the same items again costs nothing.
  */
-export function evalModel(uri: string, task: Task, items: readonly Item[], seed: number): ChatModel {
-  const parsed = parseModelUri(uri);
-  if (parsed.provider !== 'sim') {
-    throw new InputError(
-      `the model \`${parsed.uri}\` is not yet supported by \`eval\`: use \`sim\` or \`sim:<profile>\` (${simProfileNames.join(', ')}), or \`run\` for real providers`,
-      { field: 'model' },
-    );
-  }
-  const profile = parsed.profile ?? 'gpt-4';
-  if (!isSimProfileName(profile)) {
-    throw new InputError(
-      `Expected a simulated profile among ${simProfileNames.join(', ')}, got \`${profile}\` in \`${parsed.uri}\``,
-      { field: 'model' },
-    );
-  }
-  return createSimModel({ profile, task, items, seed });
+export function evalModel(
+  values: EvalCliValues,
+  task: Task,
+  items: readonly Item[],
+): { model: ChatModel; close(): void } {
+  const parsed = parseModelUri(values.model);
+  const store =
+    parsed.provider === 'sim' || !values.cache ? undefined : openStore(values.storeDir ?? '.batchprompt');
+  const stack = buildModelStack({
+    uri: values.model,
+    task,
+    simItems: () => items,
+    seed: values.seed,
+    ...(store === undefined ? {} : { store }),
+    ...(values.baseUrl === undefined ? {} : { baseUrl: values.baseUrl }),
+    ...(values.concurrency === undefined ? {} : { concurrency: values.concurrency }),
+    ...(values.rpm === undefined ? {} : { requestsPerMinute: values.rpm }),
+    ...(values.tpm === undefined ? {} : { tokensPerMinute: values.tpm }),
+    ...(values.timeoutMs === undefined ? {} : { timeoutMs: values.timeoutMs }),
+    ...(values.maxRetries === undefined ? {} : { maxRetries: values.maxRetries }),
+  });
+  return { model: stack.model, close: () => store?.close() };
 }
 
 /** The line every output of a simulated run carries. */
@@ -170,6 +183,8 @@ export async function printComparison(options: {
   json: boolean;
   out?: string;
   title?: string;
+  format?: 'auto' | 'json' | 'lines';
+  strategies?: readonly StrategyName[];
 }): Promise<ComparisonJson> {
   const strategies = await compareStrategiesWithDetails({
     task: options.task,
@@ -179,6 +194,8 @@ export async function printComparison(options: {
     rounds: options.rounds,
     voting: options.voting,
     seed: options.seed,
+    ...(options.format === undefined ? {} : { format: options.format }),
+    ...(options.strategies === undefined ? {} : { strategies: options.strategies }),
   });
   const report: ComparisonJson = {
     model: options.model.id,
@@ -226,7 +243,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       .option('--seed <n>', 'seed of the sample, the shuffles and the simulator', integerAtLeast(0), 0)
       .option(
         '--model <uri>',
-        'sim or sim:<profile> (gpt-4, gpt-3.5); real providers are not yet supported here',
+        'sim, sim:gpt-3.5, openai:<m>, anthropic:<m>, google:<m>, ollama:<m>, openai-compatible:<m>',
         'sim',
       )
       .option(
@@ -240,6 +257,15 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       .option('--voting <rule>', 'weighted | majority', oneOf(['weighted', 'majority']), 'weighted')
       .option('--compare', 'run single, batch, bpe and bpe+seas on the same items')
       .option('--json', 'print JSON instead of tables')
+      .option('--format <format>', 'reply format: auto | json | lines', oneOf(['auto', 'json', 'lines']))
+      .option('--base-url <url>', 'endpoint for openai-compatible: and ollama: models')
+      .option('--concurrency <n>', 'calls in flight at once', integerAtLeast(1))
+      .option('--rpm <n>', 'requests per minute limit', integerAtLeast(1))
+      .option('--tpm <n>', 'tokens per minute limit', integerAtLeast(1))
+      .option('--timeout-ms <n>', 'per-call timeout in milliseconds', integerAtLeast(1))
+      .option('--max-retries <n>', 'retries of a failed call', integerAtLeast(0))
+      .option('--store-dir <dir>', 'response cache folder for real providers (default .batchprompt)')
+      .option('--no-cache', 'neither read nor write the response cache')
       .option(
         '--out <file>',
         'write per-item results (JSONL or CSV); with --compare, one JSON line per strategy',
@@ -250,64 +276,76 @@ export const register: CommandRegistrar = (program, setExitCode) => {
           ...(values.sample === undefined ? {} : { sample: values.sample }),
           seed: values.seed,
         });
-        const model = evalModel(values.model, task, items, values.seed);
-        if (values.compare) {
-          await printComparison({
-            task,
-            items,
-            model,
-            batchSize: values.batchSize,
-            rounds: values.rounds,
-            voting: values.voting,
-            seed: values.seed,
-            json: values.json ?? false,
-            ...(values.out === undefined ? {} : { out: values.out }),
-          });
-          setExitCode(0);
-          return;
-        }
-        const recorder = recordFirstCall(model);
-        const { results, summary } = await batchPrompt({
-          task,
-          items,
-          model: recorder.model,
-          strategy: values.strategy,
-          batchSize: values.batchSize,
-          rounds: values.rounds,
-          voting: values.voting,
-          seed: values.seed,
-        });
-        if (values.out !== undefined) await writeItemResults(values.out, results);
-        if (values.json) {
-          process.stdout.write(
-            `${JSON.stringify(
-              {
-                ...summary,
-                ...(values.out === undefined ? {} : { out: values.out }),
-                details: analyzeResults({
-                  results,
-                  rounds: summary.rounds,
-                  voting: summary.strategy.voting,
-                  sampleBatch: recorder.sample(),
-                }),
-              },
-              null,
-              2,
-            )}\n`,
+        const { model, close } = evalModel(values, task, items);
+        try {
+          if (values.compare) {
+            await printComparison({
+              task,
+              items,
+              model,
+              batchSize: values.batchSize,
+              rounds: values.rounds,
+              voting: values.voting,
+              seed: values.seed,
+              json: values.json ?? false,
+              ...(values.format === undefined ? {} : { format: values.format }),
+              ...(values.out === undefined ? {} : { out: values.out }),
+            });
+            setExitCode(0);
+            return;
+          }
+          const run = await runStrategy(
+            {
+              task,
+              items,
+              model,
+              batchSize: values.batchSize,
+              rounds: values.rounds,
+              voting: values.voting,
+              seed: values.seed,
+              ...(values.format === undefined ? {} : { format: values.format }),
+            },
+            values.strategy,
           );
-        } else {
-          const accuracy =
-            summary.accuracy === undefined ? 'no gold labels' : `${(summary.accuracy * 100).toFixed(1)}%`;
-          process.stdout.write(
-            `${[
-              `${simulatedNotice(model)}; task ${task.name}, ${summary.items} items, strategy ${summary.strategy.strategy} (batch ${summary.strategy.batchSize}, ${summary.strategy.rounds} rounds, ${summary.strategy.voting} vote)`,
-              `accuracy ${accuracy}; ${summary.calls} calls, ${summary.inputTokens} input and ${summary.outputTokens} output tokens; ${summary.answered} answered, ${summary.failed + summary.unanswered} without an answer`,
-              summaryTable(summary),
-              values.out === undefined ? undefined : `results written to ${values.out}`,
-            ]
-              .filter((line) => line !== undefined)
-              .join('\n')}\n`,
-          );
+          const { results, summary } = run;
+          if (values.out !== undefined) await writeItemResults(values.out, results);
+          if (values.json) {
+            const report: ComparisonJson = {
+              model: model.id,
+              simulated: model.simulated,
+              task: task.name,
+              items: items.length,
+              strategies: [
+                {
+                  ...run.row,
+                  details: analyzeResults({
+                    results,
+                    rounds: summary.rounds,
+                    voting: summary.strategy.voting,
+                    sampleBatch: run.sampleBatch,
+                  }),
+                },
+              ],
+            };
+            process.stdout.write(
+              `${JSON.stringify({ ...report, ...(values.out === undefined ? {} : { out: values.out }) }, null, 2)}\n`,
+            );
+          } else {
+            const accuracy =
+              summary.accuracy === undefined ? 'no gold labels' : `${(summary.accuracy * 100).toFixed(1)}%`;
+            process.stdout.write(
+              `${[
+                `${simulatedNotice(model)}; task ${task.name}, ${summary.items} items, strategy ${summary.strategy.strategy} (batch ${summary.strategy.batchSize}, ${summary.strategy.rounds} rounds, ${summary.strategy.voting} vote)`,
+                `accuracy ${accuracy}; ${summary.calls} calls, ${summary.inputTokens} input and ${summary.outputTokens} output tokens; ${summary.answered} answered, ${summary.failed + summary.unanswered} without an answer`,
+                summaryTable(summary),
+                values.out === undefined ? undefined : `results written to ${values.out}`,
+              ]
+                .filter((line) => line !== undefined)
+                .join('\n')}\n`,
+            );
+          }
+        } finally {
+          close();
         }
         setExitCode(0);
       }),
