@@ -1,11 +1,11 @@
 import { statSync } from 'node:fs';
+import { isWithinTokenLimit } from 'gpt-tokenizer/encoding/o200k_base';
 import type { Item } from '../engine/types.js';
 import { InputError } from '../errors.js';
 import type { FieldMapping } from '../io/field-mapping.js';
 import { mapRecord } from '../io/map-record.js';
 import { readRecords } from '../io/read-records.js';
 import { validateMapping } from '../io/validate-mapping.js';
-import { countTokens } from '../prompt/count-tokens.js';
 import { renderItem } from '../prompt/render-batch.js';
 import type { Task } from '../task/task-schema.js';
 
@@ -88,10 +88,11 @@ export async function* readSource(
       const mapped = mapRecord(source.record, mapping, where);
       const item: Item = { id: mapped.id, fields: mapped.fields };
       if (mapped.gold !== undefined) item.gold = mapped.gold;
-      const tokens = countTokens(renderItem(options.task, item, 0, 'abcd'));
-      if (tokens > options.maxItemTokens) {
+      const rendered = renderItem(options.task, item, 0, 'abcd');
+      // Counting stops at the limit: a 50 MB field is refused in milliseconds, not tokenized whole.
+      if (isWithinTokenLimit(rendered, options.maxItemTokens) === false) {
         throw new InputError(
-          `the item is ${tokens} tokens long, more than \`maxBatchTokens\` (${options.maxItemTokens}); it cannot be sent`,
+          `the item is more than ${options.maxItemTokens} tokens long (${rendered.length} characters), more than \`maxBatchTokens\`; it cannot be sent`,
           { ...where, field: options.task.fields.map((field) => field.name).join('+') },
         );
       }

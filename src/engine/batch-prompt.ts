@@ -190,7 +190,10 @@ async function askBatch(
 ): Promise<void> {
   context.throwIfAborted();
   const { strategy, task } = context;
-  const tag = batchTag(strategy.seed, path, round, attempt, ...batch.map((state) => state.item.id));
+  const batchIdentity = [strategy.seed, path, round, attempt, ...batch.map((state) => state.item.id)];
+  const secret = context.options.tagSecret;
+  const tag =
+    secret === undefined ? batchTag(...batchIdentity) : batchTag('secret', secret, ...batchIdentity);
   const includeExamples =
     strategy.examples === 'every-call' || (strategy.examples === 'first-round' && round === 1);
   const rendered = renderBatch(

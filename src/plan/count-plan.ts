@@ -1,6 +1,6 @@
 import type { Item, ResolvedStrategy } from '../engine/types.js';
 import { countMessageTokens, countTokens } from '../prompt/count-tokens.js';
-import { type OutputFormat, renderBatch, renderItem } from '../prompt/render-batch.js';
+import { type OutputFormat, renderAnswerLine, renderBatch, renderItem } from '../prompt/render-batch.js';
 import type { Task } from '../task/task-schema.js';
 
 export interface PlanFigures {
@@ -75,7 +75,7 @@ class PromptCounter {
       return countTokens(JSON.stringify({ answers: entries }));
     }
     return countTokens(
-      Array.from({ length: count }, (_, index) => `Input ${index} (abcd): ${label} (sure)`).join('\n'),
+      Array.from({ length: count }, (_, index) => renderAnswerLine(index, 'abcd', label, true)).join('\n'),
     );
   }
 }

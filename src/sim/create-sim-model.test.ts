@@ -57,7 +57,7 @@ describe('createSimModel', () => {
     });
     const parsed = parseReply(boolqTask, reply.text, { format: 'lines', expectedCount: 8, tag: 'zz42' });
     expect(parsed.answers.filter(Boolean)).toHaveLength(8);
-    expect(reply.text).toMatch(/^Input 0 \(zz42\): (yes|no) \((sure|unsure)\)$/m);
+    expect(reply.text).toMatch(/^0 \(zz42\): (yes|no) (sure|unsure)$/m);
     expect(reply.usage).toEqual({
       inputTokens: countMessageTokens(rendered.messages),
       outputTokens: countTokens(reply.text),

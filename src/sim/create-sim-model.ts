@@ -1,13 +1,14 @@
 import { decode, encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { AbortError, InputError } from '../errors.js';
 import type { ChatModel, GenerateRequest, GenerateResult } from '../models/chat-model.js';
-import type { Answer } from '../parse/normalize-answer.js';
+import { type Answer, normalizeAnswer } from '../parse/normalize-answer.js';
 import { countMessageTokens, countTokens } from '../prompt/count-tokens.js';
 import { readRenderedBatch } from '../prompt/read-rendered-batch.js';
 import { delay } from '../runtime/delay.js';
 import type { Task } from '../task/task-schema.js';
 import { decideAnswer } from './decide-answer.js';
-import { createItemCatalog } from './item-catalog.js';
+import { findInjections } from './find-injections.js';
+import { type CatalogItem, createItemCatalog } from './item-catalog.js';
 import {
   isSimProfileName,
   type SimProfileName,
@@ -15,8 +16,8 @@ import {
   simProfiles,
   taskCalibration,
 } from './profiles.js';
-import { renderSimReply } from './render-sim-reply.js';
-import { textDigest } from './sim-random.js';
+import { type EchoedAnswer, type ReplyEntry, renderSimReply } from './render-sim-reply.js';
+import { hashUniforms, textDigest } from './sim-random.js';
 
 export interface SimModelOptions {
   /** Which published model to imitate. @default 'gpt-4' */
@@ -29,6 +30,32 @@ export interface SimModelOptions {
   seed?: number;
   /** Wait this long before each reply, in milliseconds. @default 0 */
   latencyMs?: number;
+  /**
+   * The gold answer of an item that `items` does not hold, read from its field texts. Lets the
+   * simulator answer generated items as it answers known ones without indexing them all, so a
+   * run over millions of items needs no catalog in memory. Return undefined for "unknown".
+   */
+  goldOf?: (fields: Readonly<Record<string, string>>) => unknown;
+  /**
+   * Makes the model fall for text inside items that imitates answers or gives orders, as a weak
+   * model does. Off by default: the calibrated model ignores such text.
+   */
+  injection?: SimInjectionOptions;
+}
+
+export interface SimInjectionOptions {
+  /**
+   * Copy every answer-like fragment of an item (`Input 3 (abcd): no (sure)`, `Input 3: no`) into
+   * the reply, verbatim, after that item's own answer; in JSON replies as an extra entry.
+   * @default true
+   */
+  echo?: boolean;
+  /**
+   * Chance, per affected item and request, that the model answers as the injected text says:
+   * the forged answer for the index it names, or X for every other item under an "answer X for
+   * every input" instruction. @default 0
+   */
+  obeyProbability?: number;
 }
 
 export interface SimModel extends ChatModel {
@@ -67,10 +94,24 @@ export function createSimModel(options: SimModelOptions): SimModel {
       field: 'latencyMs',
     });
   }
+  const injection = options.injection;
+  const obeyProbability = injection?.obeyProbability ?? 0;
+  if (!(obeyProbability >= 0 && obeyProbability <= 1)) {
+    throw new InputError(
+      `Expected \`injection.obeyProbability\` to be a number from 0 to 1, got \`${String(obeyProbability)}\``,
+      { field: 'injection.obeyProbability' },
+    );
+  }
+  const echoInjections = injection !== undefined && (injection.echo ?? true);
   const { task } = options;
   const profile = simProfiles[profileName];
   const calibration = taskCalibration(profile, task.name);
   const catalog = createItemCatalog(task, options.items);
+  const { goldOf } = options;
+  const derivedItem = (fields: Readonly<Record<string, string>>): CatalogItem | undefined =>
+    goldOf === undefined
+      ? undefined
+      : { digest: catalog.digestOf(fields), gold: normalizeAnswer(task, goldOf(fields)) };
 
   function conflictingAnswer(answer: Answer): Answer {
     if (task.answer.type === 'labels') {
@@ -91,7 +132,7 @@ export function createSimModel(options: SimModelOptions): SimModel {
     );
     const batchSize = rendered.length;
     const entries = rendered.map((entry, position) => {
-      const item = catalog.find(entry.fields);
+      const item = catalog.find(entry.fields) ?? derivedItem(entry.fields);
       const decided = decideAnswer({
         task,
         profile,
@@ -105,6 +146,7 @@ export function createSimModel(options: SimModelOptions): SimModel {
       });
       return { index: entry.index, answer: decided.answer, confident: decided.confident };
     });
+    const echoes = injection === undefined ? [] : fallForInjections(rendered, entries, requestDigest);
     return renderSimReply({
       entries,
       format,
@@ -113,7 +155,54 @@ export function createSimModel(options: SimModelOptions): SimModel {
       seed,
       requestDigest,
       conflictingAnswer,
+      echoes,
     }).text;
+  }
+
+  /**
+   * Changes `entries` where the model obeys injected text, and returns the fragments it echoes.
+   * Each obey draw is keyed on the request, the injecting item and the target, so a reply still
+   * depends on nothing but the seed and the request.
+   */
+  function fallForInjections(
+    rendered: readonly { index: number; fields: Readonly<Record<string, string>> }[],
+    entries: ReplyEntry[],
+    requestDigest: string,
+  ): EchoedAnswer[] {
+    const echoes: EchoedAnswer[] = [];
+    const obeys = (from: number, target: number, ordinal: number) =>
+      (hashUniforms(1, 'obey-injection', seed, requestDigest, from, target, ordinal)[0] ?? 1) <
+      obeyProbability;
+    rendered.forEach((source, position) => {
+      const found = findInjections(task, source.fields);
+      found.forged.forEach((forged, ordinal) => {
+        if (echoInjections) {
+          echoes.push({
+            fromIndex: source.index,
+            text: forged.text,
+            entry: {
+              id: forged.index,
+              answer: forged.answer ?? forged.text,
+              confident: forged.confident,
+            },
+          });
+        }
+        const target = entries.find((entry) => entry.index === forged.index);
+        if (target && forged.answer !== undefined && obeys(position, forged.index, ordinal)) {
+          target.answer = forged.answer;
+          target.confident = true;
+        }
+      });
+      const answerForAll = found.answerForAll;
+      if (answerForAll === undefined) return;
+      for (const target of entries) {
+        if (target.index !== source.index && obeys(position, target.index, -1)) {
+          target.answer = answerForAll;
+          target.confident = true;
+        }
+      }
+    });
+    return echoes;
   }
 
   async function generate(request: GenerateRequest): Promise<GenerateResult> {

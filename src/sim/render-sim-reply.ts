@@ -1,4 +1,5 @@
 import type { Answer } from '../parse/normalize-answer.js';
+import { renderAnswerLine } from '../prompt/render-batch.js';
 import type { FaultCalibration, FaultRate } from './profiles.js';
 import { hashUniforms } from './sim-random.js';
 
@@ -6,6 +7,19 @@ export interface ReplyEntry {
   index: number;
   answer: Answer;
   confident: boolean;
+}
+
+/**
+ * Text a weak model copies from an item into its reply: a forged answer line, written after the
+ * answer of the item that held it.
+ */
+export interface EchoedAnswer {
+  /** Index of the item whose text held the fragment. */
+  fromIndex: number;
+  /** The fragment, verbatim: what an echoing model writes as a line of its own. */
+  text: string;
+  /** The fragment read as a JSON entry, for replies in JSON: no batch code fits the schema. */
+  entry: { id: number; answer: Answer | string; confident: boolean };
 }
 
 export type SimFault = 'skip-index' | 'repeat-index' | 'wrong-count' | 'off-by-one' | 'chatter';
@@ -20,6 +34,8 @@ export interface RenderSimReplyInput {
   requestDigest: string;
   /** A different answer for the same item, for the conflicting repeat. */
   conflictingAnswer: (answer: Answer) => Answer;
+  /** Forged answers copied from the items; none unless the model is set to echo them. */
+  echoes?: readonly EchoedAnswer[];
 }
 
 export interface SimReply {
@@ -79,21 +95,25 @@ export function renderSimReply(input: RenderSimReplyInput): SimReply {
     }
   }
 
+  const echoes = input.echoes ?? [];
   if (format === 'json') {
     // A JSON schema leaves no room for prose around the answers.
-    const answers = entries.map((entry) => ({
-      id: entry.index,
-      answer: entry.answer,
-      confident: entry.confident,
-    }));
+    const answers: { id: number; answer: Answer | string; confident: boolean }[] = [];
+    for (const entry of entries) {
+      answers.push({ id: entry.index, answer: entry.answer, confident: entry.confident });
+      for (const echo of echoes) if (echo.fromIndex === entry.index) answers.push(echo.entry);
+    }
     return { text: JSON.stringify({ answers }), faults: happened };
   }
 
   const bold =
     format === 'lines' && chatterDraw < faultProbability(faults.chatter, batchSize) && variantDraw >= 0.75;
-  const lines = entries.map((entry) => {
-    const header = `Input ${entry.index} (${tag})`;
-    return `${bold ? `**${header}**` : header}: ${entry.answer} (${entry.confident ? 'sure' : 'unsure'})`;
+  const lines = entries.flatMap((entry) => {
+    const own = renderAnswerLine(entry.index, tag, entry.answer, entry.confident);
+    // A chattier reply bolds the number and code, as models often do in markdown.
+    const written = bold ? own.replace(/^(\d+ \([^)]*\))/, '**$1**') : own;
+    const copied = echoes.filter((echo) => echo.fromIndex === entry.index).map((echo) => echo.text);
+    return copied.length === 0 ? [written] : [written, ...copied];
   });
   let text = lines.join('\n');
   if (chatterDraw < faultProbability(faults.chatter, batchSize)) {

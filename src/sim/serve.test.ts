@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderBatch } from '../prompt/render-batch.js';
 import { boolqTask } from '../task/builtin-tasks.js';
 import { createSimModel } from './create-sim-model.js';
@@ -150,8 +150,9 @@ describe('startSimServer', () => {
       }
     }
     expect([...outcomes].sort()).toEqual(['500', 'malformed', 'timeout', 'truncated']);
-    // A client that gave up leaves no held connection behind.
-    expect(server.stats().held).toBe(0);
+    // A client that gave up leaves no held connection behind: the server hears of the close a
+    // moment after the client's timeout fires, so the last request may still be held briefly.
+    await vi.waitFor(() => expect(server.stats().held).toBe(0), { timeout: 1000 });
   });
 
   it('releases a held connection when the server closes', async () => {

@@ -1,0 +1,290 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitCodes } from '../src/cli/exit-codes.js';
+import { useTempDir } from '../src/io/test-support/temp-dir.js';
+import { flattenFieldValue } from '../src/prompt/render-batch.js';
+import { runCli } from './run-cli.js';
+
+/*
+ * Bad input the existing run tests do not cover: a 50 MB field, a million-row file with one bad
+ * row in the middle, task files with an empty or duplicated label set, and results that must never
+ * appear under their final name unless the run finished.
+ */
+
+const temp = useTempDir();
+const repoRoot = resolve(import.meta.dirname, '..');
+
+/** An endpoint that counts requests and answers none: any call to it is a failure of the test. */
+let endpoint: Server;
+let endpointRequests = 0;
+let endpointUrl: string;
+
+beforeAll(async () => {
+  endpoint = createServer((_request, response) => {
+    endpointRequests += 1;
+    response.writeHead(500).end();
+  });
+  await new Promise<void>((resolveListen) => endpoint.listen(0, '127.0.0.1', resolveListen));
+  endpointUrl = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/v1`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolveClose) => endpoint.close(() => resolveClose()));
+});
+
+function row(index: number, passage = `a short passage about statement ${index}`): string {
+  return JSON.stringify({ id: `r${index}`, question: `is statement ${index} true`, passage, label: true });
+}
+
+function freshDirectory(name: string): string {
+  const directory = temp(name);
+  mkdirSync(directory);
+  return directory;
+}
+
+describe('a 50 MB field', () => {
+  const directory = freshDirectory('huge-field');
+  const bigPassage = 'word '.repeat(10 * 1024 * 1024);
+
+  it('in JSONL is refused as too large, naming the line, within seconds and before any call', async () => {
+    const data = join(directory, 'huge.jsonl');
+    writeFileSync(data, `${row(0)}\n${row(1, bigPassage)}\n${row(2)}\n`);
+    const started = Date.now();
+    const result = await runCli([
+      'run',
+      '--task',
+      'boolq',
+      '--data',
+      data,
+      '--model',
+      'openai-compatible:any',
+      '--base-url',
+      endpointUrl,
+      '--store-dir',
+      join(directory, 'store'),
+      '--quiet',
+    ]);
+    const elapsedMs = Date.now() - started;
+    expect(result.code).toBe(exitCodes.input);
+    expect(result.stderr).toContain(`${data}, line 2`);
+    expect(result.stderr).toMatch(/more than 64000 tokens long \(52428\d{3} characters\)/);
+    // Measured about 1 s: the line is read in linear time and token counting stops at the limit.
+    expect(elapsedMs).toBeLessThan(8_000);
+    expect(endpointRequests).toBe(0);
+    expect(existsSync(join(directory, 'store'))).toBe(false);
+  }, 30_000);
+
+  it('in JSONL becomes an invalid row with --skip-invalid, and the other rows are answered', async () => {
+    const data = join(directory, 'huge-skip.jsonl');
+    writeFileSync(data, `${row(0)}\n${row(1, bigPassage)}\n${row(2)}\n`);
+    const out = join(directory, 'huge-skip.jsonl.out.jsonl');
+    const result = await runCli([
+      'run',
+      '--task',
+      'boolq',
+      '--data',
+      data,
+      '--model',
+      'sim',
+      '--label-field',
+      'label',
+      '--skip-invalid',
+      '--store-dir',
+      join(directory, 'store-skip'),
+      '--out',
+      out,
+      '--json',
+      '--quiet',
+    ]);
+    expect(result.code).toBe(exitCodes.ok);
+    const rows = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(rows.map((entry) => [entry.id, entry.status])).toEqual([
+      ['r0', 'answered'],
+      ['r1', 'invalid'],
+      ['r2', 'answered'],
+    ]);
+    expect(rows[1].error).toMatch(/more than 64000 tokens/);
+  }, 30_000);
+
+  it('in CSV is refused as too large, naming the line', async () => {
+    const data = join(directory, 'huge.csv');
+    writeFileSync(data, `id,question,passage\nr0,q0,short\nr1,q1,${bigPassage}\nr2,q2,short\n`);
+    const result = await runCli([
+      'run',
+      '--task',
+      'boolq',
+      '--data',
+      data,
+      '--model',
+      'openai-compatible:any',
+      '--base-url',
+      endpointUrl,
+      '--store-dir',
+      join(directory, 'store-csv'),
+      '--quiet',
+    ]);
+    expect(result.code).toBe(exitCodes.input);
+    expect(result.stderr).toContain(`${data}, line 3`);
+    expect(result.stderr).toMatch(/more than 64000 tokens/);
+    expect(endpointRequests).toBe(0);
+  }, 30_000);
+
+  it('is flattened exactly as every whitespace run replaced by one space (the fast path changes nothing)', () => {
+    const whitespaceHeavy = fc.string({
+      unit: fc.constantFrom('a', 'b', ' ', '  ', '\n', '\t', '\r\n', '\u00a0', '\u2028', 'x y'),
+    });
+    fc.assert(
+      fc.property(whitespaceHeavy, (text) => {
+        expect(flattenFieldValue(text)).toBe(text.replace(/\s+/g, ' ').trim());
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('a million-row file with one bad row in the middle', () => {
+  it('is refused before any call, naming the line, in well under 30 s', async () => {
+    const directory = freshDirectory('million');
+    const data = join(directory, 'million.jsonl');
+    const badLine = 500_001;
+    const file = openSync(data, 'w');
+    let lines: string[] = [];
+    for (let index = 0; index < 1_000_000; index += 1) {
+      lines.push(index === badLine - 1 ? '{"id": "bad", "question": oops}' : row(index));
+      if (lines.length === 20_000) {
+        writeSync(file, `${lines.join('\n')}\n`);
+        lines = [];
+      }
+    }
+    closeSync(file);
+    const started = Date.now();
+    const result = await runCli([
+      'run',
+      '--task',
+      'boolq',
+      '--data',
+      data,
+      '--model',
+      'openai-compatible:any',
+      '--base-url',
+      endpointUrl,
+      '--store-dir',
+      join(directory, 'store'),
+      '--quiet',
+    ]);
+    const elapsedMs = Date.now() - started;
+    expect(result.code).toBe(exitCodes.input);
+    expect(result.stderr).toContain(`${data}, line ${badLine}`);
+    expect(result.stderr).toContain('--skip-invalid');
+    // Measured about 10 s: every row is read and counted once, and nothing is sent.
+    expect(elapsedMs).toBeLessThan(30_000);
+    expect(endpointRequests).toBe(0);
+    expect(existsSync(join(directory, 'store'))).toBe(false);
+  }, 60_000);
+});
+
+describe('a task file with a bad label set', () => {
+  const directory = freshDirectory('tasks');
+  const data = join(directory, 'data.jsonl');
+  writeFileSync(data, `${row(0)}\n`);
+
+  for (const [name, labels, message] of [
+    ['empty', '[]', /expected array to have >=2 items/],
+    ['duplicated', '[yes, no, yes]', /label `yes` is listed twice/],
+    [
+      'one spelling for two labels',
+      '[{value: yes, aliases: [y]}, {value: no, aliases: [Y]}]',
+      /`Y` is used by both/,
+    ],
+  ] as const) {
+    it(`is refused when the label set is ${name}, naming the file and the field`, async () => {
+      const taskFile = join(directory, `${name.replaceAll(' ', '-')}.yaml`);
+      writeFileSync(
+        taskFile,
+        `name: t\ninstruction: answer it\nfields: [question, passage]\nanswer:\n  type: labels\n  labels: ${labels}\n`,
+      );
+      const result = await runCli([
+        'run',
+        '--task',
+        taskFile,
+        '--data',
+        data,
+        '--model',
+        'sim',
+        '--store-dir',
+        join(directory, 'store'),
+        '--quiet',
+      ]);
+      expect(result.code).toBe(exitCodes.input);
+      expect(result.stderr).toContain(`${taskFile}, field \`answer.labels\``);
+      expect(result.stderr).toMatch(message);
+    });
+  }
+});
+
+describe('results of a run that did not finish', () => {
+  it('are only in <out>.partial after an interrupt, and under <out> once the run is resumed to the end', async () => {
+    const directory = freshDirectory('partial');
+    const data = join(directory, 'data.jsonl');
+    writeFileSync(data, `${Array.from({ length: 120 }, (_, index) => row(index)).join('\n')}\n`);
+    const out = join(directory, 'out.jsonl');
+    const args = [
+      '--import',
+      'tsx',
+      join(repoRoot, 'scripts/dev-cli.ts'),
+      'run',
+      '--task',
+      'boolq',
+      '--data',
+      data,
+      '--model',
+      'sim',
+      '--label-field',
+      'label',
+      '--batch-size',
+      '4',
+      '--concurrency',
+      '1',
+      '--sim-latency-ms',
+      '40',
+      '--store-dir',
+      join(directory, 'store'),
+      '--out',
+      out,
+      '--json',
+      '--quiet',
+    ];
+    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+    const started = Date.now();
+    while (!existsSync(`${out}.partial`)) {
+      if (Date.now() - started > 20_000) throw new Error('the run never opened its results file');
+      await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+    }
+    // Some calls in: 30 batches of 4 at 40 ms each take over a second, so the run is mid-way.
+    await new Promise((resolveWait) => setTimeout(resolveWait, 300));
+    child.kill('SIGINT');
+    expect(await exited).toBe(exitCodes.interrupted);
+    expect(stderr).toContain(`partial results in ${out}.partial`);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.partial`)).toBe(true);
+
+    const resumed = await runCli(args.slice(3));
+    expect(resumed.code).toBe(exitCodes.ok);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ resumed: true, answered: 120 });
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(120);
+    expect(existsSync(`${out}.partial`)).toBe(false);
+  }, 60_000);
+});

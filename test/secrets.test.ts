@@ -1,0 +1,290 @@
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { exitCodes } from '../src/cli/exit-codes.js';
+import { useTempDir } from '../src/io/test-support/temp-dir.js';
+import { type SimServer, startSimServer } from '../src/sim/serve.js';
+import { openStore } from '../src/store/open-store.js';
+import { boolqTask } from '../src/task/builtin-tasks.js';
+import { runCli } from './run-cli.js';
+
+/*
+ * A recognisable key is planted in the environment, sent to a local endpoint (the simulator's
+ * OpenAI-compatible server behind a recording front, or a front that fails with 401 or 500 and
+ * quotes the key in its error, as OpenAI's own 401 does), and then searched for in every file the
+ * commands leave and in everything they print. The front records the Authorization header, so the
+ * test fails if the key was never sent: an absent key proves nothing when it was never used.
+ */
+
+const plantedKey = 'sk-PLANTED-batchprompt-0000';
+/** A fragment that survives partial masking (`sk-PLAN...0000`) as well. */
+const plantedFragment = 'PLANTED-batchprompt';
+
+type FrontMode = 'forward' | 'unauthorized' | 'server-error';
+
+interface Front {
+  url: string;
+  authorizations: string[];
+  mode: FrontMode;
+  close(): Promise<void>;
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+/** An endpoint that records the credential of every request, then forwards it or fails it. */
+async function startFront(target: SimServer): Promise<Front> {
+  const front: Omit<Front, 'url' | 'close'> = { authorizations: [], mode: 'forward' };
+  const server: Server = createServer(async (request, response) => {
+    front.authorizations.push(String(request.headers.authorization ?? ''));
+    const body = await readBody(request);
+    const presented = String(request.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (front.mode === 'unauthorized') {
+      response.writeHead(401, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          error: {
+            message: `Incorrect API key provided: ${presented}. You can find your API key at https://example.invalid/keys.`,
+            type: 'invalid_request_error',
+            code: 'invalid_api_key',
+          },
+        }),
+      );
+      return;
+    }
+    if (front.mode === 'server-error') {
+      response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({ error: { message: `upstream failed for key ${presented}`, type: 'server_error' } }),
+      );
+      return;
+    }
+    const path = (request.url ?? '/').replace(/^\/v1/, '');
+    const forwarded = await fetch(`${target.url}${path}`, {
+      method: request.method ?? 'GET',
+      headers: { 'content-type': 'application/json' },
+      ...(request.method === 'POST' ? { body } : {}),
+    });
+    response.writeHead(forwarded.status, { 'content-type': 'application/json' });
+    response.end(await forwarded.text());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return Object.assign(front, {
+    url: `http://127.0.0.1:${port}/v1`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  });
+}
+
+function freshDirectory(name: string): string {
+  const directory = temp(name);
+  mkdirSync(directory);
+  return directory;
+}
+
+function everyFile(directory: string): string[] {
+  return readdirSync(directory).flatMap((name) => {
+    const path = join(directory, name);
+    return statSync(path).isDirectory() ? everyFile(path) : [path];
+  });
+}
+
+/** Files under `directory` whose bytes hold the key or its fragment, in any of the ways it could be written. */
+function filesHoldingTheKey(directory: string): string[] {
+  return everyFile(directory).filter((file) => {
+    const bytes = readFileSync(file);
+    return [plantedKey, plantedFragment].some(
+      (needle) =>
+        bytes.includes(Buffer.from(needle, 'utf8')) || bytes.includes(Buffer.from(needle, 'utf16le')),
+    );
+  });
+}
+
+const items = Array.from({ length: 24 }, (_, index) => ({
+  id: `r${index}`,
+  fields: {
+    question: `is statement ${index} true`,
+    passage: `Statement ${index} -- a short passage about statement ${index}.`,
+  },
+  gold: index % 3 !== 0,
+}));
+
+const temp = useTempDir();
+let sim: SimServer;
+let front: Front;
+let dataFile: string;
+const savedEnvironment = { ...process.env };
+
+beforeAll(async () => {
+  sim = await startSimServer({ task: boolqTask, items, quiet: true });
+  front = await startFront(sim);
+  dataFile = temp('data.jsonl');
+  writeFileSync(
+    dataFile,
+    `${items.map((item) => JSON.stringify({ id: item.id, ...item.fields, label: item.gold })).join('\n')}\n`,
+  );
+});
+
+afterAll(async () => {
+  await front?.close();
+  await sim?.close();
+});
+
+beforeEach(() => {
+  process.env.OPENAI_API_KEY = plantedKey;
+  process.env.BATCHPROMPT_API_KEY = plantedKey;
+  front.authorizations.length = 0;
+  front.mode = 'forward';
+});
+
+afterEach(() => {
+  for (const name of ['OPENAI_API_KEY', 'BATCHPROMPT_API_KEY']) {
+    if (savedEnvironment[name] === undefined) delete process.env[name];
+    else process.env[name] = savedEnvironment[name];
+  }
+});
+
+function runArgs(directory: string, model: string, extra: string[] = []): string[] {
+  return [
+    'run',
+    '--task',
+    'boolq',
+    '--data',
+    dataFile,
+    '--model',
+    model,
+    '--base-url',
+    front.url,
+    '--label-field',
+    'label',
+    '--format',
+    'lines',
+    '--batch-size',
+    '8',
+    '--store-dir',
+    join(directory, 'store'),
+    '--out',
+    join(directory, 'results.jsonl'),
+    '--json',
+    '--quiet',
+    ...extra,
+  ];
+}
+
+function expectNoKey(directory: string, printed: { stdout: string; stderr: string }): void {
+  expect(front.authorizations).toContain(`Bearer ${plantedKey}`);
+  expect(printed.stdout).not.toContain(plantedFragment);
+  expect(printed.stderr).not.toContain(plantedFragment);
+  expect(filesHoldingTheKey(directory)).toEqual([]);
+}
+
+describe('the planted API key', () => {
+  it('is checked for in a way that finds it: the search sees a key written to a file', () => {
+    const directory = freshDirectory('self-check');
+    writeFileSync(join(directory, 'leak.log'), `header Authorization: Bearer ${plantedKey}\n`);
+    writeFileSync(join(directory, 'clean.log'), 'Authorization: Bearer [redacted]\n');
+    expect(filesHoldingTheKey(directory)).toEqual([join(directory, 'leak.log')]);
+  });
+
+  for (const [model, variable] of [
+    ['openai:gpt-4o-mini', 'OPENAI_API_KEY'],
+    ['openai-compatible:sim-gpt-4', 'BATCHPROMPT_API_KEY'],
+  ] as const) {
+    it(`is sent but written nowhere by run with ${model} (key from ${variable}), nor by report on its summary`, async () => {
+      const directory = freshDirectory(`run-${variable}`);
+      // A second connection held open keeps SQLite from checkpointing and deleting the -wal file
+      // when the command closes the store, so the search below covers the WAL and SHM files too.
+      const keeper = openStore(join(directory, 'store'));
+      try {
+        const printed = await runCli(runArgs(directory, model));
+        expect(printed.code).toBe(exitCodes.ok);
+        expect(JSON.parse(printed.stdout)).toMatchObject({ answered: items.length });
+        const summaryFile = join(directory, 'summary.json');
+        writeFileSync(summaryFile, printed.stdout);
+        const report = await runCli(['report', summaryFile, '-o', join(directory, 'report.html')]);
+        expect(report.code).toBe(exitCodes.ok);
+        expect(everyFile(directory).map((file) => file.slice(directory.length))).toEqual(
+          expect.arrayContaining(['/store/store.sqlite-wal', '/store/store.sqlite-shm', '/results.jsonl']),
+        );
+        expectNoKey(directory, {
+          stdout: printed.stdout + report.stdout,
+          stderr: printed.stderr + report.stderr,
+        });
+      } finally {
+        keeper.close();
+      }
+      // What the WAL held is in the main file now; it must be clean too.
+      expect(filesHoldingTheKey(directory)).toEqual([]);
+    });
+  }
+
+  it('is written nowhere when the endpoint answers 401 quoting the key', async () => {
+    front.mode = 'unauthorized';
+    const directory = freshDirectory('run-401');
+    const printed = await runCli(runArgs(directory, 'openai:gpt-4o-mini', ['--max-retries', '0']));
+    // Every call failed: the run records failed items or stops; either way the key must not show.
+    expect(printed.code === exitCodes.ok || printed.code === exitCodes.provider).toBe(true);
+    // The endpoint's message reached the results, with the key it quoted taken out.
+    expect(readFileSync(join(directory, 'results.jsonl'), 'utf8')).toContain(
+      'Incorrect API key provided: [redacted]',
+    );
+    expectNoKey(directory, printed);
+  });
+
+  it('is written nowhere when the endpoint answers 500 quoting the key, after retries', async () => {
+    front.mode = 'server-error';
+    const directory = freshDirectory('run-500');
+    const printed = await runCli(runArgs(directory, 'openai-compatible:sim-gpt-4', ['--max-retries', '1']));
+    expect(printed.code === exitCodes.ok || printed.code === exitCodes.provider).toBe(true);
+    expect(front.authorizations.length).toBeGreaterThan(1);
+    expect(readFileSync(join(directory, 'results.jsonl'), 'utf8')).toContain(
+      'upstream failed for key [redacted]',
+    );
+    expectNoKey(directory, printed);
+  });
+
+  it('is sent but written nowhere by eval against the endpoint, ok or failing', async () => {
+    const directory = freshDirectory('eval');
+    const evalArgs = (out: string) => [
+      'eval',
+      '--task',
+      'boolq',
+      '--data',
+      dataFile,
+      '--model',
+      'openai:gpt-4o-mini',
+      '--base-url',
+      front.url,
+      '--format',
+      'lines',
+      '--batch-size',
+      '8',
+      '--rounds',
+      '1',
+      '--strategy',
+      'batch',
+      '--store-dir',
+      join(directory, 'store'),
+      '--out',
+      join(directory, out),
+      '--json',
+    ];
+    const passing = await runCli(evalArgs('eval.jsonl'));
+    expect(passing.code).toBe(exitCodes.ok);
+    front.mode = 'unauthorized';
+    const failing = await runCli([...evalArgs('eval-failing.jsonl'), '--no-cache', '--max-retries', '0']);
+    expect(`${failing.stdout}${failing.stderr}`).toMatch(/401|Incorrect API key|failed/);
+    expectNoKey(directory, {
+      stdout: passing.stdout + failing.stdout,
+      stderr: passing.stderr + failing.stderr,
+    });
+  });
+});
