@@ -81,10 +81,19 @@ describe('createModel: configuration errors', () => {
     expect(() => createModel('openai-compatible:qwen', { env: {} })).toThrow('needs a base URL');
   });
 
-  it('says local models are not available yet', () => {
-    const error = thrownBy(() => createModel('local:model.gguf', { env: {} }));
+  it('fails at once, naming the path, for a local GGUF file that does not exist', () => {
+    const error = thrownBy(() => createModel('local:/nonexistent/model.gguf', { env: {} }));
     expect(InputError.isInstance(error)).toBe(true);
-    expect((error as InputError).message).toContain('not available yet');
+    expect((error as InputError).message).toContain('No GGUF model file at `/nonexistent/model.gguf`');
+  });
+
+  it('builds a local model for local:hf: URIs without touching the network', () => {
+    const model = createModel('local:hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/model.gguf', { env: {} });
+    expect(model).toMatchObject({
+      id: 'local:hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/model.gguf',
+      simulated: false,
+      supportsJsonSchema: true,
+    });
   });
 
   it('hands sim URIs to the factory, and fails clearly without one', () => {

@@ -5,6 +5,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { BatchPromptError, InputError } from '../errors.js';
 import { fromLanguageModel } from './ai-sdk-model.js';
 import type { ChatModel } from './chat-model.js';
+import { createLocalModelFromUri, type LocalModelSettings } from './local-model-from-uri.js';
 import { type ApiProvider, parseModelUri } from './model-uri.js';
 
 /** Builds the simulated model for `sim` (profile undefined) or `sim:<profile>`. */
@@ -30,13 +31,16 @@ export interface CreateModelOptions {
   fetch?: typeof globalThis.fetch;
   /** Builds the simulated model; `sim` URIs fail without it. */
   simFactory?: SimModelFactory;
+  /** Settings of `local:` models: GPU, context size, parallel sequences, threads, download. */
+  local?: LocalModelSettings;
 }
 
 const ollamaBaseUrl = 'http://127.0.0.1:11434/v1';
 
 /**
  * The `ChatModel` a model URI names: `openai:<model>`, `anthropic:<model>`, `google:<model>`,
- * `ollama:<model>`, `openai-compatible:<model>` (with `baseUrl`), `sim[:<profile>]`.
+ * `ollama:<model>`, `openai-compatible:<model>` (with `baseUrl`), `sim[:<profile>]`, `local:<file.gguf>`
+ * and `local:hf:<owner>/<repo>/<file.gguf>` (node-llama-cpp, loaded on the first call).
  * Throws an `InputError` for a bad URI, a missing key (naming the variable to set) or a missing
  * base URL. Builds the provider client only; nothing is sent until `generate`.
  */
@@ -51,10 +55,10 @@ export function createModel(uri: string, options: CreateModelOptions = {}): Chat
     return options.simFactory(parsed.profile);
   }
   if (parsed.provider === 'local') {
-    throw new InputError(
-      `Local models (\`${parsed.uri}\`) are not available yet; use \`ollama:<model>\` or \`openai-compatible:<model>\` with a local server`,
-      { field: 'model' },
-    );
+    return createLocalModelFromUri(parsed.model, parsed.uri, options.local, {
+      ...(options.env === undefined ? {} : { env: options.env }),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    });
   }
   return createApiModel(parsed.provider, parsed.model, parsed.uri, options);
 }

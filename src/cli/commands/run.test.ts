@@ -1,8 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../test/run-cli.js';
+import { nodeLlamaCppAvailable } from '../../../test/support/node-llama-cpp-available.js';
+import { writeTinyGguf } from '../../../test/support/write-tiny-gguf.js';
+import { defaultLocalModelPath, defaultLocalModelUri } from '../../models/default-local-model.js';
 import { exitCodes } from '../exit-codes.js';
 
 let directory: string;
@@ -223,10 +226,72 @@ describe('batchprompt run', () => {
     }
   });
 
-  it('asks for a model when none is given', async () => {
-    const data = write('data.jsonl', rows(2));
-    const result = await runCli(['run', '--task', 'boolq', '--data', data, '--quiet']);
-    expect(result.code).toBe(exitCodes.input);
-    expect(result.stderr).toContain('--model');
-  });
+  it.skipIf(!nodeLlamaCppAvailable)(
+    'without --model, fails within seconds where the default local model cannot be downloaded, saying where to put it',
+    async () => {
+      const data = write('data.jsonl', rows(2));
+      const modelDirectory = join(directory, 'models');
+      // Port 9 (discard) on loopback: nothing listens, as on a machine without network access.
+      vi.stubEnv('HF_ENDPOINT', 'http://127.0.0.1:9');
+      vi.stubEnv('BATCHPROMPT_MODEL_DIR', modelDirectory);
+      try {
+        const started = performance.now();
+        const result = await runCli(['run', '--task', 'boolq', '--data', data, '--quiet']);
+        expect(performance.now() - started).toBeLessThan(10_000);
+        expect(result.code).toBe(exitCodes.input);
+        expect(result.stderr).toContain(
+          `\`${defaultLocalModelPath({ BATCHPROMPT_MODEL_DIR: modelDirectory })}\``,
+        );
+        expect(result.stderr).toContain('--model');
+      } finally {
+        vi.unstubAllEnvs();
+      }
+    },
+  );
+
+  it.skipIf(!nodeLlamaCppAvailable)(
+    'without --model, answers with the default local model once its file is in the model folder',
+    async () => {
+      const data = write('data.jsonl', rows(3));
+      const modelDirectory = join(directory, 'models');
+      const modelPath = defaultLocalModelPath({ BATCHPROMPT_MODEL_DIR: modelDirectory });
+      mkdirSync(dirname(modelPath), { recursive: true });
+      // A tiny random model stands in for the real file, as a user without network would copy it.
+      await writeTinyGguf(modelPath);
+      vi.stubEnv('HF_ENDPOINT', 'http://127.0.0.1:9');
+      vi.stubEnv('BATCHPROMPT_MODEL_DIR', modelDirectory);
+      vi.stubEnv('BATCHPROMPT_LOCAL_THREADS', '1');
+      vi.stubEnv('BATCHPROMPT_LOCAL_GPU', 'cpu');
+      try {
+        const result = await runCli([
+          'run',
+          '--task',
+          'boolq',
+          '--data',
+          data,
+          '--rounds',
+          '1',
+          '--batch-size',
+          '3',
+          '--store-dir',
+          join(directory, 'store'),
+          '--json',
+        ]);
+        expect(result.stderr).toBe('');
+        expect(result.code).toBe(exitCodes.ok);
+        const summary = JSON.parse(result.stdout) as {
+          model: string;
+          simulated: boolean;
+          calls: number;
+          items: number;
+        };
+        expect(summary).toMatchObject({ model: defaultLocalModelUri, simulated: false, items: 3 });
+        expect(summary.calls).toBeGreaterThan(0);
+        // The checksum of the file found in place is recorded for later runs.
+        expect(existsSync(`${modelPath}.sha256`)).toBe(true);
+      } finally {
+        vi.unstubAllEnvs();
+      }
+    },
+  );
 });

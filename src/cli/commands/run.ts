@@ -5,15 +5,18 @@ import { resolveStrategy } from '../../engine/resolve-strategy.js';
 import type { Item, ItemResult } from '../../engine/types.js';
 import { InputError, isAbortError } from '../../errors.js';
 import { createResultsWriter, type ResultRow, type ResultsWriter } from '../../io/write-results.js';
+import { defaultLocalModelUri } from '../../models/default-local-model.js';
 import { costUsd, loadPrices, priceOf } from '../../plan/price-table.js';
 import { openStore } from '../../store/open-store.js';
 import { runFingerprint } from '../../store/run-fingerprint.js';
 import { loadTask } from '../../task/load-task.js';
 import { dataFileIdentity, type InvalidRow, readSource, scanSource } from '../data-source.js';
+import { prepareLocalModel } from '../default-model.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
 import { buildModelStack } from '../model-stack.js';
 import { createProgressReporter } from '../progress-reporter.js';
+import { storeTagSecret } from '../store-tag-secret.js';
 import {
   addSchedulingOptions,
   addStrategyOptions,
@@ -37,6 +40,7 @@ interface RunCliValues extends StrategyCliValues {
   cache: boolean;
   resume?: string;
   skipInvalid?: boolean;
+  secretTags?: boolean;
   idField?: string;
   labelField?: string;
   map?: Record<string, string>;
@@ -97,12 +101,12 @@ function invalidRow(invalid: InvalidRow): ResultRow {
 }
 
 export async function runCommand(values: RunCliValues, print: (text: string) => void): Promise<number> {
-  if (values.model === undefined) {
-    throw new InputError(
-      'choose a model with --model: sim (simulated, needs --label-field), openai:<model>, anthropic:<model>, google:<model>, ollama:<model>, or openai-compatible:<model> with --base-url',
-      { field: 'model' },
-    );
-  }
+  // Without --model: the default local GGUF model, downloaded on first use.
+  const modelUri = values.model ?? defaultLocalModelUri;
+  await prepareLocalModel(modelUri, {
+    quiet: values.quiet === true || values.json === true,
+    isDefault: values.model === undefined,
+  });
   const task = loadTask(values.task);
   const strategyOptions = strategyFromCli(values);
   const identity = dataFileIdentity(values.data);
@@ -116,7 +120,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   };
 
   // First pass: every bad row is found before anything is paid for.
-  const isSim = values.model === 'sim' || values.model.startsWith('sim:');
+  const isSim = modelUri === 'sim' || modelUri.startsWith('sim:');
   const simItems: Item[] = [];
   const scan = await scanSource(source, isSim ? (item) => simItems.push(item) : undefined);
   if (scan.invalidCount > 0 && !values.skipInvalid) {
@@ -140,7 +144,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   let writer: ResultsWriter | undefined;
   try {
     const probe = buildModelStack({
-      uri: values.model,
+      uri: modelUri,
       task,
       ...(values.baseUrl ? { baseUrl: values.baseUrl } : {}),
     });
@@ -149,7 +153,14 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       task,
       dataFile: identity,
       modelId: probe.base.id,
-      strategy: { ...strategy, idField: values.idField, labelField: values.labelField, map: values.map },
+      strategy: {
+        ...strategy,
+        idField: values.idField,
+        labelField: values.labelField,
+        map: values.map,
+        // Secret codes change every prompt, so such a run never resumes a run without them.
+        ...(values.secretTags ? { secretTags: true } : {}),
+      },
     });
     let run =
       values.resume === undefined
@@ -170,7 +181,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     if (resumed && !values.json) process.stderr.write(`resuming run ${runId}\n`);
 
     const stack = buildModelStack({
-      uri: values.model,
+      uri: modelUri,
       task,
       simItems: () => simItems,
       seed: strategy.seed,
@@ -206,6 +217,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       model: stack.model,
       signal: controller.signal,
       itemsTotal: scan.items,
+      ...(values.secretTags ? { tagSecret: storeTagSecret(store.directory) } : {}),
       onProgress: (state) => {
         const summary = stream.summary();
         progress.update(
@@ -310,11 +322,15 @@ export const register: CommandRegistrar = (program, setExitCode) => {
     .requiredOption('--data <file>', 'data file: .jsonl, .csv, .json or .parquet')
     .option(
       '--model <uri>',
-      'sim, sim:gpt-3.5, openai:<m>, anthropic:<m>, google:<m>, ollama:<m>, openai-compatible:<m>',
+      'sim, sim:gpt-3.5, openai:<m>, anthropic:<m>, google:<m>, ollama:<m>, openai-compatible:<m>, local:<file.gguf>, local:hf:<owner>/<repo>/<file.gguf> (default: a small local model, Qwen2.5-0.5B-Instruct, downloaded on first use)',
     )
     .option('--out <file>', 'results file, .jsonl or .csv')
     .option('--resume <runId>', 'resume this run (by default the same command resumes its unfinished run)')
     .option('--skip-invalid', 'record bad rows as invalid and go on')
+    .option(
+      '--secret-tags',
+      'derive batch codes from a random secret kept in the store directory, so that whoever writes the data cannot forge an answer line; prompts then differ from store to store',
+    )
     .option('--json', 'print the summary as JSON')
     .option('--quiet', 'no progress output');
   addStrategyOptions(command);

@@ -1,0 +1,28 @@
+import type { JsonSchema } from '../../src/models/chat-model.js';
+
+/**
+ * The batch schema of `answerJsonSchema` with exactly `count` entries, ids 0 .. count-1 in order.
+ * A random-weight test model follows no instruction, so only the grammar can make it give one answer
+ * per item; a real model is told the count in the prompt.
+ */
+export function pinAnswerCount(schema: JsonSchema, count: number): JsonSchema {
+  const properties = schema.properties as Record<string, JsonSchema>;
+  const answers = properties.answers as JsonSchema;
+  const entry = answers.items as JsonSchema;
+  const entryProperties = entry.properties as Record<string, JsonSchema>;
+  return {
+    ...schema,
+    properties: {
+      ...properties,
+      answers: {
+        ...answers,
+        minItems: count,
+        maxItems: count,
+        prefixItems: Array.from({ length: count }, (_, id) => ({
+          ...entry,
+          properties: { ...entryProperties, id: { const: id } },
+        })),
+      },
+    },
+  };
+}
