@@ -4,9 +4,12 @@
  * Prints the achieved rates as fractions of the limits, the 429s seen and the items lost.
  *
  *   npx tsx bench/rate-limit.ts [--items 2000] [--rpm 600] [--tpm 150000] [--latency-ms 300]
- *                               [--batch-size 32] [--concurrency 16] [--json]
+ *                               [--batch-size 32] [--concurrency 16] [--json] [--write]
+ *
+ * `--write` saves the figures to bench/results/rate-limit.json and rewrites the "Rate limits"
+ * section of BENCHMARKS.md from them.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildModelStack } from '../src/cli/model-stack.js';
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     'batch-size': { type: 'string', default: '32' },
     concurrency: { type: 'string', default: '16' },
     json: { type: 'boolean', default: false },
+    write: { type: 'boolean', default: false },
   },
 });
 
@@ -92,17 +96,42 @@ const figures = {
   itemsAnswered: answered,
   itemsLost: lost,
 };
+const binding = figures.rpmFraction >= figures.tpmFraction ? 'requests' : 'tokens';
+const command = `npx tsx bench/rate-limit.ts --items ${itemCount} --rpm ${rpm} --tpm ${tpm} --latency-ms ${latencyMs} --batch-size ${values['batch-size']} --concurrency ${values.concurrency}`;
+const lines = [
+  `${items.length} BoolQ items (sampled with seed 0), BPE+SEAS, batch ${values['batch-size']}, 5 rounds, through the openai-compatible adapter and the scheduler (concurrency ${values.concurrency}, limits ${rpm} requests/min and ${tpm} tokens/min) to the simulator's HTTP server, which enforces the same limits over a sliding 60 s window, counting billed usage (prompt, then prompt and completion), and answers ${latencyMs} ms after each request.`,
+  '',
+  '| figure | value |',
+  '| --- | --- |',
+  `| wall time | ${figures.wallSeconds} s |`,
+  `| requests sent | ${stats.requests} |`,
+  `| answered 429 | ${stats.rateLimited} (${(figures.share429 * 100).toFixed(2)}% of requests) |`,
+  `| achieved requests per minute | ${figures.requestsPerMinute.toFixed(1)} (${(figures.rpmFraction * 100).toFixed(1)}% of the limit) |`,
+  `| achieved tokens per minute | ${Math.round(figures.tokensPerMinute)} (${(figures.tpmFraction * 100).toFixed(1)}% of the limit) |`,
+  `| binding limit | ${binding} |`,
+  `| items answered / lost | ${answered} / ${lost} |`,
+  '',
+  `Rates are taken over the whole run, first request to last reply. Reproduce: \`${command} --write\` (\`--write\` updates this section and bench/results/rate-limit.json).`,
+];
 if (values.json) console.log(JSON.stringify(figures, null, 2));
-else {
-  const binding = figures.rpmFraction >= figures.tpmFraction ? 'requests' : 'tokens';
-  console.log(
-    `rate-limit benchmark: ${items.length} BoolQ items, simulated server (sim:gpt-4) at ${rpm} rpm / ${tpm} tpm, latency ${latencyMs} ms`,
+else console.log(lines.join('\n'));
+if (values.write) {
+  const root = resolve(import.meta.dirname, '..');
+  writeFileSync(
+    join(root, 'bench/results/rate-limit.json'),
+    `${JSON.stringify({ command, ...figures }, null, 2)}\n`,
   );
-  console.log(
-    `wall time ${figures.wallSeconds} s, ${stats.requests} requests, ${stats.rateLimited} answered 429 (${(figures.share429 * 100).toFixed(2)}%)`,
-  );
-  console.log(
-    `achieved ${figures.requestsPerMinute.toFixed(1)} requests/min (${(figures.rpmFraction * 100).toFixed(1)}% of the limit), ${Math.round(figures.tokensPerMinute)} tokens/min (${(figures.tpmFraction * 100).toFixed(1)}% of the limit); binding: ${binding}`,
-  );
-  console.log(`items answered ${answered}, lost ${lost}`);
+  const benchmarksPath = join(root, 'BENCHMARKS.md');
+  const existing = readFileSync(benchmarksPath, 'utf8');
+  const heading = '\n## Rate limits\n';
+  const start = existing.indexOf(heading);
+  const section = `${heading}\n${lines.join('\n')}\n`;
+  if (start < 0) writeFileSync(benchmarksPath, `${existing.trimEnd()}\n${section}`);
+  else {
+    const next = existing.indexOf('\n## ', start + heading.length);
+    writeFileSync(
+      benchmarksPath,
+      `${existing.slice(0, start)}${section}${next < 0 ? '' : existing.slice(next)}`,
+    );
+  }
 }

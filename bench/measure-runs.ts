@@ -1,0 +1,88 @@
+import { batchPrompt } from '../src/engine/batch-prompt.js';
+import type { Item, StrategyName } from '../src/engine/types.js';
+import type { Voting } from '../src/engine/vote.js';
+import type { ChatModel } from '../src/models/chat-model.js';
+import type { Task } from '../src/task/task-schema.js';
+
+/** How the prompt is written: the same for SinglePrompt and the batched strategies of one table. */
+export interface PromptSettings {
+  format: 'lines' | 'json';
+  examples: 'every-call' | 'first-round' | 'none';
+}
+
+/** One measured run: the `--json` row of `npm run bench`. */
+export interface BenchRow {
+  task: string;
+  model: string;
+  strategy: StrategyName;
+  batchSize: number;
+  rounds: number;
+  voting: Voting;
+  /** Correct answers over all items (an item without an answer counts as wrong), 0..1. Simulated. */
+  accuracy: number;
+  calls: number;
+  /** Prompt tokens of every call, instruction and examples included (o200k). */
+  inputTokens: number;
+  outputTokens: number;
+  items: number;
+  /** Item appearances over items: 1 for SinglePrompt, `rounds` for BPE, less under SEAS. */
+  roundsPerItem: number;
+  unanswered: number;
+  reasks: number;
+  format: PromptSettings['format'];
+  examples: PromptSettings['examples'];
+  /** Always true here: accuracy comes from the calibrated simulator, not from a real LLM. */
+  simulated: boolean;
+}
+
+export interface RunSpec {
+  task: Task;
+  items: readonly Item[];
+  model: ChatModel;
+  strategy: StrategyName;
+  batchSize: number;
+  rounds: number;
+  voting: Voting;
+  prompt: PromptSettings;
+  seed: number;
+}
+
+/**
+ * Runs the engine once, as a user would, and reads calls, tokens and accuracy off its summary.
+ * Every row is a real run with exactly that many rounds: nothing is derived from a longer run.
+ */
+export async function measureRun(spec: RunSpec): Promise<BenchRow> {
+  const { results, summary } = await batchPrompt({
+    task: spec.task,
+    items: spec.items,
+    model: spec.model,
+    strategy: spec.strategy,
+    batchSize: spec.batchSize,
+    rounds: spec.rounds,
+    voting: spec.voting,
+    format: spec.prompt.format,
+    examples: spec.prompt.examples,
+    seed: spec.seed,
+  });
+  const correct = results.filter((result) => result.correct === true).length;
+  const appearances = results.reduce((sum, result) => sum + result.rounds, 0);
+  return {
+    task: spec.task.name,
+    model: spec.model.id,
+    strategy: spec.strategy,
+    batchSize: summary.strategy.batchSize,
+    rounds: summary.strategy.rounds,
+    voting: summary.strategy.voting,
+    accuracy: correct / results.length,
+    calls: summary.calls,
+    inputTokens: summary.inputTokens,
+    outputTokens: summary.outputTokens,
+    items: results.length,
+    roundsPerItem: Math.round((appearances / results.length) * 1000) / 1000,
+    unanswered: summary.unanswered + summary.failed,
+    reasks: summary.reasks,
+    format: spec.prompt.format,
+    examples: spec.prompt.examples,
+    simulated: spec.model.simulated,
+  };
+}

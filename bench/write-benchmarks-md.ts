@@ -1,0 +1,328 @@
+import { execFileSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { publishedMajorityGrids, publishedSeasAccuracy } from '../src/sim/published-figures.js';
+import type { BenchRow } from './measure-runs.js';
+import { paperTasks, repositoryRoot } from './paper-data.js';
+import { paperHeadline, paperHeadlineCallShare, paperSeasInputTokens } from './paper-figures.js';
+import {
+  type BenchResults,
+  type EngineOverheadFile,
+  type PromptCostRow,
+  readEngineOverhead,
+  readPromptCosts,
+  readResults,
+} from './results-files.js';
+import { headline } from './settings.js';
+
+const taskTitles: Record<string, string> = { boolq: 'BoolQ', rte: 'RTE', qqp: 'QQP' };
+const title = (task: string) => taskTitles[task] ?? task;
+const percent = (share: number, digits = 1) => (share * 100).toFixed(digits);
+const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
+const tokensOf = (row: Pick<BenchRow, 'inputTokens' | 'outputTokens'>) => row.inputTokens + row.outputTokens;
+
+/** Headline targets of issue 6. */
+const targets = { callShare: 0.157, tokenShare: 0.3, accuracyDrop: 0.005 };
+
+function findRow(rows: readonly BenchRow[], match: Partial<BenchRow>): BenchRow | undefined {
+  return rows.find((row) =>
+    Object.entries(match).every(([key, value]) => row[key as keyof BenchRow] === value),
+  );
+}
+
+function singleRow(rows: readonly BenchRow[], task: string, model: string): BenchRow | undefined {
+  return findRow(rows, { task, model, strategy: 'single' });
+}
+
+function headlineSection(results: BenchResults): string[] {
+  const model = `sim:${headline.profile}`;
+  const lines = [
+    '## Headline: batch size 32, BPE+SEAS, simulated gpt-4',
+    '',
+    `${headline.rounds} rounds at most, self-weighted voting, ${results.meta.prompt.format} replies, examples ${results.meta.prompt.examples === 'first-round' ? 'in round 1 only' : results.meta.prompt.examples}; SinglePrompt uses the same task prompt (with its examples in every call, as each of its calls is a round 1). Accuracy is the **simulated** model's; calls and tokens are counted (every call's full prompt and completion, o200k).`,
+    '',
+    '| task | SinglePrompt accuracy (sim) | BPE+SEAS accuracy (sim) | calls vs SinglePrompt | input tokens vs SinglePrompt | all tokens vs SinglePrompt | paper: accuracy single / BPE+SEAS, tokens as the paper counts |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  const verdicts: string[] = [];
+  for (const task of paperTasks) {
+    const single = singleRow(results.rows, task, model);
+    const seas = findRow(results.rows, {
+      task,
+      model,
+      strategy: 'bpe+seas',
+      batchSize: headline.batchSize,
+      rounds: headline.rounds,
+      voting: headline.voting,
+    });
+    if (!single || !seas) continue;
+    const callShare = seas.calls / single.calls;
+    const inputShare = seas.inputTokens / single.inputTokens;
+    const tokenShare = tokensOf(seas) / tokensOf(single);
+    const paper = paperHeadline[task];
+    lines.push(
+      `| ${title(task)} | ${percent(single.accuracy)} | ${percent(seas.accuracy)} | ${percent(callShare)}% (${seas.calls} / ${single.calls}) | ${percent(inputShare)}% | **${percent(tokenShare)}%** (${thousands(tokensOf(seas))} / ${thousands(tokensOf(single))}) | ${paper ? `${paper.singleAccuracy} / ${paper.batchAccuracy}, ${paper.tokenShare}%` : ''} |`,
+    );
+    const anatomy = results.meta.anatomy[task];
+    const itemShare =
+      anatomy?.meanItemTokens === undefined
+        ? undefined
+        : (seas.roundsPerItem * anatomy.meanItemTokens * seas.items) / tokensOf(single);
+    const drop = single.accuracy - seas.accuracy;
+    const misses: string[] = [];
+    if (callShare > targets.callShare)
+      misses.push(`calls ${percent(callShare - targets.callShare)} points over 15.7%`);
+    if (tokenShare > targets.tokenShare) {
+      const total = tokensOf(single);
+      misses.push(
+        `tokens ${percent(tokenShare - targets.tokenShare)} points over 30%` +
+          (itemShare === undefined || anatomy === undefined
+            ? ''
+            : `. Each item went through ${seas.roundsPerItem.toFixed(2)} rounds on average (SEAS lets an item go only once two rounds agree, so never before round 2), and an item costs ${anatomy.meanItemTokens} tokens against ${anatomy.singleFixed} tokens of fixed prompt in a SinglePrompt call: of SinglePrompt's tokens, the items of BPE+SEAS alone make ${percent(itemShare)}%, its fixed prompts ${percent(seas.inputTokens / total - itemShare)}% and its answers ${percent(seas.outputTokens / total)}%`),
+      );
+    }
+    if (drop > targets.accuracyDrop) misses.push(`accuracy ${percent(drop)} points below SinglePrompt`);
+    verdicts.push(
+      `- ${title(task)}: ${misses.length === 0 ? 'all three targets met' : `target missed: ${misses.join('; ')}`}.`,
+    );
+  }
+  lines.push(
+    '',
+    `Targets (issue 6): calls <= ${percent(targets.callShare)}% (the paper's ${paperHeadlineCallShare}%), all tokens <= 30%, accuracy at most 0.5 points below SinglePrompt.`,
+    '',
+    ...verdicts,
+    '',
+    "Why the token share cannot reach the paper's: the paper counts instruction and few-shot tokens once per batch, not once per call, and its SinglePrompt calls carried a much larger fixed prompt (384,946 tokens for 320 BoolQ items, about 1,200 per call, against our " +
+      `${thousands(results.meta.anatomy.boolq?.singleFixed ?? 0)} tokens of fixed prompt plus the item). The share is (items x rounds per item + fixed prompt x calls + answers) over (items + fixed prompt + answer) x item count: the smaller the fixed prompt is beside an item, the closer the share comes to SEAS's rounds per item (at least 2) times the item's part of a SinglePrompt call. Cutting our fixed prompt makes both sides cheaper and this share larger; the prompt-overhead table below shows both.`,
+    '',
+    `Reproduce: \`${results.meta.command}\`; the headline rows are also part of \`npm run bench -- --quick\`.`,
+  );
+  return lines;
+}
+
+function promptCostsSection(costs: PromptCostRow[] | undefined): string[] {
+  if (!costs || costs.length === 0) return [];
+  const lines = [
+    '## Prompt overhead: what each change bought',
+    '',
+    `Headline setting (sim gpt-4, batch 32, BPE+SEAS, ${headline.rounds} rounds, weighted) and SinglePrompt, per task. Each row adds one change to the row above. "fixed" is the part of a call that is not its items (system message, examples, chat framing) for a batched call in round 1 / in later rounds / for a SinglePrompt call; BPE+SEAS totals are the mean of five seeds, because any change of wording changes the simulator's draws (they hash the whole request) and with them which items need a third round, which moves one seed's totals by more than a small prompt change saves. The simulator does not read the wording, so **what these changes do to a real model's accuracy is not measured here**; their token effects are.`,
+    '',
+    '| change | code | task | fixed tokens per call: round 1 / later / single | output tokens per answer (BPE+SEAS) | SinglePrompt input / output | BPE+SEAS input / output (mean of seeds) | all tokens vs SinglePrompt |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  let previous: PromptCostRow | undefined;
+  for (const row of costs) {
+    for (const task of paperTasks) {
+      const measured = row.tasks[task];
+      if (!measured) continue;
+      const mean = (pick: (run: BenchRow) => number) =>
+        measured.seas.reduce((sum, run) => sum + pick(run), 0) / measured.seas.length;
+      const seasInput = mean((run) => run.inputTokens);
+      const seasOutput = mean((run) => run.outputTokens);
+      const answers = mean((run) => run.items * run.roundsPerItem);
+      const before = previous?.tasks[task];
+      const change = (now: number, then: number | undefined) =>
+        then === undefined || then === 0 ? '' : ` (${now >= then ? '+' : ''}${percent(now / then - 1)}%)`;
+      const beforeSeas = (pick: (run: BenchRow) => number) =>
+        before ? before.seas.reduce((sum, run) => sum + pick(run), 0) / before.seas.length : undefined;
+      const { anatomy } = measured;
+      lines.push(
+        `| ${task === paperTasks[0] ? row.label : ''} | ${task === paperTasks[0] ? `\`${row.code}\`` : ''} | ${title(task)} | ${anatomy.fixedRound1} / ${anatomy.fixedLaterRounds} / ${anatomy.singleFixed} | ${(seasOutput / answers).toFixed(1)} | ${thousands(measured.single.inputTokens)}${change(measured.single.inputTokens, before?.single.inputTokens)} / ${thousands(measured.single.outputTokens)}${change(measured.single.outputTokens, before?.single.outputTokens)} | ${thousands(seasInput)}${change(
+          seasInput,
+          beforeSeas((run) => run.inputTokens),
+        )} / ${thousands(seasOutput)}${change(
+          seasOutput,
+          beforeSeas((run) => run.outputTokens),
+        )} | ${percent((seasInput + seasOutput) / tokensOf(measured.single))}% |`,
+      );
+    }
+    previous = row;
+  }
+  lines.push('', 'Commands (each row): ', '');
+  for (const row of costs) lines.push(`- ${row.label}: \`${row.command}\` at \`${row.code}\``);
+  lines.push(
+    '',
+    'Rows whose code is `245f914` were measured on that commit\'s prompt, parser and simulator code with this benchmark script copied in (`git worktree add ../bp-245f914 245f914`, copy `bench/`, run the command with `--code 245f914`). Rows marked "+ uncommitted prompt changes" were measured between the changes of this work, before they were committed; the last row is the committed code and its command reproduces it.',
+  );
+  return lines;
+}
+
+function gridCell(simulated: number | undefined, published: number | undefined): string {
+  if (simulated === undefined) return '';
+  return published === undefined ? percent(simulated) : `${percent(simulated)} (${published.toFixed(1)})`;
+}
+
+function accuracyGridSection(results: BenchResults, profile: 'gpt-4' | 'gpt-3.5'): string[] {
+  const model = `sim:${profile}`;
+  const rows = results.rows.filter((row) => row.model === model);
+  if (rows.length === 0) return [];
+  const roundCounts = [
+    ...new Set(rows.filter((row) => row.strategy === 'bpe').map((row) => row.rounds)),
+  ].sort((left, right) => left - right);
+  const batchSizes = [
+    ...new Set(rows.filter((row) => row.strategy !== 'single').map((row) => row.batchSize)),
+  ].sort((left, right) => left - right);
+  const lines = [
+    `## Accuracy by batch size and rounds, simulated ${profile} (paper's figure in parentheses)`,
+    '',
+    `Simulated accuracy %, one real run per cell. Majority and weighted voting; BPE+SEAS with at most that many rounds. Reproduce: \`${results.meta.command}\`.`,
+    '',
+    `| task | strategy, voting | batch | ${roundCounts.map((rounds) => `rounds ${rounds}`).join(' | ')} | SinglePrompt |`,
+    `|---|---|---|${roundCounts.map(() => '---|').join('')}---|`,
+  ];
+  for (const task of paperTasks) {
+    const single = singleRow(rows, task, model);
+    const published = publishedMajorityGrids[profile][task];
+    for (const strategy of ['bpe', 'bpe+seas'] as const) {
+      for (const voting of ['majority', 'weighted'] as const) {
+        for (const batchSize of batchSizes) {
+          const cells = roundCounts.map((rounds) => {
+            const row = findRow(rows, { task, strategy, voting, batchSize, rounds });
+            let paper: number | undefined;
+            if (strategy === 'bpe' && voting === 'majority') {
+              const index = [1, 3, 5, 7, 9].indexOf(rounds);
+              paper = published.byBatchSize[batchSize]?.[index];
+            }
+            if (strategy === 'bpe+seas' && voting === 'weighted' && profile === 'gpt-4') {
+              const index = [1, 3, 5, 9].indexOf(rounds);
+              paper = index >= 0 ? publishedSeasAccuracy[task][batchSize]?.[index] : undefined;
+            }
+            return gridCell(row?.accuracy, paper);
+          });
+          lines.push(
+            `| ${title(task)} | ${strategy === 'bpe' ? 'BPE' : 'BPE+SEAS'}, ${voting} | ${batchSize} | ${cells.join(' | ')} | ${gridCell(single?.accuracy, published.single)} |`,
+          );
+        }
+      }
+    }
+  }
+  lines.push(
+    '',
+    'Paper figures: BPE majority grid (GPT-4 all batch sizes; gpt-3.5-turbo batch 32 only) and GPT-4 BPE+SEAS by round (rounds 1/3/5/9; the paper does not say which vote, weighted is assumed). The simulator was fitted to the GPT-4 and gpt-3.5 majority grids (`npx tsx scripts/calibrate.ts`), so agreement there is by construction, not evidence about a real model.',
+  );
+  return lines;
+}
+
+function costSection(results: BenchResults): string[] {
+  const model = `sim:${headline.profile}`;
+  const rows = results.rows.filter((row) => row.model === model && row.voting === 'weighted');
+  const lines = [
+    '## Calls and tokens, simulated gpt-4 (weighted voting)',
+    '',
+    `Calls and all tokens (input + output, every call) of one run, and as a share of SinglePrompt. BPE+SEAS's column "rounds/item" is the mean number of rounds an item took part in. In parentheses: input tokens as the paper's public code counts them (instruction and examples once per batch), where the paper reports them. Reproduce: \`${results.meta.command}\`.`,
+    '',
+    '| task | batch | rounds | BPE calls | BPE tokens | BPE+SEAS calls | BPE+SEAS tokens | rounds/item |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const task of paperTasks) {
+    const single = singleRow(results.rows, task, model);
+    if (!single) continue;
+    lines.push(
+      `| ${title(task)} | SinglePrompt | 1 | ${single.calls} | ${thousands(tokensOf(single))} (paper: ${thousands(paperSeasInputTokens[task]?.single ?? 0)} input) |  |  |  |`,
+    );
+    const batchSizes = [...new Set(rows.filter((row) => row.task === task).map((row) => row.batchSize))];
+    for (const batchSize of batchSizes.sort((left, right) => left - right)) {
+      for (const rounds of [...new Set(rows.map((row) => row.rounds))].sort((left, right) => left - right)) {
+        const bpe = findRow(rows, { task, strategy: 'bpe', batchSize, rounds });
+        const seas = findRow(rows, { task, strategy: 'bpe+seas', batchSize, rounds });
+        if (!bpe || !seas) continue;
+        const paperIndex = [1, 3, 5, 9].indexOf(rounds);
+        const paperTokens =
+          paperIndex >= 0 ? paperSeasInputTokens[task]?.byBatchSize[batchSize]?.[paperIndex] : undefined;
+        const share = (row: BenchRow) => `${percent(tokensOf(row) / tokensOf(single))}%`;
+        lines.push(
+          `| ${title(task)} | ${batchSize} | ${rounds} | ${bpe.calls} | ${thousands(tokensOf(bpe))} (${share(bpe)}) | ${seas.calls} | ${thousands(tokensOf(seas))} (${share(seas)})${paperTokens === undefined ? '' : ` (paper: ${thousands(paperTokens)} input)`} | ${seas.roundsPerItem.toFixed(2)} |`,
+        );
+      }
+    }
+  }
+  return lines;
+}
+
+function overheadSection(overhead: EngineOverheadFile | undefined): string[] {
+  const lines = ['## Engine overhead', ''];
+  if (!overhead) return [...lines, 'Not measured yet: run `npm run bench:overhead`.'];
+  lines.push(
+    `${overhead.setting}. Each size ran alone in a fresh Node process; peak memory is that process's maximum resident set size. Node ${overhead.node}, ${overhead.platform}, ${overhead.cpu}. Reproduce: \`${overhead.command}\` (or \`npm run bench -- --overhead\`).`,
+    '',
+    '| items | seconds | items per second | peak RSS (MiB) | calls | input tokens | output tokens |',
+    '|---|---|---|---|---|---|---|',
+  );
+  for (const row of overhead.rows) {
+    lines.push(
+      `| ${thousands(row.items)} | ${row.seconds} | ${thousands(row.itemsPerSecond)} | ${row.peakRssMiB} | ${thousands(row.calls)} | ${thousands(row.inputTokens)} | ${thousands(row.outputTokens)} |`,
+    );
+  }
+  const at100k = overhead.rows.find((row) => row.items === 100_000);
+  const atMillion = overhead.rows.find((row) => row.items === 1_000_000);
+  if (at100k && atMillion) {
+    const ratio = atMillion.peakRssMiB / at100k.peakRssMiB;
+    lines.push(
+      '',
+      `Peak memory at 10^6 items is ${ratio.toFixed(2)}x that at 10^5 (requirement: at most 2x): ${ratio <= 2 ? 'met' : 'NOT met'}.`,
+    );
+  }
+  return lines;
+}
+
+const benchmarksPath = resolve(repositoryRoot, 'BENCHMARKS.md');
+
+/**
+ * The rate-limit section belongs to bench/rate-limit.ts: whatever it wrote there is kept as it
+ * is; without it, the placeholder it fills in.
+ */
+async function rateLimitSection(): Promise<string> {
+  const placeholder = '## Rate limits\n\n<!-- rate-limit benchmark: filled in by bench/rate-limit.ts -->\n';
+  let existing: string;
+  try {
+    existing = await readFile(benchmarksPath, 'utf8');
+  } catch {
+    return placeholder;
+  }
+  const start = existing.indexOf('\n## Rate limits\n');
+  if (start < 0) return placeholder;
+  const next = existing.indexOf('\n## ', start + 1);
+  return `${existing.slice(start + 1, next < 0 ? undefined : next + 1).trimEnd()}\n`;
+}
+
+/** Renders BENCHMARKS.md from the files in bench/results: every figure there comes from a run. */
+export async function writeBenchmarksMarkdown(): Promise<void> {
+  const results = (await readResults('full')) ?? (await readResults('quick'));
+  const costs = await readPromptCosts();
+  const overhead = await readEngineOverhead();
+  const lines = [
+    '# Benchmarks',
+    '',
+    '<!-- Generated by bench/write-benchmarks-md.ts from bench/results/*.json; edit those scripts, not this file. -->',
+    '',
+    "**No real LLM was called.** Every accuracy figure here comes from the calibrated simulated model (`src/sim`, profiles `gpt-4` and `gpt-3.5`, fitted to the BatchPrompt paper), not from a real LLM. Calls and tokens are real counts of the prompts and replies the engine sent and received: the o200k tokenizer over every call's full prompt (system message, examples, batch, chat framing) and completion.",
+    '',
+    "**Token totals are not counted the way the paper counts them.** The paper's token totals leave out repeated instructions: its public code counts instruction and few-shot tokens once per batch, not once per call, so its multi-round totals are understated. Ours count every call's full prompt and completion, for SinglePrompt and the batched strategies alike.",
+    '',
+  ];
+  if (results) {
+    lines.push(
+      `Data: ${Object.values(results.meta.selections).join('; ')} (from \`${results.meta.dataDirectory}\`). BoolQ sample seed ${results.meta.boolqSampleSeed}; engine and simulator seed ${results.meta.runSeed}. Prompt: ${results.meta.prompt.format} replies, examples ${results.meta.prompt.examples}.${results.kind === 'quick' ? ' **Quick run: a subset of the grid.**' : ''}`,
+      '',
+      ...headlineSection(results),
+      '',
+    );
+  }
+  lines.push(...promptCostsSection(costs?.rows), '');
+  if (results) {
+    lines.push(...costSection(results), '', ...accuracyGridSection(results, 'gpt-4'), '');
+    lines.push(...accuracyGridSection(results, 'gpt-3.5'), '');
+  }
+  lines.push(...overheadSection(overhead), '');
+  lines.push(await rateLimitSection(), '');
+  await writeFile(benchmarksPath, lines.join('\n'));
+  // `npm test` runs biome over the repository, markdown included: hand it a file already formatted.
+  try {
+    execFileSync(resolve(repositoryRoot, 'node_modules/.bin/biome'), ['format', '--write', benchmarksPath], {
+      cwd: repositoryRoot,
+      stdio: 'ignore',
+    });
+  } catch {
+    process.stderr.write('BENCHMARKS.md written but not formatted: biome did not run\n');
+  }
+}
