@@ -5,7 +5,9 @@
  * The tiny model measures the adapter and llama.cpp's per-token overhead, not a real model's speed.
  *
  *   npx tsx bench/local-model.ts [--sequences 4] [--threads 1] [--embedding 64] [--blocks 2]
- *     [--answers 24] [--json]
+ *     [--answers 24] [--json] [--write]
+ *
+ * `--write` puts the figures in the "Local model" section of BENCHMARKS.md.
  *
  * Prompt tokens/s: calls on fresh sequences, each evaluating a whole boolq batch prompt, all
  * sequences at once. Generation tokens/s: calls whose prompt is already cached, each generating a
@@ -21,6 +23,7 @@ import { renderBatch } from '../src/prompt/render-batch.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
 import { pinAnswerCount } from '../test/support/pin-answer-count.js';
 import { writeTinyGguf } from '../test/support/write-tiny-gguf.js';
+import { writeOwnedSection } from './owned-section.js';
 
 interface Measurement {
   sequences: number;
@@ -38,6 +41,7 @@ const { values } = parseArgs({
     blocks: { type: 'string', default: '2' },
     answers: { type: 'string', default: '24' },
     json: { type: 'boolean', default: false },
+    write: { type: 'boolean', default: false },
   },
 });
 const parallel = Number(values.sequences);
@@ -115,6 +119,21 @@ try {
     cpu: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}`,
     answersPerReply: answers,
   };
+  if (values.write) {
+    const command = `npx tsx bench/local-model.ts --sequences ${parallel} --threads ${threads} --embedding ${values.embedding} --blocks ${values.blocks} --answers ${answers}`;
+    writeOwnedSection('Local model', [
+      `Throughput of the \`local:\` adapter (node-llama-cpp 3.21.1, grammar-constrained JSON replies as in a batch run) on a ${setup.model}, written on the spot: no weights can be downloaded here, so this measures the adapter and llama.cpp's per-token overhead, not a real model's speed. ${threads} thread(s); ${setup.cpu}; CPU only.`,
+      '',
+      '| parallel sequences | prompt tokens/s | generated tokens/s | prompt tokens | generated tokens |',
+      '| --- | --- | --- | --- | --- |',
+      ...rows.map(
+        (row) =>
+          `| ${row.sequences} | ${row.promptTokensPerSecond.toFixed(0)} | ${row.generatedTokensPerSecond.toFixed(0)} | ${row.promptTokens} | ${row.generatedTokens} |`,
+      ),
+      '',
+      `Reproduce: \`${command} --write\`. No real small model was at hand on this machine (no network), so there is no figure for one; the same command with \`--embedding\` and \`--blocks\` raised approaches a small model's shape, and \`npx batchprompt run ... --model local:<file.gguf>\` runs a real one.`,
+    ]);
+  }
   if (values.json) console.log(JSON.stringify({ ...setup, rows }, null, 2));
   else {
     console.log(`${setup.model}; ${threads} thread(s); ${setup.cpu}`);

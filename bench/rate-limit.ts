@@ -9,7 +9,7 @@
  * `--write` saves the figures to bench/results/rate-limit.json and rewrites the "Rate limits"
  * section of BENCHMARKS.md from them.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildModelStack } from '../src/cli/model-stack.js';
@@ -17,6 +17,7 @@ import { streamBatchPrompt } from '../src/engine/batch-prompt.js';
 import { loadJsonlItems } from '../src/eval/load-items.js';
 import { startSimServer } from '../src/sim/serve.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
+import { writeOwnedSection } from './owned-section.js';
 
 const { values } = parseArgs({
   options: {
@@ -121,17 +122,5 @@ if (values.write) {
     join(root, 'bench/results/rate-limit.json'),
     `${JSON.stringify({ command, ...figures }, null, 2)}\n`,
   );
-  const benchmarksPath = join(root, 'BENCHMARKS.md');
-  const existing = readFileSync(benchmarksPath, 'utf8');
-  const heading = '\n## Rate limits\n';
-  const start = existing.indexOf(heading);
-  const section = `${heading}\n${lines.join('\n')}\n`;
-  if (start < 0) writeFileSync(benchmarksPath, `${existing.trimEnd()}\n${section}`);
-  else {
-    const next = existing.indexOf('\n## ', start + heading.length);
-    writeFileSync(
-      benchmarksPath,
-      `${existing.slice(0, start)}${section}${next < 0 ? '' : existing.slice(next)}`,
-    );
-  }
+  writeOwnedSection('Rate limits', lines);
 }

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { publishedMajorityGrids, publishedSeasAccuracy } from '../src/sim/published-figures.js';
 import type { BenchRow } from './measure-runs.js';
+import { benchmarksPath, ownedSections, readOwnedSection } from './owned-section.js';
 import { paperTasks, repositoryRoot } from './paper-data.js';
 import { paperHeadline, paperHeadlineCallShare, paperSeasInputTokens } from './paper-figures.js';
 import {
@@ -265,26 +266,6 @@ function overheadSection(overhead: EngineOverheadFile | undefined): string[] {
   return lines;
 }
 
-const benchmarksPath = resolve(repositoryRoot, 'BENCHMARKS.md');
-
-/**
- * The rate-limit section belongs to bench/rate-limit.ts: whatever it wrote there is kept as it
- * is; without it, the placeholder it fills in.
- */
-async function rateLimitSection(): Promise<string> {
-  const placeholder = '## Rate limits\n\n<!-- rate-limit benchmark: filled in by bench/rate-limit.ts -->\n';
-  let existing: string;
-  try {
-    existing = await readFile(benchmarksPath, 'utf8');
-  } catch {
-    return placeholder;
-  }
-  const start = existing.indexOf('\n## Rate limits\n');
-  if (start < 0) return placeholder;
-  const next = existing.indexOf('\n## ', start + 1);
-  return `${existing.slice(start + 1, next < 0 ? undefined : next + 1).trimEnd()}\n`;
-}
-
 /** Renders BENCHMARKS.md from the files in bench/results: every figure there comes from a run. */
 export async function writeBenchmarksMarkdown(): Promise<void> {
   const results = (await readResults('full')) ?? (await readResults('quick'));
@@ -314,7 +295,7 @@ export async function writeBenchmarksMarkdown(): Promise<void> {
     lines.push(...accuracyGridSection(results, 'gpt-3.5'), '');
   }
   lines.push(...overheadSection(overhead), '');
-  lines.push(await rateLimitSection(), '');
+  for (const section of ownedSections) lines.push(readOwnedSection(section.heading), '');
   await writeFile(benchmarksPath, lines.join('\n'));
   // `npm test` runs biome over the repository, markdown included: hand it a file already formatted.
   try {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import Table from 'cli-table3';
 import { Command } from 'commander';
 import { streamBatchPrompt } from '../../engine/batch-prompt.js';
@@ -138,6 +139,9 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
 
   const store = openStore(values.storeDir ?? '.batchprompt');
   const controller = new AbortController();
+  // Every call in flight listens on this one signal (scheduler and adapter each add a listener and
+  // remove it when the call ends), so Node's default warning at 10 listeners is no sign of a leak.
+  setMaxListeners(Math.max(64, 4 * (values.concurrency ?? 8)), controller.signal);
   const onSignal = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
