@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -7,7 +8,20 @@ import { resolve } from 'node:path';
  * to its script: the script writes it, and the regeneration keeps it as it is.
  */
 
-export const benchmarksPath = resolve(import.meta.dirname, '..', 'BENCHMARKS.md');
+const repositoryRoot = resolve(import.meta.dirname, '..');
+export const benchmarksPath = resolve(repositoryRoot, 'BENCHMARKS.md');
+
+/** `npm test` runs biome over the repository, markdown included: leave the file formatted. */
+export function formatBenchmarks(): void {
+  try {
+    execFileSync(resolve(repositoryRoot, 'node_modules/.bin/biome'), ['format', '--write', benchmarksPath], {
+      cwd: repositoryRoot,
+      stdio: 'ignore',
+    });
+  } catch {
+    process.stderr.write('BENCHMARKS.md written but not formatted: biome did not run\n');
+  }
+}
 
 export const ownedSections = [
   { heading: 'Rate limits', script: 'bench/rate-limit.ts' },
@@ -47,4 +61,5 @@ export function writeOwnedSection(heading: OwnedHeading, body: readonly string[]
     ? `${text.slice(0, found.start)}${section}${found.end < text.length ? `\n${text.slice(found.end)}` : ''}`
     : `${text.trimEnd()}\n\n${section}`;
   writeFileSync(benchmarksPath, updated);
+  formatBenchmarks();
 }

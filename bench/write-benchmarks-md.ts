@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { publishedMajorityGrids, publishedSeasAccuracy } from '../src/sim/published-figures.js';
 import type { BenchRow } from './measure-runs.js';
-import { benchmarksPath, ownedSections, readOwnedSection } from './owned-section.js';
-import { paperTasks, repositoryRoot } from './paper-data.js';
+import { benchmarksPath, formatBenchmarks, ownedSections, readOwnedSection } from './owned-section.js';
+import { paperTasks } from './paper-data.js';
 import { paperHeadline, paperHeadlineCallShare, paperSeasInputTokens } from './paper-figures.js';
 import {
   type BenchResults,
@@ -297,13 +295,5 @@ export async function writeBenchmarksMarkdown(): Promise<void> {
   lines.push(...overheadSection(overhead), '');
   for (const section of ownedSections) lines.push(readOwnedSection(section.heading), '');
   await writeFile(benchmarksPath, lines.join('\n'));
-  // `npm test` runs biome over the repository, markdown included: hand it a file already formatted.
-  try {
-    execFileSync(resolve(repositoryRoot, 'node_modules/.bin/biome'), ['format', '--write', benchmarksPath], {
-      cwd: repositoryRoot,
-      stdio: 'ignore',
-    });
-  } catch {
-    process.stderr.write('BENCHMARKS.md written but not formatted: biome did not run\n');
-  }
+  formatBenchmarks();
 }
