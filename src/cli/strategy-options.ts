@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { StrategyName, StrategyOptions } from '../engine/types.js';
+import type { ModelStackOptions } from './model-stack.js';
 import { collectMapping, integerAtLeast, numberBetween, oneOf } from './option-parsers.js';
 
 /** The options shared by `run`, `eval` and `plan`: strategy, data mapping, scheduling, storage. */
@@ -78,4 +79,27 @@ export function strategyFromCli(values: StrategyCliValues): StrategyOptions {
   if (values.seed !== undefined) strategy.seed = values.seed;
   if (values.temperature !== undefined) strategy.temperature = values.temperature;
   return strategy;
+}
+
+export interface SchedulingCliValues {
+  baseUrl?: string;
+  concurrency?: number;
+  rpm?: number;
+  tpm?: number;
+  timeoutMs?: number;
+  maxRetries?: number;
+  simLatencyMs?: number;
+}
+
+/** The model-stack options that the scheduling flags set, leaving the others to their defaults. */
+export function schedulingFromCli(values: SchedulingCliValues): Partial<ModelStackOptions> {
+  const options: Partial<ModelStackOptions> = {};
+  if (values.baseUrl !== undefined) options.baseUrl = values.baseUrl;
+  if (values.concurrency !== undefined) options.concurrency = values.concurrency;
+  if (values.rpm !== undefined) options.requestsPerMinute = values.rpm;
+  if (values.tpm !== undefined) options.tokensPerMinute = values.tpm;
+  if (values.timeoutMs !== undefined) options.timeoutMs = values.timeoutMs;
+  if (values.maxRetries !== undefined) options.maxRetries = values.maxRetries;
+  if (values.simLatencyMs !== undefined) options.simLatencyMs = values.simLatencyMs;
+  return options;
 }

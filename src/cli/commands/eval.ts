@@ -19,6 +19,7 @@ import type { Task } from '../../task/task-schema.js';
 import type { CommandRegistrar } from '../main.js';
 import { buildModelStack } from '../model-stack.js';
 import { integerAtLeast, oneOf } from '../option-parsers.js';
+import { schedulingFromCli } from '../strategy-options.js';
 
 interface EvalCliValues {
   task: string;
@@ -73,12 +74,7 @@ export function evalModel(
     simItems: () => items,
     seed: values.seed,
     ...(store === undefined ? {} : { store }),
-    ...(values.baseUrl === undefined ? {} : { baseUrl: values.baseUrl }),
-    ...(values.concurrency === undefined ? {} : { concurrency: values.concurrency }),
-    ...(values.rpm === undefined ? {} : { requestsPerMinute: values.rpm }),
-    ...(values.tpm === undefined ? {} : { tokensPerMinute: values.tpm }),
-    ...(values.timeoutMs === undefined ? {} : { timeoutMs: values.timeoutMs }),
-    ...(values.maxRetries === undefined ? {} : { maxRetries: values.maxRetries }),
+    ...schedulingFromCli(values),
   });
   return { model: stack.model, close: () => store?.close() };
 }

@@ -22,6 +22,7 @@ import {
   addSchedulingOptions,
   addStrategyOptions,
   type StrategyCliValues,
+  schedulingFromCli,
   strategyFromCli,
 } from '../strategy-options.js';
 
@@ -192,13 +193,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       store,
       runId,
       cache: values.cache,
-      ...(values.baseUrl === undefined ? {} : { baseUrl: values.baseUrl }),
-      ...(values.concurrency === undefined ? {} : { concurrency: values.concurrency }),
-      ...(values.rpm === undefined ? {} : { requestsPerMinute: values.rpm }),
-      ...(values.tpm === undefined ? {} : { tokensPerMinute: values.tpm }),
-      ...(values.timeoutMs === undefined ? {} : { timeoutMs: values.timeoutMs }),
-      ...(values.maxRetries === undefined ? {} : { maxRetries: values.maxRetries }),
-      ...(values.simLatencyMs === undefined ? {} : { simLatencyMs: values.simLatencyMs }),
+      ...schedulingFromCli(values),
     });
     const price = priceOf(loadPrices(values.prices), stack.base.id);
     const progress = createProgressReporter({ quiet: values.quiet === true || values.json === true });
