@@ -58,18 +58,22 @@ export function createProgressReporter(options: {
     };
   }
   const intervalMs = options.intervalMs ?? 5000;
-  let lastPrinted = 0;
+  let lastPrintedAt = Number.NEGATIVE_INFINITY;
   let last: string | undefined;
+  let lastPrinted: string | undefined;
+  const print = (line: string) => {
+    lastPrintedAt = Date.now();
+    lastPrinted = line;
+    stream.write(`progress: ${line}\n`);
+  };
   return {
     update(progress, costUsd) {
       last = describe(progress, costUsd, startedAt);
-      if (Date.now() - lastPrinted >= intervalMs) {
-        lastPrinted = Date.now();
-        stream.write(`progress: ${last}\n`);
-      }
+      if (Date.now() - lastPrintedAt >= intervalMs) print(last);
     },
     stop() {
-      if (last !== undefined && lastPrinted !== 0) stream.write(`progress: ${last}\n`);
+      // The final state, unless it is the line already printed.
+      if (last !== undefined && last !== lastPrinted) print(last);
     },
   };
 }

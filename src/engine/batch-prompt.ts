@@ -154,6 +154,11 @@ class RunContext {
   }
 }
 
+/**
+ * The output cap per answer. It is sized for the wordier `Input 12 (code): label (unsure)` that
+ * models often write instead of the compact line asked for, so a model that adds those words is
+ * not cut off; the cap is a ceiling, and only the tokens really generated are paid for.
+ */
 function estimateTokensPerAnswer(task: Task, format: 'lines' | 'json'): number {
   const longest =
     task.answer.type === 'labels'

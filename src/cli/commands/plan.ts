@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import { Command } from 'commander';
 import { batchPrompt } from '../../engine/batch-prompt.js';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
+import { hashSeed, seededRandom } from '../../engine/seeded-random.js';
 import type { Item, ResolvedStrategy } from '../../engine/types.js';
 import { InputError } from '../../errors.js';
 import { parseModelUri } from '../../models/model-uri.js';
@@ -51,13 +52,6 @@ function priced(figures: PlanFigures, price: ModelPrice | undefined): PlanLine {
   return { ...figures, costUsd: costUsd(price, figures.inputTokens, figures.outputTokens) ?? null };
 }
 
-/** Every n-th item up to `limit` items, so the sample spans the whole file. */
-function evenSample(items: Item[], limit: number): Item[] {
-  if (items.length <= limit) return items;
-  const step = items.length / limit;
-  return Array.from({ length: limit }, (_, index) => items[Math.floor(index * step)]!);
-}
-
 /**
  * Early stopping depends on how the model answers, so the expected cost comes from running the
  * calibrated simulator over (a sample of) the items, scaled to the whole file. Items without a
@@ -72,7 +66,7 @@ async function simulateExpected(
   profile: SimProfileName,
 ): Promise<{ figures: PlanFigures; basis: string }> {
   const fallbackGold = task.answer.type === 'labels' ? task.answer.labels[0]?.value : undefined;
-  const sample = evenSample(items, Math.max(1, items.length)).map((item) =>
+  const sample = items.map((item) =>
     item.gold === undefined && fallbackGold !== undefined ? { ...item, gold: fallbackGold } : item,
   );
   const model = createSimModel({ profile, task, items: sample, seed: strategy.seed });
@@ -104,17 +98,19 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
   let invalid = 0;
   const sample: Item[] = [];
   let seen = 0;
+  const random = seededRandom(hashSeed('plan-sample', strategy.seed));
   const items = (async function* () {
     for await (const entry of readSource(source)) {
       if (entry.kind === 'invalid') {
         invalid += 1;
         continue;
       }
-      // Reservoir-free even sampling: keep every k-th item once the sample is full.
+      // Reservoir sampling (seeded): a uniform sample of the file, in one pass, in bounded memory.
       seen += 1;
       if (sample.length < values.simulateSample) sample.push(entry.item);
-      else if (seen % Math.ceil(seen / values.simulateSample) === 0) {
-        sample[seen % values.simulateSample] = entry.item;
+      else {
+        const slot = Math.floor(random() * seen);
+        if (slot < values.simulateSample) sample[slot] = entry.item;
       }
       yield entry.item;
     }

@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/run-cli.js';
+import { exitCodes } from '../exit-codes.js';
+
+let directory: string;
+
+beforeEach(() => {
+  directory = mkdtempSync(join(tmpdir(), 'batchprompt-plan-'));
+});
+
+afterEach(() => {
+  rmSync(directory, { recursive: true, force: true });
+});
+
+function dataFile(count: number): string {
+  const file = join(directory, 'data.jsonl');
+  writeFileSync(
+    file,
+    Array.from({ length: count }, (_, index) =>
+      JSON.stringify({
+        id: `p${index}`,
+        premise: `Premise number ${index} holds.`,
+        hypothesis: `Claim ${index}.`,
+      }),
+    ).join('\n'),
+  );
+  return file;
+}
+
+describe('batchprompt plan', () => {
+  it('counts SinglePrompt and the worst case exactly, and estimates early stopping by simulation', async () => {
+    const result = await runCli([
+      'plan',
+      '--task',
+      'rte',
+      '--data',
+      dataFile(100),
+      '--model',
+      'openai:gpt-4o-mini',
+      '--batch-size',
+      '32',
+      '--rounds',
+      '5',
+      '--json',
+    ]);
+    expect(result.code).toBe(exitCodes.ok);
+    const plan = JSON.parse(result.stdout);
+    expect(plan.items).toBe(100);
+    expect(plan.single.calls).toBe(100);
+    // 100 items in batches of 32 make 4 calls a round, 5 rounds at worst.
+    expect(plan.worstCase.calls).toBe(20);
+    expect(plan.worstCase.inputTokens).toBeLessThan(plan.single.inputTokens * 5);
+    expect(plan.expected.calls).toBeGreaterThanOrEqual(8);
+    expect(plan.expected.calls).toBeLessThan(plan.worstCase.calls);
+    expect(plan.expected.basis).toMatch(/simulated/);
+    // Priced from the built-in table: $0.15 in and $0.60 out per million tokens.
+    expect(plan.single.costUsd).toBeCloseTo(
+      (plan.single.inputTokens * 0.15 + plan.single.outputTokens * 0.6) / 1_000_000,
+      10,
+    );
+  });
+
+  it('prices with a price file, and says so when no price is known', async () => {
+    const prices = join(directory, 'prices.json');
+    writeFileSync(prices, JSON.stringify({ 'ollama:llama3.1': { input: 1, output: 2 } }));
+    const data = dataFile(10);
+    const priced = JSON.parse(
+      (
+        await runCli([
+          'plan',
+          '--task',
+          'rte',
+          '--data',
+          data,
+          '--model',
+          'ollama:llama3.1',
+          '--prices',
+          prices,
+          '--json',
+        ])
+      ).stdout,
+    );
+    expect(priced.single.costUsd).toBeCloseTo(
+      (priced.single.inputTokens + 2 * priced.single.outputTokens) / 1e6,
+      10,
+    );
+    const unpriced = await runCli(['plan', '--task', 'rte', '--data', data, '--model', 'ollama:other']);
+    expect(unpriced.stdout).toContain('no price known for this model');
+  });
+
+  it('names the file and field of a bad price file', async () => {
+    const prices = join(directory, 'prices.json');
+    writeFileSync(prices, JSON.stringify({ 'openai:x': { input: 'cheap' } }));
+    const result = await runCli(['plan', '--task', 'rte', '--data', dataFile(3), '--prices', prices]);
+    expect(result.code).toBe(exitCodes.input);
+    expect(result.stderr).toContain('prices.json');
+    expect(result.stderr).toContain('openai:x.input');
+  });
+});
