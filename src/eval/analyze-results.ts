@@ -64,83 +64,116 @@ export interface AnalyzeResultsOptions {
   positionBuckets?: number;
 }
 
-type ScoredResult = ItemResult & { gold: NonNullable<ItemResult['gold']> };
-
-function isScored(result: ItemResult): result is ScoredResult {
-  return result.gold !== undefined && result.gold !== null;
-}
-
 /**
- * Accuracy had the run stopped after `round`: the vote is re-counted over the votes of rounds
- * 1..round. Later rounds only add votes, so this is what a run of that many rounds would have
- * answered (an item SEAS stopped early keeps the votes it had).
+ * Gathers the figures of `RunDetails` one result at a time, so a run over millions of items can
+ * report them without keeping its results: per-round accuracy (the vote re-counted over rounds
+ * 1..r; later rounds only add votes, so this is what a run of r rounds would have answered, and an
+ * item that SEAS stopped early keeps the votes it had), accuracy by relative position in the batch,
+ * and accuracy by stated confidence. Vote figures count only items with a gold answer.
  */
-function accuracyAfterRound(scored: readonly ScoredResult[], round: number, voting: Voting): number | null {
-  if (scored.length === 0) return null;
-  let correct = 0;
-  for (const result of scored) {
-    const outcome = decideVote(
-      result.votes.filter((vote) => vote.round <= round),
-      voting,
-    );
-    if (outcome !== undefined && outcome.answer === result.gold) correct += 1;
-  }
-  return correct / scored.length;
-}
+export class ResultsAnalyzer {
+  private scored = 0;
+  private readonly correctAfterRound: number[];
+  private readonly positionVotes: VoteCount[];
+  private readonly confident: VoteCount = { votes: 0, correct: 0 };
+  private readonly notConfident: VoteCount = { votes: 0, correct: 0 };
+  private readonly bucketCount: number;
 
-function positionDetails(scored: readonly ScoredResult[], maxBuckets: number): PositionDetail[] {
-  const votes: { vote: Vote; correct: boolean }[] = [];
-  for (const result of scored)
-    for (const vote of result.votes) votes.push({ vote, correct: vote.answer === result.gold });
-  if (votes.length === 0) return [];
-  // With batches of 4, ten buckets would leave six of them empty whatever happened.
-  const largestBatch = Math.max(...votes.map(({ vote }) => vote.batchSize));
-  const bucketCount = Math.max(1, Math.min(maxBuckets, largestBatch));
-  const buckets: PositionDetail[] = Array.from({ length: bucketCount }, (_, bucket) => ({
-    bucket,
-    from: bucket / bucketCount,
-    to: (bucket + 1) / bucketCount,
-    votes: 0,
-    correct: 0,
-  }));
-  for (const { vote, correct } of votes) {
-    const index = Math.min(bucketCount - 1, Math.floor((vote.position * bucketCount) / vote.batchSize));
-    const bucket = buckets[index]!;
+  constructor(
+    private readonly options: {
+      voting: Voting;
+      /** Most rounds any item can take part in. */
+      maxRounds: number;
+      /** Largest batch any vote can come from. */
+      largestBatch: number;
+      /** Most stretches of relative position; fewer when batches are smaller. @default 10 */
+      positionBuckets?: number;
+    },
+  ) {
+    this.correctAfterRound = new Array(options.maxRounds + 1).fill(0);
+    // With batches of 4, ten buckets would leave six of them empty whatever happened.
+    this.bucketCount = Math.max(1, Math.min(options.positionBuckets ?? 10, options.largestBatch));
+    this.positionVotes = Array.from({ length: this.bucketCount }, () => ({ votes: 0, correct: 0 }));
+  }
+
+  add(result: ItemResult): void {
+    const gold = result.gold;
+    if (gold === undefined || gold === null) return;
+    this.scored += 1;
+    for (let round = 1; round <= this.options.maxRounds; round += 1) {
+      const outcome = decideVote(
+        result.votes.filter((vote) => vote.round <= round),
+        this.options.voting,
+      );
+      if (outcome !== undefined && outcome.answer === gold) this.correctAfterRound[round]! += 1;
+    }
+    for (const vote of result.votes) this.addVote(vote, vote.answer === gold);
+  }
+
+  private addVote(vote: Vote, correct: boolean): void {
+    const byConfidence = vote.confident ? this.confident : this.notConfident;
+    byConfidence.votes += 1;
+    if (correct) byConfidence.correct += 1;
+    const index = Math.min(
+      this.bucketCount - 1,
+      Math.floor((vote.position * this.bucketCount) / Math.max(1, vote.batchSize)),
+    );
+    const bucket = this.positionVotes[index]!;
     bucket.votes += 1;
     if (correct) bucket.correct += 1;
   }
-  return buckets;
+
+  finish(rounds: readonly RoundSummary[], sampleBatch: SampleBatch | null = null): RunDetails {
+    const byRound = [...rounds]
+      .sort((left, right) => left.round - right.round)
+      .map((round) => ({
+        round: round.round,
+        accuracy:
+          this.scored === 0
+            ? null
+            : (this.correctAfterRound[Math.min(round.round, this.options.maxRounds)] ?? 0) / this.scored,
+        activeItems: round.activeItems,
+        calls: round.calls,
+        inputTokens: round.inputTokens,
+        outputTokens: round.outputTokens,
+        stopped: round.stopped,
+      }));
+    const anyVotes = this.confident.votes + this.notConfident.votes > 0;
+    return {
+      voting: this.options.voting,
+      scored: this.scored,
+      byRound,
+      byPosition: anyVotes
+        ? this.positionVotes.map((count, bucket) => ({
+            bucket,
+            from: bucket / this.bucketCount,
+            to: (bucket + 1) / this.bucketCount,
+            ...count,
+          }))
+        : [],
+      confidence: { confident: { ...this.confident }, notConfident: { ...this.notConfident } },
+      sampleBatch,
+    };
+  }
 }
 
 /** Per-round accuracy, accuracy by position in the batch and by stated confidence, from item votes. */
 export function analyzeResults(options: AnalyzeResultsOptions): RunDetails {
-  const scored = options.results.filter(isScored);
-  const confident: VoteCount = { votes: 0, correct: 0 };
-  const notConfident: VoteCount = { votes: 0, correct: 0 };
-  for (const result of scored) {
+  // Reduced rather than spread: a spread of millions of votes would overflow the call stack.
+  let maxRounds = options.rounds.reduce((most, round) => Math.max(most, round.round), 0);
+  let largestBatch = 1;
+  for (const result of options.results) {
     for (const vote of result.votes) {
-      const count = vote.confident ? confident : notConfident;
-      count.votes += 1;
-      if (vote.answer === result.gold) count.correct += 1;
+      maxRounds = Math.max(maxRounds, vote.round);
+      largestBatch = Math.max(largestBatch, vote.batchSize);
     }
   }
-  const byRound = [...options.rounds]
-    .sort((left, right) => left.round - right.round)
-    .map((round) => ({
-      round: round.round,
-      accuracy: accuracyAfterRound(scored, round.round, options.voting),
-      activeItems: round.activeItems,
-      calls: round.calls,
-      inputTokens: round.inputTokens,
-      outputTokens: round.outputTokens,
-      stopped: round.stopped,
-    }));
-  return {
+  const analyzer = new ResultsAnalyzer({
     voting: options.voting,
-    scored: scored.length,
-    byRound,
-    byPosition: positionDetails(scored, options.positionBuckets ?? 10),
-    confidence: { confident, notConfident },
-    sampleBatch: options.sampleBatch ?? null,
-  };
+    maxRounds,
+    largestBatch,
+    ...(options.positionBuckets === undefined ? {} : { positionBuckets: options.positionBuckets }),
+  });
+  for (const result of options.results) analyzer.add(result);
+  return analyzer.finish(options.rounds, options.sampleBatch ?? null);
 }

@@ -188,7 +188,7 @@ describe.skipIf(chromium === undefined)('the report in headless Chromium', () =>
     const runCheck = renderCheckOf(runPage.dom);
     expect(runCheck.charts).toEqual([]);
     expect(runCheck.sections).toHaveLength(5);
-    expect(runPage.dom.match(/Not available for a run summary/g)).toHaveLength(4);
+    expect(runPage.dom.match(/this run summary has no <code>details<\/code>/g)).toHaveLength(4);
     expect(consoleLines(runPage.log)).toEqual([]);
   });
 });

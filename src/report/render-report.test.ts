@@ -113,12 +113,12 @@ describe('renderReport', () => {
     );
   });
 
-  it('renders a run summary as a summary only, the other sections saying why they are empty', () => {
+  it('renders a run summary written before details existed as a summary only, saying why the rest is empty', () => {
     const html = renderReport({ kind: 'run', data: runSummary });
     expect(html).toContain('$0.0123');
     expect(html).toContain('90.0%');
     expect(html).not.toMatch(/<svg/);
-    expect(html.match(/Not available for a run summary/g)).toHaveLength(4);
+    expect(html.match(/this run summary has no <code>details<\/code>/g)).toHaveLength(4);
   });
 
   it('renders an eval run written before details existed, saying what is missing', () => {

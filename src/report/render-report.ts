@@ -64,16 +64,17 @@ function runsOf(input: ReportInput): RunView[] {
       const run = input.data;
       return [
         {
-          name: 'run',
-          batchSize: null,
-          rounds: null,
-          voting: null,
+          name: run.strategy?.strategy ?? 'run',
+          batchSize: run.strategy?.batchSize ?? null,
+          rounds: run.strategy?.rounds ?? null,
+          voting: run.strategy?.voting ?? null,
           accuracy: run.accuracy ?? null,
           calls: run.calls,
           inputTokens: run.inputTokens,
           outputTokens: run.outputTokens,
           answered: run.answered,
           withoutAnswer: run.failed + run.unanswered,
+          ...(run.details === undefined ? {} : { details: run.details }),
         },
       ];
     }
@@ -110,7 +111,7 @@ function summarySection(input: ReportInput, runs: readonly RunView[]): string {
     rows = [
       ['Model', run.model],
       ['Simulated', simulated],
-      ['Task', 'not recorded in a run summary'],
+      ['Task', run.task ?? 'not recorded in this run summary'],
       ['Run id', run.runId],
       ['Items', String(run.items)],
       [
@@ -182,7 +183,7 @@ function summarySection(input: ReportInput, runs: readonly RunView[]): string {
 
 function unavailable(input: ReportInput): string {
   if (input.kind === 'run') {
-    return '<p class="unavailable">Not available for a run summary: <code>run --json</code> keeps totals only. Run <code>batchprompt eval --json</code> or <code>eval --compare --json</code> on labelled data for these figures.</p>';
+    return '<p class="unavailable">Not available: this run summary has no <code>details</code> (it was written by a batchprompt older than this report). Run the same <code>run --json</code> again: it replays from the cache at no cost and writes them.</p>';
   }
   return '<p class="unavailable">Not available: this file has no <code>details</code> (it was written by a batchprompt older than <code>report</code>). Run <code>eval --json</code> again to get them.</p>';
 }
@@ -451,7 +452,7 @@ footer { color: #666; font-size: 0.85rem; }
 `;
 
 function titleOf(input: ReportInput): string {
-  const task = input.kind === 'run' ? undefined : input.data.task;
+  const task = input.data.task;
   const parts = [
     'batchprompt report',
     task,

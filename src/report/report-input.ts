@@ -77,7 +77,7 @@ const evalRunSchema = z.object({
   details: detailsSchema.optional(),
 });
 
-/** `run --json`: totals only, no votes. */
+/** `run --json`: totals, and the details gathered while the results streamed past. */
 const runSummarySchema = z.object({
   runId: z.string(),
   model: z.string(),
@@ -98,6 +98,12 @@ const runSummarySchema = z.object({
   totalOutputTokens: count,
   accuracy: share.optional(),
   resumed: z.boolean(),
+  // Written by batchprompt since `run --json` gathers them; older summaries lack them.
+  task: z.string().optional(),
+  strategy: z
+    .object({ strategy: z.string(), batchSize: count, rounds: count, voting: z.string() })
+    .optional(),
+  details: detailsSchema.optional(),
 });
 
 export type RunDetailsInput = z.infer<typeof detailsSchema>;

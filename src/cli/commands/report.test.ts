@@ -92,6 +92,37 @@ describe('batchprompt report', () => {
     expect(existsSync(join(directory, 'demo.html'))).toBe(false);
   });
 
+  it('reports a run with its details: rounds, positions and confidence gathered while it streamed', async () => {
+    const run = await runCli([
+      'run',
+      '--task',
+      'boolq',
+      '--data',
+      demoFile,
+      '--model',
+      'sim',
+      '--label-field',
+      'label',
+      '--store-dir',
+      join(directory, 'run-store'),
+      '--json',
+      '--quiet',
+    ]);
+    expect(run.code).toBe(exitCodes.ok);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.task).toBe('boolq');
+    expect(summary.details.scored).toBe(64);
+    // The last round's re-counted vote is the run's own accuracy.
+    expect(summary.details.byRound.at(-1).accuracy).toBeCloseTo(summary.accuracy, 10);
+    expect(summary.details.sampleBatch.messages.length).toBeGreaterThan(1);
+    const summaryFile = join(directory, 'run.json');
+    writeFileSync(summaryFile, run.stdout);
+    expect((await runCli(['report', summaryFile])).code).toBe(exitCodes.ok);
+    const html = readFileSync(join(directory, 'run.html'), 'utf8');
+    expect(html.match(/data-chart="/g)).toHaveLength(4);
+    expect(html).not.toContain('has no <code>details</code>');
+  });
+
   it('fails with exit code 3, naming the file and what is wrong', async () => {
     const notJson = join(directory, 'not-json.json');
     writeFileSync(notJson, '{"model": "sim"');

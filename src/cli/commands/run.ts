@@ -5,6 +5,8 @@ import { streamBatchPrompt } from '../../engine/batch-prompt.js';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
 import type { Item, ItemResult } from '../../engine/types.js';
 import { InputError, isAbortError } from '../../errors.js';
+import { ResultsAnalyzer, type RunDetails } from '../../eval/analyze-results.js';
+import { recordFirstCall } from '../../eval/analyze-sample-batch.js';
 import { createResultsWriter, type ResultRow, type ResultsWriter } from '../../io/write-results.js';
 import { defaultLocalModelUri } from '../../models/default-local-model.js';
 import { costUsd, loadPrices, priceOf } from '../../plan/price-table.js';
@@ -75,6 +77,10 @@ export interface RunSummaryJson {
   accuracy?: number;
   out?: string;
   resumed: boolean;
+  task: string;
+  strategy: { strategy: string; batchSize: number; rounds: number; voting: string };
+  /** Accuracy by round, by position and by confidence (where gold labels were given), one batch as sent. */
+  details: RunDetails;
 }
 
 function toRow(result: ItemResult): ResultRow {
@@ -209,11 +215,18 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
         } else invalidQueue.push(entry.invalid);
       }
     })();
+    // The first call is kept for the report; the figures are gathered as results stream past.
+    const recorder = recordFirstCall(stack.model);
+    const analyzer = new ResultsAnalyzer({
+      voting: strategy.voting,
+      maxRounds: strategy.rounds,
+      largestBatch: strategy.batchSize,
+    });
     const stream = streamBatchPrompt({
       ...strategyOptions,
       task,
       items,
-      model: stack.model,
+      model: recorder.model,
       signal: controller.signal,
       itemsTotal: scan.items,
       ...(values.secretTags ? { tagSecret: storeTagSecret(store.directory) } : {}),
@@ -238,6 +251,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       // Results come in input order, so the oldest recorded row is this result's.
       await writeInvalidBefore(itemRows.shift() ?? Number.POSITIVE_INFINITY);
       await writer?.write(toRow(result));
+      analyzer.add(result);
     }
     await writeInvalidBefore(Number.POSITIVE_INFINITY);
     await writer?.close();
@@ -268,8 +282,18 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       ...(summary.accuracy === undefined ? {} : { accuracy: summary.accuracy }),
       ...(values.out === undefined ? {} : { out: values.out }),
       resumed,
+      task: task.name,
+      strategy: {
+        strategy: strategy.strategy,
+        batchSize: strategy.batchSize,
+        rounds: strategy.rounds,
+        voting: strategy.voting,
+      },
+      details: analyzer.finish(summary.rounds, recorder.sample()),
     };
-    store.journal.finishRun(runId, 'completed', json);
+    // The journal keeps the totals; the details hold item text (the sample batch), which stays out.
+    const { details: _details, ...totals } = json;
+    store.journal.finishRun(runId, 'completed', totals);
     if (values.json) print(JSON.stringify(json, null, 2));
     else print(renderRunSummary(json));
     return exitCodes.ok;
