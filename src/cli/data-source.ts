@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { isWithinTokenLimit } from 'gpt-tokenizer/encoding/o200k_base';
 import type { Item } from '../engine/types.js';
 import { InputError } from '../errors.js';
+import { sampleItems } from '../eval/load-items.js';
 import type { FieldMapping } from '../io/field-mapping.js';
 import { mapRecord } from '../io/map-record.js';
 import { readRecords } from '../io/read-records.js';
@@ -133,4 +134,21 @@ export async function scanSource(
     }
   }
   return scan;
+}
+
+/**
+ * Every item of a labelled file, for evaluation: read by the same streamed readers as `run` (so
+ * any format, and the same file/line/field errors), then sampled with `sampleItems`. A bad row
+ * stops the evaluation, naming it: scores over silently skipped rows would mislead.
+ */
+export async function loadSourceItems(
+  options: DataSourceOptions,
+  sample: { size?: number; seed: number },
+): Promise<Item[]> {
+  const items: Item[] = [];
+  for await (const entry of readSource(options)) {
+    if (entry.kind === 'invalid') throw entry.invalid.error;
+    items.push(entry.item);
+  }
+  return sampleItems(items, sample.size, sample.seed);
 }

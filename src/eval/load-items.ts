@@ -73,9 +73,17 @@ export async function loadJsonlItems(
     items.push(row[goldField] === undefined ? { id, fields } : { id, fields, gold: row[goldField] });
   });
   if (items.length === 0) throw new InputError('no rows: the file is empty', { file });
-  if (sample === undefined || sample >= items.length) return items;
+  return sampleItems(items, sample, options.seed ?? 0);
+}
+
+/**
+ * A seeded sample of `sample` items without replacement, kept in file order; all items when
+ * `sample` is absent or not smaller than the list. The same seed always picks the same rows.
+ */
+export function sampleItems<T>(items: readonly T[], sample: number | undefined, seed: number): T[] {
+  if (sample === undefined || sample >= items.length) return [...items];
   const positions = items.map((_, index) => index);
-  const chosen = shuffled(positions, hashSeed('sample', options.seed ?? 0))
+  const chosen = shuffled(positions, hashSeed('sample', seed))
     .slice(0, sample)
     .sort((left, right) => left - right);
   return chosen.map((index) => items[index]!);

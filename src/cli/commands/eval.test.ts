@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,5 +92,40 @@ describe('batchprompt eval', () => {
     const unknown = await runCli(['eval', '--task', 'boolq', '--data', demoFile, '--model', 'sim:gpt-9']);
     expect(unknown.code).toBe(exitCodes.input);
     expect(unknown.stderr).toMatch(/gpt-4, gpt-3\.5/);
+  });
+
+  it('reads any data format, with the same answers as the same rows in JSON Lines', async () => {
+    const rows = readFileSync(demoFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; question: string; passage: string; label: boolean });
+    const quote = (text: string) => `"${text.replaceAll('"', '""')}"`;
+    const csvFile = join(directory, 'demo.csv');
+    writeFileSync(
+      csvFile,
+      `id,question,text,gold\n${rows.map((row) => [row.id, quote(row.question), quote(row.passage), row.label].join(',')).join('\n')}\n`,
+    );
+    const fromJsonl = JSON.parse(
+      (await runCli(['eval', '--task', 'boolq', '--data', demoFile, '--json'])).stdout,
+    );
+    const fromCsv = await runCli([
+      'eval',
+      '--task',
+      'boolq',
+      '--data',
+      csvFile,
+      '--map',
+      'passage=text',
+      '--label-field',
+      'gold',
+      '--json',
+    ]);
+    expect(fromCsv.code).toBe(exitCodes.ok);
+    const parsed = JSON.parse(fromCsv.stdout);
+    expect(parsed.strategies[0].accuracy).toBe(fromJsonl.strategies[0].accuracy);
+    expect(parsed.strategies[0].calls).toBe(fromJsonl.strategies[0].calls);
+    const missing = await runCli(['eval', '--task', 'boolq', '--data', csvFile, '--json']);
+    expect(missing.code).toBe(exitCodes.input);
+    expect(missing.stderr).toContain('passage');
   });
 });

@@ -9,21 +9,24 @@ import {
 } from '../../eval/analyze-comparison.js';
 import { analyzeResults } from '../../eval/analyze-results.js';
 import { runStrategy, type StrategyComparison } from '../../eval/compare.js';
-import { loadJsonlItems } from '../../eval/load-items.js';
 import { createResultsWriter } from '../../io/write-results.js';
 import type { ChatModel } from '../../models/chat-model.js';
 import { parseModelUri } from '../../models/model-uri.js';
 import { openStore } from '../../store/open-store.js';
 import { loadTask } from '../../task/load-task.js';
 import type { Task } from '../../task/task-schema.js';
+import { loadSourceItems } from '../data-source.js';
 import type { CommandRegistrar } from '../main.js';
 import { buildModelStack } from '../model-stack.js';
-import { integerAtLeast, oneOf } from '../option-parsers.js';
+import { collectMapping, integerAtLeast, oneOf } from '../option-parsers.js';
 import { schedulingFromCli } from '../strategy-options.js';
 
 interface EvalCliValues {
   task: string;
   data: string;
+  labelField?: string;
+  idField?: string;
+  map?: Record<string, string>;
   format?: 'auto' | 'json' | 'lines';
   baseUrl?: string;
   concurrency?: number;
@@ -234,7 +237,14 @@ export const register: CommandRegistrar = (program, setExitCode) => {
         'Answer a labelled data set and score the answers; --compare runs every strategy side by side',
       )
       .requiredOption('--task <name|file>', 'built-in task (boolq, rte, qqp) or a task file')
-      .requiredOption('--data <file>', 'JSON Lines file with the task fields and a gold label')
+      .requiredOption('--data <file>', 'labelled data: .jsonl, .csv, .json or .parquet')
+      .option('--label-field <column>', "column holding the gold answer (default: the task's, else label)")
+      .option('--id-field <column>', 'column holding each row id (default: id if present, else the line)')
+      .option(
+        '--map <field=column>',
+        'read a task field from a differently named column (repeatable)',
+        collectMapping,
+      )
       .option('--sample <n>', 'evaluate a random sample of this many rows', integerAtLeast(1))
       .option('--seed <n>', 'seed of the sample, the shuffles and the simulator', integerAtLeast(0), 0)
       .option(
@@ -268,10 +278,17 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       )
       .action(async (values: EvalCliValues) => {
         const task = loadTask(values.task);
-        const items = await loadJsonlItems(values.data, task, {
-          ...(values.sample === undefined ? {} : { sample: values.sample }),
-          seed: values.seed,
-        });
+        const items = await loadSourceItems(
+          {
+            file: values.data,
+            task,
+            maxItemTokens: 64_000,
+            labelField: values.labelField ?? task.goldField ?? 'label',
+            ...(values.idField === undefined ? {} : { idField: values.idField }),
+            ...(values.map === undefined ? {} : { fieldMap: values.map }),
+          },
+          { ...(values.sample === undefined ? {} : { size: values.sample }), seed: values.seed },
+        );
         const { model, close } = evalModel(values, task, items);
         try {
           if (values.compare) {
