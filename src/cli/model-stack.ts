@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
 import type { ChatModel } from '../models/chat-model.js';
 import { createModel } from '../models/create-model.js';
+import { isSimulatorEndpoint } from '../models/detect-simulator.js';
 import type { SchedulerEvent } from '../runtime/resolve-scheduler-options.js';
 import { scheduleModel } from '../runtime/schedule-model.js';
 import { createScheduler, type Scheduler } from '../runtime/scheduler.js';
@@ -28,6 +29,8 @@ export interface ModelStackOptions {
   runId?: string;
   /** Read and write the response cache. @default true */
   cache?: boolean;
+  /** The endpoint is batchprompt's simulator server: label everything the model does simulated. */
+  simulatedEndpoint?: boolean;
 }
 
 export interface ModelStack {
@@ -38,12 +41,29 @@ export interface ModelStack {
   cacheStats: () => { hits: number; misses: number };
 }
 
+/** The same model, marked simulated: its replies come from the simulator behind an HTTP API. */
+function labelSimulated(model: ChatModel): ChatModel {
+  return {
+    id: model.id,
+    simulated: true,
+    supportsJsonSchema: model.supportsJsonSchema,
+    generate: (request) => model.generate(request),
+  };
+}
+
+/** Asks an OpenAI-compatible endpoint whether it is the simulator; false for every other model. */
+export async function detectSimulatedEndpoint(uri: string, baseUrl: string | undefined): Promise<boolean> {
+  const provider = uri.split(':', 1)[0];
+  if (baseUrl === undefined || (provider !== 'openai-compatible' && provider !== 'ollama')) return false;
+  return isSimulatorEndpoint(baseUrl);
+}
+
 /**
  * The model the commands use: the adapter for the URI, under the scheduler (rate limits, retries,
  * timeouts), under the response cache, so cache hits never wait for a rate limit.
  */
 export function buildModelStack(options: ModelStackOptions): ModelStack {
-  const base = createModel(options.uri, {
+  const adapter = createModel(options.uri, {
     ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
     simFactory: (profile) => {
       const name = profile ?? 'gpt-4';
@@ -64,6 +84,7 @@ export function buildModelStack(options: ModelStackOptions): ModelStack {
       });
     },
   });
+  const base = options.simulatedEndpoint ? labelSimulated(adapter) : adapter;
   const scheduler = createScheduler({
     concurrency: options.concurrency ?? (base.simulated && !options.simLatencyMs ? 64 : 8),
     ...(options.requestsPerMinute === undefined ? {} : { requestsPerMinute: options.requestsPerMinute }),

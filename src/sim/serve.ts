@@ -39,6 +39,7 @@ export interface SimServerOptions extends SimModelOptions {
 }
 
 export interface SimServerStats {
+  /** Chat completion requests received (model listings are not counted: they cost nothing). */
   requests: number;
   byStatus: Record<string, number>;
   faults: Record<SimServerFault, number>;
@@ -387,7 +388,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const startedAt = Date.now();
     const path = (request.url ?? '/').split('?')[0] ?? '/';
-    stats.requests += 1;
+    if (path !== '/v1/models') stats.requests += 1;
     let outcome: { status: number; tokens: string };
     try {
       const bodyText = await readBody(request);

@@ -17,7 +17,7 @@ import { loadTask } from '../../task/load-task.js';
 import type { Task } from '../../task/task-schema.js';
 import { loadSourceItems } from '../data-source.js';
 import type { CommandRegistrar } from '../main.js';
-import { buildModelStack } from '../model-stack.js';
+import { buildModelStack, detectSimulatedEndpoint } from '../model-stack.js';
 import { collectMapping, integerAtLeast, oneOf } from '../option-parsers.js';
 import { schedulingFromCli } from '../strategy-options.js';
 
@@ -63,11 +63,12 @@ export interface ComparisonJson {
  * provider under the scheduler, with the response cache for real providers so that evaluating
  * the same items again costs nothing.
  */
-export function evalModel(
+export async function evalModel(
   values: EvalCliValues,
   task: Task,
   items: readonly Item[],
-): { model: ChatModel; close(): void } {
+): Promise<{ model: ChatModel; close(): void }> {
+  const simulatedEndpoint = await detectSimulatedEndpoint(values.model, values.baseUrl);
   const parsed = parseModelUri(values.model);
   const store =
     parsed.provider === 'sim' || !values.cache ? undefined : openStore(values.storeDir ?? '.batchprompt');
@@ -75,6 +76,7 @@ export function evalModel(
     uri: values.model,
     task,
     simItems: () => items,
+    simulatedEndpoint,
     seed: values.seed,
     ...(store === undefined ? {} : { store }),
     ...schedulingFromCli(values),
@@ -289,7 +291,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
           },
           { ...(values.sample === undefined ? {} : { size: values.sample }), seed: values.seed },
         );
-        const { model, close } = evalModel(values, task, items);
+        const { model, close } = await evalModel(values, task, items);
         try {
           if (values.compare) {
             await printComparison({

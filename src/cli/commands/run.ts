@@ -17,7 +17,7 @@ import { dataFileIdentity, type InvalidRow, readSource, scanSource } from '../da
 import { prepareLocalModel } from '../default-model.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
-import { buildModelStack } from '../model-stack.js';
+import { buildModelStack, detectSimulatedEndpoint } from '../model-stack.js';
 import { createProgressReporter } from '../progress-reporter.js';
 import { storeTagSecret } from '../store-tag-secret.js';
 import {
@@ -195,6 +195,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       uri: modelUri,
       task,
       simItems: () => simItems,
+      simulatedEndpoint: await detectSimulatedEndpoint(modelUri, values.baseUrl),
       seed: strategy.seed,
       store,
       runId,

@@ -1,0 +1,22 @@
+/**
+ * Whether an OpenAI-compatible endpoint is batchprompt's own simulator (`batchprompt sim serve`),
+ * which lists its model as owned by `batchprompt-simulator`. A run against it must be labelled
+ * simulated like an in-process `sim` run, though it goes through a real provider adapter. Any
+ * failure to ask (no such route, no answer within the timeout) means "not the simulator".
+ */
+export async function isSimulatorEndpoint(
+  baseUrl: string,
+  options: { fetch?: typeof globalThis.fetch; timeoutMs?: number } = {},
+): Promise<boolean> {
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  try {
+    const response = await fetchImpl(`${baseUrl.replace(/\/+$/, '')}/models`, {
+      signal: AbortSignal.timeout(options.timeoutMs ?? 2000),
+    });
+    if (!response.ok) return false;
+    const body = (await response.json()) as { data?: { owned_by?: unknown }[] };
+    return Array.isArray(body.data) && body.data.some((model) => model.owned_by === 'batchprompt-simulator');
+  } catch {
+    return false;
+  }
+}
