@@ -32,7 +32,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
   program.addCommand(
     new Command('demo')
       .description(
-        'Offline demo: compare SinglePrompt, BatchPrompt, BPE and BPE+SEAS on 64 shipped yes/no questions with the simulated model',
+        'offline demo: compare SinglePrompt, BatchPrompt, BPE and BPE+SEAS on 64 shipped yes/no questions with the simulated model',
       )
       .option('--json', 'print JSON instead of a table')
       .action(async (values: { json?: boolean }) => {

@@ -236,7 +236,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
   program.addCommand(
     new Command('eval')
       .description(
-        'Answer a labelled data set and score the answers; --compare runs every strategy side by side',
+        'answer a labelled data set and score the answers; --compare runs every strategy side by side',
       )
       .requiredOption('--task <name|file>', 'built-in task (boolq, rte, qqp) or a task file')
       .requiredOption('--data <file>', 'labelled data: .jsonl, .csv, .json or .parquet')

@@ -47,7 +47,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
   program.addCommand(
     new Command('report')
       .description(
-        'Write a self-contained HTML report (charts, a sample batch) of `eval --json`, `eval --compare --json` or `run --json` output',
+        'write a self-contained HTML report (charts, a sample batch) of `eval --json`, `eval --compare --json` or `run --json` output',
       )
       .argument('<file>', 'the JSON that eval --json, eval --compare --json or run --json printed')
       .option('-o, --output <file>', 'the HTML file to write (default: the input with .html)')

@@ -27,11 +27,11 @@ const rate = numberBetween(0, 1);
 
 export const register: CommandRegistrar = (program, setExitCode) => {
   const sim = new Command('sim').description(
-    'The simulated model (calibrated to published results; not a real LLM)',
+    'the simulated model (calibrated to published results; not a real LLM)',
   );
   sim.addCommand(
     new Command('serve')
-      .description('Serve the simulated model as an OpenAI-compatible endpoint on 127.0.0.1, until Ctrl-C')
+      .description('serve the simulated model as an OpenAI-compatible endpoint on 127.0.0.1, until Ctrl-C')
       .requiredOption('--task <name|file>', 'built-in task (boolq, rte, qqp) or a task file')
       .requiredOption('--data <file>', 'JSON Lines file of the items the simulator knows, with gold labels')
       .option('--port <n>', 'port; 0 picks a free one', integerAtLeast(0), 8787)
