@@ -59,6 +59,7 @@ export interface StrategyCliValues {
   seas?: boolean;
   format?: 'auto' | 'json' | 'lines';
   examples?: 'every-call' | 'first-round' | 'none';
+  permutation?: 'random' | 'balanced';
   maxBatchTokens?: number;
   seed?: number;
   temperature?: number;
@@ -75,6 +76,7 @@ export function strategyFromCli(values: StrategyCliValues): StrategyOptions {
   if (values.voting !== undefined) strategy.voting = values.voting;
   if (values.format !== undefined) strategy.format = values.format;
   if (values.examples !== undefined) strategy.examples = values.examples;
+  if (values.permutation !== undefined) strategy.permutation = values.permutation;
   if (values.maxBatchTokens !== undefined) strategy.maxBatchTokens = values.maxBatchTokens;
   if (values.seed !== undefined) strategy.seed = values.seed;
   if (values.temperature !== undefined) strategy.temperature = values.temperature;

@@ -218,6 +218,33 @@ describe('batchPrompt with a scripted model', () => {
     expect(await orders(6)).not.toEqual(first);
   });
 
+  it('with balanced permutation, the items that sat in the middle of round 1 sit at the edges of round 2', async () => {
+    const model = createScriptedModel({
+      reply: (request) =>
+        batchOf(request)
+          .map((entry) => `${entry.index} (${entry.tag}): ${goldAnswer(entry.item)} unsure`)
+          .join('\n'),
+    });
+    const { results } = await batchPrompt({
+      task: boolqTask,
+      items: makeItems(9),
+      model,
+      strategy: 'bpe',
+      batchSize: 9,
+      rounds: 2,
+      permutation: 'balanced',
+      format: 'lines',
+    });
+    // Item 4 was in the very middle of round 1's batch of 9; it now opens the batch.
+    expect(batchOf(model.requests[1]!).map((entry) => entry.item)[0]).toBe(4);
+    const middleness = (position: number) => 1 - Math.abs((2 * position) / 8 - 1);
+    for (const result of results) {
+      const [first, second] = result.votes;
+      // Nobody who was near the middle stays near it, and vice versa.
+      expect(middleness(first!.position) + middleness(second!.position)).toBeLessThanOrEqual(1.25);
+    }
+  });
+
   it('votes record their round, position and batch size', async () => {
     const model = createScriptedModel({
       reply: (request) =>

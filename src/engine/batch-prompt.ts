@@ -5,6 +5,7 @@ import { parseReply } from '../parse/parse-reply.js';
 import { countTokens } from '../prompt/count-tokens.js';
 import { renderBatch, renderItem } from '../prompt/render-batch.js';
 import type { Task } from '../task/task-schema.js';
+import { balancePositions } from './balance-positions.js';
 import { packBatches } from './pack-batches.js';
 import { resolveStrategy } from './resolve-strategy.js';
 import { batchTag, hashSeed, shuffled } from './seeded-random.js';
@@ -313,11 +314,12 @@ async function runWindow(
   for (let round = 1; round <= strategy.rounds && active.length > 0; round += 1) {
     context.throwIfAborted();
     const order = round === 1 ? active : shuffled(active, hashSeed(strategy.seed, windowIndex, round));
-    const batches = packBatches(order, {
+    const packed = packBatches(order, {
       batchSize: strategy.batchSize,
       maxBatchTokens: strategy.maxBatchTokens,
       tokensOf: (state) => state.tokens,
     });
+    const batches = round > 1 && strategy.permutation === 'balanced' ? packed.map(balancePositions) : packed;
     context.round(round).activeItems += active.length;
     await Promise.all(
       batches.map((batch, batchIndex) => askBatch(context, batch, round, 0, `${windowIndex}.${batchIndex}`)),

@@ -72,6 +72,7 @@ export function resolveStrategy(
       ['every-call', 'first-round', 'none'] as const,
       'every-call',
     ),
+    permutation: choiceOption('permutation', options.permutation, ['random', 'balanced'] as const, 'random'),
     windowSize: integerOption('windowSize', options.windowSize, 4096, 1),
     temperature,
   };

@@ -41,6 +41,12 @@ export interface StrategyOptions {
    * the model has already seen answered in the same format), or never. @default 'every-call'
    */
   examples?: 'every-call' | 'first-round' | 'none';
+  /**
+   * How later rounds order items: `random` shuffles them (the paper's choice); `balanced` shuffles
+   * too, then within each batch gives the edge places to the items that sat nearest the middle
+   * before, since answers depend on place and the middle is answered worst. @default 'random'
+   */
+  permutation?: 'random' | 'balanced';
   /** Items answered together before results are released; bounds memory. @default 4096 */
   windowSize?: number;
   /** @default 0 */
@@ -58,6 +64,7 @@ export interface ResolvedStrategy {
   seed: number;
   maxReasks: number;
   examples: 'every-call' | 'first-round' | 'none';
+  permutation: 'random' | 'balanced';
   windowSize: number;
   temperature: number;
 }

@@ -25,6 +25,10 @@ export interface CompareStrategiesOptions {
   strategies?: readonly StrategyName[];
   /** Reply format. @default 'auto' */
   format?: OutputFormat | 'auto';
+  /** @default 'every-call' */
+  examples?: 'every-call' | 'first-round' | 'none';
+  /** @default 'random' */
+  permutation?: 'random' | 'balanced';
   signal?: AbortSignal;
 }
 
@@ -67,6 +71,8 @@ export async function runStrategy(
     voting: options.voting ?? 'weighted',
     seed: options.seed ?? 0,
     ...(options.format === undefined ? {} : { format: options.format }),
+    ...(options.examples === undefined ? {} : { examples: options.examples }),
+    ...(options.permutation === undefined ? {} : { permutation: options.permutation }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   const row: StrategyComparison = {

@@ -28,6 +28,8 @@ interface EvalCliValues {
   idField?: string;
   map?: Record<string, string>;
   format?: 'auto' | 'json' | 'lines';
+  examples?: 'every-call' | 'first-round' | 'none';
+  permutation?: 'random' | 'balanced';
   baseUrl?: string;
   concurrency?: number;
   rpm?: number;
@@ -185,6 +187,8 @@ export async function printComparison(options: {
   out?: string;
   title?: string;
   format?: 'auto' | 'json' | 'lines';
+  examples?: 'every-call' | 'first-round' | 'none';
+  permutation?: 'random' | 'balanced';
   strategies?: readonly StrategyName[];
 }): Promise<ComparisonJson> {
   const strategies = await compareStrategiesWithDetails({
@@ -196,6 +200,8 @@ export async function printComparison(options: {
     voting: options.voting,
     seed: options.seed,
     ...(options.format === undefined ? {} : { format: options.format }),
+    ...(options.examples === undefined ? {} : { examples: options.examples }),
+    ...(options.permutation === undefined ? {} : { permutation: options.permutation }),
     ...(options.strategies === undefined ? {} : { strategies: options.strategies }),
   });
   const report: ComparisonJson = {
@@ -266,6 +272,12 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       .option('--compare', 'run single, batch, bpe and bpe+seas on the same items')
       .option('--json', 'print JSON instead of tables')
       .option('--format <format>', 'reply format: auto | json | lines', oneOf(['auto', 'json', 'lines']))
+      .option(
+        '--examples <when>',
+        'worked examples: every-call | first-round | none',
+        oneOf(['every-call', 'first-round', 'none']),
+      )
+      .option('--permutation <how>', 'later rounds: random | balanced', oneOf(['random', 'balanced']))
       .option('--base-url <url>', 'endpoint for openai-compatible: and ollama: models')
       .option('--concurrency <n>', 'calls in flight at once', integerAtLeast(1))
       .option('--rpm <n>', 'requests per minute limit', integerAtLeast(1))
@@ -304,6 +316,8 @@ export const register: CommandRegistrar = (program, setExitCode) => {
               seed: values.seed,
               json: values.json ?? false,
               ...(values.format === undefined ? {} : { format: values.format }),
+              ...(values.examples === undefined ? {} : { examples: values.examples }),
+              ...(values.permutation === undefined ? {} : { permutation: values.permutation }),
               ...(values.out === undefined ? {} : { out: values.out }),
             });
             setExitCode(0);
@@ -319,6 +333,8 @@ export const register: CommandRegistrar = (program, setExitCode) => {
               voting: values.voting,
               seed: values.seed,
               ...(values.format === undefined ? {} : { format: values.format }),
+              ...(values.examples === undefined ? {} : { examples: values.examples }),
+              ...(values.permutation === undefined ? {} : { permutation: values.permutation }),
             },
             values.strategy,
           );
