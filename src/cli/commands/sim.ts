@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { loadJsonlItems } from '../../eval/load-items.js';
 import { isSimProfileName, simProfileNames } from '../../sim/profiles.js';
 import { startSimServer } from '../../sim/serve.js';
 import { loadTask } from '../../task/load-task.js';
+import { loadSourceItems } from '../data-source.js';
 import type { CommandRegistrar } from '../main.js';
 import { integerAtLeast, numberBetween, oneOf } from '../option-parsers.js';
 
@@ -33,7 +33,10 @@ export const register: CommandRegistrar = (program, setExitCode) => {
     new Command('serve')
       .description('serve the simulated model as an OpenAI-compatible endpoint on 127.0.0.1, until Ctrl-C')
       .requiredOption('--task <name|file>', 'built-in task (boolq, rte, qqp) or a task file')
-      .requiredOption('--data <file>', 'JSON Lines file of the items the simulator knows, with gold labels')
+      .requiredOption(
+        '--data <file>',
+        'data file (.jsonl, .csv, .json, .parquet) of the items the simulator knows, with gold labels',
+      )
       .option('--port <n>', 'port; 0 picks a free one', integerAtLeast(0), 8787)
       .option('--profile <name>', simProfileNames.join(' | '), oneOf(simProfileNames), 'gpt-4')
       .option('--seed <n>', 'seed of every random draw', integerAtLeast(0), 0)
@@ -48,7 +51,10 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       .option('--quiet', 'no log line per request')
       .action(async (values: SimServeCliValues) => {
         const task = loadTask(values.task);
-        const items = await loadJsonlItems(values.data, task);
+        const items = await loadSourceItems(
+          { file: values.data, task, maxItemTokens: 64_000, labelField: task.goldField ?? 'label' },
+          { seed: 0 },
+        );
         const profile = isSimProfileName(values.profile) ? values.profile : 'gpt-4';
         const server = await startSimServer({
           task,

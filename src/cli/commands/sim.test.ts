@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/* `batchprompt sim serve` as a user starts it: a process that serves until Ctrl-C. */
+
+const repoRoot = resolve(import.meta.dirname, '../../..');
+const demoFile = resolve(repoRoot, 'examples/demo/yes-no.jsonl');
+
+describe('batchprompt sim serve', () => {
+  it('serves the OpenAI API on a free port, says it is simulated, and stops cleanly on Ctrl-C', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'scripts/dev-cli.ts',
+        'sim',
+        'serve',
+        '--task',
+        'boolq',
+        '--data',
+        demoFile,
+        '--port',
+        '0',
+      ],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += String(chunk);
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+    const started = Date.now();
+    while (!/at (http:\/\/127\.0\.0\.1:\d+\/v1)/.test(stdout)) {
+      if (Date.now() - started > 20_000) throw new Error(`the server did not start: ${stderr}`);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+    }
+    const url = /at (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(stdout)![1]!;
+    expect(stdout).toContain('simulated model sim:gpt-4 (not a real LLM) serving 64 boolq items');
+
+    const models = (await (await fetch(`${url}/models`)).json()) as { data: { owned_by: string }[] };
+    expect(models.data[0]?.owned_by).toBe('batchprompt-simulator');
+    const completion = await fetch(`${url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'sim',
+        messages: [
+          { role: 'system', content: 'Answer yes or no.' },
+          {
+            role: 'user',
+            content: 'Input 0 (abcd)\nquestion: can ostriches fly\npassage: Ostrich -- a large bird.',
+          },
+        ],
+      }),
+    });
+    expect(completion.status).toBe(200);
+    const body = (await completion.json()) as {
+      choices: { message: { content: string } }[];
+      usage: { prompt_tokens: number };
+    };
+    expect(body.choices[0]?.message.content).toMatch(/^0 \(abcd\): (yes|no) (sure|unsure)$/m);
+    expect(body.usage.prompt_tokens).toBeGreaterThan(10);
+
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('"stopped":true');
+    // One log line per request, as the issue asks.
+    expect(stderr).toMatch(/POST \/v1\/chat\/completions 200/);
+  }, 40_000);
+});
