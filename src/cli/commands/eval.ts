@@ -8,7 +8,7 @@ import {
   type StrategyComparisonWithDetails,
 } from '../../eval/analyze-comparison.js';
 import { analyzeResults } from '../../eval/analyze-results.js';
-import { runStrategy, type StrategyComparison } from '../../eval/compare.js';
+import { type CompareStrategiesOptions, runStrategy, type StrategyComparison } from '../../eval/compare.js';
 import { createResultsWriter } from '../../io/write-results.js';
 import type { ChatModel } from '../../models/chat-model.js';
 import { parseModelUri } from '../../models/model-uri.js';
@@ -19,6 +19,7 @@ import { loadSourceItems } from '../data-source.js';
 import type { CommandRegistrar } from '../main.js';
 import { buildModelStack, detectSimulatedEndpoint } from '../model-stack.js';
 import { collectMapping, integerAtLeast, oneOf } from '../option-parsers.js';
+import { resultRow } from '../result-row.js';
 import { schedulingFromCli } from '../strategy-options.js';
 
 interface EvalCliValues {
@@ -157,53 +158,18 @@ function summaryTable(summary: RunSummary): string {
 async function writeItemResults(file: string, results: readonly ItemResult[]): Promise<void> {
   const writer = createResultsWriter(file);
   try {
-    for (const result of results) {
-      await writer.write({
-        id: result.id,
-        answer: result.answer,
-        confidence: result.confidence,
-        votes: result.tally,
-        status: result.status,
-        ...(result.error === undefined ? {} : { error: result.error }),
-        ...(result.gold === undefined ? {} : { gold: result.gold }),
-        ...(result.correct === undefined ? {} : { correct: result.correct }),
-      });
-    }
+    for (const result of results) await writer.write(resultRow(result));
   } finally {
     await writer.close();
   }
 }
 
 /** Runs `eval --compare` and prints it; also used by `demo`. */
-export async function printComparison(options: {
-  task: Task;
-  items: readonly Item[];
-  model: ChatModel;
-  batchSize: number;
-  rounds: number;
-  voting: Voting;
-  seed: number;
-  json: boolean;
-  out?: string;
-  title?: string;
-  format?: 'auto' | 'json' | 'lines';
-  examples?: 'every-call' | 'first-round' | 'none';
-  permutation?: 'random' | 'balanced';
-  strategies?: readonly StrategyName[];
-}): Promise<ComparisonJson> {
-  const strategies = await compareStrategiesWithDetails({
-    task: options.task,
-    items: options.items,
-    model: options.model,
-    batchSize: options.batchSize,
-    rounds: options.rounds,
-    voting: options.voting,
-    seed: options.seed,
-    ...(options.format === undefined ? {} : { format: options.format }),
-    ...(options.examples === undefined ? {} : { examples: options.examples }),
-    ...(options.permutation === undefined ? {} : { permutation: options.permutation }),
-    ...(options.strategies === undefined ? {} : { strategies: options.strategies }),
-  });
+export async function printComparison(
+  options: CompareStrategiesOptions & { json: boolean; out?: string; title?: string },
+): Promise<ComparisonJson> {
+  const { json: _json, out: _out, title: _title, ...comparison } = options;
+  const strategies = await compareStrategiesWithDetails(comparison);
   const report: ComparisonJson = {
     model: options.model.id,
     simulated: options.model.simulated,

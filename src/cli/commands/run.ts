@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import { Command } from 'commander';
 import { streamBatchPrompt } from '../../engine/batch-prompt.js';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
-import type { Item, ItemResult } from '../../engine/types.js';
+import type { Item } from '../../engine/types.js';
 import { InputError, isAbortError } from '../../errors.js';
 import { ResultsAnalyzer, type RunDetails } from '../../eval/analyze-results.js';
 import { recordFirstCall } from '../../eval/analyze-sample-batch.js';
@@ -19,6 +19,7 @@ import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
 import { buildModelStack, detectSimulatedEndpoint } from '../model-stack.js';
 import { createProgressReporter } from '../progress-reporter.js';
+import { resultRow } from '../result-row.js';
 import { storeTagSecret } from '../store-tag-secret.js';
 import {
   addSchedulingOptions,
@@ -81,20 +82,6 @@ export interface RunSummaryJson {
   strategy: { strategy: string; batchSize: number; rounds: number; voting: string };
   /** Accuracy by round, by position and by confidence (where gold labels were given), one batch as sent. */
   details: RunDetails;
-}
-
-function toRow(result: ItemResult): ResultRow {
-  const row: ResultRow = {
-    id: result.id,
-    answer: result.answer,
-    confidence: result.confidence,
-    votes: result.tally,
-    status: result.status,
-  };
-  if (result.error !== undefined) row.error = result.error;
-  if (result.gold !== undefined) row.gold = result.gold;
-  if (result.correct !== undefined) row.correct = result.correct;
-  return row;
 }
 
 function invalidRow(invalid: InvalidRow): ResultRow {
@@ -251,7 +238,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     for await (const result of stream) {
       // Results come in input order, so the oldest recorded row is this result's.
       await writeInvalidBefore(itemRows.shift() ?? Number.POSITIVE_INFINITY);
-      await writer?.write(toRow(result));
+      await writer?.write(resultRow(result));
       analyzer.add(result);
     }
     await writeInvalidBefore(Number.POSITIVE_INFINITY);
