@@ -1,6 +1,6 @@
-import { countMessageTokens, countTokens } from '../src/prompt/count-tokens.js';
 import { renderBatch, renderItem } from '../src/prompt/render-batch.js';
 import { createSimModel } from '../src/sim/create-sim-model.js';
+import { countMessageTokens, countTokens } from '../src/spec/count-tokens.js';
 import type { Task } from '../src/task/task-schema.js';
 import { measureRun, type PromptSettings } from './measure-runs.js';
 import { loadPaperTask, paperTasks } from './paper-data.js';

@@ -1,7 +1,7 @@
 import { batchPrompt } from '../src/engine/batch-prompt.js';
 import type { Item, StrategyName } from '../src/engine/types.js';
 import type { Voting } from '../src/engine/vote.js';
-import type { ChatModel } from '../src/models/chat-model.js';
+import type { ChatModel } from '../src/spec/chat-model.js';
 import type { Task } from '../src/task/task-schema.js';
 
 /** How the prompt is written: the same for SinglePrompt and the batched strategies of one table. */

@@ -22,28 +22,10 @@ export {
   type Voting,
   voteWeight,
 } from './engine/vote.js';
-export {
-  AbortError,
-  ApiCallError,
-  BatchPromptError,
-  InputError,
-  isAbortError,
-  ParseError,
-  RetryError,
-} from './errors.js';
 export { type CompareStrategiesOptions, compareStrategies, type StrategyComparison } from './eval/compare.js';
 export { type LoadItemsOptions, loadJsonlItems } from './eval/load-items.js';
 export { createResultsWriter, type ResultRow, readRecords } from './io/index.js';
 export { fromLanguageModel } from './models/ai-sdk-model.js';
-export type {
-  ChatMessage,
-  ChatModel,
-  FinishReason,
-  GenerateRequest,
-  GenerateResult,
-  ResponseFormat,
-  Usage,
-} from './models/chat-model.js';
 export { type CreateModelOptions, createModel } from './models/create-model.js';
 export {
   createScriptedModel,
@@ -53,7 +35,6 @@ export {
 export { type Answer, normalizeAnswer } from './parse/normalize-answer.js';
 export { type ParsedReply, parseReply } from './parse/parse-reply.js';
 export { costUsd, defaultPrices, loadPrices, type ModelPrice, priceOf } from './plan/price-table.js';
-export { countMessageTokens, countTokens } from './prompt/count-tokens.js';
 export {
   type BatchEntry,
   type OutputFormat,
@@ -69,6 +50,25 @@ export { scheduleModel } from './runtime/schedule-model.js';
 export { createScheduler, type Scheduler, type SchedulerStats } from './runtime/scheduler.js';
 export { createSimModel, type SimModel, type SimModelOptions } from './sim/create-sim-model.js';
 export { type SimServer, type SimServerOptions, startSimServer } from './sim/serve.js';
+export type {
+  ChatMessage,
+  ChatModel,
+  FinishReason,
+  GenerateRequest,
+  GenerateResult,
+  ResponseFormat,
+  Usage,
+} from './spec/chat-model.js';
+export { countMessageTokens, countTokens } from './spec/count-tokens.js';
+export {
+  AbortError,
+  ApiCallError,
+  BatchPromptError,
+  InputError,
+  isAbortError,
+  ParseError,
+  RetryError,
+} from './spec/errors.js';
 export { cachedModel } from './store/cached-model.js';
 export { openStore, type Store } from './store/open-store.js';
 export { boolqTask, builtinTasks, qqpTask, rteTask } from './task/builtin-tasks.js';

@@ -1,13 +1,13 @@
 import { statSync } from 'node:fs';
 import { isWithinTokenLimit } from 'gpt-tokenizer/encoding/o200k_base';
 import type { Item } from '../engine/types.js';
-import { InputError } from '../errors.js';
 import { sampleItems } from '../eval/load-items.js';
 import type { FieldMapping } from '../io/field-mapping.js';
 import { mapRecord } from '../io/map-record.js';
 import { readRecords } from '../io/read-records.js';
 import { validateMapping } from '../io/validate-mapping.js';
 import { renderItem } from '../prompt/render-batch.js';
+import { InputError } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
 
 export interface DataSourceOptions {

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ApiCallError, InputError, isAbortError, RetryError } from '../errors.js';
+import { ApiCallError, InputError, isAbortError, RetryError } from '../spec/errors.js';
 import { commandRegistrars } from './commands/index.js';
 import { exitCodes } from './exit-codes.js';
 

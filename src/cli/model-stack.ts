@@ -1,5 +1,3 @@
-import { InputError } from '../errors.js';
-import type { ChatModel } from '../models/chat-model.js';
 import { createModel } from '../models/create-model.js';
 import { isSimulatorEndpoint } from '../models/detect-simulator.js';
 import type { SchedulerEvent } from '../runtime/resolve-scheduler-options.js';
@@ -7,6 +5,8 @@ import { scheduleModel } from '../runtime/schedule-model.js';
 import { createScheduler, type Scheduler } from '../runtime/scheduler.js';
 import { createSimModel } from '../sim/create-sim-model.js';
 import { isSimProfileName, simProfileNames } from '../sim/profiles.js';
+import type { ChatModel } from '../spec/chat-model.js';
+import { InputError } from '../spec/errors.js';
 import { cachedModel } from '../store/cached-model.js';
 import type { Store } from '../store/open-store.js';
 import type { Task } from '../task/task-schema.js';

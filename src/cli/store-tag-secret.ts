@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BatchPromptError } from '../errors.js';
+import { BatchPromptError } from '../spec/errors.js';
 
 /** The file in the store directory that holds the batch-code secret. */
 export const tagSecretFileName = 'tag-secret';

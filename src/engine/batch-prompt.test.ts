@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { GenerateRequest } from '../models/chat-model.js';
 import { createScriptedModel } from '../models/scripted-model.js';
 import { readRenderedBatch } from '../prompt/read-rendered-batch.js';
+import type { GenerateRequest } from '../spec/chat-model.js';
 import { boolqTask } from '../task/builtin-tasks.js';
 import { batchPrompt } from './batch-prompt.js';
 import type { Item } from './types.js';

@@ -1,9 +1,9 @@
-import { AbortError, isAbortError } from '../errors.js';
-import type { ChatModel } from '../models/chat-model.js';
 import { type Answer, normalizeAnswer } from '../parse/normalize-answer.js';
 import { parseReply } from '../parse/parse-reply.js';
-import { countTokens } from '../prompt/count-tokens.js';
 import { renderBatch, renderItem } from '../prompt/render-batch.js';
+import type { ChatModel } from '../spec/chat-model.js';
+import { countTokens } from '../spec/count-tokens.js';
+import { AbortError, isAbortError } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
 import { balancePositions } from './balance-positions.js';
 import { packBatches } from './pack-batches.js';

@@ -1,5 +1,5 @@
-import { InputError } from '../errors.js';
-import type { ChatModel } from '../models/chat-model.js';
+import type { ChatModel } from '../spec/chat-model.js';
+import { InputError } from '../spec/errors.js';
 import type { ResolvedStrategy, StrategyName, StrategyOptions } from './types.js';
 
 const strategyNames: readonly StrategyName[] = ['single', 'batch', 'bpe', 'bpe+seas'];

@@ -1,6 +1,6 @@
-import type { ChatModel, FinishReason } from '../models/chat-model.js';
 import type { Answer } from '../parse/normalize-answer.js';
 import type { OutputFormat } from '../prompt/render-batch.js';
+import type { ChatModel, FinishReason } from '../spec/chat-model.js';
 import type { Task } from '../task/task-schema.js';
 import type { Vote, Voting } from './vote.js';
 

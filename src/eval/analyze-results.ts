@@ -1,6 +1,6 @@
 import type { ItemResult, RoundSummary } from '../engine/types.js';
 import { decideVote, type Vote, type Voting } from '../engine/vote.js';
-import type { ChatMessage } from '../models/chat-model.js';
+import type { ChatMessage } from '../spec/chat-model.js';
 
 /** One round of a run: what it cost and how accurate the vote was once it was over. */
 export interface RoundDetail {

@@ -1,4 +1,4 @@
-import type { ChatModel } from '../models/chat-model.js';
+import type { ChatModel } from '../spec/chat-model.js';
 import type { SampleBatch } from './analyze-results.js';
 
 export interface FirstCallRecorder {

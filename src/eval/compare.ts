@@ -1,8 +1,8 @@
 import { batchPrompt } from '../engine/batch-prompt.js';
 import type { Item, ItemResult, RunSummary, StrategyName } from '../engine/types.js';
 import type { Voting } from '../engine/vote.js';
-import type { ChatModel } from '../models/chat-model.js';
 import type { OutputFormat } from '../prompt/render-batch.js';
+import type { ChatModel } from '../spec/chat-model.js';
 import type { Task } from '../task/task-schema.js';
 import type { SampleBatch } from './analyze-results.js';
 import { recordFirstCall } from './analyze-sample-batch.js';

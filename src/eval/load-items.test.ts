@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 import { boolqTask, rteTask } from '../task/builtin-tasks.js';
 import { loadJsonlItems } from './load-items.js';
 

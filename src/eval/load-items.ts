@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { hashSeed, shuffled } from '../engine/seeded-random.js';
 import type { Item } from '../engine/types.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
 
 export interface LoadItemsOptions {

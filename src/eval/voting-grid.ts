@@ -1,8 +1,8 @@
 import { batchPrompt } from '../engine/batch-prompt.js';
 import type { Item, ItemResult, RunSummary } from '../engine/types.js';
 import { decideVote, type Voting } from '../engine/vote.js';
-import type { ChatModel } from '../models/chat-model.js';
 import { normalizeAnswer } from '../parse/normalize-answer.js';
+import type { ChatModel } from '../spec/chat-model.js';
 import type { Task } from '../task/task-schema.js';
 
 export interface VotingGridOptions {

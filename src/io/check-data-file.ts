@@ -1,6 +1,6 @@
 import { type Stats, stat } from 'node:fs';
 import { promisify } from 'node:util';
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 
 const statFile = promisify(stat);
 

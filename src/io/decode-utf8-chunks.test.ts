@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 import { decodeUtf8Chunks } from './decode-utf8-chunks.js';
 import { collect } from './test-support/collect.js';
 import { rejectionOf } from './test-support/rejection-of.js';

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 
 /**
  * Decodes a stream of bytes as UTF-8 text, chunk by chunk. Bytes that are not valid UTF-8 fail with

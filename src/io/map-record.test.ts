@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 import { mapRecord } from './map-record.js';
 
 const where = { file: 'data.jsonl', line: 7 };

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 import { columnForField } from './column-for-field.js';
 import { describeValue } from './describe-value.js';
 import type { FieldMapping } from './field-mapping.js';

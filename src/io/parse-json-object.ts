@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 import { describeValue } from './describe-value.js';
 
 /**

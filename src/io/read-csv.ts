@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 import { decodeUtf8Chunks } from './decode-utf8-chunks.js';
 import { readFileChunks } from './read-file-chunks.js';
 import type { SourceRecord } from './source-record.js';

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 import { checkDataFile } from './check-data-file.js';
 
 /** 64 KiB: large enough for throughput, small enough that the first row arrives at once. */

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 import { decodeUtf8Chunks } from './decode-utf8-chunks.js';
 import { parseJsonObject } from './parse-json-object.js';
 import { readFileChunks } from './read-file-chunks.js';

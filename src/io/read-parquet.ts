@@ -6,7 +6,7 @@ import {
   parquetReadObjects,
 } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 import { checkDataFile } from './check-data-file.js';
 import type { SourceRecord } from './source-record.js';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 import { readRecords } from './read-records.js';
 import { buildParquetFile } from './test-support/build-parquet-file.js';
 import { collect } from './test-support/collect.js';

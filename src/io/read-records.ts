@@ -1,5 +1,5 @@
 import { extname } from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 import { readCsv } from './read-csv.js';
 import { readJsonArray } from './read-json-array.js';
 import { readJsonl } from './read-jsonl.js';

@@ -1,4 +1,4 @@
-import type { InputError } from '../errors.js';
+import type { InputError } from '../spec/errors.js';
 
 /** One row of a data file, before field mapping. */
 export interface SourceRecord {

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 
 /** One element of a top-level JSON array, still as text. */
 export interface JsonArrayElement {

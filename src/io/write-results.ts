@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { BatchPromptError, InputError } from '../errors.js';
+import { BatchPromptError, InputError } from '../spec/errors.js';
 
 /** One line of a results file. */
 export interface ResultRow {

@@ -1,10 +1,10 @@
 import { getEventListeners } from 'node:events';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AbortError, ApiCallError, InputError } from '../errors.js';
-import { countMessageTokens, countTokens } from '../prompt/count-tokens.js';
+import type { ChatMessage } from '../spec/chat-model.js';
+import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
+import { AbortError, ApiCallError, InputError } from '../spec/errors.js';
 import { fromLanguageModel } from './ai-sdk-model.js';
-import type { ChatMessage } from './chat-model.js';
 import {
   chatCompletion,
   type LoopbackHandler,

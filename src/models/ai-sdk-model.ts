@@ -6,8 +6,6 @@ import {
   type ModelMessage,
   type OutputInterface,
 } from 'ai';
-import { InputError } from '../errors.js';
-import { countMessageTokens, countTokens } from '../prompt/count-tokens.js';
 import type {
   ChatMessage,
   ChatModel,
@@ -16,7 +14,9 @@ import type {
   GenerateResult,
   JsonSchema,
   Usage,
-} from './chat-model.js';
+} from '../spec/chat-model.js';
+import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
+import { InputError } from '../spec/errors.js';
 import { sanitizeHeaders } from './sanitize-headers.js';
 import { toModelError } from './to-model-error.js';
 

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ApiCallError, BatchPromptError, InputError } from '../errors.js';
-import type { ChatMessage, ChatModel } from './chat-model.js';
+import type { ChatMessage, ChatModel } from '../spec/chat-model.js';
+import { type ApiCallError, BatchPromptError, InputError } from '../spec/errors.js';
 import { createModel } from './create-model.js';
 import {
   chatCompletion,

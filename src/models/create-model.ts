@@ -2,9 +2,9 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createGoogleGenerativeAI } from '@ai-sdk/google';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { BatchPromptError, InputError } from '../errors.js';
+import type { ChatModel } from '../spec/chat-model.js';
+import { BatchPromptError, InputError } from '../spec/errors.js';
 import { fromLanguageModel } from './ai-sdk-model.js';
-import type { ChatModel } from './chat-model.js';
 import { createLocalModelFromUri, type LocalModelSettings } from './local-model-from-uri.js';
 import { type ApiProvider, parseModelUri } from './model-uri.js';
 

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 
 /** The node-llama-cpp module, an optional peer dependency loaded only when a local model is used. */
 export type NodeLlamaCpp = typeof import('node-llama-cpp');

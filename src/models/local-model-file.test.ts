@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 import {
   cachedModelPath,
   type DownloadProgress,

@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AbortError, InputError } from '../errors.js';
+import { AbortError, InputError } from '../spec/errors.js';
 
 /** A GGUF file in a Hugging Face repository: `local:hf:<owner>/<repo>/<file.gguf>`. */
 export interface HuggingFaceFile {

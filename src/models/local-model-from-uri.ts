@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 import { createLocalModel, type LocalChatModel, type LocalModelOptions } from './local-model.js';
 import type { LocalGpu } from './local-model-bindings.js';
 import {

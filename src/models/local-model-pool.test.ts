@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { isAbortError } from '../errors.js';
+import { isAbortError } from '../spec/errors.js';
 import { createSlotPool } from './local-model-pool.js';
 
 /** Slots are strings; a slot's "cache" is the string itself, a key shares the prefix it starts with. */

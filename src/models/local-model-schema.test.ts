@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../errors.js';
 import { answerJsonSchema } from '../prompt/render-batch.js';
+import { InputError } from '../spec/errors.js';
 import { boolqTask } from '../task/builtin-tasks.js';
 import { toGrammarJsonSchema } from './local-model-schema.js';
 

@@ -1,5 +1,5 @@
-import { InputError } from '../errors.js';
-import type { JsonSchema } from './chat-model.js';
+import type { JsonSchema } from '../spec/chat-model.js';
+import { InputError } from '../spec/errors.js';
 
 // Keywords node-llama-cpp's JSON-schema grammar enforces; see its GbnfJsonSchema type.
 const enforcedKeywords = new Set([

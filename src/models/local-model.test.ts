@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeLlamaCppAvailable } from '../../test/support/node-llama-cpp-available.js';
 import { pinAnswerCount } from '../../test/support/pin-answer-count.js';
 import { writeTinyGguf } from '../../test/support/write-tiny-gguf.js';
-import { InputError, isAbortError } from '../errors.js';
 import { parseReply } from '../parse/parse-reply.js';
 import { type BatchEntry, renderBatch } from '../prompt/render-batch.js';
+import type { GenerateRequest } from '../spec/chat-model.js';
+import { InputError, isAbortError } from '../spec/errors.js';
 import { boolqTask } from '../task/builtin-tasks.js';
-import type { GenerateRequest } from './chat-model.js';
 import { createLocalModel, type LocalChatModel } from './local-model.js';
 
 function entries(count: number, offset = 0): BatchEntry[] {

@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
-import { AbortError, BatchPromptError, InputError } from '../errors.js';
 import type {
   ChatMessage,
   ChatModel,
@@ -8,7 +7,8 @@ import type {
   GenerateRequest,
   GenerateResult,
   JsonSchema,
-} from './chat-model.js';
+} from '../spec/chat-model.js';
+import { AbortError, BatchPromptError, InputError } from '../spec/errors.js';
 import {
   importNodeLlamaCpp,
   type Llama,

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 
 /** Providers reached through the AI SDK: the part after the colon is the provider's model name. */
 export type ApiProvider = 'openai' | 'anthropic' | 'google' | 'ollama' | 'openai-compatible';

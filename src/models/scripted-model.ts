@@ -1,5 +1,5 @@
-import { countMessageTokens, countTokens } from '../prompt/count-tokens.js';
-import type { ChatModel, GenerateRequest, GenerateResult } from './chat-model.js';
+import type { ChatModel, GenerateRequest, GenerateResult } from '../spec/chat-model.js';
+import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 
 export type ScriptedReply = string | (Partial<GenerateResult> & { text: string }) | Error;
 

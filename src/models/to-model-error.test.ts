@@ -1,6 +1,6 @@
 import { APICallError } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
-import { AbortError, ApiCallError, BatchPromptError, InputError } from '../errors.js';
+import { AbortError, ApiCallError, BatchPromptError, InputError } from '../spec/errors.js';
 import { toModelError } from './to-model-error.js';
 
 const modelId = 'openai:gpt-4o-mini';

@@ -1,5 +1,11 @@
 import { APICallError } from '@ai-sdk/provider';
-import { AbortError, ApiCallError, BatchPromptError, isAbortError, isRetryableStatus } from '../errors.js';
+import {
+  AbortError,
+  ApiCallError,
+  BatchPromptError,
+  isAbortError,
+  isRetryableStatus,
+} from '../spec/errors.js';
 import { redactSecrets } from './redact-secrets.js';
 import { sanitizeHeaders } from './sanitize-headers.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveStrategy } from '../engine/resolve-strategy.js';
 import type { Item } from '../engine/types.js';
-import { countMessageTokens } from '../prompt/count-tokens.js';
 import { renderBatch } from '../prompt/render-batch.js';
+import { countMessageTokens } from '../spec/count-tokens.js';
 import { boolqTask } from '../task/builtin-tasks.js';
 import { countPlan } from './count-plan.js';
 

@@ -1,6 +1,6 @@
 import type { Item, ResolvedStrategy } from '../engine/types.js';
-import { countMessageTokens, countTokens } from '../prompt/count-tokens.js';
 import { type OutputFormat, renderAnswerLine, renderBatch, renderItem } from '../prompt/render-batch.js';
+import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import type { Task } from '../task/task-schema.js';
 
 export interface PlanFigures {

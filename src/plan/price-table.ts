@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 
 /** US dollars per million tokens. */
 export interface ModelPrice {

@@ -1,4 +1,4 @@
-import type { ChatMessage, JsonSchema, ResponseFormat } from '../models/chat-model.js';
+import type { ChatMessage, JsonSchema, ResponseFormat } from '../spec/chat-model.js';
 import type { Task } from '../task/task-schema.js';
 
 export type OutputFormat = 'lines' | 'json';

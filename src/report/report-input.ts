@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 
 const count = z.number().int().nonnegative();
 const share = z.number().min(0).max(1);

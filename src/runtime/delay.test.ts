@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AbortError } from '../errors.js';
+import { AbortError } from '../spec/errors.js';
 import { delay } from './delay.js';
 
 describe('delay', () => {

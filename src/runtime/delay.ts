@@ -1,4 +1,4 @@
-import { AbortError } from '../errors.js';
+import { AbortError } from '../spec/errors.js';
 
 /**
  * Resolves after `ms` milliseconds; rejects with an `AbortError` as soon as `signal` aborts.

@@ -1,6 +1,6 @@
-import type { ApiCallError } from '../errors.js';
-import type { GenerateRequest } from '../models/chat-model.js';
-import { countMessageTokens } from '../prompt/count-tokens.js';
+import type { GenerateRequest } from '../spec/chat-model.js';
+import { countMessageTokens } from '../spec/count-tokens.js';
+import type { ApiCallError } from '../spec/errors.js';
 import { delay } from './delay.js';
 
 /** What the scheduler reports as it goes, for progress bars and logs. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiCallError } from '../errors.js';
+import { ApiCallError } from '../spec/errors.js';
 import { computeRetryDelay } from './retry-delay.js';
 
 const rateLimited = (headers: Record<string, string>) =>

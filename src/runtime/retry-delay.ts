@@ -1,4 +1,4 @@
-import { ApiCallError } from '../errors.js';
+import { ApiCallError } from '../spec/errors.js';
 
 export interface RetryDelayOptions {
   /** How many attempts have failed so far, counting from 1. */

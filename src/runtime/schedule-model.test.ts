@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatModel } from '../models/chat-model.js';
+import type { ChatModel } from '../spec/chat-model.js';
 import { scheduleModel } from './schedule-model.js';
 import { createScheduler } from './scheduler.js';
 

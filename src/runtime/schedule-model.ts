@@ -1,4 +1,4 @@
-import type { ChatModel } from '../models/chat-model.js';
+import type { ChatModel } from '../spec/chat-model.js';
 import type { Scheduler } from './scheduler.js';
 
 /**

@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AbortError, ApiCallError, RetryError } from '../errors.js';
-import type { ChatModel, GenerateRequest, GenerateResult } from '../models/chat-model.js';
+import type { ChatModel, GenerateRequest, GenerateResult } from '../spec/chat-model.js';
+import { AbortError, ApiCallError, RetryError } from '../spec/errors.js';
 import { delay } from './delay.js';
 import type { SchedulerEvent } from './resolve-scheduler-options.js';
 import { createScheduler } from './scheduler.js';

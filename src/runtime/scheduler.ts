@@ -1,5 +1,5 @@
-import { AbortError, ApiCallError, RetryError } from '../errors.js';
-import type { ChatModel, GenerateRequest, GenerateResult } from '../models/chat-model.js';
+import type { ChatModel, GenerateRequest, GenerateResult } from '../spec/chat-model.js';
+import { AbortError, ApiCallError, RetryError } from '../spec/errors.js';
 import { RateLimiter, type RateLimitReservation } from './rate-limiter.js';
 import {
   type ResolvedSchedulerOptions,

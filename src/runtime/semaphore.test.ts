@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { AbortError } from '../errors.js';
+import { AbortError } from '../spec/errors.js';
 import { Semaphore } from './semaphore.js';
 
 describe('Semaphore', () => {

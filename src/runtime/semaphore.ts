@@ -1,4 +1,4 @@
-import { AbortError } from '../errors.js';
+import { AbortError } from '../spec/errors.js';
 
 interface Waiter {
   grant: () => void;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../errors.js';
 import { parseReply } from '../parse/parse-reply.js';
-import { countMessageTokens, countTokens } from '../prompt/count-tokens.js';
 import { renderBatch } from '../prompt/render-batch.js';
+import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
+import { InputError } from '../spec/errors.js';
 import { boolqTask } from '../task/builtin-tasks.js';
 import { createSimModel } from './create-sim-model.js';
 

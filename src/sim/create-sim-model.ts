@@ -1,10 +1,10 @@
 import { decode, encode } from 'gpt-tokenizer/encoding/o200k_base';
-import { AbortError, InputError } from '../errors.js';
-import type { ChatModel, GenerateRequest, GenerateResult } from '../models/chat-model.js';
 import { type Answer, normalizeAnswer } from '../parse/normalize-answer.js';
-import { countMessageTokens, countTokens } from '../prompt/count-tokens.js';
 import { readRenderedBatch } from '../prompt/read-rendered-batch.js';
 import { delay } from '../runtime/delay.js';
+import type { ChatModel, GenerateRequest, GenerateResult } from '../spec/chat-model.js';
+import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
+import { AbortError, InputError } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
 import { decideAnswer } from './decide-answer.js';
 import { findInjections } from './find-injections.js';

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InputError } from '../errors.js';
-import type { ChatMessage, ChatRole, GenerateRequest, ResponseFormat } from '../models/chat-model.js';
-import { countMessageTokens } from '../prompt/count-tokens.js';
+import type { ChatMessage, ChatRole, GenerateRequest, ResponseFormat } from '../spec/chat-model.js';
+import { countMessageTokens } from '../spec/count-tokens.js';
+import { InputError } from '../spec/errors.js';
 import { createSimModel, type SimModelOptions } from './create-sim-model.js';
 import { hashUniforms, textDigest } from './sim-random.js';
 import { createSlidingWindowLimiter } from './sliding-window-limiter.js';

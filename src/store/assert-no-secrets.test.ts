@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 import { assertNoSecrets } from './assert-no-secrets.js';
 
 describe('assertNoSecrets', () => {

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 
 /** Property names under which a credential is usually passed. `maxOutputTokens` must not match. */
 const secretKeyPattern =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage } from '../models/chat-model.js';
+import type { ChatMessage } from '../spec/chat-model.js';
 import { cacheKey } from './cache-key.js';
 
 const messages: ChatMessage[] = [

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ChatMessage } from '../models/chat-model.js';
+import type { ChatMessage } from '../spec/chat-model.js';
 import { canonicalJson } from './canonical-json.js';
 
 /**

@@ -1,10 +1,4 @@
-import type {
-  ChatModel,
-  FinishReason,
-  GenerateRequest,
-  GenerateResult,
-  Usage,
-} from '../models/chat-model.js';
+import type { ChatModel, FinishReason, GenerateRequest, GenerateResult, Usage } from '../spec/chat-model.js';
 import { assertNoSecrets } from './assert-no-secrets.js';
 import { cacheKey } from './cache-key.js';
 import type { Store } from './open-store.js';

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { BatchPromptError } from '../errors.js';
+import { BatchPromptError } from '../spec/errors.js';
 
 /**
  * Schema steps in order; step N brings `user_version` from N to N + 1. Append, never edit: stores

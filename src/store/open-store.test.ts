@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BatchPromptError } from '../errors.js';
+import { BatchPromptError } from '../spec/errors.js';
 import { schemaVersion } from './migrate-schema.js';
 import { openStore, type Store } from './open-store.js';
 

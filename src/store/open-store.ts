@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { BatchPromptError } from '../errors.js';
+import { BatchPromptError } from '../spec/errors.js';
 import { migrateSchema } from './migrate-schema.js';
 import { ResponseCache } from './response-cache.js';
 import { RunJournal } from './run-journal.js';

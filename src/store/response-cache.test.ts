@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GenerateResult } from '../models/chat-model.js';
+import type { GenerateResult } from '../spec/chat-model.js';
 import { openStore, type Store } from './open-store.js';
 
 let directory: string;

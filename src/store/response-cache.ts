@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { FinishReason, Usage } from '../models/chat-model.js';
+import type { FinishReason, Usage } from '../spec/chat-model.js';
 import { assertNoSecrets } from './assert-no-secrets.js';
 
 /** What the cache keeps of a reply. Headers and everything else a transport returns stay out. */

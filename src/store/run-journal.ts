@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { BatchPromptError } from '../errors.js';
+import { BatchPromptError } from '../spec/errors.js';
 import { assertNoSecrets } from './assert-no-secrets.js';
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'aborted';

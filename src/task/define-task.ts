@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 import { type Task, type TaskInput, taskSchema } from './task-schema.js';
 
 /** Validates a task definition once, filling in defaults. Throws InputError naming the bad field. */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { InputError } from '../errors.js';
+import { InputError } from '../spec/errors.js';
 import { builtinTasks } from './builtin-tasks.js';
 import { defineTask } from './define-task.js';
 import type { Task } from './task-schema.js';

@@ -10,8 +10,8 @@ import {
 import { analyzeResults } from '../../eval/analyze-results.js';
 import { type CompareStrategiesOptions, runStrategy, type StrategyComparison } from '../../eval/compare.js';
 import { createResultsWriter } from '../../io/write-results.js';
-import type { ChatModel } from '../../models/chat-model.js';
 import { parseModelUri } from '../../models/model-uri.js';
+import type { ChatModel } from '../../spec/chat-model.js';
 import { openStore } from '../../store/open-store.js';
 import { loadTask } from '../../task/load-task.js';
 import type { Task } from '../../task/task-schema.js';

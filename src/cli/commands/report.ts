@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { InputError } from '../../errors.js';
 import { renderReport } from '../../report/render-report.js';
 import { parseReportInput } from '../../report/report-input.js';
+import { InputError } from '../../spec/errors.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
 

@@ -1,5 +1,5 @@
 import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
-import type { ChatMessage } from '../models/chat-model.js';
+import type { ChatMessage } from './chat-model.js';
 
 /** Tokens of a text under the o200k_base encoding (the GPT-4o family's tokenizer). */
 export function countTokens(text: string): number {
