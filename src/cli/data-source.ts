@@ -28,10 +28,12 @@ export interface InvalidRow {
   line: number;
   id: string;
   error: InputError;
+  /** The row as read, when it could be read at all. */
+  record?: Record<string, unknown>;
 }
 
 export type SourceEntry =
-  | { kind: 'item'; row: number; item: Item }
+  | { kind: 'item'; row: number; item: Item; record: Record<string, unknown> }
   | { kind: 'invalid'; invalid: InvalidRow };
 
 export function mappingFor(options: DataSourceOptions): FieldMapping {
@@ -97,12 +99,12 @@ export async function* readSource(
           { ...where, field: options.task.fields.map((field) => field.name).join('+') },
         );
       }
-      yield { kind: 'item', row, item };
+      yield { kind: 'item', row, item, record: source.record };
     } catch (error) {
       if (!InputError.isInstance(error)) throw error;
       const rawId = mapping.idField === undefined ? undefined : source.record[mapping.idField];
       const id = typeof rawId === 'string' || typeof rawId === 'number' ? String(rawId) : String(source.line);
-      yield { kind: 'invalid', invalid: { row, line: source.line, id, error } };
+      yield { kind: 'invalid', invalid: { row, line: source.line, id, error, record: source.record } };
     }
     row += 1;
   }
@@ -114,6 +116,10 @@ export interface SourceScan {
   items: number;
   invalid: InvalidRow[];
   invalidCount: number;
+  /** Every column of the file, in the order first seen (JSONL rows may differ in their keys). */
+  columns: string[];
+  /** The column the row ids come from, if any (an `id` column is taken when none was named). */
+  idColumn?: string;
 }
 
 /** A first pass over the file that sends nothing: counts rows and finds every bad one up front. */
@@ -122,9 +128,16 @@ export async function scanSource(
   onItem?: (item: Item) => void,
   signal?: AbortSignal,
 ): Promise<SourceScan> {
-  const scan: SourceScan = { rows: 0, items: 0, invalid: [], invalidCount: 0 };
+  const scan: SourceScan = { rows: 0, items: 0, invalid: [], invalidCount: 0, columns: [] };
+  const columns = new Set<string>();
+  let firstRecord: Record<string, unknown> | undefined;
   for await (const entry of readSource(options, signal)) {
     scan.rows += 1;
+    const record = entry.kind === 'item' ? entry.record : entry.invalid.record;
+    if (record !== undefined) {
+      firstRecord ??= record;
+      for (const column of Object.keys(record)) columns.add(column);
+    }
     if (entry.kind === 'item') {
       scan.items += 1;
       onItem?.(entry.item);
@@ -133,6 +146,11 @@ export async function scanSource(
       if (scan.invalid.length < 20) scan.invalid.push(entry.invalid);
     }
   }
+  scan.columns = [...columns];
+  // The same choice readSource makes: a named id column, else a column called `id`.
+  const idColumn =
+    options.idField ?? (firstRecord !== undefined && Object.hasOwn(firstRecord, 'id') ? 'id' : undefined);
+  if (idColumn !== undefined) scan.idColumn = idColumn;
   return scan;
 }
 

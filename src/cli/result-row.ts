@@ -1,8 +1,8 @@
 import type { ItemResult } from '../engine/types.js';
 import type { ResultRow } from '../io/write-results.js';
 
-/** An item's result as a row of the results file. */
-export function resultRow(result: ItemResult): ResultRow {
+/** An item's result as a row of the results file, with the data file's row when there is one. */
+export function resultRow(result: ItemResult, input?: Record<string, unknown>): ResultRow {
   const row: ResultRow = {
     id: result.id,
     answer: result.answer,
@@ -13,5 +13,6 @@ export function resultRow(result: ItemResult): ResultRow {
   if (result.error !== undefined) row.error = result.error;
   if (result.gold !== undefined) row.gold = result.gold;
   if (result.correct !== undefined) row.correct = result.correct;
+  if (input !== undefined) row.input = input;
   return row;
 }

@@ -40,18 +40,53 @@ describe('createResultsWriter', () => {
     expect(JSON.parse(lines[2]!).gold).toBe('42');
   });
 
-  it('writes CSV that a CSV parser reads back to the same values', async () => {
+  it('writes CSV that a CSV parser reads back to the same values, votes as a JSON cell', async () => {
     const file = pathTo('results.csv');
-    const writer = createResultsWriter(file);
+    const writer = createResultsWriter(file, { labelled: true });
     for (const row of rows) await writer.write(row);
     await writer.close();
     const text = readFileSync(file, 'utf8');
-    expect(text.split('\n')[0]).toBe('id,answer,confidence,votes,status,error');
+    expect(text.split('\n')[0]).toBe('id,answer,confidence,votes,status,error,gold,correct');
     expect(parse(text, { columns: true })).toEqual([
-      { id: '1', answer: 'yes', confidence: '0.9', votes: 'yes:3;no:1', status: 'answered', error: '' },
-      { id: 'a,"b"', answer: '', confidence: '', votes: '', status: 'failed', error: 'timeout, then\n"429"' },
-      { id: '3', answer: '42', confidence: '1', votes: '42:2', status: 'answered', error: '' },
+      {
+        id: '1',
+        answer: 'yes',
+        confidence: '0.9',
+        votes: '{"yes":3,"no":1}',
+        status: 'answered',
+        error: '',
+        gold: 'yes',
+        correct: 'true',
+      },
+      {
+        id: 'a,"b"',
+        answer: '',
+        confidence: '',
+        votes: '{}',
+        status: 'failed',
+        error: 'timeout, then\n"429"',
+        gold: '',
+        correct: '',
+      },
+      {
+        id: '3',
+        answer: '42',
+        confidence: '1',
+        votes: '{"42":2}',
+        status: 'answered',
+        error: '',
+        gold: '42',
+        correct: '',
+      },
     ]);
+  });
+
+  it('leaves gold and correct out of a CSV without labels', async () => {
+    const file = pathTo('unlabelled.csv');
+    const writer = createResultsWriter(file);
+    await writer.write(rows[1]!);
+    await writer.close();
+    expect(readFileSync(file, 'utf8').split('\n')[0]).toBe('id,answer,confidence,votes,status,error');
   });
 
   it('writes to a .partial file and gives it the final name only on close', async () => {
@@ -91,7 +126,7 @@ describe('createResultsWriter', () => {
 
   it('rejects an unknown extension up front', () => {
     expect(() => createResultsWriter(pathTo('results.txt'))).toThrow(
-      /Expected the results file to end in .jsonl, .ndjson or .csv, got `.txt`/,
+      /Expected the results file to end in .jsonl, .ndjson, .csv or .parquet, got `.txt`/,
     );
   });
 

@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { rename } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { BatchPromptError, InputError } from '../spec/errors.js';
+import { parquetColumns } from './parquet-columns.js';
 
 /** One line of a results file. */
 export interface ResultRow {
@@ -16,6 +17,21 @@ export interface ResultRow {
   error?: string;
   gold?: unknown;
   correct?: boolean;
+  /** The row as it was read from the data file; written ahead of the answer columns. */
+  input?: Record<string, unknown>;
+}
+
+/**
+ * Which columns a results file has. Without a layout (or with `inputColumns` left out) it holds
+ * the answer columns only, headed by `id`.
+ */
+export interface ResultsLayout {
+  /** The data file's columns, in order: every row is written with these first. */
+  inputColumns?: readonly string[];
+  /** The data file has a column holding the row id, so no separate `id` column is added. */
+  idFromInput?: boolean;
+  /** Gold labels were given: CSV and Parquet files get `gold` and `correct` columns. */
+  labelled?: boolean;
 }
 
 export interface ResultsWriter {
@@ -25,24 +41,38 @@ export interface ResultsWriter {
   close(): Promise<void>;
 }
 
-const csvColumns = ['id', 'answer', 'confidence', 'votes', 'status', 'error'] as const;
+export type ResultsFormat = 'jsonl' | 'csv' | 'parquet';
+
+/** The answer columns, in the order they follow the input columns. */
+const answerColumns = ['answer', 'confidence', 'votes', 'status', 'error'] as const;
+const goldColumns = ['gold', 'correct'] as const;
+type AnswerColumn = (typeof answerColumns)[number] | (typeof goldColumns)[number];
+
+/** The results format for a file name, or an InputError naming the extensions there are. */
+export function resultsFormatOf(file: string): ResultsFormat {
+  const extension = extname(file).toLowerCase();
+  if (extension === '.csv') return 'csv';
+  if (extension === '.jsonl' || extension === '.ndjson') return 'jsonl';
+  if (extension === '.parquet') return 'parquet';
+  throw new InputError(
+    `Expected the results file to end in .jsonl, .ndjson, .csv or .parquet, got \`${extension || '(no extension)'}\``,
+    { file },
+  );
+}
 
 /**
- * Writes results as JSONL (.jsonl, .ndjson) or CSV (.csv), to `file + '.partial'` until `close`
- * renames it to `file`: a run that crashes leaves a `.partial` file, never a truncated file
- * under the final name.
+ * Writes results as JSONL (.jsonl, .ndjson), CSV (.csv) or Parquet (.parquet), to
+ * `file + '.partial'` until `close` renames it to `file`: a run that crashes leaves a `.partial`
+ * file, never a truncated file under the final name. A Parquet file is written whole at `close`
+ * (its columns are typed from all the rows), so its rows are held in memory until then.
  */
-export function createResultsWriter(file: string): ResultsWriter {
-  const extension = extname(file).toLowerCase();
-  const format =
-    extension === '.csv' ? 'csv' : extension === '.jsonl' || extension === '.ndjson' ? 'jsonl' : undefined;
-  if (format === undefined) {
-    throw new InputError(
-      `Expected the results file to end in .jsonl, .ndjson or .csv, got \`${extension || '(no extension)'}\``,
-      { file },
-    );
-  }
+export function createResultsWriter(file: string, layout: ResultsLayout = {}): ResultsWriter {
+  const format = resultsFormatOf(file);
+  // JSONL shows gold and correct on the rows that have them; the other formats need fixed columns.
+  const columns = resultColumns(layout, format === 'jsonl' || layout.labelled === true);
   const partialFile = `${file}.partial`;
+  if (format === 'parquet') return parquetResultsWriter(file, partialFile, columns);
+
   const stream = createWriteStream(partialFile);
   let failure: InputError | undefined;
   // Kept for the writer's whole life: an error between two writes must not crash the process.
@@ -53,8 +83,9 @@ export function createResultsWriter(file: string): ResultsWriter {
   const opened = once(stream, 'ready');
   opened.catch(() => {}); // the error listener above records the failure
   let closing: Promise<void> | undefined;
-  if (format === 'csv') stream.write(`${csvColumns.join(',')}\n`);
-  const formatRow = format === 'csv' ? csvLine : jsonLine;
+  if (format === 'csv') stream.write(`${columns.map((column) => csvField(column.name)).join(',')}\n`);
+  const formatRow =
+    format === 'csv' ? (row: ResultRow) => csvLine(row, columns) : (row: ResultRow) => jsonLine(row, columns);
 
   return {
     async write(row) {
@@ -98,31 +129,106 @@ export function createResultsWriter(file: string): ResultsWriter {
   };
 }
 
-function jsonLine(row: ResultRow): string {
-  // A fixed key order, so that files diff cleanly; JSON.stringify drops the undefined ones.
-  const ordered = {
-    id: row.id,
-    answer: row.answer,
-    confidence: row.confidence,
-    votes: row.votes,
-    status: row.status,
-    error: row.error,
-    gold: row.gold,
-    correct: row.correct,
-  };
-  // Parquet INT64 gold labels arrive as bigint, which JSON.stringify refuses.
-  return `${JSON.stringify(ordered, (_key, value) => (typeof value === 'bigint' ? value.toString() : value))}\n`;
+/** One column of a results file: its name there and where its value comes from. */
+interface ResultColumn {
+  name: string;
+  source: { input: string } | { answer: AnswerColumn } | { id: true };
 }
 
-function csvLine(row: ResultRow): string {
-  const votes = Object.entries(row.votes)
-    .map(([answer, count]) => `${answer}:${count}`)
-    .join(';');
-  const values = [row.id, row.answer ?? '', row.confidence ?? '', votes, row.status, row.error ?? ''];
-  return `${values.map((value) => csvField(String(value))).join(',')}\n`;
+function resultColumns(layout: ResultsLayout, withGold: boolean): ResultColumn[] {
+  const answers: AnswerColumn[] = [...answerColumns, ...(withGold ? goldColumns : [])];
+  if (layout.inputColumns === undefined) {
+    return [
+      { name: 'id', source: { id: true } },
+      ...answers.map((answer) => ({ name: answer, source: { answer } })),
+    ];
+  }
+  const taken = new Set(layout.inputColumns);
+  // An input column keeps its name; an answer column that would clash with one is prefixed.
+  const free = (name: string) => (taken.has(name) ? `batchprompt_${name}` : name);
+  return [
+    ...(layout.idFromInput ? [] : [{ name: free('id'), source: { id: true } as const }]),
+    ...layout.inputColumns.map((input) => ({ name: input, source: { input } })),
+    ...answers.map((answer) => ({ name: free(answer), source: { answer } })),
+  ];
+}
+
+function valueOf(row: ResultRow, column: ResultColumn): unknown {
+  const { source } = column;
+  if ('id' in source) return row.id;
+  if ('input' in source) return row.input?.[source.input];
+  return row[source.answer];
+}
+
+function isVotes(column: ResultColumn): boolean {
+  return 'answer' in column.source && column.source.answer === 'votes';
+}
+
+/** JSON.stringify with bigint as text: Parquet INT64 values arrive as bigint, which it refuses. */
+function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner) => (typeof inner === 'bigint' ? inner.toString() : inner));
+}
+
+function jsonLine(row: ResultRow, columns: readonly ResultColumn[]): string {
+  // A fixed key order, so that files diff cleanly; JSON.stringify drops the undefined ones.
+  // Object.fromEntries, not assignment, so that a column named `__proto__` stays an ordinary key.
+  const ordered = Object.fromEntries(columns.map((column) => [column.name, valueOf(row, column)]));
+  return `${toJson(ordered)}\n`;
+}
+
+function csvLine(row: ResultRow, columns: readonly ResultColumn[]): string {
+  return `${columns.map((column) => csvField(csvText(valueOf(row, column)))).join(',')}\n`;
+}
+
+/** A cell's text: empty for no value, JSON for objects (so votes stay readable whatever the labels hold). */
+function csvText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') return value instanceof Date ? value.toISOString() : toJson(value);
+  return String(value);
 }
 
 /** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
 function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+function parquetResultsWriter(
+  file: string,
+  partialFile: string,
+  columns: readonly ResultColumn[],
+): ResultsWriter {
+  const rows: unknown[][] = [];
+  let closing: Promise<void> | undefined;
+  return {
+    async write(row) {
+      if (closing) {
+        throw new BatchPromptError(`Cannot write to the results file ${file}: the writer is closed`);
+      }
+      rows.push(
+        columns.map((column) => {
+          const value = valueOf(row, column);
+          // Votes are a JSON cell, as in CSV, so that any label survives.
+          return isVotes(column) ? toJson(value) : value;
+        }),
+      );
+    },
+    close() {
+      closing ??= (async () => {
+        const bytes = parquetColumns(
+          columns.map((column) => column.name),
+          rows,
+        );
+        try {
+          await writeFile(partialFile, bytes);
+        } catch (error) {
+          throw new InputError(`cannot write results: ${(error as Error).message}`, {
+            file: partialFile,
+            cause: error,
+          });
+        }
+        await rename(partialFile, file);
+      })();
+      return closing;
+    },
+  };
 }

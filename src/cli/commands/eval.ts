@@ -156,7 +156,8 @@ function summaryTable(summary: RunSummary): string {
 }
 
 async function writeItemResults(file: string, results: readonly ItemResult[]): Promise<void> {
-  const writer = createResultsWriter(file);
+  // Evaluation always has gold labels, so every format gets the gold and correct columns.
+  const writer = createResultsWriter(file, { labelled: true });
   try {
     for (const result of results) await writer.write(resultRow(result));
   } finally {

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import Table from 'cli-table3';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { streamBatchPrompt } from '../../engine/batch-prompt.js';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
 import type { Item } from '../../engine/types.js';
@@ -52,6 +52,7 @@ interface RunCliValues extends StrategyCliValues {
   prices?: string;
   json?: boolean;
   quiet?: boolean;
+  columns: 'with-input' | 'answers-only';
 }
 
 export interface RunSummaryJson {
@@ -85,7 +86,7 @@ export interface RunSummaryJson {
 }
 
 function invalidRow(invalid: InvalidRow): ResultRow {
-  return {
+  const row: ResultRow = {
     id: invalid.id,
     answer: null,
     confidence: null,
@@ -93,6 +94,8 @@ function invalidRow(invalid: InvalidRow): ResultRow {
     status: 'invalid',
     error: invalid.error.message,
   };
+  if (invalid.record !== undefined) row.input = invalid.record;
+  return row;
 }
 
 export async function runCommand(values: RunCliValues, print: (text: string) => void): Promise<number> {
@@ -194,11 +197,11 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
 
     // Invalid rows wait for the valid item that follows them, so results keep the input order.
     const invalidQueue: InvalidRow[] = [];
-    const itemRows: number[] = [];
+    const itemRows: { row: number; record: Record<string, unknown> }[] = [];
     const items = (async function* () {
       for await (const entry of readSource(source, controller.signal)) {
         if (entry.kind === 'item') {
-          itemRows.push(entry.row);
+          itemRows.push({ row: entry.row, record: entry.record });
           yield entry.item;
         } else invalidQueue.push(entry.invalid);
       }
@@ -230,15 +233,28 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
         );
       },
     });
-    writer = values.out === undefined ? undefined : createResultsWriter(values.out);
+    writer =
+      values.out === undefined
+        ? undefined
+        : createResultsWriter(
+            values.out,
+            values.columns === 'answers-only'
+              ? { labelled: values.labelField !== undefined }
+              : {
+                  inputColumns: scan.columns,
+                  idFromInput: scan.idColumn !== undefined,
+                  labelled: values.labelField !== undefined,
+                },
+          );
     const writeInvalidBefore = async (row: number) => {
       while (invalidQueue.length > 0 && invalidQueue[0]!.row < row)
         await writer?.write(invalidRow(invalidQueue.shift()!));
     };
     for await (const result of stream) {
       // Results come in input order, so the oldest recorded row is this result's.
-      await writeInvalidBefore(itemRows.shift() ?? Number.POSITIVE_INFINITY);
-      await writer?.write(resultRow(result));
+      const source = itemRows.shift();
+      await writeInvalidBefore(source?.row ?? Number.POSITIVE_INFINITY);
+      await writer?.write(resultRow(result, values.columns === 'answers-only' ? undefined : source?.record));
       analyzer.add(result);
     }
     await writeInvalidBefore(Number.POSITIVE_INFINITY);
@@ -335,7 +351,15 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       '--model <uri>',
       'sim, sim:gpt-3.5, openai:<m>, anthropic:<m>, google:<m>, ollama:<m>, openai-compatible:<m>, local:<file.gguf>, local:hf:<owner>/<repo>/<file.gguf> (default: a small local model, Qwen2.5-0.5B-Instruct, downloaded on first use)',
     )
-    .option('--out <file>', 'results file, .jsonl or .csv')
+    .option('--out <file>', 'results file, .jsonl, .csv or .parquet')
+    .addOption(
+      new Option(
+        '--columns <layout>',
+        'with-input: every input column, then the answer columns; answers-only: id and answers',
+      )
+        .choices(['with-input', 'answers-only'])
+        .default('with-input'),
+    )
     .option('--resume <runId>', 'resume this run (by default the same command resumes its unfinished run)')
     .option('--skip-invalid', 'record bad rows as invalid and go on')
     .option(

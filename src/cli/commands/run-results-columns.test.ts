@@ -1,0 +1,137 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/run-cli.js';
+import { readRecords } from '../../io/read-records.js';
+import { exitCodes } from '../exit-codes.js';
+
+let directory: string;
+
+beforeEach(() => {
+  directory = mkdtempSync(join(tmpdir(), 'batchprompt-run-columns-'));
+});
+
+afterEach(() => {
+  rmSync(directory, { recursive: true, force: true });
+});
+
+// A user's own file: their column names, a label column holding `:` and `;`, a column the task
+// does not read.
+const tickets = [
+  'ticket,body,category,priority',
+  'T1,"My card was charged twice, please refund",billing: refund,high',
+  'T2,The app crashes when I open settings,bug; crash,low',
+  'T3,How do I change my password?,account,low',
+  'T4,Refund the second charge please,billing: refund,high',
+].join('\n');
+
+const task = [
+  'name: ticket-category',
+  'instruction: Pick the category of the support ticket.',
+  'fields: [text]',
+  'answer:',
+  '  type: labels',
+  '  labels: ["billing: refund", "bug; crash", account]',
+].join('\n');
+
+async function run(out: string, ...extra: string[]) {
+  const data = join(directory, 'tickets.csv');
+  const taskFile = join(directory, 'task.yaml');
+  writeFileSync(data, tickets);
+  writeFileSync(taskFile, task);
+  return runCli([
+    'run',
+    '--task',
+    taskFile,
+    '--data',
+    data,
+    '--map',
+    'text=body',
+    '--id-field',
+    'ticket',
+    '--label-field',
+    'category',
+    '--model',
+    'sim',
+    '--store-dir',
+    join(directory, 'store'),
+    '--out',
+    out,
+    '--quiet',
+    '--json',
+    ...extra,
+  ]);
+}
+
+describe('batchprompt run --out keeps the input columns', () => {
+  it('writes CSV with every input column, then the answers, gold and correct', async () => {
+    const out = join(directory, 'labelled.csv');
+    const result = await run(out);
+    expect(result.code).toBe(exitCodes.ok);
+    const rows = parse(readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(Object.keys(rows[0]!)).toEqual([
+      'ticket',
+      'body',
+      'category',
+      'priority',
+      'answer',
+      'confidence',
+      'votes',
+      'status',
+      'error',
+      'gold',
+      'correct',
+    ]);
+    expect(rows.map((row) => row.ticket)).toEqual(['T1', 'T2', 'T3', 'T4']);
+    expect(rows[0]).toMatchObject({ body: 'My card was charged twice, please refund', priority: 'high' });
+    for (const row of rows) {
+      expect(row.status).toBe('answered');
+      const votes = JSON.parse(row.votes!) as Record<string, number>;
+      // The answer is one of the voted labels, read back whole although labels hold `:` and `;`.
+      expect(Object.keys(votes)).toContain(row.answer);
+      expect(row.correct).toBe(String(row.answer === row.category));
+    }
+  });
+
+  it('writes JSONL and Parquet with the input columns too', async () => {
+    const jsonl = join(directory, 'labelled.jsonl');
+    expect((await run(jsonl)).code).toBe(exitCodes.ok);
+    const lines = readFileSync(jsonl, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines[1]).toMatchObject({
+      ticket: 'T2',
+      priority: 'low',
+      category: 'bug; crash',
+      status: 'answered',
+    });
+
+    const parquet = join(directory, 'labelled.parquet');
+    expect((await run(parquet)).code).toBe(exitCodes.ok);
+    const records: Record<string, unknown>[] = [];
+    for await (const source of readRecords(parquet)) records.push(source.record);
+    expect(records.map((record) => record.ticket)).toEqual(['T1', 'T2', 'T3', 'T4']);
+    expect(records[2]).toMatchObject({ body: 'How do I change my password?', status: 'answered' });
+    expect(typeof records[2]!.confidence).toBe('number');
+  });
+
+  it('keeps the old shape with --columns answers-only', async () => {
+    const out = join(directory, 'answers.csv');
+    expect((await run(out, '--columns', 'answers-only')).code).toBe(exitCodes.ok);
+    const rows = parse(readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(Object.keys(rows[0]!)).toEqual([
+      'id',
+      'answer',
+      'confidence',
+      'votes',
+      'status',
+      'error',
+      'gold',
+      'correct',
+    ]);
+    expect(rows.map((row) => row.id)).toEqual(['T1', 'T2', 'T3', 'T4']);
+  });
+});
