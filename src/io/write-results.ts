@@ -153,7 +153,7 @@ function resultColumns(layout: ResultsLayout, withGold: boolean): ResultColumn[]
   ];
 }
 
-function valueOf(row: ResultRow, column: ResultColumn): unknown {
+function cellValue(row: ResultRow, column: ResultColumn): unknown {
   const { source } = column;
   if ('id' in source) return row.id;
   if ('input' in source) return row.input?.[source.input];
@@ -172,12 +172,12 @@ function toJson(value: unknown): string {
 function jsonLine(row: ResultRow, columns: readonly ResultColumn[]): string {
   // A fixed key order, so that files diff cleanly; JSON.stringify drops the undefined ones.
   // Object.fromEntries, not assignment, so that a column named `__proto__` stays an ordinary key.
-  const ordered = Object.fromEntries(columns.map((column) => [column.name, valueOf(row, column)]));
+  const ordered = Object.fromEntries(columns.map((column) => [column.name, cellValue(row, column)]));
   return `${toJson(ordered)}\n`;
 }
 
 function csvLine(row: ResultRow, columns: readonly ResultColumn[]): string {
-  return `${columns.map((column) => csvField(csvText(valueOf(row, column)))).join(',')}\n`;
+  return `${columns.map((column) => csvField(csvText(cellValue(row, column)))).join(',')}\n`;
 }
 
 /** A cell's text: empty for no value, JSON for objects (so votes stay readable whatever the labels hold). */
@@ -206,7 +206,7 @@ function parquetResultsWriter(
       }
       rows.push(
         columns.map((column) => {
-          const value = valueOf(row, column);
+          const value = cellValue(row, column);
           // Votes are a JSON cell, as in CSV, so that any label survives.
           return isVotes(column) ? toJson(value) : value;
         }),
