@@ -30,7 +30,7 @@ const rows: ResultRow[] = [
     input: { ticket: 't2', text: 'second\nline', label: 'a;b:c', score: 8 },
   },
 ];
-const layout = { inputColumns: ['ticket', 'text', 'label', 'score'], idFromInput: true, labelled: true };
+const layout = { inputColumns: ['ticket', 'text', 'label', 'score'], idColumn: 'ticket', labelled: true };
 
 async function readBack(file: string): Promise<Record<string, unknown>[]> {
   const records: Record<string, unknown>[] = [];

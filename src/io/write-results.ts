@@ -28,8 +28,11 @@ export interface ResultRow {
 export interface ResultsLayout {
   /** The data file's columns, in order: every row is written with these first. */
   inputColumns?: readonly string[];
-  /** The data file has a column holding the row id, so no separate `id` column is added. */
-  idFromInput?: boolean;
+  /**
+   * The input column holding the row ids, if any: no separate `id` column is added, and a row that
+   * could not be read (so has no input) still gets its id there.
+   */
+  idColumn?: string;
   /** Gold labels were given: CSV and Parquet files get `gold` and `correct` columns. */
   labelled?: boolean;
 }
@@ -132,7 +135,8 @@ export function createResultsWriter(file: string, layout: ResultsLayout = {}): R
 /** One column of a results file: its name there and where its value comes from. */
 interface ResultColumn {
   name: string;
-  source: { input: string } | { answer: AnswerColumn } | { id: true };
+  /** `isId`: the ids come from this input column, so a row without input shows its id there. */
+  source: { input: string; isId?: boolean } | { answer: AnswerColumn } | { id: true };
 }
 
 function resultColumns(layout: ResultsLayout, withGold: boolean): ResultColumn[] {
@@ -147,8 +151,11 @@ function resultColumns(layout: ResultsLayout, withGold: boolean): ResultColumn[]
   // An input column keeps its name; an answer column that would clash with one is prefixed.
   const free = (name: string) => (taken.has(name) ? `batchprompt_${name}` : name);
   return [
-    ...(layout.idFromInput ? [] : [{ name: free('id'), source: { id: true } as const }]),
-    ...layout.inputColumns.map((input) => ({ name: input, source: { input } })),
+    ...(layout.idColumn === undefined ? [{ name: free('id'), source: { id: true } as const }] : []),
+    ...layout.inputColumns.map((input) => ({
+      name: input,
+      source: { input, isId: input === layout.idColumn },
+    })),
     ...answers.map((answer) => ({ name: free(answer), source: { answer } })),
   ];
 }
@@ -156,7 +163,10 @@ function resultColumns(layout: ResultsLayout, withGold: boolean): ResultColumn[]
 function cellValue(row: ResultRow, column: ResultColumn): unknown {
   const { source } = column;
   if ('id' in source) return row.id;
-  if ('input' in source) return row.input?.[source.input];
+  if ('input' in source) {
+    if (row.input !== undefined && Object.hasOwn(row.input, source.input)) return row.input[source.input];
+    return source.isId ? row.id : undefined;
+  }
   return row[source.answer];
 }
 

@@ -242,7 +242,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
               ? { labelled: values.labelField !== undefined }
               : {
                   inputColumns: scan.columns,
-                  idFromInput: scan.idColumn !== undefined,
+                  ...(scan.idColumn === undefined ? {} : { idColumn: scan.idColumn }),
                   labelled: values.labelField !== undefined,
                 },
           );
