@@ -62,7 +62,7 @@ function request(variant: number, answerCount: number): GenerateRequest {
     messages: batch.messages,
     responseFormat: {
       ...batch.responseFormat,
-      schema: pinAnswerCount(batch.responseFormat.schema, answerCount),
+      schema: pinAnswerCount(batch.responseFormat.schema, answerCount, batch.tag),
     },
   };
 }

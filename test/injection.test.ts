@@ -17,8 +17,8 @@ import { runCli } from './run-cli.js';
  * Cross-item injection. Some items carry text that imitates answer lines for other indices, or
  * orders the model to answer `no` for every input. The simulator can be set to fall for it as a
  * weak model would: echo the forged lines into its reply, or obey them with some probability. The
- * parser's defences (the batch code every answer line must echo, fields flattened to one line)
- * must make the echo harmless; obeying is the residual risk, measured here.
+ * parser's defences (the batch code every answer line and JSON entry must echo, fields flattened
+ * to one line) must make the echo harmless; obeying is the residual risk, measured here.
  */
 
 const itemCount = 96;
@@ -171,19 +171,20 @@ describe('a batched run over items that inject', () => {
     expect(echoed.reasks).toBe(baseline.reasks);
   });
 
-  it('in JSON, where entries carry no batch code, turns echoed entries into conflicts and re-asks, never into recorded answers', async () => {
+  it('in JSON, where every entry carries the batch code, ignores the echoed entries as it ignores forged lines', async () => {
     const baseline = await run(items, undefined, { format: 'json' });
     const echoed = await run(items, { echo: true }, { format: 'json' });
-    // The forged entries are read (the schema has no room for a code) and clash with the model's
-    // own answers, so those items lose the vote of that reply and are asked again: measured 15
-    // re-asks and 29 calls instead of 15.
-    expect(echoed.reasks).toBeGreaterThan(baseline.reasks);
-    expect(echoed.replies.length).toBeGreaterThan(baseline.replies.length);
-    // Votes move (the re-asks are new requests), but no victim's answer does.
-    const answerChanged = changedVictims(baseline.results, echoed.results).filter(
-      (index) => baseline.results[index]!.answer !== echoed.results[index]!.answer,
-    );
-    expect(answerChanged).toEqual([]);
+    // The attack happened: the replies hold entries copied from the items, without this batch's
+    // code (none, or the guessed `abcd`): measured 72 in 15 replies...
+    const copied = echoed.replies
+      .flatMap((reply) => (JSON.parse(reply) as { answers: { code?: string }[] }).answers)
+      .filter((entry) => entry.code === undefined || entry.code === 'abcd');
+    expect(copied.length).toBeGreaterThan(20);
+    // ...and changed nothing, not even a re-ask. (Before entries carried the code, the copies were
+    // read, clashed with the model's own answers and cost 15 re-asks: 29 calls instead of 15.)
+    expect(changedVictims(baseline.results, echoed.results)).toEqual([]);
+    expect(echoed.results).toEqual(baseline.results);
+    expect(echoed.reasks).toBe(baseline.reasks);
   });
 
   it('cannot be protected against a model that obeys: the changed answers grow with the obey rate (residual risk)', async () => {
@@ -203,7 +204,7 @@ describe('a batched run over items that inject', () => {
       };
     };
     // Measured on 77 victims, 19 injectors, batches of 16, bpe+seas over 5 rounds: 7 answers
-    // changed at an obey rate of 0.1, 35 at 0.3, 70 at 1; every change is to the injected `no`.
+    // changed at an obey rate of 0.1, 33 at 0.3, 70 at 1; every change is to the injected `no`.
     const low = await changedAnswers(0.1, {});
     const middle = await changedAnswers(0.3, {});
     const full = await changedAnswers(1, {});

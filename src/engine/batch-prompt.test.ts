@@ -27,7 +27,7 @@ function batchOf(request: GenerateRequest) {
 const goldAnswer = (item: number) => (item % 2 === 0 ? 'yes' : 'no');
 
 describe('batchPrompt with a scripted model', () => {
-  it('puts every answer on the right item despite a skipped index, a conflicting repeat, disorder and prose, and re-asks the rest', async () => {
+  it('puts every answer on the right item despite disorder and prose, and re-asks the rest after a skipped index', async () => {
     const model = createScriptedModel({
       reply: (request, callNumber) => {
         const batch = batchOf(request);
@@ -35,11 +35,8 @@ describe('batchPrompt with a scripted model', () => {
           (entry) => `Input ${entry.index} (${entry.tag}): ${goldAnswer(entry.item)} (sure)`,
         );
         if (callNumber > 0) return lines.join('\n');
-        // First call: skip index 1, answer index 2 twice with different labels, reverse the
-        // order and wrap it all in chatter.
-        const faulty = lines.filter((_, index) => index !== 1).reverse();
-        const entry2 = batch[2]!;
-        faulty.push(`Input 2 (${entry2.tag}): ${goldAnswer(entry2.item) === 'yes' ? 'no' : 'yes'} (sure)`);
+        // First call: skip index 3, reverse the order and wrap it all in chatter.
+        const faulty = lines.filter((_, index) => index !== 3).reverse();
         return `Here are the answers you asked for:\n\n${faulty.join('\n')}\n\nLet me know if you need more.`;
       },
     });
@@ -53,22 +50,21 @@ describe('batchPrompt with a scripted model', () => {
     });
     expect(results.map((result) => result.answer)).toEqual(makeItems(8).map((_, index) => goldAnswer(index)));
     expect(results.every((result) => result.status === 'answered')).toBe(true);
-    // The re-ask holds exactly the two items without a usable answer.
+    // Items 0-2 came before the gap and keep their answers; the skipped one and those after it,
+    // whose numbers may be shifted, are asked again, with the reason.
     expect(model.requests).toHaveLength(2);
-    expect(batchOf(model.requests[1]!).map((entry) => entry.item)).toEqual([1, 2]);
+    expect(batchOf(model.requests[1]!).map((entry) => entry.item)).toEqual([3, 4, 5, 6, 7]);
+    expect(model.requests[1]!.messages.at(-1)?.content).toMatch(/Your last reply skipped an input\./);
     expect(summary.reasks).toBe(1);
     expect(summary.accuracy).toBe(1);
   });
 
-  it('attributes nothing from a reply numbered from 1, and re-asks the whole batch in halves', async () => {
+  it('reads a reply numbered 1..N exactly once with the batch code, shifted by one', async () => {
     const model = createScriptedModel({
-      reply: (request, callNumber) => {
-        const batch = batchOf(request);
-        const offset = callNumber === 0 ? 1 : 0;
-        return batch
-          .map((entry) => `Input ${entry.index + offset} (${entry.tag}): ${goldAnswer(entry.item)} (sure)`)
-          .join('\n');
-      },
+      reply: (request) =>
+        batchOf(request)
+          .map((entry) => `${entry.index + 1} (${entry.tag}): ${goldAnswer(entry.item)} sure`)
+          .join('\n'),
     });
     const { results } = await batchPrompt({
       task: boolqTask,
@@ -79,7 +75,94 @@ describe('batchPrompt with a scripted model', () => {
       format: 'lines',
     });
     expect(results.map((result) => result.answer)).toEqual(makeItems(6).map((_, index) => goldAnswer(index)));
-    expect(model.requests.map((request) => batchOf(request).length)).toEqual([6, 3, 3]);
+    expect(model.requests).toHaveLength(1);
+  });
+
+  it('re-asks a reply numbered from 1 that it cannot read with a different prompt that names the fault, and ends with every item answered', async () => {
+    const model = createScriptedModel({
+      reply: (request, callNumber) => {
+        const batch = batchOf(request);
+        if (callNumber === 0) {
+          // Numbered from 1 and one item short: no index is out of range, but 0 is unanswered.
+          return batch
+            .slice(0, -1)
+            .map((entry) => `${entry.index + 1} (${entry.tag}): ${goldAnswer(entry.item)} sure`)
+            .join('\n');
+        }
+        return batch
+          .map((entry) => `${entry.index} (${entry.tag}): ${goldAnswer(entry.item)} sure`)
+          .join('\n');
+      },
+    });
+    const { results, summary } = await batchPrompt({
+      task: boolqTask,
+      items: makeItems(6),
+      model,
+      strategy: 'batch',
+      batchSize: 6,
+      format: 'lines',
+    });
+    expect(results.map((result) => result.answer)).toEqual(makeItems(6).map((_, index) => goldAnswer(index)));
+    expect(results.every((result) => result.status === 'answered')).toBe(true);
+    const [first, ...reasks] = model.requests;
+    expect(reasks.map((request) => batchOf(request).length)).toEqual([3, 3]);
+    for (const reask of reasks) {
+      const prompt = reask.messages.at(-1)?.content ?? '';
+      expect(prompt).not.toBe(first!.messages.at(-1)?.content);
+      expect(prompt).toMatch(/Your last reply numbered the inputs from 1, but they are numbered from 0\./);
+      expect(prompt).toContain(`"0 (${batchOf(reask)[0]!.tag}): <label> sure"`);
+    }
+    expect(summary.reasks).toBe(2);
+  });
+
+  it('never sends the same prompt twice to a model that keeps failing, and stops after maxReasks', async () => {
+    const model = createScriptedModel({
+      supportsJsonSchema: true,
+      reply: (request) =>
+        batchOf(request)
+          .map((entry) => `${entry.index + 1} (${entry.tag}): ${goldAnswer(entry.item)} sure`)
+          .slice(1)
+          .join('\n'),
+    });
+    const { results } = await batchPrompt({
+      task: boolqTask,
+      items: makeItems(4),
+      model,
+      strategy: 'batch',
+      batchSize: 4,
+      maxReasks: 2,
+      format: 'lines',
+    });
+    expect(results.every((result) => result.status === 'unanswered')).toBe(true);
+    // 4 items, then halves of 2, then halves of 1: one ask and two re-asks deep.
+    expect(model.requests.map((request) => batchOf(request).length)).toEqual([4, 2, 2, 1, 1, 1, 1]);
+    const prompts = model.requests.map((request) => JSON.stringify(request.messages));
+    expect(new Set(prompts).size).toBe(prompts.length);
+  });
+
+  it('asks a single item that got no usable answer in the other format', async () => {
+    const model = createScriptedModel({
+      supportsJsonSchema: true,
+      reply: (request) => {
+        const [entry] = batchOf(request);
+        if (request.responseFormat?.type === 'json') {
+          return JSON.stringify({
+            answers: [{ id: 0, code: entry!.tag, answer: goldAnswer(entry!.item), confident: true }],
+          });
+        }
+        return `0: ${goldAnswer(entry!.item)} sure`;
+      },
+    });
+    const { results } = await batchPrompt({
+      task: boolqTask,
+      items: makeItems(1),
+      model,
+      strategy: 'batch',
+      format: 'lines',
+    });
+    expect(results[0]?.answer).toBe('yes');
+    expect(model.requests.map((request) => request.responseFormat?.type ?? 'text')).toEqual(['text', 'json']);
+    expect(model.requests[1]!.messages.at(-1)?.content).toMatch(/Your last reply left out the batch code\./);
   });
 
   it('records an item as unanswered with the reason once its re-asks are used up', async () => {
@@ -296,6 +379,7 @@ describe('batchPrompt with a scripted model', () => {
         JSON.stringify({
           answers: batchOf(request).map((entry) => ({
             id: entry.index,
+            code: entry.tag,
             answer: goldAnswer(entry.item),
             confident: true,
           })),

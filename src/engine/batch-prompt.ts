@@ -1,12 +1,13 @@
 import { type Answer, normalizeAnswer } from '../parse/normalize-answer.js';
 import { parseReply } from '../parse/parse-reply.js';
-import { renderBatch, renderItem } from '../prompt/render-batch.js';
+import { type OutputFormat, renderBatch, renderItem } from '../prompt/render-batch.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { countTokens } from '../spec/count-tokens.js';
 import { AbortError, isAbortError } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
 import { balancePositions } from './balance-positions.js';
 import { packBatches } from './pack-batches.js';
+import { reaskPlan } from './reask-plan.js';
 import { resolveStrategy } from './resolve-strategy.js';
 import { batchTag, hashSeed, shuffled } from './seeded-random.js';
 import type {
@@ -54,13 +55,21 @@ class RunContext {
     correct: 0,
   };
   readonly rounds = new Map<number, RoundSummary>();
-  readonly tokensPerAnswer: number;
+  readonly #tokensPerAnswer = new Map<OutputFormat, number>();
 
   constructor(
     readonly options: BatchPromptOptions,
     readonly strategy: ResolvedStrategy,
-  ) {
-    this.tokensPerAnswer = estimateTokensPerAnswer(options.task, strategy.format);
+  ) {}
+
+  /** The output cap per answer in a format (a re-ask may change the format). */
+  tokensPerAnswer(format: OutputFormat): number {
+    let tokens = this.#tokensPerAnswer.get(format);
+    if (tokens === undefined) {
+      tokens = estimateTokensPerAnswer(this.options.task, format);
+      this.#tokensPerAnswer.set(format, tokens);
+    }
+    return tokens;
   }
 
   get task(): Task {
@@ -172,7 +181,7 @@ function estimateTokensPerAnswer(task: Task, format: 'lines' | 'json'): number {
         : 'word '.repeat(task.answer.maxWords);
   const line =
     format === 'json'
-      ? `{"id": 9999, "answer": ${JSON.stringify(longest)}, "confident": false},`
+      ? `{"id": 9999, "code": "abcd", "answer": ${JSON.stringify(longest)}, "confident": false},`
       : `Input 9999 (abcd): ${longest} (unsure)`;
   return countTokens(line) + 2;
 }
@@ -187,12 +196,20 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
+/** How one attempt is asked: the run's format at first, and what a re-ask changes. */
+interface AttemptShape {
+  format: OutputFormat;
+  /** Why the last reply was not usable, shown to the model in a re-ask. */
+  reaskReason?: string;
+}
+
 async function askBatch(
   context: RunContext,
   batch: ItemState[],
   round: number,
   attempt: number,
   path: string,
+  shape: AttemptShape = { format: context.strategy.format },
 ): Promise<void> {
   context.throwIfAborted();
   const { strategy, task } = context;
@@ -205,7 +222,12 @@ async function askBatch(
   const rendered = renderBatch(
     task,
     batch.map((state) => state.item),
-    { format: strategy.format, tag, includeExamples },
+    {
+      format: shape.format,
+      tag,
+      includeExamples,
+      ...(shape.reaskReason === undefined ? {} : { reaskReason: shape.reaskReason }),
+    },
   );
   const canRetry = attempt < strategy.maxReasks;
 
@@ -214,7 +236,7 @@ async function askBatch(
     reply = await context.model.generate({
       messages: rendered.messages,
       responseFormat: rendered.responseFormat,
-      maxOutputTokens: rendered.expectedCount * context.tokensPerAnswer + 48,
+      maxOutputTokens: rendered.expectedCount * context.tokensPerAnswer(shape.format) + 48,
       temperature: strategy.temperature,
       seed: strategy.seed,
       ...(context.options.signal ? { signal: context.options.signal } : {}),
@@ -241,7 +263,9 @@ async function askBatch(
     if (canRetry && batch.length > 1) {
       // A smaller request may pass where a large one failed (context limits, timeouts).
       await Promise.all(
-        halves(batch).map((half, part) => askBatch(context, half, round, attempt + 1, `${path}/${part}`)),
+        halves(batch).map((half, part) =>
+          askBatch(context, half, round, attempt + 1, `${path}/${part}`, { format: shape.format }),
+        ),
       );
       return;
     }
@@ -294,13 +318,22 @@ async function askBatch(
       }
     }
   });
-  if (missing.length === 0 || !canRetry) return;
-  // Re-ask only the items that got no usable answer; a reply that answered none of them (or was
-  // cut off) is a sign the batch was too much, so it is split.
-  const split = missing.length > 1 && (missing.length === batch.length || reply.finishReason === 'length');
-  const parts = split ? halves(missing) : [missing];
+  // Re-ask only the items that got no usable answer, and never with the prompt that just failed.
+  const plan = reaskPlan({
+    batchSize: batch.length,
+    missing: missing.length,
+    format: shape.format,
+    issue: parsed.issue,
+    truncated: reply.finishReason === 'length',
+    attempt,
+    maxReasks: strategy.maxReasks,
+    supportsJsonSchema: context.model.supportsJsonSchema,
+  });
+  if (plan === undefined) return;
+  const parts = plan.parts === 2 ? halves(missing) : [missing];
+  const next: AttemptShape = { format: plan.format, reaskReason: plan.reason };
   await Promise.all(
-    parts.map((part, index) => askBatch(context, part, round, attempt + 1, `${path}/${index}`)),
+    parts.map((part, index) => askBatch(context, part, round, attempt + 1, `${path}/${index}`, next)),
   );
 }
 

@@ -33,7 +33,7 @@ function batchRequest(count: number, offset = 0, answerCount = count): GenerateR
     messages: batch.messages,
     responseFormat: {
       ...batch.responseFormat,
-      schema: pinAnswerCount(batch.responseFormat.schema, answerCount),
+      schema: pinAnswerCount(batch.responseFormat.schema, answerCount, batch.tag),
     },
     tag: batch.tag,
   };

@@ -33,7 +33,8 @@ const leadingWords = /^(?:the )?(?:answer|label|class|prediction|result)(?: is)?
 /**
  * Reads a model's answer text (or a gold value) as one of the task's answers, or `undefined` when
  * it is not one. Labels match their value or an alias, ignoring case, markup and punctuation; a
- * label followed by an explanation (`yes, because ...`) is read as that label.
+ * label followed by an explanation (`yes, because ...`) is read as that label, but a label followed
+ * by another answer (`entailment: no`, `yes or no`) is read as nothing.
  */
 export function normalizeAnswer(task: Task, raw: unknown): Answer | undefined {
   if (raw === null || raw === undefined) return undefined;
@@ -62,7 +63,24 @@ export function normalizeAnswer(task: Task, raw: unknown): Answer | undefined {
   for (const { text: spelling, label } of lookup.spellings) {
     // Single letters and digits are too easy to find by accident inside prose.
     if (spelling.length < 2) continue;
-    if (normalized === spelling || normalized.startsWith(`${spelling} `)) return label;
+    if (normalized === spelling) return label;
+    if (!normalized.startsWith(`${spelling} `)) continue;
+    // `entailment: no` names two answers: which one the model meant is a guess, so it is neither.
+    const rest = normalized.slice(spelling.length + 1).replace(connectingWords, '');
+    return startsWithOtherAnswer(lookup, label, rest) ? undefined : label;
   }
   return undefined;
+}
+
+const connectingWords = /^(?:(?:or|and|vs|versus|then|but|i e|ie)\s+)*/;
+
+/** Words that answer a question whatever the task's labels are called. */
+const answerWords = ['yes', 'no', 'true', 'false'];
+
+function startsWithOtherAnswer(lookup: LabelLookup, label: string, rest: string): boolean {
+  const startsWith = (spelling: string) => rest === spelling || rest.startsWith(`${spelling} `);
+  for (const { text: spelling, label: other } of lookup.spellings) {
+    if (other !== label && startsWith(spelling)) return true;
+  }
+  return answerWords.some((word) => lookup.exact.get(word) !== label && startsWith(word));
 }

@@ -148,3 +148,145 @@ describe('parseReply under generated replies', () => {
     );
   });
 });
+
+/*
+ * A model that answers every item truthfully, in whatever mixture of conventions: our lines,
+ * lines numbered from 1, JSON entries, a numbered list around the lines, the code in capitals;
+ * around them quoted worked examples, inline JSON, lines without a code or with another one, stray
+ * mentions of inputs and chatter, all with arbitrary labels. The parser may drop any answer, but
+ * an answer it keeps must be the true label of the item it lands on.
+ *
+ * One limit, which no parser can pass: an item written under two numberings whose lines never share
+ * an index (`0: a` then `1: a`, `2: b` ...) reads exactly like a reply with other answers. So the
+ * generated model writes each item under one numbering only; it may write it more than once.
+ */
+const ownBlock = fc.record({
+  kind: fc.constant('own' as const),
+  from: fc.oneof(fc.constant(0), fc.constant(0), fc.nat({ max: 30 })),
+  length: fc.integer({ min: 1, max: 30 }),
+  offset: fc.constantFrom(0, 0, 1),
+  style: fc.constantFrom('lines', 'lines', 'json'),
+  wrap: fc.constantFrom('none', 'none', 'list', 'bold', 'input', 'upper-code'),
+  /** An item whose answer the model wrote unreadably, if any (position in the block). */
+  unreadableAt: fc.option(fc.nat({ max: 30 }), { nil: undefined }),
+});
+
+const noiseBlock = fc.record({
+  kind: fc.constantFrom(
+    'example-lines',
+    'example-json',
+    'example-json-no-code',
+    'inline-json',
+    'untagged-lines',
+    'foreign-lines',
+    'stray-mention',
+    'range-preamble',
+    'chatter',
+  ),
+  indices: fc.array(fc.nat({ max: 32 }), { minLength: 1, maxLength: 4 }),
+  labelSeed: fc.nat(),
+});
+
+const mixedReply = fc.record({
+  taskIndex: fc.nat({ max: tasks.length - 1 }),
+  expectedCount: fc.integer({ min: 1, max: 24 }),
+  truthSeed: fc.array(fc.nat(), { minLength: 32, maxLength: 32 }),
+  blocks: fc.array(fc.oneof({ weight: 3, arbitrary: ownBlock }, { weight: 2, arbitrary: noiseBlock }), {
+    minLength: 1,
+    maxLength: 5,
+  }),
+  truncateAt: fc.option(fc.nat(), { nil: undefined }),
+});
+
+describe('parseReply under replies that mix conventions, examples and chatter', () => {
+  it('never puts an answer on an item it does not belong to', () => {
+    const tag = 'qx7k';
+    let runsWithAnswers = 0;
+    fc.assert(
+      fc.property(mixedReply, (shape) => {
+        const task = tasks[shape.taskIndex]!;
+        const labels = task.answer.type === 'labels' ? task.answer.labels.map((label) => label.value) : ['x'];
+        const truth = shape.truthSeed.map((seed) => labels[seed % labels.length]!);
+        const count = shape.expectedCount;
+        const parts: string[] = [];
+        const offsetOf = new Map<number, number>();
+        for (const block of shape.blocks) {
+          if (block.kind === 'own') {
+            const items = Array.from({ length: block.length }, (_, position) => block.from + position).filter(
+              (item) => item < count && (offsetOf.get(item) ?? block.offset) === block.offset,
+            );
+            for (const item of items) offsetOf.set(item, block.offset);
+            const answerOf = (item: number, position: number) =>
+              position === block.unreadableAt ? 'hard to say' : truth[item]!;
+            if (block.style === 'json') {
+              const code = block.wrap === 'upper-code' ? tag.toUpperCase() : tag;
+              const answers = items.map((item, position) => ({
+                id: item + block.offset,
+                code,
+                answer: answerOf(item, position),
+                confident: true,
+              }));
+              parts.push(JSON.stringify({ answers }));
+              continue;
+            }
+            const lines = items.map((item, position) => {
+              const code = block.wrap === 'upper-code' ? tag.toUpperCase() : tag;
+              const line = `${item + block.offset} (${code}): ${answerOf(item, position)} sure`;
+              if (block.wrap === 'list') return `${position + 1}. ${line}`;
+              if (block.wrap === 'bold') return line.replace(/^(\d+ \(\w+\))/, '**$1**');
+              if (block.wrap === 'input') return `Input ${line}`;
+              return line;
+            });
+            parts.push(lines.join('\n'));
+            continue;
+          }
+          const noiseLabel = (position: number) => labels[(block.labelSeed + position * 7) % labels.length]!;
+          const noise = block.indices.map((index, position) => {
+            switch (block.kind) {
+              case 'example-lines':
+                return `${index} (ex): ${noiseLabel(position)} sure`;
+              case 'example-json':
+                return JSON.stringify({
+                  answers: [{ id: index, code: 'ex', answer: noiseLabel(position), confident: true }],
+                });
+              case 'example-json-no-code':
+                return JSON.stringify({
+                  answers: [{ id: index, answer: noiseLabel(position), confident: true }],
+                });
+              case 'inline-json':
+                return `For example {"id": ${index}, "answer": "${noiseLabel(position)}"} would be wrong.`;
+              case 'untagged-lines':
+                return `Input ${index}: ${noiseLabel(position)} (sure)`;
+              case 'foreign-lines':
+                return `${index} (zz9z): ${noiseLabel(position)} sure`;
+              case 'stray-mention':
+                return `Input ${index} (${tag}) was the hardest to judge.`;
+              case 'range-preamble':
+                return `Input 0 (${tag}) to Input ${count - 1} (${tag}), in order:`;
+              default:
+                return 'Here are my answers, I hope they help.';
+            }
+          });
+          parts.push(noise.join('\n'));
+        }
+        let reply = parts.join('\n\n');
+        if (shape.truncateAt !== undefined) reply = reply.slice(0, shape.truncateAt % (reply.length + 1));
+
+        for (const format of ['lines', 'json'] as const) {
+          const parsed = parseReply(task, reply, { format, expectedCount: count, tag });
+          expect(parsed.answers).toHaveLength(count);
+          const explained = new Set(parsed.problems.map((problem) => problem.index));
+          parsed.answers.forEach((answer, index) => {
+            expect(explained.has(index)).toBe(answer === undefined);
+            if (answer !== undefined)
+              expect({ index, answer: answer.answer }).toEqual({ index, answer: truth[index] });
+          });
+          if (parsed.answers.some((answer) => answer !== undefined)) runsWithAnswers += 1;
+        }
+      }),
+      { numRuns: 1500, seed: 20261201 },
+    );
+    // The property is not met by attributing nothing: many generated replies are still read.
+    expect(runsWithAnswers).toBeGreaterThan(500);
+  });
+});

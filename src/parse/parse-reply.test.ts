@@ -20,22 +20,28 @@ describe('parseReply (lines)', () => {
     expect(parsed.answers.map((answer) => answer?.answer)).toEqual(['yes', 'yes', 'no']);
   });
 
-  it('reports a skipped index as missing and keeps the others on their items', () => {
+  it('reports a skipped index as missing and trusts no later index, whose numbering may be shifted', () => {
     const parsed = lines('Input 0: yes (sure)\nInput 2: no (sure)', 3);
     expect(parsed.answers[0]?.answer).toBe('yes');
     expect(parsed.answers[1]).toBeUndefined();
-    expect(parsed.answers[2]?.answer).toBe('no');
-    expect(parsed.problems).toEqual([{ index: 1, kind: 'missing', detail: 'no answer for this index' }]);
+    expect(parsed.answers[2]).toBeUndefined();
+    expect(parsed.problems.map((problem) => problem.kind)).toEqual(['missing', 'numbering']);
+    expect(parsed.issue?.kind).toBe('numbering-gap');
   });
 
-  it('drops an index answered twice with different answers, keeps one answered twice alike', () => {
-    const parsed = lines(
-      'Input 0: yes (sure)\nInput 0: no (sure)\nInput 1: no (sure)\nInput 1: no (sure)',
-      2,
-    );
-    expect(parsed.answers[0]).toBeUndefined();
-    expect(parsed.problems[0]?.kind).toBe('conflicting');
-    expect(parsed.answers[1]).toEqual({ answer: 'no', confident: true });
+  it('keeps the answers before a trailing gap (a reply cut short)', () => {
+    const parsed = lines('Input 0: yes (sure)\nInput 1: no (sure)', 4);
+    expect(parsed.answers.map((answer) => answer?.answer)).toEqual(['yes', 'no', undefined, undefined]);
+    expect(parsed.problems.map((problem) => problem.kind)).toEqual(['missing', 'missing']);
+  });
+
+  it('attributes nothing when an index is answered twice, alike or not: the reply holds two passes', () => {
+    for (const second of ['no', 'yes']) {
+      const parsed = lines(`Input 0: yes (sure)\nInput 0: ${second} (sure)\nInput 1: no (sure)`, 2);
+      expect(parsed.answers).toEqual([undefined, undefined]);
+      expect(parsed.problems.map((problem) => problem.kind)).toEqual(['conflicting', 'conflicting']);
+      expect(parsed.issue?.kind).toBe('repeated');
+    }
   });
 
   it('refuses to attribute anything when the reply counts from 1', () => {
@@ -45,10 +51,11 @@ describe('parseReply (lines)', () => {
     expect(parsed.problems.map((problem) => problem.kind)).toEqual(['numbering', 'numbering', 'numbering']);
   });
 
-  it('keeps answers when an extra out-of-range line comes after a complete set', () => {
+  it('attributes nothing when a complete set comes with one index too many: which line is extra is a guess', () => {
     const parsed = lines('Input 0: yes (sure)\nInput 1: no (sure)\nInput 2: no (sure)', 2);
-    expect(parsed.answers.map((answer) => answer?.answer)).toEqual(['yes', 'no']);
+    expect(parsed.answers).toEqual([undefined, undefined]);
     expect(parsed.outOfRange).toEqual([2]);
+    expect(parsed.issue?.kind).toBe('numbering-out-of-range');
   });
 
   it('tolerates prose, markdown, code fences and label aliases', () => {
@@ -95,9 +102,11 @@ describe('parseReply (lines)', () => {
     expect(parsed.ignoredLines).toBe(2);
   });
 
-  it('accepts untagged lines when the model echoes no code at all', () => {
+  it('attributes nothing when the model echoes no code at all: nothing ties the lines to the batch', () => {
     const parsed = lines('Input 0: no (sure)', 1, 'abcd');
-    expect(parsed.answers[0]?.answer).toBe('no');
+    expect(parsed.answers[0]).toBeUndefined();
+    expect(parsed.issue?.kind).toBe('no-code');
+    expect(parsed.ignoredLines).toBe(1);
   });
 
   it('counts a missing confidence tag as not confident', () => {
@@ -122,11 +131,11 @@ describe('parseReply (json)', () => {
 
   it('reads a fenced bare array and ignores entries without an id', () => {
     const parsed = json(
-      '```json\n[{"answer":"yes","confident":true},{"id":"1","answer":"False","confident":true}]\n```',
+      '```json\n[{"id":"0","answer":"False","confident":true},{"answer":"yes","confident":true}]\n```',
       2,
     );
-    expect(parsed.answers[0]).toBeUndefined();
-    expect(parsed.answers[1]).toEqual({ answer: 'no', confident: true });
+    expect(parsed.answers[0]).toEqual({ answer: 'no', confident: true });
+    expect(parsed.answers[1]).toBeUndefined();
   });
 
   it('keeps the whole entries of a truncated reply', () => {

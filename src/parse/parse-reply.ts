@@ -6,7 +6,29 @@ export interface ParsedAnswer {
   confident: boolean;
 }
 
-export type ItemProblemKind = 'missing' | 'conflicting' | 'unparseable' | 'numbering';
+export type ItemProblemKind = 'missing' | 'conflicting' | 'unparseable' | 'numbering' | 'mixed';
+
+/**
+ * What kept a reply, or part of it, from being attributed: named so that a re-ask can tell the
+ * model which convention failed.
+ */
+export type ReplyIssueKind =
+  | 'no-answers'
+  | 'foreign-code'
+  | 'no-code'
+  | 'mixed-formats'
+  | 'numbering-from-1'
+  | 'numbering-out-of-range'
+  | 'numbering-gap'
+  | 'unreadable'
+  | 'repeated'
+  | 'conflicting'
+  | 'missing';
+
+export interface ReplyIssue {
+  kind: ReplyIssueKind;
+  detail: string;
+}
 
 export interface ItemProblem {
   index: number;
@@ -23,6 +45,13 @@ export interface ParsedReply {
   outOfRange: number[];
   /** Answer-like lines that were not used: a wrong batch code, or no code where others had it. */
   ignoredLines: number;
+  /**
+   * How the reply was numbered: `zero-based` as asked, `one-based` when every index 1..N was
+   * written exactly once with the batch code (read shifted by one), `none` when nothing was used.
+   */
+  numbering: 'zero-based' | 'one-based' | 'none';
+  /** The main reason some items got no answer; undefined when every item got one. */
+  issue?: ReplyIssue;
 }
 
 export interface ParseReplyOptions {
@@ -33,6 +62,7 @@ export interface ParseReplyOptions {
 }
 
 interface Candidate {
+  source: 'line' | 'json';
   index: number;
   tag: string | undefined;
   rawAnswer: string;
@@ -58,7 +88,7 @@ function splitConfidence(text: string): { rest: string; confident: boolean } {
  * - yes`, `[3] yes`, `#3: yes`, `3: yes`, `3) yes`. Group 1 is the index, 2 or 3 the batch code.
  */
 const answerLinePattern =
-  /^(?:(?:label|answer|result|prediction)s?\s+(?:for|of|to)\s+)?(?:(?:input|item|question|example|q)\s*#?\s*(\d+)|#\s*(\d+)|\[(\d+)\]|(\d+)(?=\s*[:.)\]=\-–—(]))\s*(?:\(\s*([A-Za-z0-9]+)\s*\)|\[\s*([A-Za-z0-9]+)\s*\])?\s*[:.)\]=\-–—]?\s*(.*)$/i;
+  /^(?:(?:label|answer|result|prediction)s?\s+(?:for|of|to)\s+)?(?:(?:input|item|question|example|q)\s*#?\s*(\d+)|#\s*(\d+)|\[(\d+)\]|(\d+)(?=\s*[:.)\]=\-–—(]))\s*(?:\(\s*([A-Za-z0-9]+)\s*\)|\[\s*([A-Za-z0-9]+)\s*\])?\s*([:.)\]=\-–—])?\s*(.*)$/i;
 
 function cleanLine(line: string): string {
   let cleaned = line.trim();
@@ -71,11 +101,16 @@ function cleanLine(line: string): string {
     const [first, ...rest] = cells;
     cleaned = `${first ?? ''}: ${rest.join(' ')}`;
   }
-  return cleaned
+  cleaned = cleaned
     .replace(/^(?:[>*+•]\s*|-\s+)+/, '')
     .replace(/\*\*|__|`/g, '')
     .trim();
+  // A markdown numbered list around our lines (`1. 0 (k9q2): yes sure`): the list's own number is
+  // dropped only when a whole answer header with its code follows, so `1. yes` stays index 1.
+  return cleaned.replace(listNumberBeforeHeader, '');
 }
+
+const listNumberBeforeHeader = /^\d+[.)]\s+(?=(?:(?:input|item)\s*#?\s*)?\d+\s*[([]\s*[A-Za-z0-9]+\s*[)\]])/i;
 
 function readLineCandidates(task: Task, text: string): Candidate[] {
   const candidates: Candidate[] = [];
@@ -86,13 +121,18 @@ function readLineCandidates(task: Task, text: string): Candidate[] {
     if (!match) continue;
     const indexText = match[1] ?? match[2] ?? match[3] ?? match[4];
     if (indexText === undefined) continue;
-    const body = match[7] ?? '';
+    const body = match[8] ?? '';
     const { rest, confident } = splitConfidence(body);
+    const answer = normalizeAnswer(task, rest);
+    // `Input 0 (k9q2) to Input 15 (k9q2), in order:` mentions an input, it answers nothing: a
+    // header with neither a separator nor an answer after it is not an answer line.
+    if (match[7] === undefined && answer === undefined && body.trim().length > 0) continue;
     candidates.push({
+      source: 'line',
       index: Number(indexText),
       tag: match[5] ?? match[6],
       rawAnswer: body.trim(),
-      answer: normalizeAnswer(task, rest),
+      answer,
       confident,
     });
   }
@@ -106,18 +146,37 @@ function readConfidentFlag(value: unknown): boolean {
   return false;
 }
 
+/** `3`, `"3"`, `"Input 3"` or `"3 (k9q2)"`; never `""`, `"0x1"`, `-1` or `2.5`. */
+const idTextPattern = /^\s*(?:(?:input|item)\s*#?\s*)?(\d+)\s*(?:\(\s*([A-Za-z0-9]+)\s*\))?\s*$/i;
+
+function readEntryId(rawId: unknown): { index: number; tag: string | undefined } | undefined {
+  if (typeof rawId === 'number') {
+    return Number.isSafeInteger(rawId) && rawId >= 0 ? { index: rawId, tag: undefined } : undefined;
+  }
+  if (typeof rawId !== 'string') return undefined;
+  const match = idTextPattern.exec(rawId);
+  if (!match) return undefined;
+  return { index: Number(match[1]), tag: match[2] };
+}
+
 function entryToCandidate(task: Task, entry: unknown): Candidate | undefined {
   if (typeof entry !== 'object' || entry === null) return undefined;
   const record = entry as Record<string, unknown>;
-  const rawId = record.id ?? record.index ?? record.input;
-  const index =
-    typeof rawId === 'number' ? rawId : typeof rawId === 'string' ? Number(rawId.trim()) : Number.NaN;
+  const id = readEntryId(record.id ?? record.index ?? record.input);
   // An entry without a readable id is never assigned to an item by its place in the list.
-  if (!Number.isInteger(index)) return undefined;
+  if (id === undefined) return undefined;
+  const rawCode = record.code ?? record.tag;
+  const code = typeof rawCode === 'string' ? rawCode.trim() : undefined;
+  // A code in the entry and another in its id: the entry belongs to no batch for certain.
+  const tag =
+    code !== undefined && id.tag !== undefined && code.toLowerCase() !== id.tag.toLowerCase()
+      ? `${code}|${id.tag}`
+      : (code ?? id.tag);
   const rawAnswer = record.answer ?? record.label;
   return {
-    index,
-    tag: typeof record.tag === 'string' ? record.tag : undefined,
+    source: 'json',
+    index: id.index,
+    tag,
     rawAnswer: typeof rawAnswer === 'string' ? rawAnswer : JSON.stringify(rawAnswer ?? null),
     answer: normalizeAnswer(task, rawAnswer),
     confident: readConfidentFlag(record.confident ?? record.confidence),
@@ -155,52 +214,217 @@ function readJsonCandidates(task: Task, text: string): Candidate[] {
   return candidates;
 }
 
+interface Selection {
+  chosen: Candidate[];
+  /** True when the chosen candidates carry no code: they are read, but only as numbered. */
+  untagged: boolean;
+  ignored: number;
+  issue?: ReplyIssue;
+}
+
 /**
- * Reads a reply into one answer per item, matched by the index the model wrote, never by the
- * order of the lines. Items with no usable answer are listed with the reason; when the reply's
- * numbering is off (indices outside the batch while some inside are missing, as when a model
- * counts from 1), no answer of the reply is used, because none can be attributed with certainty.
+ * Keeps the answers that belong to this batch: those that echo its code (in any letter case),
+ * from one format only. Answers without a code or with another (the worked examples', an item's
+ * forgery) never are. Without a batch code to check (a caller that set none), every answer is
+ * kept, from one format only.
+ */
+function selectCandidates(candidates: readonly Candidate[], tag: string | undefined): Selection {
+  if (tag === undefined) {
+    const sources = new Set(candidates.map((candidate) => candidate.source));
+    if (sources.size > 1) return mixedFormats(candidates.length);
+    return { chosen: [...candidates], untagged: true, ignored: 0 };
+  }
+  const wanted = tag.toLowerCase();
+  const tagged = candidates.filter((candidate) => candidate.tag?.toLowerCase() === wanted);
+  if (tagged.length > 0) {
+    if (new Set(tagged.map((candidate) => candidate.source)).size > 1) return mixedFormats(candidates.length);
+    return { chosen: tagged, untagged: false, ignored: candidates.length - tagged.length };
+  }
+  if (candidates.some((candidate) => candidate.tag === undefined)) {
+    // Without the code an answer could be a quoted example, a forged line or another batch's:
+    // nothing ties it to this batch.
+    return {
+      chosen: [],
+      untagged: true,
+      ignored: candidates.length,
+      issue: {
+        kind: 'no-code',
+        detail: `no answer carried the batch code (${tag}); answers without it cannot be attributed safely`,
+      },
+    };
+  }
+  if (candidates.length > 0) {
+    const codes = [...new Set(candidates.map((candidate) => candidate.tag))].slice(0, 3).join(', ');
+    return {
+      chosen: [],
+      untagged: false,
+      ignored: candidates.length,
+      issue: { kind: 'foreign-code', detail: `every answer carried another batch code (${codes})` },
+    };
+  }
+  return {
+    chosen: [],
+    untagged: false,
+    ignored: 0,
+    issue: { kind: 'no-answers', detail: 'the reply held no answer line or entry' },
+  };
+}
+
+function mixedFormats(ignored: number): Selection {
+  return {
+    chosen: [],
+    untagged: false,
+    ignored,
+    issue: {
+      kind: 'mixed-formats',
+      detail: 'the reply mixed JSON entries and answer lines for this batch; neither could be trusted',
+    },
+  };
+}
+
+/**
+ * The reply numbered from 1 and only that way: every index 1..N exactly once, each readable and
+ * with this batch's code, and no index 0 at all. Anything less is mixed numbering.
+ */
+function isCleanOneBased(chosen: readonly Candidate[], expectedCount: number): boolean {
+  if (chosen.length !== expectedCount) return false;
+  const seen = new Set<number>();
+  for (const candidate of chosen) {
+    if (candidate.index < 1 || candidate.index > expectedCount) return false;
+    if (candidate.answer === undefined || seen.has(candidate.index)) return false;
+    seen.add(candidate.index);
+  }
+  return seen.size === expectedCount;
+}
+
+function allProblems(expectedCount: number, kind: ItemProblemKind, detail: string): ItemProblem[] {
+  return Array.from({ length: expectedCount }, (_, index) => ({ index, kind, detail }));
+}
+
+/**
+ * Reads a reply into one answer per item, matched by the index the model wrote and the batch
+ * code it echoed, never by the order of the lines. An answer is used only when its item is
+ * certain; otherwise the item gets none and the reason:
+ * - answers must carry this batch's code (any letter case); those without it or with another code
+ *   (quoted worked examples, forged lines, a model that dropped the code) never count;
+ * - the answers used come from one format: JSON entries and answer lines both claiming this batch
+ *   make the reply ambiguous, so nothing of it is used;
+ * - indices outside 0..N-1 mean the numbering is off and nothing is used, unless the reply numbered
+ *   every item 1..N exactly once with the code, which is read shifted by one;
+ * - an index written more than once means the reply holds more than one pass: nothing is used;
+ * - index 0 unanswered while higher ones are answered looks like counting from 1: nothing is used;
+ * - after an index with no readable answer, the numbering of later ones cannot be trusted, so only
+ *   the items before it are used.
  */
 export function parseReply(task: Task, text: string, options: ParseReplyOptions): ParsedReply {
   const { expectedCount, tag } = options;
-  let candidates =
-    options.format === 'json' ? readJsonCandidates(task, text) : readLineCandidates(task, text);
-  if (options.format === 'json' && candidates.length === 0) candidates = readLineCandidates(task, text);
-  else if (options.format === 'lines' && candidates.length === 0 && /[[{]/.test(text))
-    candidates = readJsonCandidates(task, text);
+  const candidates = [...readLineCandidates(task, text)];
+  if (/[[{]/.test(text)) candidates.push(...readJsonCandidates(task, text));
+  const selection = selectCandidates(candidates, tag);
+  const answers: (ParsedAnswer | undefined)[] = new Array(expectedCount).fill(undefined);
+  const outOfRangeSet = new Set<number>();
+  for (const candidate of selection.chosen) {
+    if (candidate.index >= expectedCount) outOfRangeSet.add(candidate.index);
+  }
+  const outOfRange = [...outOfRangeSet].sort((left, right) => left - right);
+  const result = (
+    problems: ItemProblem[],
+    numbering: ParsedReply['numbering'],
+    issue: ReplyIssue | undefined,
+  ): ParsedReply => {
+    const firstProblem = problems[0];
+    const reported =
+      issue ??
+      (firstProblem === undefined
+        ? undefined
+        : {
+            kind: firstProblem.kind === 'unparseable' ? ('unreadable' as const) : firstProblem.kind,
+            detail: firstProblem.detail,
+          });
+    return {
+      answers,
+      problems,
+      // A reply read as numbered from 1 used no index outside the batch, once shifted.
+      outOfRange: numbering === 'one-based' ? [] : outOfRange,
+      ignoredLines: selection.ignored,
+      numbering,
+      ...(reported === undefined ? {} : { issue: reported as ReplyIssue }),
+    };
+  };
 
-  let ignoredLines = 0;
-  if (tag !== undefined) {
-    const anyTagged = candidates.some((candidate) => candidate.tag === tag);
-    candidates = candidates.filter((candidate) => {
-      const usable = candidate.tag === tag || (candidate.tag === undefined && !anyTagged);
-      if (!usable) ignoredLines += 1;
-      return usable;
-    });
+  if (selection.issue) {
+    const kind = selection.issue.kind === 'mixed-formats' ? 'mixed' : 'missing';
+    return result(allProblems(expectedCount, kind, selection.issue.detail), 'none', selection.issue);
+  }
+
+  let chosen = selection.chosen;
+  let numbering: ParsedReply['numbering'] = 'zero-based';
+  if (outOfRange.length > 0) {
+    if (!selection.untagged && isCleanOneBased(chosen, expectedCount)) {
+      chosen = chosen.map((candidate) => ({ ...candidate, index: candidate.index - 1 }));
+      numbering = 'one-based';
+    } else {
+      const fromOne = !chosen.some((candidate) => candidate.index === 0);
+      const issue: ReplyIssue = fromOne
+        ? {
+            kind: 'numbering-from-1',
+            detail: `reply numbered the inputs from 1, not from 0 as their headers do (it used ${outOfRange.slice(0, 3).join(', ')}), and not every one exactly once with the batch code; no answer could be attributed safely`,
+          }
+        : {
+            kind: 'numbering-out-of-range',
+            detail: `reply used indices outside 0..${expectedCount - 1} (${outOfRange.slice(0, 5).join(', ')}); no answer could be attributed safely`,
+          };
+      return result(allProblems(expectedCount, 'numbering', issue.detail), 'none', issue);
+    }
   }
 
   const byIndex = new Map<number, Candidate[]>();
-  const outOfRange = new Set<number>();
-  for (const candidate of candidates) {
-    if (candidate.index < 0 || candidate.index >= expectedCount) {
-      outOfRange.add(candidate.index);
-      continue;
-    }
+  for (const candidate of chosen) {
     const list = byIndex.get(candidate.index);
     if (list) list.push(candidate);
     else byIndex.set(candidate.index, [candidate]);
   }
+  // One convention writes each index once. An index written twice means two passes over the
+  // items (a draft and a final list, two numberings): which one an index's only line belongs to is
+  // a guess, so nothing of the reply is used.
+  const repeated = [...byIndex].filter(([, list]) => list.length > 1).map(([index]) => index);
+  if (repeated.length > 0) {
+    const issue: ReplyIssue = {
+      kind: 'repeated',
+      detail: `reply answered input${repeated.length === 1 ? '' : 's'} ${repeated.slice(0, 5).join(', ')} more than once; no answer could be attributed safely`,
+    };
+    return result(allProblems(expectedCount, 'conflicting', issue.detail), 'none', issue);
+  }
+  const readableAt = (index: number) =>
+    (byIndex.get(index) ?? []).some((candidate) => candidate.answer !== undefined);
+  let highestReadable = -1;
+  for (const [index] of byIndex) if (readableAt(index) && index > highestReadable) highestReadable = index;
+  if (highestReadable > 0 && !readableAt(0)) {
+    const issue: ReplyIssue = {
+      kind: 'numbering-from-1',
+      detail:
+        'reply gave no answer for input 0 but answered later ones, as when counting from 1; no answer could be attributed safely',
+    };
+    return result(allProblems(expectedCount, 'numbering', issue.detail), 'none', issue);
+  }
+  // The first index without a readable answer: later answers may be shifted by it.
+  let gapAt = expectedCount;
+  for (let index = 0; index < expectedCount; index += 1) {
+    if (!readableAt(index)) {
+      gapAt = index;
+      break;
+    }
+  }
+  const trusted = gapAt < highestReadable ? gapAt : expectedCount;
 
-  const answers: (ParsedAnswer | undefined)[] = new Array(expectedCount).fill(undefined);
   const problems: ItemProblem[] = [];
-  const numberingOff = outOfRange.size > 0 && byIndex.size < expectedCount;
   for (let index = 0; index < expectedCount; index += 1) {
     const list = byIndex.get(index);
-    if (numberingOff) {
+    if (index > trusted) {
       problems.push({
         index,
         kind: 'numbering',
-        detail: `reply used indices outside 0..${expectedCount - 1} (${[...outOfRange].slice(0, 5).join(', ')}) and missed some inside; no answer could be attributed safely`,
+        detail: `input ${trusted} got no readable answer while later ones did, so the numbering after it cannot be trusted`,
       });
       continue;
     }
@@ -230,5 +454,12 @@ export function parseReply(task: Task, text: string, options: ParseReplyOptions)
     const first = readable[0]!;
     answers[index] = { answer: first.answer!, confident: readable.every((candidate) => candidate.confident) };
   }
-  return { answers, problems, outOfRange: [...outOfRange].sort((a, b) => a - b), ignoredLines };
+  const gapIssue: ReplyIssue | undefined =
+    trusted < expectedCount
+      ? {
+          kind: 'numbering-gap',
+          detail: `input ${trusted} got no readable answer while later ones did; the later ones were not attributed`,
+        }
+      : undefined;
+  return result(problems, numbering, gapIssue);
 }

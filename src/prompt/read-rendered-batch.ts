@@ -15,6 +15,12 @@ export function readRenderedBatch(text: string): RenderedEntry[] {
   const entries: RenderedEntry[] = [];
   let current: RenderedEntry | undefined;
   for (const line of text.split('\n')) {
+    // An item's fields follow its header without a break: text after a blank line (a re-ask's
+    // reminder) belongs to no item.
+    if (line.length === 0) {
+      current = undefined;
+      continue;
+    }
     const header = headerPattern.exec(line);
     if (header) {
       current = { index: Number(header[1]), tag: header[2] ?? '', fields: {} };

@@ -17,6 +17,12 @@ export interface RenderBatchOptions {
   tag: string;
   /** Show the task's worked examples before the batch. @default true */
   includeExamples?: boolean;
+  /**
+   * For a re-ask: what was wrong with the last reply (`left out the batch code`). One line after
+   * the batch then names it and shows the exact answer wanted with this batch's code, so the next
+   * prompt is not the one that just failed.
+   */
+  reaskReason?: string;
 }
 
 export interface RenderedBatch {
@@ -96,7 +102,7 @@ function describeFormat(task: Task, format: OutputFormat, count: number): string
   if (format === 'json') {
     return [
       intro,
-      `Reply with a JSON object {"answers": [...]} holding one entry {"id": <k>, "answer": ${JSON.stringify(answerPlaceholder(task))}, "confident": true|false} per input; "confident": false when you are not sure.`,
+      `Reply with a JSON object {"answers": [...]} holding one entry {"id": <k>, "code": "<code>", "answer": ${JSON.stringify(answerPlaceholder(task))}, "confident": true|false} per input; "confident": false when you are not sure.`,
       `${inputs}: give exactly ${count} entr${count === 1 ? 'y' : 'ies'}.`,
     ].join('\n\n');
   }
@@ -126,6 +132,25 @@ export function renderAnswerLine(
   return `${index} (${tag}): ${answer} ${confident ? 'sure' : 'unsure'}`;
 }
 
+/** One entry of a JSON reply. It carries the batch code as an answer line does, so an entry
+ * quoted from the worked examples (code `ex`) or forged inside an item is never taken for one of
+ * this batch's answers. */
+export interface JsonAnswerEntry {
+  id: number;
+  code: string;
+  answer: string | number;
+  confident: boolean;
+}
+
+export function renderJsonAnswerEntry(
+  index: number,
+  tag: string,
+  answer: string | number,
+  confident: boolean,
+): JsonAnswerEntry {
+  return { id: index, code: tag, answer, confident };
+}
+
 function renderAnswers(
   answers: readonly { answer: string | number; confident: boolean }[],
   format: OutputFormat,
@@ -133,11 +158,9 @@ function renderAnswers(
 ): string {
   if (format === 'json') {
     return JSON.stringify({
-      answers: answers.map((entry, index) => ({
-        id: index,
-        answer: entry.answer,
-        confident: entry.confident,
-      })),
+      answers: answers.map((entry, index) =>
+        renderJsonAnswerEntry(index, tag, entry.answer, entry.confident),
+      ),
     });
   }
   return answers
@@ -151,6 +174,22 @@ function exampleTurns(task: Task, format: OutputFormat): ChatMessage[] {
     { role: 'user', content: renderItems(task, task.examples, exampleTag) },
     { role: 'assistant', content: renderAnswers(task.examples, format, exampleTag) },
   ];
+}
+
+function renderReminder(
+  task: Task,
+  format: OutputFormat,
+  tag: string,
+  count: number,
+  reason: string,
+): string {
+  const wanted =
+    format === 'json'
+      ? `one entry ${JSON.stringify(renderJsonAnswerEntry(0, tag, answerPlaceholder(task), true))} per input`
+      : `one line "${renderAnswerLine(0, tag, answerPlaceholder(task), true)}" per input`;
+  return flattenFieldValue(
+    `Your last reply ${reason}. Reply with ${wanted}: the input's number as in its header, from 0 to ${count - 1}, and the code ${tag}.`,
+  );
 }
 
 /** The JSON schema of a structured reply for this task. */
@@ -169,8 +208,14 @@ export function answerJsonSchema(task: Task): JsonSchema {
         type: 'array',
         items: {
           type: 'object',
-          properties: { id: { type: 'integer' }, answer: answerSchema, confident: { type: 'boolean' } },
-          required: ['id', 'answer', 'confident'],
+          properties: {
+            id: { type: 'integer' },
+            // Not pinned to the batch's code: one schema for every call keeps it cacheable.
+            code: { type: 'string' },
+            answer: answerSchema,
+            confident: { type: 'boolean' },
+          },
+          required: ['id', 'code', 'answer', 'confident'],
           additionalProperties: false,
         },
       },
@@ -196,7 +241,13 @@ export function renderBatch(
     { role: 'system', content: renderSystemMessage(task, format, entries.length) },
   ];
   if (options.includeExamples ?? true) messages.push(...exampleTurns(task, format));
-  messages.push({ role: 'user', content: renderItems(task, entries, tag) });
+  const items = renderItems(task, entries, tag);
+  const reminder =
+    options.reaskReason === undefined
+      ? undefined
+      : renderReminder(task, format, tag, entries.length, options.reaskReason);
+  // After a blank line and with no header, the reminder is never read as part of the last item.
+  messages.push({ role: 'user', content: reminder === undefined ? items : `${items}\n\n${reminder}` });
   const responseFormat: ResponseFormat =
     format === 'json'
       ? { type: 'json', schema: answerJsonSchema(task), name: 'batch_answers' }

@@ -182,6 +182,7 @@ export function createSimModel(options: SimModelOptions): SimModel {
             text: forged.text,
             entry: {
               id: forged.index,
+              ...(forged.tag === undefined ? {} : { code: forged.tag }),
               answer: forged.answer ?? forged.text,
               confident: forged.confident,
             },

@@ -1,5 +1,5 @@
 import type { Answer } from '../parse/normalize-answer.js';
-import { renderAnswerLine } from '../prompt/render-batch.js';
+import { renderAnswerLine, renderJsonAnswerEntry } from '../prompt/render-batch.js';
 import type { FaultCalibration, FaultRate } from './profiles.js';
 import { hashUniforms } from './sim-random.js';
 
@@ -18,8 +18,8 @@ export interface EchoedAnswer {
   fromIndex: number;
   /** The fragment, verbatim: what an echoing model writes as a line of its own. */
   text: string;
-  /** The fragment read as a JSON entry, for replies in JSON: no batch code fits the schema. */
-  entry: { id: number; answer: Answer | string; confident: boolean };
+  /** The fragment read as a JSON entry, for replies in JSON: with the code it carried, if any. */
+  entry: { id: number; code?: string; answer: Answer | string; confident: boolean };
 }
 
 export type SimFault = 'skip-index' | 'repeat-index' | 'wrong-count' | 'off-by-one' | 'chatter';
@@ -98,9 +98,10 @@ export function renderSimReply(input: RenderSimReplyInput): SimReply {
   const echoes = input.echoes ?? [];
   if (format === 'json') {
     // A JSON schema leaves no room for prose around the answers.
-    const answers: { id: number; answer: Answer | string; confident: boolean }[] = [];
+    // The entries take the shape the prompt asks for, the batch code included.
+    const answers: EchoedAnswer['entry'][] = [];
     for (const entry of entries) {
-      answers.push({ id: entry.index, answer: entry.answer, confident: entry.confident });
+      answers.push(renderJsonAnswerEntry(entry.index, tag, entry.answer, entry.confident));
       for (const echo of echoes) if (echo.fromIndex === entry.index) answers.push(echo.entry);
     }
     return { text: JSON.stringify({ answers }), faults: happened };

@@ -1,11 +1,12 @@
 import type { JsonSchema } from '../../src/spec/chat-model.js';
 
 /**
- * The batch schema of `answerJsonSchema` with exactly `count` entries, ids 0 .. count-1 in order.
- * A random-weight test model follows no instruction, so only the grammar can make it give one answer
- * per item; a real model is told the count in the prompt.
+ * The batch schema of `answerJsonSchema` with exactly `count` entries, ids 0 .. count-1 in order,
+ * each with the batch code `tag`. A random-weight test model follows no instruction, so only the
+ * grammar can make it give one answer per item and echo the code; a real model is told both in the
+ * prompt.
  */
-export function pinAnswerCount(schema: JsonSchema, count: number): JsonSchema {
+export function pinAnswerCount(schema: JsonSchema, count: number, tag: string): JsonSchema {
   const properties = schema.properties as Record<string, JsonSchema>;
   const answers = properties.answers as JsonSchema;
   const entry = answers.items as JsonSchema;
@@ -20,7 +21,7 @@ export function pinAnswerCount(schema: JsonSchema, count: number): JsonSchema {
         maxItems: count,
         prefixItems: Array.from({ length: count }, (_, id) => ({
           ...entry,
-          properties: { ...entryProperties, id: { const: id } },
+          properties: { ...entryProperties, id: { const: id }, code: { const: tag } },
         })),
       },
     },

@@ -1,0 +1,77 @@
+import type { ReplyIssue } from '../parse/parse-reply.js';
+import type { OutputFormat } from '../prompt/render-batch.js';
+
+export interface ReaskInput {
+  /** Items of the batch just asked. */
+  batchSize: number;
+  /** How many of them got no usable answer. */
+  missing: number;
+  /** The format the batch was just asked in. */
+  format: OutputFormat;
+  /** Why the reply left items without an answer, as the parser named it. */
+  issue: ReplyIssue | undefined;
+  /** True when the reply was cut off at the output limit. */
+  truncated: boolean;
+  /** The attempt just made: 0 for the first ask of a round. */
+  attempt: number;
+  maxReasks: number;
+  /** Whether the model takes a JSON schema, so the items may be asked in JSON instead. */
+  supportsJsonSchema: boolean;
+}
+
+export interface ReaskPlan {
+  /** Ask the items without an answer in this many batches: 2 splits them in halves. */
+  parts: 1 | 2;
+  format: OutputFormat;
+  /**
+   * What went wrong, in words the model is shown in the re-ask (`Your last reply ...`), so the
+   * next prompt names the convention that failed and is never the one that just failed.
+   */
+  reason: string;
+}
+
+function describeIssue(issue: ReplyIssue | undefined, truncated: boolean): string {
+  if (truncated) return 'was cut off before it answered every input';
+  switch (issue?.kind) {
+    case 'no-answers':
+      return 'held no answer in the format asked for';
+    case 'foreign-code':
+      return 'carried a batch code other than the one in the input headers';
+    case 'no-code':
+      return 'left out the batch code';
+    case 'mixed-formats':
+      return 'mixed JSON entries and answer lines';
+    case 'numbering-from-1':
+      return 'numbered the inputs from 1, but they are numbered from 0';
+    case 'numbering-out-of-range':
+      return 'used input numbers that are not in the batch';
+    case 'numbering-gap':
+      return 'skipped an input';
+    case 'repeated':
+      return 'answered some inputs more than once';
+    case 'unreadable':
+      return 'gave answers that are not one of the allowed answers';
+    default:
+      return 'left out some inputs';
+  }
+}
+
+/**
+ * How the next attempt at the items of a reply without their answers differs from the one that
+ * just failed, or undefined when the attempts are used up. The re-ask always names what went
+ * wrong; a reply that answered none of its items (or was cut off) is split in halves, and a single
+ * item that still got no usable answer is asked in the other format, when the model has it.
+ */
+export function reaskPlan(input: ReaskInput): ReaskPlan | undefined {
+  if (input.missing === 0 || input.attempt >= input.maxReasks) return undefined;
+  const nothingUsable = input.missing === input.batchSize;
+  const parts = input.missing > 1 && (nothingUsable || input.truncated) ? 2 : 1;
+  const otherFormat: OutputFormat = input.format === 'json' ? 'lines' : 'json';
+  const switchFormat =
+    nothingUsable && input.missing === 1 && (otherFormat === 'lines' || input.supportsJsonSchema);
+  return {
+    parts,
+    format: switchFormat ? otherFormat : input.format,
+    reason: describeIssue(input.issue, input.truncated),
+  };
+}

@@ -1,0 +1,226 @@
+import { describe, expect, it } from 'vitest';
+import { exampleTag, renderAnswerLine, renderBatch, renderJsonAnswerEntry } from '../prompt/render-batch.js';
+import { rteTask } from '../task/builtin-tasks.js';
+import { type ParsedReply, parseReply } from './parse-reply.js';
+
+/*
+ * Reply layouts that real models write, each answered truthfully for every item: whatever the
+ * layout, an answer either lands on its own item or on none.
+ */
+
+const tag = 'nf3u';
+const count = 16;
+/** The true label of item k: a pattern with no period of 1 or 2, so a shifted answer shows. */
+const truth = Array.from({ length: count }, (_, index) =>
+  [0, 3, 5, 6, 9, 10, 12, 15].includes(index) ? 'entailment' : 'not_entailment',
+);
+
+function read(text: string, format: 'lines' | 'json' = 'lines', expectedCount = count): ParsedReply {
+  return parseReply(rteTask, text, { format, expectedCount, tag });
+}
+
+/** Every answer given is the item's own; returns how many items got one. */
+function expectNoMisattribution(parsed: ParsedReply): number {
+  let answered = 0;
+  parsed.answers.forEach((answer, index) => {
+    if (answer === undefined) return;
+    answered += 1;
+    expect({ index, answer: answer.answer }).toEqual({ index, answer: truth[index] });
+  });
+  const explained = new Set(parsed.problems.map((problem) => problem.index));
+  parsed.answers.forEach((answer, index) => expect(explained.has(index)).toBe(answer === undefined));
+  return answered;
+}
+
+/** Our own answer lines for items `from .. to - 1`, written under index `k + offset`. */
+function answerLines(offset: number, from = 0, to = count, code = tag): string[] {
+  return truth
+    .slice(from, to)
+    .map((label, position) => renderAnswerLine(from + position + offset, code, label, true));
+}
+
+function jsonReply(entries: readonly { id: number | string; answer: string; code?: string }[]): string {
+  return JSON.stringify({ answers: entries.map((entry) => ({ ...entry, confident: true })) });
+}
+
+const workedExample = renderBatch(rteTask, [{ fields: { premise: 'p', hypothesis: 'h' } }], {
+  format: 'json',
+  tag,
+}).messages.find((message) => message.role === 'assistant')?.content;
+
+describe('replies numbered from 1 with a stray line that reads as index 0', () => {
+  it('reads lines numbered 1..N after a preamble that names Input 0: the preamble answers nothing', () => {
+    const reply = [`Input 0 (${tag}) to Input ${count - 1} (${tag}), in order:`, ...answerLines(1)].join(
+      '\n',
+    );
+    const parsed = read(reply);
+    expect(expectNoMisattribution(parsed)).toBe(count);
+    expect(parsed.numbering).toBe('one-based');
+  });
+
+  it('reads lines numbered 1..N followed by a closing remark that mentions Input 0', () => {
+    const reply = [...answerLines(1), '', `Input 0 (${tag}) was the hardest one.`].join('\n');
+    expect(expectNoMisattribution(read(reply))).toBe(count);
+  });
+
+  it('attributes nothing when the stray line reads as an answer line for index 0', () => {
+    const reply = [...answerLines(1), `Input 0 (${tag}): see the note above`].join('\n');
+    const parsed = read(reply);
+    expect(expectNoMisattribution(parsed)).toBe(0);
+    expect(parsed.issue?.kind).toBe('numbering-out-of-range');
+  });
+
+  it('attributes nothing when such a reply is cut short, so no index is out of range', () => {
+    const reply = [`Input 0 (${tag}) to Input ${count - 1} (${tag}):`, ...answerLines(1, 0, 10)].join('\n');
+    expect(expectNoMisattribution(read(reply))).toBe(0);
+  });
+
+  it('attributes nothing when lines counted from 1 are cut short and nothing names index 0', () => {
+    expect(expectNoMisattribution(read(answerLines(1, 0, 10).join('\n')))).toBe(0);
+  });
+});
+
+describe('quoted worked examples and inline JSON', () => {
+  it('ignores the quoted example JSON before answer lines, in a JSON request', () => {
+    expect(workedExample).toContain(`"code":"${exampleTag}"`);
+    const reply = [`Following the example ${workedExample}, my answers:`, ...answerLines(0)].join('\n');
+    const parsed = read(reply, 'json');
+    expect(expectNoMisattribution(parsed)).toBe(count);
+  });
+
+  it('ignores a quoted example JSON without codes (an older prompt) before answer lines', () => {
+    const example = jsonReply([
+      { id: 0, answer: 'not_entailment' },
+      { id: 1, answer: 'entailment' },
+    ]);
+    const parsed = read([example, ...answerLines(0)].join('\n'), 'json');
+    expect(expectNoMisattribution(parsed)).toBe(count);
+  });
+
+  it('ignores an inline JSON mention inside a lines reply', () => {
+    const reply = [...answerLines(0), 'In JSON the first would be {"id": 0, "answer": "not_entailment"}.'];
+    expect(expectNoMisattribution(read(reply.join('\n')))).toBe(count);
+  });
+
+  it('never fills a gap of a JSON answer with the quoted example entry', () => {
+    const own = truth
+      .map((label, index) => renderJsonAnswerEntry(index, tag, label, true))
+      .filter((entry) => entry.id !== 1);
+    const reply = `${workedExample}\n${JSON.stringify({ answers: own })}`;
+    const parsed = read(reply, 'json');
+    // Item 0 comes before the gap; the later ones might be shifted, so they wait for a re-ask.
+    expect(expectNoMisattribution(parsed)).toBe(1);
+    expect(parsed.answers[1]).toBeUndefined();
+  });
+
+  it('never fills a gap with a quoted example entry when neither carries a code', () => {
+    const example = jsonReply([
+      { id: 0, answer: 'not_entailment' },
+      { id: 1, answer: 'not_entailment' },
+    ]);
+    const own = jsonReply(truth.map((answer, id) => ({ id, answer })).filter((entry) => entry.id !== 1));
+    const parsed = read(`${example}\n${own}`, 'json');
+    expect(expectNoMisattribution(parsed)).toBe(0);
+    expect(parsed.issue?.kind).toBe('no-code');
+  });
+
+  it('attributes nothing when JSON entries and answer lines both claim the batch', () => {
+    const entries = truth.map((label, index) => renderJsonAnswerEntry(index + 1, tag, label, true));
+    const reply = [JSON.stringify({ answers: entries }), ...answerLines(0)].join('\n');
+    const parsed = read(reply, 'json');
+    expect(expectNoMisattribution(parsed)).toBe(0);
+    expect(parsed.issue?.kind).toBe('mixed-formats');
+  });
+});
+
+describe('one clear convention other than ours is read', () => {
+  it('reads lines numbered 1..N exactly once each with the batch code', () => {
+    const parsed = read(answerLines(1).join('\n'));
+    expect(expectNoMisattribution(parsed)).toBe(count);
+    expect(parsed.numbering).toBe('one-based');
+  });
+
+  it('reads JSON entries numbered 1..N with the batch code', () => {
+    const entries = truth.map((label, index) => renderJsonAnswerEntry(index + 1, tag, label, true));
+    expect(expectNoMisattribution(read(JSON.stringify({ answers: entries }), 'json'))).toBe(count);
+  });
+
+  it('reads a markdown numbered list wrapping our lines', () => {
+    const reply = answerLines(0).map((line, index) => `${index + 1}. ${line}`);
+    expect(expectNoMisattribution(read(reply.join('\n')))).toBe(count);
+  });
+
+  it('reads the batch code in another letter case', () => {
+    expect(expectNoMisattribution(read(answerLines(0, 0, count, tag.toUpperCase()).join('\n')))).toBe(count);
+  });
+
+  it('reads a JSON id written as "Input 3" or "3 (code)"', () => {
+    const reply = jsonReply(
+      truth.map((answer, index) =>
+        index % 2 === 0 ? { id: `Input ${index}`, code: tag, answer } : { id: `${index} (${tag})`, answer },
+      ),
+    );
+    expect(expectNoMisattribution(read(reply, 'json'))).toBe(count);
+  });
+
+  it('attributes nothing when 1..N is written but one index twice', () => {
+    const lines = answerLines(1);
+    lines[4] = renderAnswerLine(4, tag, truth[4]!, true);
+    expect(expectNoMisattribution(read(lines.join('\n')))).toBe(0);
+  });
+});
+
+describe('layouts that are not read put nothing on a wrong item', () => {
+  const layouts: Record<string, string> = {
+    'a table with the code in its own column': [
+      '| Input | Code | Answer | Confidence |',
+      '| --- | --- | --- | --- |',
+      ...truth.map((label, index) => `| ${index + 1} | ${tag} | ${label} | sure |`),
+    ].join('\n'),
+    'headers then the answer on the next line': truth
+      .map((label, index) => `Input ${index + 1} (${tag})\nAnswer: ${label} sure`)
+      .join('\n'),
+    'JSON keyed by index': JSON.stringify(
+      Object.fromEntries(truth.map((label, index) => [String(index + 1), label])),
+    ),
+    'a numbered list without codes, counting from 1': truth
+      .map((label, index) => `${index + 1}. ${label}`)
+      .join('\n'),
+    'mixed numbering: 0-based, then 1-based from item 8': [
+      ...answerLines(0, 0, 8),
+      ...answerLines(1, 8, count - 1),
+    ].join('\n'),
+  };
+  for (const [name, reply] of Object.entries(layouts)) {
+    it(name, () => {
+      expectNoMisattribution(read(reply));
+      expectNoMisattribution(read(reply, 'json'));
+    });
+  }
+});
+
+describe('misreads', () => {
+  it('reads `entailment: no` as nothing: it names two answers', () => {
+    const parsed = read(`0 (${tag}): entailment: no sure`, 'lines', 1);
+    expect(parsed.answers[0]).toBeUndefined();
+    expect(parsed.problems[0]?.kind).toBe('unparseable');
+    expect(read(`0 (${tag}): not_entailment or entailment`, 'lines', 1).answers[0]).toBeUndefined();
+    // An explanation after the label is still read.
+    expect(read(`0 (${tag}): entailment, because the premise says so sure`, 'lines', 1).answers[0]).toEqual({
+      answer: 'entailment',
+      confident: true,
+    });
+  });
+
+  it('reads a JSON id "" as no index, not as 0, and "0x1" as no index, not as 1', () => {
+    const reply = jsonReply([
+      { id: '', code: tag, answer: 'not_entailment' },
+      { id: '0x1', code: tag, answer: 'entailment' },
+      { id: -1, code: tag, answer: 'entailment' },
+      { id: 1.5, code: tag, answer: 'entailment' },
+    ]);
+    const parsed = read(reply, 'json', 2);
+    expect(parsed.answers).toEqual([undefined, undefined]);
+    expect(parsed.issue?.kind).toBe('no-answers');
+  });
+});
