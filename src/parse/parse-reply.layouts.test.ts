@@ -28,7 +28,9 @@ function expectNoMisattribution(parsed: ParsedReply): number {
     expect({ index, answer: answer.answer }).toEqual({ index, answer: truth[index] });
   });
   const explained = new Set(parsed.problems.map((problem) => problem.index));
-  parsed.answers.forEach((answer, index) => expect(explained.has(index)).toBe(answer === undefined));
+  parsed.answers.forEach((answer, index) => {
+    expect(explained.has(index)).toBe(answer === undefined);
+  });
   return answered;
 }
 
