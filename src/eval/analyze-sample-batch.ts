@@ -1,4 +1,5 @@
 import type { ChatModel } from '../spec/chat-model.js';
+import { wrapChatModel } from '../spec/wrap-chat-model.js';
 import type { SampleBatch } from './analyze-results.js';
 
 export interface FirstCallRecorder {
@@ -16,17 +17,14 @@ export interface FirstCallRecorder {
 export function recordFirstCall(model: ChatModel): FirstCallRecorder {
   let sample: SampleBatch | null = null;
   let taken = false;
-  const recording: ChatModel = {
-    id: model.id,
-    simulated: model.simulated,
-    supportsJsonSchema: model.supportsJsonSchema,
-    async generate(request) {
-      if (taken) return model.generate(request);
+  const recording = wrapChatModel(model, {
+    async generate(request, next) {
+      if (taken) return next(request);
       taken = true;
       // Copied now: a caller may reuse its message objects after the call.
       const messages = request.messages.map((message) => ({ role: message.role, content: message.content }));
       try {
-        const result = await model.generate(request);
+        const result = await next(request);
         sample = { messages, reply: result.text, finishReason: result.finishReason };
         return result;
       } catch (error) {
@@ -34,6 +32,6 @@ export function recordFirstCall(model: ChatModel): FirstCallRecorder {
         throw error;
       }
     },
-  };
+  });
   return { model: recording, sample: () => sample };
 }

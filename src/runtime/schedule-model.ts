@@ -1,4 +1,5 @@
 import type { ChatModel } from '../spec/chat-model.js';
+import { wrapChatModel } from '../spec/wrap-chat-model.js';
 import type { Scheduler } from './scheduler.js';
 
 /**
@@ -6,10 +7,5 @@ import type { Scheduler } from './scheduler.js';
  * timeouts, retries). Callers keep seeing a plain `ChatModel`.
  */
 export function scheduleModel(model: ChatModel, scheduler: Scheduler): ChatModel {
-  return {
-    id: model.id,
-    simulated: model.simulated,
-    supportsJsonSchema: model.supportsJsonSchema,
-    generate: (request) => scheduler.generate(model, request),
-  };
+  return wrapChatModel(model, { generate: (request) => scheduler.generate(model, request) });
 }

@@ -1,4 +1,5 @@
 import type { ChatModel, FinishReason, GenerateRequest, GenerateResult, Usage } from '../spec/chat-model.js';
+import { wrapChatModel } from '../spec/wrap-chat-model.js';
 import { assertNoSecrets } from './assert-no-secrets.js';
 import { cacheKey } from './cache-key.js';
 import type { Store } from './open-store.js';
@@ -102,13 +103,7 @@ export function cachedModel(
     return result;
   }
 
-  return {
-    id: model.id,
-    simulated: model.simulated,
-    supportsJsonSchema: model.supportsJsonSchema,
-    generate,
-    stats: () => ({ ...stats }),
-  };
+  return { ...wrapChatModel(model, { generate }), stats: () => ({ ...stats }) };
 }
 
 /**
