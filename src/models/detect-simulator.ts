@@ -1,6 +1,8 @@
+import { simulatorModelOwner } from '../spec/simulator-marker.js';
+
 /**
  * Whether an OpenAI-compatible endpoint is batchprompt's own simulator (`batchprompt sim serve`),
- * which lists its model as owned by `batchprompt-simulator`. A run against it must be labelled
+ * which lists its model as owned by `simulatorModelOwner`. A run against it must be labelled
  * simulated like an in-process `sim` run, though it goes through a real provider adapter. Any
  * failure to ask (no such route, no answer within the timeout) means "not the simulator".
  */
@@ -15,7 +17,7 @@ export async function isSimulatorEndpoint(
     });
     if (!response.ok) return false;
     const body = (await response.json()) as { data?: { owned_by?: unknown }[] };
-    return Array.isArray(body.data) && body.data.some((model) => model.owned_by === 'batchprompt-simulator');
+    return Array.isArray(body.data) && body.data.some((model) => model.owned_by === simulatorModelOwner);
   } catch {
     return false;
   }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ChatMessage, ChatRole, GenerateRequest, ResponseFormat } from '../spec/chat-model.js';
 import { countMessageTokens } from '../spec/count-tokens.js';
 import { InputError } from '../spec/errors.js';
+import { simulatorModelOwner } from '../spec/simulator-marker.js';
 import { createSimModel, type SimModelOptions } from './create-sim-model.js';
 import { hashUniforms, textDigest } from './sim-random.js';
 import { createSlidingWindowLimiter } from './sliding-window-limiter.js';
@@ -395,7 +396,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
       if (request.method === 'GET' && path === '/v1/models') {
         send(response, 200, {
           object: 'list',
-          data: [{ id: model.id, object: 'model', created: 0, owned_by: 'batchprompt-simulator' }],
+          data: [{ id: model.id, object: 'model', created: 0, owned_by: simulatorModelOwner }],
         });
         outcome = { status: 200, tokens: '' };
       } else if (request.method === 'POST' && path === '/v1/chat/completions') {
