@@ -12,10 +12,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildModelStack } from '../src/cli/model-stack.js';
 import { streamBatchPrompt } from '../src/engine/batch-prompt.js';
 import { loadJsonlItems } from '../src/eval/load-items.js';
 import { startSimServer } from '../src/sim/serve.js';
+import { createModelStack } from '../src/stack/create-model-stack.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
 import { writeOwnedSection } from './owned-section.js';
 
@@ -47,7 +47,7 @@ const items = await loadJsonlItems(dataFile, boolqTask, { sample: itemCount, see
 const server = await startSimServer({ task: boolqTask, items, seed: 0, latencyMs, rpm, tpm, quiet: true });
 let clientRateLimited = 0;
 let retries = 0;
-const stack = buildModelStack({
+const stack = await createModelStack({
   uri: 'openai-compatible:sim-gpt-4',
   baseUrl: server.url,
   task: boolqTask,

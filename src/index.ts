@@ -27,11 +27,6 @@ export { type LoadItemsOptions, loadJsonlItems } from './eval/load-items.js';
 export { createResultsWriter, type ResultRow, readRecords } from './io/index.js';
 export { fromLanguageModel } from './models/ai-sdk-model.js';
 export { type CreateModelOptions, createModel } from './models/create-model.js';
-export {
-  createScriptedModel,
-  type ScriptedModel,
-  type ScriptedModelOptions,
-} from './models/scripted-model.js';
 export { type Answer, normalizeAnswer } from './parse/normalize-answer.js';
 export { type ParsedReply, parseReply } from './parse/parse-reply.js';
 export { costUsd, defaultPrices, loadPrices, type ModelPrice, priceOf } from './plan/price-table.js';
@@ -49,6 +44,7 @@ export type {
 export { scheduleModel } from './runtime/schedule-model.js';
 export { createScheduler, type Scheduler, type SchedulerStats } from './runtime/scheduler.js';
 export { createSimModel, type SimModel, type SimModelOptions } from './sim/create-sim-model.js';
+export { createItemCatalog, type ItemCatalog, type KnownItem } from './sim/item-catalog.js';
 export { type SimServer, type SimServerOptions, startSimServer } from './sim/serve.js';
 export type {
   ChatMessage,
@@ -69,6 +65,8 @@ export {
   ParseError,
   RetryError,
 } from './spec/errors.js';
+export { type ChatModelMiddleware, wrapChatModel } from './spec/wrap-chat-model.js';
+export { createModelStack, type ModelStack, type ModelStackOptions } from './stack/create-model-stack.js';
 export { cachedModel } from './store/cached-model.js';
 export { openStore, type Store } from './store/open-store.js';
 export { boolqTask, builtinTasks, qqpTask, rteTask } from './task/builtin-tasks.js';

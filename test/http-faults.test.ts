@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildModelStack } from '../src/cli/model-stack.js';
 import { batchPrompt } from '../src/engine/batch-prompt.js';
 import type { Item, ItemResult } from '../src/engine/types.js';
 import { loadJsonlItems } from '../src/eval/load-items.js';
 import { createSimModel } from '../src/sim/create-sim-model.js';
 import { type SimServer, startSimServer } from '../src/sim/serve.js';
+import { createModelStack } from '../src/stack/create-model-stack.js';
 import { rteTask } from '../src/task/builtin-tasks.js';
 
 /*
@@ -26,7 +26,7 @@ const servers: SimServer[] = [];
 async function runOverHttp(faultRates: Parameters<typeof startSimServer>[0]['faultRates']) {
   const server = await startSimServer({ task: rteTask, items, seed: strategy.seed, faultRates, quiet: true });
   servers.push(server);
-  const stack = buildModelStack({
+  const stack = await createModelStack({
     uri: 'openai-compatible:sim-gpt-4',
     baseUrl: server.url,
     task: rteTask,

@@ -17,4 +17,25 @@ describe.skipIf(!built)('examples/library.mjs', () => {
     expect(stdout).toMatch(/sim:gpt-4 \(simulated\): 64\/64 answered, accuracy \d+\.\d%, \d+ calls/);
     expect(stdout).toContain("status: 'answered'");
   });
+
+  it('ships the test doubles from batchprompt/test, not from the main entry point', async () => {
+    const script = [
+      "const main = await import('batchprompt');",
+      "const doubles = await import('batchprompt/test');",
+      'console.log(JSON.stringify({',
+      "  main: ['createScriptedModel', 'startLoopbackServer', 'echoModel'].filter((name) => name in main),",
+      "  doubles: ['createScriptedModel', 'startLoopbackServer', 'echoModel'].filter((name) => name in doubles),",
+      '  stack: typeof main.createModelStack, wrap: typeof main.wrapChatModel,',
+      '}));',
+    ].join('\n');
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: repoRoot,
+    });
+    expect(JSON.parse(stdout)).toEqual({
+      main: [],
+      doubles: ['createScriptedModel', 'startLoopbackServer', 'echoModel'],
+      stack: 'function',
+      wrap: 'function',
+    });
+  });
 });

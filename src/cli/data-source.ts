@@ -111,6 +111,11 @@ export async function* readSource(
   if (row === 0) throw new InputError('the file holds no rows', { file: options.file });
 }
 
+/** The valid items of the data file, in order; bad rows are left out (the scan reports them). */
+export async function* sourceItems(options: DataSourceOptions, signal?: AbortSignal): AsyncGenerator<Item> {
+  for await (const entry of readSource(options, signal)) if (entry.kind === 'item') yield entry.item;
+}
+
 export interface SourceScan {
   rows: number;
   items: number;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { StrategyName, StrategyOptions } from '../engine/types.js';
-import type { ModelStackOptions } from './model-stack.js';
+import type { ModelStackOptions } from '../stack/create-model-stack.js';
 import { collectMapping, integerAtLeast, numberBetween, oneOf } from './option-parsers.js';
 
 /** The options shared by `run`, `eval` and `plan`: strategy, data mapping, scheduling, storage. */

@@ -8,7 +8,7 @@ import { AbortError, InputError } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
 import { decideAnswer } from './decide-answer.js';
 import { findInjections } from './find-injections.js';
-import { type CatalogItem, createItemCatalog } from './item-catalog.js';
+import { type CatalogItem, createItemCatalog, type ItemCatalog, type KnownItem } from './item-catalog.js';
 import {
   isSimProfileName,
   type SimProfileName,
@@ -25,7 +25,12 @@ export interface SimModelOptions {
   /** The task the prompts ask about; its fields identify items and its answers are given. */
   task: Task;
   /** The data set the model "knows", with gold answers. Items not listed here get a fixed guess. */
-  items: Iterable<{ fields: Readonly<Record<string, string>>; gold?: unknown }>;
+  items?: Iterable<KnownItem>;
+  /**
+   * The known data set as an index built beforehand (`createItemCatalog`, filled item by item from
+   * a stream), in place of `items`: a data set too large to hold as an array. @default from `items`
+   */
+  catalog?: ItemCatalog;
   /** Every random draw derives from it. @default 0 */
   seed?: number;
   /** Wait this long before each reply, in milliseconds. @default 0 */
@@ -106,7 +111,7 @@ export function createSimModel(options: SimModelOptions): SimModel {
   const { task } = options;
   const profile = simProfiles[profileName];
   const calibration = taskCalibration(profile, task.name);
-  const catalog = createItemCatalog(task, options.items);
+  const catalog = options.catalog ?? createItemCatalog(task, options.items ?? []);
   const { goldOf } = options;
   const derivedItem = (fields: Readonly<Record<string, string>>): CatalogItem | undefined =>
     goldOf === undefined

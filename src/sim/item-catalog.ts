@@ -10,11 +10,15 @@ export interface CatalogItem {
   gold: Answer | undefined;
 }
 
+export type KnownItem = { fields: Readonly<Record<string, string>>; gold?: unknown };
+
 export interface ItemCatalog {
   /** The item with these field values, as a rendered batch shows them; undefined when unknown. */
   find(fields: Readonly<Record<string, string>>): CatalogItem | undefined;
   /** The identity of any field values, known or not. */
   digestOf(fields: Readonly<Record<string, string>>): string;
+  /** Learns one more item; an item whose text is already known keeps its first gold answer. */
+  add(item: KnownItem): void;
   readonly size: number;
 }
 
@@ -27,22 +31,28 @@ function itemKey(task: Task, fields: Readonly<Record<string, string>>): string {
  * flattened as the prompt renderer writes them. An item is recognised in a prompt by that text
  * alone, never by its id, which a real model would not see either. When two items share the same
  * text, the first one's gold answer is kept.
+ *
+ * Only a digest of the text and the gold answer are kept per item, never the text: a catalog of
+ * 10^6 items is tens of megabytes whatever the length of the items (a run stays bounded in memory
+ * on the simulator as on any model).
  */
-export function createItemCatalog(
-  task: Task,
-  items: Iterable<{ fields: Readonly<Record<string, string>>; gold?: unknown }>,
-): ItemCatalog {
-  const byKey = new Map<string, CatalogItem>();
-  for (const item of items) {
-    const key = itemKey(task, item.fields);
-    if (byKey.has(key)) continue;
-    byKey.set(key, { digest: textDigest(key), gold: normalizeAnswer(task, item.gold) });
-  }
-  return {
-    find: (fields) => byKey.get(itemKey(task, fields)),
-    digestOf: (fields) => textDigest(itemKey(task, fields)),
+export function createItemCatalog(task: Task, items: Iterable<KnownItem> = []): ItemCatalog {
+  const goldByDigest = new Map<string, Answer | undefined>();
+  const digestOf = (fields: Readonly<Record<string, string>>) => textDigest(itemKey(task, fields));
+  const catalog: ItemCatalog = {
+    find(fields) {
+      const digest = digestOf(fields);
+      return goldByDigest.has(digest) ? { digest, gold: goldByDigest.get(digest) } : undefined;
+    },
+    digestOf,
+    add(item) {
+      const digest = digestOf(item.fields);
+      if (!goldByDigest.has(digest)) goldByDigest.set(digest, normalizeAnswer(task, item.gold));
+    },
     get size() {
-      return byKey.size;
+      return goldByDigest.size;
     },
   };
+  for (const item of items) catalog.add(item);
+  return catalog;
 }

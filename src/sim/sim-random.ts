@@ -16,5 +16,7 @@ export function hashUniforms(count: number, ...parts: (string | number)[]): numb
 
 /** A short hex digest of a text, used to key per-request draws without hashing the text again. */
 export function textDigest(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 24);
+  // Hex of the first 12 bytes, written as a string of its own: a slice of the full hex digest
+  // would keep the 64-character original alive in every catalog entry.
+  return createHash('sha256').update(text).digest().toString('hex', 0, 12);
 }

@@ -12,12 +12,12 @@ import { type CompareStrategiesOptions, runStrategy, type StrategyComparison } f
 import { createResultsWriter } from '../../io/write-results.js';
 import { parseModelUri } from '../../models/model-uri.js';
 import type { ChatModel } from '../../spec/chat-model.js';
+import { createModelStack } from '../../stack/create-model-stack.js';
 import { openStore } from '../../store/open-store.js';
 import { loadTask } from '../../task/load-task.js';
 import type { Task } from '../../task/task-schema.js';
 import { loadSourceItems } from '../data-source.js';
 import type { CommandRegistrar } from '../main.js';
-import { buildModelStack, detectSimulatedEndpoint } from '../model-stack.js';
 import { collectMapping, integerAtLeast, oneOf } from '../option-parsers.js';
 import { resultRow } from '../result-row.js';
 import { schedulingFromCli } from '../strategy-options.js';
@@ -71,15 +71,13 @@ export async function evalModel(
   task: Task,
   items: readonly Item[],
 ): Promise<{ model: ChatModel; close(): void }> {
-  const simulatedEndpoint = await detectSimulatedEndpoint(values.model, values.baseUrl);
   const parsed = parseModelUri(values.model);
   const store =
     parsed.provider === 'sim' || !values.cache ? undefined : openStore(values.storeDir ?? '.batchprompt');
-  const stack = buildModelStack({
+  const stack = await createModelStack({
     uri: values.model,
     task,
-    simItems: () => items,
-    simulatedEndpoint,
+    knownItems: () => items,
     seed: values.seed,
     ...(store === undefined ? {} : { store }),
     ...schedulingFromCli(values),

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../test/run-cli.js';
-import { nodeLlamaCppAvailable } from '../../../test/support/node-llama-cpp-available.js';
-import { writeTinyGguf } from '../../../test/support/write-tiny-gguf.js';
 import { defaultLocalModelPath, defaultLocalModelUri } from '../../models/default-local-model.js';
+import { nodeLlamaCppAvailable } from '../../test/node-llama-cpp-available.js';
+import { writeTinyGguf } from '../../test/write-tiny-gguf.js';
 import { exitCodes } from '../exit-codes.js';
 
 let directory: string;

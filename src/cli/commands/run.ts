@@ -3,21 +3,20 @@ import Table from 'cli-table3';
 import { Command, Option } from 'commander';
 import { streamBatchPrompt } from '../../engine/batch-prompt.js';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
-import type { Item } from '../../engine/types.js';
 import { ResultsAnalyzer, type RunDetails } from '../../eval/analyze-results.js';
 import { recordFirstCall } from '../../eval/analyze-sample-batch.js';
 import { createResultsWriter, type ResultRow, type ResultsWriter } from '../../io/write-results.js';
 import { defaultLocalModelUri } from '../../models/default-local-model.js';
 import { costUsd, loadPrices, priceOf } from '../../plan/price-table.js';
 import { InputError, isAbortError } from '../../spec/errors.js';
+import { createModelStack } from '../../stack/create-model-stack.js';
 import { openStore } from '../../store/open-store.js';
 import { runFingerprint } from '../../store/run-fingerprint.js';
 import { loadTask } from '../../task/load-task.js';
-import { dataFileIdentity, type InvalidRow, readSource, scanSource } from '../data-source.js';
+import { dataFileIdentity, type InvalidRow, readSource, scanSource, sourceItems } from '../data-source.js';
 import { prepareLocalModel } from '../default-model.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
-import { buildModelStack, detectSimulatedEndpoint } from '../model-stack.js';
 import { createProgressReporter } from '../progress-reporter.js';
 import { resultRow } from '../result-row.js';
 import { storeTagSecret } from '../store-tag-secret.js';
@@ -118,9 +117,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   };
 
   // First pass: every bad row is found before anything is paid for.
-  const isSim = modelUri === 'sim' || modelUri.startsWith('sim:');
-  const simItems: Item[] = [];
-  const scan = await scanSource(source, isSim ? (item) => simItems.push(item) : undefined);
+  const scan = await scanSource(source);
   if (scan.invalidCount > 0 && !values.skipInvalid) {
     const first = scan.invalid[0]!;
     const more =
@@ -144,7 +141,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   process.once('SIGTERM', onSignal);
   let writer: ResultsWriter | undefined;
   try {
-    const probe = buildModelStack({
+    const probe = await createModelStack({
       uri: modelUri,
       task,
       ...(values.baseUrl ? { baseUrl: values.baseUrl } : {}),
@@ -181,11 +178,11 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     const runId = run.runId;
     if (resumed && !values.json) process.stderr.write(`resuming run ${runId}\n`);
 
-    const stack = buildModelStack({
+    const stack = await createModelStack({
       uri: modelUri,
       task,
-      simItems: () => simItems,
-      simulatedEndpoint: await detectSimulatedEndpoint(modelUri, values.baseUrl),
+      // Gold answers for the simulated model: one more pass over the file, kept as digests only.
+      knownItems: () => sourceItems(source, controller.signal),
       seed: strategy.seed,
       store,
       runId,

@@ -1,0 +1,121 @@
+import { createModel } from '../models/create-model.js';
+import { isSimulatorEndpoint } from '../models/detect-simulator.js';
+import { parseModelUri } from '../models/model-uri.js';
+import type { SchedulerEvent } from '../runtime/resolve-scheduler-options.js';
+import { scheduleModel } from '../runtime/schedule-model.js';
+import { createScheduler, type Scheduler } from '../runtime/scheduler.js';
+import { createSimModel } from '../sim/create-sim-model.js';
+import { createItemCatalog, type KnownItem } from '../sim/item-catalog.js';
+import { isSimProfileName, simProfileNames } from '../sim/profiles.js';
+import type { ChatModel } from '../spec/chat-model.js';
+import { InputError } from '../spec/errors.js';
+import { wrapChatModel } from '../spec/wrap-chat-model.js';
+import { cachedModel } from '../store/cached-model.js';
+import type { Store } from '../store/open-store.js';
+import type { Task } from '../task/task-schema.js';
+
+export interface ModelStackOptions {
+  /** A model URI: `sim[:profile]`, `openai:<model>`, `anthropic:<model>`, `ollama:<model>`, ... */
+  uri: string;
+  /** Endpoint of `openai-compatible:` and `ollama:` models. */
+  baseUrl?: string;
+  /** The task; the simulated model answers it. */
+  task: Task;
+  /**
+   * The data set with its gold answers, which only the simulated model reads (streamed once, kept
+   * as digests and answers, so it may be as large as the run). Not read for any other model.
+   */
+  knownItems?: () => Iterable<KnownItem> | AsyncIterable<KnownItem>;
+  /** Seed of the simulated model. @default 0 */
+  seed?: number;
+  /** Reply delay of the in-process simulated model, in milliseconds. @default 0 */
+  simLatencyMs?: number;
+  /** Calls in flight at once. @default 64 for a simulated model without `simLatencyMs`, else 8 */
+  concurrency?: number;
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
+  timeoutMs?: number;
+  maxRetries?: number;
+  onSchedulerEvent?: (event: SchedulerEvent) => void;
+  /** The response cache and run journal; without it nothing is cached. */
+  store?: Store;
+  /** Journal every call under this run (with `store`). */
+  runId?: string;
+  /** Read and write the response cache. @default true */
+  cache?: boolean;
+  /**
+   * Whether the endpoint is batchprompt's simulator server, whose replies are labelled simulated.
+   * @default asked of the endpoint (`GET /models`) for `openai-compatible:` and `ollama:` models
+   * with a `baseUrl`; false for every other model
+   */
+  simulatedEndpoint?: boolean;
+}
+
+export interface ModelStack {
+  /** The model as the engine uses it: cache, then scheduler, then the adapter. */
+  model: ChatModel;
+  /** The adapter alone (its id and capabilities); calls through it skip the cache and the scheduler. */
+  base: ChatModel;
+  scheduler: Scheduler;
+  cacheStats: () => { hits: number; misses: number };
+}
+
+/** Asks an OpenAI-compatible endpoint whether it is the simulator; false for every other model. */
+async function detectSimulatedEndpoint(uri: string, baseUrl: string | undefined): Promise<boolean> {
+  const provider = uri.split(':', 1)[0];
+  if (baseUrl === undefined || (provider !== 'openai-compatible' && provider !== 'ollama')) return false;
+  return isSimulatorEndpoint(baseUrl);
+}
+
+async function simulatedModel(options: ModelStackOptions, profile: string | undefined): Promise<ChatModel> {
+  const name = profile ?? 'gpt-4';
+  if (!isSimProfileName(name)) {
+    throw new InputError(
+      `unknown simulated profile \`${name}\`; the profiles are ${simProfileNames.join(', ')}`,
+      {
+        field: 'model',
+      },
+    );
+  }
+  const catalog = createItemCatalog(options.task);
+  for await (const item of options.knownItems?.() ?? []) catalog.add(item);
+  return createSimModel({
+    profile: name,
+    task: options.task,
+    catalog,
+    seed: options.seed ?? 0,
+    latencyMs: options.simLatencyMs ?? 0,
+  });
+}
+
+/**
+ * The model every command uses, and the one a library user should: the adapter for the URI (or the
+ * simulated model), under the scheduler (concurrency, rate limits, retries, timeouts), under the
+ * response cache, so that a cache hit never waits for a rate limit and a retry is never cached.
+ */
+export async function createModelStack(options: ModelStackOptions): Promise<ModelStack> {
+  const parsed = parseModelUri(options.uri);
+  const adapter =
+    parsed.provider === 'sim'
+      ? await simulatedModel(options, parsed.profile)
+      : createModel(options.uri, options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl });
+  const simulatedEndpoint =
+    options.simulatedEndpoint ?? (await detectSimulatedEndpoint(options.uri, options.baseUrl));
+  const base = simulatedEndpoint ? wrapChatModel(adapter, { simulated: true }) : adapter;
+  const scheduler = createScheduler({
+    concurrency: options.concurrency ?? (base.simulated && !options.simLatencyMs ? 64 : 8),
+    ...(options.requestsPerMinute === undefined ? {} : { requestsPerMinute: options.requestsPerMinute }),
+    ...(options.tokensPerMinute === undefined ? {} : { tokensPerMinute: options.tokensPerMinute }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+    ...(options.onSchedulerEvent ? { onEvent: options.onSchedulerEvent } : {}),
+  });
+  const scheduled = scheduleModel(base, scheduler);
+  if (!options.store)
+    return { model: scheduled, base, scheduler, cacheStats: () => ({ hits: 0, misses: 0 }) };
+  const cached = cachedModel(scheduled, options.store, {
+    ...(options.runId === undefined ? {} : { runId: options.runId }),
+    enabled: options.cache ?? true,
+  });
+  return { model: cached, base, scheduler, cacheStats: () => cached.stats() };
+}
