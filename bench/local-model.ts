@@ -21,8 +21,8 @@ import { createLocalModel } from '../src/models/local-model.js';
 import { renderBatch } from '../src/prompt/render-batch.js';
 import type { GenerateRequest } from '../src/spec/chat-model.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
-import { pinAnswerCount } from '../test/support/pin-answer-count.js';
-import { writeTinyGguf } from '../test/support/write-tiny-gguf.js';
+import { pinAnswerCount } from '../src/test/pin-answer-count.js';
+import { writeTinyGguf } from '../src/test/write-tiny-gguf.js';
 import { writeOwnedSection } from './owned-section.js';
 
 interface Measurement {

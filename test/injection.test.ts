@@ -5,12 +5,12 @@ import { tagSecretFileName } from '../src/cli/store-tag-secret.js';
 import { batchPrompt } from '../src/engine/batch-prompt.js';
 import { batchTag } from '../src/engine/seeded-random.js';
 import type { BatchPromptOptions, Item, ItemResult } from '../src/engine/types.js';
-import { useTempDir } from '../src/io/test-support/temp-dir.js';
 import { parseReply } from '../src/parse/parse-reply.js';
 import { renderBatch } from '../src/prompt/render-batch.js';
 import { createSimModel, type SimInjectionOptions } from '../src/sim/create-sim-model.js';
 import type { ChatModel } from '../src/spec/chat-model.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
+import { useTempDir } from '../src/test/temp-dir.js';
 import { runCli } from './run-cli.js';
 
 /*

@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
-import { useTempDir } from '../src/io/test-support/temp-dir.js';
 import { flattenFieldValue } from '../src/prompt/render-batch.js';
+import { useTempDir } from '../src/test/temp-dir.js';
 import { runCli } from './run-cli.js';
 
 /*

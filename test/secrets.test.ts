@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
-import { useTempDir } from '../src/io/test-support/temp-dir.js';
 import { type SimServer, startSimServer } from '../src/sim/serve.js';
 import { openStore } from '../src/store/open-store.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
+import { useTempDir } from '../src/test/temp-dir.js';
 import { runCli } from './run-cli.js';
 
 /*

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createScriptedModel } from '../models/scripted-model.js';
 import { readRenderedBatch } from '../prompt/read-rendered-batch.js';
 import type { GenerateRequest } from '../spec/chat-model.js';
 import { boolqTask } from '../task/builtin-tasks.js';
+import { createScriptedModel } from '../test/scripted-model.js';
 import { batchPrompt } from './batch-prompt.js';
 import type { Item } from './types.js';
 

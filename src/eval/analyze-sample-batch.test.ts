@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { createScriptedModel } from '../models/scripted-model.js';
 import type { ChatMessage } from '../spec/chat-model.js';
+import { createScriptedModel } from '../test/scripted-model.js';
 import { recordFirstCall } from './analyze-sample-batch.js';
 
 it('keeps the first call as sent and its reply, and passes every call through', async () => {

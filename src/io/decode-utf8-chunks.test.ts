@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../spec/errors.js';
+import { collect } from '../test/collect.js';
+import { rejectionOf } from '../test/rejection-of.js';
 import { decodeUtf8Chunks } from './decode-utf8-chunks.js';
-import { collect } from './test-support/collect.js';
-import { rejectionOf } from './test-support/rejection-of.js';
 
 async function* inPieces(bytes: Uint8Array, cuts: number[]): AsyncGenerator<Uint8Array> {
   let start = 0;

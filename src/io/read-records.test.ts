@@ -3,11 +3,11 @@ import { once } from 'node:events';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../spec/errors.js';
+import { buildParquetFile } from '../test/build-parquet-file.js';
+import { collect } from '../test/collect.js';
+import { rejectionOf } from '../test/rejection-of.js';
+import { useTempDir } from '../test/temp-dir.js';
 import { readRecords } from './read-records.js';
-import { buildParquetFile } from './test-support/build-parquet-file.js';
-import { collect } from './test-support/collect.js';
-import { rejectionOf } from './test-support/rejection-of.js';
-import { useTempDir } from './test-support/temp-dir.js';
 
 const pathTo = useTempDir();
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { collect } from '../test/collect.js';
 import { splitJsonArray } from './split-json-array.js';
-import { collect } from './test-support/collect.js';
 
 async function* inPieces(text: string, cuts: number[]): AsyncGenerator<string> {
   let start = 0;

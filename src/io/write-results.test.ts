@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../spec/errors.js';
-import { rejectionOf } from './test-support/rejection-of.js';
-import { useTempDir } from './test-support/temp-dir.js';
+import { rejectionOf } from '../test/rejection-of.js';
+import { useTempDir } from '../test/temp-dir.js';
 import { createResultsWriter, type ResultRow } from './write-results.js';
 
 const pathTo = useTempDir();

@@ -4,14 +4,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../spec/chat-model.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import { AbortError, ApiCallError, InputError } from '../spec/errors.js';
-import { fromLanguageModel } from './ai-sdk-model.js';
 import {
   chatCompletion,
   type LoopbackHandler,
   type LoopbackServer,
   sendJson,
   startLoopbackServer,
-} from './loopback-server.test-helper.js';
+} from '../test/loopback-server.js';
+import { fromLanguageModel } from './ai-sdk-model.js';
 
 const messages: ChatMessage[] = [
   { role: 'system', content: 'Answer yes or no for each question.' },

@@ -2,14 +2,14 @@ import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatMessage, ChatModel } from '../spec/chat-model.js';
 import { type ApiCallError, BatchPromptError, InputError } from '../spec/errors.js';
-import { createModel } from './create-model.js';
 import {
   chatCompletion,
   type LoopbackHandler,
   type LoopbackServer,
   sendJson,
   startLoopbackServer,
-} from './loopback-server.test-helper.js';
+} from '../test/loopback-server.js';
+import { createModel } from './create-model.js';
 
 const messages: ChatMessage[] = [
   { role: 'system', content: 'Answer yes or no.' },

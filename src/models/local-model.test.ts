@@ -3,14 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeLlamaCppAvailable } from '../../test/support/node-llama-cpp-available.js';
-import { pinAnswerCount } from '../../test/support/pin-answer-count.js';
-import { writeTinyGguf } from '../../test/support/write-tiny-gguf.js';
 import { parseReply } from '../parse/parse-reply.js';
 import { type BatchEntry, renderBatch } from '../prompt/render-batch.js';
 import type { GenerateRequest } from '../spec/chat-model.js';
 import { InputError, isAbortError } from '../spec/errors.js';
 import { boolqTask } from '../task/builtin-tasks.js';
+import { nodeLlamaCppAvailable } from '../test/node-llama-cpp-available.js';
+import { pinAnswerCount } from '../test/pin-answer-count.js';
+import { writeTinyGguf } from '../test/write-tiny-gguf.js';
 import { createLocalModel, type LocalChatModel } from './local-model.js';
 
 function entries(count: number, offset = 0): BatchEntry[] {

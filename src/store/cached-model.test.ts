@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GenerateRequest } from '../spec/chat-model.js';
+import { echoModel } from '../test/echo-model.js';
 import { type CallEvent, cachedModel } from './cached-model.js';
-import { echoModel } from './fixtures/echo-model.js';
 import { openStore, type Store } from './open-store.js';
 
 let directory: string;

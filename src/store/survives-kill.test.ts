@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { echoModel } from '../test/echo-model.js';
 import { cachedModel } from './cached-model.js';
-import { echoModel } from './fixtures/echo-model.js';
 import { openStore } from './open-store.js';
 
-const childScript = fileURLToPath(new URL('./fixtures/answer-then-kill.ts', import.meta.url));
+const childScript = fileURLToPath(new URL('../test/answer-then-kill.ts', import.meta.url));
 const replyCount = 25;
 
 let directory: string;

@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../src/spec/chat-model.js';
+import type { JsonSchema } from '../spec/chat-model.js';
 
 /**
  * The batch schema of `answerJsonSchema` with exactly `count` entries, ids 0 .. count-1 in order,
