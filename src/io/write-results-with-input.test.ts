@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { readRecords } from './read-records.js';
-import { useTempDir } from './test-support/temp-dir.js';
+import { useTempDir } from '../test/temp-dir.js';
 import { createResultsWriter, type ResultRow } from './write-results.js';
 
 const pathTo = useTempDir();
