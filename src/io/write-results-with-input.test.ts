@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { readRecords } from './read-records.js';
 import { useTempDir } from '../test/temp-dir.js';
+import { readRecords } from './read-records.js';
 import { createResultsWriter, type ResultRow } from './write-results.js';
 
 const pathTo = useTempDir();
