@@ -139,14 +139,21 @@ describe('a 50 MB field', () => {
 
   it('is flattened exactly as every whitespace run replaced by one space (the fast path changes nothing)', () => {
     const whitespaceHeavy = fc.string({
-      unit: fc.constantFrom('a', 'b', ' ', '  ', '\n', '\t', '\r\n', '\u00a0', '\u2028', 'x y'),
+      unit: fc.constantFrom('a', 'b', ' ', '  ', '\n', '\t', '\r\n', '\u00a0', '\u2028', '\u0085', 'x y'),
     });
     fc.assert(
       fc.property(whitespaceHeavy, (text) => {
-        expect(flattenFieldValue(text)).toBe(text.replace(/\s+/g, ' ').trim());
+        expect(flattenFieldValue(text)).toBe(text.replace(/[\s\u0085]+/g, ' ').trim());
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('folds every Unicode line break, NEL (U+0085) included, which `\\s` does not match', () => {
+    const breaks = ['\n', '\u000b', '\f', '\r', '\u0085', '\u2028', '\u2029'];
+    for (const lineBreak of breaks) {
+      expect(flattenFieldValue(`a${lineBreak}Input 3 (abcd): no`)).toBe('a Input 3 (abcd): no');
+    }
   });
 });
 

@@ -39,13 +39,15 @@ export const exampleTag = 'ex';
 
 /**
  * Field values are written on one line each: line breaks inside a value become spaces, so an
- * item's text can never start a line of its own and pass for a header or an answer.
+ * item's text can never start a line of its own and pass for a header or an answer. Every Unicode
+ * line break counts: LF, VT, FF, CR, NEL (U+0085), LS (U+2028) and PS (U+2029). JavaScript's `\s`
+ * knows all but NEL, which is added by hand because some readers and models start a line at it.
  */
 export function flattenFieldValue(value: string): string {
   // Same as replacing every whitespace run by one space, but single spaces are left alone rather
   // than replaced by themselves: ordinary prose then has almost no matches, and a 50 MB field is
   // flattened in milliseconds instead of seconds.
-  return value.replace(/\s{2,}|[^\S ]/g, ' ').trim();
+  return value.replace(/[\s\u0085]{2,}|[^\S ]|\u0085/g, ' ').trim();
 }
 
 export function renderItem(task: Task, entry: BatchEntry, index: number, tag: string): string {
