@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../spec/errors.js';
+import { InputError, LockError } from '../spec/errors.js';
 import { rejectionOf } from '../test/rejection-of.js';
 import { useTempDir } from '../test/temp-dir.js';
 import { createResultsWriter, type ResultRow } from './write-results.js';
@@ -21,6 +22,15 @@ const rows: ResultRow[] = [
   { id: 'a,"b"', answer: null, confidence: null, votes: {}, status: 'failed', error: 'timeout, then\n"429"' },
   { id: '3', answer: 42, confidence: 1, votes: { '42': 2 }, status: 'answered', gold: 42n },
 ];
+
+function errorOf(action: () => unknown): Error {
+  try {
+    action();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error, got none');
+}
 
 async function microtasks(count: number): Promise<void> {
   for (let index = 0; index < count; index++) await Promise.resolve();
@@ -130,13 +140,71 @@ describe('createResultsWriter', () => {
     );
   });
 
-  it('fails with an InputError naming the file when it cannot be written', async () => {
+  it('fails with an InputError naming the file when it cannot be written, and frees the lock', () => {
     const directory = pathTo('a-directory');
     mkdirSync(`${directory}.csv.partial`, { recursive: true });
-    const writer = createResultsWriter(`${directory}.csv`);
-    const error = await rejectionOf(writer.write(rows[0]!));
+    const error = errorOf(() => createResultsWriter(`${directory}.csv`));
     expect(InputError.isInstance(error)).toBe(true);
-    expect(error.message).toMatch(/a-directory\.csv\.partial: cannot write results: EISDIR/);
-    await expect(writer.close()).rejects.toBe(error);
+    expect(error.message).toMatch(/a-directory\.csv\.partial: cannot replace the leftover .*EISDIR/);
+    expect(existsSync(`${directory}.csv.lock`)).toBe(false);
+  });
+
+  it('refuses a directory that does not exist before anything is written', () => {
+    const error = errorOf(() => createResultsWriter(pathTo('missing-directory/results.jsonl')));
+    expect(InputError.isInstance(error)).toBe(true);
+    expect(error.message).toMatch(/missing-directory does not exist/);
+  });
+
+  it('lets one writer at a time hold a results file, naming the holder, and frees it on close', async () => {
+    const file = pathTo('locked.jsonl');
+    const first = createResultsWriter(file);
+    const refused = errorOf(() => createResultsWriter(file));
+    expect(LockError.isInstance(refused)).toBe(true);
+    expect(refused.message).toContain(`process ${process.pid}`);
+    await first.write(rows[0]!);
+    await first.close();
+    const second = createResultsWriter(file);
+    second.release();
+    expect(existsSync(`${file}.lock`)).toBe(false);
+    expect(readFileSync(file, 'utf8')).toContain('"id":"1"');
+  });
+
+  it('takes over a lock left by a process that is gone, and a .partial it left', async () => {
+    const file = pathTo('stale.jsonl');
+    // pid 2^22 + 1 is above Linux's pid_max, so no process has it.
+    writeFileSync(`${file}.lock`, JSON.stringify({ pid: 4_194_305, host: hostname(), since: 'earlier' }));
+    writeFileSync(`${file}.partial`, 'half a line from a killed run');
+    const writer = createResultsWriter(file);
+    await writer.write(rows[0]!);
+    await writer.close();
+    expect(readFileSync(file, 'utf8')).not.toContain('killed run');
+  });
+
+  it('never replaces a results file that another run produced while it was writing', async () => {
+    const file = pathTo('contested.jsonl');
+    const writer = createResultsWriter(file);
+    await writer.write(rows[0]!);
+    writeFileSync(file, 'the other run\n');
+    const error = await rejectionOf(writer.close());
+    expect(error.message).toMatch(/written by another run/);
+    expect(readFileSync(file, 'utf8')).toBe('the other run\n');
+    expect(readFileSync(`${file}.partial`, 'utf8')).toContain('"id":"1"');
+  });
+
+  it('escapes CSV cells that a spreadsheet would run as formulas, and leaves numbers alone', async () => {
+    const file = pathTo('formulas.csv');
+    const writer = createResultsWriter(file);
+    for (const id of ['=HYPERLINK("http://example.invalid","x")', '+1+1', '-2+3', '@SUM(A1)', '\tx'])
+      await writer.write({ id, answer: -1.5, confidence: null, votes: {}, status: 'answered' });
+    await writer.close();
+    const parsed = parse(readFileSync(file, 'utf8'), { columns: true }) as { id: string; answer: string }[];
+    expect(parsed.map((row) => row.id)).toEqual([
+      `'=HYPERLINK("http://example.invalid","x")`,
+      "'+1+1",
+      "'-2+3",
+      "'@SUM(A1)",
+      "'\tx",
+    ]);
+    expect(parsed.every((row) => row.answer === '-1.5')).toBe(true);
   });
 });

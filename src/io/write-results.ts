@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { BatchPromptError, InputError } from '../spec/errors.js';
+import { claimResultsFile, type ResultsFileClaim } from './claim-results-file.js';
 import { parquetColumns } from './parquet-columns.js';
 
 /** One line of a results file. */
@@ -42,6 +43,11 @@ export interface ResultsWriter {
   write(row: ResultRow): Promise<void>;
   /** Flushes the rows and gives the file its final name. Calling it again does nothing. */
   close(): Promise<void>;
+  /**
+   * Gives up the file without a final name: what was written stays in `.partial`, and the lock is
+   * released for the next run. Does nothing after `close`.
+   */
+  release(): void;
 }
 
 export type ResultsFormat = 'jsonl' | 'csv' | 'parquet';
@@ -68,15 +74,27 @@ export function resultsFormatOf(file: string): ResultsFormat {
  * `file + '.partial'` until `close` renames it to `file`: a run that crashes leaves a `.partial`
  * file, never a truncated file under the final name. A Parquet file is written whole at `close`
  * (its columns are typed from all the rows), so its rows are held in memory until then.
+ *
+ * One run at a time per results file (see `claimResultsFile`): `<file>.lock` holds the writer's
+ * pid, the `.partial` file is created exclusively, and `close` refuses to replace a `file` that
+ * another run produced meanwhile. The directory, the extension and the lock are checked here,
+ * synchronously, before anything is paid for.
  */
 export function createResultsWriter(file: string, layout: ResultsLayout = {}): ResultsWriter {
   const format = resultsFormatOf(file);
   // JSONL shows gold and correct on the rows that have them; the other formats need fixed columns.
   const columns = resultColumns(layout, format === 'jsonl' || layout.labelled === true);
-  const partialFile = `${file}.partial`;
-  if (format === 'parquet') return parquetResultsWriter(file, partialFile, columns);
+  const claim = claimResultsFile(file);
+  const partialFile = claim.partialFile;
+  if (format === 'parquet') return parquetResultsWriter(file, claim, columns);
 
-  const stream = createWriteStream(partialFile);
+  let stream: ReturnType<typeof createWriteStream>;
+  try {
+    stream = createWriteStream(partialFile, { flags: 'wx' });
+  } catch (error) {
+    claim.release();
+    throw error;
+  }
   let failure: InputError | undefined;
   // Kept for the writer's whole life: an error between two writes must not crash the process.
   stream.on('error', (error) => {
@@ -86,6 +104,7 @@ export function createResultsWriter(file: string, layout: ResultsLayout = {}): R
   const opened = once(stream, 'ready');
   opened.catch(() => {}); // the error listener above records the failure
   let closing: Promise<void> | undefined;
+  let released = false;
   if (format === 'csv') stream.write(`${columns.map((column) => csvField(column.name)).join(',')}\n`);
   const formatRow =
     format === 'csv' ? (row: ResultRow) => csvLine(row, columns) : (row: ResultRow) => jsonLine(row, columns);
@@ -93,7 +112,7 @@ export function createResultsWriter(file: string, layout: ResultsLayout = {}): R
   return {
     async write(row) {
       if (failure) throw failure;
-      if (closing) {
+      if (closing || released) {
         throw new BatchPromptError(`Cannot write to the results file ${file}: the writer is closed`);
       }
       try {
@@ -117,17 +136,28 @@ export function createResultsWriter(file: string, layout: ResultsLayout = {}): R
     },
     close() {
       closing ??= (async () => {
-        if (failure) throw failure;
-        stream.end();
         try {
-          await finished(stream);
-        } catch {
-          // The error listener above has recorded the failure.
+          if (failure) throw failure;
+          stream.end();
+          try {
+            await finished(stream);
+          } catch {
+            // The error listener above has recorded the failure.
+          }
+          if (failure) throw failure;
+        } catch (error) {
+          claim.release();
+          throw error;
         }
-        if (failure) throw failure;
-        await rename(partialFile, file);
+        await claim.finish();
       })();
       return closing;
+    },
+    release() {
+      if (closing || released) return;
+      released = true;
+      stream.end();
+      claim.release();
     },
   };
 }
@@ -197,21 +227,30 @@ function csvText(value: unknown): string {
   return String(value);
 }
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
+/**
+ * RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. A field that
+ * a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
+ * return) gets a leading `'`, which spreadsheets show as text; plain numbers such as `-1.5` are
+ * left alone. Ids, input cells and error texts come from data and servers, so they are not trusted.
+ */
 function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+  const safe =
+    /^[=+\-@\t\r]/.test(value) && !/^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
 function parquetResultsWriter(
   file: string,
-  partialFile: string,
+  claim: ResultsFileClaim,
   columns: readonly ResultColumn[],
 ): ResultsWriter {
+  const partialFile = claim.partialFile;
   const rows: unknown[][] = [];
   let closing: Promise<void> | undefined;
+  let released = false;
   return {
     async write(row) {
-      if (closing) {
+      if (closing || released) {
         throw new BatchPromptError(`Cannot write to the results file ${file}: the writer is closed`);
       }
       rows.push(
@@ -229,16 +268,22 @@ function parquetResultsWriter(
           rows,
         );
         try {
-          await writeFile(partialFile, bytes);
+          await writeFile(partialFile, bytes, { flag: 'wx' });
         } catch (error) {
+          claim.release();
           throw new InputError(`cannot write results: ${(error as Error).message}`, {
             file: partialFile,
             cause: error,
           });
         }
-        await rename(partialFile, file);
+        await claim.finish();
       })();
       return closing;
+    },
+    release() {
+      if (closing || released) return;
+      released = true;
+      claim.release();
     },
   };
 }
