@@ -22,7 +22,7 @@ const plantedKey = 'sk-PLANTED-batchprompt-0000';
 /** A fragment that survives partial masking (`sk-PLAN...0000`) as well. */
 const plantedFragment = 'PLANTED-batchprompt';
 
-type FrontMode = 'forward' | 'unauthorized' | 'server-error';
+type FrontMode = 'forward' | 'unauthorized' | 'server-error' | 'echo-key';
 
 interface Front {
   url: string;
@@ -74,7 +74,23 @@ async function startFront(target: SimServer): Promise<Front> {
       ...(request.method === 'POST' ? { body } : {}),
     });
     response.writeHead(forwarded.status, { 'content-type': 'application/json' });
-    response.end(await forwarded.text());
+    const forwardedText = await forwarded.text();
+    if (front.mode === 'echo-key' && forwarded.ok && path.startsWith('/chat/completions')) {
+      // A 200 reply that answers and also echoes the credential it was sent, as written and in
+      // the encodings a server might use: base64, URL-encoding, and base64 inside a longer blob.
+      const reply = JSON.parse(forwardedText) as { choices: { message: { content: string } }[] };
+      const credential = presented || String(request.headers.authorization ?? '');
+      reply.choices[0]!.message.content += [
+        '',
+        `your key is ${credential}`,
+        `b64 ${Buffer.from(credential).toString('base64')}`,
+        `blob ${Buffer.from(`xy${credential}z`).toString('base64')}`,
+        `url ${encodeURIComponent(credential)}`,
+      ].join('\n');
+      response.end(JSON.stringify(reply));
+      return;
+    }
+    response.end(forwardedText);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -97,15 +113,33 @@ function everyFile(directory: string): string[] {
   });
 }
 
+/** The ways a secret can be written: as is, and base64 at each byte offset inside a longer text. */
+function encodingsOf(secret: string): string[] {
+  const forms = [secret, encodeURIComponent(secret)];
+  for (const offset of [0, 1, 2]) {
+    const encoded = Buffer.from(`${'x'.repeat(offset)}${secret}`).toString('base64');
+    forms.push(encoded.slice([0, 2, 3][offset], Math.floor((offset + secret.length) / 3) * 4));
+  }
+  return forms;
+}
+
 /** Files under `directory` whose bytes hold the key or its fragment, in any of the ways it could be written. */
-function filesHoldingTheKey(directory: string): string[] {
+function filesHoldingTheKey(
+  directory: string,
+  secrets: readonly string[] = [plantedKey, plantedFragment],
+): string[] {
+  const needles = secrets.flatMap(encodingsOf);
   return everyFile(directory).filter((file) => {
     const bytes = readFileSync(file);
-    return [plantedKey, plantedFragment].some(
+    return needles.some(
       (needle) =>
         bytes.includes(Buffer.from(needle, 'utf8')) || bytes.includes(Buffer.from(needle, 'utf16le')),
     );
   });
+}
+
+function printedTheKey(text: string, secrets: readonly string[] = [plantedKey, plantedFragment]): boolean {
+  return secrets.flatMap(encodingsOf).some((needle) => text.includes(needle));
 }
 
 const items = Array.from({ length: 24 }, (_, index) => ({
@@ -181,8 +215,8 @@ function runArgs(directory: string, model: string, extra: string[] = []): string
 
 function expectNoKey(directory: string, printed: { stdout: string; stderr: string }): void {
   expect(front.authorizations).toContain(`Bearer ${plantedKey}`);
-  expect(printed.stdout).not.toContain(plantedFragment);
-  expect(printed.stderr).not.toContain(plantedFragment);
+  expect(printedTheKey(printed.stdout)).toBe(false);
+  expect(printedTheKey(printed.stderr)).toBe(false);
   expect(filesHoldingTheKey(directory)).toEqual([]);
 }
 
@@ -225,6 +259,62 @@ describe('the planted API key', () => {
       expect(filesHoldingTheKey(directory)).toEqual([]);
     });
   }
+
+  it('is written nowhere when a 200 reply echoes it, as is, in base64 or URL-encoded', async () => {
+    front.mode = 'echo-key';
+    const directory = freshDirectory('run-echo');
+    const keeper = openStore(join(directory, 'store'));
+    try {
+      const printed = await runCli(runArgs(directory, 'openai-compatible:sim-gpt-4'));
+      expect(printed.code).toBe(exitCodes.ok);
+      // The answers still parse: the echo comes after them.
+      expect(JSON.parse(printed.stdout)).toMatchObject({ answered: items.length });
+      const summaryFile = join(directory, 'summary.json');
+      writeFileSync(summaryFile, printed.stdout);
+      const report = await runCli(['report', summaryFile, '-o', join(directory, 'report.html')]);
+      expect(report.code).toBe(exitCodes.ok);
+      // The check can fail: the first reply as sent, with its echo, is in the report's sample batch.
+      expect(readFileSync(join(directory, 'report.html'), 'utf8')).toContain('your key is [redacted]');
+      expectNoKey(directory, {
+        stdout: printed.stdout + report.stdout,
+        stderr: printed.stderr + report.stderr,
+      });
+    } finally {
+      keeper.close();
+    }
+    expect(filesHoldingTheKey(directory)).toEqual([]);
+  });
+
+  it('is written nowhere when given as the userinfo of --base-url, and is sent as Basic auth', async () => {
+    delete process.env.BATCHPROMPT_API_KEY;
+    const password = 'PLANTED-batchprompt-password';
+    const directory = freshDirectory('run-userinfo');
+    const withUserinfo = front.url.replace('http://', `http://batch-user:${password}@`);
+    const args = runArgs(directory, 'openai-compatible:sim-gpt-4');
+    args[args.indexOf(front.url)] = withUserinfo;
+    const printed = await runCli(args);
+    expect(printed.code).toBe(exitCodes.ok);
+    expect(front.authorizations).toContain(
+      `Basic ${Buffer.from(`batch-user:${password}`).toString('base64')}`,
+    );
+    expect(printedTheKey(printed.stdout + printed.stderr, [password])).toBe(false);
+    expect(filesHoldingTheKey(directory, [password])).toEqual([]);
+
+    // The endpoint failing with the URL in its message: the message reaches the results, the
+    // password does not.
+    front.mode = 'server-error';
+    const failing = await runCli([
+      ...args,
+      '--no-cache',
+      '--max-retries',
+      '0',
+      '--out',
+      join(directory, 'failing.jsonl'),
+    ]);
+    expect(readFileSync(join(directory, 'failing.jsonl'), 'utf8')).toContain('upstream failed');
+    expect(printedTheKey(failing.stdout + failing.stderr, [password])).toBe(false);
+    expect(filesHoldingTheKey(directory, [password])).toEqual([]);
+  });
 
   it('is written nowhere when the endpoint answers 401 quoting the key', async () => {
     front.mode = 'unauthorized';

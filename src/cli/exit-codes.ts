@@ -5,10 +5,17 @@ export const exitCodes = {
   incomplete: 1,
   /** Wrong command-line usage: unknown option, missing argument. */
   usage: 2,
+  /**
+   * Another live process holds this run or this results file (the message names its pid). Shares
+   * its code with usage errors: the command as given cannot run now.
+   */
+  locked: 2,
   /** Bad input: a data file, task file or option value (names the file, line and field). */
   input: 3,
   /** The model endpoint refused the run: no key, bad key, unknown model. */
   provider: 4,
+  /** The store cannot be read or written (disk full, read-only, damaged); the message names the path. */
+  storage: 5,
   /** An unexpected internal error. */
   internal: 70,
   /** Interrupted by Ctrl-C or SIGTERM; the run can be resumed. */

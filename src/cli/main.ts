@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ApiCallError, InputError, isAbortError, RetryError } from '../spec/errors.js';
+import { ApiCallError, InputError, isAbortError, LockError, RetryError, StoreError } from '../spec/errors.js';
 import { commandRegistrars } from './commands/index.js';
 import { exitCodes } from './exit-codes.js';
 
@@ -8,6 +8,8 @@ export type CommandRegistrar = (program: Command, setExitCode: (code: number) =>
 
 export function describeError(error: unknown): { message: string; code: number } {
   if (InputError.isInstance(error)) return { message: `error: ${error.message}`, code: exitCodes.input };
+  if (StoreError.isInstance(error)) return { message: `error: ${error.message}`, code: exitCodes.storage };
+  if (LockError.isInstance(error)) return { message: `error: ${error.message}`, code: exitCodes.locked };
   if (isAbortError(error)) return { message: 'interrupted', code: exitCodes.interrupted };
   if (ApiCallError.isInstance(error) || RetryError.isInstance(error)) {
     return { message: `error: the model endpoint failed: ${error.message}`, code: exitCodes.provider };

@@ -17,6 +17,7 @@ import type {
 } from '../spec/chat-model.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import { InputError } from '../spec/errors.js';
+import { redactSecrets } from './redact-secrets.js';
 import { sanitizeHeaders } from './sanitize-headers.js';
 import { toModelError } from './to-model-error.js';
 
@@ -72,9 +73,12 @@ export function fromLanguageModel(languageModel: LanguageModelV3, options: AiSdk
     } finally {
       callSignal.release();
     }
+    // A server that echoes the key in its reply (by accident or to probe) must not get it into
+    // the cache, the results or the terminal: every consumer reads this text.
+    const text = redactSecrets(result.text, secrets);
     return {
-      text: result.text,
-      usage: toUsage(result.usage, request.messages, result.text),
+      text,
+      usage: toUsage(result.usage, request.messages, text),
       finishReason: toFinishReason(result.finishReason),
       headers: sanitizeHeaders(result.response.headers, secrets),
     };

@@ -7,6 +7,7 @@ import { BatchPromptError, InputError } from '../spec/errors.js';
 import { fromLanguageModel } from './ai-sdk-model.js';
 import { createLocalModelFromUri, type LocalModelSettings } from './local-model-from-uri.js';
 import { type ApiProvider, parseModelUri } from './model-uri.js';
+import { splitUrlCredentials } from './split-url-credentials.js';
 
 /** Builds the simulated model for `sim` (profile undefined) or `sim:<profile>`. */
 export type SimModelFactory = (profile: string | undefined) => ChatModel;
@@ -71,6 +72,14 @@ function createApiModel(
 ): ChatModel {
   const env = options.env ?? process.env;
   const fetchOption = options.fetch === undefined ? {} : { fetch: options.fetch };
+  const credentials = splitUrlCredentials(nonEmpty(options.baseUrl) ?? '');
+  if (credentials.authorization !== undefined && provider !== 'openai-compatible' && provider !== 'ollama') {
+    throw new InputError(
+      `The base URL of \`${id}\` carries a user name or password (\`user:password@\`); ${id.split(':', 1)[0]} takes its key from the environment only`,
+      { field: 'baseUrl' },
+    );
+  }
+  options = { ...options, ...(options.baseUrl === undefined ? {} : { baseUrl: credentials.url }) };
   // Every setting is passed explicitly, so that the providers never fall back to process.env
   // behind an injected `env`.
   switch (provider) {
@@ -117,10 +126,19 @@ function createApiModel(
         provider === 'ollama'
           ? nonEmpty(options.apiKey)
           : (nonEmpty(options.apiKey) ?? nonEmpty(env.BATCHPROMPT_API_KEY));
+      if (apiKey !== undefined && credentials.authorization !== undefined) {
+        throw new InputError(
+          `The base URL of \`${id}\` carries a user name or password and an API key is set as well; give one of them`,
+          { field: 'baseUrl' },
+        );
+      }
       const languageModel = createOpenAICompatible({
         name: provider,
         baseURL,
         ...(apiKey === undefined ? {} : { apiKey }),
+        ...(credentials.authorization === undefined
+          ? {}
+          : { headers: { Authorization: credentials.authorization } }),
         ...fetchOption,
         // Without this the provider downgrades a JSON schema to `{ type: 'json_object' }`.
         supportsStructuredOutputs: true,
@@ -128,7 +146,7 @@ function createApiModel(
       return fromLanguageModel(languageModel, {
         id,
         supportsJsonSchema: true,
-        secrets: apiKey === undefined ? [] : [apiKey],
+        secrets: [...(apiKey === undefined ? [] : [apiKey]), ...credentials.secrets],
       });
     }
   }

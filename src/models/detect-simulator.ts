@@ -1,4 +1,5 @@
 import { simulatorModelOwner } from '../spec/simulator-marker.js';
+import { splitUrlCredentials } from './split-url-credentials.js';
 
 /**
  * Whether an OpenAI-compatible endpoint is batchprompt's own simulator (`batchprompt sim serve`),
@@ -11,9 +12,11 @@ export async function isSimulatorEndpoint(
   options: { fetch?: typeof globalThis.fetch; timeoutMs?: number } = {},
 ): Promise<boolean> {
   const fetchImpl = options.fetch ?? globalThis.fetch;
+  const { url, authorization } = splitUrlCredentials(baseUrl);
   try {
-    const response = await fetchImpl(`${baseUrl.replace(/\/+$/, '')}/models`, {
+    const response = await fetchImpl(`${url.replace(/\/+$/, '')}/models`, {
       signal: AbortSignal.timeout(options.timeoutMs ?? 2000),
+      ...(authorization === undefined ? {} : { headers: { Authorization: authorization } }),
     });
     if (!response.ok) return false;
     const body = (await response.json()) as { data?: { owned_by?: unknown }[] };

@@ -19,6 +19,30 @@ describe('redactSecrets', () => {
     expect(redactSecrets(text)).toBe('[redacted] [redacted] [redacted]');
   });
 
+  it('removes the userinfo of any URL and credential query parameters, keeping the host', () => {
+    expect(redactSecrets('fetch failed: http://user:hunter22@127.0.0.1:8/v1/chat')).toBe(
+      'fetch failed: http://[redacted]@127.0.0.1:8/v1/chat',
+    );
+    expect(redactSecrets('see https://tokenonly@example.invalid/x')).toBe(
+      'see https://[redacted]@example.invalid/x',
+    );
+    expect(redactSecrets('https://h/v1?password=p4ss&sig=abc&alt=json')).toBe(
+      'https://h/v1?password=[redacted]&sig=[redacted]&alt=json',
+    );
+  });
+
+  it('removes a known secret URL-encoded and in base64 at any offset of a longer base64 text', () => {
+    const secret = 'odd/key+shape=1';
+    for (const prefix of ['', 'a', 'ab', 'abc']) {
+      const blob = Buffer.from(`${prefix}${secret}!!`).toString('base64');
+      expect(redactSecrets(`blob ${blob}`, [secret])).toContain('[redacted]');
+      expect(redactSecrets(`blob ${blob.replaceAll('+', '-').replaceAll('/', '_')}`, [secret])).toContain(
+        '[redacted]',
+      );
+    }
+    expect(redactSecrets(`q=${encodeURIComponent(secret)}`, [secret])).toBe('q=[redacted]');
+  });
+
   it('leaves ordinary text alone', () => {
     const text = 'Rate limit reached for gpt-4o-mini: 30000 tokens per min. Try again in 2s.';
     expect(redactSecrets(text, ['abc'])).toBe(text);

@@ -170,3 +170,43 @@ export function isAbortError(error: unknown): boolean {
     !ApiCallError.isInstance(error)
   );
 }
+
+const storeMarker = Symbol.for('batchprompt.error.store');
+
+/**
+ * The store (response cache and run journal) cannot be read or written: disk full, read-only,
+ * locked past the busy timeout, or damaged. Stops the run: a reply that cannot be stored is a
+ * reply that would be paid for again, so no further call is made. Names the path.
+ */
+export class StoreError extends BatchPromptError {
+  readonly [storeMarker] = true;
+  readonly path: string;
+
+  constructor(message: string, options: { path: string; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = 'StoreError';
+    this.path = options.path;
+  }
+
+  static override isInstance(error: unknown): error is StoreError {
+    return brandCheck(storeMarker)(error);
+  }
+}
+
+const lockMarker = Symbol.for('batchprompt.error.lock');
+
+/** Another live process holds the run or the results file this command needs. Names the process. */
+export class LockError extends BatchPromptError {
+  readonly [lockMarker] = true;
+  readonly path: string;
+
+  constructor(message: string, options: { path: string; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = 'LockError';
+    this.path = options.path;
+  }
+
+  static override isInstance(error: unknown): error is LockError {
+    return brandCheck(lockMarker)(error);
+  }
+}

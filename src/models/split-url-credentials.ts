@@ -1,0 +1,35 @@
+export interface UrlCredentials {
+  /** The URL with its `user:password@` part taken out. */
+  url: string;
+  /** `Basic <base64>` for the userinfo, as curl sends it; undefined when the URL had none. */
+  authorization?: string;
+  /** The user name and password as written and decoded, for redaction. */
+  secrets: string[];
+}
+
+/**
+ * Takes the userinfo (`http://user:password@host/v1`) out of a base URL. Node's fetch refuses a
+ * URL with credentials, and the URL is quoted in error messages and printed, so the password
+ * would travel everywhere the URL does; sent as a header instead, it goes to that host only.
+ */
+export function splitUrlCredentials(raw: string): UrlCredentials {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    return { url: raw, secrets: [] };
+  }
+  if (parsed.username === '' && parsed.password === '') return { url: raw, secrets: [] };
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  const secrets = [...new Set([parsed.username, parsed.password, user, password])].filter(
+    (secret) => secret !== '',
+  );
+  parsed.username = '';
+  parsed.password = '';
+  return {
+    url: parsed.toString().replace(/\/$/, raw.endsWith('/') ? '/' : ''),
+    authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+    secrets,
+  };
+}
