@@ -9,6 +9,7 @@ import { validateMapping } from '../io/validate-mapping.js';
 import { renderItem } from '../prompt/render-batch.js';
 import { InputError } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
+import { createSourceDigest } from './source-digest.js';
 
 export interface DataSourceOptions {
   file: string;
@@ -67,6 +68,9 @@ export async function* readSource(
   let mapping = mappingFor(options);
   let row = 0;
   let mappingChecked = false;
+  // Two rows with one id cannot both be matched to their answers by id downstream (results,
+  // resumes, joins), and `12345` and `"12345"` are the same id once read.
+  const lineOfId = new Map<string, number>();
   for await (const source of readRecords(options.file, {
     keepBadRows: true,
     ...(signal ? { signal } : {}),
@@ -89,6 +93,14 @@ export async function* readSource(
     }
     try {
       const mapped = mapRecord(source.record, mapping, where);
+      const firstLine = lineOfId.get(mapped.id);
+      if (firstLine !== undefined) {
+        throw new InputError(
+          `duplicate id \`${mapped.id}\`, first seen at line ${firstLine}; ids must be unique (numbers and strings with the same digits are the same id)`,
+          { ...where, field: mapping.idField ?? 'id' },
+        );
+      }
+      lineOfId.set(mapped.id, source.line);
       const item: Item = { id: mapped.id, fields: mapped.fields };
       if (mapped.gold !== undefined) item.gold = mapped.gold;
       const rendered = renderItem(options.task, item, 0, 'abcd');
@@ -118,6 +130,8 @@ export async function* sourceItems(options: DataSourceOptions, signal?: AbortSig
 
 export interface SourceScan {
   rows: number;
+  /** sha256 of the rows read (see `createSourceDigest`), to check a later pass against. */
+  digest: string;
   items: number;
   invalid: InvalidRow[];
   invalidCount: number;
@@ -133,11 +147,13 @@ export async function scanSource(
   onItem?: (item: Item) => void,
   signal?: AbortSignal,
 ): Promise<SourceScan> {
-  const scan: SourceScan = { rows: 0, items: 0, invalid: [], invalidCount: 0, columns: [] };
+  const scan: SourceScan = { rows: 0, digest: '', items: 0, invalid: [], invalidCount: 0, columns: [] };
   const columns = new Set<string>();
   let firstRecord: Record<string, unknown> | undefined;
+  const digest = createSourceDigest();
   for await (const entry of readSource(options, signal)) {
     scan.rows += 1;
+    digest.add(entry);
     const record = entry.kind === 'item' ? entry.record : entry.invalid.record;
     if (record !== undefined) {
       firstRecord ??= record;
@@ -156,6 +172,7 @@ export async function scanSource(
   const idColumn =
     options.idField ?? (firstRecord !== undefined && Object.hasOwn(firstRecord, 'id') ? 'id' : undefined);
   if (idColumn !== undefined) scan.idColumn = idColumn;
+  scan.digest = digest.digest();
   return scan;
 }
 

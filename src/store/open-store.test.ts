@@ -33,6 +33,36 @@ describe('openStore', () => {
     expect(store.database.pragma('busy_timeout', { simple: true })).toBe(10_000);
   });
 
+  it('keeps the store to its owner: directory 0700, database, WAL and SHM files 0600, old stores tightened', () => {
+    const store = open('private');
+    store.responses.put(
+      'key',
+      { text: 'a reply', usage: { inputTokens: 1, outputTokens: 1 }, finishReason: 'stop' },
+      { modelId: 'sim' },
+    );
+    const modeOf = (name: string) => fs.statSync(path.join(directory, 'private', name)).mode & 0o777;
+    expect(modeOf('.')).toBe(0o700);
+    for (const name of ['store.sqlite', 'store.sqlite-wal', 'store.sqlite-shm'])
+      expect(modeOf(name)).toBe(0o600);
+    store.close();
+    fs.chmodSync(path.join(directory, 'private'), 0o755);
+    fs.chmodSync(path.join(directory, 'private', 'store.sqlite'), 0o644);
+    open('private');
+    expect(modeOf('.')).toBe(0o700);
+    expect(modeOf('store.sqlite')).toBe(0o600);
+  });
+
+  it('lets one process at a time hold a run, naming it, and frees it on release', () => {
+    const store = open();
+    const lock = store.lockRun('abc123');
+    expect(() => store.lockRun('abc123')).toThrow(
+      new RegExp(`Run abc123 is in use by process ${process.pid}`),
+    );
+    expect(() => store.lockRun('other').release()).not.toThrow();
+    lock.release();
+    store.lockRun('abc123').release();
+  });
+
   it('reopens an existing store without migrating again or losing data', () => {
     const first = open();
     first.responses.put(

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { acquireLockFile, type LockFile } from '../io/acquire-lock-file.js';
 import { BatchPromptError } from '../spec/errors.js';
 import { migrateSchema } from './migrate-schema.js';
 import { ResponseCache } from './response-cache.js';
@@ -26,6 +27,12 @@ export interface Store {
   readonly database: Database.Database;
   readonly responses: ResponseCache;
   readonly journal: RunJournal;
+  /**
+   * Takes the lock of one run (`<directory>/run-<runId>.lock`, holding this process's pid): one
+   * live process per run id. Throws a `LockError` naming the holder while it lives; a lock left by
+   * a dead process is taken over.
+   */
+  lockRun(runId: string): LockFile;
   /** Closes the connection; further calls do nothing. */
   close(): void;
 }
@@ -45,7 +52,12 @@ export function openStore(directory = '.batchprompt', options: StoreOptions = {}
 
   let database: Database.Database;
   try {
-    fs.mkdirSync(resolvedDirectory, { recursive: true });
+    // Owner only: the store holds every reply, every result and the tag secret. SQLite gives the
+    // -wal and -shm files the mode of the database file, so creating that one 0600 covers all three.
+    fs.mkdirSync(resolvedDirectory, { recursive: true, mode: 0o700 });
+    fs.closeSync(fs.openSync(file, 'a', 0o600));
+    restrictToOwner(resolvedDirectory, 0o700);
+    restrictToOwner(file, 0o600);
     database = new Database(file, { timeout: busyTimeoutMs });
   } catch (error) {
     throw new BatchPromptError(`Cannot open the store ${file}: ${(error as Error).message}`, {
@@ -80,8 +92,20 @@ export function openStore(directory = '.batchprompt', options: StoreOptions = {}
     database,
     responses: new ResponseCache(database, now),
     journal: new RunJournal(database, now),
+    lockRun(runId) {
+      if (!/^[A-Za-z0-9_-]+$/.test(runId)) {
+        throw new BatchPromptError(`Expected a run id of letters, digits, \`-\` and \`_\`, got \`${runId}\``);
+      }
+      return acquireLockFile(path.join(resolvedDirectory, `run-${runId}.lock`), `Run ${runId}`);
+    },
     close() {
       if (database.open) database.close();
     },
   };
+}
+
+/** Tightens a store made by an older version (0755 and 0644); never loosens anything. */
+function restrictToOwner(target: string, mode: number): void {
+  const current = fs.statSync(target).mode & 0o777;
+  if ((current & ~mode) !== 0) fs.chmodSync(target, current & mode);
 }

@@ -5,13 +5,15 @@ import { streamBatchPrompt } from '../../engine/batch-prompt.js';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
 import { ResultsAnalyzer, type RunDetails } from '../../eval/analyze-results.js';
 import { recordFirstCall } from '../../eval/analyze-sample-batch.js';
+import type { LockFile } from '../../io/acquire-lock-file.js';
 import { createResultsWriter, type ResultRow, type ResultsWriter } from '../../io/write-results.js';
 import { defaultLocalModelUri } from '../../models/default-local-model.js';
 import { costUsd, loadPrices, priceOf } from '../../plan/price-table.js';
-import { InputError, isAbortError } from '../../spec/errors.js';
+import { InputError, isAbortError, LockError } from '../../spec/errors.js';
 import { createModelStack } from '../../stack/create-model-stack.js';
-import { openStore } from '../../store/open-store.js';
+import { openStore, type Store } from '../../store/open-store.js';
 import { runFingerprint } from '../../store/run-fingerprint.js';
+import type { RunRecord } from '../../store/run-journal.js';
 import { loadTask } from '../../task/load-task.js';
 import { dataFileIdentity, type InvalidRow, readSource, scanSource, sourceItems } from '../data-source.js';
 import { prepareLocalModel } from '../default-model.js';
@@ -19,6 +21,7 @@ import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
 import { createProgressReporter } from '../progress-reporter.js';
 import { resultRow } from '../result-row.js';
+import { createSourceDigest } from '../source-digest.js';
 import { storeTagSecret } from '../store-tag-secret.js';
 import {
   addSchedulingOptions,
@@ -131,7 +134,29 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     });
   }
 
-  const store = openStore(values.storeDir ?? '.batchprompt');
+  // Taken before the store and before any call: a missing directory, or another run writing the
+  // same file, is found now rather than after every call was paid for.
+  const writer: ResultsWriter | undefined =
+    values.out === undefined
+      ? undefined
+      : createResultsWriter(
+          values.out,
+          values.columns === 'answers-only'
+            ? { labelled: values.labelField !== undefined }
+            : {
+                inputColumns: scan.columns,
+                ...(scan.idColumn === undefined ? {} : { idColumn: scan.idColumn }),
+                labelled: values.labelField !== undefined,
+              },
+        );
+  let store: Store;
+  try {
+    store = openStore(values.storeDir ?? '.batchprompt');
+  } catch (error) {
+    writer?.release();
+    throw error;
+  }
+  let runLock: LockFile | undefined;
   const controller = new AbortController();
   // Every call in flight listens on this one signal (scheduler and adapter each add a listener and
   // remove it when the call ends), so Node's default warning at 10 listeners is no sign of a leak.
@@ -139,7 +164,6 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   const onSignal = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  let writer: ResultsWriter | undefined;
   try {
     const probe = await createModelStack({
       uri: modelUri,
@@ -160,12 +184,35 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
         ...(values.secretTags ? { secretTags: true } : {}),
       },
     });
-    let run =
-      values.resume === undefined
-        ? store.journal.findLatestRun({ fingerprint, status: 'running' })
-        : store.journal.getRun(values.resume);
-    if (values.resume !== undefined && run === undefined) {
-      throw new InputError(`no run with id \`${values.resume}\` in ${store.directory}`, { field: 'resume' });
+    let run: RunRecord | undefined;
+    if (values.resume !== undefined) {
+      run = store.journal.getRun(values.resume);
+      if (run === undefined) {
+        throw new InputError(`no run with id \`${values.resume}\` in ${store.directory}`, {
+          field: 'resume',
+        });
+      }
+      if (run.fingerprint !== fingerprint) {
+        throw new InputError(
+          `run \`${values.resume}\` was started with another task, data file (or a changed one), model or strategy; repeat that run's own command to resume it, or leave out --resume to start a new run`,
+          { field: 'resume' },
+        );
+      }
+      // A run resumed by id that another live process is running: exit 2, naming that process.
+      runLock = store.lockRun(run.runId);
+    } else {
+      const unfinished = store.journal.findLatestRun({ fingerprint, status: 'running' });
+      if (unfinished !== undefined) {
+        try {
+          runLock = store.lockRun(unfinished.runId);
+          run = unfinished;
+        } catch (error) {
+          if (!LockError.isInstance(error)) throw error;
+          // The same command is running in another process: this one starts a run of its own
+          // beside it, and the store's in-flight claims keep the two from paying twice.
+          if (!values.json) process.stderr.write(`${error.message}; starting a new run beside it\n`);
+        }
+      }
     }
     const resumed = run !== undefined;
     if (run) store.journal.resumeRun(run.runId);
@@ -174,6 +221,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
         fingerprint,
         config: { task: task.name, data: values.data, model: probe.base.id, strategy },
       });
+      runLock = store.lockRun(run.runId);
     }
     const runId = run.runId;
     if (resumed && !values.json) process.stderr.write(`resuming run ${runId}\n`);
@@ -195,12 +243,23 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     // Invalid rows wait for the valid item that follows them, so results keep the input order.
     const invalidQueue: InvalidRow[] = [];
     const itemRows: { row: number; record: Record<string, unknown> }[] = [];
+    assertUnchanged(values.data, identity);
+    const answering = createSourceDigest();
     const items = (async function* () {
       for await (const entry of readSource(source, controller.signal)) {
+        answering.add(entry);
         if (entry.kind === 'item') {
           itemRows.push({ row: entry.row, record: entry.record });
           yield entry.item;
         } else invalidQueue.push(entry.invalid);
+      }
+      // Results are matched to rows by position: rows that changed under the run would be
+      // matched to answers of other rows, so the run stops rather than finish on them.
+      if (answering.rows !== scan.rows || answering.digest() !== scan.digest) {
+        throw new InputError(
+          `the file changed while the run was reading it: ${scan.rows} rows when validated, ${answering.rows} rows${answering.rows === scan.rows ? ' with other content' : ''} when answered; the run is not marked completed (replies paid so far are cached): run it again once the file stays put`,
+          { file: values.data },
+        );
       }
     })();
     // The first call is kept for the report; the figures are gathered as results stream past.
@@ -230,19 +289,6 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
         );
       },
     });
-    writer =
-      values.out === undefined
-        ? undefined
-        : createResultsWriter(
-            values.out,
-            values.columns === 'answers-only'
-              ? { labelled: values.labelField !== undefined }
-              : {
-                  inputColumns: scan.columns,
-                  ...(scan.idColumn === undefined ? {} : { idColumn: scan.idColumn }),
-                  labelled: values.labelField !== undefined,
-                },
-          );
     const writeInvalidBefore = async (row: number) => {
       while (invalidQueue.length > 0 && invalidQueue[0]!.row < row)
         await writer?.write(invalidRow(invalidQueue.shift()!));
@@ -309,7 +355,20 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    writer?.release();
+    runLock?.release();
     store.close();
+  }
+}
+
+/** The data file must be the one the validation pass read: same size, same modification time. */
+function assertUnchanged(file: string, validated: { size: number; modifiedMs: number }): void {
+  const now = dataFileIdentity(file);
+  if (now.size !== validated.size || now.modifiedMs !== validated.modifiedMs) {
+    throw new InputError(
+      `the file changed after it was validated (${validated.size} bytes then, ${now.size} now); nothing was sent: run again once the file stays put`,
+      { file },
+    );
   }
 }
 
