@@ -2,8 +2,8 @@ import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
-import { useTempDir } from '../src/io/test-support/temp-dir.js';
 import { openStore } from '../src/store/open-store.js';
+import { useTempDir } from '../src/test/temp-dir.js';
 import { runCli } from './run-cli.js';
 
 /*

@@ -3,7 +3,7 @@ import { parseReply } from '../parse/parse-reply.js';
 import { type OutputFormat, renderBatch, renderItem } from '../prompt/render-batch.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { countTokens } from '../spec/count-tokens.js';
-import { AbortError, isAbortError } from '../spec/errors.js';
+import { AbortError, isAbortError, StoreError } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
 import { balancePositions } from './balance-positions.js';
 import { packBatches } from './pack-batches.js';
@@ -245,6 +245,9 @@ async function askBatch(
     if (context.options.signal?.aborted || isAbortError(error)) {
       throw new AbortError('The run was aborted', { cause: error });
     }
+    // The store could not keep a reply: the model call did not fail, so no item is marked failed;
+    // the run stops before paying for more.
+    if (StoreError.isInstance(error)) throw error;
     const reason = describeError(error);
     context.recordCall(
       {

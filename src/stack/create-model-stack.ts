@@ -10,7 +10,7 @@ import { isSimProfileName, simProfileNames } from '../sim/profiles.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { InputError } from '../spec/errors.js';
 import { wrapChatModel } from '../spec/wrap-chat-model.js';
-import { cachedModel } from '../store/cached-model.js';
+import { type CachedChatModel, type CacheStats, cachedModel } from '../store/cached-model.js';
 import type { Store } from '../store/open-store.js';
 import type { Task } from '../task/task-schema.js';
 
@@ -49,6 +49,8 @@ export interface ModelStackOptions {
    * with a `baseUrl`; false for every other model
    */
   simulatedEndpoint?: boolean;
+  /** Called when a cached reply fails its checksum (it is asked again). */
+  onDamagedReply?: (key: string) => void;
 }
 
 export interface ModelStack {
@@ -57,7 +59,9 @@ export interface ModelStack {
   /** The adapter alone (its id and capabilities); calls through it skip the cache and the scheduler. */
   base: ChatModel;
   scheduler: Scheduler;
-  cacheStats: () => { hits: number; misses: number };
+  cacheStats: () => CacheStats;
+  /** The response cache over the model, when there is a store. */
+  cache?: CachedChatModel;
 }
 
 /** Asks an OpenAI-compatible endpoint whether it is the simulator; false for every other model. */
@@ -110,12 +114,23 @@ export async function createModelStack(options: ModelStackOptions): Promise<Mode
     ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
     ...(options.onSchedulerEvent ? { onEvent: options.onSchedulerEvent } : {}),
   });
-  const scheduled = scheduleModel(base, scheduler);
-  if (!options.store)
-    return { model: scheduled, base, scheduler, cacheStats: () => ({ hits: 0, misses: 0 }) };
-  const cached = cachedModel(scheduled, options.store, {
+  if (!options.store) {
+    const scheduled = scheduleModel(base, scheduler);
+    return { model: scheduled, base, scheduler, cacheStats: () => ({ hits: 0, misses: 0, damaged: 0 }) };
+  }
+  // Beneath the scheduler: a call that waited in its queue while the store failed is not sent,
+  // since its reply could not be kept.
+  const gated = wrapChatModel(base, {
+    generate: (request) => {
+      const failure = cached.storeFailure();
+      return failure === undefined ? base.generate(request) : Promise.reject(failure);
+    },
+  });
+  const scheduled = scheduleModel(gated, scheduler);
+  const cached: CachedChatModel = cachedModel(scheduled, options.store, {
     ...(options.runId === undefined ? {} : { runId: options.runId }),
     enabled: options.cache ?? true,
+    ...(options.onDamagedReply ? { onDamaged: options.onDamagedReply } : {}),
   });
-  return { model: cached, base, scheduler, cacheStats: () => cached.stats() };
+  return { model: cached, base, scheduler, cacheStats: () => cached.stats(), cache: cached };
 }

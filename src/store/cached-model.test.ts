@@ -37,7 +37,7 @@ describe('cachedModel', () => {
     expect(second.headers).toBeUndefined();
     expect(first.cached).toBeUndefined();
     expect(second.cached).toBe(true);
-    expect(model.stats()).toEqual({ hits: 1, misses: 1 });
+    expect(model.stats()).toEqual({ hits: 1, misses: 1, damaged: 0 });
   });
 
   it('shares the cache between wrappers and processes: a new wrapper on a reopened store makes no call', async () => {
@@ -49,7 +49,7 @@ describe('cachedModel', () => {
     // temperature 0 is the documented default: leaving it out asks the same thing.
     await model.generate(ask('q', { seed: 3 }));
     expect(inner.requests).toHaveLength(0);
-    expect(model.stats()).toEqual({ hits: 1, misses: 0 });
+    expect(model.stats()).toEqual({ hits: 1, misses: 0, damaged: 0 });
   });
 
   it('misses when a setting that changes the reply differs', async () => {
@@ -120,7 +120,7 @@ describe('cachedModel', () => {
     await model.generate(ask('r'));
     expect(inner.requests).toHaveLength(2);
     expect(store.responses.size()).toBe(1);
-    expect(model.stats()).toEqual({ hits: 0, misses: 2 });
+    expect(model.stats()).toEqual({ hits: 0, misses: 2, damaged: 0 });
     expect(store.journal.countCalls(runId)).toMatchObject({ started: 2, finished: 2, cached: 0 });
   });
 

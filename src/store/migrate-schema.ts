@@ -1,11 +1,14 @@
 import type Database from 'better-sqlite3';
 import { BatchPromptError } from '../spec/errors.js';
+import { replyChecksum } from './reply-checksum.js';
+
+type Migration = string | ((database: Database.Database) => void);
 
 /**
  * Schema steps in order; step N brings `user_version` from N to N + 1. Append, never edit: stores
  * already on disk have run the old steps.
  */
-const migrations: readonly string[] = [
+const migrations: readonly Migration[] = [
   `
   CREATE TABLE responses (
     key TEXT PRIMARY KEY,
@@ -52,7 +55,40 @@ const migrations: readonly string[] = [
     PRIMARY KEY (run_id, item_index)
   ) WITHOUT ROWID;
   `,
+  // A checksum per cached reply: SQLite's own checks cover its pages, not a byte changed inside a
+  // value, and a changed reply would be replayed as the model's answer. Replies already stored get
+  // the checksum of what they hold now.
+  (database) => {
+    database.exec('ALTER TABLE responses ADD COLUMN checksum TEXT');
+    const rows = database
+      .prepare(
+        'SELECT key, text, input_tokens, output_tokens, cached_input_tokens, estimated, finish_reason FROM responses',
+      )
+      .all() as ChecksumRow[];
+    const update = database.prepare('UPDATE responses SET checksum = ? WHERE key = ?');
+    for (const row of rows) update.run(replyChecksum(row), row.key);
+  },
+  // Requests in flight, by cache key, so that two processes on one store never pay twice for the
+  // same request (see InFlightClaims).
+  `
+  CREATE TABLE claims (
+    key TEXT PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    claimed_at TEXT NOT NULL
+  );
+  `,
 ];
+
+interface ChecksumRow {
+  key: string;
+  text: string;
+  input_tokens: number;
+  output_tokens: number;
+  cached_input_tokens: number | null;
+  estimated: number | null;
+  finish_reason: string;
+}
 
 /** The schema version this code writes. */
 export const schemaVersion = migrations.length;
@@ -71,7 +107,9 @@ export function migrateSchema(database: Database.Database, file: string): void {
       );
     }
     for (let version = current; version < schemaVersion; version += 1) {
-      database.exec(migrations[version]!);
+      const migration = migrations[version]!;
+      if (typeof migration === 'string') database.exec(migration);
+      else migration(database);
     }
     if (current !== schemaVersion) database.pragma(`user_version = ${schemaVersion}`);
   });

@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { acquireLockFile, type LockFile } from '../io/acquire-lock-file.js';
-import { BatchPromptError } from '../spec/errors.js';
+import { acquireLockFile, type LockFile } from '../spec/acquire-lock-file.js';
+import { BatchPromptError, StoreError } from '../spec/errors.js';
+import { InFlightClaims } from './in-flight-claims.js';
 import { migrateSchema } from './migrate-schema.js';
 import { ResponseCache } from './response-cache.js';
 import { RunJournal } from './run-journal.js';
+import { toStoreError } from './to-store-error.js';
 
 export interface StoreOptions {
   /**
@@ -27,6 +29,7 @@ export interface Store {
   readonly database: Database.Database;
   readonly responses: ResponseCache;
   readonly journal: RunJournal;
+  readonly claims: InFlightClaims;
   /**
    * Takes the lock of one run (`<directory>/run-<runId>.lock`, holding this process's pid): one
    * live process per run id. Throws a `LockError` naming the holder while it lives; a lock left by
@@ -50,6 +53,10 @@ export function openStore(directory = '.batchprompt', options: StoreOptions = {}
   const resolvedDirectory = path.resolve(directory);
   const file = path.join(resolvedDirectory, 'store.sqlite');
 
+  // Written once a store has its schema: a directory with this file and an empty database lost
+  // its content (truncated, replaced, emptied), and is not silently rebuilt.
+  const marker = path.join(resolvedDirectory, 'store.created');
+  const where = { file, directory: resolvedDirectory };
   let database: Database.Database;
   try {
     // Owner only: the store holds every reply, every result and the tag secret. SQLite gives the
@@ -60,9 +67,7 @@ export function openStore(directory = '.batchprompt', options: StoreOptions = {}
     restrictToOwner(file, 0o600);
     database = new Database(file, { timeout: busyTimeoutMs });
   } catch (error) {
-    throw new BatchPromptError(`Cannot open the store ${file}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw openFailure(error, where);
   }
 
   try {
@@ -76,14 +81,17 @@ export function openStore(directory = '.batchprompt', options: StoreOptions = {}
     database.pragma('synchronous = NORMAL');
     // Off by default in SQLite; the journal relies on it to refuse calls and results of unknown runs.
     database.pragma('foreign_keys = ON');
+    if (database.pragma('user_version', { simple: true }) === 0 && fs.existsSync(marker)) {
+      throw new StoreError(
+        `the store ${file} has lost its content: this directory held a store (${marker}) but its database is empty; nothing was rebuilt over it. Move the directory aside (mv ${resolvedDirectory} ${resolvedDirectory}.damaged) to start an empty store, or use --store-dir with another directory`,
+        { path: file },
+      );
+    }
     migrateSchema(database, file);
+    if (!fs.existsSync(marker)) fs.writeFileSync(marker, `${new Date().toISOString()}\n`, { mode: 0o600 });
   } catch (error) {
     database.close();
-    throw BatchPromptError.isInstance(error)
-      ? error
-      : new BatchPromptError(`Cannot prepare the store ${file}: ${(error as Error).message}`, {
-          cause: error,
-        });
+    throw BatchPromptError.isInstance(error) ? error : openFailure(error, where);
   }
 
   return {
@@ -92,6 +100,7 @@ export function openStore(directory = '.batchprompt', options: StoreOptions = {}
     database,
     responses: new ResponseCache(database, now),
     journal: new RunJournal(database, now),
+    claims: new InFlightClaims(database, now),
     lockRun(runId) {
       if (!/^[A-Za-z0-9_-]+$/.test(runId)) {
         throw new BatchPromptError(`Expected a run id of letters, digits, \`-\` and \`_\`, got \`${runId}\``);
@@ -102,6 +111,21 @@ export function openStore(directory = '.batchprompt', options: StoreOptions = {}
       if (database.open) database.close();
     },
   };
+}
+
+/** A failure to open or prepare the store, as a `StoreError` that says what is wrong and what to do. */
+function openFailure(error: unknown, where: { file: string; directory: string }): StoreError {
+  const converted = toStoreError(error, { ...where, action: 'open' });
+  if (StoreError.isInstance(converted)) return converted;
+  const code = (error as NodeJS.ErrnoException).code;
+  const advice =
+    code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+      ? `make ${where.directory} writable, or use --store-dir with a writable directory`
+      : 'fix the cause, or use --store-dir with another directory';
+  return new StoreError(`cannot open the store ${where.file}: ${(error as Error).message}: ${advice}`, {
+    path: where.file,
+    cause: error,
+  });
 }
 
 /** Tightens a store made by an older version (0755 and 0644); never loosens anything. */

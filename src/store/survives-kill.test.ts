@@ -57,7 +57,7 @@ describe('the store after kill -9', () => {
         expect(reply.text).toBe(`echo: item ${index}`);
       }
       expect(inner.requests).toHaveLength(0);
-      expect(model.stats()).toEqual({ hits: replyCount, misses: 0 });
+      expect(model.stats()).toEqual({ hits: replyCount, misses: 0, damaged: 0 });
       expect(store.journal.loadResults(runId).map((row) => row.id)).toEqual(
         Array.from({ length: replyCount }, (_, index) => `item-${index}`),
       );

@@ -5,15 +5,17 @@ import { streamBatchPrompt } from '../../engine/batch-prompt.js';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
 import { ResultsAnalyzer, type RunDetails } from '../../eval/analyze-results.js';
 import { recordFirstCall } from '../../eval/analyze-sample-batch.js';
-import type { LockFile } from '../../io/acquire-lock-file.js';
 import { createResultsWriter, type ResultRow, type ResultsWriter } from '../../io/write-results.js';
 import { defaultLocalModelUri } from '../../models/default-local-model.js';
 import { costUsd, loadPrices, priceOf } from '../../plan/price-table.js';
-import { InputError, isAbortError, LockError } from '../../spec/errors.js';
-import { createModelStack } from '../../stack/create-model-stack.js';
+import type { LockFile } from '../../spec/acquire-lock-file.js';
+import { InputError, isAbortError, LockError, StoreError } from '../../spec/errors.js';
+import { createModelStack, type ModelStack } from '../../stack/create-model-stack.js';
+import type { CachedChatModel } from '../../store/cached-model.js';
 import { openStore, type Store } from '../../store/open-store.js';
 import { runFingerprint } from '../../store/run-fingerprint.js';
 import type { RunRecord } from '../../store/run-journal.js';
+import { toStoreError } from '../../store/to-store-error.js';
 import { loadTask } from '../../task/load-task.js';
 import { dataFileIdentity, type InvalidRow, readSource, scanSource, sourceItems } from '../data-source.js';
 import { prepareLocalModel } from '../default-model.js';
@@ -157,6 +159,8 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     throw error;
   }
   let runLock: LockFile | undefined;
+  let stack: ModelStack | undefined;
+  let damagedReplies = 0;
   const controller = new AbortController();
   // Every call in flight listens on this one signal (scheduler and adapter each add a listener and
   // remove it when the call ends), so Node's default warning at 10 listeners is no sign of a leak.
@@ -226,7 +230,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     const runId = run.runId;
     if (resumed && !values.json) process.stderr.write(`resuming run ${runId}\n`);
 
-    const stack = await createModelStack({
+    stack = await createModelStack({
       uri: modelUri,
       task,
       // Gold answers for the simulated model: one more pass over the file, kept as digests only.
@@ -235,9 +239,18 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       store,
       runId,
       cache: values.cache,
+      onDamagedReply: (key) => {
+        damagedReplies += 1;
+        if (damagedReplies <= 5) {
+          process.stderr.write(
+            `warning: the cached reply ${key.slice(0, 12)} in ${store.file} fails its checksum (the store is damaged there); asking the model again\n`,
+          );
+        }
+      },
       ...schedulingFromCli(values),
     });
     const price = priceOf(loadPrices(values.prices), stack.base.id);
+    const model = stack.model;
     const progress = createProgressReporter({ quiet: values.quiet === true || values.json === true });
 
     // Invalid rows wait for the valid item that follows them, so results keep the input order.
@@ -263,7 +276,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       }
     })();
     // The first call is kept for the report; the figures are gathered as results stream past.
-    const recorder = recordFirstCall(stack.model);
+    const recorder = recordFirstCall(model);
     const analyzer = new ResultsAnalyzer({
       voting: strategy.voting,
       maxRounds: strategy.rounds,
@@ -341,10 +354,17 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     // The journal keeps the totals; the details hold item text (the sample batch), which stays out.
     const { details: _details, ...totals } = json;
     store.journal.finishRun(runId, 'completed', totals);
+    if (damagedReplies > 0) {
+      process.stderr.write(
+        `warning: ${damagedReplies} cached repl${damagedReplies === 1 ? 'y' : 'ies'} in ${store.file} failed their checksum and were asked again (counted in calls made)\n`,
+      );
+    }
     if (values.json) print(JSON.stringify(json, null, 2));
     else print(renderRunSummary(json));
     return exitCodes.ok;
-  } catch (error) {
+  } catch (caught) {
+    const error = toStoreError(caught, { file: store.file, directory: store.directory, action: 'write' });
+    if (StoreError.isInstance(error)) throw await keepPaidReplies(error, stack?.cache, controller.signal);
     if (isAbortError(error) || controller.signal.aborted) {
       process.stderr.write(
         `\ninterrupted: completed calls are cached; run the same command again to resume${values.out ? ` (partial results in ${values.out}.partial)` : ''}\n`,
@@ -359,6 +379,46 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     runLock?.release();
     store.close();
   }
+}
+
+/** How long a run whose store failed waits for it to take the replies already paid for. */
+const heldReplyPatienceMs = 5 * 60_000;
+const heldReplyRetryMs = 2000;
+
+/**
+ * The store failed: no further call is made (the cache refuses them). The calls still in flight
+ * are let finish, since they are paid for either way, and every reply that could not be stored
+ * is written as soon as the store takes it again (space freed, lock released), retrying for a
+ * few minutes; Ctrl-C gives up. Returns the error to exit with, saying what was kept and lost.
+ */
+async function keepPaidReplies(
+  error: StoreError,
+  cache: CachedChatModel | undefined,
+  signal: AbortSignal,
+): Promise<StoreError> {
+  if (cache === undefined) return error;
+  const deadline = Date.now() + heldReplyPatienceMs;
+  let announced = false;
+  while (cache.callsInFlight() > 0 || !cache.writeHeldReplies()) {
+    if (signal.aborted || Date.now() > deadline) break;
+    if (!announced && cache.heldReplies() > 0) {
+      announced = true;
+      process.stderr.write(
+        `${error.message}\nholding ${cache.heldReplies()} paid repl(ies) in memory and trying the store again every ${heldReplyRetryMs / 1000} s for up to ${heldReplyPatienceMs / 60_000} min (Ctrl-C gives them up)\n`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, cache.callsInFlight() > 0 ? 50 : heldReplyRetryMs));
+  }
+  const { misses } = cache.stats();
+  const lost = cache.heldReplies();
+  const kept =
+    lost === 0
+      ? 'every reply paid for is in the store; the same command resumes the run'
+      : `${lost} paid repl${lost === 1 ? 'y' : 'ies'} could not be stored and will be paid again`;
+  return new StoreError(`${error.message}; the run stopped: ${misses} model call(s) were made, ${kept}`, {
+    path: error.path,
+    cause: error,
+  });
 }
 
 /** The data file must be the one the validation pass read: same size, same modification time. */

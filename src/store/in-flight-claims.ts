@@ -1,0 +1,70 @@
+import { hostname } from 'node:os';
+import type Database from 'better-sqlite3';
+import { isProcessAlive } from '../spec/is-process-alive.js';
+
+/**
+ * Past this age a claim is stale whoever holds it: longer than any call with its retries takes, so
+ * a holder whose pid was reused by another program cannot block a key for good.
+ */
+const claimLifetimeMs = 30 * 60_000;
+
+interface ClaimRow {
+  pid: number;
+  host: string;
+  claimed_at: string;
+}
+
+export type ClaimOutcome = { status: 'claimed' } | { status: 'held'; pid: number; host: string };
+
+/**
+ * Requests being asked right now, by cache key, across every process sharing the store. A process
+ * claims a key before paying for it; another process with the same request waits for the reply
+ * instead of paying a second time. A claim dies with its holder: one whose process is gone (same
+ * host, pid not alive) or that is older than any call can take is taken over.
+ */
+export class InFlightClaims {
+  readonly #database: Database.Database;
+  readonly #now: () => Date;
+  readonly #select: Database.Statement<[string], ClaimRow>;
+  readonly #upsert: Database.Statement<[Record<string, unknown>]>;
+  readonly #delete: Database.Statement<[Record<string, unknown>]>;
+  readonly #host = hostname();
+
+  constructor(database: Database.Database, now: () => Date = () => new Date()) {
+    this.#database = database;
+    this.#now = now;
+    this.#select = database.prepare('SELECT pid, host, claimed_at FROM claims WHERE key = ?');
+    this.#upsert = database.prepare(
+      'INSERT OR REPLACE INTO claims (key, pid, host, claimed_at) VALUES (@key, @pid, @host, @claimedAt)',
+    );
+    this.#delete = database.prepare('DELETE FROM claims WHERE key = @key AND pid = @pid AND host = @host');
+  }
+
+  /**
+   * Claims `key` for this process unless another live process holds it. This process's own claims
+   * do not block it: concurrent identical requests inside one run are rare and were never merged.
+   */
+  claim(key: string): ClaimOutcome {
+    const claim = this.#database.transaction((): ClaimOutcome => {
+      const row = this.#select.get(key);
+      if (row !== undefined && !(row.pid === process.pid && row.host === this.#host) && !this.#isStale(row)) {
+        return { status: 'held', pid: row.pid, host: row.host };
+      }
+      this.#upsert.run({ key, pid: process.pid, host: this.#host, claimedAt: this.#now().toISOString() });
+      return { status: 'claimed' };
+    });
+    // IMMEDIATE: two processes must not both see the key free and both claim it.
+    return claim.immediate();
+  }
+
+  /** Gives up this process's claim on `key`; another process's claim is left alone. */
+  release(key: string): void {
+    this.#delete.run({ key, pid: process.pid, host: this.#host });
+  }
+
+  #isStale(row: ClaimRow): boolean {
+    const age = this.#now().getTime() - Date.parse(row.claimed_at);
+    if (!(age < claimLifetimeMs)) return true;
+    return row.host === this.#host && !isProcessAlive(row.pid);
+  }
+}
