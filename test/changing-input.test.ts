@@ -106,7 +106,10 @@ describe('a data file that changes between the validation and the answering pass
       const text = readFileSync(paths.data, 'utf8');
       // Same length, other content: `is 1 even` becomes `is 1 evem` in one row.
       writeFileSync(paths.data, text.replace('is 150 even', 'is 150 evem'));
-      utimesSync(paths.data, before.atime, before.mtime);
+      // Set to the middle of the same millisecond: a whole-millisecond time in seconds is not
+      // exact in floating point and could land just below it.
+      const mtime = (Math.floor(before.mtimeMs) + 0.5) / 1000;
+      utimesSync(paths.data, mtime, mtime);
     };
     const result = await runCli(runArgs(paths));
     expect(result.code).toBe(exitCodes.input);

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GenerateRequest } from '../spec/chat-model.js';
+import { StoreError } from '../spec/errors.js';
 import { echoModel } from '../test/echo-model.js';
 import { type CallEvent, cachedModel } from './cached-model.js';
 import { openStore, type Store } from './open-store.js';
@@ -148,5 +150,36 @@ describe('cachedModel', () => {
       cachedModel(inner, store).generate(ask('q', { signal: controller.signal })),
     ).rejects.toThrow();
     expect(inner.requests).toHaveLength(0);
+  });
+});
+
+describe('cachedModel when the store fails', () => {
+  it('holds a paid reply it cannot store, makes no further call, and writes it once the store takes it', async () => {
+    const inner = echoModel();
+    const model = cachedModel(inner, store, {
+      runId: store.journal.startRun({ fingerprint: 'f', config: {} }).runId,
+    });
+    const put = store.responses.put.bind(store.responses);
+    let full = true;
+    store.responses.put = (...args) => {
+      if (full) throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+      return put(...args);
+    };
+    const error = await model.generate(ask('paid')).catch((caught: unknown) => caught);
+    expect(StoreError.isInstance(error)).toBe(true);
+    expect((error as StoreError).message).toContain(store.file);
+    expect((error as StoreError).message).toMatch(/disk is full/);
+    expect(inner.requests).toHaveLength(1);
+    expect(model.heldReplies()).toBe(1);
+    // Stopped before paying more: the next request never reaches the model.
+    await expect(model.generate(ask('not paid'))).rejects.toBe(model.storeFailure());
+    expect(inner.requests).toHaveLength(1);
+    expect(model.writeHeldReplies()).toBe(false);
+    full = false;
+    expect(model.writeHeldReplies()).toBe(true);
+    expect(model.heldReplies()).toBe(0);
+    expect(store.responses.size()).toBe(1);
+    await model.generate(ask('not paid'));
+    expect(inner.requests).toHaveLength(2);
   });
 });

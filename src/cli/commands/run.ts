@@ -214,7 +214,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
           if (!LockError.isInstance(error)) throw error;
           // The same command is running in another process: this one starts a run of its own
           // beside it, and the store's in-flight claims keep the two from paying twice.
-          if (!values.json) process.stderr.write(`${error.message}; starting a new run beside it\n`);
+          process.stderr.write(`${error.message}; starting a new run beside it\n`);
         }
       }
     }
