@@ -136,31 +136,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     });
   }
 
-  // Taken before the store and before any call: a missing directory, or another run writing the
-  // same file, is found now rather than after every call was paid for.
-  const writer: ResultsWriter | undefined =
-    values.out === undefined
-      ? undefined
-      : createResultsWriter(
-          values.out,
-          values.columns === 'answers-only'
-            ? { labelled: values.labelField !== undefined }
-            : {
-                inputColumns: scan.columns,
-                ...(scan.idColumn === undefined ? {} : { idColumn: scan.idColumn }),
-                labelled: values.labelField !== undefined,
-              },
-        );
-  let store: Store;
-  try {
-    store = openStore(values.storeDir ?? '.batchprompt');
-  } catch (error) {
-    writer?.release();
-    throw error;
-  }
-  let runLock: LockFile | undefined;
-  let stack: ModelStack | undefined;
-  let damagedReplies = 0;
+  // Installed before the results file appears: a Ctrl-C from then on ends the run as interrupted.
   const controller = new AbortController();
   // Every call in flight listens on this one signal (scheduler and adapter each add a listener and
   // remove it when the call ends), so Node's default warning at 10 listeners is no sign of a leak.
@@ -168,6 +144,34 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   const onSignal = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // Taken before the store and before any call: a missing directory, or another run writing the
+  // same file, is found now rather than after every call was paid for.
+  let writer: ResultsWriter | undefined;
+  let store: Store;
+  try {
+    writer =
+      values.out === undefined
+        ? undefined
+        : createResultsWriter(
+            values.out,
+            values.columns === 'answers-only'
+              ? { labelled: values.labelField !== undefined }
+              : {
+                  inputColumns: scan.columns,
+                  ...(scan.idColumn === undefined ? {} : { idColumn: scan.idColumn }),
+                  labelled: values.labelField !== undefined,
+                },
+          );
+    store = openStore(values.storeDir ?? '.batchprompt');
+  } catch (error) {
+    writer?.release();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    throw error;
+  }
+  let runLock: LockFile | undefined;
+  let stack: ModelStack | undefined;
+  let damagedReplies = 0;
   try {
     const probe = await createModelStack({
       uri: modelUri,
