@@ -1,3 +1,4 @@
+import { answersMatch } from '../parse/answers-match.js';
 import { type Answer, normalizeAnswer } from '../parse/normalize-answer.js';
 import { parseReply } from '../parse/parse-reply.js';
 import { type OutputFormat, renderBatch, renderItem } from '../prompt/render-batch.js';
@@ -392,7 +393,7 @@ function finishItem(context: RunContext, state: ItemState): ItemResult {
   if (state.item.gold !== undefined && state.item.gold !== null) {
     const gold: Answer | null = normalizeAnswer(context.task, state.item.gold) ?? null;
     result.gold = gold;
-    result.correct = gold !== null && outcome?.answer === gold;
+    result.correct = answersMatch(context.task, outcome?.answer, gold);
     totals.scored += 1;
     if (result.correct) totals.correct += 1;
   }

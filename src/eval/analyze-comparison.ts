@@ -1,3 +1,4 @@
+import { answersMatch } from '../parse/answers-match.js';
 import { analyzeResults, type RunDetails } from './analyze-results.js';
 import {
   type CompareStrategiesOptions,
@@ -27,6 +28,7 @@ export async function compareStrategiesWithDetails(
         rounds: run.summary.rounds,
         voting: run.summary.strategy.voting,
         sampleBatch: run.sampleBatch,
+        matches: (answer, gold) => answersMatch(options.task, answer, gold),
       }),
     });
   }

@@ -1,5 +1,6 @@
 import type { ItemResult, RoundSummary } from '../engine/types.js';
 import { decideVote, type Vote, type Voting } from '../engine/vote.js';
+import type { Answer } from '../parse/normalize-answer.js';
 import type { ChatMessage } from '../spec/chat-model.js';
 
 /** One round of a run: what it cost and how accurate the vote was once it was over. */
@@ -62,7 +63,12 @@ export interface AnalyzeResultsOptions {
   sampleBatch?: SampleBatch | null;
   /** Most stretches of relative position; fewer when batches are smaller. @default 10 */
   positionBuckets?: number;
+  /** Whether an answer counts as the gold one (a number task's tolerance). @default exact equality */
+  matches?: AnswerMatcher;
 }
+
+/** Whether an answer counts as the gold one; `answersMatch` bound to a task. */
+export type AnswerMatcher = (answer: Answer, gold: Answer) => boolean;
 
 /**
  * Gathers the figures of `RunDetails` one result at a time, so a run over millions of items can
@@ -88,6 +94,8 @@ export class ResultsAnalyzer {
       largestBatch: number;
       /** Most stretches of relative position; fewer when batches are smaller. @default 10 */
       positionBuckets?: number;
+      /** @default exact equality */
+      matches?: AnswerMatcher;
     },
   ) {
     this.correctAfterRound = new Array(options.maxRounds + 1).fill(0);
@@ -105,9 +113,13 @@ export class ResultsAnalyzer {
         result.votes.filter((vote) => vote.round <= round),
         this.options.voting,
       );
-      if (outcome !== undefined && outcome.answer === gold) this.correctAfterRound[round]! += 1;
+      if (outcome !== undefined && this.matches(outcome.answer, gold)) this.correctAfterRound[round]! += 1;
     }
-    for (const vote of result.votes) this.addVote(vote, vote.answer === gold);
+    for (const vote of result.votes) this.addVote(vote, this.matches(vote.answer, gold));
+  }
+
+  private matches(answer: Answer, gold: Answer): boolean {
+    return this.options.matches === undefined ? answer === gold : this.options.matches(answer, gold);
   }
 
   private addVote(vote: Vote, correct: boolean): void {
@@ -173,6 +185,7 @@ export function analyzeResults(options: AnalyzeResultsOptions): RunDetails {
     maxRounds,
     largestBatch,
     ...(options.positionBuckets === undefined ? {} : { positionBuckets: options.positionBuckets }),
+    ...(options.matches === undefined ? {} : { matches: options.matches }),
   });
   for (const result of options.results) analyzer.add(result);
   return analyzer.finish(options.rounds, options.sampleBatch ?? null);

@@ -1,6 +1,7 @@
 import { batchPrompt } from '../engine/batch-prompt.js';
 import type { Item, ItemResult, RunSummary } from '../engine/types.js';
 import { decideVote, type Voting } from '../engine/vote.js';
+import { answersMatch } from '../parse/answers-match.js';
 import { normalizeAnswer } from '../parse/normalize-answer.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import type { Task } from '../task/task-schema.js';
@@ -54,7 +55,7 @@ export async function measureVotingGrid(options: VotingGridOptions): Promise<Vot
         voting,
       );
       const gold = golds[result.index];
-      if (outcome !== undefined && gold !== undefined && outcome.answer === gold) correct += 1;
+      if (answersMatch(options.task, outcome?.answer, gold)) correct += 1;
     });
     return correct / results.length;
   });

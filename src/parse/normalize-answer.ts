@@ -1,4 +1,5 @@
 import { normalizeLabelText, type Task } from '../task/task-schema.js';
+import { readNumber } from './read-number.js';
 
 export type Answer = string | number;
 
@@ -32,9 +33,11 @@ const leadingWords = /^(?:the )?(?:answer|label|class|prediction|result)(?: is)?
 
 /**
  * Reads a model's answer text (or a gold value) as one of the task's answers, or `undefined` when
- * it is not one. Labels match their value or an alias, ignoring case, markup and punctuation; a
- * label followed by an explanation (`yes, because ...`) is read as that label, but a label followed
- * by another answer (`entailment: no`, `yes or no`) is read as nothing.
+ * it is not one. Numbers are read in the forms people write (`$1,800`, `18 dollars`, `-4.5`; see
+ * `read-number.ts`), so `18`, `18.0` and `$18` are the same answer. Labels match their value or an
+ * alias, ignoring case, markup and punctuation; a label followed by an explanation (`yes, because
+ * ...`) is read as that label, but a label followed by another answer (`entailment: no`, `yes or
+ * no`) is read as nothing.
  */
 export function normalizeAnswer(task: Task, raw: unknown): Answer | undefined {
   if (raw === null || raw === undefined) return undefined;
@@ -42,11 +45,9 @@ export function normalizeAnswer(task: Task, raw: unknown): Answer | undefined {
     typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : '';
   const answer = task.answer;
   if (answer.type === 'number') {
-    const match = /-?\d[\d,]*(?:\.\d+)?/.exec(text);
-    if (!match) return undefined;
-    const value = Number(match[0].replace(/,/g, ''));
-    if (!Number.isFinite(value)) return undefined;
-    return answer.integer ? Math.round(value) : value;
+    // Never rounded, not even for whole-number tasks: 17.5 for a gold 18 is a wrong answer, and
+    // rounding would score it right.
+    return readNumber(text);
   }
   if (answer.type === 'text') {
     const words = text.replace(/\s+/g, ' ').trim().split(' ').filter(Boolean);

@@ -15,7 +15,16 @@ export const answerSpaceSchema = z.discriminatedUnion('type', [
       .array(z.preprocess((value) => (typeof value === 'string' ? { value } : value), labelSchema))
       .min(2),
   }),
-  z.object({ type: z.literal('number'), integer: z.boolean().default(false) }),
+  z.object({
+    type: z.literal('number'),
+    integer: z.boolean().default(false),
+    /**
+     * How far an answer may be from the gold number and still count as right (absolute). Default:
+     * exact for whole-number tasks; otherwise one part in a billion, so that float noise such as
+     * 0.1 + 0.2 is not a wrong answer.
+     */
+    tolerance: z.number().min(0).optional(),
+  }),
   z.object({ type: z.literal('text'), maxWords: z.number().int().min(1).default(8) }),
 ]);
 

@@ -11,6 +11,7 @@ import { analyzeResults } from '../../eval/analyze-results.js';
 import { type CompareStrategiesOptions, runStrategy, type StrategyComparison } from '../../eval/compare.js';
 import { createResultsWriter } from '../../io/write-results.js';
 import { parseModelUri } from '../../models/model-uri.js';
+import { answersMatch } from '../../parse/answers-match.js';
 import type { ChatModel } from '../../spec/chat-model.js';
 import { createModelStack } from '../../stack/create-model-stack.js';
 import { openStore } from '../../store/open-store.js';
@@ -319,6 +320,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
                     rounds: summary.rounds,
                     voting: summary.strategy.voting,
                     sampleBatch: run.sampleBatch,
+                    matches: (answer, gold) => answersMatch(task, answer, gold),
                   }),
                 },
               ],

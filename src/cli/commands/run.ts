@@ -7,6 +7,7 @@ import { ResultsAnalyzer, type RunDetails } from '../../eval/analyze-results.js'
 import { recordFirstCall } from '../../eval/analyze-sample-batch.js';
 import { createResultsWriter, type ResultRow, type ResultsWriter } from '../../io/write-results.js';
 import { defaultLocalModelUri } from '../../models/default-local-model.js';
+import { answersMatch } from '../../parse/answers-match.js';
 import { costUsd, loadPrices, priceOf } from '../../plan/price-table.js';
 import type { LockFile } from '../../spec/acquire-lock-file.js';
 import { InputError, isAbortError, LockError, StoreError } from '../../spec/errors.js';
@@ -285,6 +286,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       voting: strategy.voting,
       maxRounds: strategy.rounds,
       largestBatch: strategy.batchSize,
+      matches: (answer, gold) => answersMatch(task, answer, gold),
     });
     const stream = streamBatchPrompt({
       ...strategyOptions,
