@@ -1,4 +1,5 @@
 import type { Task } from '../task/task-schema.js';
+import { isolateFinalAnswers } from './isolate-final-answers.js';
 import { type Answer, normalizeAnswer } from './normalize-answer.js';
 
 export interface ParsedAnswer {
@@ -52,6 +53,8 @@ export interface ParsedReply {
   numbering: 'zero-based' | 'one-based' | 'none';
   /** The main reason some items got no answer; undefined when every item got one. */
   issue?: ReplyIssue;
+  /** Reasoning replies: each item's worked solution, by index, where the reply gave one. */
+  reasoning?: Map<number, string>;
 }
 
 export interface ParseReplyOptions {
@@ -59,6 +62,13 @@ export interface ParseReplyOptions {
   expectedCount: number;
   /** The batch code the reply must echo; answers with another code are ignored. */
   tag?: string;
+  /**
+   * The reply holds a worked solution before each answer (a task with `reasoning: true`): only
+   * the final answer of each item's own block or entry is read (`isolate-final-answers.ts`).
+   */
+  reasoning?: boolean;
+  /** The reply was cut off at the output limit. */
+  truncated?: boolean;
 }
 
 interface Candidate {
@@ -316,7 +326,18 @@ function allProblems(expectedCount: number, kind: ItemProblemKind, detail: strin
  * - after an index with no readable answer, the numbering of later ones cannot be trusted, so only
  *   the items before it are used.
  */
-export function parseReply(task: Task, text: string, options: ParseReplyOptions): ParsedReply {
+export function parseReply(task: Task, replyText: string, options: ParseReplyOptions): ParsedReply {
+  if (options.reasoning === true) {
+    // Without a batch code no block can be told from a quote inside a solution: nothing is read.
+    const isolated = isolateFinalAnswers(replyText, {
+      format: options.format,
+      tag: options.tag ?? '',
+      truncated: options.truncated ?? false,
+    });
+    const parsed = parseReply(task, isolated.text, { ...options, format: isolated.format, reasoning: false });
+    return { ...parsed, reasoning: isolated.reasoning };
+  }
+  const text = replyText;
   const { expectedCount, tag } = options;
   const candidates = [...readLineCandidates(task, text)];
   if (/[[{]/.test(text)) candidates.push(...readJsonCandidates(task, text));

@@ -42,6 +42,8 @@ export const exampleSchema = z.object({
   fields: z.record(z.string(), z.string()),
   answer: z.union([z.string(), z.number()]),
   confident: z.boolean().default(true),
+  /** The worked solution shown before the answer; every example needs one when the task reasons. */
+  reasoning: z.string().min(1).optional(),
 });
 
 export const taskSchema = z
@@ -58,6 +60,12 @@ export const taskSchema = z
     examples: z.array(exampleSchema).default([]),
     /** Column of the data that holds the gold answer, where there is one. */
     goldField: z.string().optional(),
+    /**
+     * Ask for a short worked solution before each item's answer (a block per item in the lines
+     * format, a `reasoning` string in JSON). Costs output tokens; helps where an answer must be
+     * worked out (arithmetic, multi-step questions) or where a justification is wanted.
+     */
+    reasoning: z.boolean().default(false),
   })
   .superRefine((task, context) => {
     const fieldNames = task.fields.map((field) => field.name);
@@ -93,6 +101,13 @@ export const taskSchema = z
       }
     }
     task.examples.forEach((example, index) => {
+      if (task.reasoning && example.reasoning === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['examples', index, 'reasoning'],
+          message: `example ${index} lacks \`reasoning\`: a task with \`reasoning: true\` shows a worked solution in every example`,
+        });
+      }
       for (const name of fieldNames) {
         if (example.fields[name] === undefined) {
           context.addIssue({
