@@ -25,6 +25,7 @@ export function addStrategyOptions(command: Command): Command {
       'worked examples: every-call | first-round | none',
       oneOf(['every-call', 'first-round', 'none']),
     )
+    .option('--reasoning', 'ask for a short worked solution before each answer (more output tokens)')
     .option('--max-batch-tokens <n>', 'most item tokens in one call (default 64000)', integerAtLeast(1))
     .option('--seed <n>', 'seed of the shuffles (default 0)', integerAtLeast(0))
     .option('--id-field <column>', 'column holding each row id (default: the line number)')
@@ -63,6 +64,7 @@ export interface StrategyCliValues {
   maxBatchTokens?: number;
   seed?: number;
   temperature?: number;
+  reasoning?: boolean;
 }
 
 export function strategyFromCli(values: StrategyCliValues): StrategyOptions {

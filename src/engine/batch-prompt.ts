@@ -166,9 +166,19 @@ class RunContext {
 }
 
 /**
+ * Output tokens allowed per item for its worked solution, on top of its answer line. GSM8K's
+ * reference solutions take 76 tokens on average (o200k), 184 at the 99th percentile and 235 at
+ * most; models write somewhat more than the references, and the simulator's solutions take 40 to
+ * 160 (see BENCHMARKS.md). 320 leaves room for the long tail; a block past it is cut off and its
+ * item re-asked.
+ */
+export const reasoningTokensPerItem = 320;
+
+/**
  * The output cap per answer. It is sized for the wordier `Input 12 (code): label (unsure)` that
  * models often write instead of the compact line asked for, so a model that adds those words is
- * not cut off; the cap is a ceiling, and only the tokens really generated are paid for.
+ * not cut off; the cap is a ceiling, and only the tokens really generated are paid for. A task
+ * with reasoning adds the worked solution's allowance and its block header.
  */
 function estimateTokensPerAnswer(task: Task, format: 'lines' | 'json'): number {
   const longest =
@@ -184,7 +194,11 @@ function estimateTokensPerAnswer(task: Task, format: 'lines' | 'json'): number {
     format === 'json'
       ? `{"id": 9999, "code": "abcd", "answer": ${JSON.stringify(longest)}, "confident": false},`
       : `Input 9999 (abcd): ${longest} (unsure)`;
-  return countTokens(line) + 2;
+  const reasoning = task.reasoning
+    ? countTokens(format === 'json' ? '"reasoning": "",' : 'Reasoning 9999 (abcd):\n\n') +
+      reasoningTokensPerItem
+    : 0;
+  return countTokens(line) + 2 + reasoning;
 }
 
 function halves<T>(entries: readonly T[]): T[][] {
@@ -298,18 +312,22 @@ async function askBatch(
     format: rendered.format,
     expectedCount: rendered.expectedCount,
     tag,
+    reasoning: task.reasoning,
+    truncated: reply.finishReason === 'length',
   });
   const missing: ItemState[] = [];
   const problemByIndex = new Map(parsed.problems.map((problem) => [problem.index, problem]));
   batch.forEach((state, position) => {
     const answer = parsed.answers[position];
     if (answer) {
+      const reasoning = parsed.reasoning?.get(position);
       state.votes.push({
         round,
         answer: answer.answer,
         confident: answer.confident,
         position,
         batchSize: batch.length,
+        ...(reasoning === undefined ? {} : { reasoning }),
       });
     } else {
       missing.push(state);
@@ -390,6 +408,11 @@ function finishItem(context: RunContext, state: ItemState): ItemResult {
     rounds: state.rounds,
   };
   if (!outcome) result.error = state.problems.join('; ') || 'no answer';
+  else {
+    // The worked solution behind the final answer: the earliest vote that gave it.
+    const reasoning = state.votes.find((vote) => vote.answer === outcome.answer)?.reasoning;
+    if (reasoning !== undefined) result.reasoning = reasoning;
+  }
   if (state.item.gold !== undefined && state.item.gold !== null) {
     const gold: Answer | null = normalizeAnswer(context.task, state.item.gold) ?? null;
     result.gold = gold;

@@ -88,6 +88,8 @@ export interface ItemResult {
   rounds: number;
   gold?: Answer | null;
   correct?: boolean;
+  /** Tasks with reasoning: the worked solution of the earliest vote that gave the final answer. */
+  reasoning?: string;
 }
 
 export interface CallRecord {

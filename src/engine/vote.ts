@@ -10,6 +10,8 @@ export interface Vote {
   position: number;
   /** Size of that batch. */
   batchSize: number;
+  /** The worked solution the model gave before this answer (tasks with reasoning). */
+  reasoning?: string;
 }
 
 /** Weight of a vote: 1 each under majority voting; 1 confident, 0.2 not confident when weighted. */

@@ -114,9 +114,12 @@ function isolateLines(text: string, options: IsolateFinalAnswersOptions): Isolat
       last &&
       options.truncated === true &&
       (block.finalAt !== block.lines.length - 1 || !endsWithConfidence.test(block.finalAnswer ?? ''));
-    // The answer closes the block: after it may come a closing remark, but not more working (a
-    // line with a number), or the line was a quote inside the solution, not its end.
-    const workingAfter = block.lines.slice(block.finalAt + 1).some((line) => /\d/.test(line));
+    // The answer closes the block: after it may come a closing remark or a stray answer line for
+    // another input (read by nobody), but not more working (a line with a number): then the line
+    // was a quote inside the solution, not its end.
+    const workingAfter = block.lines
+      .slice(block.finalAt + 1)
+      .some((line) => /\d/.test(line) && !answerLinePattern.test(line));
     if (block.finalAnswer === undefined || cutOff || workingAfter) {
       dropped += 1;
       return;

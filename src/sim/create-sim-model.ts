@@ -1,6 +1,7 @@
 import { decode, encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { type Answer, normalizeAnswer } from '../parse/normalize-answer.js';
 import { readRenderedBatch } from '../prompt/read-rendered-batch.js';
+import { renderReasoningHeader } from '../prompt/render-batch.js';
 import { delay } from '../runtime/delay.js';
 import type { ChatModel, GenerateRequest, GenerateResult } from '../spec/chat-model.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
@@ -18,6 +19,7 @@ import {
 } from './profiles.js';
 import { type EchoedAnswer, type ReplyEntry, renderSimReply } from './render-sim-reply.js';
 import { hashUniforms, textDigest } from './sim-random.js';
+import { writeSimReasoning } from './write-sim-reasoning.js';
 
 export interface SimModelOptions {
   /** Which published model to imitate. @default 'gpt-4' */
@@ -125,6 +127,19 @@ export function createSimModel(options: SimModelOptions): SimModel {
     return typeof answer === 'number' ? answer + 1 : `${answer} or not`;
   }
 
+  /**
+   * Whether the request asks for a worked solution per item, read from the request as a real
+   * model would read it (the JSON schema's `reasoning` property, or the block header the format
+   * text shows), so that a client's `--reasoning` reaches `sim serve` too.
+   */
+  function asksForReasoning(request: GenerateRequest): boolean {
+    if (task.reasoning) return true;
+    const format = request.responseFormat;
+    if (format?.type === 'json') return JSON.stringify(format.schema ?? {}).includes('"reasoning"');
+    const system = request.messages.find((message) => message.role === 'system')?.content ?? '';
+    return system.includes(renderReasoningHeader('<k>', '<code>'));
+  }
+
   function replyText(request: GenerateRequest): string {
     const lastUser = request.messages.findLast((message) => message.role === 'user');
     const rendered = lastUser === undefined ? [] : readRenderedBatch(lastUser.content);
@@ -136,7 +151,8 @@ export function createSimModel(options: SimModelOptions): SimModel {
       ),
     );
     const batchSize = rendered.length;
-    const entries = rendered.map((entry, position) => {
+    const withReasoning = asksForReasoning(request);
+    const entries = rendered.map((entry, position): ReplyEntry => {
       const item = catalog.find(entry.fields) ?? derivedItem(entry.fields);
       const decided = decideAnswer({
         task,
@@ -149,7 +165,15 @@ export function createSimModel(options: SimModelOptions): SimModel {
         itemDigest: item?.digest ?? catalog.digestOf(entry.fields),
         item,
       });
-      return { index: entry.index, answer: decided.answer, confident: decided.confident };
+      const reply: ReplyEntry = { index: entry.index, answer: decided.answer, confident: decided.confident };
+      if (withReasoning) {
+        reply.reasoning = writeSimReasoning({
+          fields: entry.fields,
+          answer: decided.answer,
+          drawKey: [seed, requestDigest, position],
+        });
+      }
+      return reply;
     });
     const echoes = injection === undefined ? [] : fallForInjections(rendered, entries, requestDigest);
     return renderSimReply({

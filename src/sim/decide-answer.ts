@@ -36,8 +36,12 @@ function wrongAnswer(task: Task, gold: Answer, draw: number): Answer {
     return others[Math.floor(draw * others.length)] ?? gold;
   }
   if (space.type === 'number' && typeof gold === 'number') {
+    // The slips of arithmetic word problems: a step too few or too many (about a tenth off), a
+    // quantity counted twice, a misplaced digit. Four kinds, so that the wrong answers of one
+    // item often differ from round to round and a vote can still find the right one.
     const step = Math.max(1, Math.round(Math.abs(gold) * 0.1));
-    return draw < 0.5 ? gold - step : gold + step;
+    const slips = [gold - step, gold + step, gold === 0 ? 2 : gold * 2, gold + 10 * step];
+    return slips[Math.min(slips.length - 1, Math.floor(draw * slips.length))]!;
   }
   return 'not stated';
 }
@@ -63,8 +67,8 @@ function guess(task: Task, itemDigest: string, seed: number, confidenceDraw: num
  */
 export function decideAnswer(input: DecideAnswerInput): SimAnswer {
   const { task, profile, calibration, seed, item } = input;
-  const [flipDraw = 0, confidenceDraw = 0, wrongDraw = 0] = hashUniforms(
-    3,
+  const [flipDraw = 0, confidenceDraw = 0, wrongDraw = 0, sameSlipDraw = 1] = hashUniforms(
+    4,
     'answer',
     seed,
     input.requestDigest,
@@ -75,11 +79,11 @@ export function decideAnswer(input: DecideAnswerInput): SimAnswer {
     return guess(task, input.itemDigest, seed, confidenceDraw);
   const gold = item.gold;
   const traits = itemTraits(seed, item.digest, calibration);
+  const [fixedWrongDraw = 0] = hashUniforms(1, 'hard-answer', seed, item.digest);
   if (traits.hard) {
-    const [fixedWrongDraw = 0] = hashUniforms(1, 'hard-answer', seed, item.digest);
     return {
       answer: wrongAnswer(task, gold, fixedWrongDraw),
-      confident: confidenceDraw < profile.confidence.hard,
+      confident: confidenceDraw < (calibration.confidence?.hard ?? profile.confidence.hard),
       correct: false,
     };
   }
@@ -90,11 +94,18 @@ export function decideAnswer(input: DecideAnswerInput): SimAnswer {
       traits.fragility,
   );
   if (flipDraw < error) {
+    // A model that slips on a problem tends to make the same slip again: the item's own wrong
+    // answer, or another one.
+    const sameSlip = sameSlipDraw < (calibration.sameSlipShare ?? 0);
     return {
-      answer: wrongAnswer(task, gold, wrongDraw),
-      confident: confidenceDraw < profile.confidence.flipped,
+      answer: wrongAnswer(task, gold, sameSlip ? fixedWrongDraw : wrongDraw),
+      confident: confidenceDraw < (calibration.confidence?.flipped ?? profile.confidence.flipped),
       correct: false,
     };
   }
-  return { answer: gold, confident: confidenceDraw < profile.confidence.correct, correct: true };
+  return {
+    answer: gold,
+    confident: confidenceDraw < (calibration.confidence?.correct ?? profile.confidence.correct),
+    correct: true,
+  };
 }

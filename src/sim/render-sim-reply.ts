@@ -1,5 +1,5 @@
 import type { Answer } from '../parse/normalize-answer.js';
-import { renderAnswerLine, renderJsonAnswerEntry } from '../prompt/render-batch.js';
+import { renderAnswerLine, renderJsonAnswerEntry, renderReasoningBlock } from '../prompt/render-batch.js';
 import type { FaultCalibration, FaultRate } from './profiles.js';
 import { hashUniforms } from './sim-random.js';
 
@@ -7,6 +7,8 @@ export interface ReplyEntry {
   index: number;
   answer: Answer;
   confident: boolean;
+  /** The worked solution written before the answer, when the prompt asks for one. */
+  reasoning?: string;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface EchoedAnswer {
   /** The fragment, verbatim: what an echoing model writes as a line of its own. */
   text: string;
   /** The fragment read as a JSON entry, for replies in JSON: with the code it carried, if any. */
-  entry: { id: number; code?: string; answer: Answer | string; confident: boolean };
+  entry: { id: number; code?: string; reasoning?: string; answer: Answer | string; confident: boolean };
 }
 
 export type SimFault = 'skip-index' | 'repeat-index' | 'wrong-count' | 'off-by-one' | 'chatter';
@@ -80,16 +82,12 @@ export function renderSimReply(input: RenderSimReplyInput): SimReply {
     happened.push('repeat-index');
     const where = Math.floor(((pickDraw * 7919) % 1) * entries.length);
     const repeated = entries[where]!;
-    entries.splice(where + 1, 0, {
-      index: repeated.index,
-      answer: input.conflictingAnswer(repeated.answer),
-      confident: repeated.confident,
-    });
+    entries.splice(where + 1, 0, { ...repeated, answer: input.conflictingAnswer(repeated.answer) });
   }
   if (countDraw < faultProbability(faults.wrongCount, batchSize)) {
     happened.push('wrong-count');
     if (variantDraw < 0.5 || entries.length === 0) {
-      entries.push({ index: batchSize, answer: entries[0]?.answer ?? '', confident: false });
+      entries.push({ ...entries[0], index: batchSize, answer: entries[0]?.answer ?? '', confident: false });
     } else {
       entries.pop();
     }
@@ -101,7 +99,7 @@ export function renderSimReply(input: RenderSimReplyInput): SimReply {
     // The entries take the shape the prompt asks for, the batch code included.
     const answers: EchoedAnswer['entry'][] = [];
     for (const entry of entries) {
-      answers.push(renderJsonAnswerEntry(entry.index, tag, entry.answer, entry.confident));
+      answers.push(renderJsonAnswerEntry(entry.index, tag, entry.answer, entry.confident, entry.reasoning));
       for (const echo of echoes) if (echo.fromIndex === entry.index) answers.push(echo.entry);
     }
     return { text: JSON.stringify({ answers }), faults: happened };
@@ -109,14 +107,19 @@ export function renderSimReply(input: RenderSimReplyInput): SimReply {
 
   const bold =
     format === 'lines' && chatterDraw < faultProbability(faults.chatter, batchSize) && variantDraw >= 0.75;
+  const withReasoning = entries.some((entry) => entry.reasoning !== undefined);
   const lines = entries.flatMap((entry) => {
-    const own = renderAnswerLine(entry.index, tag, entry.answer, entry.confident);
+    const own =
+      entry.reasoning === undefined
+        ? renderAnswerLine(entry.index, tag, entry.answer, entry.confident)
+        : renderReasoningBlock(entry.index, tag, entry.reasoning, entry.answer, entry.confident);
     // A chattier reply bolds the number and code, as models often do in markdown.
     const written = bold ? own.replace(/^(\d+ \([^)]*\))/, '**$1**') : own;
     const copied = echoes.filter((echo) => echo.fromIndex === entry.index).map((echo) => echo.text);
     return copied.length === 0 ? [written] : [written, ...copied];
   });
-  let text = lines.join('\n');
+  // Blocks of worked solutions are set apart by blank lines, as the worked examples show them.
+  let text = lines.join(withReasoning ? '\n\n' : '\n');
   if (chatterDraw < faultProbability(faults.chatter, batchSize)) {
     happened.push('chatter');
     if (variantDraw < 0.35) text = `Here are my answers for the ${batchSize} inputs:\n\n${text}`;

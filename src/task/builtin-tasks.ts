@@ -166,8 +166,42 @@ export const qqpTask: Task = defineTask({
   ],
 });
 
+/*
+ * GSM8K: grade-school arithmetic word problems, answered with a worked solution and then the
+ * number. Whole numbers, compared exactly (the test split's answers are all integers).
+ */
+export const gsm8kTask: Task = defineTask({
+  name: 'gsm8k',
+  instruction:
+    'Solve the math word problem. Work it out in a few short steps, writing each calculation, then give the final answer as a number.',
+  fields: [{ name: 'question', description: 'a word problem whose answer is a number' }],
+  answer: { type: 'number', integer: true },
+  reasoning: true,
+  goldField: 'answer',
+  examples: [
+    {
+      fields: {
+        question:
+          'A bakery bakes 24 rolls in the morning and 18 in the afternoon, and packs all of them in bags of 6. How many bags does it fill?',
+      },
+      reasoning: 'The bakery bakes 24 + 18 = 42 rolls. In bags of 6 that is 42 / 6 = 7 bags.',
+      answer: 7,
+    },
+    {
+      fields: {
+        question:
+          'Mira is paid $15 an hour. She works 6 hours on Saturday and 4 hours on Sunday, then spends $35 on a bus pass. How much of her weekend pay does she have left?',
+      },
+      reasoning:
+        'She works 6 + 4 = 10 hours, so she earns 10 * 15 = $150. After the bus pass she has 150 - 35 = $115 left.',
+      answer: 115,
+    },
+  ],
+});
+
 export const builtinTasks: Readonly<Record<string, Task>> = {
   boolq: boolqTask,
   rte: rteTask,
   qqp: qqpTask,
+  gsm8k: gsm8kTask,
 };

@@ -6,10 +6,27 @@ import { builtinTasks } from './builtin-tasks.js';
 import { defineTask } from './define-task.js';
 import type { Task } from './task-schema.js';
 
+export interface LoadTaskOptions {
+  /**
+   * Ask for a worked solution before each answer (`--reasoning`), whatever the task file says.
+   * The task's examples must then each have a `reasoning`.
+   */
+  reasoning?: boolean;
+}
+
 /**
- * A built-in task by name (`boolq`, `rte`, `qqp`), or a task file in YAML or JSON.
+ * A built-in task by name (`boolq`, `rte`, `qqp`, `gsm8k`), or a task file in YAML or JSON.
  */
-export function loadTask(nameOrFile: string): Task {
+export function loadTask(nameOrFile: string, options: LoadTaskOptions = {}): Task {
+  const task = readTask(nameOrFile);
+  if (options.reasoning !== true || task.reasoning) return task;
+  return defineTask(
+    { ...task, reasoning: true },
+    builtinTasks[nameOrFile] === undefined ? nameOrFile : `built-in task ${nameOrFile}`,
+  );
+}
+
+function readTask(nameOrFile: string): Task {
   const builtin = builtinTasks[nameOrFile];
   if (builtin !== undefined) return builtin;
   if (!existsSync(nameOrFile)) {

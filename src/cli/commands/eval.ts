@@ -50,6 +50,7 @@ interface EvalCliValues {
   compare?: boolean;
   json?: boolean;
   out?: string;
+  reasoning?: boolean;
 }
 
 /** The `--json` shape of a comparison, shared by `eval --compare` and `demo`. */
@@ -210,7 +211,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       .description(
         'answer a labelled data set and score the answers; --compare runs every strategy side by side',
       )
-      .requiredOption('--task <name|file>', 'built-in task (boolq, rte, qqp) or a task file')
+      .requiredOption('--task <name|file>', 'built-in task (boolq, rte, qqp, gsm8k) or a task file')
       .requiredOption('--data <file>', 'labelled data: .jsonl, .csv, .json or .parquet')
       .option('--label-field <column>', "column holding the gold answer (default: the task's, else label)")
       .option('--id-field <column>', 'column holding each row id (default: id if present, else the line)')
@@ -236,6 +237,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       .option('--rounds <n>', 'voting rounds', integerAtLeast(1), 5)
       .option('--voting <rule>', 'weighted | majority', oneOf(['weighted', 'majority']), 'weighted')
       .option('--compare', 'run single, batch, bpe and bpe+seas on the same items')
+      .option('--reasoning', 'ask for a short worked solution before each answer (more output tokens)')
       .option('--json', 'print JSON instead of tables')
       .option('--format <format>', 'reply format: auto | json | lines', oneOf(['auto', 'json', 'lines']))
       .option(
@@ -257,7 +259,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
         'write per-item results (JSONL or CSV); with --compare, one JSON line per strategy',
       )
       .action(async (values: EvalCliValues) => {
-        const task = loadTask(values.task);
+        const task = loadTask(values.task, { reasoning: values.reasoning === true });
         const items = await loadSourceItems(
           {
             file: values.data,

@@ -83,7 +83,7 @@ async function simulateExpected(
 }
 
 export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
-  const task = loadTask(values.task);
+  const task = loadTask(values.task, { reasoning: values.reasoning === true });
   const uri = parseModelUri(values.model);
   const supportsJsonSchema = uri.provider !== 'local';
   const strategy = resolveStrategy(strategyFromCli(values), { supportsJsonSchema });
@@ -176,7 +176,7 @@ export function renderPlan(plan: PlanJson): string {
 export const register: CommandRegistrar = (program, setExitCode) => {
   const command = new Command('plan')
     .description('calls, tokens and cost before anything is sent (no model calls)')
-    .requiredOption('--task <task>', 'built-in task (boolq, rte, qqp) or a task file')
+    .requiredOption('--task <task>', 'built-in task (boolq, rte, qqp, gsm8k) or a task file')
     .requiredOption('--data <file>', 'data file: .jsonl, .csv, .json or .parquet')
     .option('--model <uri>', 'the model to price', 'sim')
     .option('--prices <file>', 'JSON price table overriding the built-in one')

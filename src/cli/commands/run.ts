@@ -110,7 +110,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     quiet: values.quiet === true || values.json === true,
     isDefault: values.model === undefined,
   });
-  const task = loadTask(values.task);
+  const task = loadTask(values.task, { reasoning: values.reasoning === true });
   const strategyOptions = strategyFromCli(values);
   const identity = dataFileIdentity(values.data);
   const source = {
@@ -467,7 +467,7 @@ export function renderRunSummary(summary: RunSummaryJson): string {
 export const register: CommandRegistrar = (program, setExitCode) => {
   const command = new Command('run')
     .description('answer the task for every row of a data file')
-    .requiredOption('--task <task>', 'built-in task (boolq, rte, qqp) or a task file (.yaml, .json)')
+    .requiredOption('--task <task>', 'built-in task (boolq, rte, qqp, gsm8k) or a task file (.yaml, .json)')
     .requiredOption('--data <file>', 'data file: .jsonl, .csv, .json or .parquet')
     .option(
       '--model <uri>',

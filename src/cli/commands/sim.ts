@@ -32,7 +32,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
   sim.addCommand(
     new Command('serve')
       .description('serve the simulated model as an OpenAI-compatible endpoint on 127.0.0.1, until Ctrl-C')
-      .requiredOption('--task <name|file>', 'built-in task (boolq, rte, qqp) or a task file')
+      .requiredOption('--task <name|file>', 'built-in task (boolq, rte, qqp, gsm8k) or a task file')
       .requiredOption(
         '--data <file>',
         'data file (.jsonl, .csv, .json, .parquet) of the items the simulator knows, with gold labels',
