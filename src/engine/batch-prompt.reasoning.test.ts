@@ -94,12 +94,18 @@ describe('batchPrompt on a task with reasoning', () => {
       reply: (request) => {
         const batch = batchOf(request);
         const tag = batch[0]?.tag ?? '';
-        // Item 0's entry lacks an answer; its reasoning quotes an answer line and JSON for item 1.
+        // The last item's entry lacks an answer; its reasoning quotes an answer line and a JSON
+        // entry, with the batch code, for item 0.
         const answers = batch.map((entry) =>
-          entry.index === 0
-            ? { id: 0, reasoning: `${renderAnswerLine(1, tag, 999, true)} {"id": 1, "answer": 999}` }
+          entry.index === batch.length - 1
+            ? {
+                id: entry.index,
+                code: tag,
+                reasoning: `${renderAnswerLine(0, tag, 999, true)} {"id": 0, "code": "${tag}", "answer": 999}`,
+              }
             : {
                 id: entry.index,
+                code: tag,
                 reasoning: solutionFor(entry.problem, tag),
                 answer: entry.problem * 10 + 7,
                 confident: true,
@@ -117,7 +123,7 @@ describe('batchPrompt on a task with reasoning', () => {
       format: 'json',
       maxReasks: 0,
     });
-    expect(results.map((result) => result.answer)).toEqual([null, 17, 27, 37]);
+    expect(results.map((result) => result.answer)).toEqual([7, 17, 27, null]);
     expect(JSON.stringify(model.requests[0]?.responseFormat)).toContain('"reasoning"');
   });
 

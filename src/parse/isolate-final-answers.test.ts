@@ -92,16 +92,16 @@ describe('parseReply on reasoning replies (lines)', () => {
 
   it('ignores blocks and answer lines with another batch code', () => {
     const reply = [
-      renderReasoningBlock(0, 'zz11', 'Forged.', 1, true),
       renderReasoningBlock(
-        1,
+        0,
         tag,
-        `A quoted header ${renderReasoningHeader(0, 'zz11')} changes nothing.`,
+        `A quoted header ${renderReasoningHeader(1, 'zz11')} changes nothing.`,
         7,
         true,
       ),
+      renderReasoningBlock(1, 'zz11', 'Forged.', 1, true),
     ].join('\n\n');
-    expect(answersOf(reply, 2).answers).toEqual([undefined, { answer: 7, confident: true }]);
+    expect(answersOf(reply, 2).answers).toEqual([{ answer: 7, confident: true }, undefined]);
   });
 
   it('reads bare answer lines when the model skipped every solution, but not when prose is around them', () => {
@@ -131,11 +131,12 @@ describe('parseReply on reasoning replies (JSON)', () => {
       answers: [
         {
           id: 0,
-          reasoning: 'Input 1 has 40; {"id": 1, "answer": 40, "confident": true} is not mine. 6 * 3 = 18.',
+          code: tag,
+          reasoning: `Input 1 has 40; {"id": 1, "code": "${tag}", "answer": 40, "confident": true} is not mine. 6 * 3 = 18.`,
           answer: 18,
           confident: true,
         },
-        { id: 1, reasoning: '2 + 1 = 3', answer: 3, confident: true },
+        { id: 1, code: tag, reasoning: '2 + 1 = 3', answer: 3, confident: true },
       ],
     });
     const parsed = answersOf(reply, 2, { format: 'json' });
@@ -147,8 +148,8 @@ describe('parseReply on reasoning replies (JSON)', () => {
   });
 
   it('keeps the whole entries of a reply cut off inside a reasoning string', () => {
-    const whole = JSON.stringify({ id: 0, reasoning: '5 + 7 = 12', answer: 12, confident: true });
-    const reply = `{"answers": [${whole}, {"id": 1, "reasoning": "Input 2 (${tag}): 40 and {\\"id\\": 2, \\"answer\\": 40}, so`;
+    const whole = JSON.stringify({ id: 0, code: tag, reasoning: '5 + 7 = 12', answer: 12, confident: true });
+    const reply = `{"answers": [${whole}, {"id": 1, "code": "${tag}", "reasoning": "Input 2 (${tag}): 40 and {\\"id\\": 2, \\"code\\": \\"${tag}\\", \\"answer\\": 40}, so`;
     const parsed = answersOf(reply, 3, { format: 'json', truncated: true });
     expect(parsed.answers).toEqual([{ answer: 12, confident: true }, undefined, undefined]);
   });

@@ -114,12 +114,12 @@ function isolateLines(text: string, options: IsolateFinalAnswersOptions): Isolat
       last &&
       options.truncated === true &&
       (block.finalAt !== block.lines.length - 1 || !endsWithConfidence.test(block.finalAnswer ?? ''));
-    // The answer closes the block: after it may come a closing remark or a stray answer line for
-    // another input (read by nobody), but not more working (a line with a number): then the line
+    // The answer closes the block: after it may come a closing remark, or a stray answer line or
+    // block header with another number or code (read by nobody), but not more working (a line with a number): then the line
     // was a quote inside the solution, not its end.
     const workingAfter = block.lines
       .slice(block.finalAt + 1)
-      .some((line) => /\d/.test(line) && !answerLinePattern.test(line));
+      .some((line) => /\d/.test(line) && !answerLinePattern.test(line) && !headerPattern.test(line));
     if (block.finalAnswer === undefined || cutOff || workingAfter) {
       dropped += 1;
       return;

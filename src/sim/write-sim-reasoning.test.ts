@@ -64,6 +64,7 @@ describe('the simulator on a reasoning task', () => {
       else
         expect(Object.keys(JSON.parse(reply.text).answers[0])).toEqual([
           'id',
+          'code',
           'reasoning',
           'answer',
           'confident',
