@@ -169,7 +169,13 @@ if (!values.fit) {
   for (const hardShare of [0.04, 0.045, 0.05]) {
     for (const error32 of [0.02, 0.03, 0.04, 0.05]) {
       for (const fragilitySpread of [2, 3, 4]) {
-        for (const [sameSlipShare, flipped] of [[1, 0.25], [1, 0.5], [1, 0.75], [0.8, 0.5], [0.8, 0.75]] as const) {
+        for (const [sameSlipShare, flipped] of [
+          [1, 0.25],
+          [1, 0.5],
+          [1, 0.75],
+          [0.8, 0.5],
+          [0.8, 0.75],
+        ] as const) {
           const calibration: TaskCalibration = {
             ...base,
             confidence: { flipped },
@@ -181,8 +187,18 @@ if (!values.fit) {
             ),
           };
           const runs = seeds.map((runSeed) => replay(calibration, runSeed));
-          const majority = [0, 1, 2].map((column) => mean(runs.map((run) => run.majority), column));
-          const weighted = [0, 1, 2].map((column) => mean(runs.map((run) => run.weighted), column));
+          const majority = [0, 1, 2].map((column) =>
+            mean(
+              runs.map((run) => run.majority),
+              column,
+            ),
+          );
+          const weighted = [0, 1, 2].map((column) =>
+            mean(
+              runs.map((run) => run.weighted),
+              column,
+            ),
+          );
           // Both votes must match: the paper's is majority, `eval --compare` weighs by confidence.
           const score =
             majority.reduce((sum, value, index) => sum + Math.abs(value - published[index]!), 0) +

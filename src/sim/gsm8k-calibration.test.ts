@@ -48,7 +48,9 @@ describe.skipIf(!hasData)('calibration of sim:gpt-4 on GSM8K', () => {
       (share) => share * 100,
     );
     const expected = [publishedGsm8k.single, ...publishedGsm8k.batch32, publishedGsm8k.batch32[1]];
-    simulated.forEach((value, index) => expect(Math.abs(value - expected[index]!)).toBeLessThanOrEqual(3));
+    simulated.forEach((value, index) => {
+      expect(Math.abs(value - expected[index]!)).toBeLessThanOrEqual(3);
+    });
     // Batching costs accuracy and voting wins part of it back, as in the paper.
     expect(majority.accuracy[0]!).toBeLessThan(majority.accuracy[1]!);
     expect(majority.accuracy[1]!).toBeLessThan(single.summary.accuracy ?? 0);
