@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createScriptedModel } from '../models/scripted-model.js';
+import { createScriptedModel } from '../test/scripted-model.js';
 import { readRenderedBatch } from '../prompt/read-rendered-batch.js';
 import { renderAnswerLine, renderReasoningBlock, renderReasoningHeader } from '../prompt/render-batch.js';
 import type { GenerateRequest } from '../spec/chat-model.js';
