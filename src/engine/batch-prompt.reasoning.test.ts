@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createScriptedModel } from '../test/scripted-model.js';
 import { readRenderedBatch } from '../prompt/read-rendered-batch.js';
 import { renderAnswerLine, renderReasoningBlock, renderReasoningHeader } from '../prompt/render-batch.js';
 import type { GenerateRequest } from '../spec/chat-model.js';
 import { countTokens } from '../spec/count-tokens.js';
 import { gsm8kTask } from '../task/builtin-tasks.js';
 import { defineTask } from '../task/define-task.js';
+import { createScriptedModel } from '../test/scripted-model.js';
 import { batchPrompt, reasoningTokensPerItem } from './batch-prompt.js';
 import type { Item } from './types.js';
 
