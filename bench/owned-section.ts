@@ -26,6 +26,7 @@ export function formatBenchmarks(): void {
 export const ownedSections = [
   { heading: 'Rate limits', script: 'bench/rate-limit.ts' },
   { heading: 'Local model', script: 'bench/local-model.ts' },
+  { heading: 'GSM8K: worked solutions', script: 'bench/gsm8k.ts' },
 ] as const;
 
 export type OwnedHeading = (typeof ownedSections)[number]['heading'];
