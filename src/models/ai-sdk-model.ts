@@ -17,6 +17,7 @@ import type {
 } from '../spec/chat-model.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import { InputError } from '../spec/errors.js';
+import { replyBodyLimit } from './bounded-fetch.js';
 import { redactSecrets } from './redact-secrets.js';
 import { sanitizeHeaders } from './sanitize-headers.js';
 import { toModelError } from './to-model-error.js';
@@ -39,6 +40,13 @@ export interface AiSdkModelOptions {
   providerOptions?: SharedV3ProviderOptions;
   /** Values scrubbed from every error (the API key), besides the credential shapes always scrubbed. */
   secrets?: readonly string[];
+  /**
+   * Largest reply body accepted, in bytes; enforced by the `fetch` of `boundedFetch`, which the
+   * provider must use. @default 64 bytes per token of the call's output cap, at least 256 KiB
+   */
+  maxReplyBytes?: number;
+  /** Told when a reply's reported usage is replaced by a local count. @default process.emitWarning */
+  onWarning?: (message: string) => void;
 }
 
 /** A `ChatModel` over any AI SDK 6 language model. Never retries: the scheduler does. */
@@ -46,6 +54,7 @@ export function fromLanguageModel(languageModel: LanguageModelV3, options: AiSdk
   const { id, supportsJsonSchema, providerOptions } = options;
   const supportsSeed = options.supportsSeed ?? true;
   const secrets = [...(options.secrets ?? [])];
+  const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, 'BatchPromptWarning'));
 
   async function generate(request: GenerateRequest): Promise<GenerateResult> {
     validateRequest(request);
@@ -54,20 +63,25 @@ export function fromLanguageModel(languageModel: LanguageModelV3, options: AiSdk
     const callSignal = linkedSignal(request.signal);
     let result: Awaited<ReturnType<typeof generateText>>;
     try {
-      result = await generateText({
-        model: languageModel,
-        messages: request.messages.map(toModelMessage),
-        // Our system messages come from our own prompt renderer, not from users; without this
-        // the SDK warns on the console at every call.
-        allowSystemInMessages: true,
-        maxRetries: 0,
-        temperature: request.temperature ?? 0,
-        ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
-        ...(request.seed === undefined || !supportsSeed ? {} : { seed: request.seed }),
-        abortSignal: callSignal.signal,
-        ...(providerOptions === undefined ? {} : { providerOptions }),
-        ...(wantsSchema ? { output: rawJsonOutput(responseFormat.schema, responseFormat.name) } : {}),
-      });
+      // A reply is a few lines per item; far more than the output cap allows is not an answer.
+      const replyLimit =
+        options.maxReplyBytes ?? Math.max(256 * 1024, 64 * (request.maxOutputTokens ?? 16_384));
+      result = await replyBodyLimit.run(replyLimit, () =>
+        generateText({
+          model: languageModel,
+          messages: request.messages.map(toModelMessage),
+          // Our system messages come from our own prompt renderer, not from users; without this
+          // the SDK warns on the console at every call.
+          allowSystemInMessages: true,
+          maxRetries: 0,
+          temperature: request.temperature ?? 0,
+          ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
+          ...(request.seed === undefined || !supportsSeed ? {} : { seed: request.seed }),
+          abortSignal: callSignal.signal,
+          ...(providerOptions === undefined ? {} : { providerOptions }),
+          ...(wantsSchema ? { output: rawJsonOutput(responseFormat.schema, responseFormat.name) } : {}),
+        }),
+      );
     } catch (error) {
       throw toModelError(error, { modelId: id, signal: request.signal, secrets });
     } finally {
@@ -78,7 +92,7 @@ export function fromLanguageModel(languageModel: LanguageModelV3, options: AiSdk
     const text = redactSecrets(result.text, secrets);
     return {
       text,
-      usage: toUsage(result.usage, request.messages, text),
+      usage: toUsage(result.usage, request, text, (message) => warn(`${id}: ${message}`)),
       finishReason: toFinishReason(result.finishReason),
       headers: sanitizeHeaders(result.response.headers, secrets),
     };
@@ -141,13 +155,36 @@ function rawJsonOutput(schema: JsonSchema, name: string): OutputInterface<string
  * figures include cached tokens (the AI SDK adds Anthropic's cache reads and writes into
  * `inputTokens`), so `cachedInputTokens` is a part of `inputTokens`, not an addition to it.
  */
-function toUsage(usage: LanguageModelUsage, messages: readonly ChatMessage[], text: string): Usage {
+function toUsage(
+  usage: LanguageModelUsage,
+  request: GenerateRequest,
+  text: string,
+  warn: (message: string) => void,
+): Usage {
   const estimated = usage.inputTokens === undefined || usage.outputTokens === undefined;
   const cachedInputTokens = usage.inputTokenDetails?.cacheReadTokens;
+  const localInput = countMessageTokens(request.messages);
+  const localOutput = countTokens(text);
+  const inputTokens = usage.inputTokens ?? localInput;
+  const outputTokens = usage.outputTokens ?? localOutput;
+  // Generous bounds (other tokenizers, chat templates, reasoning tokens): only figures no request
+  // could produce are refused, such as a server claiming two billion tokens, which would price the
+  // run absurdly and stall a --tpm budget for weeks.
+  const maxInput = 4 * localInput + 1024;
+  const maxOutput = 4 * (request.maxOutputTokens ?? localOutput) + 1024;
+  const plausible = (value: number, max: number) => Number.isInteger(value) && value >= 0 && value <= max;
+  if (!plausible(inputTokens, maxInput) || !plausible(outputTokens, maxOutput)) {
+    warn(
+      `the reported usage (${inputTokens} in, ${outputTokens} out) is beyond what this request allows (at most ${maxInput} in, ${maxOutput} out); counted locally instead (${localInput} in, ${localOutput} out), marked estimated`,
+    );
+    return { inputTokens: localInput, outputTokens: localOutput, estimated: true };
+  }
   return {
-    inputTokens: usage.inputTokens ?? countMessageTokens(messages),
-    outputTokens: usage.outputTokens ?? countTokens(text),
-    ...(cachedInputTokens === undefined ? {} : { cachedInputTokens }),
+    inputTokens,
+    outputTokens,
+    ...(cachedInputTokens === undefined || !plausible(cachedInputTokens, inputTokens)
+      ? {}
+      : { cachedInputTokens }),
     ...(estimated ? { estimated: true } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { ChatModel } from '../spec/chat-model.js';
 import { BatchPromptError, InputError } from '../spec/errors.js';
 import { fromLanguageModel } from './ai-sdk-model.js';
+import { boundedFetch } from './bounded-fetch.js';
 import { createLocalModelFromUri, type LocalModelSettings } from './local-model-from-uri.js';
 import { type ApiProvider, parseModelUri } from './model-uri.js';
 import { splitUrlCredentials } from './split-url-credentials.js';
@@ -28,8 +29,17 @@ export interface CreateModelOptions {
   apiKey?: string;
   /** Where keys and base URLs are read from. @default process.env */
   env?: Record<string, string | undefined>;
-  /** The fetch the provider uses, e.g. to route through a proxy. @default globalThis.fetch */
+  /**
+   * The fetch the provider uses, e.g. to route through a proxy; bodies are read through
+   * `boundedFetch` on top of it. @default globalThis.fetch
+   */
   fetch?: typeof globalThis.fetch;
+  /** Largest reply body accepted, in bytes. @default from each call's output cap (see `fromLanguageModel`) */
+  maxReplyBytes?: number;
+  /** Error bodies are cut to this many bytes. @default 64 KiB */
+  maxErrorBytes?: number;
+  /** Told when a reply's reported usage is implausible and replaced by a local count. */
+  onWarning?: (message: string) => void;
   /** Builds the simulated model; `sim` URIs fail without it. */
   simFactory?: SimModelFactory;
   /** Settings of `local:` models: GPU, context size, parallel sequences, threads, download. */
@@ -71,7 +81,19 @@ function createApiModel(
   options: CreateModelOptions,
 ): ChatModel {
   const env = options.env ?? process.env;
-  const fetchOption = options.fetch === undefined ? {} : { fetch: options.fetch };
+  const innerFetch = options.fetch;
+  // Every provider reads bodies through the bounded fetch: a server cannot make us hold more than
+  // a reply could need. globalThis.fetch is looked up per call, so a test may replace it.
+  const fetchOption = {
+    fetch: boundedFetch(innerFetch ?? ((input, init) => globalThis.fetch(input, init)), {
+      ...(options.maxReplyBytes === undefined ? {} : { maxReplyBytes: options.maxReplyBytes }),
+      ...(options.maxErrorBytes === undefined ? {} : { maxErrorBytes: options.maxErrorBytes }),
+    }),
+  };
+  const adapterOptions = {
+    ...(options.maxReplyBytes === undefined ? {} : { maxReplyBytes: options.maxReplyBytes }),
+    ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+  };
   const credentials = splitUrlCredentials(nonEmpty(options.baseUrl) ?? '');
   if (credentials.authorization !== undefined && provider !== 'openai-compatible' && provider !== 'ollama') {
     throw new InputError(
@@ -90,7 +112,12 @@ function createApiModel(
       // The chat completions API rather than the Responses API: OPENAI_BASE_URL often points at
       // a compatible server (vLLM, a proxy, our simulator) that speaks only chat completions.
       const languageModel = createOpenAI({ apiKey, baseURL, ...fetchOption }).chat(model);
-      return fromLanguageModel(languageModel, { id, supportsJsonSchema: true, secrets: [apiKey] });
+      return fromLanguageModel(languageModel, {
+        id,
+        supportsJsonSchema: true,
+        secrets: [apiKey],
+        ...adapterOptions,
+      });
     }
     case 'anthropic': {
       const apiKey = requireKey(options.apiKey, env, 'ANTHROPIC_API_KEY', id);
@@ -105,13 +132,19 @@ function createApiModel(
         supportsJsonSchema: true,
         supportsSeed: false,
         secrets: [apiKey],
+        ...adapterOptions,
       });
     }
     case 'google': {
       const apiKey = requireKey(options.apiKey, env, 'GOOGLE_GENERATIVE_AI_API_KEY', id);
       const baseURL = nonEmpty(options.baseUrl) ?? 'https://generativelanguage.googleapis.com/v1beta';
       const languageModel = createGoogleGenerativeAI({ apiKey, baseURL, ...fetchOption })(model);
-      return fromLanguageModel(languageModel, { id, supportsJsonSchema: true, secrets: [apiKey] });
+      return fromLanguageModel(languageModel, {
+        id,
+        supportsJsonSchema: true,
+        secrets: [apiKey],
+        ...adapterOptions,
+      });
     }
     case 'ollama':
     case 'openai-compatible': {
@@ -147,6 +180,7 @@ function createApiModel(
         id,
         supportsJsonSchema: true,
         secrets: [...(apiKey === undefined ? [] : [apiKey]), ...credentials.secrets],
+        ...adapterOptions,
       });
     }
   }

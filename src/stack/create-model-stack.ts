@@ -51,6 +51,8 @@ export interface ModelStackOptions {
   simulatedEndpoint?: boolean;
   /** Called when a cached reply fails its checksum (it is asked again). */
   onDamagedReply?: (key: string) => void;
+  /** Told when a reply's reported usage is implausible and replaced by a local count. */
+  onWarning?: (message: string) => void;
 }
 
 export interface ModelStack {
@@ -102,7 +104,10 @@ export async function createModelStack(options: ModelStackOptions): Promise<Mode
   const adapter =
     parsed.provider === 'sim'
       ? await simulatedModel(options, parsed.profile)
-      : createModel(options.uri, options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl });
+      : createModel(options.uri, {
+          ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+          ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+        });
   const simulatedEndpoint =
     options.simulatedEndpoint ?? (await detectSimulatedEndpoint(options.uri, options.baseUrl));
   const base = simulatedEndpoint ? wrapChatModel(adapter, { simulated: true }) : adapter;

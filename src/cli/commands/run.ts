@@ -244,6 +244,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       store,
       runId,
       cache: values.cache,
+      onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
       onDamagedReply: (key) => {
         damagedReplies += 1;
         if (damagedReplies <= 5) {
