@@ -188,6 +188,30 @@ const gpt4Gsm8k: TaskCalibration = {
     'singleAccuracy: PAPER; hardShare, batch 32, fragilitySpread, sameSlipShare and confidence.flipped fitted by `npx tsx scripts/calibrate-gsm8k.ts --fit`; 16, 64, 160 assumed',
 };
 
+/*
+ * Prepared for a `frontier` profile (issue 13), which is not on main yet: the GSM8K row such a
+ * profile should take, and is not used by any profile until then. Every number is ASSUMED (no
+ * frontier run on GSM8K exists in ../shared/REAL-MODEL-RUNS.md): current frontier models score
+ * about 95-97% on GSM8K, whose test split itself holds a percent or two of doubtful gold answers
+ * (hence a hard share of 3.5%); one round at batch 32 is about as accurate as single, as the
+ * frontier runs show for RTE, so the batch errors stay below one percent up to 64 items; slips
+ * repeat (`sameSlipShare` 1), so voting changes little.
+ */
+export const frontierGsm8kPrepared: TaskCalibration = {
+  singleAccuracy: 0.96, // assumed
+  hardShare: 0.035, // assumed
+  flipErrorBySize: [
+    [16, 0.006],
+    [32, 0.008],
+    [64, 0.012],
+    [160, 0.03],
+  ], // assumed
+  fragilitySpread: 1, // assumed
+  sameSlipShare: 1, // assumed
+  confidence: { flipped: 0.6 }, // assumed: a frontier model's slips are mostly written as sure
+  source: 'assumed throughout (no frontier GSM8K run); prepared for the frontier profile, not yet used',
+};
+
 const gpt35Tasks = {
   boolq: {
     singleAccuracy: 0.868, // PAPER: gpt-3.5-turbo SinglePrompt, BoolQ
