@@ -328,6 +328,7 @@ async function askBatch(
         position,
         batchSize: batch.length,
         ...(reasoning === undefined ? {} : { reasoning }),
+        batch: tag,
       });
     } else {
       missing.push(state);

@@ -12,6 +12,8 @@ export interface Vote {
   batchSize: number;
   /** The worked solution the model gave before this answer (tasks with reasoning). */
   reasoning?: string;
+  /** The code of that batch as the prompt showed it, so the items that sat together can be found. */
+  batch?: string;
 }
 
 /** Weight of a vote: 1 each under majority voting; 1 confident, 0.2 not confident when weighted. */

@@ -1,5 +1,5 @@
 import { answersMatch } from '../parse/answers-match.js';
-import { analyzeResults, type RunDetails } from './analyze-results.js';
+import { analyzeResults, type RunDetails, taskLabels } from './analyze-results.js';
 import {
   type CompareStrategiesOptions,
   defaultStrategies,
@@ -29,6 +29,8 @@ export async function compareStrategiesWithDetails(
         voting: run.summary.strategy.voting,
         sampleBatch: run.sampleBatch,
         matches: (answer, gold) => answersMatch(options.task, answer, gold),
+        items: options.items,
+        ...taskLabels(options.task),
       }),
     });
   }

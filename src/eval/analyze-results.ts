@@ -1,7 +1,9 @@
-import type { ItemResult, RoundSummary } from '../engine/types.js';
+import type { Item, ItemResult, RoundSummary } from '../engine/types.js';
 import { decideVote, type Vote, type Voting } from '../engine/vote.js';
 import type { Answer } from '../parse/normalize-answer.js';
 import type { ChatMessage } from '../spec/chat-model.js';
+import type { Task } from '../task/task-schema.js';
+import { type ConfusionScores, scoreConfusion } from './score-confusion.js';
 
 /** One round of a run: what it cost and how accurate the vote was once it was over. */
 export interface RoundDetail {
@@ -54,10 +56,52 @@ export interface RunDetails {
   confidence: { confident: VoteCount; notConfident: VoteCount };
   /** The first call of round 1; null when no call was recorded. */
   sampleBatch: SampleBatch | null;
+  /**
+   * Per-class precision, recall and F1, the confusion matrix and Cohen's kappa against gold; null
+   * without gold answers or with more distinct answers than a matrix can show.
+   */
+  scores: ConfusionScores | null;
+  /** Items a person should look at: wrong ones first, then uncertain ones; at most `reviewLimit`. */
+  review: ReviewItem[];
+  /** How many items were wrong and how many uncertain, including those past the limit. */
+  reviewCounts: { wrong: number; uncertain: number };
 }
+
+/** An item that was answered wrongly or without certainty, with what it takes to judge it. */
+export interface ReviewItem {
+  id: string;
+  /** The item's fields as the model saw them, each cut to `reviewTextLimit` characters. */
+  fields: Record<string, string>;
+  gold: string | number | null;
+  answer: string | number | null;
+  confidence: number | null;
+  status: ItemResult['status'];
+  /** Wrong: has a gold answer that differs. Uncertain: no answer, a split vote or no sure vote. */
+  wrong: boolean;
+  uncertain: boolean;
+  /** Every vote with its round, its place in the batch and the batch code. */
+  votes: {
+    round: number;
+    answer: string | number;
+    confident: boolean;
+    position: number;
+    batchSize: number;
+    batch?: string;
+  }[];
+  error?: string;
+}
+
+/** An item is uncertain below this share of the vote. */
+const uncertainBelow = 0.75;
+/** Distinct gold answers and answers beyond which no confusion matrix is kept (free-text answers). */
+const matrixLimit = 60;
 
 export interface AnalyzeResultsOptions {
   results: readonly ItemResult[];
+  /** The items, by `ItemResult.index`, for the text of the items to review. */
+  items?: readonly Item[];
+  /** The task's labels, in order, so the confusion matrix lists them as the task does. */
+  labels?: readonly string[];
   rounds: readonly RoundSummary[];
   voting: Voting;
   sampleBatch?: SampleBatch | null;
@@ -65,6 +109,10 @@ export interface AnalyzeResultsOptions {
   positionBuckets?: number;
   /** Whether an answer counts as the gold one (a number task's tolerance). @default exact equality */
   matches?: AnswerMatcher;
+  /** Most items kept for review. @default 500 */
+  reviewLimit?: number;
+  /** Most characters of each field of an item kept for review. @default 600 */
+  reviewTextLimit?: number;
 }
 
 /** Whether an answer counts as the gold one; `answersMatch` bound to a task. */
@@ -84,6 +132,13 @@ export class ResultsAnalyzer {
   private readonly confident: VoteCount = { votes: 0, correct: 0 };
   private readonly notConfident: VoteCount = { votes: 0, correct: 0 };
   private readonly bucketCount: number;
+  private readonly confusion = new Map<string, Map<string, number>>();
+  private readonly answerKeys = new Set<string>();
+  private matrixOverflow = false;
+  private readonly wrong: ReviewItem[] = [];
+  private readonly uncertain: ReviewItem[] = [];
+  private wrongCount = 0;
+  private uncertainCount = 0;
 
   constructor(
     private readonly options: {
@@ -96,6 +151,12 @@ export class ResultsAnalyzer {
       positionBuckets?: number;
       /** @default exact equality */
       matches?: AnswerMatcher;
+      /** The task's labels, in order, for the confusion matrix. */
+      labels?: readonly string[];
+      /** Most items kept for review. @default 500 */
+      reviewLimit?: number;
+      /** Most characters of each field of an item kept for review. @default 600 */
+      reviewTextLimit?: number;
     },
   ) {
     this.correctAfterRound = new Array(options.maxRounds + 1).fill(0);
@@ -104,10 +165,13 @@ export class ResultsAnalyzer {
     this.positionVotes = Array.from({ length: this.bucketCount }, () => ({ votes: 0, correct: 0 }));
   }
 
-  add(result: ItemResult): void {
+  /** `fields`: the item's fields, shown with it when it is kept for review. */
+  add(result: ItemResult, fields?: Record<string, string>): void {
+    this.addForReview(result, fields);
     const gold = result.gold;
     if (gold === undefined || gold === null) return;
     this.scored += 1;
+    this.addToMatrix(String(gold), result.answer === null ? undefined : String(result.answer));
     for (let round = 1; round <= this.options.maxRounds; round += 1) {
       const outcome = decideVote(
         result.votes.filter((vote) => vote.round <= round),
@@ -120,6 +184,80 @@ export class ResultsAnalyzer {
 
   private matches(answer: Answer, gold: Answer): boolean {
     return this.options.matches === undefined ? answer === gold : this.options.matches(answer, gold);
+  }
+
+  private addToMatrix(gold: string, answer: string | undefined): void {
+    if (this.matrixOverflow) return;
+    let row = this.confusion.get(gold);
+    if (row === undefined) {
+      row = new Map();
+      this.confusion.set(gold, row);
+    }
+    // The key '' cannot be a label (labels are never empty), so it stands for "no answer".
+    const key = answer ?? '';
+    row.set(key, (row.get(key) ?? 0) + 1);
+    if (answer !== undefined) this.answerKeys.add(answer);
+    if (this.confusion.size + this.answerKeys.size > 2 * matrixLimit) {
+      this.matrixOverflow = true;
+      this.confusion.clear();
+      this.answerKeys.clear();
+    }
+  }
+
+  private addForReview(result: ItemResult, fields: Record<string, string> | undefined): void {
+    const hasGold = result.gold !== undefined && result.gold !== null;
+    const wrong = hasGold && result.correct !== true;
+    const uncertain =
+      result.status !== 'answered' ||
+      (result.confidence ?? 0) < uncertainBelow ||
+      !result.votes.some((vote) => vote.confident);
+    if (!wrong && !uncertain) return;
+    if (wrong) this.wrongCount += 1;
+    else this.uncertainCount += 1;
+    const list = wrong ? this.wrong : this.uncertain;
+    const limit = this.options.reviewLimit ?? 500;
+    // Wrong items are kept first; uncertain ones fill what room is left.
+    if (wrong ? this.wrong.length >= limit : this.wrong.length + this.uncertain.length >= limit) return;
+    const textLimit = this.options.reviewTextLimit ?? 600;
+    const shown = Object.fromEntries(
+      Object.entries(fields ?? {}).map(([name, text]) => [
+        name,
+        text.length > textLimit ? `${text.slice(0, textLimit)}…` : text,
+      ]),
+    );
+    const item: ReviewItem = {
+      id: result.id,
+      fields: shown,
+      gold: hasGold ? (result.gold as string | number) : null,
+      answer: result.answer,
+      confidence: result.confidence,
+      status: result.status,
+      wrong,
+      uncertain,
+      votes: result.votes.map((vote) => ({
+        round: vote.round,
+        answer: vote.answer,
+        confident: vote.confident,
+        position: vote.position,
+        batchSize: vote.batchSize,
+        ...(vote.batch === undefined ? {} : { batch: vote.batch }),
+      })),
+      ...(result.error === undefined ? {} : { error: result.error }),
+    };
+    list.push(item);
+    if (this.wrong.length + this.uncertain.length > limit) this.uncertain.pop();
+  }
+
+  private matrix(): ConfusionScores | null {
+    if (this.matrixOverflow || this.scored === 0) return null;
+    const known = this.options.labels ?? [];
+    const seen = [...this.confusion.keys(), ...this.answerKeys];
+    const labels = [...new Set([...known.filter((label) => seen.includes(label)), ...seen])];
+    const counts = labels.map((gold) => {
+      const row = this.confusion.get(gold);
+      return [...labels.map((answer) => row?.get(answer) ?? 0), row?.get('') ?? 0];
+    });
+    return scoreConfusion({ labels, counts });
   }
 
   private addVote(vote: Vote, correct: boolean): void {
@@ -165,8 +303,16 @@ export class ResultsAnalyzer {
         : [],
       confidence: { confident: { ...this.confident }, notConfident: { ...this.notConfident } },
       sampleBatch,
+      scores: this.matrix(),
+      review: [...this.wrong, ...this.uncertain],
+      reviewCounts: { wrong: this.wrongCount, uncertain: this.uncertainCount },
     };
   }
+}
+
+/** The task's labels in order, as the `labels` option of the analysis; nothing for number and text tasks. */
+export function taskLabels(task: Task): { labels?: string[] } {
+  return task.answer.type === 'labels' ? { labels: task.answer.labels.map((label) => label.value) } : {};
 }
 
 /** Per-round accuracy, accuracy by position in the batch and by stated confidence, from item votes. */
@@ -186,7 +332,10 @@ export function analyzeResults(options: AnalyzeResultsOptions): RunDetails {
     largestBatch,
     ...(options.positionBuckets === undefined ? {} : { positionBuckets: options.positionBuckets }),
     ...(options.matches === undefined ? {} : { matches: options.matches }),
+    ...(options.labels === undefined ? {} : { labels: options.labels }),
+    ...(options.reviewLimit === undefined ? {} : { reviewLimit: options.reviewLimit }),
+    ...(options.reviewTextLimit === undefined ? {} : { reviewTextLimit: options.reviewTextLimit }),
   });
-  for (const result of options.results) analyzer.add(result);
+  for (const result of options.results) analyzer.add(result, options.items?.[result.index]?.fields);
   return analyzer.finish(options.rounds, options.sampleBatch ?? null);
 }

@@ -8,6 +8,7 @@ import { compareStrategiesWithDetails } from '../eval/analyze-comparison.js';
 import { loadJsonlItems } from '../eval/load-items.js';
 import { createSimModel } from '../sim/create-sim-model.js';
 import { boolqTask } from '../task/builtin-tasks.js';
+import { escapeHtml } from './escape-html.js';
 import { renderReport } from './render-report.js';
 import type { ComparisonInput } from './report-input.js';
 
@@ -43,6 +44,7 @@ interface RenderCheck {
   images: number;
   iframes: number;
   sections: string[];
+  review: { rows: number; shown: number };
 }
 
 /**
@@ -50,7 +52,16 @@ interface RenderCheck {
  * browser's log (console messages, script errors and CSP refusals appear there as CONSOLE lines).
  * The network flags keep Chromium from reaching out: the machine's network is closed.
  */
-function dumpDom(browser: string, file: string): Promise<{ dom: string; log: string }> {
+async function dumpDom(browser: string, file: string, hash = ''): Promise<{ dom: string; log: string }> {
+  // On a machine under heavy load headless Chromium now and then exits at once with an empty dump
+  // (no DOM at all, not a page without its check); that says nothing about the page, so try again.
+  for (let attempt = 1; ; attempt += 1) {
+    const dumped = await dumpDomOnce(browser, file, hash);
+    if (dumped.dom.trim() !== '' || attempt === 3) return dumped;
+  }
+}
+
+function dumpDomOnce(browser: string, file: string, hash: string): Promise<{ dom: string; log: string }> {
   const profile = mkdtempSync(join(directory, 'profile-'));
   const args = [
     '--headless',
@@ -64,7 +75,7 @@ function dumpDom(browser: string, file: string): Promise<{ dom: string; log: str
     '--v=0',
     `--user-data-dir=${profile}`,
     '--dump-dom',
-    pathToFileURL(file).href,
+    `${pathToFileURL(file).href}${hash}`,
   ];
   return new Promise((resolve, reject) => {
     execFile(browser, args, { timeout: 20_000, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
@@ -103,6 +114,10 @@ describe.skipIf(chromium === undefined)('the report in headless Chromium', () =>
     const first = strategies[0]!;
     first.details.sampleBatch!.messages.push({ role: 'user', content: hostile });
     first.details.sampleBatch!.reply = `</pre>${hostile}`;
+    // An item to review carrying hostile text in its fields: it must show as text as well.
+    const last = strategies.at(-1)!;
+    const reviewed = last.details.review[0]!;
+    reviewed.fields = { ...reviewed.fields, passage: `</pre></td>${hostile}` };
     const comparison: ComparisonInput = {
       model: 'sim:gpt-4',
       simulated: true,
@@ -176,7 +191,25 @@ describe.skipIf(chromium === undefined)('the report in headless Chromium', () =>
       expect(chart.drawnMarks, chart.id).toBe(chart.marks);
       expect(chart.expectedMarks, chart.id).toBe(chart.marks);
     }
-    expect(check.sections).toEqual(['summary', 'rounds', 'position', 'confidence', 'sample']);
+    expect(check.sections).toEqual([
+      'summary',
+      'rounds',
+      'position',
+      'confidence',
+      'scores',
+      'review',
+      'sample',
+    ]);
+    // Every kept item to review is a row of the page, worked out from the data.
+    const reviewRows = strategies.reduce((total, row) => total + row.details.review.length, 0);
+    const wrongRows = strategies.reduce(
+      (total, row) => total + row.details.review.filter((item) => item.wrong).length,
+      0,
+    );
+    expect(wrongRows).toBeGreaterThan(0);
+    expect(wrongRows).toBeLessThan(reviewRows);
+    expect(check.review).toEqual({ rows: reviewRows, shown: reviewRows });
+    expect(comparisonPage.dom).toContain(`&lt;/pre&gt;&lt;/td&gt;&lt;img src=x`);
     expect({ scripts: check.scripts, images: check.images, iframes: check.iframes }).toEqual({
       scripts: 1,
       images: 0,
@@ -187,8 +220,52 @@ describe.skipIf(chromium === undefined)('the report in headless Chromium', () =>
 
     const runCheck = renderCheckOf(runPage.dom);
     expect(runCheck.charts).toEqual([]);
-    expect(runCheck.sections).toHaveLength(5);
-    expect(runPage.dom.match(/this run summary has no <code>details<\/code>/g)).toHaveLength(4);
+    expect(runCheck.sections).toHaveLength(7);
+    expect(runCheck.review).toEqual({ rows: 0, shown: 0 });
+    expect(runPage.dom.match(/this run summary has no <code>details<\/code>/g)).toHaveLength(6);
     expect(consoleLines(runPage.log)).toEqual([]);
-  });
+    // Two pages in Chromium take seconds on an idle machine, far longer on a busy one.
+  }, 120_000);
+
+  it('lists the wrong and uncertain items, and filters them by kind, run and text from the address', async () => {
+    const items = await loadJsonlItems(demoFile, boolqTask);
+    const strategies = await compareStrategiesWithDetails({
+      task: boolqTask,
+      items,
+      model: createSimModel({ task: boolqTask, items }),
+      batchSize: 16,
+      rounds: 4,
+    });
+    const comparisonFile = join(directory, 'review.html');
+    writeFileSync(
+      comparisonFile,
+      renderReport({
+        kind: 'comparison',
+        data: { model: 'sim:gpt-4', simulated: true, task: 'boolq', items: items.length, strategies },
+      }),
+    );
+    const reviewRows = strategies.reduce((total, row) => total + row.details.review.length, 0);
+    const wrongRows = strategies.reduce(
+      (total, row) => total + row.details.review.filter((item) => item.wrong).length,
+      0,
+    );
+    const last = strategies.at(-1)!;
+    const wrongOfLast = last.details.review.find((item) => item.wrong)!;
+    // The page lists each wrong item with its text, gold and answer.
+    const { dom } = await dumpDom(chromium!, comparisonFile, '#kind=wrong');
+    expect(renderCheckOf(dom).review).toEqual({ rows: reviewRows, shown: wrongRows });
+    expect(dom).toContain(`<td>${wrongOfLast.id}</td><td>wrong`);
+    expect(dom).toContain(escapeHtml(Object.values(wrongOfLast.fields)[0]!.slice(0, 40)));
+    const byText = renderCheckOf(
+      (
+        await dumpDom(
+          chromium!,
+          comparisonFile,
+          `#kind=wrong&run=${encodeURIComponent(last.name)}&q=${wrongOfLast.id}`,
+        )
+      ).dom,
+    );
+    expect(byText.review.shown).toBeGreaterThanOrEqual(1);
+    expect(byText.review.shown).toBeLessThan(wrongRows);
+  }, 120_000);
 });

@@ -118,7 +118,7 @@ describe('renderReport', () => {
     expect(html).toContain('$0.0123');
     expect(html).toContain('90.0%');
     expect(html).not.toMatch(/<svg/);
-    expect(html.match(/this run summary has no <code>details<\/code>/g)).toHaveLength(4);
+    expect(html.match(/this run summary has no <code>details<\/code>/g)).toHaveLength(6);
   });
 
   it('renders an eval run written before details existed, saying what is missing', () => {
@@ -140,7 +140,7 @@ describe('renderReport', () => {
       },
     });
     expect(html).toContain('bpe (batch 8, 3 rounds, majority vote)');
-    expect(html.match(/this file has no <code>details<\/code>/g)).toHaveLength(4);
+    expect(html.match(/this file has no <code>details<\/code>/g)).toHaveLength(6);
   });
 
   it('marks each chart with the number of points or bars it draws', () => {

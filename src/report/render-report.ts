@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { escapeHtml } from './escape-html.js';
 import { renderCheckScript } from './render-check-script.js';
 import type { ReportInput, RunDetailsInput } from './report-input.js';
+import { reviewSection, scoresSection } from './review-sections.js';
 import { barChart, formatShare, type LineSeries, lineChart } from './svg-charts.js';
 
 export interface RenderReportOptions {
@@ -449,6 +450,11 @@ svg .axis-label { font-size: 12px; fill: #222; }
 .role-assistant { border-color: #2ca02c; }
 .reply { border-color: #d62728; background: #fff5f5; }
 footer { color: #666; font-size: 0.85rem; }
+table.confusion td.diagonal { background: #e6f4ea; font-weight: 600; }
+table.confusion td.off { background: #fdecea; }
+.filters { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; margin: 8px 0; }
+table.review td { vertical-align: top; text-align: left; }
+table.review pre { max-width: 520px; }
 `;
 
 function titleOf(input: ReportInput): string {
@@ -495,6 +501,8 @@ ${summarySection(input, runs)}
 ${roundsSection(input, runs)}
 ${positionSection(input, runs)}
 ${confidenceSection(input, runs)}
+${scoresSection(withDetails(runs), unavailable(input))}
+${reviewSection(withDetails(runs), unavailable(input))}
 ${sampleSection(input, runs)}
 ${footer}
 <pre id="render-check" hidden></pre>

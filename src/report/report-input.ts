@@ -31,6 +31,54 @@ const detailsSchema = z.object({
       error: z.string().optional(),
     })
     .nullable(),
+  // Written by batchprompt since it scores by class and lists items to review; older files lack them.
+  scores: z
+    .object({
+      matrix: z.object({ labels: z.array(z.string()), counts: z.array(z.array(count)) }),
+      items: count,
+      accuracy: share.nullable(),
+      perClass: z.array(
+        z.object({
+          label: z.string(),
+          support: count,
+          predicted: count,
+          truePositives: count,
+          precision: share.nullable(),
+          recall: share.nullable(),
+          f1: share.nullable(),
+        }),
+      ),
+      macroF1: share.nullable(),
+      kappa: z.number().min(-1).max(1).nullable(),
+    })
+    .nullable()
+    .optional(),
+  review: z
+    .array(
+      z.object({
+        id: z.string(),
+        fields: z.record(z.string(), z.string()),
+        gold: z.union([z.string(), z.number()]).nullable(),
+        answer: z.union([z.string(), z.number()]).nullable(),
+        confidence: share.nullable(),
+        status: z.string(),
+        wrong: z.boolean(),
+        uncertain: z.boolean(),
+        votes: z.array(
+          z.object({
+            round: z.number().int().positive(),
+            answer: z.union([z.string(), z.number()]),
+            confident: z.boolean(),
+            position: count,
+            batchSize: count,
+            batch: z.string().optional(),
+          }),
+        ),
+        error: z.string().optional(),
+      }),
+    )
+    .optional(),
+  reviewCounts: z.object({ wrong: count, uncertain: count }).optional(),
 });
 
 /** `eval --compare --json` (and `demo --json`). */

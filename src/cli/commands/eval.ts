@@ -7,7 +7,7 @@ import {
   compareStrategiesWithDetails,
   type StrategyComparisonWithDetails,
 } from '../../eval/analyze-comparison.js';
-import { analyzeResults } from '../../eval/analyze-results.js';
+import { analyzeResults, taskLabels } from '../../eval/analyze-results.js';
 import { type CompareStrategiesOptions, runStrategy, type StrategyComparison } from '../../eval/compare.js';
 import { createResultsWriter } from '../../io/write-results.js';
 import { parseModelUri } from '../../models/model-uri.js';
@@ -21,6 +21,7 @@ import { loadSourceItems } from '../data-source.js';
 import type { CommandRegistrar } from '../main.js';
 import { collectMapping, integerAtLeast, oneOf } from '../option-parsers.js';
 import { resultRow } from '../result-row.js';
+import { scoresTable } from '../scores-table.js';
 import { schedulingFromCli } from '../strategy-options.js';
 
 interface EvalCliValues {
@@ -308,6 +309,15 @@ export const register: CommandRegistrar = (program, setExitCode) => {
           );
           const { results, summary } = run;
           if (values.out !== undefined) await writeItemResults(values.out, results);
+          const details = analyzeResults({
+            results,
+            rounds: summary.rounds,
+            voting: summary.strategy.voting,
+            sampleBatch: run.sampleBatch,
+            items,
+            ...taskLabels(task),
+            matches: (answer, gold) => answersMatch(task, answer, gold),
+          });
           if (values.json) {
             const report: ComparisonJson = {
               model: model.id,
@@ -317,13 +327,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
               strategies: [
                 {
                   ...run.row,
-                  details: analyzeResults({
-                    results,
-                    rounds: summary.rounds,
-                    voting: summary.strategy.voting,
-                    sampleBatch: run.sampleBatch,
-                    matches: (answer, gold) => answersMatch(task, answer, gold),
-                  }),
+                  details,
                 },
               ],
             };
@@ -338,6 +342,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
                 `${simulatedNotice(model)}; task ${task.name}, ${summary.items} items, strategy ${summary.strategy.strategy} (batch ${summary.strategy.batchSize}, ${summary.strategy.rounds} rounds, ${summary.strategy.voting} vote)`,
                 `accuracy ${accuracy}; ${summary.calls} calls, ${summary.inputTokens} input and ${summary.outputTokens} output tokens; ${summary.answered} answered, ${summary.failed + summary.unanswered} without an answer`,
                 summaryTable(summary),
+                details.scores === null ? undefined : scoresTable(details.scores, !process.stdout.isTTY),
                 values.out === undefined ? undefined : `results written to ${values.out}`,
               ]
                 .filter((line) => line !== undefined)

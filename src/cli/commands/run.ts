@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import { Command, Option } from 'commander';
 import { streamBatchPrompt } from '../../engine/batch-prompt.js';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
-import { ResultsAnalyzer, type RunDetails } from '../../eval/analyze-results.js';
+import { ResultsAnalyzer, type RunDetails, taskLabels } from '../../eval/analyze-results.js';
 import { recordFirstCall } from '../../eval/analyze-sample-batch.js';
 import { createResultsWriter, type ResultRow, type ResultsWriter } from '../../io/write-results.js';
 import { defaultLocalModelUri } from '../../models/default-local-model.js';
@@ -261,14 +261,14 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
 
     // Invalid rows wait for the valid item that follows them, so results keep the input order.
     const invalidQueue: InvalidRow[] = [];
-    const itemRows: { row: number; record: Record<string, unknown> }[] = [];
+    const itemRows: { row: number; record: Record<string, unknown>; fields: Record<string, string> }[] = [];
     assertUnchanged(values.data, identity);
     const answering = createSourceDigest();
     const items = (async function* () {
       for await (const entry of readSource(source, controller.signal)) {
         answering.add(entry);
         if (entry.kind === 'item') {
-          itemRows.push({ row: entry.row, record: entry.record });
+          itemRows.push({ row: entry.row, record: entry.record, fields: entry.item.fields });
           yield entry.item;
         } else invalidQueue.push(entry.invalid);
       }
@@ -288,6 +288,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       maxRounds: strategy.rounds,
       largestBatch: strategy.batchSize,
       matches: (answer, gold) => answersMatch(task, answer, gold),
+      ...taskLabels(task),
     });
     const stream = streamBatchPrompt({
       ...strategyOptions,
@@ -318,7 +319,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       const source = itemRows.shift();
       await writeInvalidBefore(source?.row ?? Number.POSITIVE_INFINITY);
       await writer?.write(resultRow(result, values.columns === 'answers-only' ? undefined : source?.record));
-      analyzer.add(result);
+      analyzer.add(result, source?.fields);
     }
     await writeInvalidBefore(Number.POSITIVE_INFINITY);
     await writer?.close();
