@@ -164,7 +164,11 @@ export async function scanSource(
       onItem?.(entry.item);
     } else {
       scan.invalidCount += 1;
-      if (scan.invalid.length < 20) scan.invalid.push(entry.invalid);
+      // Kept for their errors only: a bad row's record may be huge (a 50 MB field).
+      if (scan.invalid.length < 20) {
+        const { record: _record, ...invalid } = entry.invalid;
+        scan.invalid.push(invalid);
+      }
     }
   }
   scan.columns = [...columns];
