@@ -1,7 +1,7 @@
 /** Exit codes of the command line, documented in the README. */
 export const exitCodes = {
   ok: 0,
-  /** The run finished but some items are failed or unanswered (`--strict` only). */
+  /** The run finished but no item got an answer: no reply could be attributed. */
   incomplete: 1,
   /** Wrong command-line usage: unknown option, missing argument. */
   usage: 2,
@@ -12,7 +12,7 @@ export const exitCodes = {
   locked: 2,
   /** Bad input: a data file, task file or option value (names the file, line and field). */
   input: 3,
-  /** The model endpoint refused the run: no key, bad key, unknown model. */
+  /** The model endpoint refused the run (bad or missing key, no permission, unknown model, nothing listening), or every call failed. */
   provider: 4,
   /** The store cannot be read or written (disk full, read-only, damaged); the message names the path. */
   storage: 5,

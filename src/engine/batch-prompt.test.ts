@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readRenderedBatch } from '../prompt/read-rendered-batch.js';
 import type { GenerateRequest } from '../spec/chat-model.js';
+import { ApiCallError } from '../spec/errors.js';
 import { boolqTask } from '../task/builtin-tasks.js';
 import { createScriptedModel } from '../test/scripted-model.js';
 import { batchPrompt } from './batch-prompt.js';
@@ -194,6 +195,33 @@ describe('batchPrompt with a scripted model', () => {
       [3],
       [3],
     ]);
+  });
+
+  it('stops the run at an error that refuses every call (401), without splitting or asking again', async () => {
+    const refusal = new ApiCallError('scripted: the API answered with status 401: bad key', { status: 401 });
+    const model = createScriptedModel({
+      reply: (request, callNumber) =>
+        callNumber === 0
+          ? batchOf(request)
+              .map((entry) => `${entry.index} (${entry.tag}): ${goldAnswer(entry.item)} sure`)
+              .join('\n')
+          : refusal,
+    });
+    await expect(
+      batchPrompt({
+        task: boolqTask,
+        items: makeItems(12),
+        model,
+        strategy: 'bpe',
+        rounds: 3,
+        batchSize: 4,
+        format: 'lines',
+      }),
+    ).rejects.toBe(refusal);
+    // The first batch answered; the second was refused and the third never sent after the refusal
+    // was seen (all three start together, so at most those three calls were made).
+    expect(model.requests.length).toBeLessThanOrEqual(3);
+    expect(model.requests.map((request) => batchOf(request).length)).toEqual(model.requests.map(() => 4));
   });
 
   it('records failed calls per item with the reason, after splitting the batch', async () => {

@@ -4,7 +4,13 @@ import { parseReply } from '../parse/parse-reply.js';
 import { type OutputFormat, renderBatch, renderItem } from '../prompt/render-batch.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { countTokens } from '../spec/count-tokens.js';
-import { AbortError, isAbortError, StoreError } from '../spec/errors.js';
+import {
+  AbortError,
+  type ApiCallError,
+  fatalEndpointError,
+  isAbortError,
+  StoreError,
+} from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
 import { balancePositions } from './balance-positions.js';
 import { packBatches } from './pack-batches.js';
@@ -56,12 +62,36 @@ class RunContext {
     correct: 0,
   };
   readonly rounds = new Map<number, RoundSummary>();
+  /** Set when the endpoint refused the run: no call starts after it, and the run throws it. */
+  fatalError: ApiCallError | undefined;
+  /** Aborts the calls still waiting or in flight: on the caller's abort, or on a fatal error. */
+  readonly #calls = new AbortController();
+  readonly #onCallerAbort = () => this.#calls.abort(this.options.signal?.reason);
   readonly #tokensPerAnswer = new Map<OutputFormat, number>();
 
   constructor(
     readonly options: BatchPromptOptions,
     readonly strategy: ResolvedStrategy,
-  ) {}
+  ) {
+    if (options.signal?.aborted) this.#calls.abort(options.signal.reason);
+    else options.signal?.addEventListener('abort', this.#onCallerAbort, { once: true });
+  }
+
+  /** The signal every call of the run is made with. */
+  get callSignal(): AbortSignal {
+    return this.#calls.signal;
+  }
+
+  /** Stops the run for good: later calls are not made, waiting ones are abandoned. */
+  stop(error: ApiCallError): ApiCallError {
+    this.fatalError ??= error;
+    this.#calls.abort(this.fatalError);
+    return this.fatalError;
+  }
+
+  dispose(): void {
+    this.options.signal?.removeEventListener('abort', this.#onCallerAbort);
+  }
 
   /** The output cap per answer in a format (a re-ask may change the format). */
   tokensPerAnswer(format: OutputFormat): number {
@@ -130,6 +160,7 @@ class RunContext {
   throwIfAborted(): void {
     if (this.options.signal?.aborted)
       throw new AbortError('The run was aborted', { cause: this.options.signal.reason });
+    if (this.fatalError) throw this.fatalError;
   }
 
   summary(): RunSummary & {
@@ -206,6 +237,16 @@ function halves<T>(entries: readonly T[]): T[][] {
   return [entries.slice(0, middle), entries.slice(middle)].filter((half) => half.length > 0);
 }
 
+/**
+ * Waits for every task, then rethrows the first failure. Unlike `Promise.all`, nothing is still
+ * running when the run stops: a reply already paid for reaches the cache before the store closes.
+ */
+async function settleAll(tasks: readonly Promise<unknown>[]): Promise<void> {
+  const outcomes = await Promise.allSettled(tasks);
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
@@ -254,9 +295,13 @@ async function askBatch(
       maxOutputTokens: rendered.expectedCount * context.tokensPerAnswer(shape.format) + 48,
       temperature: strategy.temperature,
       seed: strategy.seed,
-      ...(context.options.signal ? { signal: context.options.signal } : {}),
+      signal: context.callSignal,
     });
   } catch (error) {
+    // A refused key, a missing model or a closed port fails every call alike: stop the run rather
+    // than record each item failed, split the batch and ask again in every round.
+    const fatal = fatalEndpointError(error);
+    if (fatal || context.fatalError) throw context.stop(fatal ?? context.fatalError!);
     if (context.options.signal?.aborted || isAbortError(error)) {
       throw new AbortError('The run was aborted', { cause: error });
     }
@@ -280,7 +325,7 @@ async function askBatch(
     );
     if (canRetry && batch.length > 1) {
       // A smaller request may pass where a large one failed (context limits, timeouts).
-      await Promise.all(
+      await settleAll(
         halves(batch).map((half, part) =>
           askBatch(context, half, round, attempt + 1, `${path}/${part}`, { format: shape.format }),
         ),
@@ -355,7 +400,7 @@ async function askBatch(
   if (plan === undefined) return;
   const parts = plan.parts === 2 ? halves(missing) : [missing];
   const next: AttemptShape = { format: plan.format, reaskReason: plan.reason };
-  await Promise.all(
+  await settleAll(
     parts.map((part, index) => askBatch(context, part, round, attempt + 1, `${path}/${index}`, next)),
   );
 }
@@ -377,7 +422,7 @@ async function runWindow(
     });
     const batches = round > 1 && strategy.permutation === 'balanced' ? packed.map(balancePositions) : packed;
     context.round(round).activeItems += active.length;
-    await Promise.all(
+    await settleAll(
       batches.map((batch, batchIndex) => askBatch(context, batch, round, 0, `${windowIndex}.${batchIndex}`)),
     );
     for (const state of active) state.rounds += 1;
@@ -493,6 +538,7 @@ export function streamBatchPrompt(options: BatchPromptOptions): BatchPromptStrea
       }
     } finally {
       await Promise.allSettled(pending);
+      context.dispose();
     }
   }
 

@@ -26,6 +26,42 @@ describe('toModelError', () => {
     expect(apiError.url).toBe('https://example.test/v1beta/models/m:generateContent?key=[redacted]&alt=json');
     expect(apiError.message).toBe(`${modelId}: the API answered with status 403: Bad key [redacted]`);
     expect(apiError.cause).toBeUndefined();
+    // A 403 refuses every call alike: the run stops.
+    expect(apiError.isFatal).toBe(true);
+  });
+
+  it('marks a refused connection fatal and not retryable, whatever the SDK says, and a 503 neither', () => {
+    // What the AI SDK makes of undici's `fetch failed` for a closed port on a dual-stack host.
+    const refused = Object.assign(new AggregateError([], 'connect ECONNREFUSED 127.0.0.1:9'), {
+      code: 'ECONNREFUSED',
+    });
+    const sdkError = new APICallError({
+      message: 'Cannot connect to API: connect ECONNREFUSED 127.0.0.1:9',
+      url: 'http://127.0.0.1:9/v1/chat/completions',
+      requestBodyValues: {},
+      cause: refused,
+      isRetryable: true,
+    });
+    const error = toModelError(sdkError, { modelId }) as ApiCallError;
+    expect(error.isFatal).toBe(true);
+    expect(error.isRetryable).toBe(false);
+    expect(error.message).toBe(
+      `${modelId}: could not reach the API (connection refused, ECONNREFUSED): Cannot connect to API: connect ECONNREFUSED 127.0.0.1:9`,
+    );
+    const reset = new APICallError({
+      message: 'Cannot connect to API: socket hang up',
+      url: 'http://127.0.0.1:9/v1/chat/completions',
+      requestBodyValues: {},
+      cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+    });
+    expect(toModelError(reset, { modelId })).toMatchObject({ isFatal: false, isRetryable: true });
+    const overloaded = new APICallError({
+      message: 'busy',
+      url: 'u',
+      requestBodyValues: {},
+      statusCode: 503,
+    });
+    expect(toModelError(overloaded, { modelId })).toMatchObject({ isFatal: false, isRetryable: true });
   });
 
   it('treats a success status with an unreadable body, and an unparseable reply, as worth another try', () => {

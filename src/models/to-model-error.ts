@@ -4,6 +4,7 @@ import {
   ApiCallError,
   BatchPromptError,
   isAbortError,
+  isFatalStatus,
   isRetryableStatus,
 } from '../spec/errors.js';
 import { redactSecrets } from './redact-secrets.js';
@@ -35,6 +36,29 @@ const unreadableResponseErrors = new Set([
   'AI_NoContentGeneratedError',
 ]);
 
+const unreachableCodes: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'no such host',
+};
+
+/**
+ * `connection refused` or `no such host` when a network error says so, looking through the
+ * causes fetch nests (undici wraps them; a host with several addresses gives an AggregateError).
+ */
+function unreachableCause(cause: unknown, depth = 0): string | undefined {
+  if (typeof cause !== 'object' || cause === null || depth > 4) return undefined;
+  const record = cause as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof record.code === 'string' && unreachableCodes[record.code] !== undefined)
+    return `${unreachableCodes[record.code]}, ${record.code}`;
+  if (Array.isArray(record.errors)) {
+    for (const inner of record.errors) {
+      const found = unreachableCause(inner, depth + 1);
+      if (found) return found;
+    }
+  }
+  return unreachableCause(record.cause, depth + 1);
+}
+
 export function toModelError(error: unknown, context: ModelErrorContext): BatchPromptError {
   const secrets = context.secrets ?? [];
   const redact = (text: string) => redactSecrets(text, secrets);
@@ -48,15 +72,18 @@ export function toModelError(error: unknown, context: ModelErrorContext): BatchP
   if (APICallError.isInstance(error)) {
     const status = error.statusCode;
     const reason = redact(error.message);
+    const unreachable = status === undefined ? unreachableCause(error.cause) : undefined;
     const message =
       status === undefined
-        ? `${context.modelId}: could not reach the API: ${reason}`
+        ? `${context.modelId}: could not reach the API${unreachable ? ` (${unreachable})` : ''}: ${reason}`
         : `${context.modelId}: the API answered with status ${status}: ${reason}`;
     return new ApiCallError(message, {
       status,
       headers: sanitizeHeaders(error.responseHeaders, secrets),
       // A success status with a body that could not be read is a transport glitch, not a refusal.
       isRetryable: isRetryableStatus(status) || (status !== undefined && status >= 200 && status < 300),
+      // Nothing listens there, or the host does not exist: every other call would fail alike.
+      isFatal: isFatalStatus(status) || unreachable !== undefined,
       url: redact(error.url),
     });
   }

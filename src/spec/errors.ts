@@ -33,6 +33,12 @@ export class ApiCallError extends BatchPromptError {
   readonly status: number | undefined;
   readonly headers: Record<string, string>;
   readonly isRetryable: boolean;
+  /**
+   * The endpoint refuses the whole run, not this one request: a bad or missing key (401), no
+   * permission (403), no such model or path (404), or nothing listening at the address. No retry,
+   * re-ask or smaller batch can help, so the run stops.
+   */
+  readonly isFatal: boolean;
   readonly url: string | undefined;
 
   constructor(
@@ -41,6 +47,7 @@ export class ApiCallError extends BatchPromptError {
       status?: number;
       headers?: Record<string, string>;
       isRetryable?: boolean;
+      isFatal?: boolean;
       url?: string;
       cause?: unknown;
     } = {},
@@ -50,7 +57,8 @@ export class ApiCallError extends BatchPromptError {
     this.status = options.status;
     this.headers = options.headers ?? {};
     this.url = options.url;
-    this.isRetryable = options.isRetryable ?? isRetryableStatus(options.status);
+    this.isFatal = options.isFatal ?? isFatalStatus(options.status);
+    this.isRetryable = !this.isFatal && (options.isRetryable ?? isRetryableStatus(options.status));
   }
 
   static override isInstance(error: unknown): error is ApiCallError {
@@ -62,6 +70,20 @@ export class ApiCallError extends BatchPromptError {
 export function isRetryableStatus(status: number | undefined): boolean {
   if (status === undefined) return true; // network error: no status at all
   return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/** Statuses that refuse every request of the run alike: the key, the permission, the model. */
+export function isFatalStatus(status: number | undefined): boolean {
+  return status === 401 || status === 403 || status === 404;
+}
+
+/**
+ * The endpoint error that should stop a run: an `ApiCallError` marked fatal, as thrown or as the
+ * last error of a `RetryError`.
+ */
+export function fatalEndpointError(error: unknown): ApiCallError | undefined {
+  const candidate = RetryError.isInstance(error) ? error.lastError : error;
+  return ApiCallError.isInstance(candidate) && candidate.isFatal ? candidate : undefined;
 }
 
 const retryMarker = Symbol.for('batchprompt.error.retry');

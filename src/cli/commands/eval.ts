@@ -18,8 +18,10 @@ import { openStore } from '../../store/open-store.js';
 import { loadTask } from '../../task/load-task.js';
 import type { Task } from '../../task/task-schema.js';
 import { loadSourceItems } from '../data-source.js';
+import { printSchedulerEvent } from '../describe-scheduler-event.js';
 import type { CommandRegistrar } from '../main.js';
 import { collectMapping, integerAtLeast, oneOf } from '../option-parsers.js';
+import { outcomeExitCode } from '../outcome-exit-code.js';
 import { resultRow } from '../result-row.js';
 import { scoresTable } from '../scores-table.js';
 import { schedulingFromCli } from '../strategy-options.js';
@@ -84,6 +86,7 @@ export async function evalModel(
     seed: values.seed,
     ...(store === undefined ? {} : { store }),
     ...schedulingFromCli(values),
+    onSchedulerEvent: printSchedulerEvent,
   });
   return { model: stack.model, close: () => store?.close() };
 }
@@ -349,10 +352,12 @@ export const register: CommandRegistrar = (program, setExitCode) => {
                 .join('\n')}\n`,
             );
           }
+          const outcome = outcomeExitCode(summary);
+          if (outcome.message) process.stderr.write(`${outcome.message}\n`);
+          setExitCode(outcome.code);
         } finally {
           close();
         }
-        setExitCode(0);
       }),
   );
 };

@@ -20,8 +20,10 @@ import { toStoreError } from '../../store/to-store-error.js';
 import { loadTask } from '../../task/load-task.js';
 import { dataFileIdentity, type InvalidRow, readSource, scanSource, sourceItems } from '../data-source.js';
 import { prepareLocalModel } from '../default-model.js';
+import { printSchedulerEvent } from '../describe-scheduler-event.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
+import { outcomeExitCode } from '../outcome-exit-code.js';
 import { createProgressReporter } from '../progress-reporter.js';
 import { resultRow } from '../result-row.js';
 import { createSourceDigest } from '../source-digest.js';
@@ -254,6 +256,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
         }
       },
       ...schedulingFromCli(values),
+      onSchedulerEvent: printSchedulerEvent,
     });
     const price = priceOf(loadPrices(values.prices), stack.base.id);
     const model = stack.model;
@@ -369,7 +372,9 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     }
     if (values.json) print(JSON.stringify(json, null, 2));
     else print(renderRunSummary(json));
-    return exitCodes.ok;
+    const outcome = outcomeExitCode(summary);
+    if (outcome.message) process.stderr.write(`${outcome.message}\n`);
+    return outcome.code;
   } catch (caught) {
     const error = toStoreError(caught, { file: store.file, directory: store.directory, action: 'write' });
     if (StoreError.isInstance(error)) throw await keepPaidReplies(error, stack?.cache, controller.signal);
