@@ -6,6 +6,7 @@ import type { FieldMapping } from '../io/field-mapping.js';
 import { mapRecord } from '../io/map-record.js';
 import { readRecords } from '../io/read-records.js';
 import { validateMapping } from '../io/validate-mapping.js';
+import { checkGoldAnswer } from '../parse/check-gold-answer.js';
 import { renderItem } from '../prompt/render-batch.js';
 import { InputError } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
@@ -102,7 +103,11 @@ export async function* readSource(
       }
       lineOfId.set(mapped.id, source.line);
       const item: Item = { id: mapped.id, fields: mapped.fields };
-      if (mapped.gold !== undefined) item.gold = mapped.gold;
+      if (mapped.gold !== undefined) {
+        // An unknown gold label is bad input, named here, not an item scored wrong later.
+        checkGoldAnswer(options.task, mapped.gold, { ...where, field: mapping.labelField ?? 'label' });
+        item.gold = mapped.gold;
+      }
       const rendered = renderItem(options.task, item, 0, 'abcd');
       // Counting stops at the limit: a 50 MB field is refused in milliseconds, not tokenized whole.
       if (isWithinTokenLimit(rendered, options.maxItemTokens) === false) {

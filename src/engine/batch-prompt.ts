@@ -6,9 +6,11 @@ import type { ChatModel } from '../spec/chat-model.js';
 import { countTokens } from '../spec/count-tokens.js';
 import {
   AbortError,
-  type ApiCallError,
+  type BatchPromptError,
   fatalEndpointError,
+  InputError,
   isAbortError,
+  RetryError,
   StoreError,
 } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
@@ -63,7 +65,7 @@ class RunContext {
   };
   readonly rounds = new Map<number, RoundSummary>();
   /** Set when the endpoint refused the run: no call starts after it, and the run throws it. */
-  fatalError: ApiCallError | undefined;
+  fatalError: BatchPromptError | undefined;
   /** Aborts the calls still waiting or in flight: on the caller's abort, or on a fatal error. */
   readonly #calls = new AbortController();
   readonly #onCallerAbort = () => this.#calls.abort(this.options.signal?.reason);
@@ -83,7 +85,7 @@ class RunContext {
   }
 
   /** Stops the run for good: later calls are not made, waiting ones are abandoned. */
-  stop(error: ApiCallError): ApiCallError {
+  stop(error: BatchPromptError): BatchPromptError {
     this.fatalError ??= error;
     this.#calls.abort(this.fatalError);
     return this.fatalError;
@@ -300,7 +302,9 @@ async function askBatch(
   } catch (error) {
     // A refused key, a missing model or a closed port fails every call alike: stop the run rather
     // than record each item failed, split the batch and ask again in every round.
-    const fatal = fatalEndpointError(error);
+    // So does a model that says the run's input is wrong (the simulator given no gold answer).
+    const cause = RetryError.isInstance(error) ? error.lastError : error;
+    const fatal = fatalEndpointError(error) ?? (InputError.isInstance(cause) ? cause : undefined);
     if (fatal || context.fatalError) throw context.stop(fatal ?? context.fatalError!);
     if (context.options.signal?.aborted || isAbortError(error)) {
       throw new AbortError('The run was aborted', { cause: error });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { hashSeed, shuffled } from '../engine/seeded-random.js';
 import type { Item } from '../engine/types.js';
+import { checkGoldAnswer } from '../parse/check-gold-answer.js';
 import { InputError } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
 
@@ -70,7 +71,13 @@ export async function loadJsonlItems(
       fields[field.name] = value;
     }
     const id = fieldText(row.id) ?? `line-${line}`;
-    items.push(row[goldField] === undefined ? { id, fields } : { id, fields, gold: row[goldField] });
+    const gold = row[goldField];
+    if (gold === undefined || gold === null || gold === '') {
+      items.push({ id, fields });
+      return;
+    }
+    checkGoldAnswer(task, gold, { file, line, field: goldField });
+    items.push({ id, fields, gold });
   });
   if (items.length === 0) throw new InputError('no rows: the file is empty', { file });
   return sampleItems(items, sample, options.seed ?? 0);
