@@ -75,22 +75,3 @@ describe('gold labels outside the label set', () => {
     expect(result.stderr).toContain(`${data}, line 3, field \`label\`: the gold answer "maybe"`);
   });
 });
-
-describe('the simulated model without gold labels', () => {
-  it('is refused by run without --label-field, with the option to give', async () => {
-    const data = writeRows('no-label-field.jsonl', [true, false]);
-    const result = await runCli(runArgs(data).filter((arg) => arg !== '--label-field' && arg !== 'label'));
-    expect(result.code).toBe(exitCodes.input);
-    expect(result.stderr).toContain('the simulated model (sim) answers from gold labels');
-    expect(result.stderr).toContain('--label-field');
-  });
-
-  it('stops run with exit 3 when a row has no gold label, instead of answering it at random', async () => {
-    const data = writeRows('missing-label.jsonl', [true, null, false]);
-    const result = await runCli(runArgs(data, ['--strategy', 'single', '--no-cache']));
-    expect(result.code).toBe(exitCodes.input);
-    expect(result.stderr).toContain('the simulated model has no gold answer for input 0 of the batch');
-    expect(result.stderr).toContain('answers only items with gold labels');
-    expect(result.stdout).toBe('');
-  });
-});

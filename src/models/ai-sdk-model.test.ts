@@ -181,7 +181,7 @@ describe('fromLanguageModel over an OpenAI-compatible server', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('turns a refused connection into a retryable ApiCallError without a status', async () => {
+  it('turns a refused connection into a fatal ApiCallError without a status: the run stops rather than retry', async () => {
     const { model, server } = await modelAgainst((_request, response) =>
       sendJson(response, 200, chatCompletion('')),
     );
@@ -189,7 +189,9 @@ describe('fromLanguageModel over an OpenAI-compatible server', () => {
     const error = await model.generate({ messages }).catch((caught: unknown) => caught);
     expect(ApiCallError.isInstance(error)).toBe(true);
     expect((error as ApiCallError).status).toBeUndefined();
-    expect((error as ApiCallError).isRetryable).toBe(true);
+    expect((error as ApiCallError).isFatal).toBe(true);
+    expect((error as ApiCallError).isRetryable).toBe(false);
+    expect((error as ApiCallError).message).toContain('connection refused, ECONNREFUSED');
   });
 
   it('rejects with an AbortError soon after the signal fires mid-request', async () => {

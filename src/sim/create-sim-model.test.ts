@@ -157,13 +157,21 @@ describe('createSimModel', () => {
     expect(reply.text.length).toBeGreaterThan(0);
   });
 
-  it('refuses to answer an item it has no gold answer for, rather than guess', async () => {
+  it('gives an unknown item a fixed guess', async () => {
     const model = createSimModel({ task: boolqTask, items });
     const stranger = { fields: { question: 'is this item unknown', passage: 'Nobody -- listed it.' } };
-    const rendered = render([stranger as (typeof items)[number]], 'json', 'aa11');
-    await expect(
-      model.generate({ messages: rendered.messages, responseFormat: rendered.responseFormat }),
-    ).rejects.toThrow(/no gold answer for input 0 .*answers only items with gold labels/);
+    const answers = await Promise.all(
+      ['aa11', 'bb22', 'cc33'].map(async (tag) => {
+        const rendered = render([stranger as (typeof items)[number]], 'json', tag);
+        const reply = await model.generate({
+          messages: rendered.messages,
+          responseFormat: rendered.responseFormat,
+        });
+        return parseReply(boolqTask, reply.text, { format: 'json', expectedCount: 1 }).answers[0]?.answer;
+      }),
+    );
+    expect(['yes', 'no']).toContain(answers[0]);
+    expect(new Set(answers).size).toBe(1);
   });
 
   it('replies in words to a message without a batch, and honours an aborted signal', async () => {

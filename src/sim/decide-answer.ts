@@ -1,5 +1,4 @@
 import type { Answer } from '../parse/normalize-answer.js';
-import { InputError } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
 import { flipErrorForBatch, positionWeight } from './flip-error.js';
 import type { CatalogItem } from './item-catalog.js';
@@ -47,6 +46,19 @@ function wrongAnswer(task: Task, gold: Answer, draw: number): Answer {
   return 'not stated';
 }
 
+/** What the simulator says for an item it does not know: a fixed guess, rarely tagged sure. */
+function guess(task: Task, itemDigest: string, seed: number, confidenceDraw: number): SimAnswer {
+  const [guessDraw = 0] = hashUniforms(1, 'guess', seed, itemDigest);
+  const space = task.answer;
+  const answer: Answer =
+    space.type === 'labels'
+      ? (space.labels[Math.floor(guessDraw * space.labels.length)]?.value ?? '')
+      : space.type === 'number'
+        ? 0
+        : 'not stated';
+  return { answer, confident: confidenceDraw < 0.3, correct: undefined };
+}
+
 /**
  * The simulated answer for one item at one position of one request. Hard items are wrong every
  * time (with a fixed wrong answer); the others are wrong with a probability that grows with the
@@ -63,14 +75,8 @@ export function decideAnswer(input: DecideAnswerInput): SimAnswer {
     input.position,
     input.itemDigest,
   );
-  // The simulator answers as a model would only from the gold answer; without one any answer
-  // would be a guess passed off as a model's (and cached, and replayed), so it answers none.
-  if (item === undefined || item.gold === undefined) {
-    throw new InputError(
-      `the simulated model has no gold answer for input ${input.position} of the batch (${item === undefined ? 'an item it was not given' : 'its gold label is missing'}); it answers only items with gold labels: give every row a label (run: --label-field)`,
-      { field: 'label' },
-    );
-  }
+  if (item === undefined || item.gold === undefined)
+    return guess(task, input.itemDigest, seed, confidenceDraw);
   const gold = item.gold;
   const traits = itemTraits(seed, item.digest, calibration);
   const [fixedWrongDraw = 0] = hashUniforms(1, 'hard-answer', seed, item.digest);

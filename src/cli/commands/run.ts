@@ -125,15 +125,6 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   };
 
   // First pass: every bad row is found before anything is paid for.
-  const isSim = modelUri === 'sim' || modelUri.startsWith('sim:');
-  // The simulator answers from the gold labels: without them its answers would be guesses passed
-  // off as a model's, and cached for later runs. (A row without one stops the run when it is met.)
-  if (isSim && values.labelField === undefined) {
-    throw new InputError(
-      'the simulated model (sim) answers from gold labels, and none were named: give --label-field <column>',
-      { field: 'label-field' },
-    );
-  }
   const scan = await scanSource(source);
   if (scan.invalidCount > 0 && !values.skipInvalid) {
     const first = scan.invalid[0]!;
