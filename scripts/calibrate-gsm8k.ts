@@ -30,7 +30,7 @@ import { normalizeAnswer } from '../src/parse/normalize-answer.js';
 import { createSimModel } from '../src/sim/create-sim-model.js';
 import { decideAnswer } from '../src/sim/decide-answer.js';
 import { createItemCatalog } from '../src/sim/item-catalog.js';
-import { simProfiles, type TaskCalibration, taskCalibration } from '../src/sim/profiles.js';
+import { paperProfiles, type TaskCalibration, taskCalibration } from '../src/sim/profiles.js';
 import { publishedGsm8k } from '../src/sim/published-figures.js';
 import { gsm8kTask } from '../src/task/builtin-tasks.js';
 
@@ -104,7 +104,7 @@ if (!values.fit) {
     );
   }
 } else {
-  const profile = simProfiles['gpt-4'];
+  const profile = paperProfiles['gpt-4'];
   const base = taskCalibration(profile, 'gsm8k');
   const catalog = createItemCatalog(task, items);
   const known = items.map((item) => catalog.find(item.fields)!);

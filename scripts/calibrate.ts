@@ -30,10 +30,10 @@ import { flipErrorForBatch, positionWeight } from '../src/sim/flip-error.js';
 import { createItemCatalog } from '../src/sim/item-catalog.js';
 import { itemTraits } from '../src/sim/item-traits.js';
 import {
-  isSimProfileName,
+  isPaperProfileName,
+  type PaperProfileName,
   type ProfileCalibration,
-  type SimProfileName,
-  simProfiles,
+  paperProfiles,
   type TaskCalibration,
 } from '../src/sim/profiles.js';
 import {
@@ -86,7 +86,7 @@ interface SeasRow {
 
 interface TaskReport {
   task: PaperTask;
-  profile: SimProfileName;
+  profile: PaperProfileName;
   items: number;
   single: { simulated: number; published: number };
   grid: GridRow[];
@@ -99,7 +99,11 @@ interface TaskReport {
 
 const percent = (share: number) => Math.round(share * 1000) / 10;
 
-async function measureTask(taskName: PaperTask, profile: SimProfileName, seed: number): Promise<TaskReport> {
+async function measureTask(
+  taskName: PaperTask,
+  profile: PaperProfileName,
+  seed: number,
+): Promise<TaskReport> {
   const task = builtinTasks[taskName]!;
   const items = await paperItems(taskName, task);
   const model = createSimModel({ profile, task, items, seed });
@@ -319,7 +323,7 @@ function fitObjective(
   context: FitContext,
   calibration: TaskCalibration,
   taskName: PaperTask,
-  profileName: SimProfileName,
+  profileName: PaperProfileName,
 ): number {
   const published = publishedMajorityGrids[profileName][taskName];
   const deviations = [Math.abs(expectedSingle(context, calibration) - published.single)];
@@ -351,17 +355,17 @@ function withParameters(base: TaskCalibration, parameters: number[]): TaskCalibr
   };
 }
 
-async function fitTask(taskName: PaperTask, profileName: SimProfileName, seed: number): Promise<void> {
+async function fitTask(taskName: PaperTask, profileName: PaperProfileName, seed: number): Promise<void> {
   const task = builtinTasks[taskName]!;
   const items = await paperItems(taskName, task);
   const catalog = createItemCatalog(task, items);
   const context: FitContext = {
-    profile: simProfiles[profileName],
+    profile: paperProfiles[profileName],
     digests: items.map((item) => catalog.digestOf(item.fields)),
     seed,
     itemCount: items.length,
   };
-  const base = simProfiles[profileName].tasks[taskName];
+  const base = paperProfiles[profileName].tasks[taskName];
   const upper = [1 - base.singleAccuracy - 0.001, 4, ...base.flipErrorBySize.map(() => 0.5)];
   // Step sizes per parameter: the hard share lives in a narrow range, the spread in a wide one.
   const scales = [0.2, 10, ...base.flipErrorBySize.map(() => 1)];
@@ -426,9 +430,9 @@ async function run(): Promise<number> {
     },
   });
   const profile = values.profile ?? 'gpt-4';
-  if (!isSimProfileName(profile)) {
+  if (!isPaperProfileName(profile)) {
     console.error(
-      `error: Expected \`--profile\` to be one of ${Object.keys(simProfiles).join(', ')}, got \`${profile}\``,
+      `error: Expected \`--profile\` to be one of ${Object.keys(paperProfiles).join(', ')}, got \`${profile}\``,
     );
     return 2;
   }

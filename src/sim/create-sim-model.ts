@@ -7,14 +7,17 @@ import type { ChatModel, GenerateRequest, GenerateResult } from '../spec/chat-mo
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import { AbortError, InputError } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
-import { decideAnswer } from './decide-answer.js';
+import { decideAnswer, type SimAnswer } from './decide-answer.js';
+import { decideStableAnswer } from './decide-stable-answer.js';
 import { findInjections } from './find-injections.js';
 import { type CatalogItem, createItemCatalog, type ItemCatalog, type KnownItem } from './item-catalog.js';
 import {
   isSimProfileName,
+  paperProfiles,
   type SimProfileName,
   simProfileNames,
   simProfiles,
+  stableTaskCalibration,
   taskCalibration,
 } from './profiles.js';
 import { type EchoedAnswer, type ReplyEntry, renderSimReply } from './render-sim-reply.js';
@@ -112,13 +115,38 @@ export function createSimModel(options: SimModelOptions): SimModel {
   const echoInjections = injection !== undefined && (injection.echo ?? true);
   const { task } = options;
   const profile = simProfiles[profileName];
-  const calibration = taskCalibration(profile, task.name);
   const catalog = options.catalog ?? createItemCatalog(task, options.items ?? []);
   const { goldOf } = options;
   const derivedItem = (fields: Readonly<Record<string, string>>): CatalogItem | undefined =>
     goldOf === undefined
       ? undefined
       : { digest: catalog.digestOf(fields), gold: normalizeAnswer(task, goldOf(fields)) };
+
+  /**
+   * The stable profile answers known items from fixed beliefs; items without a gold answer get
+   * the paper profiles' fixed guess, which is stable too.
+   */
+  function answerFor(
+    item: CatalogItem | undefined,
+    fields: Readonly<Record<string, string>>,
+    requestDigest: string,
+    position: number,
+    batchSize: number,
+  ): SimAnswer {
+    const common = { task, seed, requestDigest, position, batchSize };
+    if (profile.kind === 'stable' && item !== undefined && item.gold !== undefined) {
+      const calibration = stableTaskCalibration(profile, task.name);
+      return decideStableAnswer({ ...common, profile, calibration, item: { ...item, gold: item.gold } });
+    }
+    const paperProfile = profile.kind === 'stable' ? paperProfiles['gpt-4'] : profile;
+    return decideAnswer({
+      ...common,
+      profile: paperProfile,
+      calibration: taskCalibration(paperProfile, task.name),
+      itemDigest: item?.digest ?? catalog.digestOf(fields),
+      item,
+    });
+  }
 
   function conflictingAnswer(answer: Answer): Answer {
     if (task.answer.type === 'labels') {
@@ -154,17 +182,7 @@ export function createSimModel(options: SimModelOptions): SimModel {
     const withReasoning = asksForReasoning(request);
     const entries = rendered.map((entry, position): ReplyEntry => {
       const item = catalog.find(entry.fields) ?? derivedItem(entry.fields);
-      const decided = decideAnswer({
-        task,
-        profile,
-        calibration,
-        seed,
-        requestDigest,
-        position,
-        batchSize,
-        itemDigest: item?.digest ?? catalog.digestOf(entry.fields),
-        item,
-      });
+      const decided = answerFor(item, entry.fields, requestDigest, position, batchSize);
       const reply: ReplyEntry = { index: entry.index, answer: decided.answer, confident: decided.confident };
       if (withReasoning) {
         reply.reasoning = writeSimReasoning({

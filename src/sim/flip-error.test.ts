@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { flipErrorForBatch, positionWeight, singleFlipError } from './flip-error.js';
-import { simProfiles } from './profiles.js';
+import { paperProfiles } from './profiles.js';
 
-const boolq = simProfiles['gpt-4'].tasks.boolq;
+const boolq = paperProfiles['gpt-4'].tasks.boolq;
 
 describe('flipErrorForBatch', () => {
   it('derives the single-item error from the published accuracy', () => {
