@@ -73,11 +73,12 @@ describe('a 50 MB field', () => {
     expect(result.code).toBe(exitCodes.input);
     expect(result.stderr).toContain(`${data}, line 2`);
     expect(result.stderr).toMatch(/more than 64000 tokens long \(52428\d{3} characters\)/);
-    // Measured about 1 s: the line is read in linear time and token counting stops at the limit.
-    expect(elapsedMs).toBeLessThan(8_000);
+    // Measured about 1 s idle: the line is read in linear time and token counting stops at the limit.
+    // The bound is for a loaded machine; the quadratic reading it guards against took minutes.
+    expect(elapsedMs).toBeLessThan(60_000);
     expect(endpointRequests).toBe(0);
     expect(existsSync(join(directory, 'store'))).toBe(false);
-  }, 30_000);
+  }, 120_000);
 
   it('in JSONL becomes an invalid row with --skip-invalid, and the other rows are answered', async () => {
     const data = join(directory, 'huge-skip.jsonl');
@@ -112,7 +113,7 @@ describe('a 50 MB field', () => {
       ['r2', 'answered'],
     ]);
     expect(rows[1].error).toMatch(/more than 64000 tokens/);
-  }, 30_000);
+  }, 120_000);
 
   it('in CSV is refused as too large, naming the line', async () => {
     const data = join(directory, 'huge.csv');
@@ -135,7 +136,7 @@ describe('a 50 MB field', () => {
     expect(result.stderr).toContain(`${data}, line 3`);
     expect(result.stderr).toMatch(/more than 64000 tokens/);
     expect(endpointRequests).toBe(0);
-  }, 30_000);
+  }, 120_000);
 
   it('is flattened exactly as every whitespace run replaced by one space (the fast path changes nothing)', () => {
     const whitespaceHeavy = fc.string({
@@ -191,11 +192,12 @@ describe('a million-row file with one bad row in the middle', () => {
     expect(result.code).toBe(exitCodes.input);
     expect(result.stderr).toContain(`${data}, line ${badLine}`);
     expect(result.stderr).toContain('--skip-invalid');
-    // Measured about 10 s: every row is read and counted once, and nothing is sent.
-    expect(elapsedMs).toBeLessThan(30_000);
+    // Measured about 10 s idle: every row is read and counted once, and nothing is sent. The bound is
+    // for a loaded 2-core machine (50 s seen at load 17).
+    expect(elapsedMs).toBeLessThan(180_000);
     expect(endpointRequests).toBe(0);
     expect(existsSync(join(directory, 'store'))).toBe(false);
-  }, 60_000);
+  }, 300_000);
 });
 
 describe('a task file with a bad label set', () => {
@@ -293,5 +295,5 @@ describe('results of a run that did not finish', () => {
     expect(JSON.parse(resumed.stdout)).toMatchObject({ resumed: true, answered: 120 });
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(120);
     expect(existsSync(`${out}.partial`)).toBe(false);
-  }, 60_000);
+  }, 120_000);
 });

@@ -7,7 +7,12 @@ import type { Item } from '../src/engine/types.js';
 import { type SimServer, startSimServer } from '../src/sim/serve.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
 
-/* Ctrl-C during a run: the process stops within a second, says how to resume, and resumes. */
+/*
+ * Ctrl-C during a run: the process stops without waiting for the calls in flight, says how to
+ * resume, and resumes. The replies take 20 s, so a run that waited for them could not exit within
+ * the 10 s bound; the bound itself is loose enough for a loaded 2-core machine (typically well
+ * under a second on an idle one).
+ */
 
 const repoRoot = resolve(import.meta.dirname, '..');
 let directory: string;
@@ -73,8 +78,8 @@ describe('Ctrl-C during a run', () => {
       dataFile,
       items.map((item) => JSON.stringify({ id: item.id, ...item.fields, label: item.gold })).join('\n'),
     );
-    // Slow replies, so that calls are in flight when the signal comes.
-    server = await startSimServer({ task: boolqTask, items, latencyMs: 3000, quiet: true });
+    // Slow replies, so that calls are in flight when the signal comes and stay so for long after.
+    server = await startSimServer({ task: boolqTask, items, latencyMs: 20_000, quiet: true });
     // The same model without the delay, to finish the resumed run quickly.
     fastServer = await startSimServer({ task: boolqTask, items, quiet: true });
   });
@@ -85,7 +90,7 @@ describe('Ctrl-C during a run', () => {
     rmSync(directory, { recursive: true, force: true });
   });
 
-  it('stops within a second with exit code 130, and the same command then finishes the job', async () => {
+  it('stops with exit code 130 without waiting for the calls in flight, and the same command then finishes the job', async () => {
     const storeDir = join(directory, 'store');
     const first = runCli(storeDir, server.url);
     const started = Date.now();
@@ -97,7 +102,7 @@ describe('Ctrl-C during a run', () => {
     first.child.kill('SIGINT');
     const { code, at } = await first.exited;
     expect(code).toBe(130);
-    expect(at - signalledAt).toBeLessThan(1000);
+    expect(at - signalledAt).toBeLessThan(10_000);
     expect(first.output().stderr).toContain('run the same command again to resume');
 
     const second = runCli(storeDir, fastServer.url);
@@ -105,5 +110,5 @@ describe('Ctrl-C during a run', () => {
     expect(finished.code).toBe(0);
     const summary = JSON.parse(second.output().stdout);
     expect(summary).toMatchObject({ items: 96, answered: 96, resumed: true });
-  }, 60_000);
+  }, 120_000);
 });

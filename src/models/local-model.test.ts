@@ -119,14 +119,20 @@ describe.skipIf(!nodeLlamaCppAvailable)('createLocalModel on a tiny random GGUF 
 
   it('rejects quickly when aborted mid-generation, leaves no listener behind, and serves the next call', async () => {
     const controller = new AbortController();
-    const started = performance.now();
     const pending = model.generate({ ...batchRequest(1, 0, 300), signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('stop')), 300);
+    let abortedAt = 0;
+    setTimeout(() => {
+      abortedAt = performance.now();
+      controller.abort(new Error('stop'));
+    }, 300);
     const error = await pending.catch((caught: unknown) => caught);
-    const elapsed = performance.now() - started;
+    const afterAbort = performance.now() - abortedAt;
     expect(isAbortError(error)).toBe(true);
-    // 300 answers take several seconds to generate; the abort ends the call within a second of it.
-    expect(elapsed).toBeLessThan(1300);
+    // 300 answers are thousands of tokens (over ten seconds of generation on an idle machine);
+    // the abort ends the call long before that. The bound is measured from the abort itself and
+    // leaves room for a loaded machine.
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(afterAbort).toBeLessThan(5_000);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     const next = await model.generate(batchRequest(1));
     expect(
