@@ -5,6 +5,7 @@ import { countMessageTokens } from '../spec/count-tokens.js';
 import { InputError } from '../spec/errors.js';
 import { simulatorModelOwner } from '../spec/simulator-marker.js';
 import { createSimModel, type SimModelOptions } from './create-sim-model.js';
+import { createSimBatchApi, type SimBatchOptions, type SimBatchStats } from './serve-batch-api.js';
 import { hashUniforms, textDigest } from './sim-random.js';
 import { createSlidingWindowLimiter } from './sliding-window-limiter.js';
 
@@ -31,6 +32,10 @@ export interface SimServerOptions extends SimModelOptions {
   /** Prompt plus requested completion tokens per minute; none when absent. */
   tpm?: number;
   faultRates?: SimServerFaultRates;
+  /** The batch endpoints' completion delay and faults. */
+  batch?: SimBatchOptions;
+  /** Called with the headers of every request, for tests that check which credential was sent. */
+  onRequestHeaders?: (headers: IncomingMessage['headers']) => void;
   /** No log lines. @default false */
   quiet?: boolean;
   /** Where log lines go. @default a line on stderr */
@@ -50,6 +55,8 @@ export interface SimServerStats {
   completionTokens: number;
   /** Connections held open by the timeout fault right now. */
   held: number;
+  /** The batch endpoints: files, jobs and the requests inside them. */
+  batch: SimBatchStats;
 }
 
 export interface SimServer {
@@ -202,7 +209,16 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
     promptTokens: 0,
     completionTokens: 0,
     held: 0,
+    batch: {} as SimBatchStats,
   };
+  let serverUrl = '';
+  const batchApi = createSimBatchApi({
+    model,
+    seed,
+    ...(options.batch === undefined ? {} : { options: options.batch }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    baseUrl: () => serverUrl,
+  });
 
   function pickFault(bodyDigest: string): SimServerFault | undefined {
     if (totalRate === 0) return undefined;
@@ -222,10 +238,11 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
     status: number,
     body: unknown,
     headers: Record<string, string> = {},
+    contentType = 'application/json',
   ): void {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     response.writeHead(status, {
-      'content-type': 'application/json',
+      'content-type': contentType,
       'content-length': Buffer.byteLength(text),
       ...headers,
     });
@@ -391,9 +408,25 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     if (path !== '/v1/models') stats.requests += 1;
     let outcome: { status: number; tokens: string };
+    options.onRequestHeaders?.(request.headers);
     try {
       const bodyText = await readBody(request);
-      if (request.method === 'GET' && path === '/v1/models') {
+      const batchReply = await batchApi.handle(
+        request.method ?? 'GET',
+        request.url ?? '/',
+        bodyText,
+        request.headers['content-type'],
+      );
+      if (batchReply !== undefined) {
+        send(
+          response,
+          batchReply.status,
+          batchReply.body,
+          { 'x-batchprompt-simulated': 'true' },
+          batchReply.contentType,
+        );
+        outcome = { status: batchReply.status, tokens: '' };
+      } else if (request.method === 'GET' && path === '/v1/models') {
         send(response, 200, {
           object: 'list',
           data: [{ id: model.id, object: 'model', created: 0, owned_by: simulatorModelOwner }],
@@ -431,12 +464,13 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
     });
   });
   const port = (server.address() as AddressInfo).port;
+  serverUrl = `http://127.0.0.1:${port}`;
   let closing: Promise<void> | undefined;
 
   return {
     port,
     url: `http://127.0.0.1:${port}/v1`,
-    stats: () => structuredClone(stats),
+    stats: () => structuredClone({ ...stats, batch: batchApi.stats() }),
     close() {
       closing ??= new Promise<void>((resolve) => {
         for (const response of held) response.destroy();

@@ -78,6 +78,36 @@ const migrations: readonly Migration[] = [
     claimed_at TEXT NOT NULL
   );
   `,
+  // Provider batch jobs (OpenAI Batch, Anthropic Message Batches). A job row is written before the
+  // job is submitted, so a process killed mid-submission finds it again; its requests are kept by
+  // custom id (a hash of the request), with the reply once the provider returned one.
+  `
+  CREATE TABLE batch_jobs (
+    job_id TEXT PRIMARY KEY,
+    run_id TEXT REFERENCES runs (run_id) ON DELETE SET NULL,
+    provider TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    base_url TEXT,
+    provider_job_id TEXT,
+    input_file_id TEXT,
+    status TEXT NOT NULL CHECK (status IN ('submitting', 'submitted', 'ended', 'failed', 'abandoned')),
+    provider_status TEXT,
+    request_count INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX batch_jobs_by_run ON batch_jobs (run_id, status);
+
+  CREATE TABLE batch_requests (
+    job_id TEXT NOT NULL REFERENCES batch_jobs (job_id) ON DELETE CASCADE,
+    custom_id TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'succeeded', 'errored', 'expired', 'canceled')),
+    reply TEXT,
+    error TEXT,
+    PRIMARY KEY (job_id, custom_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX batch_requests_by_custom_id ON batch_requests (custom_id, state);
+  `,
 ];
 
 interface ChecksumRow {

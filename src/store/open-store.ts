@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { acquireLockFile, type LockFile } from '../spec/acquire-lock-file.js';
 import { BatchPromptError, StoreError } from '../spec/errors.js';
 import { InFlightClaims } from './in-flight-claims.js';
+import { JobJournal } from './job-journal.js';
 import { migrateSchema } from './migrate-schema.js';
 import { ResponseCache } from './response-cache.js';
 import { RunJournal } from './run-journal.js';
@@ -36,6 +37,8 @@ export interface Store {
    * a dead process is taken over.
    */
   lockRun(runId: string): LockFile;
+  /** Provider batch jobs (`--batch-api`) and what became of their requests. */
+  readonly jobs: JobJournal;
   /** Closes the connection; further calls do nothing. */
   close(): void;
 }
@@ -107,6 +110,7 @@ export function openStore(directory = '.batchprompt', options: StoreOptions = {}
       }
       return acquireLockFile(path.join(resolvedDirectory, `run-${runId}.lock`), `Run ${runId}`);
     },
+    jobs: new JobJournal(database, now),
     close() {
       if (database.open) database.close();
     },

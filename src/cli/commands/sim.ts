@@ -20,6 +20,11 @@ interface SimServeCliValues {
   faultRateTimeout: number;
   faultRateTruncate: number;
   faultRateMalformed: number;
+  batchDelayMs: number;
+  batchFailJobs: number;
+  batchExpireJobs: number;
+  batchExpireDone: number;
+  batchErrorRate: number;
   quiet?: boolean;
 }
 
@@ -31,7 +36,9 @@ export const register: CommandRegistrar = (program, setExitCode) => {
   );
   sim.addCommand(
     new Command('serve')
-      .description('serve the simulated model as an OpenAI-compatible endpoint on 127.0.0.1, until Ctrl-C')
+      .description(
+        'serve the simulated model on 127.0.0.1 until Ctrl-C: OpenAI chat completions, Files and Batch API, Anthropic Message Batches',
+      )
       .requiredOption('--task <name|file>', 'built-in task (boolq, rte, qqp, gsm8k) or a task file')
       .requiredOption(
         '--data <file>',
@@ -48,6 +55,21 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       .option('--fault-rate-timeout <x>', 'share of requests never answered', rate, 0)
       .option('--fault-rate-truncate <x>', 'share of replies cut short (finish_reason length)', rate, 0)
       .option('--fault-rate-malformed <x>', 'share of replies with a broken body', rate, 0)
+      .option('--batch-delay-ms <n>', 'a batch job ends this long after it was created', integerAtLeast(0), 0)
+      .option('--batch-fail-jobs <n>', 'the first n batch jobs fail validation', integerAtLeast(0), 0)
+      .option(
+        '--batch-expire-jobs <n>',
+        'the next n batch jobs expire with part of their requests done',
+        integerAtLeast(0),
+        0,
+      )
+      .option('--batch-expire-done <x>', 'share of an expiring job done when it expires', rate, 0.6)
+      .option(
+        '--batch-error-rate <x>',
+        'share of the requests in a batch job that end in a server error',
+        rate,
+        0,
+      )
       .option('--quiet', 'no log line per request')
       .action(async (values: SimServeCliValues) => {
         const task = loadTask(values.task);
@@ -72,11 +94,19 @@ export const register: CommandRegistrar = (program, setExitCode) => {
             truncate: values.faultRateTruncate,
             malformed: values.faultRateMalformed,
           },
+          batch: {
+            completionDelayMs: values.batchDelayMs,
+            failValidationJobs: values.batchFailJobs,
+            expireJobs: values.batchExpireJobs,
+            expireDoneShare: values.batchExpireDone,
+            requestErrorRate: values.batchErrorRate,
+          },
           quiet: values.quiet ?? false,
         });
         process.stdout.write(
           `simulated model sim:${profile} (not a real LLM) serving ${items.length} ${task.name} items at ${server.url}\n` +
-            `try: OPENAI_BASE_URL=${server.url} OPENAI_API_KEY=test, or --model openai-compatible:sim:${profile} --base-url ${server.url}\n`,
+            `try: OPENAI_BASE_URL=${server.url} OPENAI_API_KEY=test, or --model openai-compatible:sim:${profile} --base-url ${server.url}\n` +
+            `batch APIs: OPENAI_BASE_URL=${server.url} (Files, Batch) and ANTHROPIC_BASE_URL=${server.url} (Message Batches)\n`,
         );
         await new Promise<void>((resolve) => {
           const stop = () => {
