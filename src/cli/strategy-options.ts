@@ -52,6 +52,36 @@ export function addSchedulingOptions(command: Command): Command {
     .option('--temperature <t>', 'sampling temperature (default 0)', numberBetween(0, 2));
 }
 
+/** `--batch-api` and its waiting options, shared by `run` and `eval`. */
+export function addBatchApiOptions(command: Command): Command {
+  return command
+    .option(
+      '--batch-api',
+      "send each voting round as one job to the provider's batch API (openai:, anthropic:, openai-compatible: servers with /v1/batches): half the price, results within 24 h",
+    )
+    .option(
+      '--detach',
+      'with --batch-api: submit the jobs and exit; the same command run again collects the results',
+    )
+    .option(
+      '--poll-interval-ms <n>',
+      'with --batch-api: first wait between status checks (default 30000); each wait is half again as long, up to --max-poll-interval-ms',
+      integerAtLeast(1),
+    )
+    .option(
+      '--max-poll-interval-ms <n>',
+      'with --batch-api: longest wait between status checks (default 600000)',
+      integerAtLeast(1),
+    );
+}
+
+export interface BatchApiCliValues {
+  batchApi?: boolean;
+  detach?: boolean;
+  pollIntervalMs?: number;
+  maxPollIntervalMs?: number;
+}
+
 export interface StrategyCliValues {
   strategy?: StrategyName;
   batchSize?: number;

@@ -6,6 +6,8 @@ import { InputError } from '../spec/errors.js';
 export interface ModelPrice {
   input: number;
   output: number;
+  /** Input tokens read from the provider's prompt cache; priced as `input` when absent. */
+  cachedInput?: number;
   /** Where the figure came from, shown next to the estimate. */
   source?: string;
 }
@@ -18,16 +20,16 @@ const listPrice =
  * or extends them with `{ "openai:gpt-4o": { "input": 2.5, "output": 10 } }`.
  */
 export const defaultPrices: Readonly<Record<string, ModelPrice>> = {
-  'openai:gpt-4o': { input: 2.5, output: 10, source: listPrice },
-  'openai:gpt-4o-mini': { input: 0.15, output: 0.6, source: listPrice },
-  'openai:gpt-4.1': { input: 2, output: 8, source: listPrice },
-  'openai:gpt-4.1-mini': { input: 0.4, output: 1.6, source: listPrice },
-  'openai:gpt-4.1-nano': { input: 0.1, output: 0.4, source: listPrice },
+  'openai:gpt-4o': { input: 2.5, output: 10, cachedInput: 1.25, source: listPrice },
+  'openai:gpt-4o-mini': { input: 0.15, output: 0.6, cachedInput: 0.075, source: listPrice },
+  'openai:gpt-4.1': { input: 2, output: 8, cachedInput: 0.5, source: listPrice },
+  'openai:gpt-4.1-mini': { input: 0.4, output: 1.6, cachedInput: 0.1, source: listPrice },
+  'openai:gpt-4.1-nano': { input: 0.1, output: 0.4, cachedInput: 0.025, source: listPrice },
   'openai:gpt-4': { input: 30, output: 60, source: listPrice },
   'openai:gpt-3.5-turbo': { input: 0.5, output: 1.5, source: listPrice },
-  'anthropic:claude-3-5-haiku-latest': { input: 0.8, output: 4, source: listPrice },
-  'anthropic:claude-sonnet-4-0': { input: 3, output: 15, source: listPrice },
-  'anthropic:claude-opus-4-0': { input: 15, output: 75, source: listPrice },
+  'anthropic:claude-3-5-haiku-latest': { input: 0.8, output: 4, cachedInput: 0.08, source: listPrice },
+  'anthropic:claude-sonnet-4-0': { input: 3, output: 15, cachedInput: 0.3, source: listPrice },
+  'anthropic:claude-opus-4-0': { input: 15, output: 75, cachedInput: 1.5, source: listPrice },
   'google:gemini-2.0-flash': { input: 0.1, output: 0.4, source: listPrice },
   'google:gemini-2.5-flash': { input: 0.3, output: 2.5, source: listPrice },
   'google:gemini-2.5-pro': { input: 1.25, output: 10, source: listPrice },
@@ -45,6 +47,7 @@ const priceFileSchema = z.record(
   z.object({
     input: z.number().nonnegative(),
     output: z.number().nonnegative(),
+    cachedInput: z.number().nonnegative().optional(),
     source: z.string().optional(),
   }),
 );
@@ -77,11 +80,39 @@ export function priceOf(prices: Record<string, ModelPrice>, modelId: string): Mo
   return prices[modelId] ?? (modelId === 'sim' ? prices['sim:gpt-4'] : undefined);
 }
 
+/**
+ * Dollars for a call's tokens. `cachedInputTokens` are part of `inputTokens` (as providers report
+ * them) and are priced at the cached rate where the table has one.
+ */
 export function costUsd(
   price: ModelPrice | undefined,
   inputTokens: number,
   outputTokens: number,
+  cachedInputTokens = 0,
 ): number | undefined {
   if (!price) return undefined;
-  return (inputTokens * price.input + outputTokens * price.output) / 1_000_000;
+  const cached = Math.min(Math.max(0, cachedInputTokens), inputTokens);
+  return (
+    ((inputTokens - cached) * price.input +
+      cached * (price.cachedInput ?? price.input) +
+      outputTokens * price.output) /
+    1_000_000
+  );
+}
+
+/** Share of the list price that OpenAI's Batch API and Anthropic's Message Batches charge (cache reads included). */
+const batchShare = 0.5;
+
+/**
+ * The price of a model's requests through its provider's batch API: half of every rate, as OpenAI
+ * Batch and Anthropic Message Batches charge, simulated profiles priced as the models they imitate.
+ */
+export function batchPriceOf(price: ModelPrice | undefined, modelId: string): ModelPrice | undefined {
+  if (!price) return undefined;
+  return {
+    input: price.input * batchShare,
+    output: price.output * batchShare,
+    ...(price.cachedInput === undefined ? {} : { cachedInput: price.cachedInput * batchShare }),
+    source: `${price.source ?? modelId}; batch API: ${batchShare * 100}% of it`,
+  };
 }

@@ -1,3 +1,4 @@
+import { type BatchApiModelOptions, createBatchApiModel } from '../jobs/batch-api-model.js';
 import { createModel } from '../models/create-model.js';
 import { isSimulatorEndpoint } from '../models/detect-simulator.js';
 import { parseModelUri } from '../models/model-uri.js';
@@ -10,9 +11,15 @@ import { isSimProfileName, simProfileNames } from '../sim/profiles.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { InputError } from '../spec/errors.js';
 import { wrapChatModel } from '../spec/wrap-chat-model.js';
-import { type CachedChatModel, type CacheStats, cachedModel } from '../store/cached-model.js';
+import {
+  type CachedChatModel,
+  type CachedModelOptions,
+  type CacheStats,
+  cachedModel,
+} from '../store/cached-model.js';
 import type { Store } from '../store/open-store.js';
 import type { Task } from '../task/task-schema.js';
+import type { BatchApiSetup } from './prepare-batch-api.js';
 
 export interface ModelStackOptions {
   /** A model URI: `sim[:profile]`, `openai:<model>`, `anthropic:<model>`, `ollama:<model>`, ... */
@@ -53,6 +60,24 @@ export interface ModelStackOptions {
   onDamagedReply?: (key: string) => void;
   /** Told when a reply's reported usage is implausible and replaced by a local count. */
   onWarning?: (message: string) => void;
+  /** Called once per reply that went through the response cache, paid for or not. */
+  onCall?: CachedModelOptions['onCall'];
+  /**
+   * Send the calls to the provider's batch API instead (`--batch-api`, see `prepareBatchApi`): the
+   * batch model replaces the scheduler and adapter, under the response cache. Needs `store`.
+   */
+  batchApi?: BatchApiSetup &
+    Pick<
+      BatchApiModelOptions,
+      | 'gatherMs'
+      | 'pollIntervalMs'
+      | 'maxPollIntervalMs'
+      | 'detach'
+      | 'onDetach'
+      | 'onCancelled'
+      | 'onEvent'
+      | 'signal'
+    >;
 }
 
 export interface ModelStack {
@@ -64,6 +89,8 @@ export interface ModelStack {
   cacheStats: () => CacheStats;
   /** The response cache over the model, when there is a store. */
   cache?: CachedChatModel;
+  /** Stops what the stack keeps running between calls (the batch model's polling). */
+  close: () => void;
 }
 
 /** Asks an OpenAI-compatible endpoint whether it is the simulator; false for every other model. */
@@ -100,6 +127,7 @@ async function simulatedModel(options: ModelStackOptions, profile: string | unde
  * response cache, so that a cache hit never waits for a rate limit and a retry is never cached.
  */
 export async function createModelStack(options: ModelStackOptions): Promise<ModelStack> {
+  if (options.batchApi !== undefined) return createBatchStack(options, options.batchApi);
   const parsed = parseModelUri(options.uri);
   const adapter =
     parsed.provider === 'sim'
@@ -121,7 +149,13 @@ export async function createModelStack(options: ModelStackOptions): Promise<Mode
   });
   if (!options.store) {
     const scheduled = scheduleModel(base, scheduler);
-    return { model: scheduled, base, scheduler, cacheStats: () => ({ hits: 0, misses: 0, damaged: 0 }) };
+    return {
+      model: scheduled,
+      base,
+      scheduler,
+      cacheStats: () => ({ hits: 0, misses: 0, damaged: 0 }),
+      close: () => {},
+    };
   }
   // Beneath the scheduler: a call that waited in its queue while the store failed is not sent,
   // since its reply could not be kept.
@@ -136,6 +170,46 @@ export async function createModelStack(options: ModelStackOptions): Promise<Mode
     ...(options.runId === undefined ? {} : { runId: options.runId }),
     enabled: options.cache ?? true,
     ...(options.onDamagedReply ? { onDamaged: options.onDamagedReply } : {}),
+    ...(options.onCall === undefined ? {} : { onCall: options.onCall }),
   });
-  return { model: cached, base, scheduler, cacheStats: () => cached.stats(), cache: cached };
+  return { model: cached, base, scheduler, cacheStats: () => cached.stats(), cache: cached, close: () => {} };
+}
+
+/**
+ * The stack of a `--batch-api` run: the response cache over the batch model. No scheduler: the
+ * provider paces a batch job itself, and a concurrency limit would split a round across jobs.
+ */
+function createBatchStack(
+  options: ModelStackOptions,
+  batchApi: NonNullable<ModelStackOptions['batchApi']>,
+): ModelStack {
+  if (options.store === undefined)
+    throw new InputError('--batch-api needs a store (--store-dir) to journal its jobs');
+  const { provider, baseUrl, simulated, ...waiting } = batchApi;
+  const online = createModel(options.uri, options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl });
+  const batchModel = createBatchApiModel({
+    ...waiting,
+    id: online.id,
+    simulated: simulated || (options.simulatedEndpoint ?? false),
+    supportsJsonSchema: online.supportsJsonSchema,
+    provider,
+    store: options.store,
+    ...(options.runId === undefined ? {} : { runId: options.runId }),
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+    ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+  });
+  const cached: CachedChatModel = cachedModel(batchModel, options.store, {
+    ...(options.runId === undefined ? {} : { runId: options.runId }),
+    enabled: options.cache ?? true,
+    ...(options.onDamagedReply ? { onDamaged: options.onDamagedReply } : {}),
+    ...(options.onCall === undefined ? {} : { onCall: options.onCall }),
+  });
+  return {
+    model: cached,
+    base: batchModel,
+    scheduler: createScheduler({ concurrency: 1 }),
+    cacheStats: () => cached.stats(),
+    cache: cached,
+    close: () => batchModel.close(),
+  };
 }

@@ -99,6 +99,9 @@ export class JobJournal {
       countRequests: database.prepare<[string], { state: JobRequestState; count: number }>(
         'SELECT state, count(*) AS count FROM batch_requests WHERE job_id = ? GROUP BY state',
       ),
+      requestsOfJob: database.prepare<[string], { custom_id: string; state: JobRequestState }>(
+        'SELECT custom_id, state FROM batch_requests WHERE job_id = ? ORDER BY custom_id',
+      ),
       pendingOfJob: database.prepare<[string], { custom_id: string }>(
         `SELECT custom_id FROM batch_requests WHERE job_id = ? AND state = 'pending'`,
       ),
@@ -239,6 +242,13 @@ export class JobJournal {
 
   listJobs(): JobRecord[] {
     return this.#statements.allJobs.all().map((row) => this.#toRecord(row));
+  }
+
+  /** Every request of a job with its state. */
+  listRequests(jobId: string): { customId: string; state: JobRequestState }[] {
+    return this.#statements.requestsOfJob
+      .all(jobId)
+      .map((row) => ({ customId: row.custom_id, state: row.state }));
   }
 
   /** Custom ids of a job's requests that have no outcome yet. */

@@ -1,6 +1,7 @@
 import type { CommandRegistrar } from '../main.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerEval } from './eval.js';
+import { register as registerJobs } from './jobs.js';
 import { register as registerPlan } from './plan.js';
 import { register as registerReport } from './report.js';
 import { register as registerRun } from './run.js';
@@ -13,5 +14,6 @@ export const commandRegistrars: CommandRegistrar[] = [
   registerEval,
   registerDemo,
   registerReport,
+  registerJobs,
   registerSim,
 ];

@@ -8,10 +8,11 @@ import { recordFirstCall } from '../../eval/analyze-sample-batch.js';
 import { createResultsWriter, type ResultRow, type ResultsWriter } from '../../io/write-results.js';
 import { defaultLocalModelUri } from '../../models/default-local-model.js';
 import { answersMatch } from '../../parse/answers-match.js';
-import { costUsd, loadPrices, priceOf } from '../../plan/price-table.js';
+import { batchPriceOf, costUsd, loadPrices, priceOf } from '../../plan/price-table.js';
 import type { LockFile } from '../../spec/acquire-lock-file.js';
 import { InputError, isAbortError, LockError, StoreError } from '../../spec/errors.js';
 import { createModelStack, type ModelStack } from '../../stack/create-model-stack.js';
+import { prepareBatchApi } from '../../stack/prepare-batch-api.js';
 import type { CachedChatModel } from '../../store/cached-model.js';
 import { openStore, type Store } from '../../store/open-store.js';
 import { runFingerprint } from '../../store/run-fingerprint.js';
@@ -21,6 +22,7 @@ import { loadTask } from '../../task/load-task.js';
 import { dataFileIdentity, type InvalidRow, readSource, scanSource, sourceItems } from '../data-source.js';
 import { prepareLocalModel } from '../default-model.js';
 import { printSchedulerEvent } from '../describe-scheduler-event.js';
+import { describeJobEvent } from '../describe-job-event.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
 import { outcomeExitCode } from '../outcome-exit-code.js';
@@ -29,14 +31,16 @@ import { resultRow } from '../result-row.js';
 import { createSourceDigest } from '../source-digest.js';
 import { storeTagSecret } from '../store-tag-secret.js';
 import {
+  addBatchApiOptions,
   addSchedulingOptions,
   addStrategyOptions,
+  type BatchApiCliValues,
   type StrategyCliValues,
   schedulingFromCli,
   strategyFromCli,
 } from '../strategy-options.js';
 
-interface RunCliValues extends StrategyCliValues {
+interface RunCliValues extends StrategyCliValues, BatchApiCliValues {
   task: string;
   data: string;
   model?: string;
@@ -77,6 +81,8 @@ export interface RunSummaryJson {
   /** Tokens of the calls made by this invocation. */
   inputTokens: number;
   outputTokens: number;
+  /** Of `inputTokens`, those the provider read from its prompt cache (priced at the cached rate). */
+  cachedInputTokens: number;
   estimatedCostUsd: number | null;
   wallMs: number;
   /** Calls and tokens of the whole run, cache hits included: what the job costs from scratch. */
@@ -90,6 +96,8 @@ export interface RunSummaryJson {
   strategy: { strategy: string; batchSize: number; rounds: number; voting: string };
   /** Accuracy by round, by position and by confidence (where gold labels were given), one batch as sent. */
   details: RunDetails;
+  /** The calls went through the provider's batch API (`--batch-api`), priced at its batch rate. */
+  batchApi?: boolean;
 }
 
 function invalidRow(invalid: InvalidRow): ResultRow {
@@ -113,6 +121,9 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     isDefault: values.model === undefined,
   });
   const task = loadTask(values.task, { reasoning: values.reasoning === true });
+  if (values.detach && !values.batchApi) {
+    throw new InputError('--detach works with --batch-api only', { field: 'detach' });
+  }
   const strategyOptions = strategyFromCli(values);
   const identity = dataFileIdentity(values.data);
   const source = {
@@ -175,6 +186,9 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   let runLock: LockFile | undefined;
   let stack: ModelStack | undefined;
   let damagedReplies = 0;
+  /** Why the run stopped early on a batch job, if it did: `--detach`, or a job was cancelled. */
+  let batchStop: { reason: 'detached' | 'cancelled'; jobId: string } | undefined;
+  let closeStack = () => {};
   try {
     const probe = await createModelStack({
       uri: modelUri,
@@ -237,6 +251,9 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     const runId = run.runId;
     if (resumed && !values.json) process.stderr.write(`resuming run ${runId}\n`);
 
+    const quietJobs = values.quiet === true;
+    // Prompt-cache reads of the calls paid for in this invocation, priced at their own rate.
+    let paidCachedInputTokens = 0;
     stack = await createModelStack({
       uri: modelUri,
       task,
@@ -255,10 +272,39 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
           );
         }
       },
+      onCall: (event) => {
+        if (!event.cached) paidCachedInputTokens += event.usage.cachedInputTokens ?? 0;
+      },
       ...schedulingFromCli(values),
       onSchedulerEvent: printSchedulerEvent,
+      ...(values.batchApi
+        ? {
+            batchApi: {
+              ...(await prepareBatchApi(modelUri, values.baseUrl)),
+              ...(values.pollIntervalMs === undefined ? {} : { pollIntervalMs: values.pollIntervalMs }),
+              ...(values.maxPollIntervalMs === undefined
+                ? {}
+                : { maxPollIntervalMs: values.maxPollIntervalMs }),
+              detach: values.detach === true,
+              signal: controller.signal,
+              onEvent: (event) => {
+                if (!quietJobs) process.stderr.write(`${describeJobEvent(event)}\n`);
+              },
+              onDetach: (job) => {
+                batchStop ??= { reason: 'detached', jobId: job.jobId };
+                controller.abort(new Error('detached'));
+              },
+              onCancelled: (job) => {
+                batchStop ??= { reason: 'cancelled', jobId: job.jobId };
+                controller.abort(new Error('batch job cancelled'));
+              },
+            },
+          }
+        : {}),
     });
-    const price = priceOf(loadPrices(values.prices), stack.base.id);
+    closeStack = stack.close;
+    const listPrice = priceOf(loadPrices(values.prices), stack.base.id);
+    const price = values.batchApi ? batchPriceOf(listPrice, stack.base.id) : listPrice;
     const model = stack.model;
     const progress = createProgressReporter({ quiet: values.quiet === true || values.json === true });
 
@@ -309,6 +355,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
             price,
             state.inputTokens - summary.replayedInputTokens,
             state.outputTokens - summary.replayedOutputTokens,
+            paidCachedInputTokens,
           ),
         );
       },
@@ -345,7 +392,8 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       cacheHits: summary.replayedCalls,
       inputTokens,
       outputTokens,
-      estimatedCostUsd: costUsd(price, inputTokens, outputTokens) ?? null,
+      cachedInputTokens: paidCachedInputTokens,
+      estimatedCostUsd: costUsd(price, inputTokens, outputTokens, paidCachedInputTokens) ?? null,
       wallMs: summary.wallMs,
       totalCalls: summary.calls,
       totalInputTokens: summary.inputTokens,
@@ -361,6 +409,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
         voting: strategy.voting,
       },
       details: analyzer.finish(summary.rounds, recorder.sample()),
+      ...(values.batchApi ? { batchApi: true } : {}),
     };
     // The journal keeps the totals; the details hold item text (the sample batch), which stays out.
     const { details: _details, ...totals } = json;
@@ -378,6 +427,15 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   } catch (caught) {
     const error = toStoreError(caught, { file: store.file, directory: store.directory, action: 'write' });
     if (StoreError.isInstance(error)) throw await keepPaidReplies(error, stack?.cache, controller.signal);
+    if (batchStop !== undefined && (isAbortError(error) || controller.signal.aborted)) {
+      const store = ` --store-dir ${values.storeDir ?? '.batchprompt'}`;
+      process.stderr.write(
+        batchStop.reason === 'detached'
+          ? `\ndetached: batch job(s) submitted or still running (${batchStop.jobId}); run the same command again to wait for them and collect the results; \`batchprompt jobs${store}\` shows their status\n`
+          : `\nbatch job ${batchStop.jobId} was cancelled: its finished requests are kept; run the same command again to submit only the rest\n`,
+      );
+      return batchStop.reason === 'detached' ? exitCodes.detached : exitCodes.interrupted;
+    }
     if (isAbortError(error) || controller.signal.aborted) {
       process.stderr.write(
         `\ninterrupted: completed calls are cached; run the same command again to resume${values.out ? ` (partial results in ${values.out}.partial)` : ''}\n`,
@@ -386,6 +444,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     }
     throw error;
   } finally {
+    closeStack();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     writer?.release();
@@ -448,7 +507,10 @@ function assertUnchanged(file: string, validated: { size: number; modifiedMs: nu
 export function renderRunSummary(summary: RunSummaryJson): string {
   const table = new Table({ head: ['', 'value'] });
   table.push(
-    ['model', `${summary.model}${summary.simulated ? ' (SIMULATED: not a real LLM)' : ''}`],
+    [
+      'model',
+      `${summary.model}${summary.simulated ? ' (SIMULATED: not a real LLM)' : ''}${summary.batchApi ? ' via batch API' : ''}`,
+    ],
     ['run id', summary.runId],
     ['items', String(summary.items)],
     [
@@ -499,6 +561,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
     .option('--quiet', 'no progress output');
   addStrategyOptions(command);
   addSchedulingOptions(command);
+  addBatchApiOptions(command);
   command.action(async (values: RunCliValues) => {
     setExitCode(await runCommand(values, (text) => process.stdout.write(`${text}\n`)));
   });

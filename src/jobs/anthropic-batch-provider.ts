@@ -1,0 +1,179 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type {
+  MessageBatch,
+  MessageBatchIndividualResponse,
+} from '@anthropic-ai/sdk/resources/messages/batches';
+import type { FinishReason, GenerateRequest } from '../spec/chat-model.js';
+import type { BatchEntry, BatchProvider, ProviderJobState, ProviderOutcome } from './batch-provider.js';
+import { toJobError } from './to-job-error.js';
+
+export interface AnthropicBatchProviderOptions {
+  client: Anthropic;
+  /** The provider's model name, e.g. `claude-sonnet-4-0`. */
+  model: string;
+  secrets: readonly string[];
+}
+
+/** Anthropic requires `max_tokens`; the engine always sets a cap, this is for a request without one. */
+const defaultMaxTokens = 4096;
+/** Error types of a request that may pass when sent again. */
+const retryableErrorTypes = new Set(['api_error', 'overloaded_error', 'rate_limit_error', 'timeout_error']);
+/** How far apart a journaled job and the provider's creation time may be and still be the same job. */
+const submissionWindowMs = 10 * 60 * 1000;
+
+/**
+ * The Messages params the online adapter would send: system messages joined into `system`, a JSON
+ * schema as `output_config.format` (structured outputs), no seed (Anthropic has none).
+ */
+function messageParams(model: string, request: GenerateRequest): Record<string, unknown> {
+  const system = request.messages
+    .filter((message) => message.role === 'system')
+    .map((message) => message.content);
+  const format = request.responseFormat;
+  return {
+    model,
+    max_tokens: request.maxOutputTokens ?? defaultMaxTokens,
+    temperature: request.temperature ?? 0,
+    ...(system.length === 0 ? {} : { system: system.join('\n\n') }),
+    messages: request.messages
+      .filter((message) => message.role !== 'system')
+      .map((message) => ({ role: message.role, content: message.content })),
+    ...(format?.type === 'json'
+      ? { output_config: { format: { type: 'json_schema', schema: format.schema } } }
+      : {}),
+  };
+}
+
+function toState(batch: MessageBatch): ProviderJobState {
+  const counts = batch.request_counts;
+  const failed = counts.errored + counts.canceled + counts.expired;
+  return {
+    providerJobId: batch.id,
+    status: batch.processing_status,
+    ended: batch.processing_status === 'ended',
+    cancelled: batch.cancel_initiated_at !== null,
+    counts: {
+      total: counts.processing + counts.succeeded + failed,
+      succeeded: counts.succeeded,
+      failed,
+      pending: counts.processing,
+    },
+    createdAtMs: Date.parse(batch.created_at),
+  };
+}
+
+function finishReasonOf(reason: string | null): FinishReason {
+  if (reason === 'end_turn' || reason === 'stop_sequence') return 'stop';
+  if (reason === 'max_tokens' || reason === 'model_context_window_exceeded') return 'length';
+  if (reason === 'refusal') return 'content-filter';
+  return 'other';
+}
+
+function outcomeOf(entry: MessageBatchIndividualResponse): ProviderOutcome {
+  const { custom_id: customId, result } = entry;
+  if (result.type === 'succeeded') {
+    const { message } = result;
+    const text = message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+    const usage = message.usage;
+    const cacheRead = usage.cache_read_input_tokens ?? 0;
+    return {
+      customId,
+      state: 'succeeded',
+      reply: {
+        text,
+        finishReason: finishReasonOf(message.stop_reason),
+        // As the online adapter counts them: cache reads and writes are part of the input.
+        usage: {
+          inputTokens: usage.input_tokens + cacheRead + (usage.cache_creation_input_tokens ?? 0),
+          outputTokens: usage.output_tokens,
+          ...(usage.cache_read_input_tokens === null ? {} : { cachedInputTokens: cacheRead }),
+        },
+      },
+    };
+  }
+  if (result.type === 'errored') {
+    const error = result.error.error;
+    return {
+      customId,
+      state: 'errored',
+      error: `${error.type}: ${error.message}`,
+      retryable: retryableErrorTypes.has(error.type),
+    };
+  }
+  return { customId, state: result.type };
+}
+
+/**
+ * Anthropic's Message Batches API through `@anthropic-ai/sdk`: one `POST /v1/messages/batches`
+ * holds the requests, results come as JSONL from the batch's `results_url`.
+ */
+export function createAnthropicBatchProvider({
+  client,
+  model,
+  secrets,
+}: AnthropicBatchProviderOptions): BatchProvider {
+  const fail = (error: unknown, doing: string) => toJobError(error, doing, secrets);
+  const requestOf = (entry: BatchEntry) => ({
+    custom_id: entry.customId,
+    params: messageParams(model, entry.request),
+  });
+  return {
+    provider: 'anthropic',
+    maxRequests: 100_000,
+    maxBytes: 256 * 1024 * 1024,
+    requestBytes: (entry) => Buffer.byteLength(JSON.stringify(requestOf(entry))) + 1,
+    async submit(entries, { jobId }) {
+      try {
+        const batch = await client.messages.batches.create({
+          requests: entries.map(requestOf) as unknown as Anthropic.Messages.BatchCreateParams['requests'],
+        });
+        return toState(batch);
+      } catch (error) {
+        throw fail(error, `creating the message batch of ${jobId}`);
+      }
+    },
+    async retrieve(providerJobId) {
+      try {
+        return toState(await client.messages.batches.retrieve(providerJobId));
+      } catch (error) {
+        throw fail(error, `retrieving message batch ${providerJobId}`);
+      }
+    },
+    async results(providerJobId) {
+      try {
+        const outcomes: ProviderOutcome[] = [];
+        for await (const entry of await client.messages.batches.results(providerJobId))
+          outcomes.push(outcomeOf(entry));
+        return outcomes;
+      } catch (error) {
+        throw fail(error, `downloading the results of message batch ${providerJobId}`);
+      }
+    },
+    async cancel(providerJobId) {
+      try {
+        return toState(await client.messages.batches.cancel(providerJobId));
+      } catch (error) {
+        throw fail(error, `cancelling message batch ${providerJobId}`);
+      }
+    },
+    async findSubmitted(job, knownIds) {
+      // Message batches carry no metadata: a batch is taken for the job only when exactly one
+      // unknown batch of the same size was created around the time the job was journaled.
+      const journaledAt = Date.parse(job.createdAt);
+      const candidates: ProviderJobState[] = [];
+      try {
+        let looked = 0;
+        for await (const batch of client.messages.batches.list({ limit: 100 })) {
+          const state = toState(batch);
+          looked += 1;
+          if (state.createdAtMs < journaledAt - submissionWindowMs || looked > 500) break;
+          if (knownIds.has(batch.id) || state.counts.total !== job.requestCount) continue;
+          if (Math.abs(state.createdAtMs - journaledAt) <= submissionWindowMs) candidates.push(state);
+        }
+      } catch (error) {
+        throw fail(error, `looking for the message batch of ${job.jobId}`);
+      }
+      return candidates.length === 1 ? candidates[0] : undefined;
+    },
+  };
+}

@@ -1,0 +1,242 @@
+import type OpenAI from 'openai';
+import { toFile } from 'openai';
+import type { Batch } from 'openai/resources/batches';
+import type { ChatCompletion } from 'openai/resources/chat/completions';
+import type { FinishReason, GenerateRequest } from '../spec/chat-model.js';
+import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
+import { isRetryableStatus } from '../spec/errors.js';
+import type { BatchEntry, BatchProvider, ProviderJobState, ProviderOutcome } from './batch-provider.js';
+import { toJobError } from './to-job-error.js';
+
+export interface OpenAiBatchProviderOptions {
+  client: OpenAI;
+  /** The provider's model name, e.g. `gpt-4o-mini`. */
+  model: string;
+  /** An OpenAI-compatible server rather than OpenAI itself: `max_tokens` instead of `max_completion_tokens`. */
+  compatible: boolean;
+  /** Scrubbed from every error message (the API key). */
+  secrets: readonly string[];
+}
+
+const endedStatuses = new Set(['completed', 'expired', 'cancelled', 'failed']);
+/** Models that refuse `max_tokens` and take `max_completion_tokens` only, as the AI SDK treats them. */
+const reasoningModel = /^(o\d|gpt-5)/;
+
+/** The chat completions body the online adapter would send for this request. */
+function chatBody(model: string, request: GenerateRequest, compatible: boolean): Record<string, unknown> {
+  const format = request.responseFormat;
+  const maxTokensName = !compatible && reasoningModel.test(model) ? 'max_completion_tokens' : 'max_tokens';
+  return {
+    model,
+    messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
+    temperature: request.temperature ?? 0,
+    ...(request.maxOutputTokens === undefined ? {} : { [maxTokensName]: request.maxOutputTokens }),
+    ...(request.seed === undefined ? {} : { seed: request.seed }),
+    ...(format?.type === 'json'
+      ? {
+          response_format: {
+            type: 'json_schema',
+            json_schema: { name: format.name, schema: format.schema, strict: true },
+          },
+        }
+      : {}),
+  };
+}
+
+function inputLine(model: string, entry: BatchEntry, compatible: boolean): string {
+  return JSON.stringify({
+    custom_id: entry.customId,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: chatBody(model, entry.request, compatible),
+  });
+}
+
+function toState(batch: Batch): ProviderJobState {
+  const counts = batch.request_counts ?? { total: 0, completed: 0, failed: 0 };
+  const errors = batch.errors?.data ?? [];
+  return {
+    providerJobId: batch.id,
+    status: batch.status,
+    ended: endedStatuses.has(batch.status),
+    cancelled: batch.status === 'cancelling' || batch.status === 'cancelled',
+    ...(batch.status === 'failed'
+      ? {
+          failure:
+            errors
+              .map(
+                (error) =>
+                  `${error.line === undefined || error.line === null ? '' : `line ${error.line}: `}${error.message ?? error.code ?? 'invalid'}`,
+              )
+              .join('; ') || 'the batch failed validation',
+        }
+      : {}),
+    counts: {
+      total: counts.total,
+      succeeded: counts.completed,
+      failed: counts.failed,
+      pending: Math.max(0, counts.total - counts.completed - counts.failed),
+    },
+    createdAtMs: batch.created_at * 1000,
+  };
+}
+
+function finishReasonOf(reason: string | null | undefined): FinishReason {
+  if (reason === 'stop') return 'stop';
+  if (reason === 'length') return 'length';
+  if (reason === 'content_filter') return 'content-filter';
+  return 'other';
+}
+
+interface OutputLine {
+  custom_id?: unknown;
+  response?: { status_code?: number; body?: unknown } | null;
+  error?: { code?: string; message?: string } | null;
+}
+
+function outcomeOf(
+  line: OutputLine,
+  request: (customId: string) => GenerateRequest | undefined,
+): ProviderOutcome | undefined {
+  if (typeof line.custom_id !== 'string') return undefined;
+  const customId = line.custom_id;
+  const code = line.error?.code;
+  if (code === 'batch_expired') return { customId, state: 'expired' };
+  if (code === 'batch_cancelled') return { customId, state: 'canceled' };
+  const status = line.response?.status_code;
+  if (status === 200) {
+    const body = line.response?.body as ChatCompletion;
+    const choice = body.choices?.[0];
+    const text = choice?.message?.content ?? '';
+    const usage = body.usage;
+    const messages = request(customId)?.messages ?? [];
+    const cached = usage?.prompt_tokens_details?.cached_tokens;
+    return {
+      customId,
+      state: 'succeeded',
+      reply: {
+        text,
+        finishReason: finishReasonOf(choice?.finish_reason),
+        usage: {
+          inputTokens: usage?.prompt_tokens ?? countMessageTokens(messages),
+          outputTokens: usage?.completion_tokens ?? countTokens(text),
+          ...(cached === undefined || cached === null ? {} : { cachedInputTokens: cached }),
+          ...(usage === undefined ? { estimated: true } : {}),
+        },
+      },
+    };
+  }
+  const errorBody = (line.response?.body as { error?: { message?: string } } | undefined)?.error;
+  return {
+    customId,
+    state: 'errored',
+    error: `${status === undefined ? (code ?? 'error') : `HTTP ${status}`}: ${errorBody?.message ?? line.error?.message ?? 'no message'}`,
+    retryable: status === undefined ? false : isRetryableStatus(status),
+  };
+}
+
+/**
+ * OpenAI's Batch API (and an OpenAI-compatible server's) through the `openai` SDK: a JSONL input
+ * file uploaded to `/v1/files`, a batch created from it on `/v1/chat/completions`, results read
+ * from its output and error files. The job id goes into the batch's metadata, which is how a
+ * resumed process finds a batch it created but did not live to record.
+ */
+export function createOpenAiBatchProvider({
+  client,
+  model,
+  compatible,
+  secrets,
+}: OpenAiBatchProviderOptions): BatchProvider {
+  const submitted = new Map<string, BatchEntry>();
+  const fail = (error: unknown, doing: string) => toJobError(error, doing, secrets);
+
+  async function fileLines(fileId: string | null | undefined): Promise<OutputLine[]> {
+    if (fileId === undefined || fileId === null) return [];
+    let text: string;
+    try {
+      text = await (await client.files.content(fileId)).text();
+    } catch (error) {
+      throw fail(error, `downloading batch file ${fileId}`);
+    }
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as OutputLine);
+  }
+
+  return {
+    provider: compatible ? 'openai-compatible' : 'openai',
+    maxRequests: 50_000,
+    maxBytes: 200 * 1024 * 1024,
+    requestBytes: (entry) => Buffer.byteLength(inputLine(model, entry, compatible)) + 1,
+    async submit(entries, { jobId, onInputFile }) {
+      for (const entry of entries) submitted.set(entry.customId, entry);
+      const jsonl = `${entries.map((entry) => inputLine(model, entry, compatible)).join('\n')}\n`;
+      let fileId: string;
+      try {
+        const file = await client.files.create({
+          file: await toFile(Buffer.from(jsonl), `${jobId}.jsonl`),
+          purpose: 'batch',
+        });
+        fileId = file.id;
+      } catch (error) {
+        throw fail(error, `uploading the input file of ${jobId}`);
+      }
+      onInputFile?.(fileId);
+      try {
+        const batch = await client.batches.create({
+          input_file_id: fileId,
+          endpoint: '/v1/chat/completions',
+          completion_window: '24h',
+          metadata: { batchprompt_job: jobId },
+        });
+        return toState(batch);
+      } catch (error) {
+        throw fail(error, `creating the batch of ${jobId}`);
+      }
+    },
+    async retrieve(providerJobId) {
+      try {
+        return toState(await client.batches.retrieve(providerJobId));
+      } catch (error) {
+        throw fail(error, `retrieving batch ${providerJobId}`);
+      }
+    },
+    async results(providerJobId) {
+      let batch: Batch;
+      try {
+        batch = await client.batches.retrieve(providerJobId);
+      } catch (error) {
+        throw fail(error, `retrieving batch ${providerJobId}`);
+      }
+      const lines = [...(await fileLines(batch.output_file_id)), ...(await fileLines(batch.error_file_id))];
+      const outcomes: ProviderOutcome[] = [];
+      for (const line of lines) {
+        const outcome = outcomeOf(line, (customId) => submitted.get(customId)?.request);
+        if (outcome !== undefined) outcomes.push(outcome);
+      }
+      return outcomes;
+    },
+    async cancel(providerJobId) {
+      try {
+        return toState(await client.batches.cancel(providerJobId));
+      } catch (error) {
+        throw fail(error, `cancelling batch ${providerJobId}`);
+      }
+    },
+    async findSubmitted(job, knownIds) {
+      try {
+        // Newest first; a job cut off mid-submission is recent, so the first pages suffice.
+        let looked = 0;
+        for await (const batch of client.batches.list({ limit: 100 })) {
+          if (batch.metadata?.batchprompt_job === job.jobId && !knownIds.has(batch.id)) return toState(batch);
+          looked += 1;
+          if (looked >= 500) break;
+        }
+        return undefined;
+      } catch (error) {
+        throw fail(error, `looking for the batch of ${job.jobId}`);
+      }
+    },
+  };
+}
