@@ -27,6 +27,7 @@ export const ownedSections = [
   { heading: 'Rate limits', script: 'bench/rate-limit.ts' },
   { heading: 'Local model', script: 'bench/local-model.ts' },
   { heading: 'GSM8K: worked solutions', script: 'bench/gsm8k.ts' },
+  { heading: 'Batch API', script: 'bench/batch-api-cost.ts' },
 ] as const;
 
 export type OwnedHeading = (typeof ownedSections)[number]['heading'];

@@ -376,3 +376,60 @@ describe('the planted API key', () => {
     });
   });
 });
+
+describe('the planted API key with --batch-api', () => {
+  for (const [model, variable] of [
+    ['openai-compatible:sim-gpt-4', 'BATCHPROMPT_API_KEY'],
+    ['openai:sim-gpt-4', 'OPENAI_API_KEY'],
+    ['anthropic:sim-claude', 'ANTHROPIC_API_KEY'],
+  ] as const) {
+    it(`is sent but written nowhere by run --batch-api with ${model}: not in the uploaded files, the job records or the downloaded results`, async () => {
+      const credentials: string[] = [];
+      const batchSim = await startSimServer({
+        task: boolqTask,
+        items,
+        quiet: true,
+        onRequestHeaders: (headers) =>
+          credentials.push(`${headers.authorization ?? ''} ${headers['x-api-key'] ?? ''}`),
+      });
+      const savedAnthropicKey = process.env.ANTHROPIC_API_KEY;
+      process.env[variable] = plantedKey;
+      const directory = freshDirectory(`batch-${variable}`);
+      const keeper = openStore(join(directory, 'store'));
+      try {
+        const args = runArgs(directory, model, ['--batch-api', '--poll-interval-ms', '10']).map((argument) =>
+          argument === front.url ? batchSim.url : argument,
+        );
+        const printed = await runCli(args);
+        expect(printed.code, printed.stderr).toBe(exitCodes.ok);
+        expect(JSON.parse(printed.stdout)).toMatchObject({ answered: items.length, batchApi: true });
+        expect(credentials.some((credential) => credential.includes(plantedKey))).toBe(true);
+        expect(printed.stdout + printed.stderr).not.toContain(plantedFragment);
+        // The job records and downloaded results in the store, the results file: every file.
+        expect(keeper.jobs.listJobs().length).toBeGreaterThan(0);
+        expect(filesHoldingTheKey(directory)).toEqual([]);
+        // What went to the provider and came back from it: uploaded inputs, output and error files,
+        // message batch results.
+        const held: string[] = [];
+        const files = (await (await fetch(`${batchSim.url}/files`)).json()) as { data: { id: string }[] };
+        for (const file of files.data)
+          held.push(await (await fetch(`${batchSim.url}/files/${file.id}/content`)).text());
+        const batches = (await (await fetch(`${batchSim.url}/messages/batches`)).json()) as {
+          data: { id: string }[];
+        };
+        for (const batch of batches.data) {
+          held.push(await (await fetch(`${batchSim.url}/messages/batches/${batch.id}/results`)).text());
+        }
+        expect(held.length).toBeGreaterThan(0);
+        expect(held.join('\n')).toContain('custom_id');
+        expect(held.join('\n')).not.toContain(plantedFragment);
+      } finally {
+        keeper.close();
+        await batchSim.close();
+        if (savedAnthropicKey === undefined) delete process.env.ANTHROPIC_API_KEY;
+        else process.env.ANTHROPIC_API_KEY = savedAnthropicKey;
+      }
+      expect(filesHoldingTheKey(directory)).toEqual([]);
+    });
+  }
+});

@@ -13,20 +13,23 @@ import { createResultsWriter } from '../../io/write-results.js';
 import { parseModelUri } from '../../models/model-uri.js';
 import { answersMatch } from '../../parse/answers-match.js';
 import type { ChatModel } from '../../spec/chat-model.js';
+import { InputError } from '../../spec/errors.js';
 import { createModelStack } from '../../stack/create-model-stack.js';
+import { prepareBatchApi } from '../../stack/prepare-batch-api.js';
 import { openStore } from '../../store/open-store.js';
 import { loadTask } from '../../task/load-task.js';
 import type { Task } from '../../task/task-schema.js';
 import { loadSourceItems } from '../data-source.js';
 import { printSchedulerEvent } from '../describe-scheduler-event.js';
+import { describeJobEvent } from '../describe-job-event.js';
 import type { CommandRegistrar } from '../main.js';
 import { collectMapping, integerAtLeast, oneOf } from '../option-parsers.js';
 import { outcomeExitCode } from '../outcome-exit-code.js';
 import { resultRow } from '../result-row.js';
 import { scoresTable } from '../scores-table.js';
-import { schedulingFromCli } from '../strategy-options.js';
+import { addBatchApiOptions, type BatchApiCliValues, schedulingFromCli } from '../strategy-options.js';
 
-interface EvalCliValues {
+interface EvalCliValues extends BatchApiCliValues {
   task: string;
   data: string;
   labelField?: string;
@@ -76,19 +79,45 @@ export async function evalModel(
   task: Task,
   items: readonly Item[],
 ): Promise<{ model: ChatModel; close(): void }> {
+  if (values.detach) {
+    throw new InputError('--detach works with run only: eval waits for its batch jobs', { field: 'detach' });
+  }
   const parsed = parseModelUri(values.model);
+  const batchApi = values.batchApi ? await prepareBatchApi(values.model, values.baseUrl) : undefined;
+  // Batch jobs are journaled in the store even with --no-cache, so that they are never paid twice.
   const store =
-    parsed.provider === 'sim' || !values.cache ? undefined : openStore(values.storeDir ?? '.batchprompt');
+    batchApi === undefined && (parsed.provider === 'sim' || !values.cache)
+      ? undefined
+      : openStore(values.storeDir ?? '.batchprompt');
   const stack = await createModelStack({
     uri: values.model,
     task,
     knownItems: () => items,
     seed: values.seed,
     ...(store === undefined ? {} : { store }),
+    cache: values.cache,
     ...schedulingFromCli(values),
     onSchedulerEvent: printSchedulerEvent,
+    ...(batchApi === undefined
+      ? {}
+      : {
+          batchApi: {
+            ...batchApi,
+            ...(values.pollIntervalMs === undefined ? {} : { pollIntervalMs: values.pollIntervalMs }),
+            ...(values.maxPollIntervalMs === undefined
+              ? {}
+              : { maxPollIntervalMs: values.maxPollIntervalMs }),
+            onEvent: (event) => process.stderr.write(`${describeJobEvent(event)}\n`),
+          },
+        }),
   });
-  return { model: stack.model, close: () => store?.close() };
+  return {
+    model: stack.model,
+    close: () => {
+      stack.close();
+      store?.close();
+    },
+  };
 }
 
 /** The line every output of a simulated run carries. */
@@ -211,7 +240,7 @@ export async function printComparison(
 
 export const register: CommandRegistrar = (program, setExitCode) => {
   program.addCommand(
-    new Command('eval')
+    addBatchApiOptions(new Command('eval'))
       .description(
         'answer a labelled data set and score the answers; --compare runs every strategy side by side',
       )

@@ -91,6 +91,20 @@ describe('batchprompt plan', () => {
     expect(unpriced.stdout).toContain('no price known for this model');
   });
 
+  it('prices --batch-api at half of every rate, and says so', async () => {
+    const data = dataFile(10);
+    const plan = async (extra: string[]) =>
+      runCli(['plan', '--task', 'rte', '--data', data, '--model', 'openai:gpt-4o-mini', ...extra]);
+    const online = JSON.parse((await plan(['--json'])).stdout);
+    const batch = JSON.parse((await plan(['--json', '--batch-api'])).stdout);
+    expect(batch.batchApi).toBe(true);
+    expect(batch.price).toMatchObject({ input: 0.075, output: 0.3 });
+    expect(batch.single.inputTokens).toBe(online.single.inputTokens);
+    expect(batch.single.costUsd).toBeCloseTo(online.single.costUsd / 2, 12);
+    expect(batch.worstCase.costUsd).toBeCloseTo(online.worstCase.costUsd / 2, 12);
+    expect((await plan(['--batch-api'])).stdout).toContain('prices (batch API): $0.075/$0.3');
+  });
+
   it('names the file and field of a bad price file', async () => {
     const prices = join(directory, 'prices.json');
     writeFileSync(prices, JSON.stringify({ 'openai:x': { input: 'cheap' } }));

@@ -6,7 +6,7 @@ import { hashSeed, seededRandom } from '../../engine/seeded-random.js';
 import type { Item, ResolvedStrategy } from '../../engine/types.js';
 import { parseModelUri } from '../../models/model-uri.js';
 import { countPlan, type PlanFigures } from '../../plan/count-plan.js';
-import { costUsd, loadPrices, type ModelPrice, priceOf } from '../../plan/price-table.js';
+import { batchPriceOf, costUsd, loadPrices, type ModelPrice, priceOf } from '../../plan/price-table.js';
 import { createSimModel } from '../../sim/create-sim-model.js';
 import { isSimProfileName, type SimProfileName } from '../../sim/profiles.js';
 import { InputError } from '../../spec/errors.js';
@@ -27,6 +27,7 @@ interface PlanCliValues extends StrategyCliValues {
   map?: Record<string, string>;
   prices?: string;
   simulateSample: number;
+  batchApi?: boolean;
   json?: boolean;
 }
 
@@ -41,6 +42,8 @@ export interface PlanJson {
   invalid: number;
   strategy: ResolvedStrategy;
   price: ModelPrice | null;
+  /** Priced at the provider's batch rate (`--batch-api`). */
+  batchApi: boolean;
   single: PlanLine;
   worstCase: PlanLine;
   /** With early stopping and re-asks as the simulated model behaves; absent without SEAS. */
@@ -118,7 +121,8 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
   const counted = await countPlan(task, items, strategy);
   const prices = loadPrices(values.prices);
   const modelId = uri.provider === 'sim' ? `sim:${uri.profile ?? 'gpt-4'}` : uri.uri;
-  const price = priceOf(prices, modelId);
+  const listPrice = priceOf(prices, modelId);
+  const price = values.batchApi ? batchPriceOf(listPrice, modelId) : listPrice;
   let expected: PlanJson['expected'] = null;
   if (strategy.earlyStop === 'seas' && counted.items > 0) {
     const profileName = uri.provider === 'sim' ? (uri.profile ?? 'gpt-4') : 'gpt-4';
@@ -134,6 +138,7 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
     invalid,
     strategy,
     price: price ?? null,
+    batchApi: values.batchApi === true,
     single: priced(counted.single, price),
     worstCase: priced(counted.worstCase, price),
     expected,
@@ -166,7 +171,7 @@ export function renderPlan(plan: PlanJson): string {
     `${plan.items} items of task ${plan.task}${plan.invalid > 0 ? `, ${plan.invalid} invalid rows left out` : ''}; model ${plan.model}`,
     'tokens counted with the o200k tokenizer, every call in full (instructions and examples included)',
     plan.price
-      ? `prices: $${plan.price.input}/$${plan.price.output} per 1M input/output tokens (${plan.price.source ?? 'price file'})`
+      ? `prices${plan.batchApi ? ' (batch API)' : ''}: $${plan.price.input}/$${plan.price.output} per 1M input/output tokens (${plan.price.source ?? 'price file'})`
       : 'no price known for this model: pass --prices file.json',
     ...(plan.expected ? [`expected: ${plan.expected.basis}; a real model's stopping rate may differ`] : []),
   ];
@@ -186,6 +191,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       integerAtLeast(1),
       2000,
     )
+    .option('--batch-api', "price the calls at the provider's batch rate (run --batch-api)")
     .option('--json', 'print the plan as JSON');
   addStrategyOptions(command);
   command.action(async (values: PlanCliValues) => {

@@ -1,0 +1,194 @@
+/**
+ * Batch API benchmark: the headline runs (batch size 32, BPE+SEAS, 5 rounds, weighted votes) on
+ * BoolQ, RTE and QQP through the simulator's HTTP server, once online (chat completions) and once
+ * with `--batch-api` (Files + Batch API, through the `openai` SDK), from the same store-less
+ * start. Prints calls, tokens, jobs, whether every answer matched, and what the counted tokens
+ * would cost at the price table's list and batch rates of two real models.
+ *
+ *   npx tsx bench/batch-api-cost.ts [--json] [--write]
+ *
+ * `--write` saves the figures to bench/results/batch-api.json and rewrites the "Batch API" section
+ * of BENCHMARKS.md from them. The answers are the simulated model's; the token counts are o200k
+ * counts of the prompts as sent, so a real model's own tokenizer would give somewhat other totals.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { streamBatchPrompt } from '../src/engine/batch-prompt.js';
+import type { ItemResult } from '../src/engine/types.js';
+import { loadJsonlItems } from '../src/eval/load-items.js';
+import { batchPriceOf, costUsd, defaultPrices } from '../src/plan/price-table.js';
+import { startSimServer } from '../src/sim/serve.js';
+import { createModelStack } from '../src/stack/create-model-stack.js';
+import { prepareBatchApi } from '../src/stack/prepare-batch-api.js';
+import { openStore } from '../src/store/open-store.js';
+import { boolqTask, qqpTask, rteTask } from '../src/task/builtin-tasks.js';
+import type { Task } from '../src/task/task-schema.js';
+import { writeOwnedSection } from './owned-section.js';
+import { benchPrompt, headline, runSeed } from './settings.js';
+
+const { values } = parseArgs({
+  options: { json: { type: 'boolean', default: false }, write: { type: 'boolean', default: false } },
+});
+
+const dataDir = process.env.BATCHPROMPT_DATA_DIR ?? resolve('../shared/data');
+const tasks: [string, Task, string][] = [
+  ['BoolQ', boolqTask, 'boolq.dev.jsonl'],
+  ['RTE', rteTask, 'rte.dev.jsonl'],
+  ['QQP', qqpTask, 'qqp.dev.jsonl'],
+];
+const pricedModels = ['openai:gpt-4o-mini', 'anthropic:claude-sonnet-4-0'] as const;
+
+interface ModeFigures {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  accuracy: number | undefined;
+  /** Provider jobs (batch mode only). */
+  jobs: number;
+  answers: (string | number | boolean | null)[];
+}
+
+interface TaskFigures {
+  task: string;
+  items: number;
+  online: Omit<ModeFigures, 'answers'>;
+  batch: Omit<ModeFigures, 'answers'>;
+  sameAnswers: boolean;
+  costs: { model: string; onlineUsd: number; batchUsd: number }[];
+}
+
+async function runMode(task: Task, items: Awaited<ReturnType<typeof loadJsonlItems>>, batchApi: boolean) {
+  const server = await startSimServer({
+    task,
+    items,
+    seed: runSeed,
+    quiet: true,
+    batch: { completionDelayMs: 0 },
+  });
+  const directory = mkdtempSync(join(tmpdir(), 'batchprompt-bench-batch-'));
+  const store = openStore(join(directory, 'store'));
+  try {
+    const stack = await createModelStack({
+      uri: 'openai-compatible:sim-gpt-4',
+      baseUrl: server.url,
+      task,
+      store,
+      concurrency: 16,
+      ...(batchApi
+        ? {
+            batchApi: {
+              ...(await prepareBatchApi('openai-compatible:sim-gpt-4', server.url)),
+              pollIntervalMs: 10,
+              maxPollIntervalMs: 50,
+            },
+          }
+        : {}),
+    });
+    const stream = streamBatchPrompt({
+      task,
+      items,
+      model: stack.model,
+      strategy: 'bpe+seas',
+      batchSize: headline.batchSize,
+      rounds: headline.rounds,
+      voting: headline.voting,
+      seed: runSeed,
+      ...benchPrompt,
+    });
+    const results: ItemResult[] = [];
+    for await (const result of stream) results.push(result);
+    stack.close();
+    const summary = stream.summary();
+    const figures: ModeFigures = {
+      calls: summary.calls,
+      inputTokens: summary.inputTokens,
+      outputTokens: summary.outputTokens,
+      cachedInputTokens: summary.cachedInputTokens,
+      accuracy: summary.accuracy,
+      jobs: server.stats().batch.jobsCreated,
+      answers: results.map((result) => result.answer),
+    };
+    return figures;
+  } finally {
+    store.close();
+    await server.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+const figures: TaskFigures[] = [];
+for (const [name, task, file] of tasks) {
+  const path = join(dataDir, file);
+  if (!existsSync(path)) {
+    console.error(`no data at ${path}: set BATCHPROMPT_DATA_DIR`);
+    process.exit(3);
+  }
+  const items = await loadJsonlItems(path, task);
+  const online = await runMode(task, items, false);
+  const batch = await runMode(task, items, true);
+  const { answers: onlineAnswers, ...onlineFigures } = online;
+  const { answers: batchAnswers, ...batchFigures } = batch;
+  figures.push({
+    task: name,
+    items: items.length,
+    online: onlineFigures,
+    batch: batchFigures,
+    sameAnswers: JSON.stringify(onlineAnswers) === JSON.stringify(batchAnswers),
+    costs: pricedModels.map((model) => {
+      const price = defaultPrices[model];
+      return {
+        model,
+        onlineUsd: costUsd(price, online.inputTokens, online.outputTokens, online.cachedInputTokens) ?? 0,
+        batchUsd:
+          costUsd(
+            batchPriceOf(price, model),
+            batch.inputTokens,
+            batch.outputTokens,
+            batch.cachedInputTokens,
+          ) ?? 0,
+      };
+    }),
+  });
+}
+
+function usd(value: number): string {
+  return `$${value.toFixed(4)}`;
+}
+
+function section(rows: readonly TaskFigures[]): string[] {
+  const lines = [
+    "The headline runs (batch size 32, BPE+SEAS, 5 rounds, weighted votes, line replies, examples in round 1) through `sim serve`, online and with `--batch-api` (the Files and Batch API through the `openai` SDK). Answers are the **simulated** model's; tokens are o200k counts of the prompts as sent; costs apply the price table (`src/plan/price-table.ts`) to those counts: list price online, the providers' batch rate (50%) for batch jobs. No prompt-cache reads were reported (the simulator reports none).",
+    '',
+    '| task | items | calls online / batch | tokens in / out (both) | jobs | same answers | ' +
+      pricedModels.map((model) => `${model} online / batch`).join(' | ') +
+      ' |',
+    `| --- | --- | --- | --- | --- | --- | ${pricedModels.map(() => '---').join(' | ')} |`,
+  ];
+  for (const row of rows) {
+    const sameTokens =
+      row.online.inputTokens === row.batch.inputTokens && row.online.outputTokens === row.batch.outputTokens;
+    lines.push(
+      `| ${row.task} | ${row.items} | ${row.online.calls} / ${row.batch.calls} | ${row.online.inputTokens.toLocaleString('en-US')} / ${row.online.outputTokens.toLocaleString('en-US')}${sameTokens ? '' : ` (batch: ${row.batch.inputTokens} / ${row.batch.outputTokens})`} | ${row.batch.jobs} | ${row.sameAnswers ? 'yes' : 'NO'} | ${row.costs
+        .map((cost) => `${usd(cost.onlineUsd)} / ${usd(cost.batchUsd)}`)
+        .join(' | ')} |`,
+    );
+  }
+  lines.push(
+    '',
+    'A job per round, plus a follow-up job per round for its re-asks: a voting run waits for up to twice as many jobs as it has rounds, each of which a provider may take up to 24 hours over.',
+    '',
+    'Reproduce: `npx tsx bench/batch-api-cost.ts --write`.',
+  );
+  return lines;
+}
+
+if (values.json) console.log(JSON.stringify(figures, null, 2));
+else console.log(section(figures).join('\n'));
+if (values.write) {
+  const results = resolve(import.meta.dirname, 'results/batch-api.json');
+  writeFileSync(results, `${JSON.stringify(figures, null, 2)}\n`);
+  writeOwnedSection('Batch API', section(figures));
+}

@@ -1,0 +1,244 @@
+import { describe, expect, it } from 'vitest';
+import type { GenerateRequest } from '../spec/chat-model.js';
+import { AbortError, ApiCallError } from '../spec/errors.js';
+import { openStore } from '../store/open-store.js';
+import { useTempDir } from '../test/temp-dir.js';
+import { type BatchJobEvent, createBatchApiModel } from './batch-api-model.js';
+import type { BatchEntry, BatchProvider, ProviderJobState, ProviderOutcome } from './batch-provider.js';
+
+/*
+ * The batch model against a provider kept in memory: the test decides when a job ends and what
+ * each request's outcome is. Waits between status checks are immediate.
+ */
+
+const temp = useTempDir();
+let storeNumber = 0;
+
+function request(text: string): GenerateRequest {
+  return { messages: [{ role: 'user', content: text }], maxOutputTokens: 20 };
+}
+
+type Decide = (entry: BatchEntry, job: number) => ProviderOutcome | undefined;
+
+function fakeProvider(
+  options: { maxRequests?: number; decide?: Decide; failure?: string; existing?: string[] } = {},
+) {
+  const jobs: { id: string; entries: BatchEntry[]; ended: boolean; jobId: string }[] = [];
+  const answer: Decide =
+    options.decide ??
+    ((entry) => ({
+      customId: entry.customId,
+      state: 'succeeded',
+      reply: {
+        text: `reply to ${entry.request.messages[0]!.content}`,
+        finishReason: 'stop',
+        usage: { inputTokens: 5, outputTokens: 3 },
+      },
+    }));
+  const state = (index: number): ProviderJobState => {
+    const job = jobs[index]!;
+    return {
+      providerJobId: job.id,
+      status: job.ended ? (options.failure ? 'failed' : 'completed') : 'in_progress',
+      ended: job.ended,
+      cancelled: false,
+      ...(options.failure && job.ended ? { failure: options.failure } : {}),
+      counts: { total: job.entries.length, succeeded: 0, failed: 0, pending: job.entries.length },
+      createdAtMs: 0,
+    };
+  };
+  const provider: BatchProvider = {
+    provider: 'openai',
+    maxRequests: options.maxRequests ?? 1000,
+    maxBytes: 1_000_000,
+    requestBytes: () => 100,
+    async submit(entries, { jobId }) {
+      jobs.push({ id: `batch_${jobs.length}`, entries: [...entries], ended: false, jobId });
+      return state(jobs.length - 1);
+    },
+    async retrieve(id) {
+      const index = jobs.findIndex((job) => job.id === id);
+      if (index < 0) throw new ApiCallError(`no batch ${id}`, { status: 404 });
+      return state(index);
+    },
+    async results(id) {
+      const index = jobs.findIndex((job) => job.id === id);
+      return jobs[index]!.entries.flatMap((entry) => answer(entry, index) ?? []);
+    },
+    async cancel(id) {
+      return state(jobs.findIndex((job) => job.id === id));
+    },
+    async findSubmitted(job) {
+      const index = jobs.findIndex((entry) => entry.jobId === job.jobId);
+      return index < 0 ? undefined : state(index);
+    },
+  };
+  return {
+    provider,
+    jobs,
+    endAll: () => {
+      for (const job of jobs) job.ended = true;
+    },
+  };
+}
+
+function setup(
+  fake: ReturnType<typeof fakeProvider>,
+  extra: Partial<Parameters<typeof createBatchApiModel>[0]> = {},
+) {
+  storeNumber += 1;
+  const store = openStore(temp(`store-${storeNumber}`));
+  const events: BatchJobEvent[] = [];
+  const model = createBatchApiModel({
+    id: 'openai:test-model',
+    simulated: false,
+    supportsJsonSchema: true,
+    provider: fake.provider,
+    store,
+    gatherMs: 5,
+    pollIntervalMs: 1,
+    maxPollIntervalMs: 2,
+    // Every wait between checks ends the provider's jobs, as if a day had passed.
+    sleep: async () => {
+      fake.endAll();
+      await new Promise((resolveWait) => setImmediate(resolveWait));
+    },
+    onEvent: (event) => events.push(event),
+    ...extra,
+  });
+  return { store, model, events };
+}
+
+describe('createBatchApiModel', () => {
+  it('gathers calls that arrive together into one job; identical requests share one request', async () => {
+    const fake = fakeProvider();
+    const { model, store } = setup(fake);
+    const replies = await Promise.all(['a', 'b', 'c', 'a'].map((text) => model.generate(request(text))));
+    expect(replies.map((reply) => reply.text)).toEqual([
+      'reply to a',
+      'reply to b',
+      'reply to c',
+      'reply to a',
+    ]);
+    expect(fake.jobs).toHaveLength(1);
+    expect(fake.jobs[0]!.entries).toHaveLength(3);
+    const [job] = store.jobs.listJobs();
+    expect(job).toMatchObject({ status: 'ended', requestCount: 3, counts: { succeeded: 3, pending: 0 } });
+    // Asked again later: the recorded reply, no job.
+    expect((await model.generate(request('b'))).text).toBe('reply to b');
+    expect(fake.jobs).toHaveLength(1);
+    model.close();
+    store.close();
+  });
+
+  it('splits a round over several jobs where the provider limits the requests per job', async () => {
+    const fake = fakeProvider({ maxRequests: 2 });
+    const { model, store } = setup(fake);
+    await Promise.all(['a', 'b', 'c', 'd', 'e'].map((text) => model.generate(request(text))));
+    expect(fake.jobs.map((job) => job.entries.length)).toEqual([2, 2, 1]);
+    model.close();
+    store.close();
+  });
+
+  it('submits requests that failed with a retryable error again, up to maxRetries, then fails them with the reason', async () => {
+    const fake = fakeProvider({
+      decide: (entry, job) =>
+        entry.request.messages[0]!.content === 'flaky' && job === 0
+          ? { customId: entry.customId, state: 'errored', error: 'HTTP 500: overloaded', retryable: true }
+          : entry.request.messages[0]!.content === 'broken'
+            ? { customId: entry.customId, state: 'errored', error: 'HTTP 400: bad request', retryable: false }
+            : entry.request.messages[0]!.content === 'down'
+              ? { customId: entry.customId, state: 'errored', error: 'HTTP 503: down', retryable: true }
+              : {
+                  customId: entry.customId,
+                  state: 'succeeded',
+                  reply: { text: 'ok', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1 } },
+                },
+    });
+    const { model, store, events } = setup(fake, { maxRetries: 1 });
+    const [flaky, broken, down] = await Promise.allSettled(
+      ['flaky', 'broken', 'down'].map((text) => model.generate(request(text))),
+    );
+    expect(flaky).toMatchObject({ status: 'fulfilled', value: { text: 'ok' } });
+    expect(broken!.status).toBe('rejected');
+    expect(String((broken as PromiseRejectedResult).reason.message)).toContain('HTTP 400: bad request');
+    expect(String((down as PromiseRejectedResult).reason.message)).toContain('HTTP 503: down');
+    // One job, one follow-up with the two retryable ones; `down` fails again and is given up.
+    expect(fake.jobs.map((job) => job.entries.length)).toEqual([3, 2]);
+    expect(events.some((event) => event.type === 'resubmitting' && event.reason === 'errored')).toBe(true);
+    model.close();
+    store.close();
+  });
+
+  it('fails every request of a job the provider refused, with its message', async () => {
+    const fake = fakeProvider({ failure: 'line 1: invalid model' });
+    const { model, store } = setup(fake);
+    const outcomes = await Promise.allSettled(['a', 'b'].map((text) => model.generate(request(text))));
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('rejected');
+      expect(String((outcome as PromiseRejectedResult).reason.message)).toContain('line 1: invalid model');
+    }
+    expect(store.jobs.listJobs()[0]).toMatchObject({ status: 'failed', counts: { errored: 2 } });
+    model.close();
+    store.close();
+  });
+
+  it('after a kill mid-submission, adopts the job the provider has, and resubmits one that never arrived', async () => {
+    const fake = fakeProvider();
+    storeNumber += 1;
+    const directory = temp(`store-${storeNumber}`);
+    const store = openStore(directory);
+    const customIdOf = async (text: string) => {
+      // A first model journals the job as submitting and dies before the provider answers.
+      const dying = createBatchApiModel({
+        id: 'openai:test-model',
+        simulated: false,
+        supportsJsonSchema: true,
+        store,
+        gatherMs: 1,
+        provider: { ...fake.provider, submit: () => new Promise<never>(() => {}) },
+      });
+      void dying.generate(request(text)).catch(() => {});
+      await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+      dying.close();
+    };
+    await customIdOf('adopted');
+    await customIdOf('lost');
+    const [adopted, lost] = store.jobs.listJobs();
+    expect(adopted!.status).toBe('submitting');
+    // The provider got the first job (under the journaled job id), never the second.
+    fake.jobs.push({ id: 'batch_adopted', entries: [], ended: false, jobId: adopted!.jobId });
+    fake.jobs[0]!.entries.push({
+      customId: store.jobs.pendingRequests(adopted!.jobId)[0]!,
+      request: request('adopted'),
+    });
+    const { model, events } = setup(fake, { store });
+    const replies = await Promise.all(['adopted', 'lost'].map((text) => model.generate(request(text))));
+    expect(replies.map((reply) => reply.text)).toEqual(['reply to adopted', 'reply to lost']);
+    expect(fake.jobs.map((job) => job.id)).toEqual(['batch_adopted', 'batch_1']);
+    expect(store.jobs.getJob(adopted!.jobId)).toMatchObject({
+      status: 'ended',
+      providerJobId: 'batch_adopted',
+    });
+    expect(store.jobs.getJob(lost!.jobId)!.status).toBe('abandoned');
+    expect(events.filter((event) => event.type === 'found')).toHaveLength(2);
+    model.close();
+    store.close();
+  });
+
+  it('rejects waiting calls with an AbortError when stopped, and keeps the job for the next process', async () => {
+    const fake = fakeProvider();
+    const controller = new AbortController();
+    const { model, store } = setup(fake, {
+      signal: controller.signal,
+      sleep: () => new Promise<void>(() => {}),
+    });
+    const waiting = model.generate(request('a'));
+    await new Promise((resolveWait) => setTimeout(resolveWait, 30));
+    controller.abort();
+    await expect(waiting).rejects.toSatisfy((error) => AbortError.isInstance(error));
+    expect(store.jobs.listJobs()[0]!.status).toBe('submitted');
+    model.close();
+    store.close();
+  });
+});
