@@ -16,10 +16,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { streamBatchPrompt } from '../src/engine/batch-prompt.js';
-import type { ItemResult } from '../src/engine/types.js';
+import type { Item, ItemResult } from '../src/engine/types.js';
 import { loadJsonlItems } from '../src/eval/load-items.js';
 import { batchPriceOf, costUsd, defaultPrices } from '../src/plan/price-table.js';
+import { renderBatch } from '../src/prompt/render-batch.js';
 import { startSimServer } from '../src/sim/serve.js';
+import { countTokens } from '../src/spec/count-tokens.js';
 import { createModelStack } from '../src/stack/create-model-stack.js';
 import { prepareBatchApi } from '../src/stack/prepare-batch-api.js';
 import { openStore } from '../src/store/open-store.js';
@@ -54,6 +56,13 @@ interface ModeFigures {
 interface TaskFigures {
   task: string;
   items: number;
+  /** Tokens at the start of two calls' messages that are the same (what a prompt cache can reuse). */
+  sharedPrefix: {
+    sameSize: number;
+    otherSize: number;
+    laterRoundSameSize: number;
+    laterRoundOtherSize: number;
+  };
   online: Omit<ModeFigures, 'answers'>;
   batch: Omit<ModeFigures, 'answers'>;
   sameAnswers: boolean;
@@ -119,6 +128,25 @@ async function runMode(task: Task, items: Awaited<ReturnType<typeof loadJsonlIte
   }
 }
 
+/** Tokens of the longest common start of two calls' messages, as a provider would see them in order. */
+function sharedPrefixTokens(
+  task: Task,
+  items: readonly Item[],
+  first: [number, number],
+  second: [number, number],
+  includeExamples: boolean,
+): number {
+  const flat = (range: [number, number], tag: string) =>
+    renderBatch(task, items.slice(...range), { format: benchPrompt.format, tag, includeExamples })
+      .messages.map((message) => `${message.role}\n${message.content}`)
+      .join('\n');
+  const left = flat(first, 'k3q9');
+  const right = flat(second, 'm7x2');
+  let index = 0;
+  while (index < left.length && index < right.length && left[index] === right[index]) index += 1;
+  return countTokens(left.slice(0, index));
+}
+
 const figures: TaskFigures[] = [];
 for (const [name, task, file] of tasks) {
   const path = join(dataDir, file);
@@ -134,6 +162,12 @@ for (const [name, task, file] of tasks) {
   figures.push({
     task: name,
     items: items.length,
+    sharedPrefix: {
+      sameSize: sharedPrefixTokens(task, items, [0, 32], [32, 64], true),
+      otherSize: sharedPrefixTokens(task, items, [0, 32], [64, 77], true),
+      laterRoundSameSize: sharedPrefixTokens(task, items, [0, 32], [32, 64], false),
+      laterRoundOtherSize: sharedPrefixTokens(task, items, [0, 32], [64, 77], false),
+    },
     online: onlineFigures,
     batch: batchFigures,
     sameAnswers: JSON.stringify(onlineAnswers) === JSON.stringify(batchAnswers),
@@ -177,6 +211,17 @@ function section(rows: readonly TaskFigures[]): string[] {
     );
   }
   lines.push(
+    '',
+    'What a prompt cache could reuse between two calls of a run: the tokens at the start of their messages that are the same (system message, then the examples in round 1). The system message names the number of inputs, so two batches of different sizes (the last of a round, a re-ask) part within it:',
+    '',
+    '| task | round 1, same size / other size | later rounds, same size / other size |',
+    '| --- | --- | --- |',
+    ...rows.map(
+      (row) =>
+        `| ${row.task} | ${row.sharedPrefix.sameSize} / ${row.sharedPrefix.otherSize} | ${row.sharedPrefix.laterRoundSameSize} / ${row.sharedPrefix.laterRoundOtherSize} |`,
+    ),
+    '',
+    "Moving the count out of the system message would give the other-size calls the same-size prefix; but every prefix here is below the providers' minimum for prompt caching (OpenAI caches from 1,024 prompt tokens, Anthropic from 1,024 to 4,096 by model), so on these tasks it would save nothing, and the prompt is left as it is.",
     '',
     'A job per round, plus a follow-up job per round for its re-asks: a voting run waits for up to twice as many jobs as it has rounds, each of which a provider may take up to 24 hours over.',
     '',
