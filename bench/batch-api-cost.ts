@@ -11,34 +11,33 @@
  * of BENCHMARKS.md from them. The answers are the simulated model's; the token counts are o200k
  * counts of the prompts as sent, so a real model's own tokenizer would give somewhat other totals.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { streamBatchPrompt } from '../src/engine/batch-prompt.js';
 import type { Item, ItemResult } from '../src/engine/types.js';
-import { loadJsonlItems } from '../src/eval/load-items.js';
 import { batchPriceOf, costUsd, defaultPrices } from '../src/plan/price-table.js';
 import { renderBatch } from '../src/prompt/render-batch.js';
+import type { PaperTask } from '../src/sim/published-figures.js';
 import { startSimServer } from '../src/sim/serve.js';
 import { countTokens } from '../src/spec/count-tokens.js';
 import { createModelStack } from '../src/stack/create-model-stack.js';
 import { prepareBatchApi } from '../src/stack/prepare-batch-api.js';
 import { openStore } from '../src/store/open-store.js';
-import { boolqTask, qqpTask, rteTask } from '../src/task/builtin-tasks.js';
 import type { Task } from '../src/task/task-schema.js';
 import { writeOwnedSection } from './owned-section.js';
+import { loadPaperTask } from './paper-data.js';
 import { benchPrompt, headline, runSeed } from './settings.js';
 
 const { values } = parseArgs({
   options: { json: { type: 'boolean', default: false }, write: { type: 'boolean', default: false } },
 });
 
-const dataDir = process.env.BATCHPROMPT_DATA_DIR ?? resolve('../shared/data');
-const tasks: [string, Task, string][] = [
-  ['BoolQ', boolqTask, 'boolq.dev.jsonl'],
-  ['RTE', rteTask, 'rte.dev.jsonl'],
-  ['QQP', qqpTask, 'qqp.dev.jsonl'],
+const tasks: [string, PaperTask][] = [
+  ['BoolQ', 'boolq'],
+  ['RTE', 'rte'],
+  ['QQP', 'qqp'],
 ];
 const pricedModels = ['openai:gpt-4o-mini', 'anthropic:claude-sonnet-4-0'] as const;
 
@@ -69,7 +68,7 @@ interface TaskFigures {
   costs: { model: string; onlineUsd: number; batchUsd: number }[];
 }
 
-async function runMode(task: Task, items: Awaited<ReturnType<typeof loadJsonlItems>>, batchApi: boolean) {
+async function runMode(task: Task, items: readonly Item[], batchApi: boolean) {
   const server = await startSimServer({
     task,
     items,
@@ -148,13 +147,9 @@ function sharedPrefixTokens(
 }
 
 const figures: TaskFigures[] = [];
-for (const [name, task, file] of tasks) {
-  const path = join(dataDir, file);
-  if (!existsSync(path)) {
-    console.error(`no data at ${path}: set BATCHPROMPT_DATA_DIR`);
-    process.exit(3);
-  }
-  const items = await loadJsonlItems(path, task);
+for (const [name, paperTask] of tasks) {
+  // The headline's items: BoolQ sampled as the paper did, RTE and QQP whole.
+  const { task, items } = await loadPaperTask(paperTask);
   const online = await runMode(task, items, false);
   const batch = await runMode(task, items, true);
   const { answers: onlineAnswers, ...onlineFigures } = online;
