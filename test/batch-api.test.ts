@@ -184,6 +184,45 @@ describe.skipIf(!hasData)('run --batch-api on all of RTE against sim serve', () 
     }, 120_000);
   }
 
+  it('eval --batch-api scores the same answers as eval online', async () => {
+    const evalArgs = (directory: string, extra: string[]) => [
+      'eval',
+      '--task',
+      'rte',
+      '--data',
+      dataFile,
+      '--model',
+      'openai-compatible:sim-gpt-4',
+      '--base-url',
+      server.url,
+      '--format',
+      'lines',
+      '--batch-size',
+      '16',
+      '--sample',
+      '64',
+      '--store-dir',
+      join(directory, 'store'),
+      '--json',
+      ...extra,
+    ];
+    const onlineEval = await runCli(evalArgs(temp('eval-online'), []));
+    const before = server.stats().batch.jobsCreated;
+    const batchEval = await withClockRunning(clock, () => runCli(evalArgs(temp('eval-batch'), batchFlags)));
+    expect(batchEval.code, batchEval.stderr).toBe(exitCodes.ok);
+    expect(server.stats().batch.jobsCreated).toBeGreaterThan(before);
+    const scored = (printed: { stdout: string }) => {
+      const parsed = JSON.parse(printed.stdout) as {
+        strategies: { accuracy: number; calls: number; inputTokens: number }[];
+      };
+      return parsed.strategies.map(({ accuracy, calls, inputTokens }) => ({ accuracy, calls, inputTokens }));
+    };
+    expect(scored(batchEval)).toEqual(scored(onlineEval));
+    expect(await runCli([...evalArgs(temp('eval-detach'), batchFlags), '--detach'])).toMatchObject({
+      code: exitCodes.input,
+    });
+  }, 120_000);
+
   it('prices the batch run at half the online price', async () => {
     const onlinePriced = await runCli(args('sim:gpt-4', temp('priced-online'), []));
     const directory = temp('priced-batch');
