@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useTempDir } from '../io/test-support/temp-dir.js';
+import { useTempDir } from '../test/temp-dir.js';
 import { openStore } from './open-store.js';
 
 const temp = useTempDir();
