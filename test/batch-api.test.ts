@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
@@ -21,6 +21,12 @@ const dataDir = process.env.BATCHPROMPT_DATA_DIR ?? resolve('../shared/data');
 const dataFile = join(dataDir, 'rte.dev.jsonl');
 const hasData = existsSync(dataFile);
 const temp = useTempDir();
+/** A fresh directory for one run's store and results. */
+function folder(name: string): string {
+  const path = temp(name);
+  mkdirSync(path, { recursive: true });
+  return path;
+}
 const savedEnvironment = { ...process.env };
 
 interface Summary {
@@ -112,7 +118,7 @@ describe.skipIf(!hasData)('run --batch-api on all of RTE against sim serve', () 
 
   beforeAll(async () => {
     ({ server, clock } = await startSim({ completionDelayMs: 60_000 }));
-    const directory = temp('online');
+    const directory = folder('online');
     const printed = await runCli(args('openai-compatible:sim-gpt-4', directory, ['--base-url', server.url]));
     expect(printed.code).toBe(exitCodes.ok);
     online = JSON.parse(printed.stdout) as Summary;
@@ -148,7 +154,7 @@ describe.skipIf(!hasData)('run --batch-api on all of RTE against sim serve', () 
     ],
   ] as const) {
     it(`gives the online run's answers, calls and tokens with ${model}, one job per round and re-ask`, async () => {
-      const directory = temp(`batch-${model.split(':')[0]}`);
+      const directory = folder(`batch-${model.split(':')[0]}`);
       const before = server.stats().batch;
       const printed = await withClockRunning(clock, () =>
         runCli(args(model, directory, [...setup(server.url), ...batchFlags])),
@@ -206,9 +212,9 @@ describe.skipIf(!hasData)('run --batch-api on all of RTE against sim serve', () 
       '--json',
       ...extra,
     ];
-    const onlineEval = await runCli(evalArgs(temp('eval-online'), []));
+    const onlineEval = await runCli(evalArgs(folder('eval-online'), []));
     const before = server.stats().batch.jobsCreated;
-    const batchEval = await withClockRunning(clock, () => runCli(evalArgs(temp('eval-batch'), batchFlags)));
+    const batchEval = await withClockRunning(clock, () => runCli(evalArgs(folder('eval-batch'), batchFlags)));
     expect(batchEval.code, batchEval.stderr).toBe(exitCodes.ok);
     expect(server.stats().batch.jobsCreated).toBeGreaterThan(before);
     const scored = (printed: { stdout: string }) => {
@@ -218,14 +224,14 @@ describe.skipIf(!hasData)('run --batch-api on all of RTE against sim serve', () 
       return parsed.strategies.map(({ accuracy, calls, inputTokens }) => ({ accuracy, calls, inputTokens }));
     };
     expect(scored(batchEval)).toEqual(scored(onlineEval));
-    expect(await runCli([...evalArgs(temp('eval-detach'), batchFlags), '--detach'])).toMatchObject({
+    expect(await runCli([...evalArgs(folder('eval-detach'), batchFlags), '--detach'])).toMatchObject({
       code: exitCodes.input,
     });
   }, 120_000);
 
   it('prices the batch run at half the online price', async () => {
-    const onlinePriced = await runCli(args('sim:gpt-4', temp('priced-online'), []));
-    const directory = temp('priced-batch');
+    const onlinePriced = await runCli(args('sim:gpt-4', folder('priced-online'), []));
+    const directory = folder('priced-batch');
     const batch = await withClockRunning(clock, () =>
       runCli(
         args('openai-compatible:sim-gpt-4', directory, [
@@ -254,7 +260,7 @@ describe.skipIf(!hasData)('run --batch-api on all of RTE against sim serve', () 
 describe.skipIf(!hasData)('a batch job that expires with 60% done', () => {
   it('resubmits only the other 40%, pays for nothing twice and ends with the same answers', async () => {
     const reference = await startSim({ completionDelayMs: 0 });
-    const referenceDirectory = temp('expiry-reference');
+    const referenceDirectory = folder('expiry-reference');
     const referenceRun = await runCli(
       args('openai-compatible:sim-gpt-4', referenceDirectory, [
         '--base-url',
@@ -262,13 +268,13 @@ describe.skipIf(!hasData)('a batch job that expires with 60% done', () => {
         ...batchFlags,
       ]),
     );
-    expect(referenceRun.code).toBe(exitCodes.ok);
+    expect(referenceRun.code, referenceRun.stderr).toBe(exitCodes.ok);
     const referenceStats = reference.server.stats().batch;
     await reference.server.close();
 
     const { server } = await startSim({ completionDelayMs: 0, expireJobs: 1, expireDoneShare: 0.6 });
     try {
-      const directory = temp('expiry');
+      const directory = folder('expiry');
       const printed = await runCli(
         args('openai-compatible:sim-gpt-4', directory, ['--base-url', server.url, ...batchFlags]),
       );
@@ -311,7 +317,7 @@ describe.skipIf(!hasData)('--detach, jobs and jobs cancel against the simulator'
   it('submits and exits, lists the job, cancels it, and a rerun keeps what finished and submits the rest', async () => {
     const { server, clock } = await startSim({ completionDelayMs: 60_000 });
     try {
-      const directory = temp('detach');
+      const directory = folder('detach');
       const run = () =>
         args('openai-compatible:sim-gpt-4', directory, ['--base-url', server.url, ...batchFlags]);
       const detached = await runCli([...run(), '--detach']);
