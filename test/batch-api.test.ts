@@ -285,7 +285,9 @@ describe.skipIf(!hasData)('a batch job that expires with 60% done', () => {
       const stats = server.stats().batch;
       // Nothing paid twice: the model answered exactly as many requests as without the expiry.
       expect(stats.requestsAnswered).toBe(referenceStats.requestsAnswered);
-      expect(stats.jobsCreated).toBe(referenceStats.jobsCreated + 1);
+      // The expired requests go into the next job, with the round's re-asks when there are any.
+      expect(stats.jobsCreated).toBeGreaterThanOrEqual(referenceStats.jobsCreated);
+      expect(stats.jobsCreated).toBeLessThanOrEqual(referenceStats.jobsCreated + 1);
       const store = openStore(join(directory, 'store'));
       try {
         const [expired, followUp] = store.jobs.listJobs();
