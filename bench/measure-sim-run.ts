@@ -16,14 +16,21 @@ export interface MemoryRow {
 /**
  * Runs the built command line (`bin/batchprompt.js`) once, in a child process of its own, over
  * `count` generated rows in `directory`, and reads its peak resident set size and summary.
+ * `nodeOptions` go to that Node.js process (a heap cap such as `--max-old-space-size=72`).
  */
-export async function measureSimRun(count: number, strategy: string, directory: string): Promise<MemoryRow> {
+export async function measureSimRun(
+  count: number,
+  strategy: string,
+  directory: string,
+  nodeOptions: readonly string[] = [],
+): Promise<MemoryRow> {
   const data = join(directory, `rows-${count}.jsonl`);
   await writeYesNoRows(data, count);
   const startedAt = Date.now();
   const { stdout, stderr } = await promisify(execFile)(
     process.execPath,
     [
+      ...nodeOptions,
       '--import',
       join(repositoryRoot, 'bench/report-peak-rss.mjs'),
       join(repositoryRoot, 'bin/batchprompt.js'),
