@@ -3,7 +3,7 @@ import { type Answer, normalizeAnswer } from '../parse/normalize-answer.js';
 import { parseReply } from '../parse/parse-reply.js';
 import { type OutputFormat, renderBatch, renderItem } from '../prompt/render-batch.js';
 import type { ChatModel } from '../spec/chat-model.js';
-import { countTokens } from '../spec/count-tokens.js';
+import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import {
   AbortError,
   type BatchPromptError,
@@ -14,10 +14,14 @@ import {
   StoreError,
 } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
+import { AdaptiveRun } from './adaptive-run.js';
+import { assessSettlement } from './assess-settlement.js';
 import { balancePositions } from './balance-positions.js';
+import type { ItemState } from './item-state.js';
 import { packBatches } from './pack-batches.js';
 import { reaskPlan } from './reask-plan.js';
 import { resolveStrategy } from './resolve-strategy.js';
+import { runAdaptiveWindow } from './run-adaptive-window.js';
 import { batchTag, hashSeed, shuffled } from './seeded-random.js';
 import type {
   BatchPromptOptions,
@@ -30,18 +34,6 @@ import type {
   RunSummary,
 } from './types.js';
 import { decideVote, seasShouldStop, type Vote } from './vote.js';
-
-interface ItemState {
-  index: number;
-  item: Item;
-  tokens: number;
-  votes: Vote[];
-  /** Problems of rounds that gave this item no vote. */
-  problems: string[];
-  /** True when a call for this item failed outright (as opposed to a reply without its answer). */
-  callFailed: boolean;
-  rounds: number;
-}
 
 class RunContext {
   readonly startedAt = Date.now();
@@ -62,6 +54,7 @@ class RunContext {
     usageEstimated: false,
     scored: 0,
     correct: 0,
+    itemRounds: 0,
   };
   readonly rounds = new Map<number, RoundSummary>();
   /** Set when the endpoint refused the run: no call starts after it, and the run throws it. */
@@ -70,11 +63,13 @@ class RunContext {
   readonly #calls = new AbortController();
   readonly #onCallerAbort = () => this.#calls.abort(this.options.signal?.reason);
   readonly #tokensPerAnswer = new Map<OutputFormat, number>();
+  readonly adaptive: AdaptiveRun;
 
   constructor(
     readonly options: BatchPromptOptions,
     readonly strategy: ResolvedStrategy,
   ) {
+    this.adaptive = new AdaptiveRun(strategy);
     if (options.signal?.aborted) this.#calls.abort(options.signal.reason);
     else options.signal?.addEventListener('abort', this.#onCallerAbort, { once: true });
   }
@@ -103,6 +98,17 @@ class RunContext {
       this.#tokensPerAnswer.set(format, tokens);
     }
     return tokens;
+  }
+
+  /** Prompt tokens of a round-1 call besides its items, measured on a one-item batch. */
+  fixedTokensPerCall(sample: ItemState | undefined): number {
+    if (sample === undefined) return 0;
+    const rendered = renderBatch(this.task, [sample.item], {
+      format: this.strategy.format,
+      tag: 'abcd',
+      includeExamples: this.strategy.examples !== 'none',
+    });
+    return Math.max(0, countMessageTokens(rendered.messages) - sample.tokens);
   }
 
   get task(): Task {
@@ -193,6 +199,8 @@ class RunContext {
       rounds: [...this.rounds.values()].sort((left, right) => left.round - right.round),
       scored: totals.scored,
       ...(totals.scored > 0 ? { accuracy: totals.correct / totals.scored } : {}),
+      ...(this.strategy.earlyStop === 'adaptive' ? { adaptive: structuredClone(this.adaptive.summary) } : {}),
+      roundsPerItem: totals.items === 0 ? 0 : totals.itemRounds / totals.items,
       wallMs: Date.now() - this.startedAt,
     };
   }
@@ -409,26 +417,73 @@ async function askBatch(
   );
 }
 
+/**
+ * Asks every item of `order` once in `round`: packed by item count and tokens, later rounds
+ * balanced by position when asked. `label` keeps the batch codes of differently packed asks of
+ * the same round apart (the plain rounds use none, so their codes are those of earlier versions).
+ */
+async function askRound(
+  context: RunContext,
+  windowIndex: number,
+  order: readonly ItemState[],
+  round: number,
+  batchSize: number,
+  label: string,
+): Promise<void> {
+  const { strategy } = context;
+  const packed = packBatches(order, {
+    batchSize,
+    maxBatchTokens: strategy.maxBatchTokens,
+    tokensOf: (state) => state.tokens,
+  });
+  const batches = round > 1 && strategy.permutation === 'balanced' ? packed.map(balancePositions) : packed;
+  await settleAll(
+    batches.map((batch, batchIndex) =>
+      askBatch(context, batch, round, 0, `${windowIndex}.${label}${batchIndex}`),
+    ),
+  );
+}
+
 async function runWindow(
   context: RunContext,
   windowIndex: number,
   states: ItemState[],
 ): Promise<ItemResult[]> {
   const { strategy } = context;
+  if (strategy.earlyStop === 'adaptive') {
+    await runAdaptiveWindow({
+      windowIndex,
+      states,
+      strategy,
+      run: context.adaptive,
+      rounds: {
+        ask: (order, round, batchSize, label) =>
+          askRound(context, windowIndex, order, round, batchSize, label),
+        started: (round, items) => {
+          if (items > 0) context.round(round).activeItems += items;
+        },
+        stopped: (round, items) => {
+          if (items > 0) context.round(round).stopped += items;
+        },
+        throwIfAborted: () => context.throwIfAborted(),
+        fixedTokensPerCall: context.fixedTokensPerCall(states[0]),
+        tokensPerAnswer: context.tokensPerAnswer(strategy.format),
+        itemsAfterWindow:
+          context.options.itemsTotal !== undefined
+            ? Math.max(0, context.options.itemsTotal - (states[0]?.index ?? 0) - states.length)
+            : states.length === strategy.windowSize
+              ? strategy.windowSize
+              : 0,
+      },
+    });
+    return states.map((state) => finishItem(context, state));
+  }
   let active = states;
   for (let round = 1; round <= strategy.rounds && active.length > 0; round += 1) {
     context.throwIfAborted();
     const order = round === 1 ? active : shuffled(active, hashSeed(strategy.seed, windowIndex, round));
-    const packed = packBatches(order, {
-      batchSize: strategy.batchSize,
-      maxBatchTokens: strategy.maxBatchTokens,
-      tokensOf: (state) => state.tokens,
-    });
-    const batches = round > 1 && strategy.permutation === 'balanced' ? packed.map(balancePositions) : packed;
     context.round(round).activeItems += active.length;
-    await settleAll(
-      batches.map((batch, batchIndex) => askBatch(context, batch, round, 0, `${windowIndex}.${batchIndex}`)),
-    );
+    await askRound(context, windowIndex, order, round, strategy.batchSize, '');
     for (const state of active) state.rounds += 1;
     if (strategy.earlyStop === 'seas') {
       const remaining = active.filter((state) => !seasShouldStop(state.votes, round));
@@ -443,6 +498,7 @@ function finishItem(context: RunContext, state: ItemState): ItemResult {
   const outcome = decideVote(state.votes, context.strategy.voting);
   const totals = context.totals;
   totals.items += 1;
+  totals.itemRounds += state.rounds;
   const status = outcome ? 'answered' : state.callFailed ? 'failed' : 'unanswered';
   if (status === 'answered') totals.answered += 1;
   else if (status === 'failed') totals.failed += 1;
@@ -453,6 +509,7 @@ function finishItem(context: RunContext, state: ItemState): ItemResult {
     answer: outcome?.answer ?? null,
     confidence: outcome ? Math.round(outcome.confidence * 1000) / 1000 : null,
     tally: outcome?.tally ?? {},
+    ...assessSettlement(state.votes, context.strategy.voting),
     votes: state.votes,
     status,
     rounds: state.rounds,

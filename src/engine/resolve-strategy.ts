@@ -1,8 +1,47 @@
 import type { ChatModel } from '../spec/chat-model.js';
 import { InputError } from '../spec/errors.js';
-import type { ResolvedStrategy, StrategyName, StrategyOptions } from './types.js';
+import type {
+  AdaptiveOptions,
+  ResolvedAdaptiveOptions,
+  ResolvedStrategy,
+  StrategyName,
+  StrategyOptions,
+} from './types.js';
 
-const strategyNames: readonly StrategyName[] = ['single', 'batch', 'bpe', 'bpe+seas'];
+const strategyNames: readonly StrategyName[] = ['single', 'batch', 'bpe', 'bpe+seas', 'adaptive'];
+
+function shareOption(name: string, value: unknown, fallback: number, inclusive: { low: boolean }): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(inclusive.low ? value >= 0 : value > 0) || !(value <= 1)) {
+    throw new InputError(
+      `Expected \`${name}\` to be a number ${inclusive.low ? 'from 0' : 'above 0'} to 1, got \`${String(value)}\``,
+      { field: name },
+    );
+  }
+  return value;
+}
+
+function resolveAdaptive(options: AdaptiveOptions | undefined): ResolvedAdaptiveOptions {
+  const given = options ?? {};
+  const confidence = shareOption('adaptive.confidence', given.confidence, 0.9, { low: false });
+  if (confidence >= 1) {
+    throw new InputError(`Expected \`adaptive.confidence\` to be below 1, got \`${confidence}\``, {
+      field: 'adaptive.confidence',
+    });
+  }
+  return {
+    pilotShare: shareOption('adaptive.pilotShare', given.pilotShare, 0.1, { low: true }),
+    minPilotItems: integerOption('adaptive.minPilotItems', given.minPilotItems, 64, 1),
+    changeLimit: {
+      sure: shareOption('adaptive.changeLimit.sure', given.changeLimit?.sure, 0.05, { low: true }),
+      unsure: shareOption('adaptive.changeLimit.unsure', given.changeLimit?.unsure, 0.4, { low: true }),
+    },
+    confidence,
+    maxBatchSize: integerOption('adaptive.maxBatchSize', given.maxBatchSize, 256, 1),
+    probeAnchors: integerOption('adaptive.probeAnchors', given.probeAnchors, 32, 1),
+    unsureRoundCap: integerOption('adaptive.unsureRoundCap', given.unsureRoundCap, 2, 2),
+  };
+}
 
 function integerOption(name: string, value: unknown, fallback: number, minimum: number): number {
   if (value === undefined) return fallback;
@@ -60,9 +99,10 @@ export function resolveStrategy(
     earlyStop: choiceOption(
       'earlyStop',
       options.earlyStop,
-      ['seas', 'none'] as const,
-      strategy === 'bpe+seas' ? 'seas' : 'none',
+      ['seas', 'adaptive', 'none'] as const,
+      strategy === 'bpe+seas' ? 'seas' : strategy === 'adaptive' ? 'adaptive' : 'none',
     ),
+    adaptive: resolveAdaptive(options.adaptive),
     format: format === 'auto' ? (model?.supportsJsonSchema ? 'json' : 'lines') : format,
     seed: integerOption('seed', options.seed, 0, 0),
     maxReasks: integerOption('maxReasks', options.maxReasks, 2, 0),

@@ -11,12 +11,17 @@ export interface Item {
   gold?: unknown;
 }
 
-export type StrategyName = 'single' | 'batch' | 'bpe' | 'bpe+seas';
+export type StrategyName = 'single' | 'batch' | 'bpe' | 'bpe+seas' | 'adaptive';
+
+export type EarlyStop = 'seas' | 'adaptive' | 'none';
 
 export interface StrategyOptions {
   /**
    * `single`: one item per call. `batch`: one round of batches. `bpe`: several rounds, later ones
    * shuffled, answers voted. `bpe+seas`: as `bpe`, items leave once answered confidently twice.
+   * `adaptive`: a pilot measures whether a second round moves answers, per stratum (sure, unsure);
+   * strata whose answers do not move stop after round 1, the others go on under SEAS; the pilot
+   * also grows the batch while larger batches agree with smaller ones (see `adaptive`).
    * @default 'bpe+seas'
    */
   strategy?: StrategyName;
@@ -29,7 +34,9 @@ export interface StrategyOptions {
   /** @default 'weighted' */
   voting?: Voting;
   /** Early stopping rule. Follows from `strategy` unless given. */
-  earlyStop?: 'seas' | 'none';
+  earlyStop?: EarlyStop;
+  /** How the `adaptive` rule measures and decides; ignored by the other rules. */
+  adaptive?: AdaptiveOptions;
   /** Reply format; `auto` takes JSON where the model supports JSON schemas. @default 'auto' */
   format?: OutputFormat | 'auto';
   /** Seed of the shuffles and batch codes. @default 0 */
@@ -53,13 +60,44 @@ export interface StrategyOptions {
   temperature?: number;
 }
 
+export interface AdaptiveOptions {
+  /** Share of the first window's items in the pilot, which takes round 2 in full. @default 0.1 */
+  pilotShare?: number;
+  /** Fewest items in the pilot (all of them when the window is smaller). @default 64 */
+  minPilotItems?: number;
+  /**
+   * A stratum (round-1 answers tagged sure, or unsure) stops after round 1 when the upper
+   * confidence bound of its round-2 change rate is at most this. @default { sure: 0.05, unsure: 0.4 }
+   */
+  changeLimit?: { sure?: number; unsure?: number };
+  /** One-sided confidence of the Wilson bounds. @default 0.9 */
+  confidence?: number;
+  /** Most items in one call that the batch may grow to (the token cap `maxBatchTokens` holds too). @default 256 */
+  maxBatchSize?: number;
+  /** Already answered items mixed into a larger batch to test it. @default 32 */
+  probeAnchors?: number;
+  /** An item whose last this many votes were all unsure and all one label stops. @default 2 */
+  unsureRoundCap?: number;
+}
+
+export interface ResolvedAdaptiveOptions {
+  pilotShare: number;
+  minPilotItems: number;
+  changeLimit: { sure: number; unsure: number };
+  confidence: number;
+  maxBatchSize: number;
+  probeAnchors: number;
+  unsureRoundCap: number;
+}
+
 export interface ResolvedStrategy {
   strategy: StrategyName;
   batchSize: number;
   maxBatchTokens: number;
   rounds: number;
   voting: Voting;
-  earlyStop: 'seas' | 'none';
+  earlyStop: EarlyStop;
+  adaptive: ResolvedAdaptiveOptions;
   format: OutputFormat;
   seed: number;
   maxReasks: number;
@@ -76,8 +114,19 @@ export interface ItemResult {
   index: number;
   id: string;
   answer: Answer | null;
-  /** Share of the vote weight behind the answer, 0..1. */
+  /**
+   * The winning answer's share of all vote weight, 0..1 (weighted voting: a sure vote weighs 1,
+   * an unsure one 0.2; majority: 1 each). A single sure vote gives 1, a single unsure vote too:
+   * read it with `settled`.
+   */
   confidence: number | null;
+  /**
+   * False when the votes never settled: the winning answer never got a sure vote, or the vote is
+   * split (the winner's lead is under half of all weight). Such items are worth a person's check.
+   */
+  settled: boolean;
+  /** (winner's weight - runner-up's weight) / all weight, 0..1. */
+  margin: number;
   /** Vote weight per answer. */
   tally: Record<string, number>;
   votes: Vote[];
@@ -138,7 +187,56 @@ export interface RunSummary {
   scored: number;
   /** Correct answers over scored items (unanswered count as wrong); absent without gold. */
   accuracy?: number;
+  /** What the adaptive rule measured and decided; present when it ran. */
+  adaptive?: AdaptiveSummary;
+  /** Mean rounds an item took part in. */
+  roundsPerItem: number;
   wallMs: number;
+}
+
+/** Round-2 changes of one stratum of pilot items (by their round-1 tag). */
+export interface StratumFigures {
+  stratum: 'sure' | 'unsure';
+  /** Pilot items with a vote in both round 1 and round 2. */
+  items: number;
+  /** Of those, items whose round-2 label differs from round 1's. */
+  changed: number;
+  /** changed / items. */
+  changeRate: number;
+  /** One-sided Wilson upper bound of the change rate at `confidence`. */
+  upperBound: number;
+  limit: number;
+  /** Stops after round 1 (outside the pilot) when the bound is within the limit. */
+  stopsAfterRound1: boolean;
+}
+
+/** One test of a larger batch: settled pilot items asked again among new items. */
+export interface BatchSizeProbe {
+  batchSize: number;
+  anchors: number;
+  /** Anchors that gave their settled label again. */
+  agreed: number;
+  /** One-sided Wilson upper bound of the disagreement rate. */
+  disagreementUpperBound: number;
+  limit: number;
+  accepted: boolean;
+}
+
+export interface AdaptiveSummary {
+  pilotItems: number;
+  confidence: number;
+  strata: StratumFigures[];
+  /** Why the run went on as it did, in a sentence. */
+  decision: string;
+  startBatchSize: number;
+  finalBatchSize: number;
+  probes: BatchSizeProbe[];
+  /** Why no (further) probe was tried, when growth stopped for cost rather than disagreement. */
+  growthSkipped?: string;
+  /** Items outside the pilot that stopped after round 1 by the pilot's decision. */
+  stoppedAfterRound1: number;
+  /** Items stopped because their last `unsureRoundCap` votes were unsure and agreed. */
+  stoppedByUnsureCap: number;
 }
 
 export interface Progress {

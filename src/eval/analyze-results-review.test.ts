@@ -23,6 +23,8 @@ function answered(
     votes,
     status: answer === null ? 'unanswered' : 'answered',
     rounds: 1,
+    settled: answer !== null,
+    margin: answer === null ? 0 : confidence,
     gold,
     ...(answer === null ? {} : { correct: answer === gold }),
   };

@@ -14,6 +14,8 @@ function result(index: number, votes: Vote[], gold?: string): ItemResult {
     answer: null,
     confidence: null,
     tally: {},
+    settled: true,
+    margin: 1,
     votes,
     status: 'answered',
     rounds: 3,
