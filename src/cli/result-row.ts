@@ -7,6 +7,8 @@ export function resultRow(result: ItemResult, input?: Record<string, unknown>): 
     id: result.id,
     answer: result.answer,
     confidence: result.confidence,
+    settled: result.settled,
+    margin: result.margin,
     votes: result.tally,
     status: result.status,
   };

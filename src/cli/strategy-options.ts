@@ -8,8 +8,8 @@ export function addStrategyOptions(command: Command): Command {
   return command
     .option(
       '--strategy <name>',
-      'single | batch | bpe | bpe+seas',
-      oneOf(['single', 'batch', 'bpe', 'bpe+seas']),
+      'single | batch | bpe | bpe+seas | adaptive (a pilot decides which answers need more rounds, and the batch size)',
+      oneOf(['single', 'batch', 'bpe', 'bpe+seas', 'adaptive']),
     )
     .option('--batch-size <n>', 'items per call (default 32)', integerAtLeast(1))
     .option('--rounds <n>', 'voting rounds (default 5)', integerAtLeast(1))
@@ -35,7 +35,11 @@ export function addStrategyOptions(command: Command): Command {
       'read a task field from a differently named column (repeatable)',
       collectMapping,
     )
-    .option('--base-url <url>', 'endpoint for openai-compatible: and ollama: models');
+    .option('--base-url <url>', 'endpoint for openai-compatible: and ollama: models')
+    .option(
+      '--review-out <file>',
+      'also write the rows whose votes never settled (unsure throughout, or split) to this file, for a person to check',
+    );
 }
 
 export function addSchedulingOptions(command: Command): Command {
@@ -95,6 +99,7 @@ export interface StrategyCliValues {
   seed?: number;
   temperature?: number;
   reasoning?: boolean;
+  reviewOut?: string;
 }
 
 export function strategyFromCli(values: StrategyCliValues): StrategyOptions {

@@ -33,7 +33,7 @@ import type {
   RoundSummary,
   RunSummary,
 } from './types.js';
-import { decideVote, seasShouldStop, type Vote } from './vote.js';
+import { decideVote, seasShouldStop } from './vote.js';
 
 class RunContext {
   readonly startedAt = Date.now();

@@ -1,5 +1,5 @@
 import { batchPrompt } from '../engine/batch-prompt.js';
-import type { Item, ItemResult, RunSummary, StrategyName } from '../engine/types.js';
+import type { AdaptiveSummary, Item, ItemResult, RunSummary, StrategyName } from '../engine/types.js';
 import type { Voting } from '../engine/vote.js';
 import type { OutputFormat } from '../prompt/render-batch.js';
 import type { ChatModel } from '../spec/chat-model.js';
@@ -45,6 +45,14 @@ export interface StrategyComparison {
   answered: number;
   /** Items without an answer: failed calls and unanswered items together. */
   failed: number;
+  /** Mean rounds an item took part in. */
+  roundsPerItem: number;
+  /** Items whose votes never settled (`ItemResult.settled` false). */
+  unsettled: number;
+  /** The batch size the run ended with (the adaptive rule may grow it). */
+  finalBatchSize: number;
+  /** The adaptive rule's pilot figures and decisions, for strategy `adaptive`. */
+  adaptive?: AdaptiveSummary;
 }
 
 export interface StrategyRun {
@@ -86,6 +94,10 @@ export async function runStrategy(
     outputTokens: summary.outputTokens,
     answered: summary.answered,
     failed: summary.failed + summary.unanswered,
+    roundsPerItem: Math.round(summary.roundsPerItem * 1000) / 1000,
+    unsettled: results.filter((result) => !result.settled).length,
+    finalBatchSize: summary.adaptive?.finalBatchSize ?? summary.strategy.batchSize,
+    ...(summary.adaptive === undefined ? {} : { adaptive: summary.adaptive }),
   };
   return { row, results, summary, sampleBatch: recorder.sample() };
 }

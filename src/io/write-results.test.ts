@@ -56,12 +56,14 @@ describe('createResultsWriter', () => {
     for (const row of rows) await writer.write(row);
     await writer.close();
     const text = readFileSync(file, 'utf8');
-    expect(text.split('\n')[0]).toBe('id,answer,confidence,votes,status,error,gold,correct');
+    expect(text.split('\n')[0]).toBe('id,answer,confidence,settled,margin,votes,status,error,gold,correct');
     expect(parse(text, { columns: true })).toEqual([
       {
         id: '1',
         answer: 'yes',
         confidence: '0.9',
+        settled: '',
+        margin: '',
         votes: '{"yes":3,"no":1}',
         status: 'answered',
         error: '',
@@ -72,6 +74,8 @@ describe('createResultsWriter', () => {
         id: 'a,"b"',
         answer: '',
         confidence: '',
+        settled: '',
+        margin: '',
         votes: '{}',
         status: 'failed',
         error: 'timeout, then\n"429"',
@@ -82,6 +86,8 @@ describe('createResultsWriter', () => {
         id: '3',
         answer: '42',
         confidence: '1',
+        settled: '',
+        margin: '',
         votes: '{"42":2}',
         status: 'answered',
         error: '',
@@ -96,7 +102,9 @@ describe('createResultsWriter', () => {
     const writer = createResultsWriter(file);
     await writer.write(rows[1]!);
     await writer.close();
-    expect(readFileSync(file, 'utf8').split('\n')[0]).toBe('id,answer,confidence,votes,status,error');
+    expect(readFileSync(file, 'utf8').split('\n')[0]).toBe(
+      'id,answer,confidence,settled,margin,votes,status,error',
+    );
   });
 
   it('writes to a .partial file and gives it the final name only on close', async () => {

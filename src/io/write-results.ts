@@ -12,6 +12,10 @@ export interface ResultRow {
   id: string;
   answer: string | number | null;
   confidence: number | null;
+  /** False when the item's votes never settled (see `ItemResult.settled`); absent for invalid rows. */
+  settled?: boolean;
+  /** The winner's lead over the runner-up, as a share of all vote weight. */
+  margin?: number;
   /** Votes per answer across rounds, e.g. `{ yes: 3, no: 1 }`. */
   votes: Record<string, number>;
   status: 'answered' | 'unanswered' | 'failed' | 'invalid';
@@ -53,7 +57,7 @@ export interface ResultsWriter {
 export type ResultsFormat = 'jsonl' | 'csv' | 'parquet';
 
 /** The answer columns, in the order they follow the input columns. */
-const answerColumns = ['answer', 'confidence', 'votes', 'status', 'error'] as const;
+const answerColumns = ['answer', 'confidence', 'settled', 'margin', 'votes', 'status', 'error'] as const;
 const goldColumns = ['gold', 'correct'] as const;
 type AnswerColumn = (typeof answerColumns)[number] | (typeof goldColumns)[number];
 

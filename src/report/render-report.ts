@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { escapeHtml } from './escape-html.js';
 import { renderCheckScript } from './render-check-script.js';
-import type { ReportInput, RunDetailsInput } from './report-input.js';
+import type { AdaptiveInput, ReportInput, ReviewItemInput, RunDetailsInput } from './report-input.js';
 import { reviewSection, scoresSection } from './review-sections.js';
 import { barChart, formatShare, type LineSeries, lineChart } from './svg-charts.js';
 
@@ -25,6 +25,25 @@ interface RunView {
   answered: number;
   withoutAnswer: number;
   details?: RunDetailsInput;
+  roundsPerItem?: number;
+  unsettled?: number;
+  adaptive?: AdaptiveInput;
+  review?: ReviewItemInput[];
+}
+
+/** The optional figures a view carries over from its source, when the source has them. */
+function extrasOf(source: {
+  roundsPerItem?: number | undefined;
+  unsettled?: number | undefined;
+  adaptive?: AdaptiveInput | undefined;
+  review?: ReviewItemInput[] | undefined;
+}): Partial<RunView> {
+  const extras: Partial<RunView> = {};
+  if (source.roundsPerItem !== undefined) extras.roundsPerItem = source.roundsPerItem;
+  if (source.unsettled !== undefined) extras.unsettled = source.unsettled;
+  if (source.adaptive !== undefined) extras.adaptive = source.adaptive;
+  if (source.review !== undefined) extras.review = source.review;
+  return extras;
 }
 
 function runsOf(input: ReportInput): RunView[] {
@@ -42,6 +61,7 @@ function runsOf(input: ReportInput): RunView[] {
         answered: strategy.answered,
         withoutAnswer: strategy.failed,
         ...(strategy.details === undefined ? {} : { details: strategy.details }),
+        ...extrasOf(strategy),
       }));
     case 'eval': {
       const run = input.data;
@@ -76,10 +96,103 @@ function runsOf(input: ReportInput): RunView[] {
           answered: run.answered,
           withoutAnswer: run.failed + run.unanswered,
           ...(run.details === undefined ? {} : { details: run.details }),
+          ...extrasOf(run),
+          ...extrasOf(run),
         },
       ];
     }
   }
+}
+
+function percentText(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}
+
+/** The adaptive rule's pilot, per run that used it: what it measured and what it decided. */
+function adaptiveSection(runs: readonly RunView[]): string {
+  const adaptive = runs.filter((run) => run.adaptive !== undefined);
+  if (adaptive.length === 0) return '';
+  const blocks = adaptive.map((run) => {
+    const figures = run.adaptive!;
+    const strata = table(
+      [
+        'round-1 answers',
+        'pilot items',
+        'changed in round 2',
+        'rate',
+        `upper bound (${percentText(figures.confidence)})`,
+        'limit',
+        'decision',
+      ],
+      figures.strata.map((stratum) => [
+        stratum.stratum,
+        stratum.items,
+        stratum.changed,
+        percentText(stratum.changeRate),
+        percentText(stratum.upperBound),
+        percentText(stratum.limit),
+        stratum.stopsAfterRound1 ? 'stop after round 1' : 'go on under SEAS',
+      ]),
+    );
+    const probes =
+      figures.probes.length === 0
+        ? `<p>No larger batch was tried${figures.growthSkipped === undefined ? '' : `: ${escapeHtml(figures.growthSkipped)}`}.</p>`
+        : table(
+            [
+              'batch size tried',
+              'settled answers asked again',
+              'repeated',
+              'disagreement bound',
+              'limit',
+              'verdict',
+            ],
+            figures.probes.map((probe) => [
+              probe.batchSize,
+              probe.anchors,
+              probe.agreed,
+              percentText(probe.disagreementUpperBound),
+              percentText(probe.limit),
+              probe.accepted ? 'accepted' : 'rejected',
+            ]),
+          );
+    const facts = definitionList([
+      ['pilot items (rounds 1 and 2 in full)', String(figures.pilotItems)],
+      ['batch size, start -> final', `${figures.startBatchSize} -> ${figures.finalBatchSize}`],
+      ['items stopped after round 1 by the decision', String(figures.stoppedAfterRound1)],
+      ['items stopped as unsure and agreeing', String(figures.stoppedByUnsureCap)],
+      ...(run.roundsPerItem === undefined
+        ? []
+        : [['rounds per item', run.roundsPerItem.toFixed(2)] as [string, string]]),
+      ['decision', figures.decision],
+    ]);
+    return `<h3>${escapeHtml(run.name)}</h3>${facts}${strata}${probes}`;
+  });
+  return `<section id="adaptive"><h2>Adaptive rule: what the pilot measured</h2><p>The first items take round 2 in full. Per stratum of round-1 answers (tagged sure, or unsure), the share whose round-2 label differed decides: a stratum whose upper confidence bound is within its limit stops after round 1 for the rest of the data; the others go on under SEAS. A larger batch is tried on settled pilot answers when it would pay, and kept while they repeat.</p>${blocks.join('')}</section>`;
+}
+
+/** Items whose votes never settled, for a person to check. */
+function unsettledSection(runs: readonly RunView[]): string {
+  const counted = runs.filter((run) => run.unsettled !== undefined || run.review !== undefined);
+  if (counted.length === 0) return '';
+  const blocks = counted.map((run) => {
+    const listed = run.review ?? [];
+    const total = run.unsettled ?? listed.length;
+    const rows = table(
+      ['id', 'answer', 'confidence', 'margin', 'votes'],
+      listed.map((item) => [
+        item.id,
+        item.answer === null ? '(none)' : String(item.answer),
+        item.confidence === null ? '' : item.confidence.toFixed(3),
+        item.margin.toFixed(3),
+        Object.entries(item.votes)
+          .map(([answer, weight]) => `${answer}: ${weight}`)
+          .join(', '),
+      ]),
+    );
+    const shown = listed.length < total ? ` (the first ${listed.length} listed)` : '';
+    return `<h3>${escapeHtml(run.name)}: ${total} unsettled${shown}</h3>${listed.length > 0 ? rows : ''}`;
+  });
+  return `<section id="review"><h2>Items to review</h2><p>An item is unsettled when the winning answer never got a sure vote, or when the vote is split (the winner leads by less than half of all vote weight). <code>run --review-out FILE</code> writes exactly these rows.</p>${blocks.join('')}</section>`;
 }
 
 function accuracyText(accuracy: number | null | undefined): string {
@@ -502,7 +615,9 @@ ${roundsSection(input, runs)}
 ${positionSection(input, runs)}
 ${confidenceSection(input, runs)}
 ${scoresSection(withDetails(runs), unavailable(input))}
+${adaptiveSection(runs)}
 ${reviewSection(withDetails(runs), unavailable(input))}
+${unsettledSection(runs)}
 ${sampleSection(input, runs)}
 ${footer}
 <pre id="render-check" hidden></pre>

@@ -81,6 +81,48 @@ const detailsSchema = z.object({
   reviewCounts: z.object({ wrong: count, uncertain: count }).optional(),
 });
 
+/** What the adaptive rule measured and decided (`AdaptiveSummary`). */
+const adaptiveSchema = z.object({
+  pilotItems: count,
+  confidence: share,
+  strata: z.array(
+    z.object({
+      stratum: z.string(),
+      items: count,
+      changed: count,
+      changeRate: share,
+      upperBound: share,
+      limit: share,
+      stopsAfterRound1: z.boolean(),
+    }),
+  ),
+  decision: z.string(),
+  startBatchSize: count,
+  finalBatchSize: count,
+  probes: z.array(
+    z.object({
+      batchSize: count,
+      anchors: count,
+      agreed: count,
+      disagreementUpperBound: share,
+      limit: share,
+      accepted: z.boolean(),
+    }),
+  ),
+  growthSkipped: z.string().optional(),
+  stoppedAfterRound1: count,
+  stoppedByUnsureCap: count,
+});
+
+/** An item whose votes never settled, as `run --json` lists it for review. */
+const reviewItemSchema = z.object({
+  id: z.string(),
+  answer: z.union([z.string(), z.number()]).nullable(),
+  confidence: z.number().nullable(),
+  margin: z.number(),
+  votes: z.record(z.string(), z.number()),
+});
+
 /** `eval --compare --json` (and `demo --json`). */
 const comparisonSchema = z.object({
   model: z.string(),
@@ -100,6 +142,10 @@ const comparisonSchema = z.object({
         outputTokens: count,
         answered: count,
         failed: count,
+        roundsPerItem: z.number().nonnegative().optional(),
+        unsettled: count.optional(),
+        finalBatchSize: count.optional(),
+        adaptive: adaptiveSchema.optional(),
         // Absent in the output of batchprompt versions before `report` existed.
         details: detailsSchema.optional(),
       }),
@@ -122,6 +168,8 @@ const evalRunSchema = z.object({
   outputTokens: count,
   accuracy: share.optional(),
   wallMs: z.number().nonnegative().optional(),
+  roundsPerItem: z.number().nonnegative().optional(),
+  adaptive: adaptiveSchema.optional(),
   details: detailsSchema.optional(),
 });
 
@@ -145,6 +193,10 @@ const runSummarySchema = z.object({
   totalInputTokens: count,
   totalOutputTokens: count,
   accuracy: share.optional(),
+  roundsPerItem: z.number().nonnegative().optional(),
+  unsettled: count.optional(),
+  review: z.array(reviewItemSchema).optional(),
+  adaptive: adaptiveSchema.optional(),
   resumed: z.boolean(),
   // Written by batchprompt since `run --json` gathers them; older summaries lack them.
   task: z.string().optional(),
@@ -155,6 +207,8 @@ const runSummarySchema = z.object({
 });
 
 export type RunDetailsInput = z.infer<typeof detailsSchema>;
+export type AdaptiveInput = z.infer<typeof adaptiveSchema>;
+export type ReviewItemInput = z.infer<typeof reviewItemSchema>;
 export type ComparisonInput = z.infer<typeof comparisonSchema>;
 export type EvalRunInput = z.infer<typeof evalRunSchema>;
 export type RunSummaryInput = z.infer<typeof runSummarySchema>;

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import Table from 'cli-table3';
 import { Command } from 'commander';
-import type { Item, ItemResult, RunSummary, StrategyName } from '../../engine/types.js';
+import type { AdaptiveSummary, Item, ItemResult, RunSummary, StrategyName } from '../../engine/types.js';
 import type { Voting } from '../../engine/vote.js';
 import {
   compareStrategiesWithDetails,
@@ -19,6 +19,7 @@ import { prepareBatchApi } from '../../stack/prepare-batch-api.js';
 import { openStore } from '../../store/open-store.js';
 import { loadTask } from '../../task/load-task.js';
 import type { Task } from '../../task/task-schema.js';
+import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
 import { loadSourceItems } from '../data-source.js';
 import { describeJobEvent } from '../describe-job-event.js';
 import { printSchedulerEvent } from '../describe-scheduler-event.js';
@@ -188,6 +189,14 @@ function summaryTable(summary: RunSummary): string {
   return table.toString();
 }
 
+function adaptiveTable(adaptive: AdaptiveSummary): string {
+  const table = new Table({ ...plainStyle(), head: ['adaptive rule', 'measured and decided'] });
+  table.push(
+    ...adaptiveSummaryRows(adaptive).map(([name, value]) => [name.replace(/^adaptive: /, ''), value]),
+  );
+  return table.toString();
+}
+
 async function writeItemResults(file: string, results: readonly ItemResult[]): Promise<void> {
   // Evaluation always has gold labels, so every format gets the gold and correct columns.
   const writer = createResultsWriter(file, { labelled: true });
@@ -262,8 +271,8 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       )
       .option(
         '--strategy <name>',
-        'single | batch | bpe | bpe+seas',
-        oneOf(['single', 'batch', 'bpe', 'bpe+seas']),
+        'single | batch | bpe | bpe+seas | adaptive',
+        oneOf(['single', 'batch', 'bpe', 'bpe+seas', 'adaptive']),
         'bpe+seas',
       )
       .option('--batch-size <n>', 'items per call', integerAtLeast(1), 32)
@@ -375,6 +384,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
                 `accuracy ${accuracy}; ${summary.calls} calls, ${summary.inputTokens} input and ${summary.outputTokens} output tokens; ${summary.answered} answered, ${summary.failed + summary.unanswered} without an answer`,
                 summaryTable(summary),
                 details.scores === null ? undefined : scoresTable(details.scores, !process.stdout.isTTY),
+                summary.adaptive === undefined ? undefined : adaptiveTable(summary.adaptive),
                 values.out === undefined ? undefined : `results written to ${values.out}`,
               ]
                 .filter((line) => line !== undefined)

@@ -167,7 +167,7 @@ describe('batchprompt run', () => {
     ]);
     expect(result.code).toBe(exitCodes.ok);
     const csv = readFileSync(out, 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('id,question,passage,answer,confidence,votes,status,error');
+    expect(csv[0]).toBe('id,question,passage,answer,confidence,settled,margin,votes,status,error');
     expect(csv.slice(1).map((line) => line.split(',')[0])).toEqual(['c1', '3', 'c3']);
     expect(csv[2]).toContain('invalid');
     expect(csv[2]).toContain('line 3');

@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import { Command, Option } from 'commander';
 import { streamBatchPrompt } from '../../engine/batch-prompt.js';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
+import type { AdaptiveSummary } from '../../engine/types.js';
 import { ResultsAnalyzer, type RunDetails, taskLabels } from '../../eval/analyze-results.js';
 import { recordFirstCall } from '../../eval/analyze-sample-batch.js';
 import { createResultsWriter, type ResultRow, type ResultsWriter } from '../../io/write-results.js';
@@ -19,6 +20,7 @@ import { runFingerprint } from '../../store/run-fingerprint.js';
 import type { RunRecord } from '../../store/run-journal.js';
 import { toStoreError } from '../../store/to-store-error.js';
 import { loadTask } from '../../task/load-task.js';
+import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
 import { dataFileIdentity, type InvalidRow, readSource, scanSource, sourceItems } from '../data-source.js';
 import { prepareLocalModel } from '../default-model.js';
 import { describeJobEvent } from '../describe-job-event.js';
@@ -91,6 +93,21 @@ export interface RunSummaryJson {
   totalOutputTokens: number;
   accuracy?: number;
   out?: string;
+  /** Items whose votes never settled; they are the rows of `reviewOut`. */
+  unsettled: number;
+  /** The first 500 of them, for the report. */
+  review: {
+    id: string;
+    answer: string | number | null;
+    confidence: number | null;
+    margin: number;
+    votes: Record<string, number>;
+  }[];
+  reviewOut?: string;
+  /** Mean rounds an item took part in. */
+  roundsPerItem: number;
+  /** What the adaptive rule measured in its pilot and decided (strategy `adaptive` only). */
+  adaptive?: AdaptiveSummary;
   resumed: boolean;
   task: string;
   strategy: { strategy: string; batchSize: number; rounds: number; voting: string };
@@ -161,24 +178,24 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   // Taken before the store and before any call: a missing directory, or another run writing the
   // same file, is found now rather than after every call was paid for.
   let writer: ResultsWriter | undefined;
+  let reviewWriter: ResultsWriter | undefined;
+  const resultsLayout =
+    values.columns === 'answers-only'
+      ? { labelled: values.labelField !== undefined }
+      : {
+          inputColumns: scan.columns,
+          ...(scan.idColumn === undefined ? {} : { idColumn: scan.idColumn }),
+          labelled: values.labelField !== undefined,
+        };
   let store: Store;
   try {
-    writer =
-      values.out === undefined
-        ? undefined
-        : createResultsWriter(
-            values.out,
-            values.columns === 'answers-only'
-              ? { labelled: values.labelField !== undefined }
-              : {
-                  inputColumns: scan.columns,
-                  ...(scan.idColumn === undefined ? {} : { idColumn: scan.idColumn }),
-                  labelled: values.labelField !== undefined,
-                },
-          );
+    writer = values.out === undefined ? undefined : createResultsWriter(values.out, resultsLayout);
+    reviewWriter =
+      values.reviewOut === undefined ? undefined : createResultsWriter(values.reviewOut, resultsLayout);
     store = openStore(values.storeDir ?? '.batchprompt');
   } catch (error) {
     writer?.release();
+    reviewWriter?.release();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     throw error;
@@ -364,15 +381,32 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       while (invalidQueue.length > 0 && invalidQueue[0]!.row < row)
         await writer?.write(invalidRow(invalidQueue.shift()!));
     };
+    let unsettled = 0;
+    const review: RunSummaryJson['review'] = [];
     for await (const result of stream) {
       // Results come in input order, so the oldest recorded row is this result's.
       const source = itemRows.shift();
       await writeInvalidBefore(source?.row ?? Number.POSITIVE_INFINITY);
-      await writer?.write(resultRow(result, values.columns === 'answers-only' ? undefined : source?.record));
+      const row = resultRow(result, values.columns === 'answers-only' ? undefined : source?.record);
+      await writer?.write(row);
+      if (!result.settled) {
+        unsettled += 1;
+        if (review.length < 500) {
+          review.push({
+            id: result.id,
+            answer: result.answer,
+            confidence: result.confidence,
+            margin: result.margin,
+            votes: result.tally,
+          });
+        }
+        await reviewWriter?.write(row);
+      }
       analyzer.add(result, source?.fields);
     }
     await writeInvalidBefore(Number.POSITIVE_INFINITY);
     await writer?.close();
+    await reviewWriter?.close();
     progress.stop();
 
     const summary = stream.summary();
@@ -400,6 +434,11 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       totalOutputTokens: summary.outputTokens,
       ...(summary.accuracy === undefined ? {} : { accuracy: summary.accuracy }),
       ...(values.out === undefined ? {} : { out: values.out }),
+      unsettled,
+      review,
+      ...(values.reviewOut === undefined ? {} : { reviewOut: values.reviewOut }),
+      roundsPerItem: Math.round(summary.roundsPerItem * 1000) / 1000,
+      ...(summary.adaptive === undefined ? {} : { adaptive: summary.adaptive }),
       resumed,
       task: task.name,
       strategy: {
@@ -448,6 +487,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     writer?.release();
+    reviewWriter?.release();
     runLock?.release();
     store.close();
   }
@@ -530,6 +570,12 @@ export function renderRunSummary(summary: RunSummaryJson): string {
   if (summary.accuracy !== undefined)
     table.push(['accuracy vs gold', `${(summary.accuracy * 100).toFixed(1)}%`]);
   if (summary.out !== undefined) table.push(['results', summary.out]);
+  table.push(['rounds per item', summary.roundsPerItem.toFixed(2)]);
+  table.push([
+    'unsettled items (votes never settled)',
+    `${summary.unsettled}${summary.reviewOut === undefined ? '' : ` (written to ${summary.reviewOut})`}`,
+  ]);
+  if (summary.adaptive !== undefined) table.push(...adaptiveSummaryRows(summary.adaptive));
   return table.toString();
 }
 
