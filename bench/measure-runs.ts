@@ -1,6 +1,7 @@
 import { batchPrompt } from '../src/engine/batch-prompt.js';
 import type { Item, StrategyName } from '../src/engine/types.js';
 import type { Voting } from '../src/engine/vote.js';
+import { defaultPrices } from '../src/plan/price-table.js';
 import type { ChatModel } from '../src/spec/chat-model.js';
 import type { Task } from '../src/task/task-schema.js';
 
@@ -10,8 +11,13 @@ export interface PromptSettings {
   examples: 'every-call' | 'first-round' | 'none';
 }
 
+/** The one price every benchmark row is costed at (a current model of the built-in table). */
+export const benchPriceModel = 'openai:gpt-4.1';
+
 /** One measured run: the `--json` row of `npm run bench`. */
 export interface BenchRow {
+  /** The simulator profile: `gpt-4`, `gpt-3.5` or `frontier`. */
+  profile: string;
   task: string;
   model: string;
   strategy: StrategyName;
@@ -33,6 +39,14 @@ export interface BenchRow {
   examples: PromptSettings['examples'];
   /** Always true here: accuracy comes from the calibrated simulator, not from a real LLM. */
   simulated: boolean;
+  /** The batch size the run ended with: `batchSize` is where it started (the adaptive rule may grow it). */
+  finalBatchSize: number;
+  /** Dollars at `benchPriceModel`'s list price, input and output tokens each at their own rate. */
+  costUsd: number;
+  /** Engine and simulator seed. */
+  seed: number;
+  /** What the adaptive rule measured and decided, in a sentence (strategy `adaptive` only). */
+  adaptiveDecision?: string;
 }
 
 export interface RunSpec {
@@ -64,9 +78,11 @@ export async function measureRun(spec: RunSpec): Promise<BenchRow> {
     examples: spec.prompt.examples,
     seed: spec.seed,
   });
+  const price = defaultPrices[benchPriceModel]!;
   const correct = results.filter((result) => result.correct === true).length;
   const appearances = results.reduce((sum, result) => sum + result.rounds, 0);
   return {
+    profile: spec.model.id.replace(/^sim:/, ''),
     task: spec.task.name,
     model: spec.model.id,
     strategy: spec.strategy,
@@ -84,5 +100,11 @@ export async function measureRun(spec: RunSpec): Promise<BenchRow> {
     format: spec.prompt.format,
     examples: spec.prompt.examples,
     simulated: spec.model.simulated,
+    finalBatchSize: summary.adaptive?.finalBatchSize ?? summary.strategy.batchSize,
+    costUsd:
+      Math.round(((summary.inputTokens * price.input + summary.outputTokens * price.output) / 1e6) * 1e4) /
+      1e4,
+    seed: spec.seed,
+    ...(summary.adaptive === undefined ? {} : { adaptiveDecision: summary.adaptive.decision }),
   };
 }

@@ -8,6 +8,14 @@ export const resultsDirectory = resolve(repositoryRoot, 'bench/results');
 export const resultsPath = (kind: 'full' | 'quick') => resolve(resultsDirectory, `${kind}.json`);
 export const promptCostsPath = resolve(resultsDirectory, 'prompt-costs.json');
 export const engineOverheadPath = resolve(resultsDirectory, 'engine-overhead.json');
+export const adaptiveSeedsPath = resolve(resultsDirectory, 'adaptive-seeds.json');
+
+/** `npm run bench -- --adaptive-seeds N`: single, BPE+SEAS and adaptive per task, profile and seed. */
+export interface AdaptiveSeedsFile {
+  command: string;
+  seeds: number[];
+  rows: BenchRow[];
+}
 
 export interface BenchResults {
   kind: 'full' | 'quick';
@@ -92,3 +100,4 @@ async function readJson<T>(path: string): Promise<T | undefined> {
 export const readResults = (kind: 'full' | 'quick') => readJson<BenchResults>(resultsPath(kind));
 export const readPromptCosts = () => readJson<PromptCostsFile>(promptCostsPath);
 export const readEngineOverhead = () => readJson<EngineOverheadFile>(engineOverheadPath);
+export const readAdaptiveSeeds = () => readJson<AdaptiveSeedsFile>(adaptiveSeedsPath);

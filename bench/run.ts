@@ -25,6 +25,7 @@ import { measurePromptCosts, promptAnatomy } from './measure-prompt-costs.js';
 import { type BenchRow, measureRun, type PromptSettings } from './measure-runs.js';
 import { boolqSampleSeed, dataDirectory, loadPaperTask, paperTasks, repositoryRoot } from './paper-data.js';
 import {
+  adaptiveSeedsPath,
   type BenchResults,
   type PromptAnatomy,
   type PromptCostsFile,
@@ -95,8 +96,57 @@ async function measureGrid(
         log(`  sim:${profile} batch ${batchSize}: done`);
       }
     }
+    // Issue 13: SinglePrompt, BPE+SEAS and adaptive at the headline setting, on the paper's GPT-4
+    // and on the frontier profile; rows the grid already measured are not run twice.
+    for (const profile of adaptiveProfiles) {
+      const model = createSimModel({ profile, task, items, seed: runSeed });
+      const common = { task, items, model, prompt: benchPrompt, seed: runSeed };
+      const wanted = [
+        { strategy: 'single', batchSize: 1, rounds: 1, voting: 'majority' },
+        { strategy: 'bpe+seas', ...headlineRun },
+        { strategy: 'adaptive', ...headlineRun },
+      ] as const;
+      for (const spec of wanted) {
+        const measured = rows.some(
+          (row) =>
+            row.profile === profile &&
+            row.task === task.name &&
+            row.strategy === spec.strategy &&
+            row.batchSize === spec.batchSize &&
+            row.rounds === spec.rounds &&
+            row.voting === spec.voting,
+        );
+        if (!measured) rows.push(await measureRun({ ...common, ...spec }));
+      }
+      log(`  sim:${profile} single, bpe+seas, adaptive: done`);
+    }
   }
   return { rows, selections, anatomy };
+}
+
+/** The profiles of the adaptive comparison: the paper's GPT-4 and the frontier model of the real runs. */
+const adaptiveProfiles: SimProfileName[] = ['gpt-4', 'frontier'];
+const headlineRun = { batchSize: 32, rounds: 5, voting: 'weighted' } as const;
+
+/** The adaptive comparison on other seeds, to show how much one seed's figures can be trusted. */
+async function measureAdaptiveSeeds(seeds: readonly number[]): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const taskName of paperTasks) {
+    const { task, items } = await loadPaperTask(taskName);
+    for (const profile of adaptiveProfiles) {
+      for (const seed of seeds) {
+        const model = createSimModel({ profile, task, items, seed });
+        const common = { task, items, model, prompt: benchPrompt, seed };
+        rows.push(
+          await measureRun({ ...common, strategy: 'single', batchSize: 1, rounds: 1, voting: 'majority' }),
+        );
+        rows.push(await measureRun({ ...common, strategy: 'bpe+seas', ...headlineRun }));
+        rows.push(await measureRun({ ...common, strategy: 'adaptive', ...headlineRun }));
+      }
+      log(`  ${taskName} sim:${profile}: seeds ${seeds.join(', ')} done`);
+    }
+  }
+  return rows;
 }
 
 /** The files that decide what a prompt and a reply look like. */
@@ -140,6 +190,7 @@ async function main(): Promise<void> {
       examples: { type: 'string' },
       seeds: { type: 'string', default: '5' },
       code: { type: 'string' },
+      'adaptive-seeds': { type: 'string' },
     },
     strict: true,
   });
@@ -148,6 +199,21 @@ async function main(): Promise<void> {
   if (values.overhead) {
     await runEngineOverhead({ json: values.json });
     await writeBenchmarksMarkdown();
+    return;
+  }
+
+  if (values['adaptive-seeds'] !== undefined) {
+    const count = Number(values['adaptive-seeds']);
+    if (!Number.isInteger(count) || count < 1)
+      throw new Error(`--adaptive-seeds: an integer >= 1, got ${values['adaptive-seeds']}`);
+    const seeds = Array.from({ length: count }, (_, index) => index);
+    const rows = await measureAdaptiveSeeds(seeds);
+    await writeFile(
+      adaptiveSeedsPath,
+      `${JSON.stringify({ command: `npm run bench -- --adaptive-seeds ${count}`, seeds, rows }, null, 2)}\n`,
+    );
+    await writeBenchmarksMarkdown();
+    if (values.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
     return;
   }
 

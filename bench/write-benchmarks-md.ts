@@ -1,13 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import { publishedMajorityGrids, publishedSeasAccuracy } from '../src/sim/published-figures.js';
-import type { BenchRow } from './measure-runs.js';
+import { type BenchRow, benchPriceModel } from './measure-runs.js';
 import { benchmarksPath, formatBenchmarks, ownedSections, readOwnedSection } from './owned-section.js';
 import { paperTasks } from './paper-data.js';
 import { paperHeadline, paperHeadlineCallShare, paperSeasInputTokens } from './paper-figures.js';
 import {
+  type AdaptiveSeedsFile,
   type BenchResults,
   type EngineOverheadFile,
   type PromptCostRow,
+  readAdaptiveSeeds,
   readEngineOverhead,
   readPromptCosts,
   readResults,
@@ -264,9 +266,121 @@ function overheadSection(overhead: EngineOverheadFile | undefined): string[] {
   return lines;
 }
 
+/** Targets of issue 13 for the adaptive rule. */
+const adaptiveTargets = {
+  frontierTokenShare: 0.3,
+  frontierStretch: 0.25,
+  frontierAccuracyDrop: 0.005,
+  gpt4AccuracyDrop: 0.003,
+  callShare: 0.157,
+};
+
+function adaptiveRowsOf(rows: readonly BenchRow[], profile: string, task: string, seed?: number) {
+  const pick = (strategy: string) =>
+    rows.find(
+      (row) =>
+        row.profile === profile &&
+        row.task === task &&
+        row.strategy === strategy &&
+        (seed === undefined || row.seed === seed) &&
+        (strategy === 'single' || (row.batchSize === 32 && row.rounds === 5 && row.voting === 'weighted')),
+    );
+  return { single: pick('single'), seas: pick('bpe+seas'), adaptive: pick('adaptive') };
+}
+
+/** Which of the issue's targets one (profile, task) meets, in words. */
+function adaptiveVerdict(profile: string, single: BenchRow, seas: BenchRow, adaptive: BenchRow): string {
+  const misses: string[] = [];
+  const tokenShare = tokensOf(adaptive) / tokensOf(single);
+  if (adaptive.calls / single.calls > adaptiveTargets.callShare) misses.push('calls over 15.7%');
+  if (profile === 'frontier') {
+    if (tokenShare > adaptiveTargets.frontierTokenShare) misses.push(`tokens ${percent(tokenShare)}% > 30%`);
+    if (adaptive.accuracy < single.accuracy - adaptiveTargets.frontierAccuracyDrop - 1e-9)
+      misses.push('accuracy more than 0.5 below single');
+  } else {
+    if (adaptive.accuracy < seas.accuracy - adaptiveTargets.gpt4AccuracyDrop - 1e-9)
+      misses.push('accuracy more than 0.3 below BPE+SEAS');
+    if (tokensOf(adaptive) > tokensOf(seas)) misses.push('tokens above BPE+SEAS');
+  }
+  return misses.length === 0 ? 'met' : `missed: ${misses.join('; ')}`;
+}
+
+function adaptiveSection(results: BenchResults, seeds: AdaptiveSeedsFile | undefined): string[] {
+  const lines = [
+    '## Adaptive rounds (issue 13): SinglePrompt, BPE+SEAS and adaptive, simulated gpt-4 and frontier',
+    '',
+    `Batch size 32 (adaptive: where it starts; "final" is where its pilot left it), at most 5 rounds, weighted vote, ${results.meta.prompt.format} replies, examples ${results.meta.prompt.examples}; seed ${results.meta.runSeed}. Cost in dollars at the built-in list price of \`${benchPriceModel}\` (input and output tokens each at their own rate) for every row, so the rows compare; it is not what either simulated model would cost. **Accuracy is the simulated model's**: \`gpt-4\` is fitted to the paper's 2023 GPT-4 (batching costs accuracy, voting wins it back), \`frontier\` to our runs of a current frontier LLM (shared REAL-MODEL-RUNS.md: one round at batch 32 as accurate as one call per item, answers stable round to round; QQP assumed).`,
+    '',
+    '| profile | task | strategy | batch (final) | accuracy (sim) | calls (vs single) | input tokens | output tokens | all tokens vs single | rounds/item | cost | targets |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const decisions: string[] = [];
+  for (const profile of ['gpt-4', 'frontier']) {
+    for (const task of paperTasks) {
+      const { single, seas, adaptive } = adaptiveRowsOf(results.rows, profile, task, results.meta.runSeed);
+      if (!single || !seas || !adaptive) continue;
+      for (const row of [single, seas, adaptive]) {
+        lines.push(
+          `| ${profile} | ${title(task)} | ${row.strategy} | ${row.strategy === 'single' ? 1 : `${row.batchSize} (${row.finalBatchSize})`} | ${percent(row.accuracy)} | ${row.calls} (${percent(row.calls / single.calls)}%) | ${thousands(row.inputTokens)} | ${thousands(row.outputTokens)} | ${percent(tokensOf(row) / tokensOf(single))}% | ${row.roundsPerItem.toFixed(2)} | $${row.costUsd.toFixed(2)} | ${row.strategy === 'adaptive' ? adaptiveVerdict(profile, single, seas, adaptive) : ''} |`,
+        );
+      }
+      if (adaptive.adaptiveDecision)
+        decisions.push(`- ${profile}, ${title(task)}: ${adaptive.adaptiveDecision}.`);
+    }
+  }
+  lines.push(
+    '',
+    `Targets: on \`frontier\`, all tokens <= 30% of SinglePrompt (stretch 25%) and accuracy at most 0.5 points below it; on \`gpt-4\`, accuracy at most 0.3 points below BPE+SEAS and tokens no more than BPE+SEAS's; calls <= 15.7% of SinglePrompt on both. What each pilot measured and decided:`,
+    '',
+    ...decisions,
+    '',
+    `Reproduce: \`${results.meta.command}\` (these rows are in both the quick and the full run).`,
+  );
+  if (seeds) {
+    lines.push(
+      '',
+      `### The same on other seeds`,
+      '',
+      `One seed is one draw of the pilot: on a few hundred items the pilot holds about 55 sure and 5-15 unsure answers, so its decision can go either way when a stratum changes 1-2% of the time. Adaptive against SinglePrompt and BPE+SEAS per seed (accuracy points, all tokens as a share of SinglePrompt). Reproduce: \`${seeds.command}\`.`,
+      '',
+      '| profile | task | seed | single acc | BPE+SEAS acc / tokens | adaptive acc / tokens | final batch | targets |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
+    let met = 0;
+    let total = 0;
+    for (const profile of ['gpt-4', 'frontier']) {
+      for (const task of paperTasks) {
+        for (const seed of seeds.seeds) {
+          const { single, seas, adaptive } = adaptiveRowsOf(seeds.rows, profile, task, seed);
+          if (!single || !seas || !adaptive) continue;
+          const verdict = adaptiveVerdict(profile, single, seas, adaptive);
+          total += 1;
+          if (verdict === 'met') met += 1;
+          lines.push(
+            `| ${profile} | ${title(task)} | ${seed} | ${percent(single.accuracy)} | ${percent(seas.accuracy)} / ${percent(tokensOf(seas) / tokensOf(single))}% | ${percent(adaptive.accuracy)} / ${percent(tokensOf(adaptive) / tokensOf(single))}% | ${adaptive.finalBatchSize} | ${verdict} |`,
+          );
+        }
+      }
+    }
+    lines.push('', `All targets met in ${met} of ${total} (profile, task, seed) cases.`);
+  }
+  return lines;
+}
+
 /** Renders BENCHMARKS.md from the files in bench/results: every figure there comes from a run. */
 export async function writeBenchmarksMarkdown(): Promise<void> {
-  const results = (await readResults('full')) ?? (await readResults('quick'));
+  const full = await readResults('full');
+  const quick = await readResults('quick');
+  const results = full ?? quick;
+  // The adaptive rows come from whichever run has them (a full run from before issue 13 does not).
+  const hasAdaptive = (file: BenchResults | undefined) =>
+    file?.rows.some((row) => row.strategy === 'adaptive');
+  const adaptiveResults = hasAdaptive(full ?? undefined)
+    ? full
+    : hasAdaptive(quick ?? undefined)
+      ? quick
+      : undefined;
+  const seeds = await readAdaptiveSeeds();
   const costs = await readPromptCosts();
   const overhead = await readEngineOverhead();
   const lines = [
@@ -274,7 +388,7 @@ export async function writeBenchmarksMarkdown(): Promise<void> {
     '',
     '<!-- Generated by bench/write-benchmarks-md.ts from bench/results/*.json; edit those scripts, not this file. -->',
     '',
-    "**No real LLM was called.** Every accuracy figure here comes from the calibrated simulated model (`src/sim`, profiles `gpt-4` and `gpt-3.5`, fitted to the BatchPrompt paper), not from a real LLM. Calls and tokens are real counts of the prompts and replies the engine sent and received: the o200k tokenizer over every call's full prompt (system message, examples, batch, chat framing) and completion.",
+    "**No real LLM was called.** Every accuracy figure here comes from the calibrated simulated model (`src/sim`, profiles `gpt-4` and `gpt-3.5`, fitted to the BatchPrompt paper, and `frontier`, fitted to runs of our `eval` on a current frontier LLM), not from a real LLM. Calls and tokens are real counts of the prompts and replies the engine sent and received: the o200k tokenizer over every call's full prompt (system message, examples, batch, chat framing) and completion.",
     '',
     "**Token totals are not counted the way the paper counts them.** The paper's token totals leave out repeated instructions: its public code counts instruction and few-shot tokens once per batch, not once per call, so its multi-round totals are understated. Ours count every call's full prompt and completion, for SinglePrompt and the batched strategies alike.",
     '',
@@ -287,6 +401,7 @@ export async function writeBenchmarksMarkdown(): Promise<void> {
       '',
     );
   }
+  if (adaptiveResults) lines.push(...adaptiveSection(adaptiveResults, seeds), '');
   lines.push(...promptCostsSection(costs?.rows), '');
   if (results) {
     lines.push(...costSection(results), '', ...accuracyGridSection(results, 'gpt-4'), '');

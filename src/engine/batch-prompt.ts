@@ -23,6 +23,8 @@ import { reaskPlan } from './reask-plan.js';
 import { resolveStrategy } from './resolve-strategy.js';
 import { runAdaptiveWindow } from './run-adaptive-window.js';
 import { batchTag, hashSeed, shuffled } from './seeded-random.js';
+import { shouldStop } from './stop-condition.js';
+import { stoppingRules } from './stopping-rules.js';
 import type {
   BatchPromptOptions,
   CallRecord,
@@ -33,7 +35,7 @@ import type {
   RoundSummary,
   RunSummary,
 } from './types.js';
-import { decideVote, seasShouldStop } from './vote.js';
+import { decideVote } from './vote.js';
 
 class RunContext {
   readonly startedAt = Date.now();
@@ -478,6 +480,7 @@ async function runWindow(
     });
     return states.map((state) => finishItem(context, state));
   }
+  const conditions = stoppingRules[strategy.earlyStop](strategy);
   let active = states;
   for (let round = 1; round <= strategy.rounds && active.length > 0; round += 1) {
     context.throwIfAborted();
@@ -485,8 +488,9 @@ async function runWindow(
     context.round(round).activeItems += active.length;
     await askRound(context, windowIndex, order, round, strategy.batchSize, '');
     for (const state of active) state.rounds += 1;
-    if (strategy.earlyStop === 'seas') {
-      const remaining = active.filter((state) => !seasShouldStop(state.votes, round));
+    // The last round ends the loop anyway: only what stops an item early is counted as stopped.
+    if (round < strategy.rounds) {
+      const remaining = active.filter((state) => !shouldStop(conditions, { votes: state.votes, round }));
       context.round(round).stopped += active.length - remaining.length;
       active = remaining;
     }

@@ -2,6 +2,8 @@ import type { AdaptiveDecision, AdaptiveRun } from './adaptive-run.js';
 import type { ItemState } from './item-state.js';
 import { measurePilotStrata } from './measure-pilot-strata.js';
 import { hashSeed, shuffled } from './seeded-random.js';
+import { shouldStop } from './stop-condition.js';
+import { stoppingRules } from './stopping-rules.js';
 import type { ResolvedStrategy, StratumFigures } from './types.js';
 import { seasShouldStop } from './vote.js';
 import { wilsonUpperBound } from './wilson-upper-bound.js';
@@ -86,6 +88,7 @@ async function runPilot(input: AdaptiveWindowInput, done: Set<ItemState>): Promi
   await rounds.ask(shuffled(pilot, hashSeed(strategy.seed, windowIndex, 'pilot', 2)), 2, startSize, 'p');
   for (const state of pilot) state.rounds += 1;
   const settled = pilot.filter((state) => seasShouldStop(state.votes, 2));
+  const conditions = stoppingRules.adaptive(strategy);
 
   const strata = measurePilotStrata(pilot, options);
   run.summary.strata = strata;
@@ -101,7 +104,7 @@ async function runPilot(input: AdaptiveWindowInput, done: Set<ItemState>): Promi
       second !== undefined &&
       String(first.answer) === String(second.answer) &&
       stopsAfterRound1[first.confident ? 'sure' : 'unsure'];
-    if (seasShouldStop(state.votes, 2) || repeated || stayedUnsureAndAgreed(state, options.unsureRoundCap)) {
+    if (repeated || shouldStop(conditions, { votes: state.votes, round: 2 })) {
       done.add(state);
       pilotStopped += 1;
     }
@@ -177,17 +180,6 @@ async function runPilot(input: AdaptiveWindowInput, done: Set<ItemState>): Promi
 }
 
 /**
- * An item whose last `cap` votes all gave one label, none of them sure: SEAS would keep asking it
- * to the last round (it wants two sure votes), but on a model that is unsure and consistent, the
- * rounds after would only repeat the label.
- */
-function stayedUnsureAndAgreed(state: ItemState, cap: number): boolean {
-  if (state.votes.length < cap) return false;
-  const last = state.votes.slice(-cap);
-  return last.every((vote) => !vote.confident && String(vote.answer) === String(last[0]!.answer));
-}
-
-/**
  * One window of an adaptive run. The first window runs the pilot (round 1 and 2 for its first
  * items, then size probes) and decides; every window then asks its remaining items once, lets
  * those of a stratum that does not move go, and votes on the rest under SEAS, stopping items
@@ -227,7 +219,7 @@ export async function runAdaptiveWindow(input: AdaptiveWindowInput): Promise<voi
   rounds.stopped(1, stoppedNow);
   run.summary.stoppedAfterRound1 += stoppedNow;
 
-  const cap = strategy.adaptive.unsureRoundCap;
+  const conditions = stoppingRules.adaptive(strategy);
   let active = input.states.filter((state) => !done.has(state));
   for (let round = 2; round <= strategy.rounds && active.length > 0; round += 1) {
     rounds.throwIfAborted();
@@ -243,8 +235,8 @@ export async function runAdaptiveWindow(input: AdaptiveWindowInput): Promise<voi
     let stoppedInRound = 0;
     for (const state of due) {
       state.rounds += 1;
-      const stayedUnsure = stayedUnsureAndAgreed(state, cap);
-      if (seasShouldStop(state.votes, round) || stayedUnsure) {
+      // The last round ends the loop anyway: only what stops an item early is counted.
+      if (round < strategy.rounds && shouldStop(conditions, { votes: state.votes, round })) {
         done.add(state);
         stoppedInRound += 1;
         if (!seasShouldStop(state.votes, round)) run.summary.stoppedByUnsureCap += 1;
