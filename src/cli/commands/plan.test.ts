@@ -56,6 +56,13 @@ describe('batchprompt plan', () => {
     expect(plan.expected.calls).toBeGreaterThanOrEqual(8);
     expect(plan.expected.calls).toBeLessThan(plan.worstCase.calls);
     expect(plan.expected.basis).toMatch(/simulated/);
+    // Beside BPE+SEAS, the adaptive rule's forecast from a simulated pilot: on 100 items the pilot
+    // (64 items) takes round 2, so it costs more than one round and less than the worst case.
+    expect(plan.adaptive.basis).toMatch(/simulated/);
+    expect(plan.adaptive.decision).toMatch(/sure answers/);
+    expect(plan.adaptive.calls).toBeGreaterThan(4);
+    expect(plan.adaptive.calls).toBeLessThan(plan.worstCase.calls);
+    expect(plan.adaptive.finalBatchSize).toBe(32);
     // Priced from the built-in table: $0.15 in and $0.60 out per million tokens.
     expect(plan.single.costUsd).toBeCloseTo(
       (plan.single.inputTokens * 0.15 + plan.single.outputTokens * 0.6) / 1_000_000,

@@ -46,8 +46,13 @@ export interface PlanJson {
   batchApi: boolean;
   single: PlanLine;
   worstCase: PlanLine;
-  /** With early stopping and re-asks as the simulated model behaves; absent without SEAS. */
+  /** With early stopping and re-asks as the simulated model behaves; absent without SEAS or adaptive. */
   expected: (PlanLine & { basis: string }) | null;
+  /**
+   * The adaptive rule's forecast beside the chosen strategy: a simulated run of its pilot and
+   * decisions on the sample, scaled; absent when the chosen strategy is adaptive (see `expected`).
+   */
+  adaptive: (PlanLine & { basis: string; finalBatchSize: number; decision: string }) | null;
   largestItemTokens: number;
 }
 
@@ -67,7 +72,7 @@ async function simulateExpected(
   totalItems: number,
   strategy: ResolvedStrategy,
   profile: SimProfileName,
-): Promise<{ figures: PlanFigures; basis: string }> {
+): Promise<{ figures: PlanFigures; basis: string; finalBatchSize: number; decision: string }> {
   const fallbackGold = task.answer.type === 'labels' ? task.answer.labels[0]?.value : undefined;
   const sample = items.map((item) =>
     item.gold === undefined && fallbackGold !== undefined ? { ...item, gold: fallbackGold } : item,
@@ -82,6 +87,8 @@ async function simulateExpected(
       outputTokens: Math.round(summary.outputTokens * scale),
     },
     basis: `simulated (sim:${profile}) on ${sample.length} of ${totalItems} items${scale === 1 ? '' : ', scaled'}`,
+    finalBatchSize: summary.adaptive?.finalBatchSize ?? summary.strategy.batchSize,
+    decision: summary.adaptive?.decision ?? '',
   };
 }
 
@@ -124,12 +131,26 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
   const listPrice = priceOf(prices, modelId);
   const price = values.batchApi ? batchPriceOf(listPrice, modelId) : listPrice;
   let expected: PlanJson['expected'] = null;
-  if (strategy.earlyStop === 'seas' && counted.items > 0) {
-    const profileName = uri.provider === 'sim' ? (uri.profile ?? 'gpt-4') : 'gpt-4';
-    if (!isSimProfileName(profileName))
-      throw new InputError(`unknown simulated profile \`${profileName}\``, { field: 'model' });
+  let adaptive: PlanJson['adaptive'] = null;
+  const profileName = uri.provider === 'sim' ? (uri.profile ?? 'gpt-4') : 'gpt-4';
+  if (!isSimProfileName(profileName))
+    throw new InputError(`unknown simulated profile \`${profileName}\``, { field: 'model' });
+  if (strategy.earlyStop !== 'none' && counted.items > 0) {
     const simulated = await simulateExpected(task, sample, counted.items, strategy, profileName);
     expected = { ...priced(simulated.figures, price), basis: simulated.basis };
+  }
+  if (strategy.strategy !== 'adaptive' && strategy.strategy !== 'single' && counted.items > 0) {
+    const adaptiveStrategy = resolveStrategy(
+      { ...strategyFromCli(values), strategy: 'adaptive' },
+      { supportsJsonSchema },
+    );
+    const simulated = await simulateExpected(task, sample, counted.items, adaptiveStrategy, profileName);
+    adaptive = {
+      ...priced(simulated.figures, price),
+      basis: simulated.basis,
+      finalBatchSize: simulated.finalBatchSize,
+      decision: simulated.decision,
+    };
   }
   return {
     model: modelId,
@@ -142,6 +163,7 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
     single: priced(counted.single, price),
     worstCase: priced(counted.worstCase, price),
     expected,
+    adaptive,
     largestItemTokens: counted.largestItem.tokens,
   };
 }
@@ -166,7 +188,14 @@ export function renderPlan(plan: PlanJson): string {
   const s = plan.strategy;
   table.push(line('SinglePrompt', plan.single));
   table.push(line(`${s.strategy} (batch ${s.batchSize}, ${s.rounds} rounds), worst case`, plan.worstCase));
-  if (plan.expected) table.push(line(`${s.strategy}, expected`, plan.expected));
+  if (plan.expected) table.push(line(`${s.strategy}, expected (simulated)`, plan.expected));
+  if (plan.adaptive)
+    table.push(
+      line(
+        `adaptive (batch ${s.batchSize} -> ${plan.adaptive.finalBatchSize}), expected (simulated)`,
+        plan.adaptive,
+      ),
+    );
   const notes = [
     `${plan.items} items of task ${plan.task}${plan.invalid > 0 ? `, ${plan.invalid} invalid rows left out` : ''}; model ${plan.model}`,
     'tokens counted with the o200k tokenizer, every call in full (instructions and examples included)',
@@ -174,6 +203,11 @@ export function renderPlan(plan: PlanJson): string {
       ? `prices${plan.batchApi ? ' (batch API)' : ''}: $${plan.price.input}/$${plan.price.output} per 1M input/output tokens (${plan.price.source ?? 'price file'})`
       : 'no price known for this model: pass --prices file.json',
     ...(plan.expected ? [`expected: ${plan.expected.basis}; a real model's stopping rate may differ`] : []),
+    ...(plan.adaptive
+      ? [
+          `adaptive: ${plan.adaptive.basis}; its pilot decided: ${plan.adaptive.decision}. A real model's pilot decides on the real model's answers.`,
+        ]
+      : []),
   ];
   return `${table.toString()}\n${notes.join('\n')}`;
 }
