@@ -23,6 +23,9 @@ const comparisonFields = [
   'outputTokens',
   'answered',
   'failed',
+  'roundsPerItem',
+  'unsettled',
+  'finalBatchSize',
 ];
 
 describe('eval --json details', () => {
