@@ -198,6 +198,7 @@ describe.skipIf(chromium === undefined)('the report in headless Chromium', () =>
       'confidence',
       'scores',
       'review',
+      'unsettled',
       'sample',
     ]);
     // Every kept item to review is a row of the page, worked out from the data.

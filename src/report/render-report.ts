@@ -192,7 +192,7 @@ function unsettledSection(runs: readonly RunView[]): string {
     const shown = listed.length < total ? ` (the first ${listed.length} listed)` : '';
     return `<h3>${escapeHtml(run.name)}: ${total} unsettled${shown}</h3>${listed.length > 0 ? rows : ''}`;
   });
-  return `<section id="review"><h2>Items to review</h2><p>An item is unsettled when the winning answer never got a sure vote, or when the vote is split (the winner leads by less than half of all vote weight). <code>run --review-out FILE</code> writes exactly these rows.</p>${blocks.join('')}</section>`;
+  return `<section id="unsettled"><h2>Unsettled items</h2><p>An item is unsettled when the winning answer never got a sure vote, or when the vote is split (the winner leads by less than half of all vote weight). <code>run --review-out FILE</code> writes exactly these rows.</p>${blocks.join('')}</section>`;
 }
 
 function accuracyText(accuracy: number | null | undefined): string {
