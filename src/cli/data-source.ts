@@ -21,6 +21,8 @@ export interface DataSourceOptions {
   fieldMap?: Record<string, string>;
   /** An item above this many tokens is invalid: it could not be sent in any batch. */
   maxItemTokens: number;
+  /** Only the rows for which this holds (by 0-based place among all rows); the rest are skipped. */
+  rows?: (row: number) => boolean;
 }
 
 /** A row that cannot become an item, kept in the results with its error. */
@@ -76,6 +78,10 @@ export async function* readSource(
     keepBadRows: true,
     ...(signal ? { signal } : {}),
   })) {
+    if (options.rows !== undefined && !options.rows(row)) {
+      row += 1;
+      continue;
+    }
     const where = { file: options.file, line: source.line };
     if (source.error) {
       yield {

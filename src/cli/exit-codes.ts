@@ -16,6 +16,8 @@ export const exitCodes = {
   provider: 4,
   /** The store cannot be read or written (disk full, read-only, damaged); the message names the path. */
   storage: 5,
+  /** Stopped before a call could pass `--max-cost`; the same command with a higher budget continues. */
+  budget: 6,
   /** `--detach`: batch jobs were submitted (or are still running); run the same command again to collect them. */
   detached: 75,
   /** An unexpected internal error. */

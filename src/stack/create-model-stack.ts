@@ -78,6 +78,11 @@ export interface ModelStackOptions {
       | 'onEvent'
       | 'signal'
     >;
+  /**
+   * Wraps the model where calls are paid for: under the response cache (a cache hit reaches no
+   * provider) and over the scheduler, or over the batch model with `batchApi`. A spending cap goes here.
+   */
+  wrapPaidCalls?: (model: ChatModel) => ChatModel;
 }
 
 export interface ModelStack {
@@ -147,8 +152,9 @@ export async function createModelStack(options: ModelStackOptions): Promise<Mode
     ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
     ...(options.onSchedulerEvent ? { onEvent: options.onSchedulerEvent } : {}),
   });
+  const wrapPaid = (model: ChatModel) => (options.wrapPaidCalls ? options.wrapPaidCalls(model) : model);
   if (!options.store) {
-    const scheduled = scheduleModel(base, scheduler);
+    const scheduled = wrapPaid(scheduleModel(base, scheduler));
     return {
       model: scheduled,
       base,
@@ -165,7 +171,7 @@ export async function createModelStack(options: ModelStackOptions): Promise<Mode
       return failure === undefined ? base.generate(request) : Promise.reject(failure);
     },
   });
-  const scheduled = scheduleModel(gated, scheduler);
+  const scheduled = wrapPaid(scheduleModel(gated, scheduler));
   const cached: CachedChatModel = cachedModel(scheduled, options.store, {
     ...(options.runId === undefined ? {} : { runId: options.runId }),
     enabled: options.cache ?? true,
@@ -198,7 +204,8 @@ function createBatchStack(
     ...(baseUrl === undefined ? {} : { baseUrl }),
     ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
   });
-  const cached: CachedChatModel = cachedModel(batchModel, options.store, {
+  const paid = options.wrapPaidCalls ? options.wrapPaidCalls(batchModel) : batchModel;
+  const cached: CachedChatModel = cachedModel(paid, options.store, {
     ...(options.runId === undefined ? {} : { runId: options.runId }),
     enabled: options.cache ?? true,
     ...(options.onDamagedReply ? { onDamaged: options.onDamagedReply } : {}),

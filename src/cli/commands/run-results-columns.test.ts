@@ -138,4 +138,26 @@ describe('batchprompt run --out keeps the input columns', () => {
     ]);
     expect(rows.map((row) => row.id)).toEqual(['T1', 'T2', 'T3', 'T4']);
   });
+
+  it('answers only the first rows with --limit, and a seeded sample with --sample', async () => {
+    const limited = join(directory, 'limited.csv');
+    expect((await run(limited, '--limit', '2')).code).toBe(exitCodes.ok);
+    const first = parse(readFileSync(limited, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(first.map((row) => row.ticket)).toEqual(['T1', 'T2']);
+
+    const sampled = join(directory, 'sampled.csv');
+    expect((await run(sampled, '--sample', '2', '--seed', '3')).code).toBe(exitCodes.ok);
+    const sample = parse(readFileSync(sampled, 'utf8'), { columns: true }) as Record<string, string>[];
+    const tickets = sample.map((row) => row.ticket!);
+    expect(tickets).toHaveLength(2);
+    // Kept in file order, and the same seed picks the same rows again.
+    expect([...tickets].sort()).toEqual(tickets);
+    const again = join(directory, 'again.csv');
+    expect((await run(again, '--sample', '2', '--seed', '3')).code).toBe(exitCodes.ok);
+    expect(
+      (parse(readFileSync(again, 'utf8'), { columns: true }) as Record<string, string>[]).map(
+        (row) => row.ticket,
+      ),
+    ).toEqual(tickets);
+  });
 });

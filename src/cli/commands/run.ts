@@ -10,8 +10,10 @@ import { createResultsWriter, type ResultRow, type ResultsWriter } from '../../i
 import { defaultLocalModelUri } from '../../models/default-local-model.js';
 import { answersMatch } from '../../parse/answers-match.js';
 import { batchPriceOf, costUsd, loadPrices, priceOf } from '../../plan/price-table.js';
+import { createSpendingCap, type SpendingCapState } from '../../plan/spending-cap.js';
 import type { LockFile } from '../../spec/acquire-lock-file.js';
-import { InputError, isAbortError, LockError, StoreError } from '../../spec/errors.js';
+import type { ChatModel } from '../../spec/chat-model.js';
+import { AbortError, InputError, isAbortError, LockError, StoreError } from '../../spec/errors.js';
 import { createModelStack, type ModelStack } from '../../stack/create-model-stack.js';
 import { prepareBatchApi } from '../../stack/prepare-batch-api.js';
 import type { CachedChatModel } from '../../store/cached-model.js';
@@ -21,15 +23,25 @@ import type { RunRecord } from '../../store/run-journal.js';
 import { toStoreError } from '../../store/to-store-error.js';
 import { loadTask } from '../../task/load-task.js';
 import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
-import { dataFileIdentity, type InvalidRow, readSource, scanSource, sourceItems } from '../data-source.js';
+import { confirmPaidRun } from '../confirm-paid-run.js';
+import {
+  type DataSourceOptions,
+  dataFileIdentity,
+  type InvalidRow,
+  readSource,
+  scanSource,
+  sourceItems,
+} from '../data-source.js';
 import { prepareLocalModel } from '../default-model.js';
 import { describeJobEvent } from '../describe-job-event.js';
 import { printSchedulerEvent } from '../describe-scheduler-event.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
+import { integerAtLeast, numberBetween } from '../option-parsers.js';
 import { outcomeExitCode } from '../outcome-exit-code.js';
 import { createProgressReporter } from '../progress-reporter.js';
 import { resultRow } from '../result-row.js';
+import { rowSelection } from '../row-selection.js';
 import { createSourceDigest } from '../source-digest.js';
 import { storeTagSecret } from '../store-tag-secret.js';
 import {
@@ -66,6 +78,10 @@ interface RunCliValues extends StrategyCliValues, BatchApiCliValues {
   json?: boolean;
   quiet?: boolean;
   columns: 'with-input' | 'answers-only';
+  limit?: number;
+  sample?: number;
+  maxCost?: number;
+  yes?: boolean;
 }
 
 export interface RunSummaryJson {
@@ -143,7 +159,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   }
   const strategyOptions = strategyFromCli(values);
   const identity = dataFileIdentity(values.data);
-  const source = {
+  const source: DataSourceOptions = {
     file: values.data,
     task,
     maxItemTokens: strategyOptions.maxBatchTokens ?? 64_000,
@@ -151,6 +167,14 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     ...(values.labelField === undefined ? {} : { labelField: values.labelField }),
     ...(values.map === undefined ? {} : { fieldMap: values.map }),
   };
+
+  // A trial run takes the first --limit rows or a --sample of them; a sample needs the row count.
+  if (values.limit !== undefined) source.rows = rowSelection({ limit: values.limit, seed: 0 }, 0);
+  else if (values.sample !== undefined) {
+    const all = await scanSource(source);
+    const rows = rowSelection({ sample: values.sample, seed: values.seed ?? 0 }, all.rows);
+    if (rows !== undefined) source.rows = rows;
+  }
 
   // First pass: every bad row is found before anything is paid for.
   const scan = await scanSource(source);
@@ -206,6 +230,10 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   /** Why the run stopped early on a batch job, if it did: `--detach`, or a job was cancelled. */
   let batchStop: { reason: 'detached' | 'cancelled'; jobId: string } | undefined;
   let closeStack = () => {};
+  let progress: ReturnType<typeof createProgressReporter> | undefined;
+  let budgetStop: SpendingCapState | undefined;
+  let answeredSoFar = 0;
+  const itemsSoFar = scan.items;
   try {
     const probe = await createModelStack({
       uri: modelUri,
@@ -222,6 +250,9 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
         idField: values.idField,
         labelField: values.labelField,
         map: values.map,
+        // A trial run on some rows is a run of its own, resumed only by the same trial.
+        ...(values.limit === undefined ? {} : { limit: values.limit }),
+        ...(values.sample === undefined ? {} : { sample: values.sample }),
         // Secret codes change every prompt, so such a run never resumes a run without them.
         ...(values.secretTags ? { secretTags: true } : {}),
       },
@@ -271,9 +302,37 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     const quietJobs = values.quiet === true;
     // Prompt-cache reads of the calls paid for in this invocation, priced at their own rate.
     let paidCachedInputTokens = 0;
+
+    const prices = loadPrices(values.prices);
+    // The batch API bills its own rate, so a budget and the question are priced at it.
+    const probePrice = priceOf(prices, probe.base.id);
+    const paidPrice = values.batchApi ? batchPriceOf(probePrice, probe.base.id) : probePrice;
+    if (values.maxCost !== undefined && paidPrice === undefined) {
+      throw new InputError(
+        `--max-cost needs a price for \`${probe.base.id}\`; give one with --prices file.json ({ "${probe.base.id}": { "input": 2.5, "output": 10 } }, dollars per million tokens)`,
+        { field: 'max-cost' },
+      );
+    }
+    const cap =
+      values.maxCost === undefined || paidPrice === undefined
+        ? undefined
+        : createSpendingCap({
+            budgetUsd: values.maxCost,
+            price: paidPrice,
+            onExceeded: (state) => {
+              budgetStop = state;
+              controller.abort(new AbortError('the budget is spent'));
+            },
+          });
+    if (!(await confirmPaidRun(values, probe.base, task, source, strategy, paidPrice))) {
+      process.stderr.write('not started: nothing was sent\n');
+      return exitCodes.interrupted;
+    }
+
     stack = await createModelStack({
       uri: modelUri,
       task,
+      ...(cap === undefined ? {} : { wrapPaidCalls: (model: ChatModel) => cap.wrap(model) }),
       // Gold answers for the simulated model: one more pass over the file, kept as digests only.
       knownItems: () => sourceItems(source, controller.signal),
       seed: strategy.seed,
@@ -320,10 +379,10 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
         : {}),
     });
     closeStack = stack.close;
-    const listPrice = priceOf(loadPrices(values.prices), stack.base.id);
+    const listPrice = priceOf(prices, stack.base.id);
     const price = values.batchApi ? batchPriceOf(listPrice, stack.base.id) : listPrice;
     const model = stack.model;
-    const progress = createProgressReporter({ quiet: values.quiet === true || values.json === true });
+    const reporter = createProgressReporter({ quiet: values.quiet === true || values.json === true });
 
     // Invalid rows wait for the valid item that follows them, so results keep the input order.
     const invalidQueue: InvalidRow[] = [];
@@ -349,6 +408,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     })();
     // The first call is kept for the report; the figures are gathered as results stream past.
     const recorder = recordFirstCall(model);
+    progress = reporter;
     const analyzer = new ResultsAnalyzer({
       voting: strategy.voting,
       maxRounds: strategy.rounds,
@@ -366,7 +426,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       ...(values.secretTags ? { tagSecret: storeTagSecret(store.directory) } : {}),
       onProgress: (state) => {
         const summary = stream.summary();
-        progress.update(
+        reporter.update(
           state,
           costUsd(
             price,
@@ -403,11 +463,12 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
         await reviewWriter?.write(row);
       }
       analyzer.add(result, source?.fields);
+      if (result.status === 'answered') answeredSoFar += 1;
     }
     await writeInvalidBefore(Number.POSITIVE_INFINITY);
     await writer?.close();
     await reviewWriter?.close();
-    progress.stop();
+    reporter.stop();
 
     const summary = stream.summary();
     const calls = summary.calls - summary.replayedCalls;
@@ -464,6 +525,13 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     if (outcome.message) process.stderr.write(`${outcome.message}\n`);
     return outcome.code;
   } catch (caught) {
+    if (budgetStop !== undefined) {
+      progress?.stop();
+      process.stderr.write(
+        `\nstopped at the budget: the next call could have taken the cost to $${budgetStop.refused?.wouldReachUsd.toFixed(4)}, over --max-cost $${budgetStop.budgetUsd}; ${budgetStop.calls} call(s) made for $${budgetStop.spentUsd.toFixed(4)}, ${answeredSoFar} of ${itemsSoFar} items with a final answer so far. Completed calls are cached: the same command with a higher --max-cost continues from here${values.out ? ` (partial results in ${values.out}.partial)` : ''}\n`,
+      );
+      return exitCodes.budget;
+    }
     const error = toStoreError(caught, { file: store.file, directory: store.directory, action: 'write' });
     if (StoreError.isInstance(error)) throw await keepPaidReplies(error, stack?.cache, controller.signal);
     if (batchStop !== undefined && (isAbortError(error) || controller.signal.aborted)) {
@@ -603,6 +671,14 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       '--secret-tags',
       'derive batch codes from a random secret kept in the store directory, so that whoever writes the data cannot forge an answer line; prompts then differ from store to store',
     )
+    .option('--limit <n>', 'a trial: only the first n rows', integerAtLeast(1))
+    .option('--sample <n>', 'a trial: a random sample of n rows, chosen by --seed', integerAtLeast(1))
+    .option(
+      '--max-cost <dollars>',
+      'stop before a call could take the cost past this many dollars (priced with --prices or the built-in table); the same command with a higher budget continues',
+      numberBetween(0, Number.MAX_SAFE_INTEGER),
+    )
+    .option('--yes', 'do not ask before a paid run on a terminal')
     .option('--json', 'print the summary as JSON')
     .option('--quiet', 'no progress output');
   addStrategyOptions(command);

@@ -1,0 +1,72 @@
+import type { ChatModel } from '../spec/chat-model.js';
+import { countMessageTokens } from '../spec/count-tokens.js';
+import { AbortError } from '../spec/errors.js';
+import { wrapChatModel } from '../spec/wrap-chat-model.js';
+import { costUsd, type ModelPrice } from './price-table.js';
+
+/** Where a capped run stood when it stopped. */
+export interface SpendingCapState {
+  budgetUsd: number;
+  /** Dollars of the calls that completed (their real token counts). */
+  spentUsd: number;
+  calls: number;
+  /** Set once a call was refused: the worst-case cost it would have brought the total to. */
+  refused?: { wouldReachUsd: number };
+}
+
+export interface SpendingCap {
+  /** Wraps the model whose calls are paid for (below the response cache: a cache hit costs nothing). */
+  wrap(model: ChatModel): ChatModel;
+  state(): SpendingCapState;
+}
+
+/**
+ * A budget for the calls that reach the provider. Before each call its worst case is priced (its
+ * prompt tokens counted with o200k, and its full output allowance at the output price); when that,
+ * with what is spent and what the calls in flight may still cost, would pass the budget, the call
+ * is not made and `onExceeded` is told once, so the caller can stop the run. A completed call is
+ * then counted at its real usage.
+ */
+export function createSpendingCap(options: {
+  budgetUsd: number;
+  price: ModelPrice;
+  onExceeded: (state: SpendingCapState) => void;
+}): SpendingCap {
+  let spentUsd = 0;
+  let reservedUsd = 0;
+  let calls = 0;
+  let refused: SpendingCapState['refused'];
+  const state = (): SpendingCapState => ({
+    budgetUsd: options.budgetUsd,
+    spentUsd,
+    calls,
+    ...(refused === undefined ? {} : { refused }),
+  });
+  return {
+    state,
+    wrap(model) {
+      return wrapChatModel(model, {
+        async generate(request, next) {
+          const worstCase =
+            costUsd(options.price, countMessageTokens(request.messages), request.maxOutputTokens ?? 0) ?? 0;
+          if (refused !== undefined || spentUsd + reservedUsd + worstCase > options.budgetUsd) {
+            if (refused === undefined) {
+              refused = { wouldReachUsd: spentUsd + reservedUsd + worstCase };
+              options.onExceeded(state());
+            }
+            throw new AbortError(`the call would pass the budget of $${options.budgetUsd}`);
+          }
+          reservedUsd += worstCase;
+          try {
+            const result = await next(request);
+            calls += 1;
+            spentUsd += costUsd(options.price, result.usage.inputTokens, result.usage.outputTokens) ?? 0;
+            return result;
+          } finally {
+            reservedUsd -= worstCase;
+          }
+        },
+      });
+    },
+  };
+}
