@@ -60,19 +60,19 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       'Answer an LLM task for every item of a data set with a fraction of the calls and tokens: batched prompts, permutation voting and early stopping.',
     )
     .version('0.1.0')
-    .showHelpAfterError()
     .exitOverride();
   for (const register of commandRegistrars) {
     register(program, (code) => {
       exitCode = code;
     });
   }
-  // Commands built with `new Command()` do not inherit these settings from the program.
-  const configure = (command: Command) => {
-    command.exitOverride().showHelpAfterError();
-    for (const sub of command.commands) configure(sub);
+  // Commands built with `new Command()` do not inherit these settings from the program. A usage
+  // error shows its message and one line on where the options are, not the whole help over it.
+  const configure = (command: Command, path: string) => {
+    command.exitOverride().showHelpAfterError(`(${path} --help lists the options)`);
+    for (const sub of command.commands) configure(sub, `${path} ${sub.name()}`);
   };
-  configure(program);
+  configure(program, 'batchprompt');
   try {
     await program.parseAsync(argv);
   } catch (error) {

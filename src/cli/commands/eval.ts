@@ -26,6 +26,7 @@ import { printSchedulerEvent } from '../describe-scheduler-event.js';
 import type { CommandRegistrar } from '../main.js';
 import { collectMapping, integerAtLeast, oneOf } from '../option-parsers.js';
 import { outcomeExitCode } from '../outcome-exit-code.js';
+import { plainOutput } from '../plain-output.js';
 import { resultRow } from '../result-row.js';
 import { scoresTable } from '../scores-table.js';
 import { addBatchApiOptions, type BatchApiCliValues, schedulingFromCli } from '../strategy-options.js';
@@ -131,9 +132,9 @@ function ratio(value: number, reference: number | undefined): string {
   return ` (${(value / reference).toFixed(2)}x)`;
 }
 
-/** No colour codes when the output is not a terminal (files, pipes, CI logs). */
+/** No colour codes when the output is not a terminal (files, pipes, CI logs) or NO_COLOR is set. */
 function plainStyle(): { style?: { head: string[]; border: string[] } } {
-  return process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
+  return plainOutput() ? { style: { head: [], border: [] } } : {};
 }
 
 /** A comparison as a table, with calls and tokens as ratios to SinglePrompt where it ran. */
@@ -383,7 +384,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
                 `${simulatedNotice(model)}; task ${task.name}, ${summary.items} items, strategy ${summary.strategy.strategy} (batch ${summary.strategy.batchSize}, ${summary.strategy.rounds} rounds, ${summary.strategy.voting} vote)`,
                 `accuracy ${accuracy}; ${summary.calls} calls, ${summary.inputTokens} input and ${summary.outputTokens} output tokens; ${summary.answered} answered, ${summary.failed + summary.unanswered} without an answer`,
                 summaryTable(summary),
-                details.scores === null ? undefined : scoresTable(details.scores, !process.stdout.isTTY),
+                details.scores === null ? undefined : scoresTable(details.scores, plainOutput()),
                 summary.adaptive === undefined ? undefined : adaptiveTable(summary.adaptive),
                 values.out === undefined ? undefined : `results written to ${values.out}`,
               ]

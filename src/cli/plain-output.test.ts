@@ -1,0 +1,16 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { plainOutput } from './plain-output.js';
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('plainOutput', () => {
+  it('is plain for a file or pipe, and for a terminal when NO_COLOR is set', () => {
+    vi.stubEnv('NO_COLOR', '');
+    expect(plainOutput({ isTTY: false })).toBe(true);
+    expect(plainOutput({ isTTY: true })).toBe(false);
+    vi.stubEnv('NO_COLOR', '1');
+    expect(plainOutput({ isTTY: true })).toBe(true);
+  });
+});
