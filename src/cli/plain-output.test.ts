@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { plainOutput } from './plain-output.js';
+import { plainOutput, tableStyle } from './plain-output.js';
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -12,5 +12,10 @@ describe('plainOutput', () => {
     expect(plainOutput({ isTTY: true })).toBe(false);
     vi.stubEnv('NO_COLOR', '1');
     expect(plainOutput({ isTTY: true })).toBe(true);
+  });
+
+  it('gives tables no colour style when NO_COLOR is set, whatever stdout is', () => {
+    vi.stubEnv('NO_COLOR', '1');
+    expect(tableStyle()).toEqual({ style: { head: [], border: [] } });
   });
 });

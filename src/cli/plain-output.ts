@@ -5,3 +5,8 @@
 export function plainOutput(stream: { isTTY?: boolean } = process.stdout): boolean {
   return stream.isTTY !== true || (process.env.NO_COLOR ?? '') !== '';
 }
+
+/** cli-table3 options for a table on standard output: no colour codes where `plainOutput` says so. */
+export function tableStyle(): { style?: { head: string[]; border: string[] } } {
+  return plainOutput() ? { style: { head: [], border: [] } } : {};
+}

@@ -26,7 +26,7 @@ import { printSchedulerEvent } from '../describe-scheduler-event.js';
 import type { CommandRegistrar } from '../main.js';
 import { collectMapping, integerAtLeast, oneOf } from '../option-parsers.js';
 import { outcomeExitCode } from '../outcome-exit-code.js';
-import { plainOutput } from '../plain-output.js';
+import { plainOutput, tableStyle } from '../plain-output.js';
 import { resultRow } from '../result-row.js';
 import { scoresTable } from '../scores-table.js';
 import { addBatchApiOptions, type BatchApiCliValues, schedulingFromCli } from '../strategy-options.js';
@@ -132,16 +132,11 @@ function ratio(value: number, reference: number | undefined): string {
   return ` (${(value / reference).toFixed(2)}x)`;
 }
 
-/** No colour codes when the output is not a terminal (files, pipes, CI logs) or NO_COLOR is set. */
-function plainStyle(): { style?: { head: string[]; border: string[] } } {
-  return plainOutput() ? { style: { head: [], border: [] } } : {};
-}
-
 /** A comparison as a table, with calls and tokens as ratios to SinglePrompt where it ran. */
 export function comparisonTable(rows: readonly StrategyComparison[]): string {
   const single = rows.find((row) => row.name === 'single');
   const table = new Table({
-    ...plainStyle(),
+    ...tableStyle(),
     head: [
       'strategy',
       'batch',
@@ -174,7 +169,7 @@ export function comparisonTable(rows: readonly StrategyComparison[]): string {
 
 function summaryTable(summary: RunSummary): string {
   const table = new Table({
-    ...plainStyle(),
+    ...tableStyle(),
     head: ['round', 'active items', 'calls', 'input tokens', 'output tokens', 'stopped'],
   });
   for (const round of summary.rounds) {
@@ -191,7 +186,7 @@ function summaryTable(summary: RunSummary): string {
 }
 
 function adaptiveTable(adaptive: AdaptiveSummary): string {
-  const table = new Table({ ...plainStyle(), head: ['adaptive rule', 'measured and decided'] });
+  const table = new Table({ ...tableStyle(), head: ['adaptive rule', 'measured and decided'] });
   table.push(
     ...adaptiveSummaryRows(adaptive).map(([name, value]) => [name.replace(/^adaptive: /, ''), value]),
   );

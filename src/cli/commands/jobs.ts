@@ -7,6 +7,7 @@ import type { JobRecord } from '../../store/job-journal.js';
 import { openStore, type Store } from '../../store/open-store.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
+import { tableStyle } from '../plain-output.js';
 
 interface JobsCliValues {
   storeDir?: string;
@@ -100,6 +101,7 @@ async function listJobs(store: Store, refresh: boolean): Promise<JobListing[]> {
 function renderJobs(listings: readonly JobListing[]): string {
   if (listings.length === 0) return 'no batch jobs in this store';
   const table = new Table({
+    ...tableStyle(),
     head: ['job', 'provider job', 'model', 'status', 'done / total', 'failed', 'age', 'run'],
   });
   for (const entry of listings) {

@@ -16,6 +16,7 @@ import { readSource } from '../data-source.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
 import { integerAtLeast } from '../option-parsers.js';
+import { tableStyle } from '../plain-output.js';
 import { addStrategyOptions, type StrategyCliValues, strategyFromCli } from '../strategy-options.js';
 
 interface PlanCliValues extends StrategyCliValues {
@@ -174,6 +175,7 @@ function percent(part: number, whole: number): string {
 
 export function renderPlan(plan: PlanJson): string {
   const table = new Table({
+    ...tableStyle(),
     head: ['', 'calls', 'input tokens', 'output tokens', 'cost (USD)', 'tokens vs single'],
   });
   const singleTokens = plan.single.inputTokens + plan.single.outputTokens;

@@ -39,7 +39,7 @@ import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
 import { integerAtLeast, numberBetween } from '../option-parsers.js';
 import { outcomeExitCode } from '../outcome-exit-code.js';
-import { plainOutput } from '../plain-output.js';
+import { tableStyle } from '../plain-output.js';
 import { createProgressReporter } from '../progress-reporter.js';
 import { resultRow } from '../result-row.js';
 import { rowSelection } from '../row-selection.js';
@@ -615,7 +615,7 @@ function assertUnchanged(file: string, validated: { size: number; modifiedMs: nu
 
 export function renderRunSummary(summary: RunSummaryJson): string {
   const table = new Table({
-    ...(plainOutput() ? { style: { head: [], border: [] } } : {}),
+    ...tableStyle(),
     head: ['', 'value'],
   });
   table.push(
