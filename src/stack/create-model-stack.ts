@@ -80,7 +80,8 @@ export interface ModelStackOptions {
     >;
   /**
    * Wraps the model where calls are paid for: under the response cache (a cache hit reaches no
-   * provider) and over the scheduler, or over the batch model with `batchApi`. A spending cap goes here.
+   * provider) and under the scheduler, so it sees each attempt as it is sent and not the calls
+   * still queued for a slot; with `batchApi`, over the batch model. A spending cap goes here.
    */
   wrapPaidCalls?: (model: ChatModel) => ChatModel;
 }
@@ -154,7 +155,7 @@ export async function createModelStack(options: ModelStackOptions): Promise<Mode
   });
   const wrapPaid = (model: ChatModel) => (options.wrapPaidCalls ? options.wrapPaidCalls(model) : model);
   if (!options.store) {
-    const scheduled = wrapPaid(scheduleModel(base, scheduler));
+    const scheduled = scheduleModel(wrapPaid(base), scheduler);
     return {
       model: scheduled,
       base,
@@ -171,7 +172,7 @@ export async function createModelStack(options: ModelStackOptions): Promise<Mode
       return failure === undefined ? base.generate(request) : Promise.reject(failure);
     },
   });
-  const scheduled = wrapPaid(scheduleModel(gated, scheduler));
+  const scheduled = scheduleModel(wrapPaid(gated), scheduler);
   const cached: CachedChatModel = cachedModel(scheduled, options.store, {
     ...(options.runId === undefined ? {} : { runId: options.runId }),
     enabled: options.cache ?? true,

@@ -10,9 +10,8 @@ import { createResultsWriter, type ResultRow, type ResultsWriter } from '../../i
 import { defaultLocalModelUri } from '../../models/default-local-model.js';
 import { answersMatch } from '../../parse/answers-match.js';
 import { batchPriceOf, costUsd, loadPrices, priceOf } from '../../plan/price-table.js';
-import { createSpendingCap, type SpendingCapState } from '../../plan/spending-cap.js';
+import { createSpendingCap, type SpendingCap, type SpendingCapState } from '../../plan/spending-cap.js';
 import type { LockFile } from '../../spec/acquire-lock-file.js';
-import type { ChatModel } from '../../spec/chat-model.js';
 import { AbortError, InputError, isAbortError, LockError, StoreError } from '../../spec/errors.js';
 import { createModelStack, type ModelStack } from '../../stack/create-model-stack.js';
 import { prepareBatchApi } from '../../stack/prepare-batch-api.js';
@@ -233,6 +232,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   let closeStack = () => {};
   let progress: ReturnType<typeof createProgressReporter> | undefined;
   let budgetStop: SpendingCapState | undefined;
+  let cap: SpendingCap | undefined;
   let answeredSoFar = 0;
   const itemsSoFar = scan.items;
   try {
@@ -314,7 +314,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
         { field: 'max-cost' },
       );
     }
-    const cap =
+    cap =
       values.maxCost === undefined || paidPrice === undefined
         ? undefined
         : createSpendingCap({
@@ -333,7 +333,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     stack = await createModelStack({
       uri: modelUri,
       task,
-      ...(cap === undefined ? {} : { wrapPaidCalls: (model: ChatModel) => cap.wrap(model) }),
+      ...(cap === undefined ? {} : { wrapPaidCalls: cap.wrap }),
       // Gold answers for the simulated model: one more pass over the file, kept as digests only.
       knownItems: () => sourceItems(source, controller.signal),
       seed: strategy.seed,
@@ -528,8 +528,10 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   } catch (caught) {
     if (budgetStop !== undefined) {
       progress?.stop();
+      // Calls that were in flight when the budget stopped the run have settled by now.
+      const spent = cap?.state() ?? budgetStop;
       process.stderr.write(
-        `\nstopped at the budget: the next call could have taken the cost to $${budgetStop.refused?.wouldReachUsd.toFixed(4)}, over --max-cost $${budgetStop.budgetUsd}; ${budgetStop.calls} call(s) made for $${budgetStop.spentUsd.toFixed(4)}, ${answeredSoFar} of ${itemsSoFar} items with a final answer so far. Completed calls are cached: the same command with a higher --max-cost continues from here${values.out ? ` (partial results in ${values.out}.partial)` : ''}\n`,
+        `\nstopped at the budget: the next call could have taken the cost to $${budgetStop.refused?.wouldReachUsd.toFixed(4)}, over --max-cost $${budgetStop.budgetUsd}; ${spent.calls} call(s) made for $${spent.spentUsd.toFixed(4)}, ${answeredSoFar} of ${itemsSoFar} items with a final answer so far. Completed calls are cached: the same command with a higher --max-cost continues from here${values.out ? ` (partial results in ${values.out}.partial)` : ''}\n`,
       );
       return exitCodes.budget;
     }
