@@ -165,7 +165,7 @@ const ownBlock = fc.record({
   from: fc.oneof(fc.constant(0), fc.constant(0), fc.nat({ max: 30 })),
   length: fc.integer({ min: 1, max: 30 }),
   offset: fc.constantFrom(0, 0, 1),
-  style: fc.constantFrom('lines', 'lines', 'json'),
+  style: fc.constantFrom('lines', 'lines', 'json', 'table', 'next-line', 'json-keyed'),
   wrap: fc.constantFrom('none', 'none', 'list', 'bold', 'input', 'upper-code'),
   /** An item whose answer the model wrote unreadably, if any (position in the block). */
   unreadableAt: fc.option(fc.nat({ max: 30 }), { nil: undefined }),
@@ -182,6 +182,10 @@ const noiseBlock = fc.record({
     'stray-mention',
     'range-preamble',
     'chatter',
+    'example-table',
+    'keyed-no-code',
+    'foreign-keyed',
+    'loose-answer',
   ),
   indices: fc.array(fc.nat({ max: 32 }), { minLength: 1, maxLength: 4 }),
   labelSeed: fc.nat(),
@@ -202,6 +206,7 @@ describe('parseReply under replies that mix conventions, examples and chatter', 
   it('never puts an answer on an item it does not belong to', () => {
     const tag = 'qx7k';
     let runsWithAnswers = 0;
+    let newLayoutRunsWithAnswers = 0;
     fc.assert(
       fc.property(mixedReply, (shape) => {
         const task = tasks[shape.taskIndex]!;
@@ -227,6 +232,39 @@ describe('parseReply under replies that mix conventions, examples and chatter', 
                 confident: true,
               }));
               parts.push(JSON.stringify({ answers }));
+              continue;
+            }
+            const code = block.wrap === 'upper-code' ? tag.toUpperCase() : tag;
+            if (block.style === 'json-keyed') {
+              // Keyed by index, the code in each key or once around them all.
+              const around = block.wrap === 'list';
+              const answers = Object.fromEntries(
+                items.map((item, position) => [
+                  around ? String(item + block.offset) : `${item + block.offset} (${code})`,
+                  `${answerOf(item, position)} sure`,
+                ]),
+              );
+              parts.push(JSON.stringify(around ? { code, answers } : { answers }));
+              continue;
+            }
+            if (block.style === 'table') {
+              const rows = items.map(
+                (item, position) =>
+                  `| ${item + block.offset} | ${code} | ${answerOf(item, position)} | sure |`,
+              );
+              const header =
+                block.wrap === 'list'
+                  ? []
+                  : ['| Input | Code | Answer | Confidence |', '| --- | --- | --- | --- |'];
+              parts.push([...header, ...rows].join('\n'));
+              continue;
+            }
+            if (block.style === 'next-line') {
+              const pairs = items.map(
+                (item, position) =>
+                  `Input ${item + block.offset} (${code})\nAnswer: ${answerOf(item, position)} sure`,
+              );
+              parts.push(pairs.join(block.wrap === 'bold' ? '\n\n' : '\n'));
               continue;
             }
             const lines = items.map((item, position) => {
@@ -261,6 +299,14 @@ describe('parseReply under replies that mix conventions, examples and chatter', 
                 return `${index} (zz9z): ${noiseLabel(position)} sure`;
               case 'stray-mention':
                 return `Input ${index} (${tag}) was the hardest to judge.`;
+              case 'example-table':
+                return `| ${index} | ex | ${noiseLabel(position)} | sure |`;
+              case 'keyed-no-code':
+                return JSON.stringify({ [String(index)]: noiseLabel(position) });
+              case 'foreign-keyed':
+                return JSON.stringify({ answers: { [`${index} (zz9z)`]: noiseLabel(position) } });
+              case 'loose-answer':
+                return `Answer: ${noiseLabel(position)}`;
               case 'range-preamble':
                 return `Input 0 (${tag}) to Input ${count - 1} (${tag}), in order:`;
               default:
@@ -281,12 +327,21 @@ describe('parseReply under replies that mix conventions, examples and chatter', 
             if (answer !== undefined)
               expect({ index, answer: answer.answer }).toEqual({ index, answer: truth[index] });
           });
-          if (parsed.answers.some((answer) => answer !== undefined)) runsWithAnswers += 1;
+          if (parsed.answers.some((answer) => answer !== undefined)) {
+            runsWithAnswers += 1;
+            const ownStyles = shape.blocks.flatMap((block) => (block.kind === 'own' ? [block.style] : []));
+            if (
+              ownStyles.every((style) => style === 'table' || style === 'next-line' || style === 'json-keyed')
+            )
+              newLayoutRunsWithAnswers += 1;
+          }
         }
       }),
       { numRuns: 1500, seed: 20261201 },
     );
     // The property is not met by attributing nothing: many generated replies are still read.
     expect(runsWithAnswers).toBeGreaterThan(500);
+    // Tables with a code column, answers on the line after the header, JSON keyed by index.
+    expect(newLayoutRunsWithAnswers).toBeGreaterThan(150);
   });
 });

@@ -172,33 +172,208 @@ describe('one clear convention other than ours is read', () => {
   });
 });
 
+/** A markdown table of the answers, the code in a column of its own, index `k + offset`. */
+function codeColumnTable(offset: number, code = tag, header = true): string[] {
+  const rows = truth.map((label, index) => `| ${index + offset} | ${code} | ${label} | sure |`);
+  return header ? ['| Input | Code | Answer | Confidence |', '| --- | --- | --- | --- |', ...rows] : rows;
+}
+
+/** Each item's header on a line of its own, its `Answer:` on the next one. */
+function answerOnNextLine(offset: number, code = tag, between = '\n'): string[] {
+  return truth.map((label, index) => `Input ${index + offset} (${code})${between}Answer: ${label} sure`);
+}
+
+function keyedAnswers(offset: number, key: (index: number) => string = (index) => `${index} (${tag})`) {
+  return Object.fromEntries(truth.map((label, index) => [key(index + offset), `${label} sure`]));
+}
+
+describe('a table with the batch code in its own column', () => {
+  it('reads each row as the answer line of its index, numbered from 0 or from 1', () => {
+    const fromZero = read(codeColumnTable(0).join('\n'));
+    expect(expectNoMisattribution(fromZero)).toBe(count);
+    expect(fromZero.answers.every((answer) => answer?.confident === true)).toBe(true);
+    const fromOne = read(codeColumnTable(1).join('\n'));
+    expect(expectNoMisattribution(fromOne)).toBe(count);
+    expect(fromOne.numbering).toBe('one-based');
+  });
+
+  it('reads rows without a header when their second cell is this batch code, in any case', () => {
+    expect(expectNoMisattribution(read(codeColumnTable(0, tag.toUpperCase(), false).join('\n')))).toBe(count);
+  });
+
+  it('reads the columns by the header, whatever their order', () => {
+    const reply = [
+      '| Answer | Code | # |',
+      '|:--|:--|--:|',
+      ...truth.map((label, index) => `| **${label}** | \`${tag}\` | ${index} |`),
+    ];
+    expect(expectNoMisattribution(read(reply.join('\n')))).toBe(count);
+  });
+
+  it('attributes nothing when the code column holds another batch code', () => {
+    const parsed = read(codeColumnTable(0, 'zz9z').join('\n'));
+    expect(expectNoMisattribution(parsed)).toBe(0);
+    expect(parsed.issue?.kind).toBe('foreign-code');
+    // Nor without a header: the row is read without a code.
+    expect(expectNoMisattribution(read(codeColumnTable(0, 'zz9z', false).join('\n')))).toBe(0);
+  });
+
+  it('attributes nothing when an index appears in two rows', () => {
+    const rows = codeColumnTable(0);
+    rows[2 + 7] = `| 6 | ${tag} | ${truth[7]} | sure |`;
+    const parsed = read(rows.join('\n'));
+    expect(expectNoMisattribution(parsed)).toBe(0);
+    expect(parsed.issue?.kind).toBe('repeated');
+  });
+
+  it('reads a row that lacks a cell under the header as no answer, and trusts no row after it', () => {
+    const rows = codeColumnTable(0);
+    rows[2 + 5] = `| 5 | ${tag} | ${truth[5]} |`;
+    const parsed = read(rows.join('\n'));
+    expect(expectNoMisattribution(parsed)).toBe(5);
+    expect(parsed.issue?.kind).toBe('numbering-gap');
+  });
+});
+
+describe('the answer on the line after the item header', () => {
+  it('reads `Answer:` under each header, numbered from 0 or from 1, with or without blank lines', () => {
+    expect(expectNoMisattribution(read(answerOnNextLine(0).join('\n')))).toBe(count);
+    expect(expectNoMisattribution(read(answerOnNextLine(0, tag, '\n\n').join('\n\n')))).toBe(count);
+    const bold = answerOnNextLine(0).map((pair) => pair.replace(/^(Input \d+ \(\w+\))/, '**$1:**'));
+    expect(expectNoMisattribution(read(bold.join('\n').replaceAll('Answer:', '**Answer:**')))).toBe(count);
+    const fromOne = read(answerOnNextLine(1).join('\n'));
+    expect(expectNoMisattribution(fromOne)).toBe(count);
+    expect(fromOne.numbering).toBe('one-based');
+  });
+
+  it('attributes nothing under another batch code or with a header written twice', () => {
+    const foreign = read(answerOnNextLine(0, 'zz9z').join('\n'));
+    expect(expectNoMisattribution(foreign)).toBe(0);
+    expect(foreign.issue?.kind).toBe('foreign-code');
+    const pairs = answerOnNextLine(0);
+    pairs[9] = `Input 8 (${tag})\nAnswer: ${truth[9]} sure`;
+    const twice = read(pairs.join('\n'));
+    expect(expectNoMisattribution(twice)).toBe(0);
+    expect(twice.issue?.kind).toBe('repeated');
+  });
+
+  it('never lends a header without its answer line the answer of the next header', () => {
+    const pairs = answerOnNextLine(0);
+    pairs[5] = `Input 5 (${tag})`;
+    const parsed = read(pairs.join('\n'));
+    // Item 5 got no answer; the items after it may be shifted, so only 0..4 are attributed.
+    expect(expectNoMisattribution(parsed)).toBe(5);
+    expect(parsed.answers[5]).toBeUndefined();
+    // Only an `Answer:` line answers a bare header, not the next header's text.
+    const headersFirst = [...truth.map((_, index) => `Input ${index} (${tag})`), `Answer: ${truth[0]} sure`];
+    expect(expectNoMisattribution(read(headersFirst.join('\n')))).toBe(0);
+  });
+});
+
+describe('JSON keyed by index', () => {
+  it('reads keys that carry the batch code, at the top or under "answers"', () => {
+    expect(expectNoMisattribution(read(JSON.stringify({ answers: keyedAnswers(0) }), 'json'))).toBe(count);
+    expect(
+      expectNoMisattribution(read(JSON.stringify(keyedAnswers(0, (index) => `Input ${index} (${tag})`)))),
+    ).toBe(count);
+    const fromOne = read(JSON.stringify({ answers: keyedAnswers(1) }), 'json');
+    expect(expectNoMisattribution(fromOne)).toBe(count);
+    expect(fromOne.numbering).toBe('one-based');
+  });
+
+  it('reads bare keys under an object that names this batch code, with entries as objects', () => {
+    const answers = Object.fromEntries(
+      truth.map((label, index) => [String(index), { answer: label, confident: true }]),
+    );
+    const parsed = read(JSON.stringify({ code: tag, answers }), 'json');
+    expect(expectNoMisattribution(parsed)).toBe(count);
+    expect(parsed.answers.every((answer) => answer?.confident === true)).toBe(true);
+  });
+
+  it('reads keyed answers after a quoted keyed example with its own code', () => {
+    const example = JSON.stringify({ answers: { [`0 (${exampleTag})`]: 'not_entailment sure' } });
+    const reply = `Like the example ${example}:\n${JSON.stringify({ answers: keyedAnswers(0) })}`;
+    expect(expectNoMisattribution(read(reply, 'json'))).toBe(count);
+  });
+
+  it('attributes nothing from keys without a code, or with another batch code', () => {
+    const bare = read(JSON.stringify(keyedAnswers(0, String)), 'json');
+    expect(expectNoMisattribution(bare)).toBe(0);
+    expect(bare.issue?.kind).toBe('no-code');
+    const foreign = read(JSON.stringify({ answers: keyedAnswers(0, (index) => `${index} (zz9z)`) }), 'json');
+    expect(expectNoMisattribution(foreign)).toBe(0);
+    expect(foreign.issue?.kind).toBe('foreign-code');
+  });
+
+  it('attributes no answer whose key and surrounding object disagree on the code', () => {
+    const answers = keyedAnswers(0, String);
+    delete answers['3'];
+    answers['3 (zz9z)'] = `${truth[3]} sure`;
+    const parsed = read(JSON.stringify({ code: tag, answers }), 'json');
+    // Item 3 belongs to no batch for certain; the later ones may be shifted.
+    expect(expectNoMisattribution(parsed)).toBe(3);
+  });
+
+  it('attributes nothing when an index is keyed twice, in two spellings or as the same key', () => {
+    const answers = keyedAnswers(0);
+    answers[`4 (${tag.toUpperCase()})`] = `${truth[5]} sure`;
+    const twoSpellings = read(JSON.stringify({ answers }), 'json');
+    expect(expectNoMisattribution(twoSpellings)).toBe(0);
+    expect(twoSpellings.issue?.kind).toBe('repeated');
+    // JSON.parse keeps only the last of two equal keys; the parser must not trust either.
+    const text = JSON.stringify({ answers: keyedAnswers(0) }).replace(
+      `"5 (${tag})":"${truth[5]} sure"`,
+      `"5 (${tag})":"${truth[5]} sure","5 (${tag})":"${truth[4]} sure"`,
+    );
+    expect(text).toContain(`"5 (${tag})":"${truth[4]} sure"`);
+    const sameKey = read(text, 'json');
+    expect(expectNoMisattribution(sameKey)).toBe(0);
+    expect(sameKey.issue?.kind).toBe('repeated');
+  });
+
+  it('attributes nothing when an entry names its id twice', () => {
+    const entries = truth.map((label, index) => renderJsonAnswerEntry(index, tag, label, true));
+    const text = JSON.stringify({ answers: entries }).replace('{"id":2,', '{"id":2,"id":3,');
+    expect(expectNoMisattribution(read(text, 'json'))).toBe(0);
+  });
+
+  it('attributes nothing when keyed answers and answer lines both claim the batch', () => {
+    const reply = [JSON.stringify({ answers: keyedAnswers(0) }), ...answerLines(0)].join('\n');
+    const parsed = read(reply, 'json');
+    expect(expectNoMisattribution(parsed)).toBe(0);
+    expect(parsed.issue?.kind).toBe('mixed-formats');
+  });
+});
+
 describe('layouts that are not read put nothing on a wrong item', () => {
   const layouts: Record<string, string> = {
-    'a table with the code in its own column': [
-      '| Input | Code | Answer | Confidence |',
-      '| --- | --- | --- | --- |',
-      ...truth.map((label, index) => `| ${index + 1} | ${tag} | ${label} | sure |`),
-    ].join('\n'),
-    'headers then the answer on the next line': truth
-      .map((label, index) => `Input ${index + 1} (${tag})\nAnswer: ${label} sure`)
-      .join('\n'),
-    'JSON keyed by index': JSON.stringify(
+    'JSON keyed by index without a code': JSON.stringify(
       Object.fromEntries(truth.map((label, index) => [String(index + 1), label])),
     ),
+    'a table without a code column': [
+      '| Input | Answer |',
+      '| --- | --- |',
+      ...truth.map((label, index) => `| ${index} | ${label} |`),
+    ].join('\n'),
+    'headers without a code, the answer on the next line': truth
+      .map((label, index) => `Input ${index}\nAnswer: ${label} sure`)
+      .join('\n'),
     'a numbered list without codes, counting from 1': truth
       .map((label, index) => `${index + 1}. ${label}`)
       .join('\n'),
-    'mixed numbering: 0-based, then 1-based from item 8': [
-      ...answerLines(0, 0, 8),
-      ...answerLines(1, 8, count - 1),
-    ].join('\n'),
   };
   for (const [name, reply] of Object.entries(layouts)) {
     it(name, () => {
-      expectNoMisattribution(read(reply));
-      expectNoMisattribution(read(reply, 'json'));
+      expect(expectNoMisattribution(read(reply))).toBe(0);
+      expect(expectNoMisattribution(read(reply, 'json'))).toBe(0);
     });
   }
+
+  it('mixed numbering, 0-based then 1-based from item 8: only the items before the switch', () => {
+    const parsed = read([...answerLines(0, 0, 8), ...answerLines(1, 8, count - 1)].join('\n'));
+    expect(expectNoMisattribution(parsed)).toBe(8);
+    expect(parsed.issue?.kind).toBe('numbering-gap');
+  });
 });
 
 describe('misreads', () => {

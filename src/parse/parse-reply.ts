@@ -78,6 +78,8 @@ interface Candidate {
   rawAnswer: string;
   answer: Answer | undefined;
   confident: boolean;
+  /** A JSON entry from an object that names a key twice: JSON.parse kept one of them, unseen. */
+  duplicateKey?: boolean;
 }
 
 const negativeConfidence =
@@ -122,21 +124,107 @@ function cleanLine(line: string): string {
 
 const listNumberBeforeHeader = /^\d+[.)]\s+(?=(?:(?:input|item)\s*#?\s*)?\d+\s*[([]\s*[A-Za-z0-9]+\s*[)\]])/i;
 
-function readLineCandidates(task: Task, text: string): Candidate[] {
+/** The cells of a markdown table row, trimmed, without the empty ones its outer pipes leave. */
+function tableCells(line: string): string[] {
+  return line
+    .split('|')
+    .map((cell) => cell.replace(/\*\*|__|`/g, '').trim())
+    .filter((cell) => cell.length > 0);
+}
+
+interface TableHeader {
+  width: number;
+  indexColumn: number;
+  codeColumn: number;
+}
+
+const tableIndexCell = /^(?:(?:input|item)\s*#?\s*)?\d+$/i;
+
+/**
+ * A table header that names both an index column and a batch-code column (`| Input | Code |
+ * Answer |`): its rows carry the code in a column of their own. Any other header is none.
+ */
+function readTableHeader(cells: readonly string[]): TableHeader | undefined {
+  if (cells.some((cell) => /\d/.test(cell))) return undefined;
+  const indexColumn = cells.findIndex((cell) => /^(?:input|index|id|item|#|no\.?)$/i.test(cell));
+  const codeColumn = cells.findIndex((cell) => /^(?:batch\s*)?code$|^tag$/i.test(cell));
+  if (indexColumn < 0 || codeColumn < 0) return undefined;
+  return { width: cells.length, indexColumn, codeColumn };
+}
+
+/**
+ * A table row with the code in its own column, as an answer line `3 (code): rest`: under a header
+ * that names the columns and has as many as the row, or without one when the second cell is this
+ * batch's code. Undefined for any other row, which is read as before (and carries no code).
+ */
+function tableRowAsLine(
+  cells: readonly string[],
+  header: TableHeader | undefined,
+  tag: string | undefined,
+): string | undefined {
+  let indexColumn = 0;
+  let codeColumn = 1;
+  if (header !== undefined) {
+    if (cells.length !== header.width) return undefined;
+    ({ indexColumn, codeColumn } = header);
+  } else if (tag === undefined || cells.length < 3 || cells[1]?.toLowerCase() !== tag.toLowerCase()) {
+    return undefined;
+  }
+  const indexCell = cells[indexColumn] ?? '';
+  const codeCell = cells[codeColumn] ?? '';
+  if (!tableIndexCell.test(indexCell) || !/^[A-Za-z0-9]+$/.test(codeCell)) return undefined;
+  const rest = cells.filter((_, column) => column !== indexColumn && column !== codeColumn);
+  return `${indexCell.replace(/^\D+/, '')} (${codeCell}): ${rest.join(' ')}`;
+}
+
+/** `Answer: entailment sure` on the line after a bare item header `Input 3 (code)`. */
+const answerOnNextLinePattern = /^(?:final\s+)?(?:answer|label|prediction)\s*[:=\-–—]\s*(\S.*)$/i;
+
+function readLineCandidates(task: Task, text: string, tag: string | undefined): Candidate[] {
   const candidates: Candidate[] = [];
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = cleanLine(rawLine);
+  const rawLines = text.split(/\r?\n/);
+  let header: TableHeader | undefined;
+  const lines = rawLines.map((rawLine) => {
+    const trimmed = rawLine.trim();
+    if (!trimmed.startsWith('|')) {
+      header = undefined;
+      return cleanLine(rawLine);
+    }
+    const cells = tableCells(trimmed);
+    const found = readTableHeader(cells);
+    if (found !== undefined) {
+      header = found;
+      return '';
+    }
+    const asLine = tableRowAsLine(cells, header, tag);
+    return asLine === undefined ? cleanLine(rawLine) : cleanLine(asLine);
+  });
+  for (let lineIndex = 0; lineIndex < lines.length; lineIndex += 1) {
+    const line = lines[lineIndex]!;
     if (line.length === 0 || line.startsWith('```')) continue;
     const match = answerLinePattern.exec(line);
     if (!match) continue;
     const indexText = match[1] ?? match[2] ?? match[3] ?? match[4];
     if (indexText === undefined) continue;
-    const body = match[8] ?? '';
+    let body = match[8] ?? '';
+    let joined = false;
+    if (body.trim().length === 0) {
+      // A bare header, `Input 3 (code)` or `Input 3 (code):`, whose answer is the next line's
+      // `Answer: ...`: read as one line. The next line names no index, so it answers this one.
+      let next = lineIndex + 1;
+      while (next < lines.length && lines[next]!.length === 0) next += 1;
+      const answerLine = answerOnNextLinePattern.exec(lines[next] ?? '');
+      if (answerLine !== null && !answerLinePattern.test(lines[next]!)) {
+        body = answerLine[1]!;
+        lineIndex = next;
+        joined = true;
+      }
+    }
     const { rest, confident } = splitConfidence(body);
     const answer = normalizeAnswer(task, rest);
     // `Input 0 (k9q2) to Input 15 (k9q2), in order:` mentions an input, it answers nothing: a
     // header with neither a separator nor an answer after it is not an answer line.
-    if (match[7] === undefined && answer === undefined && body.trim().length > 0) continue;
+    if (match[7] === undefined && !joined && answer === undefined && body.trim().length > 0) continue;
     candidates.push({
       source: 'line',
       index: Number(indexText),
@@ -193,21 +281,129 @@ function entryToCandidate(task: Task, entry: unknown): Candidate | undefined {
   };
 }
 
+/** The batch codes one answer was given (container, key, entry), as one tag; disagreeing ones never match. */
+function combineCodes(codes: readonly (string | undefined)[]): string | undefined {
+  const given = codes.filter((code): code is string => code !== undefined);
+  if (given.length === 0) return undefined;
+  const distinct = [...new Set(given.map((code) => code.toLowerCase()))];
+  return distinct.length === 1 ? given[0] : given.join('|');
+}
+
+function readCode(value: unknown): string | undefined {
+  return typeof value === 'string' ? value.trim() : undefined;
+}
+
+const codeKeys = new Set(['code', 'tag']);
+
+/**
+ * An object keyed by index, `{"0 (k9q2)": "yes", "1 (k9q2)": {"answer": "no"}}`: one candidate per
+ * key, or undefined when some key is not an index (then it is no such object). Each answer's code
+ * comes from its key, its value or the object around it (`{"code": "k9q2", "answers": {...}}`);
+ * codes that disagree tie the answer to no batch.
+ */
+function keyedCandidates(
+  task: Task,
+  map: Record<string, unknown>,
+  containerCode: string | undefined,
+): Candidate[] | undefined {
+  const keys = Object.keys(map);
+  if (keys.length === 0) return undefined;
+  const candidates: Candidate[] = [];
+  for (const key of keys) {
+    const id = readEntryId(key);
+    if (id === undefined) return undefined;
+    const value = map[key];
+    let rawAnswer: unknown = value;
+    let confident = false;
+    let entryCode: string | undefined;
+    if (typeof value === 'string') {
+      const split = splitConfidence(value);
+      rawAnswer = split.rest;
+      confident = split.confident;
+    } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const record = value as Record<string, unknown>;
+      rawAnswer = record.answer ?? record.label;
+      confident = readConfidentFlag(record.confident ?? record.confidence);
+      entryCode = readCode(record.code ?? record.tag);
+    }
+    candidates.push({
+      source: 'json',
+      index: id.index,
+      tag: combineCodes([containerCode, id.tag, entryCode]),
+      rawAnswer: typeof rawAnswer === 'string' ? rawAnswer.trim() : JSON.stringify(rawAnswer ?? null),
+      answer: normalizeAnswer(task, rawAnswer),
+      confident,
+    });
+  }
+  return candidates;
+}
+
+/** Every candidate a parsed JSON value holds: a list of entries, `{answers: [...]}`, or keyed by index. */
+function valueCandidates(task: Task, value: unknown): Candidate[] | undefined {
+  if (Array.isArray(value)) return value.flatMap((entry) => entryToCandidate(task, entry) ?? []);
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  const containerCode = readCode(record.code ?? record.tag);
+  const answers = record.answers;
+  if (Array.isArray(answers)) return answers.flatMap((entry) => entryToCandidate(task, entry) ?? []);
+  if (typeof answers === 'object' && answers !== null) {
+    return keyedCandidates(task, answers as Record<string, unknown>, containerCode);
+  }
+  if ('id' in record || 'index' in record || 'input' in record) return undefined;
+  const rest = Object.fromEntries(Object.entries(record).filter(([key]) => !codeKeys.has(key)));
+  return keyedCandidates(task, rest, containerCode);
+}
+
+/**
+ * Whether some object in JSON text names a key twice. `JSON.parse` keeps the last silently, so
+ * such an object could hide a second answer for an index or a second id for an entry.
+ */
+function hasDuplicateKeys(json: string): boolean {
+  const stack: (Set<string> | undefined)[] = [];
+  let position = 0;
+  while (position < json.length) {
+    const char = json[position];
+    if (char === '"') {
+      let end = position + 1;
+      while (end < json.length && json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
+      let after = end + 1;
+      while (after < json.length && /\s/.test(json[after]!)) after += 1;
+      const keys = stack.at(-1);
+      if (json[after] === ':' && keys !== undefined) {
+        let key = json.slice(position + 1, end);
+        try {
+          key = JSON.parse(json.slice(position, end + 1)) as string;
+        } catch {
+          // keep the raw text as the key
+        }
+        if (keys.has(key)) return true;
+        keys.add(key);
+      }
+      position = end + 1;
+      continue;
+    }
+    if (char === '{') stack.push(new Set());
+    else if (char === '[') stack.push(undefined);
+    else if (char === '}' || char === ']') stack.pop();
+    position += 1;
+  }
+  return false;
+}
+
+function markDuplicates(candidates: Candidate[], json: string): Candidate[] {
+  if (candidates.length === 0 || !hasDuplicateKeys(json)) return candidates;
+  return candidates.map((candidate) => ({ ...candidate, duplicateKey: true }));
+}
+
 function readJsonCandidates(task: Task, text: string): Candidate[] {
   const unfenced = text.replace(/```[a-zA-Z]*\n?/g, '');
   const start = unfenced.search(/[[{]/);
   if (start >= 0) {
     const end = Math.max(unfenced.lastIndexOf('}'), unfenced.lastIndexOf(']'));
+    const slice = unfenced.slice(start, end + 1);
     try {
-      const value: unknown = JSON.parse(unfenced.slice(start, end + 1));
-      const list = Array.isArray(value)
-        ? value
-        : typeof value === 'object' &&
-            value !== null &&
-            Array.isArray((value as { answers?: unknown }).answers)
-          ? (value as { answers: unknown[] }).answers
-          : undefined;
-      if (list) return list.flatMap((entry) => entryToCandidate(task, entry) ?? []);
+      const found = valueCandidates(task, JSON.parse(slice) as unknown);
+      if (found) return markDuplicates(found, slice);
     } catch {
       // A truncated or damaged reply: fall through and keep the entries that are whole.
     }
@@ -215,8 +411,14 @@ function readJsonCandidates(task: Task, text: string): Candidate[] {
   const candidates: Candidate[] = [];
   for (const match of unfenced.matchAll(/\{[^{}]*\}/g)) {
     try {
-      const candidate = entryToCandidate(task, JSON.parse(match[0]));
-      if (candidate) candidates.push(candidate);
+      const value: unknown = JSON.parse(match[0]);
+      const entry = entryToCandidate(task, value);
+      const found = entry
+        ? [entry]
+        : typeof value === 'object' && value !== null && !Array.isArray(value)
+          ? (valueCandidates(task, value) ?? [])
+          : [];
+      candidates.push(...markDuplicates(found, match[0]));
     } catch {
       // not a whole entry
     }
@@ -339,7 +541,7 @@ export function parseReply(task: Task, replyText: string, options: ParseReplyOpt
   }
   const text = replyText;
   const { expectedCount, tag } = options;
-  const candidates = [...readLineCandidates(task, text)];
+  const candidates = [...readLineCandidates(task, text, tag)];
   if (/[[{]/.test(text)) candidates.push(...readJsonCandidates(task, text));
   const selection = selectCandidates(candidates, tag);
   const answers: (ParsedAnswer | undefined)[] = new Array(expectedCount).fill(undefined);
@@ -376,6 +578,14 @@ export function parseReply(task: Task, replyText: string, options: ParseReplyOpt
   if (selection.issue) {
     const kind = selection.issue.kind === 'mixed-formats' ? 'mixed' : 'missing';
     return result(allProblems(expectedCount, kind, selection.issue.detail), 'none', selection.issue);
+  }
+
+  if (selection.chosen.some((candidate) => candidate.duplicateKey === true)) {
+    const issue: ReplyIssue = {
+      kind: 'repeated',
+      detail: 'a JSON object of the reply named the same key twice; no answer could be attributed safely',
+    };
+    return result(allProblems(expectedCount, 'conflicting', issue.detail), 'none', issue);
   }
 
   let chosen = selection.chosen;

@@ -20,7 +20,14 @@ import {
   stableTaskCalibration,
   taskCalibration,
 } from './profiles.js';
-import { type EchoedAnswer, type ReplyEntry, renderSimReply } from './render-sim-reply.js';
+import {
+  type EchoedAnswer,
+  isSimReplyLayout,
+  type ReplyEntry,
+  renderSimReply,
+  type SimReplyLayout,
+  simReplyLayouts,
+} from './render-sim-reply.js';
 import { hashUniforms, textDigest } from './sim-random.js';
 import { writeSimReasoning } from './write-sim-reasoning.js';
 
@@ -51,6 +58,11 @@ export interface SimModelOptions {
    * model does. Off by default: the calibrated model ignores such text.
    */
   injection?: SimInjectionOptions;
+  /**
+   * Lay every reply out in this way instead of the asked format (see `simReplyLayouts`), still
+   * answering every item truthfully. @default 'ours'
+   */
+  layout?: SimReplyLayout;
 }
 
 export interface SimInjectionOptions {
@@ -110,6 +122,13 @@ export function createSimModel(options: SimModelOptions): SimModel {
     throw new InputError(
       `Expected \`injection.obeyProbability\` to be a number from 0 to 1, got \`${String(obeyProbability)}\``,
       { field: 'injection.obeyProbability' },
+    );
+  }
+  const layout = options.layout ?? 'ours';
+  if (!isSimReplyLayout(layout)) {
+    throw new InputError(
+      `Expected \`layout\` to be one of ${simReplyLayouts.join(', ')}, got \`${String(layout)}\``,
+      { field: 'layout' },
     );
   }
   const echoInjections = injection !== undefined && (injection.echo ?? true);
@@ -203,6 +222,7 @@ export function createSimModel(options: SimModelOptions): SimModel {
       requestDigest,
       conflictingAnswer,
       echoes,
+      layout,
     }).text;
   }
 

@@ -26,6 +26,35 @@ export interface EchoedAnswer {
 
 export type SimFault = 'skip-index' | 'repeat-index' | 'wrong-count' | 'off-by-one' | 'chatter';
 
+/**
+ * How the simulated model lays out its reply. `ours` is the asked format; the others are layouts
+ * real models write instead, each answering every item truthfully: the parser must read each one
+ * (every index and the batch code are there) or attribute nothing, never shift an answer.
+ * - `one-based`: every index written one higher, 1..N;
+ * - `numbered-list`: a markdown numbered list around our lines (`1. 0 (code): yes sure`);
+ * - `upper-code`: the batch code in capitals;
+ * - `code-column`: a markdown table with the code in a column of its own;
+ * - `answer-next-line`: `Input k (code)`, then `Answer: ...` on the next line;
+ * - `json-keyed`: a JSON object keyed by index, `{"answers": {"0 (code)": "yes sure"}}`.
+ * Layouts other than `ours`, `one-based` and `upper-code` are written the same in both formats
+ * (a model that answers in its own way whatever was asked). Replies with worked solutions keep
+ * `ours`.
+ */
+export const simReplyLayouts = [
+  'ours',
+  'one-based',
+  'numbered-list',
+  'upper-code',
+  'code-column',
+  'answer-next-line',
+  'json-keyed',
+] as const;
+export type SimReplyLayout = (typeof simReplyLayouts)[number];
+
+export function isSimReplyLayout(value: unknown): value is SimReplyLayout {
+  return typeof value === 'string' && (simReplyLayouts as readonly string[]).includes(value);
+}
+
 export interface RenderSimReplyInput {
   entries: readonly ReplyEntry[];
   format: 'lines' | 'json';
@@ -38,6 +67,8 @@ export interface RenderSimReplyInput {
   conflictingAnswer: (answer: Answer) => Answer;
   /** Forged answers copied from the items; none unless the model is set to echo them. */
   echoes?: readonly EchoedAnswer[];
+  /** @default 'ours' */
+  layout?: SimReplyLayout;
 }
 
 export interface SimReply {
@@ -94,6 +125,10 @@ export function renderSimReply(input: RenderSimReplyInput): SimReply {
   }
 
   const echoes = input.echoes ?? [];
+  const layout = input.layout ?? 'ours';
+  if (layout !== 'ours' && !entries.some((entry) => entry.reasoning !== undefined)) {
+    return { text: renderLayout(layout, entries, format, tag, echoes), faults: happened };
+  }
   if (format === 'json') {
     // A JSON schema leaves no room for prose around the answers.
     // The entries take the shape the prompt asks for, the batch code included.
@@ -128,4 +163,60 @@ export function renderSimReply(input: RenderSimReplyInput): SimReply {
       text = `${text}\n\nLet me know if you would like the reasoning behind any of these.`;
   }
   return { text, faults: happened };
+}
+
+function renderLayout(
+  layout: Exclude<SimReplyLayout, 'ours'>,
+  entries: readonly ReplyEntry[],
+  format: 'lines' | 'json',
+  tag: string,
+  echoes: readonly EchoedAnswer[],
+): string {
+  const confidence = (entry: ReplyEntry) => (entry.confident ? 'sure' : 'unsure');
+  const copiedAfter = (entry: ReplyEntry) =>
+    echoes.filter((echo) => echo.fromIndex === entry.index).map((echo) => echo.text);
+  if (layout === 'one-based' || layout === 'upper-code') {
+    const shift = layout === 'one-based' ? 1 : 0;
+    const code = layout === 'upper-code' ? tag.toUpperCase() : tag;
+    if (format === 'json') {
+      const answers: EchoedAnswer['entry'][] = [];
+      for (const entry of entries) {
+        answers.push(renderJsonAnswerEntry(entry.index + shift, code, entry.answer, entry.confident));
+        for (const echo of echoes) if (echo.fromIndex === entry.index) answers.push(echo.entry);
+      }
+      return JSON.stringify({ answers });
+    }
+    return entries
+      .flatMap((entry) => [
+        renderAnswerLine(entry.index + shift, code, entry.answer, entry.confident),
+        ...copiedAfter(entry),
+      ])
+      .join('\n');
+  }
+  if (layout === 'json-keyed') {
+    const answers: Record<string, string> = {};
+    for (const entry of entries) answers[`${entry.index} (${tag})`] = `${entry.answer} ${confidence(entry)}`;
+    return JSON.stringify({ answers });
+  }
+  if (layout === 'code-column') {
+    const rows = entries.flatMap((entry) => [
+      `| ${entry.index} | ${tag} | ${entry.answer} | ${confidence(entry)} |`,
+      ...copiedAfter(entry),
+    ]);
+    return ['| Input | Code | Answer | Confidence |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  }
+  if (layout === 'answer-next-line') {
+    return entries
+      .flatMap((entry) => [
+        `Input ${entry.index} (${tag})\nAnswer: ${entry.answer} ${confidence(entry)}`,
+        ...copiedAfter(entry),
+      ])
+      .join('\n\n');
+  }
+  return entries
+    .flatMap((entry, position) => [
+      `${position + 1}. ${renderAnswerLine(entry.index, tag, entry.answer, entry.confident)}`,
+      ...copiedAfter(entry),
+    ])
+    .join('\n');
 }

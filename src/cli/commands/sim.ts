@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { isSimProfileName, simProfileNames } from '../../sim/profiles.js';
+import { isSimReplyLayout, simReplyLayouts } from '../../sim/render-sim-reply.js';
 import { startSimServer } from '../../sim/serve.js';
 import { loadTask } from '../../task/load-task.js';
 import { loadSourceItems } from '../data-source.js';
@@ -25,6 +26,7 @@ interface SimServeCliValues {
   batchExpireJobs: number;
   batchExpireDone: number;
   batchErrorRate: number;
+  layout: string;
   quiet?: boolean;
 }
 
@@ -70,6 +72,12 @@ export const register: CommandRegistrar = (program, setExitCode) => {
         rate,
         0,
       )
+      .option(
+        '--layout <name>',
+        `lay replies out another way, answers still true: ${simReplyLayouts.join(' | ')}`,
+        oneOf(simReplyLayouts),
+        'ours',
+      )
       .option('--quiet', 'no log line per request')
       .action(async (values: SimServeCliValues) => {
         const task = loadTask(values.task);
@@ -84,6 +92,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
           profile,
           seed: values.seed,
           latencyMs: values.latencyMs,
+          layout: isSimReplyLayout(values.layout) ? values.layout : 'ours',
           port: values.port,
           ...(values.rpm === undefined ? {} : { rpm: values.rpm }),
           ...(values.tpm === undefined ? {} : { tpm: values.tpm }),
