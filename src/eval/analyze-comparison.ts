@@ -5,6 +5,7 @@ import {
   defaultStrategies,
   runStrategy,
   type StrategyComparison,
+  type StrategyRun,
 } from './compare.js';
 
 export interface StrategyComparisonWithDetails extends StrategyComparison {
@@ -17,10 +18,13 @@ export interface StrategyComparisonWithDetails extends StrategyComparison {
  */
 export async function compareStrategiesWithDetails(
   options: CompareStrategiesOptions,
+  /** Sees each strategy's whole run, results and summary, as it ends. */
+  onRun?: (run: StrategyRun) => void,
 ): Promise<StrategyComparisonWithDetails[]> {
   const rows: StrategyComparisonWithDetails[] = [];
   for (const strategy of options.strategies ?? defaultStrategies) {
     const run = await runStrategy(options, strategy);
+    onRun?.(run);
     rows.push({
       ...run.row,
       details: analyzeResults({

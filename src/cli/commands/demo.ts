@@ -7,7 +7,7 @@ import { createSimModel } from '../../sim/create-sim-model.js';
 import { BatchPromptError } from '../../spec/errors.js';
 import { boolqTask } from '../../task/builtin-tasks.js';
 import type { CommandRegistrar } from '../main.js';
-import { printComparison } from './eval.js';
+import { printComparison, setComparisonExitCode } from './eval.js';
 
 const demoFile = join('examples', 'demo', 'yes-no.jsonl');
 
@@ -40,7 +40,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
         const items = await loadJsonlItems(findDemoData(), task);
         const seed = 0;
         const model = createSimModel({ profile: 'gpt-4', task, items, seed });
-        await printComparison({
+        const { outcome } = await printComparison({
           task,
           items,
           model,
@@ -52,7 +52,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
           title:
             'batchprompt demo: one task, four strategies, the same 64 yes/no questions (examples/demo/yes-no.jsonl)',
         });
-        setExitCode(0);
+        setComparisonExitCode(outcome, setExitCode);
       }),
   );
 };

@@ -25,7 +25,7 @@ import { describeJobEvent } from '../describe-job-event.js';
 import { printSchedulerEvent } from '../describe-scheduler-event.js';
 import type { CommandRegistrar } from '../main.js';
 import { collectMapping, integerAtLeast, oneOf } from '../option-parsers.js';
-import { outcomeExitCode } from '../outcome-exit-code.js';
+import { outcomeExitCode, type RunOutcomeCounts } from '../outcome-exit-code.js';
 import { plainOutput, tableStyle } from '../plain-output.js';
 import { resultRow } from '../result-row.js';
 import { scoresTable } from '../scores-table.js';
@@ -203,12 +203,21 @@ async function writeItemResults(file: string, results: readonly ItemResult[]): P
   }
 }
 
-/** Runs `eval --compare` and prints it; also used by `demo`. */
+/**
+ * Runs `eval --compare` and prints it; also used by `demo`. Returns the report and the outcome of
+ * all strategies together, whose exit code follows the rule of a single run (`outcomeExitCode`).
+ */
 export async function printComparison(
   options: CompareStrategiesOptions & { json: boolean; out?: string; title?: string },
-): Promise<ComparisonJson> {
+): Promise<{ report: ComparisonJson; outcome: RunOutcomeCounts }> {
   const { json: _json, out: _out, title: _title, ...comparison } = options;
-  const strategies = await compareStrategiesWithDetails(comparison);
+  const outcome: RunOutcomeCounts = { items: 0, answered: 0, unanswered: 0, failed: 0 };
+  const strategies = await compareStrategiesWithDetails(comparison, ({ summary }) => {
+    outcome.items += summary.items;
+    outcome.answered += summary.answered;
+    outcome.unanswered += summary.unanswered;
+    outcome.failed += summary.failed;
+  });
   const report: ComparisonJson = {
     model: options.model.id,
     simulated: options.model.simulated,
@@ -229,7 +238,7 @@ export async function printComparison(
   }
   if (options.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    return report;
+    return { report, outcome };
   }
   const lines = [
     options.title,
@@ -240,7 +249,20 @@ export async function printComparison(
       : undefined,
   ];
   process.stdout.write(`${lines.filter((line) => line !== undefined).join('\n')}\n`);
-  return report;
+  return { report, outcome };
+}
+
+/** Sets the exit code of a finished comparison: nothing answered by any strategy is never 0. */
+export function setComparisonExitCode(outcome: RunOutcomeCounts, setExitCode: (code: number) => void): void {
+  const exit = outcomeExitCode(outcome);
+  if (exit.message) {
+    // The counts add up every strategy's results, so they say so.
+    const cause = exit.message.replace(/^error: no item got an answer: /, '');
+    process.stderr.write(
+      `error: no strategy of the comparison got an answer for any item; over all strategies: ${cause}\n`,
+    );
+  }
+  setExitCode(exit.code);
 }
 
 export const register: CommandRegistrar = (program, setExitCode) => {
@@ -312,7 +334,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
         const { model, close } = await evalModel(values, task, items);
         try {
           if (values.compare) {
-            await printComparison({
+            const { outcome } = await printComparison({
               task,
               items,
               model,
@@ -326,7 +348,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
               ...(values.permutation === undefined ? {} : { permutation: values.permutation }),
               ...(values.out === undefined ? {} : { out: values.out }),
             });
-            setExitCode(0);
+            setComparisonExitCode(outcome, setExitCode);
             return;
           }
           const run = await runStrategy(

@@ -1,0 +1,116 @@
+import { writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { exitCodes } from '../src/cli/exit-codes.js';
+import { readRenderedBatch } from '../src/prompt/read-rendered-batch.js';
+import {
+  chatCompletion,
+  type LoopbackServer,
+  type RecordedRequest,
+  sendJson,
+  startLoopbackServer,
+} from '../src/test/loopback-server.js';
+import { useTempDir } from '../src/test/temp-dir.js';
+import { runCli } from './run-cli.js';
+
+/*
+ * `eval --compare` follows the rule of run and eval: a comparison in which no strategy answered
+ * any item never exits 0; 4 when the calls failed, 1 when the replies could not be attributed.
+ */
+
+const temp = useTempDir();
+const dataFile = temp('data.jsonl');
+writeFileSync(
+  dataFile,
+  `${Array.from({ length: 6 }, (_, index) =>
+    JSON.stringify({ question: `is ${index} even`, passage: `number ${index}`, label: index % 2 === 0 }),
+  ).join('\n')}\n`,
+);
+
+type Mode = 'answer' | 'chatter' | 'always-500';
+let mode: Mode = 'answer';
+let server: LoopbackServer;
+const saved = process.env.BATCHPROMPT_API_KEY;
+
+function answerBatch(request: RecordedRequest): Record<string, unknown> {
+  const messages = (request.body as { messages: { role: string; content: string }[] }).messages;
+  const batch = readRenderedBatch(messages.at(-1)?.content ?? '');
+  return chatCompletion(batch.map((entry) => `${entry.index} (${entry.tag}): yes sure`).join('\n'));
+}
+
+beforeEach(async () => {
+  process.env.BATCHPROMPT_API_KEY = 'sk-test-compare-0123456789';
+  server = await startLoopbackServer((request, response) => {
+    if (request.method !== 'POST') return sendJson(response, 404, { error: { message: 'not found' } });
+    if (mode === 'answer') return sendJson(response, 200, answerBatch(request));
+    // A reply that answers no item: nothing can be attributed, whatever is asked again.
+    if (mode === 'chatter') return sendJson(response, 200, chatCompletion('I would rather not say.'));
+    sendJson(response, 500, { error: { message: 'upstream failed', type: 'server_error' } });
+  });
+});
+
+afterEach(async () => {
+  await server.close();
+  if (saved === undefined) delete process.env.BATCHPROMPT_API_KEY;
+  else process.env.BATCHPROMPT_API_KEY = saved;
+});
+
+function compareArgs(): string[] {
+  return [
+    'eval',
+    '--compare',
+    '--task',
+    'boolq',
+    '--data',
+    dataFile,
+    '--model',
+    'openai-compatible:test-model',
+    '--base-url',
+    server.origin,
+    '--format',
+    'lines',
+    '--rounds',
+    '2',
+    '--batch-size',
+    '3',
+    '--max-retries',
+    '0',
+    '--no-cache',
+    '--json',
+  ];
+}
+
+describe('eval --compare exit codes', () => {
+  it('exits 0 when the strategies answered', async () => {
+    mode = 'answer';
+    const run = await runCli(compareArgs());
+    expect(run.stderr).not.toContain('error:');
+    expect(run.code).toBe(exitCodes.ok);
+    const report = JSON.parse(run.stdout) as { strategies: { answered: number }[] };
+    expect(report.strategies.map((row) => row.answered)).toEqual([6, 6, 6, 6]);
+  });
+
+  it('exits 1 when every reply answered nothing that could be attributed', async () => {
+    mode = 'chatter';
+    const run = await runCli(compareArgs());
+    expect(run.code).toBe(exitCodes.incomplete);
+    expect(run.stderr).toMatch(/error: no strategy of the comparison got an answer for any item/);
+    expect(run.stderr).toMatch(/all 24 unanswered/);
+    // The comparison itself is still printed: each strategy's row says it answered nothing.
+    const report = JSON.parse(run.stdout) as { strategies: { answered: number; failed: number }[] };
+    expect(report.strategies.map((row) => [row.answered, row.failed])).toEqual([
+      [0, 6],
+      [0, 6],
+      [0, 6],
+      [0, 6],
+    ]);
+  });
+
+  it('exits 4 when every call failed', async () => {
+    mode = 'always-500';
+    const run = await runCli(compareArgs());
+    expect(run.code).toBe(exitCodes.provider);
+    expect(run.stderr).toMatch(
+      /error: no strategy of the comparison got an answer for any item; over all strategies: 24 failed because their calls to the model endpoint failed/,
+    );
+  });
+});
