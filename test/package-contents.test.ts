@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+// What a user's `npm install` of the package gets. The install itself (scripts/check-install.sh)
+// needs the registry and minutes; these are the parts of it that the checkout decides.
+const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  dependencies: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  bin: Record<string, string>;
+};
+
+describe('the published package', () => {
+  it('leaves node-llama-cpp (700 MB of binaries) to those who install it: an optional peer only', () => {
+    expect(Object.keys(manifest.dependencies)).not.toContain('node-llama-cpp');
+    expect(Object.keys(manifest.optionalDependencies ?? {})).not.toContain('node-llama-cpp');
+    expect(manifest.peerDependencies?.['node-llama-cpp']).toBeDefined();
+    expect(manifest.peerDependenciesMeta?.['node-llama-cpp']?.optional).toBe(true);
+  });
+
+  it('packs the command, the built code and the demo data, and no sources', () => {
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], {
+        cwd: new URL('..', import.meta.url),
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    ) as { files: { path: string }[] }[];
+    const paths = packed[0]?.files.map((file) => file.path) ?? [];
+    expect(paths).toContain(manifest.bin.batchprompt?.replace(/^\.\//, ''));
+    expect(paths).toContain('dist/cli.js');
+    expect(paths).toContain('dist/index.d.ts');
+    expect(paths).toContain('examples/demo/yes-no.jsonl');
+    expect(paths.filter((path) => path.startsWith('src/') || path.endsWith('.test.ts'))).toEqual([]);
+  });
+});
