@@ -304,7 +304,7 @@ export function createLocalModel(options: LocalModelOptions): LocalChatModel {
       );
       const meterBefore = slot.sequence.tokenMeter.getState();
       const room = contextSize - promptTokens.length;
-      const response = await slot.chat.generateResponse(history, {
+      const responding = slot.chat.generateResponse(history, {
         ...(grammar === undefined ? {} : { grammar }),
         maxTokens: Math.min(request.maxOutputTokens ?? room, room),
         temperature: request.temperature ?? 0,
@@ -316,6 +316,12 @@ export function createLocalModel(options: LocalModelOptions): LocalChatModel {
         // Stop cleanly at the next token, leaving the sequence consistent for the next request;
         // the abort is reported below.
         stopOnAbortSignal: true,
+      });
+      // An abort while the prompt is still being evaluated (before the first token: a long
+      // prompt, a busy machine) rejects with the signal's reason itself, not a clean stop.
+      const response = await responding.catch((error: unknown) => {
+        if (signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
+        throw error;
       });
       if (signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
       const used = slot.sequence.tokenMeter.diff(meterBefore);
