@@ -15,28 +15,42 @@ function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
-function describe(progress: Progress, costUsd: number | undefined, startedAt: number): string {
-  const elapsed = Date.now() - startedAt;
+function describe(progress: Progress, costUsd: number | undefined, elapsedMs: number): string {
   const total = progress.itemsTotal;
+  const settled = progress.itemsSettled;
+  // A rough estimate: the time so far per item with a final answer, times the items left. Before
+  // the first item gets one (SEAS needs two rounds), there is none.
   const eta =
-    total !== undefined && progress.itemsDone > 0
-      ? formatDuration((elapsed / progress.itemsDone) * (total - progress.itemsDone))
-      : '?';
+    total !== undefined && settled > 0 ? formatDuration((elapsedMs / settled) * (total - settled)) : '?';
+  const rate =
+    elapsedMs > 0 ? `${((progress.calls / elapsedMs) * 60_000).toFixed(1)} calls/min` : '- calls/min';
   const cost = costUsd === undefined ? '' : ` | ~$${costUsd.toFixed(4)}`;
-  return `items ${progress.itemsDone}${total === undefined ? '' : `/${total}`} | calls ${progress.calls} | tokens ${progress.inputTokens}+${progress.outputTokens}${cost} | eta ${eta}`;
+  const failed = progress.failedCalls > 0 ? ` (${progress.failedCalls} failed)` : '';
+  return [
+    `final answers ${settled}${total === undefined ? '' : `/${total}`}`,
+    `round ${progress.round}/${progress.maxRounds}`,
+    `calls ${progress.calls}${failed}`,
+    `tokens ${progress.inputTokens}+${progress.outputTokens}${cost}`,
+    rate,
+    `eta ${eta}`,
+  ].join(' | ');
 }
 
 /**
- * A progress bar on a terminal; elsewhere (CI, a log file) a plain line every few seconds, so logs
- * stay readable.
+ * A progress bar on a terminal, redrawn as calls finish and items get their final answer;
+ * elsewhere (CI, a log file) a plain line at most every few seconds, so logs stay readable. It
+ * writes to `stream` (standard error), never to standard output, which may hold `--json`.
  */
 export function createProgressReporter(options: {
   stream?: NodeJS.WriteStream;
   quiet?: boolean;
   intervalMs?: number;
+  /** @default Date.now */
+  now?: () => number;
 }): ProgressReporter {
   const stream = options.stream ?? process.stderr;
-  const startedAt = Date.now();
+  const now = options.now ?? Date.now;
+  const startedAt = now();
   if (options.quiet) return { update: () => {}, stop: () => {} };
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
@@ -46,11 +60,11 @@ export function createProgressReporter(options: {
     let started = false;
     return {
       update(progress, costUsd) {
-        const details = describe(progress, costUsd, startedAt);
+        const details = describe(progress, costUsd, now() - startedAt);
         if (!started) {
-          bar.start(progress.itemsTotal ?? 0, progress.itemsDone, { details });
+          bar.start(progress.itemsTotal ?? 0, progress.itemsSettled, { details });
           started = true;
-        } else bar.update(progress.itemsDone, { details });
+        } else bar.update(progress.itemsSettled, { details });
       },
       stop() {
         if (started) bar.stop();
@@ -62,14 +76,14 @@ export function createProgressReporter(options: {
   let last: string | undefined;
   let lastPrinted: string | undefined;
   const print = (line: string) => {
-    lastPrintedAt = Date.now();
+    lastPrintedAt = now();
     lastPrinted = line;
     stream.write(`progress: ${line}\n`);
   };
   return {
     update(progress, costUsd) {
-      last = describe(progress, costUsd, startedAt);
-      if (Date.now() - lastPrintedAt >= intervalMs) print(last);
+      last = describe(progress, costUsd, now() - startedAt);
+      if (now() - lastPrintedAt >= intervalMs) print(last);
     },
     stop() {
       // The final state, unless it is the line already printed.

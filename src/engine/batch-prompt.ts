@@ -57,7 +57,10 @@ class RunContext {
     scored: 0,
     correct: 0,
     itemRounds: 0,
+    settled: 0,
   };
+  /** The latest round asked, for progress. */
+  currentRound = 0;
   readonly rounds = new Map<number, RoundSummary>();
   /** Set when the endpoint refused the run: no call starts after it, and the run throws it. */
   fatalError: BatchPromptError | undefined;
@@ -158,6 +161,9 @@ class RunContext {
     if (!this.options.onProgress) return;
     const progress: Progress = {
       itemsDone: this.totals.items,
+      itemsSettled: this.totals.settled,
+      round: this.currentRound,
+      maxRounds: this.strategy.rounds,
       calls: this.totals.calls,
       inputTokens: this.totals.inputTokens,
       outputTokens: this.totals.outputTokens,
@@ -165,6 +171,20 @@ class RunContext {
       ...(this.options.itemsTotal === undefined ? {} : { itemsTotal: this.options.itemsTotal }),
     };
     this.options.onProgress(progress);
+  }
+
+  /** Counts items whose final answer is known, and tells the progress listener. */
+  settle(items: number): void {
+    if (items <= 0) return;
+    this.totals.settled += items;
+    this.reportProgress();
+  }
+
+  /** A round starts being asked: progress shows it from its first call on. */
+  enterRound(round: number): void {
+    if (round <= this.currentRound) return;
+    this.currentRound = round;
+    this.reportProgress();
   }
 
   throwIfAborted(): void {
@@ -439,6 +459,7 @@ async function askRound(
     tokensOf: (state) => state.tokens,
   });
   const batches = round > 1 && strategy.permutation === 'balanced' ? packed.map(balancePositions) : packed;
+  context.enterRound(round);
   await settleAll(
     batches.map((batch, batchIndex) =>
       askBatch(context, batch, round, 0, `${windowIndex}.${label}${batchIndex}`),
@@ -453,6 +474,7 @@ async function runWindow(
 ): Promise<ItemResult[]> {
   const { strategy } = context;
   if (strategy.earlyStop === 'adaptive') {
+    let settledHere = 0;
     await runAdaptiveWindow({
       windowIndex,
       states,
@@ -466,6 +488,9 @@ async function runWindow(
         },
         stopped: (round, items) => {
           if (items > 0) context.round(round).stopped += items;
+          const leaving = Math.min(Math.max(0, items), states.length - settledHere);
+          settledHere += leaving;
+          context.settle(leaving);
         },
         throwIfAborted: () => context.throwIfAborted(),
         fixedTokensPerCall: context.fixedTokensPerCall(states[0]),
@@ -478,6 +503,7 @@ async function runWindow(
               : 0,
       },
     });
+    context.settle(states.length - settledHere);
     return states.map((state) => finishItem(context, state));
   }
   const conditions = stoppingRules[strategy.earlyStop](strategy);
@@ -492,9 +518,12 @@ async function runWindow(
     if (round < strategy.rounds) {
       const remaining = active.filter((state) => !shouldStop(conditions, { votes: state.votes, round }));
       context.round(round).stopped += active.length - remaining.length;
+      context.settle(active.length - remaining.length);
       active = remaining;
     }
   }
+  // The items still active went through the last round.
+  context.settle(active.length);
   return states.map((state) => finishItem(context, state));
 }
 

@@ -240,8 +240,18 @@ export interface AdaptiveSummary {
 }
 
 export interface Progress {
+  /** Items whose results were handed out; a window's items come out together when it ends. */
   itemsDone: number;
+  /**
+   * Items whose final answer is known: stopped early by the strategy's rule, or through their last
+   * round. It moves as rounds end, long before the window's results come out.
+   */
+  itemsSettled: number;
   itemsTotal?: number;
+  /** The latest round asked so far (0 before the first call). */
+  round: number;
+  /** The most rounds an item is asked. */
+  maxRounds: number;
   calls: number;
   inputTokens: number;
   outputTokens: number;

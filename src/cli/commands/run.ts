@@ -383,7 +383,11 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     const listPrice = priceOf(prices, stack.base.id);
     const price = values.batchApi ? batchPriceOf(listPrice, stack.base.id) : listPrice;
     const model = stack.model;
-    const reporter = createProgressReporter({ quiet: values.quiet === true || values.json === true });
+    // Progress goes to stderr, so `--json` on stdout stays clean; a script reading --json off a
+    // terminal gets no progress lines either.
+    const reporter = createProgressReporter({
+      quiet: values.quiet === true || (values.json === true && !process.stderr.isTTY),
+    });
 
     // Invalid rows wait for the valid item that follows them, so results keep the input order.
     const invalidQueue: InvalidRow[] = [];
