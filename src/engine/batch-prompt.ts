@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { answersMatch } from '../parse/answers-match.js';
 import { type Answer, normalizeAnswer } from '../parse/normalize-answer.js';
 import { parseReply } from '../parse/parse-reply.js';
@@ -75,6 +76,9 @@ class RunContext {
     readonly strategy: ResolvedStrategy,
   ) {
     this.adaptive = new AdaptiveRun(strategy);
+    // Every call waiting for a scheduler slot listens on this signal until it starts; a long queue
+    // is expected and its listeners go when the calls do, so Node's leak warning at 10 is noise.
+    setMaxListeners(0, this.#calls.signal);
     if (options.signal?.aborted) this.#calls.abort(options.signal.reason);
     else options.signal?.addEventListener('abort', this.#onCallerAbort, { once: true });
   }

@@ -98,4 +98,20 @@ describe('parseReportInput', () => {
       'expected a `strategies`, `strategy` or `runId` field, found `name`',
     );
   });
+
+  it('says a results file is not a summary, and how to get one', () => {
+    const rows = [
+      { id: 'q1', answer: 'yes', confidence: 1, status: 'answered' },
+      { id: 'q2', answer: 'no', confidence: 1, status: 'answered' },
+    ];
+    const jsonLines = rows.map((row) => JSON.stringify(row)).join('\n');
+    expect(() => parseReportInput(jsonLines, 'out/results.jsonl')).toThrow(
+      /out\/results\.jsonl: is a results file \(one row per item\).*--json > summary\.json/,
+    );
+    // Named otherwise, the first row's answer columns still give it away.
+    expect(() => parseReportInput(JSON.stringify(rows[0]), 'answers.txt')).toThrow(/is a results file/);
+    expect(() => parseReportInput('id,answer,status\nq1,yes,answered\n', 'labels.csv')).toThrow(
+      /is a results file/,
+    );
+  });
 });

@@ -252,6 +252,12 @@ function check<Schema extends z.ZodType>(
  * against instead of listing every mismatch of every shape.
  */
 export function parseReportInput(text: string, file: string): ReportInput {
+  if (looksLikeResultsFile(text, file)) {
+    throw new InputError(
+      `is a results file (one row per item); a report is made from the summary that ${sources.run}, ${sources.eval} or ${sources.comparison} prints: run the same command with --json > summary.json, then \`batchprompt report summary.json\``,
+      { file },
+    );
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -277,4 +283,19 @@ export function parseReportInput(text: string, file: string): ReportInput {
     }`,
     { file },
   );
+}
+
+/**
+ * A results file (`--out`) rather than a summary: named like one, or JSON lines whose first row
+ * carries the answer columns.
+ */
+function looksLikeResultsFile(text: string, file: string): boolean {
+  if (/\.(csv|parquet|jsonl|ndjson)$/i.test(file)) return true;
+  const firstLine = text.slice(0, text.indexOf('\n') === -1 ? text.length : text.indexOf('\n'));
+  try {
+    const row: unknown = JSON.parse(firstLine);
+    return typeof row === 'object' && row !== null && 'answer' in row && 'status' in row;
+  } catch {
+    return false;
+  }
 }

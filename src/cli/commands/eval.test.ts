@@ -129,3 +129,14 @@ describe('batchprompt eval', () => {
     expect(missing.stderr).toContain('passage');
   });
 });
+
+describe('batchprompt eval --out', () => {
+  it('refuses a .csv for --compare before running, since a comparison is written as JSON lines', async () => {
+    const out = join(directory, 'cmp.csv');
+    const result = await runCli(['eval', '--task', 'boolq', '--data', demoFile, '--compare', '--out', out]);
+    expect(result.code).toBe(exitCodes.input);
+    expect(result.stderr).toContain('takes a .jsonl or .ndjson file, got');
+    expect(result.stdout).toBe('');
+    expect(() => readFileSync(out)).toThrow();
+  });
+});

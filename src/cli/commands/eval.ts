@@ -9,7 +9,7 @@ import {
 } from '../../eval/analyze-comparison.js';
 import { analyzeResults, taskLabels } from '../../eval/analyze-results.js';
 import { type CompareStrategiesOptions, runStrategy, type StrategyComparison } from '../../eval/compare.js';
-import { createResultsWriter } from '../../io/write-results.js';
+import { createResultsWriter, resultsFormatOf } from '../../io/write-results.js';
 import { parseModelUri } from '../../models/model-uri.js';
 import { answersMatch } from '../../parse/answers-match.js';
 import type { ChatModel } from '../../spec/chat-model.js';
@@ -204,6 +204,23 @@ async function writeItemResults(file: string, results: readonly ItemResult[]): P
 }
 
 /**
+ * Before anything runs: the file `--out` names must be of the kind that will be written into it,
+ * JSON lines for a comparison (one per strategy), a results format otherwise.
+ */
+function checkEvalOut(file: string, compare: boolean): void {
+  if (!compare) {
+    resultsFormatOf(file);
+    return;
+  }
+  if (!/\.(jsonl|ndjson)$/i.test(file)) {
+    throw new InputError(
+      `\`--out\` with --compare writes one JSON line per strategy, so it takes a .jsonl or .ndjson file, got \`${file}\`; per-item results come from eval without --compare`,
+      { field: 'out' },
+    );
+  }
+}
+
+/**
  * Runs `eval --compare` and prints it; also used by `demo`. Returns the report and the outcome of
  * all strategies together, whose exit code follows the rule of a single run (`outcomeExitCode`).
  */
@@ -319,6 +336,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
         'write per-item results (JSONL or CSV); with --compare, one JSON line per strategy',
       )
       .action(async (values: EvalCliValues) => {
+        if (values.out !== undefined) checkEvalOut(values.out, values.compare === true);
         const task = loadTask(values.task, { reasoning: values.reasoning === true });
         const items = await loadSourceItems(
           {

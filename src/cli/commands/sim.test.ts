@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/run-cli.js';
 
 /* `batchprompt sim serve` as a user starts it: a process that serves until Ctrl-C. */
 
@@ -73,4 +75,30 @@ describe('batchprompt sim serve', () => {
     // One log line per request, as the issue asks.
     expect(stderr).toMatch(/POST \/v1\/chat\/completions 200/);
   }, 40_000);
+});
+
+describe('batchprompt sim serve on a busy port', () => {
+  it('says the port is in use and exits 2, not an internal error', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolveListen) => holder.listen(0, '127.0.0.1', resolveListen));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const result = await runCli([
+        'sim',
+        'serve',
+        '--task',
+        'boolq',
+        '--data',
+        demoFile,
+        '--port',
+        String(port),
+      ]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${port}: the port is in use`);
+      expect(result.stderr).not.toContain('internal error');
+      expect(result.stdout).toBe('');
+    } finally {
+      await new Promise<void>((resolveClose) => holder.close(() => resolveClose()));
+    }
+  });
 });

@@ -4,6 +4,7 @@ import { isSimReplyLayout, simReplyLayouts } from '../../sim/render-sim-reply.js
 import { startSimServer } from '../../sim/serve.js';
 import { loadTask } from '../../task/load-task.js';
 import { loadSourceItems } from '../data-source.js';
+import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
 import { integerAtLeast, numberBetween, oneOf } from '../option-parsers.js';
 
@@ -86,35 +87,48 @@ export const register: CommandRegistrar = (program, setExitCode) => {
           { seed: 0 },
         );
         const profile = isSimProfileName(values.profile) ? values.profile : 'gpt-4';
-        const server = await startSimServer({
-          task,
-          items,
-          profile,
-          seed: values.seed,
-          latencyMs: values.latencyMs,
-          layout: isSimReplyLayout(values.layout) ? values.layout : 'ours',
-          port: values.port,
-          ...(values.rpm === undefined ? {} : { rpm: values.rpm }),
-          ...(values.tpm === undefined ? {} : { tpm: values.tpm }),
-          faultRates: {
-            rateLimit: values.faultRate429,
-            serverError: values.faultRate500,
-            timeout: values.faultRateTimeout,
-            truncate: values.faultRateTruncate,
-            malformed: values.faultRateMalformed,
-          },
-          batch: {
-            completionDelayMs: values.batchDelayMs,
-            failValidationJobs: values.batchFailJobs,
-            expireJobs: values.batchExpireJobs,
-            expireDoneShare: values.batchExpireDone,
-            requestErrorRate: values.batchErrorRate,
-          },
-          quiet: values.quiet ?? false,
-        });
+        let server: Awaited<ReturnType<typeof startSimServer>>;
+        try {
+          server = await startSimServer({
+            task,
+            items,
+            profile,
+            seed: values.seed,
+            latencyMs: values.latencyMs,
+            layout: isSimReplyLayout(values.layout) ? values.layout : 'ours',
+            port: values.port,
+            ...(values.rpm === undefined ? {} : { rpm: values.rpm }),
+            ...(values.tpm === undefined ? {} : { tpm: values.tpm }),
+            faultRates: {
+              rateLimit: values.faultRate429,
+              serverError: values.faultRate500,
+              timeout: values.faultRateTimeout,
+              truncate: values.faultRateTruncate,
+              malformed: values.faultRateMalformed,
+            },
+            batch: {
+              completionDelayMs: values.batchDelayMs,
+              failValidationJobs: values.batchFailJobs,
+              expireJobs: values.batchExpireJobs,
+              expireDoneShare: values.batchExpireDone,
+              requestErrorRate: values.batchErrorRate,
+            },
+            quiet: values.quiet ?? false,
+          });
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error;
+          process.stderr.write(
+            `error: cannot listen on 127.0.0.1:${values.port}: ${code === 'EADDRINUSE' ? 'the port is in use (another sim serve?)' : 'permission denied'}; choose another with --port, or --port 0 for a free one\n`,
+          );
+          setExitCode(exitCodes.usage);
+          return;
+        }
+        // Only routes whose runs are labelled simulated: an `openai:` model pointed here through
+        // OPENAI_BASE_URL is not asked whether it is the simulator, so its run would look real.
         process.stdout.write(
           `simulated model sim:${profile} (not a real LLM) serving ${items.length} ${task.name} items at ${server.url}\n` +
-            `try: OPENAI_BASE_URL=${server.url} OPENAI_API_KEY=test, or --model openai-compatible:sim:${profile} --base-url ${server.url}\n` +
+            `try: --model openai-compatible:sim:${profile} --base-url ${server.url}\n` +
             `batch APIs: OPENAI_BASE_URL=${server.url} (Files, Batch) and ANTHROPIC_BASE_URL=${server.url} (Message Batches)\n`,
         );
         await new Promise<void>((resolve) => {
