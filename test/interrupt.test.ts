@@ -29,14 +29,14 @@ const items: Item[] = Array.from({ length: 96 }, (_, index) => ({
   gold: index % 2 === 0,
 }));
 
-function runCli(storeDir: string, baseUrl: string) {
+function runCli(storeDir: string, baseUrl: string, command: 'run' | 'eval' = 'run') {
   const child = spawn(
     process.execPath,
     [
       '--import',
       'tsx',
       join(repoRoot, 'scripts/dev-cli.ts'),
-      'run',
+      command,
       '--task',
       'boolq',
       '--data',
@@ -52,7 +52,7 @@ function runCli(storeDir: string, baseUrl: string) {
       '--store-dir',
       storeDir,
       '--json',
-      '--quiet',
+      ...(command === 'run' ? ['--quiet'] : []),
     ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -110,5 +110,22 @@ describe('Ctrl-C during a run', () => {
     expect(finished.code).toBe(0);
     const summary = JSON.parse(second.output().stdout);
     expect(summary).toMatchObject({ items: 96, answered: 96, resumed: true });
+  }, 120_000);
+
+  it('stops eval the same way: exit code 130 without waiting for the calls in flight', async () => {
+    const before = server.stats().requests;
+    const first = runCli(join(directory, 'eval-store'), server.url, 'eval');
+    const started = Date.now();
+    while (server.stats().requests < before + 4) {
+      if (Date.now() - started > 30_000) throw new Error('eval never started calling');
+      await new Promise((resolveWait) => setTimeout(resolveWait, 10));
+    }
+    const signalledAt = Date.now();
+    first.child.kill('SIGINT');
+    const { code, at } = await first.exited;
+    expect(code).toBe(130);
+    expect(at - signalledAt).toBeLessThan(10_000);
+    expect(first.output().stderr).toContain('interrupted');
+    expect(first.output().stdout).toBe('');
   }, 120_000);
 });

@@ -194,16 +194,21 @@ export async function scanSource(
 /**
  * Every item of a labelled file, for evaluation: read by the same streamed readers as `run` (so
  * any format, and the same file/line/field errors), then sampled with `sampleItems`. A bad row
- * stops the evaluation, naming it: scores over silently skipped rows would mislead.
+ * stops the evaluation, naming it, unless `onInvalid` takes it: scores over silently skipped rows
+ * would mislead.
  */
 export async function loadSourceItems(
   options: DataSourceOptions,
   sample: { size?: number; seed: number },
+  /** Given, a bad row is handed to it and left out instead (`eval --skip-invalid`). */
+  onInvalid?: (invalid: InvalidRow) => void,
 ): Promise<Item[]> {
   const items: Item[] = [];
   for await (const entry of readSource(options)) {
-    if (entry.kind === 'invalid') throw entry.invalid.error;
-    items.push(entry.item);
+    if (entry.kind === 'invalid') {
+      if (onInvalid === undefined) throw entry.invalid.error;
+      onInvalid(entry.invalid);
+    } else items.push(entry.item);
   }
   return sampleItems(items, sample.size, sample.seed);
 }

@@ -1,7 +1,14 @@
 import { batchPrompt } from '../engine/batch-prompt.js';
-import type { AdaptiveSummary, Item, ItemResult, RunSummary, StrategyName } from '../engine/types.js';
+import type {
+  AdaptiveSummary,
+  BatchPromptOptions,
+  Item,
+  ItemResult,
+  RunSummary,
+  StrategyName,
+  StrategyOptions,
+} from '../engine/types.js';
 import type { Voting } from '../engine/vote.js';
-import type { OutputFormat } from '../prompt/render-batch.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import type { Task } from '../task/task-schema.js';
 import type { SampleBatch } from './analyze-results.js';
@@ -9,27 +16,18 @@ import { recordFirstCall } from './analyze-sample-batch.js';
 
 export const defaultStrategies: readonly StrategyName[] = ['single', 'batch', 'bpe', 'bpe+seas'];
 
-export interface CompareStrategiesOptions {
+/**
+ * What every compared strategy shares: every strategy option of the library but the strategy
+ * itself (each takes its defaults from `resolveStrategy`), the items and the model.
+ */
+export interface CompareStrategiesOptions
+  extends Omit<StrategyOptions, 'strategy'>,
+    Pick<BatchPromptOptions, 'signal' | 'tagSecret' | 'onProgress'> {
   task: Task;
   items: readonly Item[];
   model: ChatModel;
-  /** Batch size of every strategy but `single`. @default 32 */
-  batchSize?: number;
-  /** Voting rounds of `bpe` and `bpe+seas`. @default 5 */
-  rounds?: number;
-  /** @default 'weighted' */
-  voting?: Voting;
-  /** @default 0 */
-  seed?: number;
   /** @default ['single', 'batch', 'bpe', 'bpe+seas'] */
   strategies?: readonly StrategyName[];
-  /** Reply format. @default 'auto' */
-  format?: OutputFormat | 'auto';
-  /** @default 'every-call' */
-  examples?: 'every-call' | 'first-round' | 'none';
-  /** @default 'random' */
-  permutation?: 'random' | 'balanced';
-  signal?: AbortSignal;
 }
 
 export interface StrategyComparison {
@@ -69,20 +67,8 @@ export async function runStrategy(
   strategy: StrategyName,
 ): Promise<StrategyRun> {
   const recorder = recordFirstCall(options.model);
-  const { results, summary } = await batchPrompt({
-    task: options.task,
-    items: options.items,
-    model: recorder.model,
-    strategy,
-    batchSize: options.batchSize ?? 32,
-    rounds: options.rounds ?? 5,
-    voting: options.voting ?? 'weighted',
-    seed: options.seed ?? 0,
-    ...(options.format === undefined ? {} : { format: options.format }),
-    ...(options.examples === undefined ? {} : { examples: options.examples }),
-    ...(options.permutation === undefined ? {} : { permutation: options.permutation }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  });
+  const { strategies: _strategies, ...shared } = options;
+  const { results, summary } = await batchPrompt({ ...shared, model: recorder.model, strategy });
   const row: StrategyComparison = {
     name: strategy,
     batchSize: summary.strategy.batchSize,

@@ -91,13 +91,21 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * paying again. Requests a job did not finish (expired, or failed with a retryable error) go into
  * a follow-up job; requests it finished are never submitted again.
  */
+/** How long the first wait between status checks is, and the longest, by default (ms). */
+export const defaultPolling = { pollIntervalMs: 30_000, maxPollIntervalMs: 600_000 } as const;
+
 export function createBatchApiModel(options: BatchApiModelOptions): BatchApiModel {
   const { id, provider, store } = options;
   const gatherMs = positiveInteger('gatherMs', options.gatherMs, 100, 0);
-  const pollIntervalMs = positiveInteger('pollIntervalMs', options.pollIntervalMs, 30_000, 1);
+  const pollIntervalMs = positiveInteger(
+    'pollIntervalMs',
+    options.pollIntervalMs,
+    defaultPolling.pollIntervalMs,
+    1,
+  );
   const maxPollIntervalMs = Math.max(
     pollIntervalMs,
-    positiveInteger('maxPollIntervalMs', options.maxPollIntervalMs, 600_000, 1),
+    positiveInteger('maxPollIntervalMs', options.maxPollIntervalMs, defaultPolling.maxPollIntervalMs, 1),
   );
   const maxRetries = positiveInteger('maxRetries', options.maxRetries, 2, 0);
   const maxStatusErrors = positiveInteger('maxStatusErrors', options.maxStatusErrors, 5, 1);

@@ -47,7 +47,10 @@ export interface Store {
  * Opens (creating it if needed) the store in `directory`: the response cache and run journal in one
  * SQLite file in WAL mode, schema migrated to the current version.
  */
-export function openStore(directory = '.batchprompt', options: StoreOptions = {}): Store {
+/** Where the store lives when no directory is named. */
+export const defaultStoreDirectory = '.batchprompt';
+
+export function openStore(directory = defaultStoreDirectory, options: StoreOptions = {}): Store {
   const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new BatchPromptError(`Expected \`busyTimeoutMs\` to be an integer >= 0, got \`${busyTimeoutMs}\``);

@@ -7,7 +7,7 @@ import { createSimModel } from '../../sim/create-sim-model.js';
 import { BatchPromptError } from '../../spec/errors.js';
 import { boolqTask } from '../../task/builtin-tasks.js';
 import type { CommandRegistrar } from '../main.js';
-import { printComparison, setComparisonExitCode } from './eval.js';
+import { comparisonExitCode, printComparison } from './eval.js';
 
 const demoFile = join('examples', 'demo', 'yes-no.jsonl');
 
@@ -44,15 +44,12 @@ export const register: CommandRegistrar = (program, setExitCode) => {
           task,
           items,
           model,
-          batchSize: 32,
-          rounds: 5,
-          voting: 'weighted',
           seed,
           json: values.json ?? false,
           title:
             'batchprompt demo: one task, four strategies, the same 64 yes/no questions (examples/demo/yes-no.jsonl)',
         });
-        setComparisonExitCode(outcome, setExitCode);
+        setExitCode(comparisonExitCode(outcome));
       }),
   );
 };

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import Table from 'cli-table3';
 import { Command } from 'commander';
-import type { AdaptiveSummary, Item, ItemResult, RunSummary, StrategyName } from '../../engine/types.js';
-import type { Voting } from '../../engine/vote.js';
+import { resolveStrategy } from '../../engine/resolve-strategy.js';
+import type { AdaptiveSummary, Item, ItemResult, RunSummary } from '../../engine/types.js';
 import {
   compareStrategiesWithDetails,
   type StrategyComparisonWithDetails,
@@ -13,52 +13,37 @@ import { createResultsWriter, resultsFormatOf } from '../../io/write-results.js'
 import { parseModelUri } from '../../models/model-uri.js';
 import { answersMatch } from '../../parse/answers-match.js';
 import type { ChatModel } from '../../spec/chat-model.js';
-import { InputError } from '../../spec/errors.js';
+import { InputError, isAbortError } from '../../spec/errors.js';
 import { createModelStack } from '../../stack/create-model-stack.js';
 import { prepareBatchApi } from '../../stack/prepare-batch-api.js';
 import { openStore } from '../../store/open-store.js';
 import { loadTask } from '../../task/load-task.js';
 import type { Task } from '../../task/task-schema.js';
 import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
-import { loadSourceItems } from '../data-source.js';
+import { type InvalidRow, loadSourceItems } from '../data-source.js';
 import { describeJobEvent } from '../describe-job-event.js';
 import { printSchedulerEvent } from '../describe-scheduler-event.js';
+import { exitCodes } from '../exit-codes.js';
+import { listenForInterrupt } from '../listen-for-interrupt.js';
 import type { CommandRegistrar } from '../main.js';
-import { collectMapping, integerAtLeast, oneOf } from '../option-parsers.js';
+import {
+  addTableOptions,
+  type CliValues,
+  mappingFromCli,
+  pollingFromCli,
+  schedulingFromCli,
+  strategyFromCli,
+} from '../option-table.js';
 import { outcomeExitCode, type RunOutcomeCounts } from '../outcome-exit-code.js';
 import { plainOutput, tableStyle } from '../plain-output.js';
 import { resultRow } from '../result-row.js';
 import { scoresTable } from '../scores-table.js';
-import { addBatchApiOptions, type BatchApiCliValues, schedulingFromCli } from '../strategy-options.js';
+import { storeTagSecret } from '../store-tag-secret.js';
 
-interface EvalCliValues extends BatchApiCliValues {
-  task: string;
-  data: string;
-  labelField?: string;
-  idField?: string;
-  map?: Record<string, string>;
-  format?: 'auto' | 'json' | 'lines';
-  examples?: 'every-call' | 'first-round' | 'none';
-  permutation?: 'random' | 'balanced';
-  baseUrl?: string;
-  concurrency?: number;
-  rpm?: number;
-  tpm?: number;
-  timeoutMs?: number;
-  maxRetries?: number;
-  storeDir?: string;
-  cache: boolean;
-  sample?: number;
-  seed: number;
+interface EvalCliValues extends CliValues {
   model: string;
-  strategy: StrategyName;
-  batchSize: number;
-  rounds: number;
-  voting: Voting;
+  cache: boolean;
   compare?: boolean;
-  json?: boolean;
-  out?: string;
-  reasoning?: boolean;
 }
 
 /** The `--json` shape of a comparison, shared by `eval --compare` and `demo`. */
@@ -80,22 +65,20 @@ export async function evalModel(
   values: EvalCliValues,
   task: Task,
   items: readonly Item[],
+  seed: number,
 ): Promise<{ model: ChatModel; close(): void }> {
-  if (values.detach) {
-    throw new InputError('--detach works with run only: eval waits for its batch jobs', { field: 'detach' });
-  }
   const parsed = parseModelUri(values.model);
   const batchApi = values.batchApi ? await prepareBatchApi(values.model, values.baseUrl) : undefined;
   // Batch jobs are journaled in the store even with --no-cache, so that they are never paid twice.
   const store =
     batchApi === undefined && (parsed.provider === 'sim' || !values.cache)
       ? undefined
-      : openStore(values.storeDir ?? '.batchprompt');
+      : openStore(values.storeDir);
   const stack = await createModelStack({
     uri: values.model,
     task,
     knownItems: () => items,
-    seed: values.seed,
+    seed,
     ...(store === undefined ? {} : { store }),
     cache: values.cache,
     ...schedulingFromCli(values),
@@ -105,10 +88,7 @@ export async function evalModel(
       : {
           batchApi: {
             ...batchApi,
-            ...(values.pollIntervalMs === undefined ? {} : { pollIntervalMs: values.pollIntervalMs }),
-            ...(values.maxPollIntervalMs === undefined
-              ? {}
-              : { maxPollIntervalMs: values.maxPollIntervalMs }),
+            ...pollingFromCli(values),
             onEvent: (event) => process.stderr.write(`${describeJobEvent(event)}\n`),
           },
         }),
@@ -269,8 +249,8 @@ export async function printComparison(
   return { report, outcome };
 }
 
-/** Sets the exit code of a finished comparison: nothing answered by any strategy is never 0. */
-export function setComparisonExitCode(outcome: RunOutcomeCounts, setExitCode: (code: number) => void): void {
+/** The exit code of a finished comparison: nothing answered by any strategy is never 0. */
+export function comparisonExitCode(outcome: RunOutcomeCounts): number {
   const exit = outcomeExitCode(outcome);
   if (exit.message) {
     // The counts add up every strategy's results, so they say so.
@@ -279,160 +259,116 @@ export function setComparisonExitCode(outcome: RunOutcomeCounts, setExitCode: (c
       `error: no strategy of the comparison got an answer for any item; over all strategies: ${cause}\n`,
     );
   }
-  setExitCode(exit.code);
+  return exit.code;
 }
 
 export const register: CommandRegistrar = (program, setExitCode) => {
-  program.addCommand(
-    addBatchApiOptions(new Command('eval'))
-      .description(
-        'answer a labelled data set and score the answers; --compare runs every strategy side by side',
-      )
-      .requiredOption('--task <name|file>', 'built-in task (boolq, rte, qqp, gsm8k) or a task file')
-      .requiredOption('--data <file>', 'labelled data: .jsonl, .csv, .json or .parquet')
-      .option('--label-field <column>', "column holding the gold answer (default: the task's, else label)")
-      .option('--id-field <column>', 'column holding each row id (default: id if present, else the line)')
-      .option(
-        '--map <field=column>',
-        'read a task field from a differently named column (repeatable)',
-        collectMapping,
-      )
-      .option('--sample <n>', 'evaluate a random sample of this many rows', integerAtLeast(1))
-      .option('--seed <n>', 'seed of the sample, the shuffles and the simulator', integerAtLeast(0), 0)
-      .option(
-        '--model <uri>',
-        'sim, sim:gpt-3.5, openai:<m>, anthropic:<m>, google:<m>, ollama:<m>, openai-compatible:<m>',
-        'sim',
-      )
-      .option(
-        '--strategy <name>',
-        'single | batch | bpe | bpe+seas | adaptive',
-        oneOf(['single', 'batch', 'bpe', 'bpe+seas', 'adaptive']),
-        'bpe+seas',
-      )
-      .option('--batch-size <n>', 'items per call', integerAtLeast(1), 32)
-      .option('--rounds <n>', 'voting rounds', integerAtLeast(1), 5)
-      .option('--voting <rule>', 'weighted | majority', oneOf(['weighted', 'majority']), 'weighted')
-      .option('--compare', 'run single, batch, bpe and bpe+seas on the same items')
-      .option('--reasoning', 'ask for a short worked solution before each answer (more output tokens)')
-      .option('--json', 'print JSON instead of tables')
-      .option('--format <format>', 'reply format: auto | json | lines', oneOf(['auto', 'json', 'lines']))
-      .option(
-        '--examples <when>',
-        'worked examples: every-call | first-round | none',
-        oneOf(['every-call', 'first-round', 'none']),
-      )
-      .option('--permutation <how>', 'later rounds: random | balanced', oneOf(['random', 'balanced']))
-      .option('--base-url <url>', 'endpoint for openai-compatible: and ollama: models')
-      .option('--concurrency <n>', 'calls in flight at once', integerAtLeast(1))
-      .option('--rpm <n>', 'requests per minute limit', integerAtLeast(1))
-      .option('--tpm <n>', 'tokens per minute limit', integerAtLeast(1))
-      .option('--timeout-ms <n>', 'per-call timeout in milliseconds', integerAtLeast(1))
-      .option('--max-retries <n>', 'retries of a failed call', integerAtLeast(0))
-      .option('--store-dir <dir>', 'response cache folder for real providers (default .batchprompt)')
-      .option('--no-cache', 'neither read nor write the response cache')
-      .option(
-        '--out <file>',
-        'write per-item results (JSONL or CSV); with --compare, one JSON line per strategy',
-      )
-      .action(async (values: EvalCliValues) => {
-        if (values.out !== undefined) checkEvalOut(values.out, values.compare === true);
-        const task = loadTask(values.task, { reasoning: values.reasoning === true });
-        const items = await loadSourceItems(
-          {
-            file: values.data,
-            task,
-            maxItemTokens: 64_000,
-            labelField: values.labelField ?? task.goldField ?? 'label',
-            ...(values.idField === undefined ? {} : { idField: values.idField }),
-            ...(values.map === undefined ? {} : { fieldMap: values.map }),
-          },
-          { ...(values.sample === undefined ? {} : { size: values.sample }), seed: values.seed },
-        );
-        const { model, close } = await evalModel(values, task, items);
-        try {
-          if (values.compare) {
-            const { outcome } = await printComparison({
-              task,
-              items,
-              model,
-              batchSize: values.batchSize,
-              rounds: values.rounds,
-              voting: values.voting,
-              seed: values.seed,
-              json: values.json ?? false,
-              ...(values.format === undefined ? {} : { format: values.format }),
-              ...(values.examples === undefined ? {} : { examples: values.examples }),
-              ...(values.permutation === undefined ? {} : { permutation: values.permutation }),
-              ...(values.out === undefined ? {} : { out: values.out }),
-            });
-            setComparisonExitCode(outcome, setExitCode);
-            return;
-          }
-          const run = await runStrategy(
-            {
-              task,
-              items,
-              model,
-              batchSize: values.batchSize,
-              rounds: values.rounds,
-              voting: values.voting,
-              seed: values.seed,
-              ...(values.format === undefined ? {} : { format: values.format }),
-              ...(values.examples === undefined ? {} : { examples: values.examples }),
-              ...(values.permutation === undefined ? {} : { permutation: values.permutation }),
-            },
-            values.strategy,
-          );
-          const { results, summary } = run;
-          if (values.out !== undefined) await writeItemResults(values.out, results);
-          const details = analyzeResults({
-            results,
-            rounds: summary.rounds,
-            voting: summary.strategy.voting,
-            sampleBatch: run.sampleBatch,
-            items,
-            ...taskLabels(task),
-            matches: (answer, gold) => answersMatch(task, answer, gold),
-          });
-          if (values.json) {
-            const report: ComparisonJson = {
-              model: model.id,
-              simulated: model.simulated,
-              task: task.name,
-              items: items.length,
-              strategies: [
-                {
-                  ...run.row,
-                  details,
-                },
-              ],
-            };
-            process.stdout.write(
-              `${JSON.stringify({ ...report, ...(values.out === undefined ? {} : { out: values.out }) }, null, 2)}\n`,
-            );
-          } else {
-            const accuracy =
-              summary.accuracy === undefined ? 'no gold labels' : `${(summary.accuracy * 100).toFixed(1)}%`;
-            process.stdout.write(
-              `${[
-                `${simulatedNotice(model)}; task ${task.name}, ${summary.items} items, strategy ${summary.strategy.strategy} (batch ${summary.strategy.batchSize}, ${summary.strategy.rounds} rounds, ${summary.strategy.voting} vote)`,
-                `accuracy ${accuracy}; ${summary.calls} calls, ${summary.inputTokens} input and ${summary.outputTokens} output tokens; ${summary.answered} answered, ${summary.failed + summary.unanswered} without an answer`,
-                summaryTable(summary),
-                details.scores === null ? undefined : scoresTable(details.scores, plainOutput()),
-                summary.adaptive === undefined ? undefined : adaptiveTable(summary.adaptive),
-                values.out === undefined ? undefined : `results written to ${values.out}`,
-              ]
-                .filter((line) => line !== undefined)
-                .join('\n')}\n`,
-            );
-          }
-          const outcome = outcomeExitCode(summary);
-          if (outcome.message) process.stderr.write(`${outcome.message}\n`);
-          setExitCode(outcome.code);
-        } finally {
-          close();
-        }
-      }),
+  const command = addTableOptions(
+    new Command('eval').description(
+      'answer a labelled data set and score the answers; --compare runs every strategy side by side',
+    ),
+    'eval',
   );
+  command.action(async (values: EvalCliValues) => {
+    setExitCode(await evalCommand(values));
+  });
+  program.addCommand(command);
 };
+
+async function evalCommand(values: EvalCliValues): Promise<number> {
+  if (values.out !== undefined) checkEvalOut(values.out, values.compare === true);
+  const task = loadTask(values.task, { reasoning: values.reasoning === true });
+  const { strategy: strategyName, ...shared } = strategyFromCli(values);
+  // Checked before anything is read; each run resolves them again against the model.
+  const { strategy, seed, maxBatchTokens } = resolveStrategy({ ...shared, strategy: strategyName });
+  const skipped: InvalidRow[] = [];
+  const items = await loadSourceItems(
+    {
+      file: values.data,
+      task,
+      maxItemTokens: maxBatchTokens,
+      ...mappingFromCli(values),
+      labelField: values.labelField ?? task.goldField ?? 'label',
+    },
+    { ...(values.sample === undefined ? {} : { size: values.sample }), seed },
+    values.skipInvalid ? (invalid) => skipped.push(invalid) : undefined,
+  );
+  if (skipped.length > 0) {
+    process.stderr.write(
+      `${skipped.length} bad row(s) left out of the scores (--skip-invalid); the first: ${skipped[0]!.error.message}\n`,
+    );
+  }
+  const { model, close } = await evalModel(values, task, items, seed);
+  const interrupt = listenForInterrupt(values.concurrency);
+  const common = {
+    ...shared,
+    task,
+    items,
+    model,
+    signal: interrupt.controller.signal,
+    ...(values.secretTags ? { tagSecret: storeTagSecret(values.storeDir) } : {}),
+  };
+  try {
+    if (values.compare) {
+      const { outcome } = await printComparison({
+        ...common,
+        json: values.json ?? false,
+        ...(values.out === undefined ? {} : { out: values.out }),
+      });
+      return comparisonExitCode(outcome);
+    }
+    const run = await runStrategy(common, strategy);
+    const { results, summary } = run;
+    if (values.out !== undefined) await writeItemResults(values.out, results);
+    const details = analyzeResults({
+      results,
+      rounds: summary.rounds,
+      voting: summary.strategy.voting,
+      sampleBatch: run.sampleBatch,
+      items,
+      ...taskLabels(task),
+      matches: (answer, gold) => answersMatch(task, answer, gold),
+    });
+    if (values.json) {
+      const report: ComparisonJson = {
+        model: model.id,
+        simulated: model.simulated,
+        task: task.name,
+        items: items.length,
+        strategies: [{ ...run.row, details }],
+      };
+      process.stdout.write(
+        `${JSON.stringify({ ...report, ...(values.out === undefined ? {} : { out: values.out }) }, null, 2)}\n`,
+      );
+    } else {
+      const accuracy =
+        summary.accuracy === undefined ? 'no gold labels' : `${(summary.accuracy * 100).toFixed(1)}%`;
+      process.stdout.write(
+        `${[
+          `${simulatedNotice(model)}; task ${task.name}, ${summary.items} items, strategy ${summary.strategy.strategy} (batch ${summary.strategy.batchSize}, ${summary.strategy.rounds} rounds, ${summary.strategy.voting} vote)`,
+          `accuracy ${accuracy}; ${summary.calls} calls, ${summary.inputTokens} input and ${summary.outputTokens} output tokens; ${summary.answered} answered, ${summary.failed + summary.unanswered} without an answer`,
+          summaryTable(summary),
+          details.scores === null ? undefined : scoresTable(details.scores, plainOutput()),
+          summary.adaptive === undefined ? undefined : adaptiveTable(summary.adaptive),
+          values.out === undefined ? undefined : `results written to ${values.out}`,
+        ]
+          .filter((line) => line !== undefined)
+          .join('\n')}\n`,
+      );
+    }
+    const outcome = outcomeExitCode(summary);
+    if (outcome.message) process.stderr.write(`${outcome.message}\n`);
+    return outcome.code;
+  } catch (error) {
+    if (isAbortError(error) || interrupt.controller.signal.aborted) {
+      process.stderr.write(
+        '\ninterrupted: nothing was scored; completed calls to a real provider are cached, so the same command again asks only the rest\n',
+      );
+      return exitCodes.interrupted;
+    }
+    throw error;
+  } finally {
+    interrupt.dispose();
+    close();
+  }
+}

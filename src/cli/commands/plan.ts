@@ -15,21 +15,12 @@ import type { Task } from '../../task/task-schema.js';
 import { readSource } from '../data-source.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
-import { integerAtLeast } from '../option-parsers.js';
+import { addTableOptions, type CliValues, mappingFromCli, strategyFromCli } from '../option-table.js';
 import { tableStyle } from '../plain-output.js';
-import { addStrategyOptions, type StrategyCliValues, strategyFromCli } from '../strategy-options.js';
 
-interface PlanCliValues extends StrategyCliValues {
-  task: string;
-  data: string;
+interface PlanCliValues extends CliValues {
   model: string;
-  idField?: string;
-  labelField?: string;
-  map?: Record<string, string>;
-  prices?: string;
   simulateSample: number;
-  batchApi?: boolean;
-  json?: boolean;
 }
 
 export interface PlanLine extends PlanFigures {
@@ -102,9 +93,7 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
     file: values.data,
     task,
     maxItemTokens: strategy.maxBatchTokens,
-    ...(values.idField === undefined ? {} : { idField: values.idField }),
-    ...(values.labelField === undefined ? {} : { labelField: values.labelField }),
-    ...(values.map === undefined ? {} : { fieldMap: values.map }),
+    ...mappingFromCli(values),
   };
   let invalid = 0;
   const sample: Item[] = [];
@@ -215,21 +204,10 @@ export function renderPlan(plan: PlanJson): string {
 }
 
 export const register: CommandRegistrar = (program, setExitCode) => {
-  const command = new Command('plan')
-    .description('calls, tokens and cost before anything is sent (no model calls)')
-    .requiredOption('--task <task>', 'built-in task (boolq, rte, qqp, gsm8k) or a task file')
-    .requiredOption('--data <file>', 'data file: .jsonl, .csv, .json or .parquet')
-    .option('--model <uri>', 'the model to price', 'sim')
-    .option('--prices <file>', 'JSON price table overriding the built-in one')
-    .option(
-      '--simulate-sample <n>',
-      'items the simulator runs to estimate early stopping',
-      integerAtLeast(1),
-      2000,
-    )
-    .option('--batch-api', "price the calls at the provider's batch rate (run --batch-api)")
-    .option('--json', 'print the plan as JSON');
-  addStrategyOptions(command);
+  const command = addTableOptions(
+    new Command('plan').description('calls, tokens and cost before anything is sent (no model calls)'),
+    'plan',
+  );
   command.action(async (values: PlanCliValues) => {
     const plan = await planCommand(values);
     process.stdout.write(`${values.json ? JSON.stringify(plan, null, 2) : renderPlan(plan)}\n`);

@@ -1,6 +1,5 @@
-import { setMaxListeners } from 'node:events';
 import Table from 'cli-table3';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { streamBatchPrompt } from '../../engine/batch-prompt.js';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
 import type { AdaptiveSummary } from '../../engine/types.js';
@@ -35,8 +34,16 @@ import { prepareLocalModel } from '../default-model.js';
 import { describeJobEvent } from '../describe-job-event.js';
 import { printSchedulerEvent } from '../describe-scheduler-event.js';
 import { exitCodes } from '../exit-codes.js';
+import { listenForInterrupt } from '../listen-for-interrupt.js';
 import type { CommandRegistrar } from '../main.js';
-import { integerAtLeast, numberBetween } from '../option-parsers.js';
+import {
+  addTableOptions,
+  type CliValues,
+  mappingFromCli,
+  pollingFromCli,
+  schedulingFromCli,
+  strategyFromCli,
+} from '../option-table.js';
 import { outcomeExitCode } from '../outcome-exit-code.js';
 import { tableStyle } from '../plain-output.js';
 import { createProgressReporter } from '../progress-reporter.js';
@@ -44,42 +51,13 @@ import { resultRow } from '../result-row.js';
 import { rowSelection } from '../row-selection.js';
 import { createSourceDigest } from '../source-digest.js';
 import { storeTagSecret } from '../store-tag-secret.js';
-import {
-  addBatchApiOptions,
-  addSchedulingOptions,
-  addStrategyOptions,
-  type BatchApiCliValues,
-  type StrategyCliValues,
-  schedulingFromCli,
-  strategyFromCli,
-} from '../strategy-options.js';
 
-interface RunCliValues extends StrategyCliValues, BatchApiCliValues {
-  task: string;
-  data: string;
-  model?: string;
-  baseUrl?: string;
-  out?: string;
-  concurrency?: number;
-  rpm?: number;
-  tpm?: number;
-  timeoutMs?: number;
-  maxRetries?: number;
-  simLatencyMs?: number;
-  storeDir?: string;
+interface RunCliValues extends CliValues {
   cache: boolean;
   resume?: string;
-  skipInvalid?: boolean;
-  secretTags?: boolean;
-  idField?: string;
-  labelField?: string;
-  map?: Record<string, string>;
-  prices?: string;
-  json?: boolean;
-  quiet?: boolean;
+  reviewOut?: string;
   columns: 'with-input' | 'answers-only';
   limit?: number;
-  sample?: number;
   maxCost?: number;
   yes?: boolean;
 }
@@ -158,21 +136,21 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     throw new InputError('--detach works with --batch-api only', { field: 'detach' });
   }
   const strategyOptions = strategyFromCli(values);
+  // Checked before the file is read; resolved again below once the model is known (format auto).
+  const { maxBatchTokens, seed } = resolveStrategy(strategyOptions);
   const identity = dataFileIdentity(values.data);
   const source: DataSourceOptions = {
     file: values.data,
     task,
-    maxItemTokens: strategyOptions.maxBatchTokens ?? 64_000,
-    ...(values.idField === undefined ? {} : { idField: values.idField }),
-    ...(values.labelField === undefined ? {} : { labelField: values.labelField }),
-    ...(values.map === undefined ? {} : { fieldMap: values.map }),
+    maxItemTokens: maxBatchTokens,
+    ...mappingFromCli(values),
   };
 
   // A trial run takes the first --limit rows or a --sample of them; a sample needs the row count.
   if (values.limit !== undefined) source.rows = rowSelection({ limit: values.limit, seed: 0 }, 0);
   else if (values.sample !== undefined) {
     const all = await scanSource(source);
-    const rows = rowSelection({ sample: values.sample, seed: values.seed ?? 0 }, all.rows);
+    const rows = rowSelection({ sample: values.sample, seed }, all.rows);
     if (rows !== undefined) source.rows = rows;
   }
 
@@ -192,13 +170,8 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   }
 
   // Installed before the results file appears: a Ctrl-C from then on ends the run as interrupted.
-  const controller = new AbortController();
-  // Every call in flight listens on this one signal (scheduler and adapter each add a listener and
-  // remove it when the call ends), so Node's default warning at 10 listeners is no sign of a leak.
-  setMaxListeners(Math.max(64, 4 * (values.concurrency ?? 8)), controller.signal);
-  const onSignal = () => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const interrupt = listenForInterrupt(values.concurrency);
+  const { controller } = interrupt;
   // Taken before the store and before any call: a missing directory, or another run writing the
   // same file, is found now rather than after every call was paid for.
   let writer: ResultsWriter | undefined;
@@ -216,12 +189,11 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     writer = values.out === undefined ? undefined : createResultsWriter(values.out, resultsLayout);
     reviewWriter =
       values.reviewOut === undefined ? undefined : createResultsWriter(values.reviewOut, resultsLayout);
-    store = openStore(values.storeDir ?? '.batchprompt');
+    store = openStore(values.storeDir);
   } catch (error) {
     writer?.release();
     reviewWriter?.release();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
     throw error;
   }
   let runLock: LockFile | undefined;
@@ -358,10 +330,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
         ? {
             batchApi: {
               ...(await prepareBatchApi(modelUri, values.baseUrl)),
-              ...(values.pollIntervalMs === undefined ? {} : { pollIntervalMs: values.pollIntervalMs }),
-              ...(values.maxPollIntervalMs === undefined
-                ? {}
-                : { maxPollIntervalMs: values.maxPollIntervalMs }),
+              ...pollingFromCli(values),
               detach: values.detach === true,
               signal: controller.signal,
               onEvent: (event) => {
@@ -542,7 +511,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     const error = toStoreError(caught, { file: store.file, directory: store.directory, action: 'write' });
     if (StoreError.isInstance(error)) throw await keepPaidReplies(error, stack?.cache, controller.signal);
     if (batchStop !== undefined && (isAbortError(error) || controller.signal.aborted)) {
-      const store = ` --store-dir ${values.storeDir ?? '.batchprompt'}`;
+      const store = ` --store-dir ${values.storeDir}`;
       process.stderr.write(
         batchStop.reason === 'detached'
           ? `\ndetached: batch job(s) submitted or still running (${batchStop.jobId}); run the same command again to wait for them and collect the results; \`batchprompt jobs${store}\` shows their status\n`
@@ -559,8 +528,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     throw error;
   } finally {
     closeStack();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
     writer?.release();
     reviewWriter?.release();
     runLock?.release();
@@ -658,42 +626,10 @@ export function renderRunSummary(summary: RunSummaryJson): string {
 }
 
 export const register: CommandRegistrar = (program, setExitCode) => {
-  const command = new Command('run')
-    .description('answer the task for every row of a data file')
-    .requiredOption('--task <task>', 'built-in task (boolq, rte, qqp, gsm8k) or a task file (.yaml, .json)')
-    .requiredOption('--data <file>', 'data file: .jsonl, .csv, .json or .parquet')
-    .option(
-      '--model <uri>',
-      'sim, sim:gpt-3.5, openai:<m>, anthropic:<m>, google:<m>, ollama:<m>, openai-compatible:<m>, local:<file.gguf>, local:hf:<owner>/<repo>/<file.gguf> (default: a small local model, Qwen2.5-0.5B-Instruct, downloaded on first use)',
-    )
-    .option('--out <file>', 'results file, .jsonl, .csv or .parquet')
-    .addOption(
-      new Option(
-        '--columns <layout>',
-        'with-input: every input column, then the answer columns; answers-only: id and answers',
-      )
-        .choices(['with-input', 'answers-only'])
-        .default('with-input'),
-    )
-    .option('--resume <runId>', 'resume this run (by default the same command resumes its unfinished run)')
-    .option('--skip-invalid', 'record bad rows as invalid and go on')
-    .option(
-      '--secret-tags',
-      'derive batch codes from a random secret kept in the store directory, so that whoever writes the data cannot forge an answer line; prompts then differ from store to store',
-    )
-    .option('--limit <n>', 'a trial: only the first n rows', integerAtLeast(1))
-    .option('--sample <n>', 'a trial: a random sample of n rows, chosen by --seed', integerAtLeast(1))
-    .option(
-      '--max-cost <dollars>',
-      'stop before a call could take the cost past this many dollars (priced with --prices or the built-in table); the same command with a higher budget continues',
-      numberBetween(0, Number.MAX_SAFE_INTEGER),
-    )
-    .option('--yes', 'do not ask before a paid run on a terminal')
-    .option('--json', 'print the summary as JSON')
-    .option('--quiet', 'no progress output');
-  addStrategyOptions(command);
-  addSchedulingOptions(command);
-  addBatchApiOptions(command);
+  const command = addTableOptions(
+    new Command('run').description('answer the task for every row of a data file'),
+    'run',
+  );
   command.action(async (values: RunCliValues) => {
     setExitCode(await runCommand(values, (text) => process.stdout.write(`${text}\n`)));
   });

@@ -1,0 +1,261 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { referenceEnd, referenceStart, tableCells } from '../scripts/write-option-reference.js';
+import { commandRegistrars } from '../src/cli/commands/index.js';
+import {
+  type CommandName,
+  cliOptionTable,
+  defaultText,
+  descriptionFor,
+  helpText,
+  strategyFromCli,
+  tableCommands,
+  valueFor,
+} from '../src/cli/option-table.js';
+import { renderOptionReference } from '../src/cli/render-option-reference.js';
+import { resolveStrategy } from '../src/engine/resolve-strategy.js';
+import {
+  type StrategyOptionSpec,
+  strategyOptionTable,
+  valueAtPath,
+} from '../src/engine/strategy-option-table.js';
+import { runCli } from './run-cli.js';
+
+/*
+ * One declaration per option: the library's strategy options, every command's flags and help,
+ * and the README's option reference all come from the option table, and this checks that they
+ * still agree. It fails when a strategy option can be set in the library but not from `run` or
+ * `eval`, or when the README and `--help` say different things.
+ */
+
+const demoData = resolve(import.meta.dirname, '../examples/demo/yes-no.jsonl');
+
+/** The real commands, registered as the command line registers them, with their actions replaced. */
+function program(): { program: Command; captured: () => Record<string, unknown> | undefined } {
+  const root = new Command().exitOverride();
+  let captured: Record<string, unknown> | undefined;
+  for (const register of commandRegistrars) register(root, () => {});
+  for (const command of root.commands) {
+    command.exitOverride();
+    command.action((values: Record<string, unknown>) => {
+      captured = values;
+    });
+  }
+  return { program: root, captured: () => captured };
+}
+
+function command(name: CommandName): Command {
+  const found = program().program.commands.find((candidate) => candidate.name() === name);
+  if (!found) throw new Error(`no command ${name}`);
+  return found;
+}
+
+/** A valid value other than the default, as typed on the command line. */
+function sampleValue(spec: StrategyOptionSpec): { text: string; value: unknown } {
+  const { kind } = spec;
+  if (kind.type === 'choice') {
+    const choice = kind.choices.find((candidate) => candidate !== spec.default && candidate !== 'single')!;
+    return { text: choice, value: choice };
+  }
+  if (kind.type === 'integer') return { text: String(kind.minimum + 3), value: kind.minimum + 3 };
+  return { text: String(kind.maximum / 2), value: kind.maximum / 2 };
+}
+
+/** Every leaf of a resolved strategy, by dotted path. */
+function leafPaths(value: object, prefix = ''): string[] {
+  return Object.entries(value).flatMap(([key, child]) =>
+    typeof child === 'object' && child !== null ? leafPaths(child, `${prefix}${key}.`) : [`${prefix}${key}`],
+  );
+}
+
+describe('the strategy option table', () => {
+  it('declares every option resolveStrategy resolves, and nothing else', () => {
+    expect(leafPaths(resolveStrategy({})).sort()).toEqual(
+      strategyOptionTable.map((spec) => spec.path).sort(),
+    );
+  });
+
+  it('gives each option its library default', () => {
+    const resolved = resolveStrategy({ strategy: 'bpe' });
+    for (const spec of strategyOptionTable) {
+      if (typeof spec.default === 'object' || spec.path === 'strategy' || spec.path === 'format') continue;
+      expect({ path: spec.path, value: valueAtPath(resolved, spec.path) }).toEqual({
+        path: spec.path,
+        value: spec.default,
+      });
+    }
+  });
+
+  it('refuses a bad value in the library, naming the option and what is valid', () => {
+    expect(() => resolveStrategy({ adaptive: { confidence: 1 } })).toThrow(
+      'Expected `adaptive.confidence` to be a number above 0 and below 1, got `1`',
+    );
+    expect(() => resolveStrategy({ adaptive: { changeLimit: { unsure: 1.5 } } })).toThrow(
+      'Expected `adaptive.changeLimit.unsure` to be a number from 0 to 1, got `1.5`',
+    );
+    expect(() => resolveStrategy({ batchSize: 0 })).toThrow('Expected `batchSize` to be an integer >= 1');
+  });
+
+  for (const name of tableCommands) {
+    it(`sets every strategy option from \`${name}\` exactly as the library takes it`, async () => {
+      for (const spec of strategyOptionTable) {
+        const { program: root, captured } = program();
+        const sample = sampleValue(spec);
+        await root.parseAsync([
+          'node',
+          'batchprompt',
+          name,
+          '--task',
+          'boolq',
+          '--data',
+          'x.jsonl',
+          spec.flag,
+          sample.text,
+        ]);
+        const resolved = resolveStrategy(strategyFromCli(captured()!));
+        expect({ option: spec.path, value: valueAtPath(resolved, spec.path) }).toEqual({
+          option: spec.path,
+          value: sample.value,
+        });
+      }
+    });
+  }
+
+  it('refuses a bad value at the flag with the message the library gives', async () => {
+    const result = await runCli(['run', '--task', 'boolq', '--data', 'x.jsonl', '--batch-size', '0']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "option '--batch-size <n>' argument '0' is invalid. expected an integer >= 1, got `0`",
+    );
+    const choice = await runCli(['eval', '--task', 'boolq', '--data', 'x.jsonl', '--permutation', 'sorted']);
+    expect(choice.stderr).toContain('expected one of random, balanced, got `sorted`');
+    const share = await runCli([
+      'eval',
+      '--task',
+      'boolq',
+      '--data',
+      'x.jsonl',
+      '--adaptive-confidence',
+      '1',
+    ]);
+    expect(share.stderr).toContain('expected a number above 0 and below 1, got `1`');
+  });
+
+  it('turns --no-seas into bpe', async () => {
+    const { program: root, captured } = program();
+    await root.parseAsync([
+      'node',
+      'batchprompt',
+      'eval',
+      '--task',
+      'boolq',
+      '--data',
+      'x.jsonl',
+      '--no-seas',
+    ]);
+    expect(resolveStrategy(strategyFromCli(captured()!))).toMatchObject({
+      strategy: 'bpe',
+      earlyStop: 'none',
+    });
+  });
+
+  it('run takes --permutation balanced and answers (it refused the flag before)', async () => {
+    const result = await runCli([
+      'run',
+      '--task',
+      'boolq',
+      '--data',
+      demoData,
+      '--model',
+      'sim',
+      '--permutation',
+      'balanced',
+      '--no-cache',
+      '--store-dir',
+      mkdtempSync(join(tmpdir(), 'batchprompt-option-table-')),
+      '--json',
+      '--quiet',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ items: 64, answered: 64 });
+  });
+
+  it('a nested adaptive option reaches the engine from eval (the pilot is whole batches of 8)', async () => {
+    const args = [
+      'eval',
+      '--task',
+      'boolq',
+      '--data',
+      demoData,
+      '--strategy',
+      'adaptive',
+      '--batch-size',
+      '8',
+      '--json',
+    ];
+    const small = JSON.parse(
+      (await runCli([...args, '--adaptive-min-pilot-items', '8', '--adaptive-pilot-share', '0'])).stdout,
+    );
+    const large = JSON.parse(
+      (await runCli([...args, '--adaptive-min-pilot-items', '24', '--adaptive-pilot-share', '0'])).stdout,
+    );
+    expect(small.strategies[0].adaptive.pilotItems).toBe(8);
+    expect(large.strategies[0].adaptive.pilotItems).toBe(24);
+  });
+});
+
+describe('--help and the README', () => {
+  const readme = readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8');
+  const section = readme.slice(
+    readme.indexOf(referenceStart) + referenceStart.length,
+    readme.indexOf(referenceEnd),
+  );
+
+  it('the README holds the option reference as the table writes it (npx tsx scripts/write-option-reference.ts)', () => {
+    expect(tableCells(section)).toEqual(tableCells(renderOptionReference()));
+  });
+
+  /** The README's rows by flag: default, commands and description cells, unescaped. */
+  const rows = new Map(
+    tableCells(section)
+      .slice(1)
+      .map((row) => {
+        const cells = row.map((text) =>
+          text.replaceAll('\\|', '|').replaceAll('&lt;', '<').replaceAll('&gt;', '>'),
+        );
+        const flag = cells[0]!.replaceAll('`', '').split(' ')[0]!;
+        return [
+          flag,
+          { default: cells[1]!, commands: cells[2]!.split(', '), description: cells[3]! },
+        ] as const;
+      }),
+  );
+
+  for (const name of tableCommands) {
+    it(`lists every option of \`${name} --help\` with its description and default, and nothing ${name} does not take`, () => {
+      const options = command(name).options.filter((option) => option.long !== '--help');
+      const help = command(name).helpInformation();
+      for (const option of options) {
+        const row = rows.get(option.long!);
+        expect({ flag: option.long, inReadme: row !== undefined }).toEqual({
+          flag: option.long,
+          inReadme: true,
+        });
+        expect(row!.commands).toContain(name);
+        const spec = cliOptionTable.find((candidate) => candidate.flag === option.long)!;
+        expect(option.description).toBe(helpText(spec, name));
+        expect(row!.description).toContain(descriptionFor(spec, name));
+        const shown = defaultText(spec, name);
+        if (shown !== undefined) expect(row!.default).toContain(shown);
+        expect(option.defaultValue).toBe(valueFor(spec, name));
+        expect(help).toContain(option.flags);
+      }
+      const readmeFlags = [...rows].filter(([, row]) => row.commands.includes(name)).map(([flag]) => flag);
+      expect(readmeFlags.sort()).toEqual(options.map((option) => option.long!).sort());
+    });
+  }
+});
