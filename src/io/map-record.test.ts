@@ -67,7 +67,9 @@ describe('mapRecord', () => {
     );
     expect(error.field).toBe('gold');
     expect(error.line).toBe(7);
-    expect(error.message).toMatch(/no column `gold` for `labelField`; the columns are `question`, `id`/);
+    expect(error.message).toMatch(
+      /no column `gold` for `--label-field` \(labelField, or the task's `goldField`\); the columns are `question`, `id`/,
+    );
   });
 
   it('does not take inherited properties for columns', () => {

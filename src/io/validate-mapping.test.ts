@@ -32,18 +32,18 @@ describe('validateMapping', () => {
     );
     expect(error.field).toBe('context');
     expect(error.message).toBe(
-      'd.csv, line 2, field `context`: no column `context` for task field `context`; the columns are `id`, `question`, `passage`, `answer`',
+      'd.csv, line 2, field `context`: no column `context` for task field `context`; the columns are `id`, `question`, `passage`, `answer`; name the column that holds it with --map context=COLUMN',
     );
   });
 
-  it('names a bad fieldMap target, idField and labelField, suggesting a near match', () => {
+  it('names a bad --map target, --id-field and --label-field as the user typed them, suggesting a near match', () => {
     expect(
       errorOf(() => validateMapping(columns, { fields: ['q'], fieldMap: { q: 'Question' } })).message,
     ).toMatch(
-      /no column `Question` for task field `q` \(mapped by `fieldMap`\) \(did you mean `question`\?\)/,
+      /no column `Question` for task field `q` \(mapped by `--map q=Question`\) \(did you mean `question`\?\)/,
     );
     expect(errorOf(() => validateMapping(columns, { fields: ['question'], idField: 'uid' })).message).toMatch(
-      /no column `uid` for `idField`/,
+      /no column `uid` for `--id-field` \(idField\)/,
     );
     expect(errorOf(() => validateMapping(columns, { fields: ['question'], labelField: 'label' })).field).toBe(
       'label',
@@ -55,12 +55,14 @@ describe('validateMapping', () => {
       validateMapping(columns, { fields: ['question'], fieldMap: { qestion: 'question' } }),
     );
     expect(error.message).toMatch(
-      /`fieldMap` maps `qestion`, which is not a field of the task; the task's fields are `question`/,
+      /`--map qestion=...` \(fieldMap\) names `qestion`, which is not a field of the task; the task's fields are `question`/,
     );
   });
 
   it('lists at most 30 columns', () => {
     const many = Array.from({ length: 45 }, (_, index) => `c${index}`);
-    expect(errorOf(() => validateMapping(many, { fields: ['q'] })).message).toMatch(/`c29` and 15 more$/);
+    expect(errorOf(() => validateMapping(many, { fields: ['q'] })).message).toMatch(
+      /`c29` and 15 more; name the column that holds it with --map q=COLUMN$/,
+    );
   });
 });

@@ -18,7 +18,7 @@ export function validateMapping(
   for (const field of Object.keys(fieldMap)) {
     if (!mapping.fields.includes(field)) {
       throw new InputError(
-        `\`fieldMap\` maps \`${field}\`, which is not a field of the task; the task's fields are ${quoteList(mapping.fields)}`,
+        `\`--map ${field}=...\` (fieldMap) names \`${field}\`, which is not a field of the task; the task's fields are ${quoteList(mapping.fields)}`,
         { ...where, field },
       );
     }
@@ -28,15 +28,28 @@ export function validateMapping(
     const column = columnForField(field, mapping);
     if (!present.has(column)) {
       const role =
-        column === field ? `task field \`${field}\`` : `task field \`${field}\` (mapped by \`fieldMap\`)`;
-      throw missingColumnError(column, role, columns, where);
+        column === field
+          ? `task field \`${field}\``
+          : `task field \`${field}\` (mapped by \`--map ${field}=${column}\`)`;
+      throw missingColumnError(
+        column,
+        role,
+        columns,
+        where,
+        `; name the column that holds it with --map ${field}=COLUMN`,
+      );
     }
   }
   if (mapping.idField !== undefined && !present.has(mapping.idField)) {
-    throw missingColumnError(mapping.idField, '`idField`', columns, where);
+    throw missingColumnError(mapping.idField, '`--id-field` (idField)', columns, where);
   }
   if (mapping.labelField !== undefined && !present.has(mapping.labelField)) {
-    throw missingColumnError(mapping.labelField, '`labelField`', columns, where);
+    throw missingColumnError(
+      mapping.labelField,
+      "`--label-field` (labelField, or the task's `goldField`)",
+      columns,
+      where,
+    );
   }
 }
 
@@ -45,12 +58,13 @@ function missingColumnError(
   role: string,
   columns: readonly string[],
   where: { file?: string; line?: number },
+  remedy = '',
 ): InputError {
   const lowered = column.trim().toLowerCase();
   const nearMatch = columns.find((candidate) => candidate.trim().toLowerCase() === lowered);
   const hint = nearMatch === undefined ? '' : ` (did you mean \`${nearMatch}\`?)`;
   const existing = columns.length === 0 ? 'the row has no columns' : `the columns are ${quoteList(columns)}`;
-  return new InputError(`no column \`${column}\` for ${role}${hint}; ${existing}`, {
+  return new InputError(`no column \`${column}\` for ${role}${hint}; ${existing}${remedy}`, {
     ...where,
     field: column,
   });
