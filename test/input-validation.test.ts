@@ -214,7 +214,7 @@ describe('a task file with a bad label set', () => {
       /`Y` is used by both/,
     ],
   ] as const) {
-    it(`is refused when the label set is ${name}, naming the file and the field`, async () => {
+    it(`is refused when the label set is ${name}, naming the file, line, column and field`, async () => {
       const taskFile = join(directory, `${name.replaceAll(' ', '-')}.yaml`);
       writeFileSync(
         taskFile,
@@ -233,7 +233,8 @@ describe('a task file with a bad label set', () => {
         '--quiet',
       ]);
       expect(result.code).toBe(exitCodes.input);
-      expect(result.stderr).toContain(`${taskFile}, field \`answer.labels\``);
+      // Where the `labels` key is: line 6, indented by two.
+      expect(result.stderr).toContain(`${taskFile}, line 6, column 3, field \`answer.labels\``);
       expect(result.stderr).toMatch(message);
     });
   }

@@ -142,15 +142,18 @@ export class InputError extends BatchPromptError {
   readonly [inputMarker] = true;
   readonly file: string | undefined;
   readonly line: number | undefined;
+  /** 1-based, where it is known (task files). */
+  readonly column: number | undefined;
   readonly field: string | undefined;
 
   constructor(
     message: string,
-    options: { file?: string; line?: number; field?: string; cause?: unknown } = {},
+    options: { file?: string; line?: number; column?: number; field?: string; cause?: unknown } = {},
   ) {
     const where = [
       options.file,
       options.line === undefined ? undefined : `line ${options.line}`,
+      options.line === undefined || options.column === undefined ? undefined : `column ${options.column}`,
       options.field === undefined ? undefined : `field \`${options.field}\``,
     ]
       .filter((part) => part !== undefined)
@@ -159,6 +162,7 @@ export class InputError extends BatchPromptError {
     this.name = 'InputError';
     this.file = options.file;
     this.line = options.line;
+    this.column = options.column;
     this.field = options.field;
   }
 

@@ -1,13 +1,112 @@
+import type { z } from 'zod';
 import { InputError } from '../spec/errors.js';
-import { type Task, type TaskInput, taskSchema } from './task-schema.js';
+import { closestName } from './closest-name.js';
+import {
+  answerSpaceSchema,
+  exampleSchema,
+  fieldSchema,
+  labelSchema,
+  type Task,
+  type TaskInput,
+  taskSchema,
+} from './task-schema.js';
+
+/** What is wrong with a task definition, and where: the path of keys and indexes to it. */
+export interface TaskProblem {
+  message: string;
+  path: (string | number)[];
+}
+
+/** The keys an object at `path` of a task definition may have, or none where it is not one. */
+function keysAt(definition: unknown, path: readonly (string | number)[]): string[] {
+  const shape = (schema: { shape: Record<string, unknown> }) => Object.keys(schema.shape);
+  const [first, second, third, fourth] = path;
+  if (path.length === 0) return shape(taskSchema);
+  if (first === 'fields' && path.length === 2) return shape(fieldSchema);
+  if (first === 'examples' && path.length === 2) return shape(exampleSchema);
+  if (first === 'answer' && path.length === 1) {
+    const type = (definition as { answer?: { type?: unknown } } | undefined)?.answer?.type;
+    const option = answerSpaceSchema.options.find((candidate) => candidate.shape.type.value === type);
+    return option === undefined ? ['type'] : shape(option);
+  }
+  if (first === 'answer' && second === 'labels' && typeof third === 'number' && fourth === undefined)
+    return shape(labelSchema);
+  return [];
+}
+
+function valueAt(definition: unknown, path: readonly (string | number)[]): unknown {
+  let value = definition;
+  for (const part of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string | number, unknown>)[part];
+  }
+  return value;
+}
+
+function quoted(names: readonly string[]): string {
+  return names.map((name) => `\`${name}\``).join(', ');
+}
+
+/** One zod issue in the words of a task file's author. */
+function describeIssue(issue: z.core.$ZodIssue, definition: unknown): TaskProblem {
+  const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    const known = keysAt(definition, path);
+    const key = issue.keys[0] ?? '';
+    const guess = closestName(key, known);
+    return {
+      path: [...path, key],
+      message: `unknown key \`${key}\`${guess === undefined ? '' : ` (did you mean \`${guess}\`?)`}; the keys here are ${quoted(known)}`,
+    };
+  }
+  const value = valueAt(definition, path);
+  if (
+    value === undefined &&
+    path.length > 0 &&
+    (issue.code === 'invalid_type' || issue.code === 'invalid_union')
+  ) {
+    return { path, message: `\`${String(path.at(-1))}\` is required here` };
+  }
+  if (path.length === 2 && path[0] === 'answer' && path[1] === 'type') {
+    const types = answerSpaceSchema.options.map((option) => option.shape.type.value);
+    const guess = typeof value === 'string' ? closestName(value, types) : undefined;
+    return {
+      path,
+      message: `\`type\` is ${JSON.stringify(value)}${guess === undefined ? '' : ` (did you mean \`${guess}\`?)`}; it must be one of ${quoted(types)}`,
+    };
+  }
+  if (issue.code === 'invalid_union') {
+    const expected = [
+      ...new Set(
+        issue.errors.flatMap((branch) =>
+          branch.flatMap((inner) => (inner.code === 'invalid_type' ? [inner.expected] : [])),
+        ),
+      ),
+    ];
+    if (expected.length > 0) return { path, message: `expected a ${expected.join(' or a ')}` };
+  }
+  return { path, message: issue.message };
+}
+
+/** Validates a task definition, filling in defaults, or says what is wrong with it first. */
+export function checkTask(definition: TaskInput | unknown): { task: Task } | { problem: TaskProblem } {
+  const parsed = taskSchema.safeParse(definition);
+  if (parsed.success) return { task: parsed.data };
+  // An unknown key is most often the cause of the other issues (`lables` leaves `labels` missing).
+  const issues = parsed.error.issues;
+  const issue = issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? issues[0];
+  return {
+    problem:
+      issue === undefined ? { path: [], message: 'unknown problem' } : describeIssue(issue, definition),
+  };
+}
 
 /** Validates a task definition once, filling in defaults. Throws InputError naming the bad field. */
 export function defineTask(definition: TaskInput | unknown, source?: string): Task {
-  const parsed = taskSchema.safeParse(definition);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.join('.') || undefined;
-  throw new InputError(`invalid task: ${issue?.message ?? 'unknown problem'}`, {
+  const checked = checkTask(definition);
+  if ('task' in checked) return checked.task;
+  const field = checked.problem.path.join('.') || undefined;
+  throw new InputError(`invalid task: ${checked.problem.message}`, {
     ...(source === undefined ? {} : { file: source }),
     ...(field === undefined ? {} : { field }),
   });

@@ -46,3 +46,67 @@ describe('loadTask with reasoning', () => {
     expect(() => loadTask('boolq', { reasoning: true })).toThrow(/example 0 lacks `reasoning`/);
   });
 });
+
+function failureOf(run: () => unknown): InputError {
+  try {
+    run();
+  } catch (error) {
+    if (InputError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('loadTask errors in a task file', () => {
+  const header = 'name: tickets\ninstruction: Say which team handles the ticket.\nfields: [subject]\n';
+
+  it('rejects an unknown key at its line and column, with the key it probably meant', () => {
+    const file = taskFile(
+      `${header}answer:\n  type: labels\n  labels: [billing, account]\nexample:\n  - fields: { subject: refund }\n    answer: billing\n`,
+    );
+    const error = failureOf(() => loadTask(file));
+    expect(error.line).toBe(7);
+    expect(error.column).toBe(1);
+    expect(error.field).toBe('example');
+    expect(error.message).toBe(
+      `${file}, line 7, column 1, field \`example\`: invalid task: unknown key \`example\` (did you mean \`examples\`?); the keys here are \`name\`, \`instruction\`, \`fields\`, \`answer\`, \`examples\`, \`goldField\`, \`reasoning\``,
+    );
+  });
+
+  it('rejects unknown keys inside labels and the answer, naming the keys that exist there', () => {
+    const inLabel = taskFile(
+      `${header}answer:\n  type: labels\n  labels:\n    - billing\n    - value: account\n      alias: [login]\n`,
+    );
+    const error = failureOf(() => loadTask(inLabel));
+    expect([error.line, error.column]).toEqual([9, 7]);
+    expect(error.message).toContain('unknown key `alias` (did you mean `aliases`?)');
+    const inAnswer = taskFile(`${header}answer:\n  type: text\n  maxwords: 3\n`);
+    expect(failureOf(() => loadTask(inAnswer)).message).toContain(
+      'line 6, column 3, field `answer.maxwords`: invalid task: unknown key `maxwords` (did you mean `maxWords`?); the keys here are `type`, `maxWords`',
+    );
+  });
+
+  it('places a bad value of a JSON task file, and a missing key at the object that lacks it', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'batchprompt-task-'));
+    const json = join(directory, 'task.json');
+    writeFileSync(
+      json,
+      '{\n  "name": "t",\n  "instruction": "x",\n  "fields": ["q"],\n  "answer": { "type": "labels", "labels": ["a", "b"] },\n  "examples": [\n    { "fields": { "q": "x" }, "answer": { "bad": 1 } }\n  ]\n}\n',
+    );
+    const error = failureOf(() => loadTask(json));
+    expect([error.line, error.column, error.field]).toEqual([7, 31, 'examples.0.answer']);
+    expect(error.message).toContain('expected a string or a number');
+    const missing = failureOf(() => loadTask(taskFile('name: t\nfields: [q]\nanswer: { type: number }\n')));
+    expect(missing.field).toBe('instruction');
+    expect(missing.message).toContain('`instruction` is required here');
+    const badType = failureOf(() => loadTask(taskFile(`${header}answer:\n  type: lables\n`)));
+    expect([badType.line, badType.column]).toEqual([5, 3]);
+    expect(badType.message).toContain('`type` is "lables" (did you mean `labels`?)');
+  });
+
+  it('gives the line and column of a YAML syntax error', () => {
+    const error = failureOf(() => loadTask(taskFile('name: t\ninstruction: [oops\n')));
+    expect(error.line).toBe(3);
+    expect(error.message).toContain('cannot read the task file');
+  });
+});

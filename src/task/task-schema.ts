@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** A label the model may answer with, and the other spellings that mean the same thing. */
-export const labelSchema = z.object({
+export const labelSchema = z.strictObject({
   value: z.string().min(1),
   description: z.string().optional(),
   /** Other spellings that mean this label: `true`, `1`, `class 1`, ... Matched case-insensitively. */
@@ -9,13 +9,13 @@ export const labelSchema = z.object({
 });
 
 export const answerSpaceSchema = z.discriminatedUnion('type', [
-  z.object({
+  z.strictObject({
     type: z.literal('labels'),
     labels: z
       .array(z.preprocess((value) => (typeof value === 'string' ? { value } : value), labelSchema))
       .min(2),
   }),
-  z.object({
+  z.strictObject({
     type: z.literal('number'),
     integer: z.boolean().default(false),
     /**
@@ -25,10 +25,10 @@ export const answerSpaceSchema = z.discriminatedUnion('type', [
      */
     tolerance: z.number().min(0).optional(),
   }),
-  z.object({ type: z.literal('text'), maxWords: z.number().int().min(1).default(8) }),
+  z.strictObject({ type: z.literal('text'), maxWords: z.number().int().min(1).default(8) }),
 ]);
 
-export const fieldSchema = z.object({
+export const fieldSchema = z.strictObject({
   name: z
     .string()
     .regex(
@@ -38,7 +38,7 @@ export const fieldSchema = z.object({
   description: z.string().optional(),
 });
 
-export const exampleSchema = z.object({
+export const exampleSchema = z.strictObject({
   fields: z.record(z.string(), z.string()),
   answer: z.union([z.string(), z.number()]),
   confident: z.boolean().default(true),
@@ -47,7 +47,7 @@ export const exampleSchema = z.object({
 });
 
 export const taskSchema = z
-  .object({
+  .strictObject({
     name: z.string().min(1),
     /** What the model must do for each input, in plain words. */
     instruction: z.string().min(1),
