@@ -6,6 +6,7 @@ import { register as registerPlan } from './plan.js';
 import { register as registerReport } from './report.js';
 import { register as registerRun } from './run.js';
 import { register as registerSim } from './sim.js';
+import { register as registerTask } from './task.js';
 
 /** Every command of the command line, in the order `--help` lists them. */
 export const commandRegistrars: CommandRegistrar[] = [
@@ -14,6 +15,7 @@ export const commandRegistrars: CommandRegistrar[] = [
   registerEval,
   registerDemo,
   registerReport,
+  registerTask,
   registerJobs,
   registerSim,
 ];
