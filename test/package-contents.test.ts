@@ -20,7 +20,7 @@ describe('the published package', () => {
     expect(manifest.peerDependenciesMeta?.['node-llama-cpp']?.optional).toBe(true);
   });
 
-  it('packs the command, the built code and the demo data, and no sources', () => {
+  it('packs the command, the built code, the demo data and the task file schema, and no sources', () => {
     const packed = JSON.parse(
       execFileSync('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], {
         cwd: new URL('..', import.meta.url),
@@ -33,6 +33,7 @@ describe('the published package', () => {
     expect(paths).toContain('dist/cli.js');
     expect(paths).toContain('dist/index.d.ts');
     expect(paths).toContain('examples/demo/yes-no.jsonl');
+    expect(paths).toContain('task.schema.json');
     expect(paths.filter((path) => path.startsWith('src/') || path.endsWith('.test.ts'))).toEqual([]);
   });
 });
