@@ -75,3 +75,56 @@ describe('gold labels outside the label set', () => {
     expect(result.stderr).toContain(`${data}, line 3, field \`label\`: the gold answer "maybe"`);
   });
 });
+
+describe('the simulated model without gold labels', () => {
+  const withoutLabelField = (data: string, extra: string[] = []) =>
+    runArgs(data, extra).filter((arg) => arg !== '--label-field' && arg !== 'label');
+
+  it('answers from the label column even without --label-field, as it does with it', async () => {
+    const data = writeRows('labelled.jsonl', [true, false, false, true, true, false]);
+    const outWith = temp('with.jsonl');
+    const outWithout = temp('without.jsonl');
+    const extra = ['--strategy', 'single', '--no-cache'];
+    expect((await runCli(runArgs(data, [...extra, '--out', outWith]))).code).toBe(exitCodes.ok);
+    expect((await runCli(withoutLabelField(data, [...extra, '--out', outWithout]))).code).toBe(exitCodes.ok);
+    const answers = (file: string) =>
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { answer: unknown }).answer);
+    // Before, without --label-field every item got one fixed guess whatever its label.
+    expect(answers(outWithout)).toEqual(answers(outWith));
+    expect(new Set(answers(outWithout)).size).toBe(2);
+  });
+
+  it('stops run with exit 3 when the file has no label column, before any call', async () => {
+    const data = temp('no-labels.jsonl');
+    writeFileSync(data, `${JSON.stringify({ id: 'a', question: 'q', passage: 'p' })}\n`);
+    const out = temp('no-labels-out.jsonl');
+    const result = await runCli(withoutLabelField(data, ['--out', out]));
+    expect(result.code).toBe(exitCodes.input);
+    expect(result.stderr).toContain(
+      `${data}, line 1, field \`label\`: the simulated model (sim) answers only items with gold labels, read from column \`label\`; no column \`label\``,
+    );
+    expect(result.stderr).toContain('--label-field');
+    expect(() => readFileSync(out)).toThrow();
+  });
+
+  it('stops run with exit 3 naming the line of a row without a label, instead of guessing its answer', async () => {
+    const data = writeRows('missing-label.jsonl', [true, null, false]);
+    const result = await runCli(withoutLabelField(data, ['--strategy', 'single', '--no-cache']));
+    expect(result.code).toBe(exitCodes.input);
+    expect(result.stderr).toContain(
+      `${data}, line 2, field \`label\`: the simulated model (sim) answers only items with gold labels`,
+    );
+    expect(result.stderr).toContain('this row has none');
+  });
+
+  it('stops eval with exit 3 on a row without a label', async () => {
+    const data = writeRows('eval-missing-label.jsonl', [true, false, null]);
+    const result = await runCli(['eval', '--task', 'boolq', '--data', data, '--model', 'sim', '--json']);
+    expect(result.code).toBe(exitCodes.input);
+    expect(result.stderr).toContain('the simulated model (sim) answers only items with gold labels');
+    expect(result.stderr).toContain('`r2`');
+  });
+});

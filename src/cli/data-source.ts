@@ -37,7 +37,7 @@ export interface InvalidRow {
 }
 
 export type SourceEntry =
-  | { kind: 'item'; row: number; item: Item; record: Record<string, unknown> }
+  | { kind: 'item'; row: number; line: number; item: Item; record: Record<string, unknown> }
   | { kind: 'invalid'; invalid: InvalidRow };
 
 export function mappingFor(options: DataSourceOptions): FieldMapping {
@@ -122,7 +122,7 @@ export async function* readSource(
           { ...where, field: options.task.fields.map((field) => field.name).join('+') },
         );
       }
-      yield { kind: 'item', row, item, record: source.record };
+      yield { kind: 'item', row, line: source.line, item, record: source.record };
     } catch (error) {
       if (!InputError.isInstance(error)) throw error;
       const rawId = mapping.idField === undefined ? undefined : source.record[mapping.idField];
@@ -211,4 +211,43 @@ export async function loadSourceItems(
     } else items.push(entry.item);
   }
   return sampleItems(items, sample.size, sample.seed);
+}
+
+/**
+ * The source the simulated model learns its gold answers from: the named label column, else the
+ * task's gold field or `label`. Every valid row must have a gold answer there: the simulator
+ * answers from it, and a guess passed off as a model's answer (then cached and replayed) would be
+ * a lie. Throws an `InputError` naming the file, line and column of the first row without one.
+ */
+export async function simulatorSource(
+  options: DataSourceOptions,
+  signal?: AbortSignal,
+): Promise<DataSourceOptions> {
+  const labelField = options.labelField ?? options.task.goldField ?? 'label';
+  const withLabels: DataSourceOptions = { ...options, labelField };
+  const advice = `the simulated model (sim) answers only items with gold labels, read from column \`${labelField}\``;
+  const refuse = (cause: string, line: number | undefined): InputError =>
+    new InputError(`${advice}; ${cause} (--label-field names the column)`, {
+      file: options.file,
+      ...(line === undefined ? {} : { line }),
+      field: labelField,
+    });
+  try {
+    for await (const entry of readSource(withLabels, signal)) {
+      if (entry.kind === 'invalid') {
+        // A gold label outside the task's answers is bad input whoever answers; with
+        // --label-field the first pass has found it already (and --skip-invalid may keep it).
+        if (options.labelField === undefined && entry.invalid.error.field === labelField)
+          throw entry.invalid.error;
+        continue;
+      }
+      if (entry.item.gold === undefined) throw refuse('this row has none', entry.line);
+    }
+  } catch (error) {
+    // A file without the column at all fails on its first row, before any item.
+    if (InputError.isInstance(error) && error.field === labelField && /no column/.test(error.message))
+      throw refuse(error.message.replace(/^.*?: /, ''), error.line);
+    throw error;
+  }
+  return withLabels;
 }

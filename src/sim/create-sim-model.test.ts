@@ -174,6 +174,20 @@ describe('createSimModel', () => {
     expect(new Set(answers).size).toBe(1);
   });
 
+  it('refuses an unknown item instead of guessing when told to, naming its place in the batch', async () => {
+    const model = createSimModel({ task: boolqTask, items, unknownItems: 'refuse' });
+    const stranger = { fields: { question: 'is this item unknown', passage: 'Nobody -- listed it.' } };
+    const known = items[0]!;
+    const rendered = render([known, stranger as (typeof items)[number]], 'json', 'aa11');
+    await expect(
+      model.generate({ messages: rendered.messages, responseFormat: rendered.responseFormat }),
+    ).rejects.toThrow(/no gold answer for input 1 of the batch \(an item not in its data\)/);
+    // The items it knows it still answers.
+    const alone = render([known], 'json', 'aa11');
+    const reply = await model.generate({ messages: alone.messages, responseFormat: alone.responseFormat });
+    expect(parseReply(boolqTask, reply.text, { format: 'json', expectedCount: 1 }).answers[0]).toBeDefined();
+  });
+
   it('replies in words to a message without a batch, and honours an aborted signal', async () => {
     const model = createSimModel({ task: boolqTask, items });
     const reply = await model.generate({ messages: [{ role: 'user', content: 'hello' }] });

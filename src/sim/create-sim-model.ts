@@ -63,6 +63,14 @@ export interface SimModelOptions {
    * answering every item truthfully. @default 'ours'
    */
   layout?: SimReplyLayout;
+  /**
+   * What to do with an item that has no gold answer: `guess` a fixed answer (for planning on
+   * unlabelled data, where the figures are labelled simulated anyway), or `refuse` it, failing the
+   * request with an `InputError` that names the item's place in the batch: the command line's
+   * `run`, `eval` and `sim serve` refuse, since a guess passed off as a model's answer (and
+   * cached, and replayed) would be a lie. @default 'guess'
+   */
+  unknownItems?: 'guess' | 'refuse';
 }
 
 export interface SimInjectionOptions {
@@ -131,6 +139,13 @@ export function createSimModel(options: SimModelOptions): SimModel {
       { field: 'layout' },
     );
   }
+  const unknownItems = options.unknownItems ?? 'guess';
+  if (unknownItems !== 'guess' && unknownItems !== 'refuse') {
+    throw new InputError(`Expected \`unknownItems\` to be guess or refuse, got \`${String(unknownItems)}\``, {
+      field: 'unknownItems',
+    });
+  }
+  const refuseUnknown = unknownItems === 'refuse';
   const echoInjections = injection !== undefined && (injection.echo ?? true);
   const { task } = options;
   const profile = simProfiles[profileName];
@@ -152,6 +167,12 @@ export function createSimModel(options: SimModelOptions): SimModel {
     position: number,
     batchSize: number,
   ): SimAnswer {
+    if (refuseUnknown && (item === undefined || item.gold === undefined)) {
+      throw new InputError(
+        `the simulated model has no gold answer for input ${position} of the batch (${item === undefined ? 'an item not in its data' : 'its gold label is missing'}); it answers only items with gold labels, since without one its answer would be a guess`,
+        { field: 'label' },
+      );
+    }
     const common = { task, seed, requestDigest, position, batchSize };
     if (profile.kind === 'stable' && item !== undefined && item.gold !== undefined) {
       const calibration = stableTaskCalibration(profile, task.name);

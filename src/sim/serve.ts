@@ -438,8 +438,12 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
         throw new HttpError(404, `no route ${request.method} ${path}`, 'not_found');
       }
     } catch (error) {
-      const status = error instanceof HttpError ? error.status : 500;
-      const type = error instanceof HttpError ? error.type : 'server_error';
+      // The simulator refusing an item it has no gold answer for is the request's fault, not the
+      // server's: 400, so that the client does not retry it.
+      const refused = InputError.isInstance(error);
+      const status = error instanceof HttpError ? error.status : refused ? 400 : 500;
+      const type =
+        error instanceof HttpError ? error.type : refused ? 'invalid_request_error' : 'server_error';
       const message = error instanceof Error ? error.message : String(error);
       if (!response.headersSent && !response.destroyed) send(response, status, errorBody(message, type));
       outcome = { status, tokens: '' };

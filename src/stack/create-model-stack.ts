@@ -37,6 +37,8 @@ export interface ModelStackOptions {
   seed?: number;
   /** Reply delay of the in-process simulated model, in milliseconds. @default 0 */
   simLatencyMs?: number;
+  /** Whether the simulated model guesses or refuses items without a gold answer. @default 'guess' */
+  simUnknownItems?: 'guess' | 'refuse';
   /** Calls in flight at once. @default 64 for a simulated model without `simLatencyMs`, else 8 */
   concurrency?: number;
   requestsPerMinute?: number;
@@ -124,6 +126,7 @@ async function simulatedModel(options: ModelStackOptions, profile: string | unde
     catalog,
     seed: options.seed ?? 0,
     latencyMs: options.simLatencyMs ?? 0,
+    unknownItems: options.simUnknownItems ?? 'guess',
   });
 }
 

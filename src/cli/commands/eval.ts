@@ -68,6 +68,16 @@ export async function evalModel(
   seed: number,
 ): Promise<{ model: ChatModel; close(): void }> {
   const parsed = parseModelUri(values.model);
+  if (parsed.provider === 'sim') {
+    // The simulator answers from gold labels: an item without one would get a guess.
+    const unlabelled = items.find((item) => item.gold === undefined);
+    if (unlabelled !== undefined) {
+      throw new InputError(
+        `the simulated model (sim) answers only items with gold labels, and the row with id \`${unlabelled.id}\` has none in column \`${values.labelField ?? task.goldField ?? 'label'}\` (--label-field names the column)`,
+        { file: values.data, field: values.labelField ?? task.goldField ?? 'label' },
+      );
+    }
+  }
   const batchApi = values.batchApi ? await prepareBatchApi(values.model, values.baseUrl) : undefined;
   // Batch jobs are journaled in the store even with --no-cache, so that they are never paid twice.
   const store =
@@ -78,6 +88,7 @@ export async function evalModel(
     uri: values.model,
     task,
     knownItems: () => items,
+    simUnknownItems: 'refuse',
     seed,
     ...(store === undefined ? {} : { store }),
     cache: values.cache,

@@ -22,6 +22,8 @@ function data(): string {
       id: `q${index}`,
       question: `is statement ${index} true`,
       passage: `Statement ${index} is a short passage about statement ${index}.`,
+      // The simulator answers only items with gold labels.
+      label: index % 2 === 0,
     }),
   );
   writeFileSync(file, rows.join('\n'));

@@ -152,7 +152,7 @@ describe('batchprompt run', () => {
   it('records a CSV row with a missing field as invalid with --skip-invalid', async () => {
     const data = write(
       'data.csv',
-      'id,question,passage\nc1,is it,a passage\nc2,is it\nc3,is it so,another passage\n',
+      'id,question,passage,label\nc1,is it,a passage,yes\nc2,is it\nc3,is it so,another passage,no\n',
     );
     const out = join(directory, 'out.csv');
     const result = await runCli([
@@ -167,7 +167,7 @@ describe('batchprompt run', () => {
     ]);
     expect(result.code).toBe(exitCodes.ok);
     const csv = readFileSync(out, 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('id,question,passage,answer,confidence,settled,margin,votes,status,error');
+    expect(csv[0]).toBe('id,question,passage,label,answer,confidence,settled,margin,votes,status,error');
     expect(csv.slice(1).map((line) => line.split(',')[0])).toEqual(['c1', '3', 'c3']);
     expect(csv[2]).toContain('invalid');
     expect(csv[2]).toContain('line 3');

@@ -28,6 +28,7 @@ import {
   type InvalidRow,
   readSource,
   scanSource,
+  simulatorSource,
   sourceItems,
 } from '../data-source.js';
 import { prepareLocalModel } from '../default-model.js';
@@ -169,6 +170,10 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     });
   }
 
+  // The simulator answers from gold labels, so every row must have one (exit 3 otherwise).
+  const simulated = modelUri === 'sim' || modelUri.startsWith('sim:');
+  const knownSource = simulated ? await simulatorSource(source) : source;
+
   // Installed before the results file appears: a Ctrl-C from then on ends the run as interrupted.
   const interrupt = listenForInterrupt(values.concurrency);
   const { controller } = interrupt;
@@ -307,7 +312,8 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       task,
       ...(cap === undefined ? {} : { wrapPaidCalls: cap.wrap }),
       // Gold answers for the simulated model: one more pass over the file, kept as digests only.
-      knownItems: () => sourceItems(source, controller.signal),
+      knownItems: () => sourceItems(knownSource, controller.signal),
+      simUnknownItems: 'refuse',
       seed: strategy.seed,
       store,
       runId,

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,20 +48,21 @@ describe('batchprompt sim serve', () => {
 
     const models = (await (await fetch(`${url}/models`)).json()) as { data: { owned_by: string }[] };
     expect(models.data[0]?.owned_by).toBe('batchprompt-simulator');
-    const completion = await fetch(`${url}/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'sim',
-        messages: [
-          { role: 'system', content: 'Answer yes or no.' },
-          {
-            role: 'user',
-            content: 'Input 0 (abcd)\nquestion: can ostriches fly\npassage: Ostrich -- a large bird.',
-          },
-        ],
-      }),
-    });
+    const ask = (passage: string) =>
+      fetch(`${url}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'sim',
+          messages: [
+            { role: 'system', content: 'Answer yes or no.' },
+            { role: 'user', content: `Input 0 (abcd)\nquestion: can ostriches fly\npassage: ${passage}` },
+          ],
+        }),
+      });
+    // An item of the data file, which the simulator knows with its gold label.
+    const known = JSON.parse(readFileSync(demoFile, 'utf8').split('\n')[1]!) as { passage: string };
+    const completion = await ask(known.passage);
     expect(completion.status).toBe(200);
     const body = (await completion.json()) as {
       choices: { message: { content: string } }[];
@@ -68,6 +70,15 @@ describe('batchprompt sim serve', () => {
     };
     expect(body.choices[0]?.message.content).toMatch(/^0 \(abcd\): (yes|no) (sure|unsure)$/m);
     expect(body.usage.prompt_tokens).toBeGreaterThan(10);
+
+    // An item it has no gold label for is refused, not guessed: 400, so that no client retries it.
+    const stranger = await ask('Ostrich -- a large bird.');
+    expect(stranger.status).toBe(400);
+    const refusal = (await stranger.json()) as { error: { message: string; type: string } };
+    expect(refusal.error.type).toBe('invalid_request_error');
+    expect(refusal.error.message).toMatch(
+      /the simulated model has no gold answer for input 0 of the batch \(an item not in its data\); it answers only items with gold labels/,
+    );
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);

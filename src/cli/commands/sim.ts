@@ -96,6 +96,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
             seed: values.seed,
             latencyMs: values.latencyMs,
             layout: isSimReplyLayout(values.layout) ? values.layout : 'ours',
+            unknownItems: 'refuse',
             port: values.port,
             ...(values.rpm === undefined ? {} : { rpm: values.rpm }),
             ...(values.tpm === undefined ? {} : { tpm: values.tpm }),
