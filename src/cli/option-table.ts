@@ -210,9 +210,11 @@ export const cliOptionTable: readonly CliOptionSpec[] = [
   {
     flag: '--detach',
     kind: { type: 'switch' },
-    description:
-      'with --batch-api: submit the jobs and exit; the same command run again collects the results',
-    commands: ['run'],
+    description: {
+      run: 'with --batch-api: submit the jobs and exit; the same command run again collects the results',
+      eval: 'refused: eval waits for its batch jobs (run --batch-api --detach does not)',
+    },
+    commands: answering,
   },
   {
     flag: '--poll-interval-ms',

@@ -287,6 +287,9 @@ export const register: CommandRegistrar = (program, setExitCode) => {
 };
 
 async function evalCommand(values: EvalCliValues): Promise<number> {
+  if (values.detach) {
+    throw new InputError('--detach works with run only: eval waits for its batch jobs', { field: 'detach' });
+  }
   if (values.out !== undefined) checkEvalOut(values.out, values.compare === true);
   const task = loadTask(values.task, { reasoning: values.reasoning === true });
   const { strategy: strategyName, ...shared } = strategyFromCli(values);
