@@ -18,9 +18,9 @@ import { reasoningTokensPerItem } from '../src/engine/batch-prompt.js';
 import type { StrategyName } from '../src/engine/types.js';
 import type { Voting } from '../src/engine/vote.js';
 import { runStrategy } from '../src/eval/compare.js';
-import { loadJsonlItems } from '../src/eval/load-items.js';
 import { createSimModel } from '../src/sim/create-sim-model.js';
 import { publishedGsm8k } from '../src/sim/published-figures.js';
+import { loadItems } from '../src/source/load-items.js';
 import { gsm8kTask } from '../src/task/builtin-tasks.js';
 import { writeOwnedSection } from './owned-section.js';
 
@@ -43,7 +43,7 @@ if (!existsSync(dataFile)) {
 }
 
 const task = gsm8kTask;
-const items = await loadJsonlItems(dataFile, task, { sample, seed });
+const items = await loadItems(dataFile, task, { sample, seed });
 const model = createSimModel({ profile: 'gpt-4', task, items, seed });
 
 interface Setting {

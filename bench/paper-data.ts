@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Item } from '../src/engine/types.js';
-import { loadJsonlItems } from '../src/eval/load-items.js';
 import type { PaperTask } from '../src/sim/published-figures.js';
+import { loadItems } from '../src/source/load-items.js';
 import { builtinTasks } from '../src/task/builtin-tasks.js';
 import type { Task } from '../src/task/task-schema.js';
 
@@ -46,7 +46,7 @@ export async function loadPaperTask(name: PaperTask): Promise<PaperTaskData> {
     );
   }
   if (name === 'boolq') {
-    const items = await loadJsonlItems(file, task, { sample: boolqSampleSize, seed: boolqSampleSeed });
+    const items = await loadItems(file, task, { sample: boolqSampleSize, seed: boolqSampleSeed });
     return {
       name,
       task,
@@ -54,6 +54,6 @@ export async function loadPaperTask(name: PaperTask): Promise<PaperTaskData> {
       selection: `${items.length} items sampled from ${dataFiles[name]} with seed ${boolqSampleSeed}`,
     };
   }
-  const items = await loadJsonlItems(file, task);
+  const items = await loadItems(file, task);
   return { name, task, items, selection: `all ${items.length} items of ${dataFiles[name]}` };
 }

@@ -13,8 +13,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { streamBatchPrompt } from '../src/engine/batch-prompt.js';
-import { loadJsonlItems } from '../src/eval/load-items.js';
 import { startSimServer } from '../src/sim/serve.js';
+import { loadItems } from '../src/source/load-items.js';
 import { createModelStack } from '../src/stack/create-model-stack.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
 import { writeOwnedSection } from './owned-section.js';
@@ -43,7 +43,7 @@ if (!existsSync(dataFile)) {
   process.exit(3);
 }
 
-const items = await loadJsonlItems(dataFile, boolqTask, { sample: itemCount, seed: 0 });
+const items = await loadItems(dataFile, boolqTask, { sample: itemCount, seed: 0 });
 const server = await startSimServer({ task: boolqTask, items, seed: 0, latencyMs, rpm, tpm, quiet: true });
 let clientRateLimited = 0;
 let retries = 0;

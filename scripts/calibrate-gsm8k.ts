@@ -23,7 +23,6 @@ import { parseArgs } from 'node:util';
 import { batchPrompt } from '../src/engine/batch-prompt.js';
 import { hashSeed, shuffled } from '../src/engine/seeded-random.js';
 import { decideVote, type Vote, type Voting } from '../src/engine/vote.js';
-import { loadJsonlItems } from '../src/eval/load-items.js';
 import { measureVotingGrid } from '../src/eval/voting-grid.js';
 import { answersMatch } from '../src/parse/answers-match.js';
 import { normalizeAnswer } from '../src/parse/normalize-answer.js';
@@ -32,6 +31,7 @@ import { decideAnswer } from '../src/sim/decide-answer.js';
 import { createItemCatalog } from '../src/sim/item-catalog.js';
 import { paperProfiles, type TaskCalibration, taskCalibration } from '../src/sim/profiles.js';
 import { publishedGsm8k } from '../src/sim/published-figures.js';
+import { loadItems } from '../src/source/load-items.js';
 import { gsm8kTask } from '../src/task/builtin-tasks.js';
 
 const { values } = parseArgs({
@@ -49,7 +49,7 @@ const dataFile = resolve(
 );
 const seed = Number(values.seed);
 const task = gsm8kTask;
-const items = await loadJsonlItems(dataFile, task, {
+const items = await loadItems(dataFile, task, {
   ...(values.sample === undefined ? {} : { sample: Number(values.sample) }),
   seed,
 });

@@ -22,7 +22,6 @@ import { batchPrompt } from '../src/engine/batch-prompt.js';
 import { hashSeed, shuffled } from '../src/engine/seeded-random.js';
 import type { Item } from '../src/engine/types.js';
 import { decideVote } from '../src/engine/vote.js';
-import { loadJsonlItems } from '../src/eval/load-items.js';
 import { measureVotingGrid } from '../src/eval/voting-grid.js';
 import { normalizeAnswer } from '../src/parse/normalize-answer.js';
 import { createSimModel } from '../src/sim/create-sim-model.js';
@@ -43,6 +42,7 @@ import {
   publishedMajorityGrids,
   publishedSeasAccuracy,
 } from '../src/sim/published-figures.js';
+import { loadItems } from '../src/source/load-items.js';
 import { builtinTasks } from '../src/task/builtin-tasks.js';
 import type { Task } from '../src/task/task-schema.js';
 
@@ -63,8 +63,8 @@ const dataFiles: Record<PaperTask, string> = {
 async function paperItems(taskName: PaperTask, task: Task): Promise<Item[]> {
   const file = resolve(dataDirectory(), dataFiles[taskName]);
   return taskName === 'boolq'
-    ? loadJsonlItems(file, task, { sample: 320, seed: boolqSampleSeed })
-    : loadJsonlItems(file, task);
+    ? loadItems(file, task, { sample: 320, seed: boolqSampleSeed })
+    : loadItems(file, task);
 }
 
 interface GridRow {

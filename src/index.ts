@@ -23,7 +23,6 @@ export {
   voteWeight,
 } from './engine/vote.js';
 export { type CompareStrategiesOptions, compareStrategies, type StrategyComparison } from './eval/compare.js';
-export { type LoadItemsOptions, loadJsonlItems } from './eval/load-items.js';
 export { createResultsWriter, type ResultRow, readRecords } from './io/index.js';
 export { fromLanguageModel } from './models/ai-sdk-model.js';
 export { type CreateModelOptions, createModel } from './models/create-model.js';
@@ -46,6 +45,7 @@ export { createScheduler, type Scheduler, type SchedulerStats } from './runtime/
 export { createSimModel, type SimModel, type SimModelOptions } from './sim/create-sim-model.js';
 export { createItemCatalog, type ItemCatalog, type KnownItem } from './sim/item-catalog.js';
 export { type SimServer, type SimServerOptions, startSimServer } from './sim/serve.js';
+export { type LoadItemsOptions, loadItems } from './source/load-items.js';
 export type {
   ChatMessage,
   ChatModel,

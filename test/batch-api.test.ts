@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
-import { loadJsonlItems } from '../src/eval/load-items.js';
 import { type SimServer, startSimServer } from '../src/sim/serve.js';
+import { loadItems } from '../src/source/load-items.js';
 import { openStore } from '../src/store/open-store.js';
 import { rteTask } from '../src/task/builtin-tasks.js';
 import { useTempDir } from '../src/test/temp-dir.js';
@@ -77,7 +77,7 @@ function args(model: string, directory: string, extra: string[]): string[] {
 /** A simulator whose clock moves only when the test says so. */
 async function startSim(batch: Parameters<typeof startSimServer>[0]['batch']) {
   const clock = { now: Date.parse('2026-01-01T00:00:00Z') };
-  const items = await loadJsonlItems(dataFile, rteTask);
+  const items = await loadItems(dataFile, rteTask);
   const server = await startSimServer({
     task: rteTask,
     items,

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadJsonlItems } from '../src/eval/load-items.js';
 import { type SimServer, type SimServerStats, startSimServer } from '../src/sim/serve.js';
+import { loadItems } from '../src/source/load-items.js';
 import { openStore } from '../src/store/open-store.js';
 import { rteTask } from '../src/task/builtin-tasks.js';
 
@@ -114,7 +114,7 @@ describe.skipIf(!hasData)('run --batch-api killed with SIGKILL while a job runs,
 
   beforeAll(async () => {
     directory = mkdtempSync(join(tmpdir(), 'batchprompt-batch-crash-'));
-    const items = await loadJsonlItems(dataFile, rteTask);
+    const items = await loadItems(dataFile, rteTask);
     server = await startSimServer({
       task: rteTask,
       items,

@@ -16,8 +16,8 @@ import { runCli } from './run-cli.js';
 /** Called once the validation pass has read the file and before the answering pass starts. */
 let betweenPasses: (() => void) | undefined;
 
-vi.mock('../src/cli/data-source.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../src/cli/data-source.js')>();
+vi.mock('../src/source/read-source.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../src/source/read-source.js')>();
   return {
     ...original,
     scanSource: async (...args: Parameters<typeof original.scanSource>) => {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../src/engine/seeded-random.js';
-import { loadJsonlItems } from '../src/eval/load-items.js';
 import { type SimServer, startSimServer } from '../src/sim/serve.js';
+import { loadItems } from '../src/source/load-items.js';
 import { rteTask } from '../src/task/builtin-tasks.js';
 
 /*
@@ -93,7 +93,7 @@ describe.skipIf(!hasData)('a run killed with SIGKILL and run again', () => {
 
   beforeAll(async () => {
     directory = mkdtempSync(join(tmpdir(), 'batchprompt-crash-'));
-    const items = await loadJsonlItems(dataFile, rteTask);
+    const items = await loadItems(dataFile, rteTask);
     server = await startSimServer({ task: rteTask, items, seed: 0, latencyMs: 40, quiet: true });
     const before = server.stats().requests;
     const out = join(directory, 'reference.jsonl');

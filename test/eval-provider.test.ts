@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadJsonlItems } from '../src/eval/load-items.js';
 import { type SimServer, startSimServer } from '../src/sim/serve.js';
+import { loadItems } from '../src/source/load-items.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
 import { runCli } from './run-cli.js';
 
@@ -18,7 +18,7 @@ describe('eval through openai-compatible against the simulator server', () => {
     directory = mkdtempSync(join(tmpdir(), 'batchprompt-eval-'));
     server = await startSimServer({
       task: boolqTask,
-      items: await loadJsonlItems(demoFile, boolqTask),
+      items: await loadItems(demoFile, boolqTask),
       quiet: true,
     });
   });

@@ -3,9 +3,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchPrompt } from '../src/engine/batch-prompt.js';
 import type { Item, ItemResult } from '../src/engine/types.js';
-import { loadJsonlItems } from '../src/eval/load-items.js';
 import { createSimModel } from '../src/sim/create-sim-model.js';
 import { type SimServer, startSimServer } from '../src/sim/serve.js';
+import { loadItems } from '../src/source/load-items.js';
 import { createModelStack } from '../src/stack/create-model-stack.js';
 import { rteTask } from '../src/task/builtin-tasks.js';
 
@@ -41,7 +41,7 @@ async function runOverHttp(faultRates: Parameters<typeof startSimServer>[0]['fau
 
 describe.skipIf(!hasData)('RTE through the openai-compatible adapter against a faulty server', () => {
   beforeAll(async () => {
-    items = await loadJsonlItems(dataFile, rteTask);
+    items = await loadItems(dataFile, rteTask);
     const model = createSimModel({ task: rteTask, items, seed: strategy.seed });
     const run = await batchPrompt({ task: rteTask, items, model, ...strategy });
     reference = run.results;

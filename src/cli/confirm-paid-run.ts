@@ -2,9 +2,9 @@ import { createInterface } from 'node:readline/promises';
 import type { ResolvedStrategy } from '../engine/types.js';
 import { countPlan } from '../plan/count-plan.js';
 import { costUsd, type ModelPrice } from '../plan/price-table.js';
+import { type DataSourceOptions, sourceItems } from '../source/read-source.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import type { Task } from '../task/task-schema.js';
-import { type DataSourceOptions, sourceItems } from './data-source.js';
 
 /**
  * Before a paid run started at a terminal: shows what the plan says it can cost at most and asks

@@ -1,15 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { createSimModel } from '../sim/create-sim-model.js';
+import { loadItems } from '../source/load-items.js';
 import { boolqTask } from '../task/builtin-tasks.js';
 import { compareStrategiesWithDetails } from './analyze-comparison.js';
 import { compareStrategies } from './compare.js';
-import { loadJsonlItems } from './load-items.js';
 
 const demoFile = fileURLToPath(new URL('../../examples/demo/yes-no.jsonl', import.meta.url));
 
 it('gives the same rows as compareStrategies, with details that agree with them', async () => {
-  const items = await loadJsonlItems(demoFile, boolqTask);
+  const items = await loadItems(demoFile, boolqTask);
   const options = { task: boolqTask, items, batchSize: 16, rounds: 4, voting: 'weighted' as const, seed: 2 };
   const plain = await compareStrategies({
     ...options,

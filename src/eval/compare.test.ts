@@ -1,14 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { createSimModel } from '../sim/create-sim-model.js';
+import { loadItems } from '../source/load-items.js';
 import { boolqTask } from '../task/builtin-tasks.js';
 import { compareStrategies } from './compare.js';
-import { loadJsonlItems } from './load-items.js';
 
 const demoFile = fileURLToPath(new URL('../../examples/demo/yes-no.jsonl', import.meta.url));
 
 it('compares the four strategies on the same items: batching saves calls and tokens, SEAS saves rounds', async () => {
-  const items = await loadJsonlItems(demoFile, boolqTask);
+  const items = await loadItems(demoFile, boolqTask);
   const model = createSimModel({ task: boolqTask, items });
   const rows = await compareStrategies({
     task: boolqTask,
@@ -32,7 +32,7 @@ it('compares the four strategies on the same items: batching saves calls and tok
 });
 
 it('runs only the strategies asked for', async () => {
-  const items = (await loadJsonlItems(demoFile, boolqTask)).slice(0, 10);
+  const items = (await loadItems(demoFile, boolqTask)).slice(0, 10);
   const model = createSimModel({ task: boolqTask, items });
   const rows = await compareStrategies({ task: boolqTask, items, model, strategies: ['batch'] });
   expect(rows).toHaveLength(1);

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareStrategiesWithDetails } from '../eval/analyze-comparison.js';
-import { loadJsonlItems } from '../eval/load-items.js';
 import { createSimModel } from '../sim/create-sim-model.js';
+import { loadItems } from '../source/load-items.js';
 import { boolqTask } from '../task/builtin-tasks.js';
 import { escapeHtml } from './escape-html.js';
 import { renderReport } from './render-report.js';
@@ -100,7 +100,7 @@ const demoFile = fileURLToPath(new URL('../../examples/demo/yes-no.jsonl', impor
 
 describe.skipIf(chromium === undefined)('the report in headless Chromium', () => {
   it('draws every chart with every point and bar, runs its script without errors, and lets no data become markup', async () => {
-    const items = await loadJsonlItems(demoFile, boolqTask);
+    const items = await loadItems(demoFile, boolqTask);
     const strategies = await compareStrategiesWithDetails({
       task: boolqTask,
       items,
@@ -229,7 +229,7 @@ describe.skipIf(chromium === undefined)('the report in headless Chromium', () =>
   }, 120_000);
 
   it('lists the wrong and uncertain items, and filters them by kind, run and text from the address', async () => {
-    const items = await loadJsonlItems(demoFile, boolqTask);
+    const items = await loadItems(demoFile, boolqTask);
     const strategies = await compareStrategiesWithDetails({
       task: boolqTask,
       items,

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batchPrompt } from '../engine/batch-prompt.js';
-import { loadJsonlItems } from '../eval/load-items.js';
 import { measureVotingGrid } from '../eval/voting-grid.js';
+import { loadItems } from '../source/load-items.js';
 import { rteTask } from '../task/builtin-tasks.js';
 import { createSimModel } from './create-sim-model.js';
 import { publishedMajorityGrids } from './published-figures.js';
@@ -21,7 +21,7 @@ if (!hasData) console.log(`calibration test skipped: no RTE data at ${rteFile} (
  */
 describe.skipIf(!hasData)('calibration of sim:gpt-4 on RTE', () => {
   it('matches the published single and batch-32 accuracy', async () => {
-    const items = await loadJsonlItems(rteFile, rteTask);
+    const items = await loadItems(rteFile, rteTask);
     const model = createSimModel({ profile: 'gpt-4', task: rteTask, items, seed: 0 });
     const published = publishedMajorityGrids['gpt-4'].rte;
 
@@ -38,7 +38,7 @@ describe.skipIf(!hasData)('calibration of sim:gpt-4 on RTE', () => {
   });
 
   it('stops most items after round 2 under SEAS and spends few tokens after round 3', async () => {
-    const items = await loadJsonlItems(rteFile, rteTask);
+    const items = await loadItems(rteFile, rteTask);
     const model = createSimModel({ profile: 'gpt-4', task: rteTask, items, seed: 0 });
     const { summary } = await batchPrompt({
       task: rteTask,

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batchPrompt } from '../engine/batch-prompt.js';
 import type { ItemResult } from '../engine/types.js';
-import { loadJsonlItems } from '../eval/load-items.js';
+import { loadItems } from '../source/load-items.js';
 import { rteTask } from '../task/builtin-tasks.js';
 import { createSimModel } from './create-sim-model.js';
 
@@ -23,7 +23,7 @@ const roundVote = (result: ItemResult, round: number) => result.votes.find((vote
  */
 describe.skipIf(!hasData)('calibration of sim:frontier on RTE', () => {
   it('is as accurate in a batch of 32 as alone, with stable labels round to round', async () => {
-    const items = await loadJsonlItems(rteFile, rteTask);
+    const items = await loadItems(rteFile, rteTask);
     const model = createSimModel({ profile: 'frontier', task: rteTask, items, seed: 0 });
     const common = { task: rteTask, items, model, format: 'lines', seed: 0 } as const;
 
@@ -58,7 +58,7 @@ describe.skipIf(!hasData)('calibration of sim:frontier on RTE', () => {
   });
 
   it('answers an item the same way in another order, unlike sim:gpt-4', async () => {
-    const items = (await loadJsonlItems(rteFile, rteTask)).slice(0, 128);
+    const items = (await loadItems(rteFile, rteTask)).slice(0, 128);
     const changeShare = async (profile: 'frontier' | 'gpt-4') => {
       const model = createSimModel({ profile, task: rteTask, items, seed: 0 });
       const { results } = await batchPrompt({

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batchPrompt } from '../engine/batch-prompt.js';
-import { loadJsonlItems } from '../eval/load-items.js';
 import { measureVotingGrid } from '../eval/voting-grid.js';
+import { loadItems } from '../source/load-items.js';
 import { gsm8kTask } from '../task/builtin-tasks.js';
 import { createSimModel } from './create-sim-model.js';
 import { publishedGsm8k } from './published-figures.js';
@@ -22,7 +22,7 @@ if (!hasData)
  */
 describe.skipIf(!hasData)('calibration of sim:gpt-4 on GSM8K', () => {
   it('matches the published single, batch-32 one-round and five-round accuracy', async () => {
-    const items = await loadJsonlItems(gsm8kFile, gsm8kTask, { sample: 320, seed: 1 });
+    const items = await loadItems(gsm8kFile, gsm8kTask, { sample: 320, seed: 1 });
     const model = createSimModel({ profile: 'gpt-4', task: gsm8kTask, items, seed: 1 });
 
     const single = await batchPrompt({ task: gsm8kTask, items, model, strategy: 'single', seed: 1 });

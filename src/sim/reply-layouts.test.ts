@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { batchPrompt } from '../engine/batch-prompt.js';
-import { loadJsonlItems } from '../eval/load-items.js';
 import { createModel } from '../models/create-model.js';
 import { renderBatch } from '../prompt/render-batch.js';
+import { loadItems } from '../source/load-items.js';
 import { boolqTask } from '../task/builtin-tasks.js';
 import { createSimModel } from './create-sim-model.js';
 import { simReplyLayouts } from './render-sim-reply.js';
@@ -30,7 +30,7 @@ const signatures: Record<(typeof simReplyLayouts)[number], RegExp> = {
 
 describe('simulated reply layouts', () => {
   it('writes each layout as it says', async () => {
-    const items = (await loadJsonlItems(demoFile, boolqTask)).slice(0, 4);
+    const items = (await loadItems(demoFile, boolqTask)).slice(0, 4);
     const { messages } = renderBatch(boolqTask, items, { format: 'lines', tag: 'k9q2' });
     for (const layout of simReplyLayouts) {
       const model = createSimModel({ task: boolqTask, items, layout });
@@ -45,7 +45,7 @@ describe('simulated reply layouts', () => {
 
   for (const format of ['lines', 'json'] as const) {
     it(`gives the answers and calls of our own layout in every layout (${format})`, async () => {
-      const items = await loadJsonlItems(demoFile, boolqTask);
+      const items = await loadItems(demoFile, boolqTask);
       const options = { task: boolqTask, items, batchSize: 16, rounds: 2, strategy: 'bpe' as const, format };
       const ours = await batchPrompt({
         ...options,
@@ -69,7 +69,7 @@ describe('simulated reply layouts', () => {
   }
 
   it('lays out replies over HTTP too', async () => {
-    const items = await loadJsonlItems(demoFile, boolqTask);
+    const items = await loadItems(demoFile, boolqTask);
     const server = await startSimServer({
       task: boolqTask,
       items,

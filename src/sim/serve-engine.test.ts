@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { batchPrompt } from '../engine/batch-prompt.js';
-import { loadJsonlItems } from '../eval/load-items.js';
 import { createModel } from '../models/create-model.js';
+import { loadItems } from '../source/load-items.js';
 import { boolqTask } from '../task/builtin-tasks.js';
 import { createSimModel } from './create-sim-model.js';
 import { startSimServer } from './serve.js';
@@ -10,7 +10,7 @@ import { startSimServer } from './serve.js';
 const demoFile = fileURLToPath(new URL('../../examples/demo/yes-no.jsonl', import.meta.url));
 
 it('gives a whole BPE run over HTTP (openai-compatible adapter) the answers and usage of the in-process model', async () => {
-  const items = await loadJsonlItems(demoFile, boolqTask);
+  const items = await loadItems(demoFile, boolqTask);
   const server = await startSimServer({ task: boolqTask, items, seed: 2, quiet: true });
   try {
     const overHttp = createModel('openai-compatible:sim', { baseUrl: server.url, env: {} });

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { loadJsonlItems } from '../../eval/load-items.js';
 import { createSimModel } from '../../sim/create-sim-model.js';
+import { loadItems } from '../../source/load-items.js';
 import { BatchPromptError } from '../../spec/errors.js';
 import { boolqTask } from '../../task/builtin-tasks.js';
 import type { CommandRegistrar } from '../main.js';
@@ -37,7 +37,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       .option('--json', 'print JSON instead of a table')
       .action(async (values: { json?: boolean }) => {
         const task = boolqTask;
-        const items = await loadJsonlItems(findDemoData(), task);
+        const items = await loadItems(findDemoData(), task);
         const seed = 0;
         const model = createSimModel({ profile: 'gpt-4', task, items, seed });
         const { outcome } = await printComparison({

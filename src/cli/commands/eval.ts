@@ -12,6 +12,7 @@ import { type CompareStrategiesOptions, runStrategy, type StrategyComparison } f
 import { createResultsWriter, resultsFormatOf } from '../../io/write-results.js';
 import { parseModelUri } from '../../models/model-uri.js';
 import { answersMatch } from '../../parse/answers-match.js';
+import { type InvalidRow, loadSourceItems } from '../../source/read-source.js';
 import type { ChatModel } from '../../spec/chat-model.js';
 import { InputError, isAbortError } from '../../spec/errors.js';
 import { createModelStack } from '../../stack/create-model-stack.js';
@@ -20,7 +21,6 @@ import { openStore } from '../../store/open-store.js';
 import { loadTask } from '../../task/load-task.js';
 import type { Task } from '../../task/task-schema.js';
 import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
-import { type InvalidRow, loadSourceItems } from '../data-source.js';
 import { describeJobEvent } from '../describe-job-event.js';
 import { printSchedulerEvent } from '../describe-scheduler-event.js';
 import { exitCodes } from '../exit-codes.js';

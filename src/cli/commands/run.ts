@@ -10,6 +10,16 @@ import { defaultLocalModelUri } from '../../models/default-local-model.js';
 import { answersMatch } from '../../parse/answers-match.js';
 import { batchPriceOf, costUsd, loadPrices, priceOf } from '../../plan/price-table.js';
 import { createSpendingCap, type SpendingCap, type SpendingCapState } from '../../plan/spending-cap.js';
+import {
+  type DataSourceOptions,
+  dataFileIdentity,
+  type InvalidRow,
+  readSource,
+  scanSource,
+  simulatorSource,
+  sourceItems,
+} from '../../source/read-source.js';
+import { createSourceDigest } from '../../source/source-digest.js';
 import type { LockFile } from '../../spec/acquire-lock-file.js';
 import { AbortError, InputError, isAbortError, LockError, StoreError } from '../../spec/errors.js';
 import { createModelStack, type ModelStack } from '../../stack/create-model-stack.js';
@@ -22,15 +32,6 @@ import { toStoreError } from '../../store/to-store-error.js';
 import { loadTask } from '../../task/load-task.js';
 import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
 import { confirmPaidRun } from '../confirm-paid-run.js';
-import {
-  type DataSourceOptions,
-  dataFileIdentity,
-  type InvalidRow,
-  readSource,
-  scanSource,
-  simulatorSource,
-  sourceItems,
-} from '../data-source.js';
 import { prepareLocalModel } from '../default-model.js';
 import { describeJobEvent } from '../describe-job-event.js';
 import { printSchedulerEvent } from '../describe-scheduler-event.js';
@@ -50,7 +51,6 @@ import { tableStyle } from '../plain-output.js';
 import { createProgressReporter } from '../progress-reporter.js';
 import { resultRow } from '../result-row.js';
 import { rowSelection } from '../row-selection.js';
-import { createSourceDigest } from '../source-digest.js';
 import { storeTagSecret } from '../store-tag-secret.js';
 
 interface RunCliValues extends CliValues {

@@ -1,7 +1,6 @@
 import { statSync } from 'node:fs';
 import { isWithinTokenLimit } from 'gpt-tokenizer/encoding/o200k_base';
 import type { Item } from '../engine/types.js';
-import { sampleItems } from '../eval/load-items.js';
 import type { FieldMapping } from '../io/field-mapping.js';
 import { mapRecord } from '../io/map-record.js';
 import { readRecords } from '../io/read-records.js';
@@ -10,6 +9,7 @@ import { checkGoldAnswer } from '../parse/check-gold-answer.js';
 import { renderItem } from '../prompt/render-batch.js';
 import { InputError } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
+import { sampleItems } from './load-items.js';
 import { createSourceDigest } from './source-digest.js';
 
 export interface DataSourceOptions {
@@ -18,6 +18,8 @@ export interface DataSourceOptions {
   /** @default the `id` column where there is one, else the line number */
   idField?: string;
   labelField?: string;
+  /** Without `labelField`: the gold column taken when the first row has it (else no gold answers). */
+  labelFieldIfPresent?: string;
   fieldMap?: Record<string, string>;
   /** An item above this many tokens is invalid: it could not be sent in any batch. */
   maxItemTokens: number;
@@ -96,6 +98,13 @@ export async function* readSource(
       // A column named `id` is the natural row id; without one, rows are named by their line.
       if (options.idField === undefined && Object.hasOwn(source.record, 'id'))
         mapping = { ...mapping, idField: 'id' };
+      const optionalLabel = options.labelFieldIfPresent;
+      if (
+        options.labelField === undefined &&
+        optionalLabel !== undefined &&
+        Object.hasOwn(source.record, optionalLabel)
+      )
+        mapping = { ...mapping, labelField: optionalLabel };
       validateMapping(Object.keys(source.record), mapping, where);
     }
     try {
@@ -193,7 +202,8 @@ export async function scanSource(
 
 /**
  * Every item of a labelled file, for evaluation: read by the same streamed readers as `run` (so
- * any format, and the same file/line/field errors), then sampled with `sampleItems`. A bad row
+ * any format, the same id rule and the same file/line/field errors), then sampled with
+ * `sampleItems`. A bad row
  * stops the evaluation, naming it, unless `onInvalid` takes it: scores over silently skipped rows
  * would mislead.
  */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SourceEntry } from './data-source.js';
+import type { SourceEntry } from './read-source.js';
 
 export interface SourceDigest {
   add(entry: SourceEntry): void;
