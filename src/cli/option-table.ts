@@ -9,7 +9,6 @@ import type { StrategyOptions } from '../engine/types.js';
 import { defaultPolling } from '../jobs/batch-api-model.js';
 import { defaultLocalModelUri } from '../models/default-local-model.js';
 import { resolveSchedulerOptions } from '../runtime/resolve-scheduler-options.js';
-import type { ModelStackOptions } from '../stack/create-model-stack.js';
 import { defaultStoreDirectory } from '../store/open-store.js';
 
 /** The commands that take their options from the table. */
@@ -483,27 +482,6 @@ export function strategyFromCli(values: object): StrategyOptions {
     strategy.strategy = 'bpe';
   }
   return strategy as StrategyOptions;
-}
-
-/** The model-stack options that the scheduling flags set, leaving the others to their defaults. */
-export function schedulingFromCli(values: CliValues): Partial<ModelStackOptions> {
-  const options: Partial<ModelStackOptions> = {};
-  if (values.baseUrl !== undefined) options.baseUrl = values.baseUrl;
-  if (values.concurrency !== undefined) options.concurrency = values.concurrency;
-  if (values.rpm !== undefined) options.requestsPerMinute = values.rpm;
-  if (values.tpm !== undefined) options.tokensPerMinute = values.tpm;
-  if (values.timeoutMs !== undefined) options.timeoutMs = values.timeoutMs;
-  if (values.maxRetries !== undefined) options.maxRetries = values.maxRetries;
-  if (values.simLatencyMs !== undefined) options.simLatencyMs = values.simLatencyMs;
-  return options;
-}
-
-/** The `batchApi` polling options the flags set. */
-export function pollingFromCli(values: CliValues): { pollIntervalMs?: number; maxPollIntervalMs?: number } {
-  return {
-    ...(values.pollIntervalMs === undefined ? {} : { pollIntervalMs: values.pollIntervalMs }),
-    ...(values.maxPollIntervalMs === undefined ? {} : { maxPollIntervalMs: values.maxPollIntervalMs }),
-  };
 }
 
 /** The data-source mapping the flags set (`--id-field`, `--label-field`, `--map`). */

@@ -16,28 +16,20 @@ import { type InvalidRow, loadSourceItems } from '../../source/read-source.js';
 import type { ChatModel } from '../../spec/chat-model.js';
 import { InputError, isAbortError } from '../../spec/errors.js';
 import { createModelStack } from '../../stack/create-model-stack.js';
-import { prepareBatchApi } from '../../stack/prepare-batch-api.js';
 import { openStore } from '../../store/open-store.js';
 import { loadTask } from '../../task/load-task.js';
 import type { Task } from '../../task/task-schema.js';
 import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
 import { describeJobEvent } from '../describe-job-event.js';
-import { printSchedulerEvent } from '../describe-scheduler-event.js';
 import { exitCodes } from '../exit-codes.js';
 import { listenForInterrupt } from '../listen-for-interrupt.js';
 import type { CommandRegistrar } from '../main.js';
-import {
-  addTableOptions,
-  type CliValues,
-  mappingFromCli,
-  pollingFromCli,
-  schedulingFromCli,
-  strategyFromCli,
-} from '../option-table.js';
+import { addTableOptions, type CliValues, mappingFromCli, strategyFromCli } from '../option-table.js';
 import { outcomeExitCode, type RunOutcomeCounts } from '../outcome-exit-code.js';
 import { plainOutput, tableStyle } from '../plain-output.js';
 import { resultRow } from '../result-row.js';
 import { scoresTable } from '../scores-table.js';
+import { batchApiFromCli, schedulingFromCli } from '../stack-from-cli.js';
 import { storeTagSecret } from '../store-tag-secret.js';
 
 interface EvalCliValues extends CliValues {
@@ -78,7 +70,7 @@ export async function evalModel(
       );
     }
   }
-  const batchApi = values.batchApi ? await prepareBatchApi(values.model, values.baseUrl) : undefined;
+  const batchApi = await batchApiFromCli(values, values.model);
   // Batch jobs are journaled in the store even with --no-cache, so that they are never paid twice.
   const store =
     batchApi === undefined && (parsed.provider === 'sim' || !values.cache)
@@ -93,13 +85,11 @@ export async function evalModel(
     ...(store === undefined ? {} : { store }),
     cache: values.cache,
     ...schedulingFromCli(values),
-    onSchedulerEvent: printSchedulerEvent,
     ...(batchApi === undefined
       ? {}
       : {
           batchApi: {
             ...batchApi,
-            ...pollingFromCli(values),
             onEvent: (event) => process.stderr.write(`${describeJobEvent(event)}\n`),
           },
         }),

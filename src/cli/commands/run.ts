@@ -23,7 +23,6 @@ import { createSourceDigest } from '../../source/source-digest.js';
 import type { LockFile } from '../../spec/acquire-lock-file.js';
 import { AbortError, InputError, isAbortError, LockError, StoreError } from '../../spec/errors.js';
 import { createModelStack, type ModelStack } from '../../stack/create-model-stack.js';
-import { prepareBatchApi } from '../../stack/prepare-batch-api.js';
 import type { CachedChatModel } from '../../store/cached-model.js';
 import { openStore, type Store } from '../../store/open-store.js';
 import { runFingerprint } from '../../store/run-fingerprint.js';
@@ -34,23 +33,16 @@ import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
 import { confirmPaidRun } from '../confirm-paid-run.js';
 import { prepareLocalModel } from '../default-model.js';
 import { describeJobEvent } from '../describe-job-event.js';
-import { printSchedulerEvent } from '../describe-scheduler-event.js';
 import { exitCodes } from '../exit-codes.js';
 import { listenForInterrupt } from '../listen-for-interrupt.js';
 import type { CommandRegistrar } from '../main.js';
-import {
-  addTableOptions,
-  type CliValues,
-  mappingFromCli,
-  pollingFromCli,
-  schedulingFromCli,
-  strategyFromCli,
-} from '../option-table.js';
+import { addTableOptions, type CliValues, mappingFromCli, strategyFromCli } from '../option-table.js';
 import { outcomeExitCode } from '../outcome-exit-code.js';
 import { tableStyle } from '../plain-output.js';
 import { createProgressReporter } from '../progress-reporter.js';
 import { resultRow } from '../result-row.js';
 import { rowSelection } from '../row-selection.js';
+import { batchApiFromCli, schedulingFromCli } from '../stack-from-cli.js';
 import { storeTagSecret } from '../store-tag-secret.js';
 
 interface RunCliValues extends CliValues {
@@ -307,6 +299,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       return exitCodes.interrupted;
     }
 
+    const batchApi = await batchApiFromCli(values, modelUri);
     stack = await createModelStack({
       uri: modelUri,
       task,
@@ -331,12 +324,10 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
         if (!event.cached) paidCachedInputTokens += event.usage.cachedInputTokens ?? 0;
       },
       ...schedulingFromCli(values),
-      onSchedulerEvent: printSchedulerEvent,
-      ...(values.batchApi
+      ...(batchApi
         ? {
             batchApi: {
-              ...(await prepareBatchApi(modelUri, values.baseUrl)),
-              ...pollingFromCli(values),
+              ...batchApi,
               detach: values.detach === true,
               signal: controller.signal,
               onEvent: (event) => {
