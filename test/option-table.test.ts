@@ -184,7 +184,7 @@ describe('the strategy option table', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ items: 64, answered: 64 });
   });
 
-  it('a nested adaptive option reaches the engine from eval (the pilot is whole batches of 8)', async () => {
+  it('a nested adaptive option reaches the engine from eval (the sequential test takes its risk)', async () => {
     const args = [
       'eval',
       '--task',
@@ -197,14 +197,11 @@ describe('the strategy option table', () => {
       '8',
       '--json',
     ];
-    const small = JSON.parse(
-      (await runCli([...args, '--adaptive-min-pilot-items', '8', '--adaptive-pilot-share', '0'])).stdout,
-    );
-    const large = JSON.parse(
-      (await runCli([...args, '--adaptive-min-pilot-items', '24', '--adaptive-pilot-share', '0'])).stdout,
-    );
-    expect(small.strategies[0].adaptive.pilotItems).toBe(8);
-    expect(large.strategies[0].adaptive.pilotItems).toBe(24);
+    const bold = JSON.parse((await runCli([...args, '--adaptive-risk', '0.4'])).stdout);
+    const careful = JSON.parse((await runCli([...args, '--adaptive-risk', '0.01'])).stdout);
+    // The test calls a model stable at or below log(risk / (1 - risk)).
+    expect(bold.strategies[0].adaptive.strata[0].test.stableAt).toBeCloseTo(Math.log(0.4 / 0.6), 10);
+    expect(careful.strategies[0].adaptive.strata[0].test.stableAt).toBeCloseTo(Math.log(0.01 / 0.99), 10);
   });
 });
 

@@ -3,11 +3,16 @@ import type { AdaptiveSummary } from '../engine/types.js';
 /** The adaptive rule's pilot figures and decisions as rows of a summary table. */
 export function adaptiveSummaryRows(adaptive: AdaptiveSummary): [string, string][] {
   const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
-  const rows: [string, string][] = [['adaptive: pilot items (rounds 1 and 2)', String(adaptive.pilotItems)]];
+  const rows: [string, string][] = [
+    ['adaptive: pilot items (round 2 before the test decided)', String(adaptive.pilotItems)],
+  ];
   for (const stratum of adaptive.strata) {
+    const evidence = stratum.test
+      ? `sequential test ${stratum.test.verdict}: log-likelihood ratio ${stratum.test.logLikelihoodRatio.toFixed(2)}, stable at <= ${stratum.test.stableAt.toFixed(2)}, order-dependent at >= ${stratum.test.orderDependentAt.toFixed(2)}`
+      : `${percent(adaptive.confidence)} lower bound ${percent(stratum.lowerBound)}, goes on above ${percent(stratum.limit)}`;
     rows.push([
       `adaptive: ${stratum.stratum} answers changed in round 2`,
-      `${stratum.changed}/${stratum.items} (${percent(stratum.changeRate)}; ${percent(adaptive.confidence)} upper bound ${percent(stratum.upperBound)}, limit ${percent(stratum.limit)}) -> ${stratum.stopsAfterRound1 ? 'stop after round 1' : 'go on under SEAS'}`,
+      `${stratum.changed}/${stratum.items} (${percent(stratum.changeRate)}; ${evidence}) -> ${stratum.stopsAfterRound1 ? 'stop after round 1' : 'go on under SEAS'}`,
     ]);
   }
   for (const probe of adaptive.probes) {

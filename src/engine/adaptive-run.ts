@@ -1,11 +1,18 @@
-import type { AdaptiveSummary, ResolvedStrategy } from './types.js';
+import type { AdaptiveSummary, Item, ResolvedStrategy } from './types.js';
+
+/** A settled pilot answer that a later window may ask again inside a larger batch. */
+export interface ProbeAnchor {
+  item: Item;
+  tokens: number;
+  answer: string;
+}
 
 /** What the pilot decided, for every window of the run. */
 export interface AdaptiveDecision {
   /** Whether an item outside the pilot stops after round 1, by its round-1 tag. */
   stopsAfterRound1: { sure: boolean; unsure: boolean };
-  /** The batch size of every round after the pilot. */
-  batchSize: number;
+  /** False when the pilot found the model order-dependent: every item then runs as under SEAS. */
+  stable: boolean;
 }
 
 /**
@@ -19,6 +26,9 @@ export class AdaptiveRun {
   #resolve!: (decision: AdaptiveDecision) => void;
   #reject!: (error: unknown) => void;
   #settled = false;
+  /** Settled sure answers of the pilot, for the batch-size probes of the second window. */
+  anchors: ProbeAnchor[] = [];
+  #batchSize: Promise<number> | undefined;
 
   constructor(strategy: ResolvedStrategy) {
     this.summary = {
@@ -43,8 +53,20 @@ export class AdaptiveRun {
   decide(decision: AdaptiveDecision): void {
     if (this.#settled) return;
     this.#settled = true;
-    this.summary.finalBatchSize = decision.batchSize;
     this.#resolve(decision);
+  }
+
+  /**
+   * The batch size of the windows after the first: the first caller (the second window) runs
+   * `probe`, which may try larger batches on its own items; every later window waits for it.
+   */
+  batchSize(probe: () => Promise<number>): Promise<number> {
+    this.#batchSize ??= probe().then((size) => {
+      this.summary.finalBatchSize = size;
+      this.anchors = [];
+      return size;
+    });
+    return this.#batchSize;
   }
 
   fail(error: unknown): void {

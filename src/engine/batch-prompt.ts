@@ -443,32 +443,52 @@ async function askBatch(
   );
 }
 
-/**
- * Asks every item of `order` once in `round`: packed by item count and tokens, later rounds
- * balanced by position when asked. `label` keeps the batch codes of differently packed asks of
- * the same round apart (the plain rounds use none, so their codes are those of earlier versions).
- */
-async function askRound(
+/** Packs `order` into the calls of one round: by item count and tokens, later rounds balanced by position. */
+function packRound(
   context: RunContext,
-  windowIndex: number,
   order: readonly ItemState[],
   round: number,
   batchSize: number,
-  label: string,
-): Promise<void> {
+): ItemState[][] {
   const { strategy } = context;
   const packed = packBatches(order, {
     batchSize,
     maxBatchTokens: strategy.maxBatchTokens,
     tokensOf: (state) => state.tokens,
   });
-  const batches = round > 1 && strategy.permutation === 'balanced' ? packed.map(balancePositions) : packed;
+  return round > 1 && strategy.permutation === 'balanced' ? packed.map(balancePositions) : packed;
+}
+
+/**
+ * Asks packed calls of `round`; the call at place `firstIndex + i` of its round gets the batch
+ * code of that place. `label` keeps the batch codes of differently packed asks of the same round
+ * apart (the plain rounds use none, so their codes are those of earlier versions).
+ */
+async function askPacked(
+  context: RunContext,
+  windowIndex: number,
+  batches: readonly ItemState[][],
+  round: number,
+  firstIndex: number,
+  label: string,
+): Promise<void> {
   context.enterRound(round);
   await settleAll(
-    batches.map((batch, batchIndex) =>
-      askBatch(context, batch, round, 0, `${windowIndex}.${label}${batchIndex}`),
+    batches.map((batch, position) =>
+      askBatch(context, batch, round, 0, `${windowIndex}.${label}${firstIndex + position}`),
     ),
   );
+}
+
+/** Asks every item of `order` once in `round`, packed at `batchSize`. */
+async function askRound(
+  context: RunContext,
+  windowIndex: number,
+  order: readonly ItemState[],
+  round: number,
+  batchSize: number,
+): Promise<void> {
+  await askPacked(context, windowIndex, packRound(context, order, round, batchSize), round, 0, '');
 }
 
 async function runWindow(
@@ -485,8 +505,9 @@ async function runWindow(
       strategy,
       run: context.adaptive,
       rounds: {
-        ask: (order, round, batchSize, label) =>
-          askRound(context, windowIndex, order, round, batchSize, label),
+        pack: (order, round, batchSize) => packRound(context, order, round, batchSize),
+        askPacked: (batches, round, firstIndex, label) =>
+          askPacked(context, windowIndex, batches, round, firstIndex, label),
         started: (round, items) => {
           if (items > 0) context.round(round).activeItems += items;
         },
@@ -516,7 +537,7 @@ async function runWindow(
     context.throwIfAborted();
     const order = round === 1 ? active : shuffled(active, hashSeed(strategy.seed, windowIndex, round));
     context.round(round).activeItems += active.length;
-    await askRound(context, windowIndex, order, round, strategy.batchSize, '');
+    await askRound(context, windowIndex, order, round, strategy.batchSize);
     for (const state of active) state.rounds += 1;
     // The last round ends the loop anyway: only what stops an item early is counted as stopped.
     if (round < strategy.rounds) {
@@ -567,13 +588,19 @@ function finishItem(context: RunContext, state: ItemState): ItemResult {
   return result;
 }
 
-async function* windowsOf(items: Iterable<Item> | AsyncIterable<Item>, size: number): AsyncGenerator<Item[]> {
+async function* windowsOf(
+  items: Iterable<Item> | AsyncIterable<Item>,
+  size: number,
+  firstSize = size,
+): AsyncGenerator<Item[]> {
   let window: Item[] = [];
+  let limit = firstSize;
   for await (const item of items) {
     window.push(item);
-    if (window.length >= size) {
+    if (window.length >= limit) {
       yield window;
       window = [];
+      limit = size;
     }
   }
   if (window.length > 0) yield window;
@@ -603,7 +630,13 @@ export function streamBatchPrompt(options: BatchPromptOptions): BatchPromptStrea
     let nextIndex = 0;
     let windowIndex = 0;
     try {
-      for await (const window of windowsOf(options.items, strategy.windowSize)) {
+      // The adaptive rule decides on its first window: a smaller one lets later windows use the
+      // decision (and a grown batch) sooner.
+      const firstWindow =
+        strategy.earlyStop === 'adaptive'
+          ? Math.min(strategy.windowSize, strategy.adaptive.firstWindow)
+          : strategy.windowSize;
+      for await (const window of windowsOf(options.items, strategy.windowSize, firstWindow)) {
         context.throwIfAborted();
         const states: ItemState[] = window.map((item) => {
           const index = nextIndex;

@@ -33,6 +33,13 @@ export function resolveStrategy(
       (given.strategy === 'bpe+seas' ? 'seas' : given.strategy === 'adaptive' ? 'adaptive' : 'none'),
     format: given.format === 'auto' ? (model?.supportsJsonSchema ? 'json' : 'lines') : given.format,
   };
+  const { stableChangeRate, orderDependentChangeRate } = resolved.adaptive;
+  if (!(stableChangeRate < orderDependentChangeRate)) {
+    throw new InputError(
+      `Expected \`adaptive.stableChangeRate\` (${stableChangeRate}) to be below \`adaptive.orderDependentChangeRate\` (${orderDependentChangeRate})`,
+      { field: 'adaptive.stableChangeRate' },
+    );
+  }
   if (resolved.strategy === 'single') {
     resolved.batchSize = 1;
     resolved.rounds = 1;

@@ -1,6 +1,6 @@
-import type { AdaptiveDecision, AdaptiveRun } from './adaptive-run.js';
+import type { AdaptiveDecision, AdaptiveRun, ProbeAnchor } from './adaptive-run.js';
 import type { ItemState } from './item-state.js';
-import { measurePilotStrata } from './measure-pilot-strata.js';
+import { measurePilotStrata, testSureAnswers } from './measure-pilot-strata.js';
 import { hashSeed, shuffled } from './seeded-random.js';
 import { shouldStop } from './stop-condition.js';
 import { stoppingRules } from './stopping-rules.js';
@@ -8,10 +8,15 @@ import type { ResolvedStrategy, StratumFigures } from './types.js';
 import { seasShouldStop } from './vote.js';
 import { wilsonUpperBound } from './wilson-upper-bound.js';
 
-/** What the adaptive rule needs of the engine: asking a round, and counting it. */
+/** What the adaptive rule needs of the engine: packing and asking rounds, and counting them. */
 export interface WindowRounds {
-  /** Asks every item of `order` once, in that order, packed at `batchSize` items per call. */
-  ask(order: readonly ItemState[], round: number, batchSize: number, label: string): Promise<void>;
+  /** Packs `order` into the calls of one round at `batchSize` items per call. */
+  pack(order: readonly ItemState[], round: number, batchSize: number): ItemState[][];
+  /**
+   * Asks packed calls of a round; `firstIndex` is the place of the first among all the round's
+   * calls, so that a round asked in parts has the batch codes of the same round asked at once.
+   */
+  askPacked(batches: readonly ItemState[][], round: number, firstIndex: number, label: string): Promise<void>;
   /** Counts items that start round `round`. */
   started(round: number, items: number): void;
   /** Counts items that leave after round `round`. */
@@ -33,92 +38,187 @@ export interface AdaptiveWindowInput {
   rounds: WindowRounds;
 }
 
-/** The pilot's size: a share of the window, at least `minPilotItems`, rounded up to whole batches. */
-export function pilotSize(windowItems: number, strategy: ResolvedStrategy): number {
-  const { pilotShare, minPilotItems } = strategy.adaptive;
-  const wanted = Math.max(minPilotItems, Math.ceil(pilotShare * windowItems));
-  const whole = Math.ceil(wanted / strategy.batchSize) * strategy.batchSize;
-  return Math.min(windowItems, whole);
+function describeStratum(stratum: StratumFigures): string {
+  const verdict = stratum.stopsAfterRound1 ? 'stop after round 1' : 'go on under SEAS';
+  const figures = stratum.test
+    ? `${stratum.changed}/${stratum.items} changed, sequential test ${stratum.test.verdict}`
+    : `${stratum.changed}/${stratum.items} changed, lower bound ${(stratum.lowerBound * 100).toFixed(1)}% vs limit ${(stratum.limit * 100).toFixed(1)}%`;
+  return `${stratum.stratum} answers ${verdict} (${figures})`;
 }
 
-function describeDecision(strata: readonly StratumFigures[], startSize: number, finalSize: number): string {
-  const parts = strata.map((stratum) => {
-    const figures = `${stratum.changed}/${stratum.items} changed, bound ${(stratum.upperBound * 100).toFixed(1)}% vs limit ${(stratum.limit * 100).toFixed(1)}%`;
-    return `${stratum.stratum} answers ${stratum.stopsAfterRound1 ? 'stop after round 1' : 'go on under SEAS'} (${figures})`;
-  });
-  const size =
-    finalSize === startSize
-      ? `batch size stays ${startSize}`
-      : `batch size grows ${startSize} -> ${finalSize}`;
-  return `${parts.join('; ')}; ${size}`;
+async function askRound(
+  rounds: WindowRounds,
+  order: readonly ItemState[],
+  round: number,
+  batchSize: number,
+  label: string,
+): Promise<void> {
+  if (order.length === 0) return;
+  rounds.started(round, order.length);
+  await rounds.askPacked(rounds.pack(order, round, batchSize), round, 0, label);
+  for (const state of order) state.rounds += 1;
 }
 
-interface PilotOutcome {
-  decision: AdaptiveDecision;
-  /** Pilot items, with two votes each (or fewer where replies lacked them). */
-  pilot: ItemState[];
-  /** Items that got round 1 in a size probe. */
-  probed: ItemState[];
-  /** Items that got round 1 in a probe whose size was rejected: they do not stop after round 1. */
-  unproven: Set<ItemState>;
-  /** Items not asked yet. */
-  fresh: ItemState[];
-}
-
-async function runPilot(input: AdaptiveWindowInput, done: Set<ItemState>): Promise<PilotOutcome> {
-  const { strategy, run, rounds, windowIndex } = input;
-  const options = strategy.adaptive;
-  const startSize = strategy.batchSize;
-  if (strategy.rounds < 2) {
-    const decision = { stopsAfterRound1: { sure: true, unsure: true }, batchSize: startSize };
-    run.summary.decision = 'one round allowed: no pilot, every item gets one answer';
-    run.decide(decision);
-    return { decision, pilot: [], probed: [], unproven: new Set(), fresh: [...input.states] };
+/**
+ * Rounds `fromRound` on for the items of `active`, each asked in a shuffled order of the round's
+ * active items, as SEAS asks them; an item leaves when `conditions` say so.
+ */
+async function voteOn(
+  input: AdaptiveWindowInput,
+  active: ItemState[],
+  fromRound: number,
+  batchSize: number,
+  rules: 'seas' | 'adaptive',
+): Promise<void> {
+  const { strategy, rounds, run, windowIndex } = input;
+  const conditions = stoppingRules[rules](strategy);
+  let remaining = active;
+  for (let round = fromRound; round <= strategy.rounds && remaining.length > 0; round += 1) {
+    rounds.throwIfAborted();
+    const order = shuffled(remaining, hashSeed(strategy.seed, windowIndex, round));
+    await askRound(rounds, order, round, batchSize, '');
+    if (round === strategy.rounds) break;
+    const next: ItemState[] = [];
+    for (const state of remaining) {
+      if (!shouldStop(conditions, { votes: state.votes, round })) next.push(state);
+      else if (!seasShouldStop(state.votes, round)) run.summary.stoppedByUnsureCap += 1;
+    }
+    rounds.stopped(round, remaining.length - next.length);
+    remaining = next;
   }
-  const size = pilotSize(input.states.length, strategy);
-  const pilot = input.states.slice(0, size);
-  const fresh = input.states.slice(size);
-  run.summary.pilotItems = pilot.length;
+}
 
-  rounds.started(1, pilot.length);
-  await rounds.ask(pilot, 1, startSize, 'p');
-  for (const state of pilot) state.rounds += 1;
+/**
+ * The first window. Round 1 asks every item, and round 2 starts exactly as SEAS's would (the same
+ * shuffled order, packing and batch codes), one call at a time: those calls are the pilot. After
+ * each, the sequential test on the sure answers decides whether the model is stable, is
+ * order-dependent, or needs another call. An order-dependent model, or one still undecided when
+ * round 2 is complete, gets the rest of SEAS unchanged, so the run pays what BPE+SEAS pays. A
+ * stable one stops: sure answers outside the pilot leave after round 1, unsure ones too when their
+ * own change rate allows, and the rest vote on with SEAS plus the unsure cap.
+ */
+async function runFirstWindow(input: AdaptiveWindowInput): Promise<void> {
+  const { strategy, run, rounds, states } = input;
+  const options = strategy.adaptive;
+  const size = strategy.batchSize;
+  await askRound(rounds, states, 1, size, '');
+  if (strategy.rounds < 2) {
+    run.summary.decision = 'one round allowed: no pilot, every item gets one answer';
+    run.decide({ stopsAfterRound1: { sure: true, unsure: true }, stable: true });
+    return;
+  }
   rounds.throwIfAborted();
-  rounds.started(2, pilot.length);
-  await rounds.ask(shuffled(pilot, hashSeed(strategy.seed, windowIndex, 'pilot', 2)), 2, startSize, 'p');
-  for (const state of pilot) state.rounds += 1;
-  const settled = pilot.filter((state) => seasShouldStop(state.votes, 2));
-  const conditions = stoppingRules.adaptive(strategy);
-
+  const calls = rounds.pack(shuffled(states, hashSeed(strategy.seed, input.windowIndex, 2)), 2, size);
+  const pilot: ItemState[] = [];
+  let asked = 0;
+  let verdict = testSureAnswers(pilot, options).verdict;
+  while (asked < calls.length && verdict === 'undecided') {
+    rounds.throwIfAborted();
+    const call = calls[asked]!;
+    rounds.started(2, call.length);
+    await rounds.askPacked([call], 2, asked, '');
+    for (const state of call) state.rounds += 1;
+    pilot.push(...call);
+    asked += 1;
+    verdict = testSureAnswers(pilot, options).verdict;
+  }
+  run.summary.pilotItems = pilot.length;
   const strata = measurePilotStrata(pilot, options);
   run.summary.strata = strata;
   const stopsAfterRound1 = { sure: strata[0]!.stopsAfterRound1, unsure: strata[1]!.stopsAfterRound1 };
-  // A pilot item leaves as SEAS would let it, or when its stratum does not move and round 2
-  // repeated its label, or when both its votes were unsure and agreed; a contested one goes on.
+  const stable = verdict === 'stable';
+  run.summary.decision = `${strata.map(describeStratum).join('; ')}${stable ? '' : asked === calls.length ? ' (round 2 complete before the test decided)' : ''}`;
+  if (stable) {
+    for (const state of pilot) {
+      const [first, second] = [1, 2].map((round) => state.votes.find((vote) => vote.round === round));
+      if (first?.confident && second?.confident && String(first.answer) === String(second.answer)) {
+        run.anchors.push({ item: state.item, tokens: state.tokens, answer: String(first.answer) });
+      }
+    }
+  }
+  run.decide({ stopsAfterRound1, stable });
+  rounds.throwIfAborted();
+
+  if (!stable) {
+    // The rest of SEAS's round 2, then its later rounds: the calls of a BPE+SEAS run.
+    const rest = calls.slice(asked);
+    const restItems = rest.flat();
+    if (restItems.length > 0) {
+      rounds.started(2, restItems.length);
+      await rounds.askPacked(rest, 2, asked, '');
+      for (const state of restItems) state.rounds += 1;
+    }
+    const seas = stoppingRules.seas(strategy);
+    const active = states.filter((state) => !shouldStop(seas, { votes: state.votes, round: 2 }));
+    rounds.stopped(2, states.length - active.length);
+    await voteOn(input, active, 3, size, 'seas');
+    return;
+  }
+
+  // Stable: pilot items leave as SEAS or the unsure cap lets them, or when their stratum stops and
+  // round 2 repeated their label; the others decide by their round-1 tag.
+  const inPilot = new Set(pilot);
+  const adaptive = stoppingRules.adaptive(strategy);
   let pilotStopped = 0;
+  const goOn: ItemState[] = [];
   for (const state of pilot) {
-    const first = state.votes.find((vote) => vote.round === 1);
-    const second = state.votes.find((vote) => vote.round === 2);
+    const [first, second] = [1, 2].map((round) => state.votes.find((vote) => vote.round === round));
     const repeated =
       first !== undefined &&
       second !== undefined &&
       String(first.answer) === String(second.answer) &&
       stopsAfterRound1[first.confident ? 'sure' : 'unsure'];
-    if (repeated || shouldStop(conditions, { votes: state.votes, round: 2 })) {
-      done.add(state);
-      pilotStopped += 1;
-    }
+    if (repeated || shouldStop(adaptive, { votes: state.votes, round: 2 })) pilotStopped += 1;
+    else goOn.push(state);
   }
   rounds.stopped(2, pilotStopped);
+  const needRound2: ItemState[] = [];
+  let stoppedNow = 0;
+  for (const state of states) {
+    if (inPilot.has(state)) continue;
+    const first = state.votes.find((vote) => vote.round === 1);
+    if (first && stopsAfterRound1[first.confident ? 'sure' : 'unsure']) stoppedNow += 1;
+    else needRound2.push(state);
+  }
+  rounds.stopped(1, stoppedNow);
+  run.summary.stoppedAfterRound1 += stoppedNow;
+  // Round 2 for the items that still need it, packed anew (label `u`: other calls than SEAS's).
+  await askRound(
+    rounds,
+    shuffled(needRound2, hashSeed(strategy.seed, input.windowIndex, 'u', 2)),
+    2,
+    size,
+    'u',
+  );
+  const afterRound2: ItemState[] = [];
+  for (const state of needRound2) {
+    if (!shouldStop(adaptive, { votes: state.votes, round: 2 })) afterRound2.push(state);
+    else if (!seasShouldStop(state.votes, 2)) run.summary.stoppedByUnsureCap += 1;
+  }
+  rounds.stopped(2, needRound2.length - afterRound2.length);
+  await voteOn(input, [...goOn, ...afterRound2], 3, size, 'adaptive');
+}
 
-  // Grow the batch only for a model whose sure answers survive a reshuffle: a model whose answers
-  // move at the same size gives no clean signal about a larger one, and SEAS at the start size
-  // is the safe course for it.
-  let batchSize = startSize;
+/**
+ * Tries batches twice as large, one after the other, while they pay: each probe asks settled pilot
+ * answers (anchors) among new items of this window, and a size is kept while the anchors repeat
+ * their labels (the Wilson bound of their disagreement within `changeLimit.sure`). Returns the
+ * size, the items the probes answered in round 1, and those of a rejected probe.
+ */
+async function probeBatchSizes(
+  input: AdaptiveWindowInput,
+  fresh: ItemState[],
+): Promise<{ batchSize: number; probed: ItemState[]; unproven: Set<ItemState> }> {
+  const { strategy, run, rounds, windowIndex } = input;
+  const options = strategy.adaptive;
+  let batchSize = strategy.batchSize;
   const probed: ItemState[] = [];
   const unproven = new Set<ItemState>();
+  const anchorsAvailable = run.anchors;
+  const meanItemTokens =
+    anchorsAvailable.reduce((sum, anchor) => sum + anchor.tokens, 0) / Math.max(1, anchorsAvailable.length);
   let probeIndex = 0;
-  while (stopsAfterRound1.sure && fresh.length > 0) {
+  while (fresh.length > 0 && anchorsAvailable.length > 0) {
     const next = Math.min(batchSize * 2, options.maxBatchSize);
     if (next <= batchSize) break;
     // A probe costs its anchors' tokens once; a larger batch saves the fixed prompt of the calls
@@ -126,36 +226,40 @@ async function runPilot(input: AdaptiveWindowInput, done: Set<ItemState>): Promi
     const itemsToCome = fresh.length + rounds.itemsAfterWindow;
     const saving =
       rounds.fixedTokensPerCall * (Math.ceil(itemsToCome / batchSize) - Math.ceil(itemsToCome / next));
-    const meanItemTokens = pilot.reduce((sum, state) => sum + state.tokens, 0) / Math.max(1, pilot.length);
     const probeCost =
-      Math.min(options.probeAnchors, settled.length) * (meanItemTokens + rounds.tokensPerAnswer);
+      Math.min(options.probeAnchors, anchorsAvailable.length) * (meanItemTokens + rounds.tokensPerAnswer);
     if (saving <= probeCost) {
       run.summary.growthSkipped = `a probe at ${next} would cost about ${Math.round(probeCost)} tokens and save about ${Math.max(0, Math.round(saving))} on the ${itemsToCome} items to come`;
       break;
     }
-    const anchors = shuffled(settled, hashSeed(strategy.seed, windowIndex, 'anchors', probeIndex)).slice(
-      0,
-      Math.min(options.probeAnchors, next - 1),
-    );
-    if (anchors.length === 0) break;
+    const chosen: ProbeAnchor[] = shuffled(
+      anchorsAvailable,
+      hashSeed(strategy.seed, windowIndex, 'anchors', probeIndex),
+    ).slice(0, Math.min(options.probeAnchors, next - 1));
+    // An anchor is asked as an item state of its own: its finished window keeps its results.
+    const anchors: ItemState[] = chosen.map((anchor) => ({
+      index: -1,
+      item: anchor.item,
+      tokens: anchor.tokens,
+      votes: [],
+      problems: [],
+      callFailed: false,
+      rounds: 0,
+    }));
     const newcomers = fresh.splice(0, next - anchors.length);
     const order = shuffled([...anchors, ...newcomers], hashSeed(strategy.seed, windowIndex, 'probe', next));
-    const votesBefore = new Map(anchors.map((state) => [state, state.votes.length]));
     rounds.started(1, newcomers.length);
-    await rounds.ask(order, 1, next, `g${next}.`);
+    await rounds.askPacked(rounds.pack(order, 1, next), 1, 0, `g${next}.`);
     for (const state of newcomers) state.rounds += 1;
     probed.push(...newcomers);
     let answered = 0;
     let agreed = 0;
-    for (const anchor of anchors) {
-      if (anchor.votes.length === votesBefore.get(anchor)) continue;
-      const vote = anchor.votes[anchor.votes.length - 1]!;
-      anchor.rounds += 1;
-      // The call was round 1 for the newcomers; for an anchor it is one more vote.
-      vote.round = anchor.rounds;
+    anchors.forEach((anchor, position) => {
+      const vote = anchor.votes[0];
+      if (!vote) return;
       answered += 1;
-      if (String(vote.answer) === String(anchor.votes[0]!.answer)) agreed += 1;
-    }
+      if (String(vote.answer) === chosen[position]!.answer) agreed += 1;
+    });
     const disagreementUpperBound = wilsonUpperBound(answered - agreed, answered, options.confidence);
     const accepted = answered > 0 && disagreementUpperBound <= options.changeLimit.sure;
     run.summary.probes.push({
@@ -173,76 +277,56 @@ async function runPilot(input: AdaptiveWindowInput, done: Set<ItemState>): Promi
     }
     batchSize = next;
   }
-  const decision = { stopsAfterRound1, batchSize };
-  run.summary.decision = describeDecision(strata, startSize, batchSize);
-  run.decide(decision);
-  return { decision, pilot, probed, unproven, fresh };
+  return { batchSize, probed, unproven };
 }
 
 /**
- * One window of an adaptive run. The first window runs the pilot (round 1 and 2 for its first
- * items, then size probes) and decides; every window then asks its remaining items once, lets
- * those of a stratum that does not move go, and votes on the rest under SEAS, stopping items
- * that stayed unsure through `unsureRoundCap` rounds.
+ * A window after the first: it waits for the pilot's decision. An order-dependent model runs the
+ * window as SEAS would. For a stable one, the second window first tries larger batches (every
+ * later window waits for the size it settles on); each window then asks its items once, lets
+ * those of a stratum that stops go, and votes on the rest under SEAS and the unsure cap.
  */
-export async function runAdaptiveWindow(input: AdaptiveWindowInput): Promise<void> {
-  const { strategy, run, rounds, windowIndex } = input;
-  const done = new Set<ItemState>();
-  let outcome: PilotOutcome;
-  if (windowIndex === 0) {
-    try {
-      outcome = await runPilot(input, done);
-    } catch (error) {
-      run.fail(error);
-      throw error;
-    }
-  } else {
-    const decision = await run.decision;
-    outcome = { decision, pilot: [], probed: [], unproven: new Set(), fresh: [...input.states] };
+async function runLaterWindow(input: AdaptiveWindowInput, decision: AdaptiveDecision): Promise<void> {
+  const { strategy, run, rounds, states } = input;
+  if (!decision.stable) {
+    await askRound(rounds, states, 1, strategy.batchSize, '');
+    await voteOn(input, [...states], 2, strategy.batchSize, 'seas');
+    return;
   }
-  const { decision, fresh } = outcome;
+  const fresh = [...states];
+  let probed: ItemState[] = [];
+  let unproven = new Set<ItemState>();
+  const batchSize = await run.batchSize(async () => {
+    const outcome = await probeBatchSizes(input, fresh);
+    probed = outcome.probed;
+    unproven = outcome.unproven;
+    return outcome.batchSize;
+  });
   rounds.throwIfAborted();
-  if (fresh.length > 0) {
-    rounds.started(1, fresh.length);
-    await rounds.ask(fresh, 1, decision.batchSize, windowIndex === 0 ? 'r' : '');
-    for (const state of fresh) state.rounds += 1;
-  }
+  await askRound(rounds, fresh, 1, batchSize, '');
+  const goOn: ItemState[] = [];
   let stoppedNow = 0;
-  for (const state of [...outcome.probed, ...fresh]) {
+  for (const state of [...probed, ...fresh]) {
     const first = state.votes.find((vote) => vote.round === 1);
-    if (!first || outcome.unproven.has(state)) continue;
-    if (decision.stopsAfterRound1[first.confident ? 'sure' : 'unsure']) {
-      done.add(state);
+    if (first && !unproven.has(state) && decision.stopsAfterRound1[first.confident ? 'sure' : 'unsure']) {
       stoppedNow += 1;
-    }
+    } else goOn.push(state);
   }
   rounds.stopped(1, stoppedNow);
   run.summary.stoppedAfterRound1 += stoppedNow;
+  await voteOn(input, goOn, 2, batchSize, 'adaptive');
+}
 
-  const conditions = stoppingRules.adaptive(strategy);
-  let active = input.states.filter((state) => !done.has(state));
-  for (let round = 2; round <= strategy.rounds && active.length > 0; round += 1) {
-    rounds.throwIfAborted();
-    const due = active.filter((state) => state.rounds === round - 1);
-    if (due.length === 0) continue;
-    rounds.started(round, due.length);
-    await rounds.ask(
-      shuffled(due, hashSeed(strategy.seed, windowIndex, round)),
-      round,
-      decision.batchSize,
-      '',
-    );
-    let stoppedInRound = 0;
-    for (const state of due) {
-      state.rounds += 1;
-      // The last round ends the loop anyway: only what stops an item early is counted.
-      if (round < strategy.rounds && shouldStop(conditions, { votes: state.votes, round })) {
-        done.add(state);
-        stoppedInRound += 1;
-        if (!seasShouldStop(state.votes, round)) run.summary.stoppedByUnsureCap += 1;
-      }
+/** One window of an adaptive run: the first runs the pilot and decides, the others apply it. */
+export async function runAdaptiveWindow(input: AdaptiveWindowInput): Promise<void> {
+  if (input.windowIndex === 0) {
+    try {
+      await runFirstWindow(input);
+    } catch (error) {
+      input.run.fail(error);
+      throw error;
     }
-    rounds.stopped(round, stoppedInRound);
-    active = active.filter((state) => !done.has(state));
+    return;
   }
+  await runLaterWindow(input, await input.run.decision);
 }

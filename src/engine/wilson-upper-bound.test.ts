@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { wilsonUpperBound } from './wilson-upper-bound.js';
+import { wilsonLowerBound, wilsonUpperBound } from './wilson-upper-bound.js';
 
 describe('wilsonUpperBound', () => {
   it('matches hand-computed Wilson bounds', () => {
@@ -22,5 +22,14 @@ describe('wilsonUpperBound', () => {
 
   it('rejects a confidence outside (0, 1)', () => {
     expect(() => wilsonUpperBound(1, 2, 1)).toThrow(/confidence/);
+  });
+
+  it('gives the lower bound on the other side of the rate', () => {
+    // 5 of 20 at z = 1.96: (0.25 + 0.0960 - 1.96 * 0.10852) / 1.19208 = 0.1118.
+    expect(wilsonLowerBound(5, 20, 0.975)).toBeCloseTo(0.1118, 3);
+    expect(wilsonLowerBound(0, 20, 0.9)).toBe(0);
+    expect(wilsonLowerBound(0, 0, 0.9)).toBe(0);
+    expect(wilsonLowerBound(3, 6, 0.9)).toBeGreaterThan(0.1);
+    expect(wilsonLowerBound(1, 7, 0.9)).toBeLessThan(0.1);
   });
 });

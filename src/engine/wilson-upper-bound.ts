@@ -36,6 +36,15 @@ function normalQuantile(probability: number): number {
  * from declaring a rate of zero. No trials give 1: nothing is known.
  */
 export function wilsonUpperBound(events: number, trials: number, confidence: number): number {
+  return wilsonBound(events, trials, confidence, 1);
+}
+
+/** The one-sided Wilson lower bound of a rate at `confidence`: 0 when nothing was tried. */
+export function wilsonLowerBound(events: number, trials: number, confidence: number): number {
+  return trials <= 0 ? 0 : wilsonBound(events, trials, confidence, -1);
+}
+
+function wilsonBound(events: number, trials: number, confidence: number, side: 1 | -1): number {
   if (!(confidence > 0 && confidence < 1)) {
     throw new RangeError(`Expected \`confidence\` to be between 0 and 1, got \`${confidence}\``);
   }
@@ -45,5 +54,5 @@ export function wilsonUpperBound(events: number, trials: number, confidence: num
   const zz = z * z;
   const center = rate + zz / (2 * trials);
   const spread = z * Math.sqrt((rate * (1 - rate)) / trials + zz / (4 * trials * trials));
-  return Math.min(1, (center + spread) / (1 + zz / trials));
+  return Math.min(1, Math.max(0, (center + side * spread) / (1 + zz / trials)));
 }

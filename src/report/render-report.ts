@@ -115,22 +115,15 @@ function adaptiveSection(runs: readonly RunView[]): string {
   const blocks = adaptive.map((run) => {
     const figures = run.adaptive!;
     const strata = table(
-      [
-        'round-1 answers',
-        'pilot items',
-        'changed in round 2',
-        'rate',
-        `upper bound (${percentText(figures.confidence)})`,
-        'limit',
-        'decision',
-      ],
+      ['round-1 answers', 'pilot items', 'changed in round 2', 'rate', 'evidence', 'decision'],
       figures.strata.map((stratum) => [
         stratum.stratum,
         stratum.items,
         stratum.changed,
         percentText(stratum.changeRate),
-        percentText(stratum.upperBound),
-        percentText(stratum.limit),
+        stratum.test
+          ? `sequential test ${stratum.test.verdict} (log-likelihood ratio ${stratum.test.logLikelihoodRatio.toFixed(2)}; stable at <= ${stratum.test.stableAt.toFixed(2)}, order-dependent at >= ${stratum.test.orderDependentAt.toFixed(2)})`
+          : `lower bound (${percentText(figures.confidence)}) ${percentText(stratum.lowerBound ?? 0)}; goes on above ${percentText(stratum.limit)}`,
         stratum.stopsAfterRound1 ? 'stop after round 1' : 'go on under SEAS',
       ]),
     );
@@ -156,7 +149,7 @@ function adaptiveSection(runs: readonly RunView[]): string {
             ]),
           );
     const facts = definitionList([
-      ['pilot items (rounds 1 and 2 in full)', String(figures.pilotItems)],
+      ['pilot items (round 2 before the test decided)', String(figures.pilotItems)],
       ['batch size, start -> final', `${figures.startBatchSize} -> ${figures.finalBatchSize}`],
       ['items stopped after round 1 by the decision', String(figures.stoppedAfterRound1)],
       ['items stopped as unsure and agreeing', String(figures.stoppedByUnsureCap)],
@@ -167,7 +160,7 @@ function adaptiveSection(runs: readonly RunView[]): string {
     ]);
     return `<h3>${escapeHtml(run.name)}</h3>${facts}${strata}${probes}`;
   });
-  return `<section id="adaptive"><h2>Adaptive rule: what the pilot measured</h2><p>The first items take round 2 in full. Per stratum of round-1 answers (tagged sure, or unsure), the share whose round-2 label differed decides: a stratum whose upper confidence bound is within its limit stops after round 1 for the rest of the data; the others go on under SEAS. A larger batch is tried on settled pilot answers when it would pay, and kept while they repeat.</p>${blocks.join('')}</section>`;
+  return `<section id="adaptive"><h2>Adaptive rule: what the pilot measured</h2><p>Every item of the first window takes round 1; round 2 starts as SEAS's would, one call at a time, and after each call a sequential test on the sure answers asks whether their labels move between orders. A stable model's sure answers stop after round 1, and its unsure ones too unless they clearly move; an order-dependent model, or one still undecided when round 2 is complete, runs exactly as BPE+SEAS. A larger batch is tried on settled pilot answers when it would pay, and kept while they repeat.</p>${blocks.join('')}</section>`;
 }
 
 /** Items whose votes never settled, for a person to check. */

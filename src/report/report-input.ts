@@ -92,8 +92,19 @@ const adaptiveSchema = z.object({
       changed: count,
       changeRate: share,
       upperBound: share,
+      lowerBound: share.optional(),
       limit: share,
       stopsAfterRound1: z.boolean(),
+      test: z
+        .object({
+          items: count,
+          changed: count,
+          logLikelihoodRatio: z.number(),
+          stableAt: z.number(),
+          orderDependentAt: z.number(),
+          verdict: z.enum(['stable', 'order-dependent', 'undecided']),
+        })
+        .optional(),
     }),
   ),
   decision: z.string(),

@@ -56,8 +56,8 @@ describe('batchprompt plan', () => {
     expect(plan.expected.calls).toBeGreaterThanOrEqual(8);
     expect(plan.expected.calls).toBeLessThan(plan.worstCase.calls);
     expect(plan.expected.basis).toMatch(/simulated/);
-    // Beside BPE+SEAS, the adaptive rule's forecast from a simulated pilot: on 100 items the pilot
-    // (64 items) takes round 2, so it costs more than one round and less than the worst case.
+    // Beside BPE+SEAS, the adaptive rule's forecast from a simulated pilot: on 100 items the pilot's
+    // calls take round 2, so it costs more than one round and less than the worst case.
     expect(plan.adaptive.basis).toMatch(/simulated/);
     expect(plan.adaptive.decision).toMatch(/sure answers/);
     expect(plan.adaptive.calls).toBeGreaterThan(4);
