@@ -341,7 +341,7 @@ function adaptiveSection(results: BenchResults, seeds: AdaptiveSeedsFile | undef
       '',
       `### The same on other seeds`,
       '',
-      `One seed is one draw of the pilot: its first round-2 calls hold 50-60 sure and 5-10 unsure answers, and more only while the sequential test is undecided, so a model whose sure answers change 1-4% of the time (the `gpt-4` profile on BoolQ and RTE) is sometimes called stable, and then loses the corrections of later rounds. Adaptive against SinglePrompt and BPE+SEAS per seed (accuracy points, all tokens as a share of SinglePrompt). Reproduce: \`${seeds.command}\`.`,
+      `One seed is one draw of the pilot: its first round-2 calls hold 50-60 sure and 5-10 unsure answers, and more only while the sequential test is undecided, so a model whose sure answers change 1-4% of the time (the \`gpt-4\` profile on BoolQ and RTE) is sometimes called stable, and then loses the corrections of later rounds. Adaptive against SinglePrompt and BPE+SEAS per seed (accuracy points, all tokens as a share of SinglePrompt). Reproduce: \`${seeds.command}\`.`,
       '',
       '| profile | task | seed | single acc | BPE+SEAS acc / tokens | adaptive acc / tokens | final batch | targets |',
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
