@@ -18,6 +18,7 @@ import type { Task } from '../task/task-schema.js';
 import { AdaptiveRun } from './adaptive-run.js';
 import { assessSettlement } from './assess-settlement.js';
 import { balancePositions } from './balance-positions.js';
+import { firstWindowSize } from './first-window-size.js';
 import type { ItemState } from './item-state.js';
 import { packBatches } from './pack-batches.js';
 import { reaskPlan } from './reask-plan.js';
@@ -630,12 +631,7 @@ export function streamBatchPrompt(options: BatchPromptOptions): BatchPromptStrea
     let nextIndex = 0;
     let windowIndex = 0;
     try {
-      // The adaptive rule decides on its first window: a smaller one lets later windows use the
-      // decision (and a grown batch) sooner.
-      const firstWindow =
-        strategy.earlyStop === 'adaptive'
-          ? Math.min(strategy.windowSize, strategy.adaptive.firstWindow)
-          : strategy.windowSize;
+      const firstWindow = firstWindowSize(strategy);
       for await (const window of windowsOf(options.items, strategy.windowSize, firstWindow)) {
         context.throwIfAborted();
         const states: ItemState[] = window.map((item) => {

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { batchPrompt } from '../engine/batch-prompt.js';
 import { resolveStrategy } from '../engine/resolve-strategy.js';
 import type { Item } from '../engine/types.js';
+import { readRenderedBatch } from '../prompt/read-rendered-batch.js';
 import { renderBatch } from '../prompt/render-batch.js';
 import { countMessageTokens } from '../spec/count-tokens.js';
 import { boolqTask } from '../task/builtin-tasks.js';
+import { createScriptedModel } from '../test/scripted-model.js';
 import { countPlan } from './count-plan.js';
 
 const items: Item[] = Array.from({ length: 70 }, (_, index) => ({
@@ -49,5 +52,25 @@ describe('countPlan', () => {
     );
     expect(first.worstCase.inputTokens).toBeLessThan(every.worstCase.inputTokens);
     expect(first.worstCase.calls).toBe(every.worstCase.calls);
+  });
+
+  it('cuts windows and batches as a run does, with the smaller first window of the adaptive rule', async () => {
+    // 1,040 items at 30 a call: the engine's first adaptive window of 1,024 makes 35 calls and
+    // the 16 after it one more; one window of 1,040 would make 35.
+    const many: Item[] = Array.from({ length: 1040 }, (_, index) => ({
+      id: String(index),
+      fields: { question: `question ${index}`, passage: `passage ${index}` },
+    }));
+    const options = { strategy: 'adaptive', batchSize: 30, rounds: 1, format: 'lines' } as const;
+    const plan = await countPlan(boolqTask, many, resolveStrategy(options));
+    const model = createScriptedModel({
+      reply: (request) =>
+        readRenderedBatch(request.messages.at(-1)?.content ?? '')
+          .map((entry) => `Input ${entry.index} (${entry.tag}): yes (sure)`)
+          .join('\n'),
+    });
+    const { summary } = await batchPrompt({ ...options, task: boolqTask, items: many, model });
+    expect(plan.worstCase.calls).toBe(36);
+    expect(summary.calls).toBe(36);
   });
 });

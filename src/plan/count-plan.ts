@@ -1,3 +1,5 @@
+import { firstWindowSize } from '../engine/first-window-size.js';
+import { packBatches } from '../engine/pack-batches.js';
 import type { Item, ResolvedStrategy } from '../engine/types.js';
 import { type OutputFormat, renderAnswerLine, renderBatch, renderItem } from '../prompt/render-batch.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
@@ -98,13 +100,16 @@ export async function countPlan(
   const singleFixed = singleCounter.fixedTokens(1, strategy.examples !== 'none');
   const singleAnswer = singleCounter.answerTokens(1);
   let window: number[] = [];
+  let windowLimit = firstWindowSize(strategy);
   let count = 0;
 
+  // Batches are cut by the engine's own packer, so a plan and a run agree on every call.
   const flushWindow = () => {
-    let batch: number[] = [];
-    let batchTokens = 0;
-    const closeBatch = () => {
-      if (batch.length === 0) return;
+    for (const batch of packBatches(window, {
+      batchSize: strategy.batchSize,
+      maxBatchTokens: strategy.maxBatchTokens,
+      tokensOf: (tokens) => tokens,
+    })) {
       for (let round = 1; round <= strategy.rounds; round += 1) {
         const includeExamples =
           strategy.examples === 'every-call' || (strategy.examples === 'first-round' && round === 1);
@@ -112,20 +117,7 @@ export async function countPlan(
         worstCase.inputTokens += counter.batchTokens(batch, includeExamples);
         worstCase.outputTokens += counter.answerTokens(batch.length);
       }
-      batch = [];
-      batchTokens = 0;
-    };
-    for (const tokens of window) {
-      if (
-        batch.length >= strategy.batchSize ||
-        (batch.length > 0 && batchTokens + tokens > strategy.maxBatchTokens)
-      ) {
-        closeBatch();
-      }
-      batch.push(tokens);
-      batchTokens += tokens;
     }
-    closeBatch();
     window = [];
   };
 
@@ -140,7 +132,10 @@ export async function countPlan(
     single.outputTokens += singleAnswer;
     window.push(tokens);
     count += 1;
-    if (window.length >= strategy.windowSize) flushWindow();
+    if (window.length >= windowLimit) {
+      flushWindow();
+      windowLimit = strategy.windowSize;
+    }
   }
   flushWindow();
   return { items: count, single, worstCase, largestItem };
