@@ -21,7 +21,7 @@ import { balancePositions } from './balance-positions.js';
 import { firstWindowSize } from './first-window-size.js';
 import type { ItemState } from './item-state.js';
 import { packBatches } from './pack-batches.js';
-import { reaskPlan } from './reask-plan.js';
+import { failedCallPlan, reaskPlan } from './reask-plan.js';
 import { resolveStrategy } from './resolve-strategy.js';
 import { runAdaptiveWindow } from './run-adaptive-window.js';
 import { batchTag, hashSeed, shuffled } from './seeded-random.js';
@@ -362,11 +362,12 @@ async function askBatch(
       },
       false,
     );
-    if (canRetry && batch.length > 1) {
-      // A smaller request may pass where a large one failed (context limits, timeouts).
+    const action = failedCallPlan({ error, batchSize: batch.length, attempt, maxReasks: strategy.maxReasks });
+    if (action === 'split' || action === 'again') {
+      const parts = action === 'split' ? halves(batch) : [batch];
       await settleAll(
-        halves(batch).map((half, part) =>
-          askBatch(context, half, round, attempt + 1, `${path}/${part}`, { format: shape.format }),
+        parts.map((part, index) =>
+          askBatch(context, part, round, attempt + 1, `${path}/${index}`, { format: shape.format }),
         ),
       );
       return;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ReaskInput, reaskPlan } from './reask-plan.js';
+import { ApiCallError, InputError, RetryError } from '../spec/errors.js';
+import { failedCallPlan, type ReaskInput, reaskPlan } from './reask-plan.js';
 
 const base: ReaskInput = {
   batchSize: 8,
@@ -43,5 +44,38 @@ describe('reaskPlan', () => {
     expect(reaskPlan({ ...base, attempt: 2 })).toBeUndefined();
     expect(reaskPlan({ ...base, missing: 0 })).toBeUndefined();
     expect(reaskPlan({ ...base, maxReasks: 0 })).toBeUndefined();
+  });
+});
+
+describe('failedCallPlan', () => {
+  const call = { batchSize: 8, attempt: 0, maxReasks: 2 };
+  const status = (code: number) => new ApiCallError(`status ${code}`, { status: code });
+
+  it('stops the run on an error that refuses every call alike, however many attempts are left', () => {
+    expect(failedCallPlan({ ...call, error: status(401) })).toBe('stop');
+    expect(failedCallPlan({ ...call, error: status(404) })).toBe('stop');
+    const retried = new RetryError('gave up', { reason: 'errorNotRetryable', errors: [status(403)] });
+    expect(failedCallPlan({ ...call, error: retried })).toBe('stop');
+    expect(failedCallPlan({ ...call, error: new InputError('no gold answer') })).toBe('stop');
+  });
+
+  it('splits a call that may have been too large or too slow', () => {
+    expect(failedCallPlan({ ...call, error: status(400) })).toBe('split');
+    expect(failedCallPlan({ ...call, error: status(413) })).toBe('split');
+    expect(failedCallPlan({ ...call, error: new ApiCallError('socket hang up') })).toBe('split');
+    expect(failedCallPlan({ ...call, error: new Error('timed out') })).toBe('split');
+  });
+
+  it('asks a rate-limited or overloaded call again whole instead of adding calls', () => {
+    const limited = new RetryError('gave up', { reason: 'maxRetriesExceeded', errors: [status(429)] });
+    expect(failedCallPlan({ ...call, error: limited })).toBe('again');
+    expect(failedCallPlan({ ...call, error: status(503) })).toBe('again');
+  });
+
+  it('records the items failed once attempts are used up, or when one item fails for no size reason', () => {
+    expect(failedCallPlan({ ...call, attempt: 2, error: status(400) })).toBe('record');
+    expect(failedCallPlan({ ...call, attempt: 2, error: status(503) })).toBe('record');
+    expect(failedCallPlan({ ...call, batchSize: 1, error: status(400) })).toBe('record');
+    expect(failedCallPlan({ ...call, batchSize: 1, error: status(503) })).toBe('again');
   });
 });

@@ -1,5 +1,6 @@
 import type { ReplyIssue } from '../parse/parse-reply.js';
 import type { OutputFormat } from '../prompt/render-batch.js';
+import { ApiCallError, fatalEndpointError, InputError, RetryError } from '../spec/errors.js';
 
 export interface ReaskInput {
   /** Items of the batch just asked. */
@@ -74,4 +75,35 @@ export function reaskPlan(input: ReaskInput): ReaskPlan | undefined {
     format: switchFormat ? otherFormat : input.format,
     reason: describeIssue(input.issue, input.truncated),
   };
+}
+
+export interface FailedCallInput {
+  /** What the call threw, after the scheduler's own retries. */
+  error: unknown;
+  batchSize: number;
+  attempt: number;
+  maxReasks: number;
+}
+
+/**
+ * What to do after a call failed outright (no reply at all), read off the error:
+ * - `stop`: the endpoint refuses the whole run (a bad key, no permission, no such model, nothing
+ *   listening) or says its input is wrong; no re-ask can help, so the run ends with that error.
+ * - `split`: the request may have been too large or too slow (400, 408, 413, 422, or a network
+ *   error without a status, which is how timeouts arrive); halves may pass.
+ * - `again`: the endpoint was overloaded or rate-limited past the retries (429, 5xx); smaller
+ *   calls would only add calls under the same limit, so the batch is asked once more whole.
+ * - `record`: attempts are used up, or one item failed for a reason size does not explain; its
+ *   items are recorded as failed with the reason.
+ */
+export type FailedCallAction = 'stop' | 'split' | 'again' | 'record';
+
+export function failedCallPlan(input: FailedCallInput): FailedCallAction {
+  const cause = RetryError.isInstance(input.error) ? input.error.lastError : input.error;
+  if (fatalEndpointError(input.error) || InputError.isInstance(cause)) return 'stop';
+  if (input.attempt >= input.maxReasks) return 'record';
+  const status = ApiCallError.isInstance(cause) ? cause.status : undefined;
+  if (status === 429 || (status !== undefined && status >= 500)) return 'again';
+  if (input.batchSize > 1) return 'split';
+  return 'record';
 }
