@@ -23,6 +23,7 @@ import type { ItemState } from './item-state.js';
 import { packBatches } from './pack-batches.js';
 import { failedCallPlan, reaskPlan } from './reask-plan.js';
 import { resolveStrategy } from './resolve-strategy.js';
+import { RunAccounts } from './run-accounts.js';
 import { runAdaptiveWindow } from './run-adaptive-window.js';
 import { batchTag, hashSeed, shuffled } from './seeded-random.js';
 import { shouldStop } from './stop-condition.js';
@@ -32,38 +33,14 @@ import type {
   CallRecord,
   Item,
   ItemResult,
-  Progress,
   ResolvedStrategy,
-  RoundSummary,
   RunSummary,
 } from './types.js';
 import { decideVote } from './vote.js';
 
 class RunContext {
   readonly startedAt = Date.now();
-  readonly totals = {
-    items: 0,
-    answered: 0,
-    unanswered: 0,
-    failed: 0,
-    calls: 0,
-    replayedCalls: 0,
-    replayedInputTokens: 0,
-    replayedOutputTokens: 0,
-    failedCalls: 0,
-    reasks: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cachedInputTokens: 0,
-    usageEstimated: false,
-    scored: 0,
-    correct: 0,
-    itemRounds: 0,
-    settled: 0,
-  };
-  /** The latest round asked, for progress. */
-  currentRound = 0;
-  readonly rounds = new Map<number, RoundSummary>();
+  readonly accounts = new RunAccounts();
   /** Set when the endpoint refused the run: no call starts after it, and the run throws it. */
   fatalError: BatchPromptError | undefined;
   /** Aborts the calls still waiting or in flight: on the caller's abort, or on a fatal error. */
@@ -129,67 +106,24 @@ class RunContext {
     return this.options.model;
   }
 
-  round(round: number): RoundSummary {
-    let summary = this.rounds.get(round);
-    if (!summary) {
-      summary = { round, activeItems: 0, calls: 0, inputTokens: 0, outputTokens: 0, stopped: 0 };
-      this.rounds.set(round, summary);
-    }
-    return summary;
-  }
-
   recordCall(call: CallRecord, replayed: boolean): void {
-    const totals = this.totals;
-    if (call.finishReason === 'failed') totals.failedCalls += 1;
-    else {
-      totals.calls += 1;
-      if (call.attempt > 0) totals.reasks += 1;
-      totals.inputTokens += call.inputTokens;
-      totals.outputTokens += call.outputTokens;
-      totals.cachedInputTokens += call.cachedInputTokens;
-      totals.usageEstimated ||= call.estimated;
-      if (replayed) {
-        totals.replayedCalls += 1;
-        totals.replayedInputTokens += call.inputTokens;
-        totals.replayedOutputTokens += call.outputTokens;
-      }
-      const round = this.round(call.round);
-      round.calls += 1;
-      round.inputTokens += call.inputTokens;
-      round.outputTokens += call.outputTokens;
-    }
+    this.accounts.call(call, replayed);
     this.options.onCall?.(call);
     this.reportProgress();
   }
 
   reportProgress(): void {
-    if (!this.options.onProgress) return;
-    const progress: Progress = {
-      itemsDone: this.totals.items,
-      itemsSettled: this.totals.settled,
-      round: this.currentRound,
-      maxRounds: this.strategy.rounds,
-      calls: this.totals.calls,
-      inputTokens: this.totals.inputTokens,
-      outputTokens: this.totals.outputTokens,
-      failedCalls: this.totals.failedCalls,
-      ...(this.options.itemsTotal === undefined ? {} : { itemsTotal: this.options.itemsTotal }),
-    };
-    this.options.onProgress(progress);
+    this.options.onProgress?.(this.accounts.progress(this.strategy.rounds, this.options.itemsTotal));
   }
 
   /** Counts items whose final answer is known, and tells the progress listener. */
   settle(items: number): void {
-    if (items <= 0) return;
-    this.totals.settled += items;
-    this.reportProgress();
+    if (this.accounts.settled(items)) this.reportProgress();
   }
 
   /** A round starts being asked: progress shows it from its first call on. */
   enterRound(round: number): void {
-    if (round <= this.currentRound) return;
-    this.currentRound = round;
-    this.reportProgress();
+    if (this.accounts.enteredRound(round)) this.reportProgress();
   }
 
   throwIfAborted(): void {
@@ -203,31 +137,13 @@ class RunContext {
     replayedInputTokens: number;
     replayedOutputTokens: number;
   } {
-    const totals = this.totals;
     return {
       model: this.model.id,
       simulated: this.model.simulated,
       task: this.task.name,
       strategy: this.strategy,
-      items: totals.items,
-      answered: totals.answered,
-      unanswered: totals.unanswered,
-      failed: totals.failed,
-      calls: totals.calls,
-      failedCalls: totals.failedCalls,
-      reasks: totals.reasks,
-      inputTokens: totals.inputTokens,
-      outputTokens: totals.outputTokens,
-      cachedInputTokens: totals.cachedInputTokens,
-      usageEstimated: totals.usageEstimated,
-      replayedCalls: totals.replayedCalls,
-      replayedInputTokens: totals.replayedInputTokens,
-      replayedOutputTokens: totals.replayedOutputTokens,
-      rounds: [...this.rounds.values()].sort((left, right) => left.round - right.round),
-      scored: totals.scored,
-      ...(totals.scored > 0 ? { accuracy: totals.correct / totals.scored } : {}),
+      ...this.accounts.totals(),
       ...(this.strategy.earlyStop === 'adaptive' ? { adaptive: structuredClone(this.adaptive.summary) } : {}),
-      roundsPerItem: totals.items === 0 ? 0 : totals.itemRounds / totals.items,
       wallMs: Date.now() - this.startedAt,
     };
   }
@@ -510,11 +426,9 @@ async function runWindow(
         pack: (order, round, batchSize) => packRound(context, order, round, batchSize),
         askPacked: (batches, round, firstIndex, label) =>
           askPacked(context, windowIndex, batches, round, firstIndex, label),
-        started: (round, items) => {
-          if (items > 0) context.round(round).activeItems += items;
-        },
+        started: (round, items) => context.accounts.roundStarted(round, items),
         stopped: (round, items) => {
-          if (items > 0) context.round(round).stopped += items;
+          context.accounts.stopped(round, items);
           const leaving = Math.min(Math.max(0, items), states.length - settledHere);
           settledHere += leaving;
           context.settle(leaving);
@@ -538,13 +452,13 @@ async function runWindow(
   for (let round = 1; round <= strategy.rounds && active.length > 0; round += 1) {
     context.throwIfAborted();
     const order = round === 1 ? active : shuffled(active, hashSeed(strategy.seed, windowIndex, round));
-    context.round(round).activeItems += active.length;
+    context.accounts.roundStarted(round, active.length);
     await askRound(context, windowIndex, order, round, strategy.batchSize);
     for (const state of active) state.rounds += 1;
     // The last round ends the loop anyway: only what stops an item early is counted as stopped.
     if (round < strategy.rounds) {
       const remaining = active.filter((state) => !shouldStop(conditions, { votes: state.votes, round }));
-      context.round(round).stopped += active.length - remaining.length;
+      context.accounts.stopped(round, active.length - remaining.length);
       context.settle(active.length - remaining.length);
       active = remaining;
     }
@@ -556,13 +470,7 @@ async function runWindow(
 
 function finishItem(context: RunContext, state: ItemState): ItemResult {
   const outcome = decideVote(state.votes, context.strategy.voting);
-  const totals = context.totals;
-  totals.items += 1;
-  totals.itemRounds += state.rounds;
   const status = outcome ? 'answered' : state.callFailed ? 'failed' : 'unanswered';
-  if (status === 'answered') totals.answered += 1;
-  else if (status === 'failed') totals.failed += 1;
-  else totals.unanswered += 1;
   const result: ItemResult = {
     index: state.index,
     id: state.item.id,
@@ -584,9 +492,8 @@ function finishItem(context: RunContext, state: ItemState): ItemResult {
     const gold: Answer | null = normalizeAnswer(context.task, state.item.gold) ?? null;
     result.gold = gold;
     result.correct = answersMatch(context.task, outcome?.answer, gold);
-    totals.scored += 1;
-    if (result.correct) totals.correct += 1;
   }
+  context.accounts.finished(result);
   return result;
 }
 
