@@ -17,10 +17,10 @@ import {
 import type { Task } from '../task/task-schema.js';
 import { AdaptiveRun } from './adaptive-run.js';
 import { assessSettlement } from './assess-settlement.js';
-import { balancePositions } from './balance-positions.js';
 import { firstWindowSize } from './first-window-size.js';
 import type { ItemState } from './item-state.js';
 import { packBatches } from './pack-batches.js';
+import { permutationSchemes } from './permutation-schemes.js';
 import { failedCallPlan, reaskPlan } from './reask-plan.js';
 import { resolveStrategy } from './resolve-strategy.js';
 import { RunAccounts } from './run-accounts.js';
@@ -374,7 +374,7 @@ function packRound(
     maxBatchTokens: strategy.maxBatchTokens,
     tokensOf: (state) => state.tokens,
   });
-  return round > 1 && strategy.permutation === 'balanced' ? packed.map(balancePositions) : packed;
+  return round > 1 ? permutationSchemes[strategy.permutation](packed) : packed;
 }
 
 /**

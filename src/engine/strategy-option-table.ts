@@ -1,3 +1,4 @@
+import { permutationNames } from './permutation-schemes.js';
 import type { StrategyOptions } from './types.js';
 
 /** How an option's value is checked; the same check serves the library and every command's flag. */
@@ -111,7 +112,7 @@ export const strategyOptionTable = [
   },
   {
     path: 'permutation',
-    kind: { type: 'choice', choices: ['random', 'balanced'] },
+    kind: { type: 'choice', choices: permutationNames },
     default: 'random',
     description:
       'order of later rounds: random shuffles; balanced also moves the items that sat in the middle to the edges',

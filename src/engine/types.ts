@@ -2,6 +2,7 @@ import type { Answer } from '../parse/normalize-answer.js';
 import type { OutputFormat } from '../prompt/render-batch.js';
 import type { ChatModel, FinishReason } from '../spec/chat-model.js';
 import type { Task } from '../task/task-schema.js';
+import type { PermutationName } from './permutation-schemes.js';
 import type { SequentialEvidence } from './sequential-change-test.js';
 import type { Vote, Voting } from './vote.js';
 
@@ -54,7 +55,7 @@ export interface StrategyOptions {
    * too, then within each batch gives the edge places to the items that sat nearest the middle
    * before, since answers depend on place and the middle is answered worst. @default 'random'
    */
-  permutation?: 'random' | 'balanced';
+  permutation?: PermutationName;
   /** Items answered together before results are released; bounds memory. @default 4096 */
   windowSize?: number;
   /** @default 0 */
@@ -113,7 +114,7 @@ export interface ResolvedStrategy {
   seed: number;
   maxReasks: number;
   examples: 'every-call' | 'first-round' | 'none';
-  permutation: 'random' | 'balanced';
+  permutation: PermutationName;
   windowSize: number;
   temperature: number;
 }
