@@ -127,7 +127,7 @@ describe.skipIf(!nodeLlamaCppAvailable)('createLocalModel on a tiny random GGUF 
     }, 300);
     const error = await pending.catch((caught: unknown) => caught);
     const afterAbort = performance.now() - abortedAt;
-    expect(isAbortError(error)).toBe(true);
+    expect(isAbortError(error), `not an abort: ${String(error)}`).toBe(true);
     // 300 answers are thousands of tokens (over ten seconds of generation on an idle machine);
     // the abort ends the call long before that. The bound is measured from the abort itself and
     // leaves room for a loaded machine.
