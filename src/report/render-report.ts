@@ -206,7 +206,7 @@ function table(head: readonly string[], rows: readonly (string | number)[][]): s
 
 function simulatedBanner(input: ReportInput): string {
   if (!input.data.simulated) return '';
-  return `<p class="simulated" role="alert"><strong>SIMULATED MODEL</strong> Every figure in this report comes from <code>${escapeHtml(input.data.model)}</code>, a simulated model calibrated to published results. It is a test double, not a real LLM: these figures say nothing new about any real model.</p>`;
+  return `<p class="simulated" role="alert"><strong>SIMULATED MODEL</strong> Every figure in this report comes from <code>${escapeHtml(input.data.model)}</code>, a simulated model calibrated to published or measured results. It is a test double, not a real LLM: these figures say nothing new about any real model.</p>`;
 }
 
 function summarySection(input: ReportInput, runs: readonly RunView[]): string {

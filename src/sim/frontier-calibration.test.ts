@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { batchPrompt } from '../engine/batch-prompt.js';
 import type { ItemResult } from '../engine/types.js';
 import { loadItems } from '../source/load-items.js';
-import { rteTask } from '../task/builtin-tasks.js';
+import { gsm8kTask, rteTask } from '../task/builtin-tasks.js';
 import { createSimModel } from './create-sim-model.js';
 
 const dataDirectory = process.env.BATCHPROMPT_DATA_DIR ?? resolve(process.cwd(), '../shared/data');
@@ -76,5 +76,25 @@ describe.skipIf(!hasData)('calibration of sim:frontier on RTE', () => {
     const gpt4Changes = await changeShare('gpt-4');
     expect(frontierChanges).toBeLessThanOrEqual(4);
     expect(gpt4Changes).toBeGreaterThan(frontierChanges);
+  });
+});
+
+const gsm8kFile = resolve(dataDirectory, 'gsm8k.test.jsonl');
+
+/**
+ * GSM8K has no frontier run: its row in `profiles.ts` is assumed (about 96.6% single-item). The
+ * row must be the one used, and a batch of 32 must cost the stable model almost nothing.
+ */
+describe.skipIf(!existsSync(gsm8kFile))('sim:frontier on GSM8K (assumed row)', () => {
+  it('answers about 96.6% alone and as many at batch 32', async () => {
+    const items = await loadItems(gsm8kFile, gsm8kTask, { sample: 320, seed: 1 });
+    const model = createSimModel({ profile: 'frontier', task: gsm8kTask, items, seed: 1 });
+    const common = { task: gsm8kTask, items, model, seed: 1 } as const;
+    const single = await batchPrompt({ ...common, strategy: 'single' });
+    const batched = await batchPrompt({ ...common, strategy: 'batch', batchSize: 32 });
+    const singleAccuracy = (single.summary.accuracy ?? 0) * 100;
+    // The mean row of the other three tasks would give about 91%.
+    expect(Math.abs(singleAccuracy - 96.6)).toBeLessThanOrEqual(2.5);
+    expect((batched.summary.accuracy ?? 0) * 100).toBeGreaterThanOrEqual(singleAccuracy - 1);
   });
 });

@@ -12,6 +12,7 @@ import { type CompareStrategiesOptions, runStrategy, type StrategyComparison } f
 import { createResultsWriter, resultsFormatOf } from '../../io/write-results.js';
 import { parseModelUri } from '../../models/model-uri.js';
 import { answersMatch } from '../../parse/answers-match.js';
+import { calibrationSource } from '../../sim/profiles.js';
 import { type InvalidRow, loadSourceItems } from '../../source/read-source.js';
 import type { ChatModel } from '../../spec/chat-model.js';
 import { InputError, isAbortError } from '../../spec/errors.js';
@@ -243,7 +244,7 @@ export async function printComparison(
     `${simulatedNotice(options.model)}; task ${options.task.name}, ${options.items.length} items`,
     comparisonTable(strategies),
     options.model.simulated
-      ? 'These figures come from the simulated model, calibrated to published GPT-4 / gpt-3.5 results; they say nothing new about any real model.'
+      ? `These figures come from the simulated model, ${calibrationSource(options.model.id)}; they say nothing new about any real model.`
       : undefined,
   ];
   process.stdout.write(`${lines.filter((line) => line !== undefined).join('\n')}\n`);

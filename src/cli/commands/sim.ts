@@ -35,7 +35,7 @@ const rate = numberBetween(0, 1);
 
 export const register: CommandRegistrar = (program, setExitCode) => {
   const sim = new Command('sim').description(
-    'the simulated model (calibrated to published results; not a real LLM)',
+    'the simulated model (calibrated to published or measured results; not a real LLM)',
   );
   sim.addCommand(
     new Command('serve')
