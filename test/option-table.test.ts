@@ -61,7 +61,10 @@ function sampleValue(spec: StrategyOptionSpec): { text: string; value: unknown }
     return { text: choice, value: choice };
   }
   if (kind.type === 'integer') return { text: String(kind.minimum + 3), value: kind.minimum + 3 };
-  return { text: String(kind.maximum / 2), value: kind.maximum / 2 };
+  // Half the default where it has one (other options may have to stay on its side of theirs:
+  // the adaptive test's stable rate below its order-dependent one), else half the range.
+  const value = typeof spec.default === 'number' && spec.default > 0 ? spec.default / 2 : kind.maximum / 2;
+  return { text: String(value), value };
 }
 
 /** Every leaf of a resolved strategy, by dotted path. */
