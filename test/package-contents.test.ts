@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   dependencies: Record<string, string>;
   optionalDependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   bin: Record<string, string>;
@@ -18,6 +19,12 @@ describe('the published package', () => {
     expect(Object.keys(manifest.optionalDependencies ?? {})).not.toContain('node-llama-cpp');
     expect(manifest.peerDependencies?.['node-llama-cpp']).toBeDefined();
     expect(manifest.peerDependenciesMeta?.['node-llama-cpp']?.optional).toBe(true);
+    // Nor does a checkout's `npm ci`: scripts/install-local-model.sh installs it beside the project.
+    expect(Object.keys(manifest.devDependencies ?? {})).not.toContain('node-llama-cpp');
+    const lock = JSON.parse(readFileSync(new URL('../package-lock.json', import.meta.url), 'utf8')) as {
+      packages: Record<string, unknown>;
+    };
+    expect(Object.keys(lock.packages).filter((path) => path.includes('node-llama-cpp'))).toEqual([]);
   });
 
   it('packs the command, the built code, the demo data and the task file schema, and no sources', () => {

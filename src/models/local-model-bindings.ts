@@ -1,8 +1,8 @@
 import { InputError } from '../spec/errors.js';
 
-/** The node-llama-cpp module, an optional peer dependency loaded only when a local model is used. */
-export type NodeLlamaCpp = typeof import('node-llama-cpp');
-export type Llama = Awaited<ReturnType<NodeLlamaCpp['getLlama']>>;
+import { importNodeLlamaCppModule, type Llama, type NodeLlamaCpp } from './node-llama-cpp-api.js';
+
+export type { Llama, NodeLlamaCpp } from './node-llama-cpp-api.js';
 
 /** Where node-llama-cpp runs the model: `'auto'` takes a GPU where it finds one, else the CPU. */
 export type LocalGpu = 'auto' | false | 'cuda' | 'vulkan' | 'metal';
@@ -23,7 +23,7 @@ function isModuleNotFound(error: unknown): boolean {
  * install command.
  */
 export async function importNodeLlamaCpp(
-  importer: () => Promise<NodeLlamaCpp> = () => import('node-llama-cpp'),
+  importer: () => Promise<NodeLlamaCpp> = importNodeLlamaCppModule,
 ): Promise<NodeLlamaCpp> {
   try {
     return await importer();

@@ -18,6 +18,15 @@ import {
 } from './local-model-bindings.js';
 import { createSlotPool, type SlotPool } from './local-model-pool.js';
 import { toGrammarJsonSchema } from './local-model-schema.js';
+import type {
+  ChatHistoryItem,
+  LlamaChat,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaGrammar,
+  LlamaModel,
+  Token,
+} from './node-llama-cpp-api.js';
 
 export interface LocalModelOptions {
   /**
@@ -75,14 +84,6 @@ export interface LocalChatModel extends ChatModel {
 const defaultContextSize = 8192;
 const defaultParallelSequences = 4;
 const grammarCacheSize = 32;
-
-type LlamaModel = Awaited<ReturnType<Llama['loadModel']>>;
-type LlamaContext = Awaited<ReturnType<LlamaModel['createContext']>>;
-type LlamaContextSequence = ReturnType<LlamaContext['getSequence']>;
-type LlamaChat = InstanceType<NodeLlamaCpp['LlamaChat']>;
-type LlamaGrammar = Awaited<ReturnType<Llama['createGrammarForJsonSchema']>>;
-type ChatHistoryItem = Parameters<LlamaChat['generateResponse']>[0][number];
-type Token = ReturnType<LlamaModel['tokenize']>[number];
 
 interface Slot {
   sequence: LlamaContextSequence;

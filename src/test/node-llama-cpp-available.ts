@@ -1,13 +1,18 @@
+import { importNodeLlamaCppModule } from '../models/node-llama-cpp-api.js';
+
 /**
- * Whether node-llama-cpp (an optional peer dependency) can be imported here. Tests that load a real
- * GGUF model skip, saying why, where it cannot.
+ * Whether node-llama-cpp (an optional peer dependency, not installed by `npm ci`) can be imported
+ * here. Tests that load a real GGUF model skip, saying why, where it cannot, unless
+ * BATCHPROMPT_REQUIRE_LOCAL_MODEL is set (as `.ci/run` sets it after installing the package): then
+ * a missing package fails the run instead of skipping its tests.
  */
-export const nodeLlamaCppAvailable: boolean = await import('node-llama-cpp').then(
+export const nodeLlamaCppAvailable: boolean = await importNodeLlamaCppModule().then(
   () => true,
   (error: unknown) => {
-    console.log(
-      `skipping local-model tests: node-llama-cpp is not installed (${error instanceof Error ? error.message : String(error)}); run \`npm install node-llama-cpp@3.21.1\``,
-    );
+    const reason = `node-llama-cpp is not installed (${error instanceof Error ? error.message : String(error)}); run \`npm install --no-save node-llama-cpp@3.21.1\``;
+    if (process.env.BATCHPROMPT_REQUIRE_LOCAL_MODEL)
+      throw new Error(`BATCHPROMPT_REQUIRE_LOCAL_MODEL is set, but ${reason}`);
+    console.log(`skipping local-model tests: ${reason}`);
     return false;
   },
 );
