@@ -203,8 +203,8 @@ describe('the strategy option table', () => {
     const bold = JSON.parse((await runCli([...args, '--adaptive-risk', '0.4'])).stdout);
     const careful = JSON.parse((await runCli([...args, '--adaptive-risk', '0.01'])).stdout);
     // The test calls a model stable at or below log(risk / (1 - risk)).
-    expect(bold.strategies[0].adaptive.strata[0].test.stableAt).toBeCloseTo(Math.log(0.4 / 0.6), 10);
-    expect(careful.strategies[0].adaptive.strata[0].test.stableAt).toBeCloseTo(Math.log(0.01 / 0.99), 10);
+    expect(bold.strategies[0].adaptive.test.stableAt).toBeCloseTo(Math.log(0.4 / 0.6), 10);
+    expect(careful.strategies[0].adaptive.test.stableAt).toBeCloseTo(Math.log(0.01 / 0.99), 10);
   });
 });
 

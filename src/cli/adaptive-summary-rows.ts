@@ -6,13 +6,21 @@ export function adaptiveSummaryRows(adaptive: AdaptiveSummary): [string, string]
   const rows: [string, string][] = [
     ['adaptive: pilot items (round 2 before the test decided)', String(adaptive.pilotItems)],
   ];
-  for (const stratum of adaptive.strata) {
-    const evidence = stratum.test
-      ? `sequential test ${stratum.test.verdict}: log-likelihood ratio ${stratum.test.logLikelihoodRatio.toFixed(2)}, stable at <= ${stratum.test.stableAt.toFixed(2)}, order-dependent at >= ${stratum.test.orderDependentAt.toFixed(2)}`
-      : `${percent(adaptive.confidence)} lower bound ${percent(stratum.lowerBound)}, goes on above ${percent(stratum.limit)}`;
+  const test = adaptive.test;
+  if (test !== undefined) {
     rows.push([
-      `adaptive: ${stratum.stratum} answers changed in round 2`,
-      `${stratum.changed}/${stratum.items} (${percent(stratum.changeRate)}; ${evidence}) -> ${stratum.stopsAfterRound1 ? 'stop after round 1' : 'go on under SEAS'}`,
+      'adaptive: sequential test (stable or order-dependent)',
+      `${test.verdict}: log-likelihood ratio ${test.logLikelihoodRatio.toFixed(2)} over ${test.sure.items} sure and ${test.unsure.items} unsure answers, stable at <= ${test.stableAt.toFixed(2)}, order-dependent at >= ${test.orderDependentAt.toFixed(2)}`,
+    ]);
+  }
+  for (const stratum of adaptive.strata) {
+    const bound =
+      stratum.limit === undefined
+        ? ''
+        : `; label-change ${percent(adaptive.confidence)} lower bound ${percent(stratum.lowerBound)}, goes on above ${percent(stratum.limit)}`;
+    rows.push([
+      `adaptive: ${stratum.stratum} answers in round 2`,
+      `${stratum.changed}/${stratum.items} changed label (${percent(stratum.changeRate)}), ${stratum.moved}/${stratum.items} changed label or tag${bound} -> ${stratum.stopsAfterRound1 ? 'stop after round 1' : 'go on under SEAS'}`,
     ]);
   }
   for (const probe of adaptive.probes) {

@@ -26,7 +26,11 @@ export class AdaptiveRun {
   #resolve!: (decision: AdaptiveDecision) => void;
   #reject!: (error: unknown) => void;
   #settled = false;
-  /** Settled sure answers of the pilot, for the batch-size probes of the second window. */
+  /**
+   * Answers the batch-size probes of the second window ask again: the pilot's settled ones (sure
+   * and repeated) first, then as many sure round-1 answers of the first window as the probes may
+   * need beside them, in the order the probes take them.
+   */
   anchors: ProbeAnchor[] = [];
   #batchSize: Promise<number> | undefined;
 

@@ -426,6 +426,14 @@ async function runWindow(
         pack: (order, round, batchSize) => packRound(context, order, round, batchSize),
         askPacked: (batches, round, firstIndex, label) =>
           askPacked(context, windowIndex, batches, round, firstIndex, label),
+        askIndexed: async (calls, round, label) => {
+          context.enterRound(round);
+          await settleAll(
+            calls.map((call) =>
+              askBatch(context, call.batch, round, 0, `${windowIndex}.${label}${call.index}`),
+            ),
+          );
+        },
         started: (round, items) => context.accounts.roundStarted(round, items),
         stopped: (round, items) => {
           context.accounts.stopped(round, items);

@@ -1,62 +1,74 @@
 import type { ItemState } from './item-state.js';
-import { sequentialChangeTest } from './sequential-change-test.js';
+import { type MoveCount, sequentialChangeTest } from './sequential-change-test.js';
 import type { ResolvedAdaptiveOptions, StratumFigures } from './types.js';
 import { wilsonLowerBound, wilsonUpperBound } from './wilson-upper-bound.js';
 
-/** Round-2 changes among pilot items whose round-1 answer had the given tag (items with both votes). */
-function countChanges(pilot: readonly ItemState[], sure: boolean): { items: number; changed: number } {
+interface StratumCount extends MoveCount {
+  /** Of `items`, those whose round-2 label differs from round 1's. */
+  changed: number;
+}
+
+/**
+ * Pilot items whose round-1 answer had the given tag and that have a vote in round 2: how many
+ * changed label, and how many moved (changed label or tag).
+ */
+function countChanges(pilot: readonly ItemState[], sure: boolean): StratumCount {
   let items = 0;
   let changed = 0;
+  let moved = 0;
   for (const state of pilot) {
     const first = state.votes.find((vote) => vote.round === 1);
     const second = state.votes.find((vote) => vote.round === 2);
     if (!first || !second || first.confident !== sure) continue;
     items += 1;
-    if (String(first.answer) !== String(second.answer)) changed += 1;
+    const labelChanged = String(first.answer) !== String(second.answer);
+    if (labelChanged) changed += 1;
+    if (labelChanged || first.confident !== second.confident) moved += 1;
   }
-  return { items, changed };
+  return { items, changed, moved };
 }
 
-/** The sequential test on the sure pilot answers so far. */
-export function testSureAnswers(pilot: readonly ItemState[], options: ResolvedAdaptiveOptions) {
-  const { items, changed } = countChanges(pilot, true);
-  return sequentialChangeTest(items, changed, {
-    stableRate: options.stableChangeRate,
-    unstableRate: options.orderDependentChangeRate,
-    risk: options.risk,
-  });
+/** The sequential test on the pilot answers so far, sure and unsure ones together. */
+export function testPilotAnswers(pilot: readonly ItemState[], options: ResolvedAdaptiveOptions) {
+  return sequentialChangeTest(
+    { sure: countChanges(pilot, true), unsure: countChanges(pilot, false) },
+    {
+      stableRate: options.stableChangeRate,
+      unstableRate: options.orderDependentChangeRate,
+      risk: options.risk,
+    },
+  );
 }
 
 /**
- * How often round 2 gave another label than round 1, among pilot items whose round-1 answer was
- * tagged sure, and among those tagged unsure. Sure answers stop after round 1 when the sequential
- * test calls the model stable. Unsure ones stop only then too (a model whose sure answers move
- * depends on order), and unless they clearly move themselves: the Wilson lower bound of their
- * change rate above `changeLimit.unsure` keeps them voting. The burden of proof is on moving,
- * since a pilot holds a handful of unsure answers, and on a stable model another round of an
- * unsure answer mostly repeats it.
+ * The pilot's figures by round-1 tag, and which strata stop after round 1. Both stop only when
+ * the sequential test calls the model stable. Unsure answers of a stable model then stop too,
+ * unless their labels clearly change: the Wilson lower bound of their label-change rate above
+ * `changeLimit.unsure` keeps them voting. The burden of proof is on changing, since a pilot holds
+ * a handful of unsure answers, and on a stable model another round of an unsure answer mostly
+ * repeats it.
  */
 export function measurePilotStrata(
   pilot: readonly ItemState[],
   options: ResolvedAdaptiveOptions,
-): StratumFigures[] {
-  const test = testSureAnswers(pilot, options);
-  const sureStops = test.verdict === 'stable';
-  return (['sure', 'unsure'] as const).map((stratum): StratumFigures => {
-    const { items, changed } = countChanges(pilot, stratum === 'sure');
+): { strata: StratumFigures[]; test: ReturnType<typeof testPilotAnswers> } {
+  const test = testPilotAnswers(pilot, options);
+  const stable = test.verdict === 'stable';
+  const strata = (['sure', 'unsure'] as const).map((stratum): StratumFigures => {
+    const { items, changed, moved } = countChanges(pilot, stratum === 'sure');
     const upperBound = wilsonUpperBound(changed, items, options.confidence);
     const lowerBound = wilsonLowerBound(changed, items, options.confidence);
-    const limit = stratum === 'sure' ? options.orderDependentChangeRate : options.changeLimit.unsure;
     return {
       stratum,
       items,
       changed,
+      moved,
       changeRate: items === 0 ? 0 : changed / items,
       upperBound,
       lowerBound,
-      limit,
-      stopsAfterRound1: stratum === 'sure' ? sureStops : sureStops && lowerBound <= limit,
-      ...(stratum === 'sure' ? { test } : {}),
+      ...(stratum === 'unsure' ? { limit: options.changeLimit.unsure } : {}),
+      stopsAfterRound1: stratum === 'sure' ? stable : stable && lowerBound <= options.changeLimit.unsure,
     };
   });
+  return { strata, test };
 }

@@ -34,11 +34,13 @@ export function resolveStrategy(
     format: given.format === 'auto' ? (model?.supportsJsonSchema ? 'json' : 'lines') : given.format,
   };
   const { stableChangeRate, orderDependentChangeRate } = resolved.adaptive;
-  if (!(stableChangeRate < orderDependentChangeRate)) {
-    throw new InputError(
-      `Expected \`adaptive.stableChangeRate\` (${stableChangeRate}) to be below \`adaptive.orderDependentChangeRate\` (${orderDependentChangeRate})`,
-      { field: 'adaptive.stableChangeRate' },
-    );
+  for (const stratum of ['sure', 'unsure'] as const) {
+    if (!(stableChangeRate[stratum] < orderDependentChangeRate[stratum])) {
+      throw new InputError(
+        `Expected \`adaptive.stableChangeRate.${stratum}\` (${stableChangeRate[stratum]}) to be below \`adaptive.orderDependentChangeRate.${stratum}\` (${orderDependentChangeRate[stratum]})`,
+        { field: `adaptive.stableChangeRate.${stratum}` },
+      );
+    }
   }
   if (resolved.strategy === 'single') {
     resolved.batchSize = 1;

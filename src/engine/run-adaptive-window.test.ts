@@ -4,6 +4,7 @@ import type { GenerateRequest } from '../spec/chat-model.js';
 import { boolqTask } from '../task/builtin-tasks.js';
 import { createScriptedModel } from '../test/scripted-model.js';
 import { batchPrompt } from './batch-prompt.js';
+import { sequentialChangeTest } from './sequential-change-test.js';
 import type { Item, StratumFigures } from './types.js';
 
 function makeItems(count: number): Item[] {
@@ -32,16 +33,19 @@ const coin = (item: number, call: string) => {
 };
 
 /**
- * A model that is sure of every item but each tenth; `flip(item, sure, call)` says whether this
- * call gives the other label. The call is identified by its batch code, so a reply depends on
- * the request alone.
+ * A model that is sure of every item but each tenth (or as `sureOf` says); `flip(item, sure,
+ * call)` says whether this call gives the other label. The call is identified by its batch code,
+ * so a reply depends on the request alone.
  */
-function scripted(flip: (item: number, sure: boolean, call: string, firstRound: boolean) => boolean) {
+function scripted(
+  flip: (item: number, sure: boolean, call: string, firstRound: boolean) => boolean,
+  sureOf: (item: number) => boolean = (item) => item % 10 !== 0,
+) {
   return createScriptedModel({
     reply: (request) =>
       batchOf(request)
         .map((entry) => {
-          const sure = entry.item % 10 !== 0;
+          const sure = sureOf(entry.item);
           // With `examples: 'first-round'`, round 1 alone carries the worked examples (two more turns).
           const firstRound = request.messages.length > 2;
           const label = flip(entry.item, sure, entry.tag, firstRound) ? other(entry.item) : gold(entry.item);
@@ -59,17 +63,18 @@ describe('the adaptive rule', () => {
     const model = scripted(() => false);
     const { results, summary } = await batchPrompt({ ...common, items, model });
     const adaptive = summary.adaptive!;
-    // 29 sure answers per call of 32: the test calls the model stable after the second call.
-    expect(adaptive.pilotItems).toBe(64);
-    expect(adaptive.strata[0]!.test?.verdict).toBe('stable');
+    // About 29 sure and 3 unsure answers per call of 32, none moving: the test calls the model
+    // stable after the first call (29 x log(0.88 / 0.96) + 3 x log(0.25 / 0.75) < log(0.1 / 0.9)).
+    expect(adaptive.pilotItems).toBe(32);
+    expect(adaptive.test?.verdict).toBe('stable');
     expect(
       adaptive.strata.map((stratum) => [stratum.stratum, stratum.changed, stratum.stopsAfterRound1]),
     ).toEqual([
       ['sure', 0, true],
       ['unsure', 0, true],
     ]);
-    expect(results.filter((result) => result.rounds === 1)).toHaveLength(2000 - 64);
-    expect(adaptive.stoppedAfterRound1).toBe(2000 - 64);
+    expect(results.filter((result) => result.rounds === 1)).toHaveLength(2000 - 32);
+    expect(adaptive.stoppedAfterRound1).toBe(2000 - 32);
     // The second window (from item 1024) tries larger batches on settled pilot answers.
     expect(adaptive.finalBatchSize).toBeGreaterThan(32);
     expect(adaptive.probes.length).toBeGreaterThan(0);
@@ -110,7 +115,11 @@ describe('the adaptive rule', () => {
     const model = scripted(flip);
     const { results, summary } = await batchPrompt({ ...common, items, model });
     const adaptive = summary.adaptive!;
-    expect(adaptive.strata[0]!.test?.verdict).toBe('order-dependent');
+    // The unsure answers never move, and they alone would call the model stable after a call or
+    // two; its sure answers keep it from that until the sum over all of them turns.
+    expect(adaptive.test?.verdict).toBe('order-dependent');
+    expect(adaptive.test!.byStratum.unsure).toBeLessThan(adaptive.test!.stableAt);
+    expect(adaptive.pilotItems).toBeGreaterThan(64);
     expect(adaptive.strata.map((stratum) => stratum.stopsAfterRound1)).toEqual([false, false]);
     expect(adaptive.stoppedAfterRound1).toBe(0);
     expect(adaptive.finalBatchSize).toBe(32);
@@ -128,14 +137,18 @@ describe('the adaptive rule', () => {
   });
 
   it('asks one more pilot call at a time while the test is undecided', async () => {
-    // One sure answer of the first round-2 call changes its label: after that change the test
-    // needs about 97 sure answers that repeat before it calls the model stable.
+    // A model sure of everything; one sure answer of the first round-2 call changes its label.
+    // After that change the test needs 38 repeats before it calls the model stable: 31 are not
+    // enough, so it asks a second call, and that one is enough.
     let changing: number | undefined;
-    const model = scripted((item, sure, _call, firstRound) => {
-      if (firstRound || !sure) return false;
-      changing ??= item;
-      return item === changing;
-    });
+    const model = scripted(
+      (item, _sure, _call, firstRound) => {
+        if (firstRound) return false;
+        changing ??= item;
+        return item === changing;
+      },
+      () => true,
+    );
     const { summary } = await batchPrompt({
       ...common,
       examples: 'first-round',
@@ -145,11 +158,44 @@ describe('the adaptive rule', () => {
     const adaptive = summary.adaptive!;
     const sure = adaptive.strata[0]!;
     expect(sure.changed).toBe(1);
-    expect(sure.test?.verdict).toBe('stable');
-    expect(sure.items).toBeGreaterThanOrEqual(99);
-    expect(adaptive.pilotItems % 32).toBe(0);
-    // One call fewer would have left it undecided.
-    expect(sure.items - 32).toBeLessThan(99);
+    expect(adaptive.test?.verdict).toBe('stable');
+    expect(adaptive.pilotItems).toBe(64);
+    expect(sure.items).toBe(64);
+    const rates = {
+      stableRate: { sure: 0.04, unsure: 0.25 },
+      unstableRate: { sure: 0.12, unsure: 0.75 },
+      risk: 0.1,
+    };
+    const none = { items: 0, moved: 0 };
+    expect(sequentialChangeTest({ sure: { items: 32, moved: 1 }, unsure: none }, rates).verdict).toBe(
+      'undecided',
+    );
+    expect(sequentialChangeTest({ sure: { items: 64, moved: 1 }, unsure: none }, rates).verdict).toBe(
+      'stable',
+    );
+  });
+
+  it('asks first the round-2 calls that carry the most unsure answers, each with its own batch code', async () => {
+    const items = makeItems(600);
+    const model = scripted(() => false);
+    const { summary } = await batchPrompt({ ...common, examples: 'first-round', items, model });
+    const seasModel = scripted(() => false);
+    await batchPrompt({ ...common, examples: 'first-round', strategy: 'bpe+seas', items, model: seasModel });
+    const roundTwo = (requests: GenerateRequest[]) =>
+      requests.filter((request) => request.messages.length <= 2);
+    const unsureCount = (request: GenerateRequest) =>
+      batchOf(request).filter((entry) => entry.item % 10 === 0).length;
+    const pilotCall = roundTwo(model.requests)[0]!;
+    const seasCalls = roundTwo(seasModel.requests).slice(0, Math.ceil(600 / 32));
+    // The pilot's one call is one of SEAS's round-2 calls, prompt for prompt, and no other of
+    // them carries more unsure answers.
+    expect(summary.adaptive?.pilotItems).toBe(batchOf(pilotCall).length);
+    const same = seasCalls.filter(
+      (request) => request.messages.at(-1)?.content === pilotCall.messages.at(-1)?.content,
+    );
+    expect(same).toHaveLength(1);
+    expect(Math.max(...seasCalls.map(unsureCount))).toBe(unsureCount(pilotCall));
+    expect(unsureCount(pilotCall)).toBeGreaterThan(Math.min(...seasCalls.map(unsureCount)));
   });
 
   it('reports the pilot figures that its decision came from', async () => {
@@ -160,18 +206,21 @@ describe('the adaptive rule', () => {
     const [sure, unsure] = adaptive.strata as [StratumFigures, StratumFigures];
     expect(sure.items + unsure.items).toBeLessThanOrEqual(adaptive.pilotItems);
     expect(sure.items + unsure.items).toBeGreaterThan(adaptive.pilotItems - 4);
-    const test = sure.test!;
-    expect(test.items).toBe(sure.items);
-    expect(test.changed).toBe(sure.changed);
+    const test = adaptive.test!;
+    expect(test.sure).toEqual({ items: sure.items, moved: sure.moved });
+    expect(test.unsure).toEqual({ items: unsure.items, moved: unsure.moved });
     expect(test.logLikelihoodRatio).toBeCloseTo(
-      sure.changed * Math.log(0.05 / 0.005) + (sure.items - sure.changed) * Math.log(0.95 / 0.995),
+      sure.moved * Math.log(0.12 / 0.04) +
+        (sure.items - sure.moved) * Math.log(0.88 / 0.96) +
+        unsure.moved * Math.log(0.75 / 0.25) +
+        (unsure.items - unsure.moved) * Math.log(0.25 / 0.75),
       10,
     );
     expect(sure.stopsAfterRound1).toBe(test.verdict === 'stable');
-    expect(unsure.stopsAfterRound1).toBe(sure.stopsAfterRound1 && unsure.lowerBound <= unsure.limit);
+    expect(unsure.stopsAfterRound1).toBe(sure.stopsAfterRound1 && unsure.lowerBound <= unsure.limit!);
     for (const stratum of adaptive.strata) {
       expect(stratum.changeRate).toBeCloseTo(stratum.changed / Math.max(1, stratum.items), 10);
-      expect(adaptive.decision).toContain(`${stratum.changed}/${stratum.items} changed`);
+      expect(adaptive.decision).toContain(`${stratum.changed}/${stratum.items} changed label`);
     }
     expect(summary.rounds.find((round) => round.round === 2)?.activeItems).toBeGreaterThanOrEqual(
       adaptive.pilotItems,

@@ -1,6 +1,6 @@
 import type { AdaptiveDecision, AdaptiveRun, ProbeAnchor } from './adaptive-run.js';
 import type { ItemState } from './item-state.js';
-import { measurePilotStrata, testSureAnswers } from './measure-pilot-strata.js';
+import { measurePilotStrata, testPilotAnswers } from './measure-pilot-strata.js';
 import { hashSeed, shuffled } from './seeded-random.js';
 import { shouldStop } from './stop-condition.js';
 import { stoppingRules } from './stopping-rules.js';
@@ -17,6 +17,8 @@ export interface WindowRounds {
    * calls, so that a round asked in parts has the batch codes of the same round asked at once.
    */
   askPacked(batches: readonly ItemState[][], round: number, firstIndex: number, label: string): Promise<void>;
+  /** Asks packed calls of a round, each with its own place among the round's calls. */
+  askIndexed(calls: readonly IndexedCall[], round: number, label: string): Promise<void>;
   /** Counts items that start round `round`. */
   started(round: number, items: number): void;
   /** Counts items that leave after round `round`. */
@@ -30,6 +32,12 @@ export interface WindowRounds {
   itemsAfterWindow: number;
 }
 
+/** One packed call and its place among the calls of its round (which sets its batch code). */
+export interface IndexedCall {
+  batch: ItemState[];
+  index: number;
+}
+
 export interface AdaptiveWindowInput {
   windowIndex: number;
   states: readonly ItemState[];
@@ -40,10 +48,12 @@ export interface AdaptiveWindowInput {
 
 function describeStratum(stratum: StratumFigures): string {
   const verdict = stratum.stopsAfterRound1 ? 'stop after round 1' : 'go on under SEAS';
-  const figures = stratum.test
-    ? `${stratum.changed}/${stratum.items} changed, sequential test ${stratum.test.verdict}`
-    : `${stratum.changed}/${stratum.items} changed, lower bound ${(stratum.lowerBound * 100).toFixed(1)}% vs limit ${(stratum.limit * 100).toFixed(1)}%`;
-  return `${stratum.stratum} answers ${verdict} (${figures})`;
+  const moves = `${stratum.changed}/${stratum.items} changed label, ${stratum.moved}/${stratum.items} moved`;
+  const bound =
+    stratum.limit === undefined
+      ? ''
+      : `, label-change lower bound ${(stratum.lowerBound * 100).toFixed(1)}% vs limit ${(stratum.limit * 100).toFixed(1)}%`;
+  return `${stratum.stratum} answers ${verdict} (${moves}${bound})`;
 }
 
 async function askRound(
@@ -109,43 +119,66 @@ async function runFirstWindow(input: AdaptiveWindowInput): Promise<void> {
   }
   rounds.throwIfAborted();
   const calls = rounds.pack(shuffled(states, hashSeed(strategy.seed, input.windowIndex, 2)), 2, size);
+  // SEAS asks every one of these calls; the pilot asks first those that carry the most unsure
+  // round-1 answers, since whether an unsure answer comes back sure tells the two kinds of model
+  // apart fastest. Each call keeps its place, so its batch code is the one SEAS would send.
+  const unsureIn = (batch: readonly ItemState[]) =>
+    batch.filter((state) => state.votes.find((vote) => vote.round === 1)?.confident === false).length;
+  const queue: IndexedCall[] = calls
+    .map((batch, index) => ({ batch, index, unsure: unsureIn(batch) }))
+    .sort((a, b) => b.unsure - a.unsure || a.index - b.index)
+    .map(({ batch, index }) => ({ batch, index }));
   const pilot: ItemState[] = [];
   let asked = 0;
-  let verdict = testSureAnswers(pilot, options).verdict;
-  while (asked < calls.length && verdict === 'undecided') {
+  let verdict = testPilotAnswers(pilot, options).verdict;
+  while (asked < queue.length && verdict === 'undecided') {
     rounds.throwIfAborted();
-    const call = calls[asked]!;
-    rounds.started(2, call.length);
-    await rounds.askPacked([call], 2, asked, '');
-    for (const state of call) state.rounds += 1;
-    pilot.push(...call);
+    const call = queue[asked]!;
+    rounds.started(2, call.batch.length);
+    await rounds.askIndexed([call], 2, '');
+    for (const state of call.batch) state.rounds += 1;
+    pilot.push(...call.batch);
     asked += 1;
-    verdict = testSureAnswers(pilot, options).verdict;
+    verdict = testPilotAnswers(pilot, options).verdict;
   }
   run.summary.pilotItems = pilot.length;
-  const strata = measurePilotStrata(pilot, options);
+  const { strata, test } = measurePilotStrata(pilot, options);
   run.summary.strata = strata;
+  run.summary.test = test;
   const stopsAfterRound1 = { sure: strata[0]!.stopsAfterRound1, unsure: strata[1]!.stopsAfterRound1 };
   const stable = verdict === 'stable';
-  run.summary.decision = `${strata.map(describeStratum).join('; ')}${stable ? '' : asked === calls.length ? ' (round 2 complete before the test decided)' : ''}`;
+  const testText = `sequential test ${verdict}${stable || asked < queue.length ? '' : ' when round 2 was complete'}`;
+  run.summary.decision = `${testText}: ${strata.map(describeStratum).join('; ')}`;
   if (stable) {
+    // Settled pilot answers, in a shuffled order; a model just found stable repeats a sure answer
+    // almost always, so sure round-1 answers of the window fill up what the probes may want.
+    const settled: ProbeAnchor[] = [];
     for (const state of pilot) {
       const [first, second] = [1, 2].map((round) => state.votes.find((vote) => vote.round === round));
       if (first?.confident && second?.confident && String(first.answer) === String(second.answer)) {
-        run.anchors.push({ item: state.item, tokens: state.tokens, answer: String(first.answer) });
+        settled.push({ item: state.item, tokens: state.tokens, answer: String(first.answer) });
       }
     }
+    const inPilotNow = new Set(pilot);
+    const spare: ProbeAnchor[] = [];
+    for (const state of shuffled(states, hashSeed(strategy.seed, input.windowIndex, 'spare anchors'))) {
+      if (settled.length + spare.length >= anchorPoolSize(strategy)) break;
+      const first = state.votes.find((vote) => vote.round === 1);
+      if (inPilotNow.has(state) || !first?.confident) continue;
+      spare.push({ item: state.item, tokens: state.tokens, answer: String(first.answer) });
+    }
+    run.anchors = [...shuffled(settled, hashSeed(strategy.seed, input.windowIndex, 'anchors')), ...spare];
   }
   run.decide({ stopsAfterRound1, stable });
   rounds.throwIfAborted();
 
   if (!stable) {
     // The rest of SEAS's round 2, then its later rounds: the calls of a BPE+SEAS run.
-    const rest = calls.slice(asked);
-    const restItems = rest.flat();
+    const rest = queue.slice(asked);
+    const restItems = rest.flatMap((call) => call.batch);
     if (restItems.length > 0) {
       rounds.started(2, restItems.length);
-      await rounds.askPacked(rest, 2, asked, '');
+      await rounds.askIndexed(rest, 2, '');
       for (const state of restItems) state.rounds += 1;
     }
     const seas = stoppingRules.seas(strategy);
@@ -199,10 +232,16 @@ async function runFirstWindow(input: AdaptiveWindowInput): Promise<void> {
   await voteOn(input, [...goOn, ...afterRound2], 3, size, 'adaptive');
 }
 
+/** Anchors kept for the probes: each of the doublings up to the largest size takes its own. */
+function anchorPoolSize(strategy: ResolvedStrategy): number {
+  const doublings = Math.max(1, Math.ceil(Math.log2(strategy.adaptive.maxBatchSize / strategy.batchSize)));
+  return strategy.adaptive.probeAnchors * doublings;
+}
+
 /**
- * Tries batches twice as large, one after the other, while they pay: each probe asks settled pilot
- * answers (anchors) among new items of this window, and a size is kept while the anchors repeat
- * their labels (the Wilson bound of their disagreement within `changeLimit.sure`). Returns the
+ * Tries batches twice as large, one after the other, while they pay: each probe asks answers of
+ * the first window again (anchors: settled pilot answers, then sure round-1 ones) among new items
+ * of this window, and a size is kept while the anchors repeat their labels (the Wilson bound of their disagreement within `changeLimit.sure`). Returns the
  * size, the items the probes answered in round 1, and those of a rejected probe.
  */
 async function probeBatchSizes(
@@ -217,7 +256,7 @@ async function probeBatchSizes(
   const anchorsAvailable = run.anchors;
   const meanItemTokens =
     anchorsAvailable.reduce((sum, anchor) => sum + anchor.tokens, 0) / Math.max(1, anchorsAvailable.length);
-  let probeIndex = 0;
+  let anchorsUsed = 0;
   while (fresh.length > 0 && anchorsAvailable.length > 0) {
     const next = Math.min(batchSize * 2, options.maxBatchSize);
     if (next <= batchSize) break;
@@ -232,10 +271,11 @@ async function probeBatchSizes(
       run.summary.growthSkipped = `a probe at ${next} would cost about ${Math.round(probeCost)} tokens and save about ${Math.max(0, Math.round(saving))} on the ${itemsToCome} items to come`;
       break;
     }
-    const chosen: ProbeAnchor[] = shuffled(
-      anchorsAvailable,
-      hashSeed(strategy.seed, windowIndex, 'anchors', probeIndex),
-    ).slice(0, Math.min(options.probeAnchors, next - 1));
+    // Each probe takes the next anchors in the pool's order, settled ones first.
+    const take = Math.min(options.probeAnchors, next - 1);
+    const chosen: ProbeAnchor[] = anchorsAvailable.slice(anchorsUsed, anchorsUsed + take);
+    if (chosen.length === 0) break;
+    anchorsUsed += chosen.length;
     // An anchor is asked as an item state of its own: its finished window keeps its results.
     const anchors: ItemState[] = chosen.map((anchor) => ({
       index: -1,
@@ -270,7 +310,6 @@ async function probeBatchSizes(
       limit: options.changeLimit.sure,
       accepted,
     });
-    probeIndex += 1;
     if (!accepted) {
       for (const state of newcomers) unproven.add(state);
       break;

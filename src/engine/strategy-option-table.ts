@@ -133,19 +133,34 @@ export const strategyOptionTable = [
     flag: '--temperature',
   },
   {
-    path: 'adaptive.stableChangeRate',
+    path: 'adaptive.stableChangeRate.sure',
     kind: { type: 'number', minimum: 0, maximum: 1, open: 'both' },
-    default: 0.005,
+    default: 0.04,
     description:
-      "adaptive: the round-2 change rate of sure answers of a model that does not depend on order (the sequential test's one side)",
-    flag: '--adaptive-stable-change-rate',
+      "adaptive: how often a sure pilot answer moves (round 2 gives another label or tag) on a model that does not depend on order (the sequential test's one side)",
+    flag: '--adaptive-stable-change-rate-sure',
   },
   {
-    path: 'adaptive.orderDependentChangeRate',
+    path: 'adaptive.stableChangeRate.unsure',
     kind: { type: 'number', minimum: 0, maximum: 1, open: 'both' },
-    default: 0.05,
-    description: "adaptive: the change rate of a model that does (the sequential test's other side)",
-    flag: '--adaptive-order-dependent-change-rate',
+    default: 0.25,
+    description: 'adaptive: the same for an unsure pilot answer',
+    flag: '--adaptive-stable-change-rate-unsure',
+  },
+  {
+    path: 'adaptive.orderDependentChangeRate.sure',
+    kind: { type: 'number', minimum: 0, maximum: 1, open: 'both' },
+    default: 0.12,
+    description:
+      "adaptive: how often a sure pilot answer moves on a model that does depend on order (the sequential test's other side)",
+    flag: '--adaptive-order-dependent-change-rate-sure',
+  },
+  {
+    path: 'adaptive.orderDependentChangeRate.unsure',
+    kind: { type: 'number', minimum: 0, maximum: 1, open: 'both' },
+    default: 0.75,
+    description: 'adaptive: the same for an unsure pilot answer',
+    flag: '--adaptive-order-dependent-change-rate-unsure',
   },
   {
     path: 'adaptive.risk',
@@ -173,7 +188,7 @@ export const strategyOptionTable = [
   {
     path: 'adaptive.changeLimit.unsure',
     kind: { type: 'number', minimum: 0, maximum: 1 },
-    default: 0.1,
+    default: 0.2,
     description:
       'adaptive: unsure answers of a stable model keep voting when the lower bound of their round-2 change rate is above this',
     flag: '--adaptive-change-limit-unsure',

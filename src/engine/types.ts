@@ -64,12 +64,12 @@ export interface StrategyOptions {
 
 export interface AdaptiveOptions {
   /**
-   * The round-2 change rate of sure answers of a model that does not depend on order (a frontier
-   * model measured 0 changes in 511). @default 0.005
+   * How often a pilot answer *moves* (round 2 gives it another label or another tag) on a model
+   * that does not depend on order, by its round-1 tag. @default { sure: 0.04, unsure: 0.25 }
    */
-  stableChangeRate?: number;
-  /** The rate of a model that does (the 2023 GPT-4 profile shows 3-7%). @default 0.05 */
-  orderDependentChangeRate?: number;
+  stableChangeRate?: { sure?: number; unsure?: number };
+  /** The same on a model that does. @default { sure: 0.12, unsure: 0.75 } */
+  orderDependentChangeRate?: { sure?: number; unsure?: number };
   /** The chance of either wrong verdict of the sequential test between the two rates. @default 0.1 */
   risk?: number;
   /** Items of the first window, whose round 2 is the pilot; later windows use the decision. @default 1024 */
@@ -91,8 +91,8 @@ export interface AdaptiveOptions {
 }
 
 export interface ResolvedAdaptiveOptions {
-  stableChangeRate: number;
-  orderDependentChangeRate: number;
+  stableChangeRate: { sure: number; unsure: number };
+  orderDependentChangeRate: { sure: number; unsure: number };
   risk: number;
   firstWindow: number;
   changeLimit: { sure: number; unsure: number };
@@ -213,21 +213,18 @@ export interface StratumFigures {
   items: number;
   /** Of those, items whose round-2 label differs from round 1's. */
   changed: number;
+  /** Of those, items whose round-2 label or tag differs from round 1's: the sequential test's events. */
+  moved: number;
   /** changed / items. */
   changeRate: number;
   /** One-sided Wilson upper bound of the change rate at `confidence`. */
   upperBound: number;
   /** One-sided Wilson lower bound of the change rate at `confidence`. */
   lowerBound: number;
-  /**
-   * Unsure answers go on when `lowerBound` is above it; for sure answers the sequential test
-   * decides, and this is its order-dependent rate.
-   */
-  limit: number;
+  /** Unsure answers of a stable model go on when `lowerBound` is above it (absent for sure ones). */
+  limit?: number;
   /** Stops after round 1 (outside the pilot). */
   stopsAfterRound1: boolean;
-  /** Sure answers: the sequential test between a stable and an order-dependent model. */
-  test?: SequentialEvidence;
 }
 
 /** One test of a larger batch: settled pilot items asked again among new items. */
@@ -247,6 +244,8 @@ export interface AdaptiveSummary {
   pilotItems: number;
   confidence: number;
   strata: StratumFigures[];
+  /** The sequential test between a stable and an order-dependent model, over the pilot's answers. */
+  test?: SequentialEvidence;
   /** Why the run went on as it did, in a sentence. */
   decision: string;
   startBatchSize: number;

@@ -115,18 +115,31 @@ function adaptiveSection(runs: readonly RunView[]): string {
   const blocks = adaptive.map((run) => {
     const figures = run.adaptive!;
     const strata = table(
-      ['round-1 answers', 'pilot items', 'changed in round 2', 'rate', 'evidence', 'decision'],
+      [
+        'round-1 answers',
+        'pilot items',
+        'changed label in round 2',
+        'rate',
+        'changed label or tag',
+        'decision',
+      ],
       figures.strata.map((stratum) => [
         stratum.stratum,
         stratum.items,
         stratum.changed,
         percentText(stratum.changeRate),
-        stratum.test
-          ? `sequential test ${stratum.test.verdict} (log-likelihood ratio ${stratum.test.logLikelihoodRatio.toFixed(2)}; stable at <= ${stratum.test.stableAt.toFixed(2)}, order-dependent at >= ${stratum.test.orderDependentAt.toFixed(2)})`
-          : `lower bound (${percentText(figures.confidence)}) ${percentText(stratum.lowerBound ?? 0)}; goes on above ${percentText(stratum.limit)}`,
-        stratum.stopsAfterRound1 ? 'stop after round 1' : 'go on under SEAS',
+        stratum.moved ?? '',
+        `${stratum.stopsAfterRound1 ? 'stop after round 1' : 'go on under SEAS'}${
+          stratum.limit === undefined
+            ? ''
+            : ` (label-change lower bound (${percentText(figures.confidence)}) ${percentText(stratum.lowerBound ?? 0)}; goes on above ${percentText(stratum.limit)})`
+        }`,
       ]),
     );
+    const test =
+      figures.test === undefined
+        ? ''
+        : `<p>Sequential test: ${escapeHtml(figures.test.verdict)} (log-likelihood ratio ${figures.test.logLikelihoodRatio.toFixed(2)} over ${figures.test.sure.items} sure and ${figures.test.unsure.items} unsure pilot answers; stable at &lt;= ${figures.test.stableAt.toFixed(2)}, order-dependent at &gt;= ${figures.test.orderDependentAt.toFixed(2)}).</p>`;
     const probes =
       figures.probes.length === 0
         ? `<p>No larger batch was tried${figures.growthSkipped === undefined ? '' : `: ${escapeHtml(figures.growthSkipped)}`}.</p>`
@@ -158,7 +171,7 @@ function adaptiveSection(runs: readonly RunView[]): string {
         : [['rounds per item', run.roundsPerItem.toFixed(2)] as [string, string]]),
       ['decision', figures.decision],
     ]);
-    return `<h3>${escapeHtml(run.name)}</h3>${facts}${strata}${probes}`;
+    return `<h3>${escapeHtml(run.name)}</h3>${facts}${test}${strata}${probes}`;
   });
   return `<section id="adaptive"><h2>Adaptive rule: what the pilot measured</h2><p>Every item of the first window takes round 1; round 2 starts as SEAS's would, one call at a time, and after each call a sequential test on the sure answers asks whether their labels move between orders. A stable model's sure answers stop after round 1, and its unsure ones too unless they clearly move; an order-dependent model, or one still undecided when round 2 is complete, runs exactly as BPE+SEAS. A larger batch is tried on settled pilot answers when it would pay, and kept while they repeat.</p>${blocks.join('')}</section>`;
 }

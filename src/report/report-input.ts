@@ -90,23 +90,25 @@ const adaptiveSchema = z.object({
       stratum: z.string(),
       items: count,
       changed: count,
+      moved: count.optional(),
       changeRate: share,
       upperBound: share,
       lowerBound: share.optional(),
-      limit: share,
+      limit: share.optional(),
       stopsAfterRound1: z.boolean(),
-      test: z
-        .object({
-          items: count,
-          changed: count,
-          logLikelihoodRatio: z.number(),
-          stableAt: z.number(),
-          orderDependentAt: z.number(),
-          verdict: z.enum(['stable', 'order-dependent', 'undecided']),
-        })
-        .optional(),
     }),
   ),
+  test: z
+    .object({
+      sure: z.object({ items: count, moved: count }),
+      unsure: z.object({ items: count, moved: count }),
+      logLikelihoodRatio: z.number(),
+      byStratum: z.object({ sure: z.number(), unsure: z.number() }).optional(),
+      stableAt: z.number(),
+      orderDependentAt: z.number(),
+      verdict: z.enum(['stable', 'order-dependent', 'undecided']),
+    })
+    .optional(),
   decision: z.string(),
   startBatchSize: count,
   finalBatchSize: count,
