@@ -341,7 +341,7 @@ function adaptiveSection(results: BenchResults, seeds: AdaptiveSeedsFile | undef
       '',
       `### The same on other seeds`,
       '',
-      `One seed is one draw of the pilot: its first round-2 calls hold 50-60 sure and 5-10 unsure answers, and more only while the sequential test is undecided, so a model whose sure answers change 1-4% of the time (the \`gpt-4\` profile on BoolQ and RTE) is sometimes called stable, and then loses the corrections of later rounds. Adaptive against SinglePrompt and BPE+SEAS per seed (accuracy points, all tokens as a share of SinglePrompt). Reproduce: \`${seeds.command}\`.`,
+      `One seed is one draw of the pilot and of the simulated answers. The pilot's first call is the round-2 call of BPE+SEAS with the most unsure round-1 answers (4-9 of its 32 on seed 0); whether those come back sure, with the label and tag moves of the sure ones, usually decides the test after that one call, and more calls follow only while it is undecided. An order-dependent verdict gives the very calls of BPE+SEAS, so on \`gpt-4\` adaptive and BPE+SEAS rows are equal. Adaptive against SinglePrompt and BPE+SEAS per seed (accuracy points, all tokens as a share of SinglePrompt). Reproduce: \`${seeds.command}\`.`,
       '',
       '| profile | task | seed | single acc | BPE+SEAS acc / tokens | adaptive acc / tokens | final batch | targets |',
       '| --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -86,7 +86,7 @@ describe('eval --compare exit codes', () => {
     expect(run.stderr).not.toContain('error:');
     expect(run.code).toBe(exitCodes.ok);
     const report = JSON.parse(run.stdout) as { strategies: { answered: number }[] };
-    expect(report.strategies.map((row) => row.answered)).toEqual([6, 6, 6, 6]);
+    expect(report.strategies.map((row) => row.answered)).toEqual([6, 6, 6, 6, 6]);
   });
 
   it('exits 1 when every reply answered nothing that could be attributed', async () => {
@@ -94,10 +94,11 @@ describe('eval --compare exit codes', () => {
     const run = await runCli(compareArgs());
     expect(run.code).toBe(exitCodes.incomplete);
     expect(run.stderr).toMatch(/error: no strategy of the comparison got an answer for any item/);
-    expect(run.stderr).toMatch(/all 24 unanswered/);
+    expect(run.stderr).toMatch(/all 30 unanswered/);
     // The comparison itself is still printed: each strategy's row says it answered nothing.
     const report = JSON.parse(run.stdout) as { strategies: { answered: number; failed: number }[] };
     expect(report.strategies.map((row) => [row.answered, row.failed])).toEqual([
+      [0, 6],
       [0, 6],
       [0, 6],
       [0, 6],
@@ -110,7 +111,7 @@ describe('eval --compare exit codes', () => {
     const run = await runCli(compareArgs());
     expect(run.code).toBe(exitCodes.provider);
     expect(run.stderr).toMatch(
-      /error: no strategy of the comparison got an answer for any item; over all strategies: 24 failed because their calls to the model endpoint failed/,
+      /error: no strategy of the comparison got an answer for any item; over all strategies: 30 failed because their calls to the model endpoint failed/,
     );
   });
 });

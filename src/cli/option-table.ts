@@ -108,7 +108,7 @@ export const cliOptionTable: readonly CliOptionSpec[] = [
   {
     flag: '--no-seas',
     kind: { type: 'switch' },
-    description: 'no early stopping: bpe+seas becomes bpe, every item goes through every round',
+    description: 'no early stopping: bpe+seas and adaptive become bpe, every item goes through every round',
     commands: allCommands,
   },
   {
@@ -478,7 +478,10 @@ export function strategyFromCli(values: object): StrategyOptions {
     const value = given[commanderKey(spec.flag)];
     if (value !== undefined) setAtPath(strategy, spec.path, value);
   }
-  if (given.seas === false && (strategy.strategy === undefined || strategy.strategy === 'bpe+seas')) {
+  if (
+    given.seas === false &&
+    (strategy.strategy === undefined || strategy.strategy === 'bpe+seas' || strategy.strategy === 'adaptive')
+  ) {
     strategy.strategy = 'bpe';
   }
   return strategy as StrategyOptions;

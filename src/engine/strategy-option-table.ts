@@ -41,7 +41,7 @@ export const strategyOptionTable = [
   {
     path: 'strategy',
     kind: { type: 'choice', choices: ['single', 'batch', 'bpe', 'bpe+seas', 'adaptive'] },
-    default: 'bpe+seas',
+    default: 'adaptive',
     description:
       'single: one item per call; batch: one round of batches; bpe: voting over shuffled rounds; bpe+seas: bpe with early stopping; adaptive: a pilot decides which answers need more rounds, and the batch size',
     flag: '--strategy',

@@ -24,7 +24,7 @@ export interface StrategyOptions {
    * `adaptive`: a pilot measures whether a second round moves answers, per stratum (sure, unsure);
    * strata whose answers do not move stop after round 1, the others go on under SEAS; the pilot
    * also grows the batch while larger batches agree with smaller ones (see `adaptive`).
-   * @default 'bpe+seas'
+   * @default 'adaptive'
    */
   strategy?: StrategyName;
   /** Most items in one call. Forced to 1 by `single`. @default 32 */

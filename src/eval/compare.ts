@@ -14,7 +14,7 @@ import type { Task } from '../task/task-schema.js';
 import type { SampleBatch } from './analyze-results.js';
 import { recordFirstCall } from './analyze-sample-batch.js';
 
-export const defaultStrategies: readonly StrategyName[] = ['single', 'batch', 'bpe', 'bpe+seas'];
+export const defaultStrategies: readonly StrategyName[] = ['single', 'batch', 'bpe', 'bpe+seas', 'adaptive'];
 
 /**
  * What every compared strategy shares: every strategy option of the library but the strategy
@@ -26,7 +26,7 @@ export interface CompareStrategiesOptions
   task: Task;
   items: readonly Item[];
   model: ChatModel;
-  /** @default ['single', 'batch', 'bpe', 'bpe+seas'] */
+  /** @default ['single', 'batch', 'bpe', 'bpe+seas', 'adaptive'] */
   strategies?: readonly StrategyName[];
 }
 

@@ -32,7 +32,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
   program.addCommand(
     new Command('demo')
       .description(
-        'offline demo: compare SinglePrompt, BatchPrompt, BPE and BPE+SEAS on 64 shipped yes/no questions with the simulated model',
+        'offline demo: compare SinglePrompt, BatchPrompt, BPE, BPE+SEAS and adaptive rounds on 64 shipped yes/no questions with the simulated model',
       )
       .option('--json', 'print JSON instead of a table')
       .action(async (values: { json?: boolean }) => {
@@ -47,7 +47,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
           seed,
           json: values.json ?? false,
           title:
-            'batchprompt demo: one task, four strategies, the same 64 yes/no questions (examples/demo/yes-no.jsonl)',
+            'batchprompt demo: one task, five strategies, the same 64 yes/no questions (examples/demo/yes-no.jsonl)',
         });
         setExitCode(comparisonExitCode(outcome));
       }),

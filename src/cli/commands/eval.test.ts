@@ -12,7 +12,7 @@ const directory = mkdtempSync(join(tmpdir(), 'batchprompt-eval-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 describe('batchprompt demo', () => {
-  it('compares the four strategies on the shipped data and says the model is simulated', async () => {
+  it('compares the five strategies on the shipped data and says the model is simulated', async () => {
     const table = await runCli(['demo']);
     expect(table.code).toBe(exitCodes.ok);
     expect(table.stdout).toContain('simulated model (sim:gpt-4) — not a real LLM');
@@ -21,7 +21,13 @@ describe('batchprompt demo', () => {
     const json = await runCli(['demo', '--json']);
     const report = JSON.parse(json.stdout) as ComparisonJson;
     expect(report).toMatchObject({ model: 'sim:gpt-4', simulated: true, task: 'boolq', items: 64 });
-    expect(report.strategies.map((row) => row.name)).toEqual(['single', 'batch', 'bpe', 'bpe+seas']);
+    expect(report.strategies.map((row) => row.name)).toEqual([
+      'single',
+      'batch',
+      'bpe',
+      'bpe+seas',
+      'adaptive',
+    ]);
     for (const row of report.strategies) {
       expect(row.accuracy).toBeGreaterThan(0);
       expect(row.accuracy).toBeLessThanOrEqual(1);
@@ -73,7 +79,7 @@ describe('batchprompt eval', () => {
     ]);
     const report = JSON.parse(run.stdout) as ComparisonJson;
     expect(report.model).toBe('sim:gpt-3.5');
-    expect(report.strategies).toHaveLength(4);
+    expect(report.strategies).toHaveLength(5);
   });
 
   it('asks for the key of a real provider, and refuses unknown profiles, as input errors', async () => {

@@ -56,13 +56,38 @@ describe('batchprompt plan', () => {
     expect(plan.expected.calls).toBeGreaterThanOrEqual(8);
     expect(plan.expected.calls).toBeLessThan(plan.worstCase.calls);
     expect(plan.expected.basis).toMatch(/simulated/);
-    // Beside BPE+SEAS, the adaptive rule's forecast from a simulated pilot: on 100 items the pilot's
-    // calls take round 2, so it costs more than one round and less than the worst case.
-    expect(plan.adaptive.basis).toMatch(/simulated/);
-    expect(plan.adaptive.decision).toMatch(/sure answers/);
-    expect(plan.adaptive.calls).toBeGreaterThan(4);
-    expect(plan.adaptive.calls).toBeLessThan(plan.worstCase.calls);
-    expect(plan.adaptive.finalBatchSize).toBe(32);
+    // The default strategy is the adaptive rule: its forecast comes from a simulated pilot. On 100
+    // items the pilot's calls take round 2, so it costs more than one round and less than the
+    // worst case; BPE+SEAS's forecast stands beside it.
+    expect(plan.strategy.strategy).toBe('adaptive');
+    expect(plan.expected.decision).toMatch(/sure answers/);
+    expect(plan.expected.calls).toBeGreaterThan(4);
+    expect(plan.expected.finalBatchSize).toBe(32);
+    expect(plan.adaptive).toBeNull();
+    expect(plan.bpeSeas.basis).toMatch(/simulated/);
+    expect(plan.bpeSeas.calls).toBeGreaterThanOrEqual(8);
+    expect(plan.bpeSeas.calls).toBeLessThan(plan.worstCase.calls);
+    // With BPE+SEAS chosen, the adaptive forecast stands beside it instead.
+    const seasPlan = JSON.parse(
+      (
+        await runCli([
+          'plan',
+          '--task',
+          'rte',
+          '--data',
+          dataFile(100),
+          '--model',
+          'openai:gpt-4o-mini',
+          '--strategy',
+          'bpe+seas',
+          '--json',
+        ])
+      ).stdout,
+    );
+    expect(seasPlan.expected.calls).toBe(plan.bpeSeas.calls);
+    expect(seasPlan.adaptive.calls).toBe(plan.expected.calls);
+    expect(seasPlan.adaptive.decision).toBe(plan.expected.decision);
+    expect(seasPlan.bpeSeas).toBeNull();
     // Priced from the built-in table: $0.15 in and $0.60 out per million tokens.
     expect(plan.single.costUsd).toBeCloseTo(
       (plan.single.inputTokens * 0.15 + plan.single.outputTokens * 0.6) / 1_000_000,

@@ -38,13 +38,18 @@ export interface PlanJson {
   batchApi: boolean;
   single: PlanLine;
   worstCase: PlanLine;
-  /** With early stopping and re-asks as the simulated model behaves; absent without SEAS or adaptive. */
-  expected: (PlanLine & { basis: string }) | null;
+  /**
+   * With early stopping and re-asks as the simulated model behaves; absent without SEAS or
+   * adaptive. For the adaptive rule, also the batch size it chose and what its pilot decided.
+   */
+  expected: (PlanLine & { basis: string; finalBatchSize?: number; decision?: string }) | null;
   /**
    * The adaptive rule's forecast beside the chosen strategy: a simulated run of its pilot and
    * decisions on the sample, scaled; absent when the chosen strategy is adaptive (see `expected`).
    */
   adaptive: (PlanLine & { basis: string; finalBatchSize: number; decision: string }) | null;
+  /** BPE+SEAS's forecast beside the adaptive rule, when that is the chosen strategy; else absent. */
+  bpeSeas: (PlanLine & { basis: string }) | null;
   largestItemTokens: number;
 }
 
@@ -127,7 +132,22 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
     throw new InputError(`unknown simulated profile \`${profileName}\``, { field: 'model' });
   if (strategy.earlyStop !== 'none' && counted.items > 0) {
     const simulated = await simulateExpected(task, sample, counted.items, strategy, profileName);
-    expected = { ...priced(simulated.figures, price), basis: simulated.basis };
+    expected = {
+      ...priced(simulated.figures, price),
+      basis: simulated.basis,
+      ...(strategy.strategy === 'adaptive'
+        ? { finalBatchSize: simulated.finalBatchSize, decision: simulated.decision }
+        : {}),
+    };
+  }
+  let bpeSeas: PlanJson['bpeSeas'] = null;
+  if (strategy.strategy === 'adaptive' && counted.items > 0) {
+    const seasStrategy = resolveStrategy(
+      { ...strategyFromCli(values), strategy: 'bpe+seas', earlyStop: 'seas' },
+      { supportsJsonSchema },
+    );
+    const simulated = await simulateExpected(task, sample, counted.items, seasStrategy, profileName);
+    bpeSeas = { ...priced(simulated.figures, price), basis: simulated.basis };
   }
   if (strategy.strategy !== 'adaptive' && strategy.strategy !== 'single' && counted.items > 0) {
     const adaptiveStrategy = resolveStrategy(
@@ -154,6 +174,7 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
     worstCase: priced(counted.worstCase, price),
     expected,
     adaptive,
+    bpeSeas,
     largestItemTokens: counted.largestItem.tokens,
   };
 }
@@ -179,7 +200,14 @@ export function renderPlan(plan: PlanJson): string {
   const s = plan.strategy;
   table.push(line('SinglePrompt', plan.single));
   table.push(line(`${s.strategy} (batch ${s.batchSize}, ${s.rounds} rounds), worst case`, plan.worstCase));
-  if (plan.expected) table.push(line(`${s.strategy}, expected (simulated)`, plan.expected));
+  if (plan.bpeSeas) table.push(line('bpe+seas, expected (simulated)', plan.bpeSeas));
+  if (plan.expected) {
+    const grown =
+      plan.expected.finalBatchSize === undefined
+        ? ''
+        : ` (batch ${s.batchSize} -> ${plan.expected.finalBatchSize})`;
+    table.push(line(`${s.strategy}${grown}, expected (simulated)`, plan.expected));
+  }
   if (plan.adaptive)
     table.push(
       line(
@@ -194,6 +222,11 @@ export function renderPlan(plan: PlanJson): string {
       ? `prices${plan.batchApi ? ' (batch API)' : ''}: $${plan.price.input}/$${plan.price.output} per 1M input/output tokens (${plan.price.source ?? 'price file'})`
       : 'no price known for this model: pass --prices file.json',
     ...(plan.expected ? [`expected: ${plan.expected.basis}; a real model's stopping rate may differ`] : []),
+    ...(plan.expected?.decision
+      ? [
+          `adaptive: its pilot decided: ${plan.expected.decision}. A real model's pilot decides on the real model's answers.`,
+        ]
+      : []),
     ...(plan.adaptive
       ? [
           `adaptive: ${plan.adaptive.basis}; its pilot decided: ${plan.adaptive.decision}. A real model's pilot decides on the real model's answers.`,

@@ -45,7 +45,12 @@ describe('eval --json details', () => {
     const report = JSON.parse(run.stdout) as ComparisonJson;
     expect(Object.keys(report)).toEqual(['model', 'simulated', 'task', 'items', 'strategies']);
     for (const row of report.strategies) {
-      expect(Object.keys(row)).toEqual([...comparisonFields, 'details']);
+      // The adaptive rule's row also says what its pilot measured and decided.
+      expect(Object.keys(row)).toEqual([
+        ...comparisonFields,
+        ...(row.name === 'adaptive' ? ['adaptive'] : []),
+        'details',
+      ]);
       expect(row.details.byRound).toHaveLength(row.rounds);
       expect(row.details.byRound.at(-1)?.accuracy).toBeCloseTo(row.accuracy ?? -1, 10);
       expect(row.details.sampleBatch?.messages.map((message) => message.role)).toEqual([
@@ -61,7 +66,7 @@ describe('eval --json details', () => {
     const out = join(directory, 'compare.jsonl');
     await runCli(['eval', '--task', 'boolq', '--data', demoFile, '--compare', '--json', '--out', out]);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
     for (const line of lines) expect(JSON.parse(line)).not.toHaveProperty('details');
   });
 });
@@ -71,9 +76,9 @@ describe('batchprompt report', () => {
     const single = await runCli(['eval', '--task', 'boolq', '--data', demoFile, '--sample', '24', '--json']);
     const singleJson = JSON.parse(single.stdout) as ComparisonJson;
     // One strategy, in the same shape as a comparison.
-    expect(singleJson.strategies.map((row) => row.name)).toEqual(['bpe+seas']);
+    expect(singleJson.strategies.map((row) => row.name)).toEqual(['adaptive']);
     const details = singleJson.strategies[0]!.details;
-    // SEAS may stop every item before the fifth round: one entry per round that ran.
+    // The adaptive rule may stop every item before the fifth round: one entry per round that ran.
     expect(details.byRound.length).toBeGreaterThan(1);
     expect(details.byRound.length).toBeLessThanOrEqual(5);
     const singleFile = join(directory, 'single.json');
