@@ -11,7 +11,10 @@ import { rteTask } from '../src/task/builtin-tasks.js';
 /*
  * A run against the simulator's HTTP server is killed with SIGKILL at a random point, then the
  * same command is run again. The results must equal an uninterrupted run's, and the calls paid
- * twice must be no more than those in flight at the kill.
+ * twice must be no more than those in flight at the kill. The run takes the default strategy, the
+ * adaptive rule, on two profiles: on `gpt-4` its pilot finds the model order-dependent and the run
+ * goes on as BPE+SEAS; on `frontier` the pilot finds it stable and most items stop after round 1,
+ * so a resumed run must reach the same decision from the cached replies.
  */
 
 const dataDir = process.env.BATCHPROMPT_DATA_DIR ?? resolve('../shared/data');
@@ -20,10 +23,7 @@ const hasData = existsSync(dataFile);
 const repoRoot = resolve(import.meta.dirname, '..');
 const concurrency = 3;
 
-let server: SimServer;
-let directory: string;
-
-function cliArgs(storeDir: string, out: string): string[] {
+function cliArgs(server: SimServer, storeDir: string, out: string): string[] {
   return [
     '--import',
     'tsx',
@@ -53,10 +53,11 @@ function cliArgs(storeDir: string, out: string): string[] {
 }
 
 function start(
+  server: SimServer,
   storeDir: string,
   out: string,
 ): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string }> } {
-  const child = spawn(process.execPath, cliArgs(storeDir, out), {
+  const child = spawn(process.execPath, cliArgs(server, storeDir, out), {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -87,59 +88,72 @@ function answers(file: string): [string, unknown][] {
     .map((row) => [row.id, row.answer]);
 }
 
-describe.skipIf(!hasData)('a run killed with SIGKILL and run again', () => {
-  let reference: [string, unknown][];
-  let referenceRequests: number;
+const suites = [
+  { profile: 'gpt-4', killSeeds: [11, 12, 13], decision: 'order-dependent' },
+  { profile: 'frontier', killSeeds: [21, 22], decision: 'stable' },
+] as const;
 
-  beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'batchprompt-crash-'));
-    const items = await loadItems(dataFile, rteTask);
-    server = await startSimServer({ task: rteTask, items, seed: 0, latencyMs: 40, quiet: true });
-    const before = server.stats().requests;
-    const out = join(directory, 'reference.jsonl');
-    const { done } = start(join(directory, 'reference-store'), out);
-    const result = await done;
-    expect(result.code).toBe(0);
-    reference = answers(out);
-    referenceRequests = server.stats().requests - before;
-  }, 120_000);
+for (const { profile, killSeeds, decision } of suites) {
+  describe.skipIf(!hasData)(`a run killed with SIGKILL and run again (sim ${profile})`, () => {
+    let server: SimServer;
+    let directory: string;
+    let reference: [string, unknown][];
+    let referenceRequests: number;
+    let referenceDecision: string;
 
-  afterAll(async () => {
-    await server?.close();
-    if (directory) rmSync(directory, { recursive: true, force: true });
-  });
-
-  it('has a reference run that answered every item', () => {
-    expect(reference).toHaveLength(277);
-    expect(reference.every(([, answer]) => answer !== null)).toBe(true);
-    expect(referenceRequests).toBeGreaterThan(10);
-  });
-
-  // Kill points drawn from fixed seeds: random places in the run, the same in every CI run.
-  for (const seed of [11, 12, 13]) {
-    const killAfter = 0.05 + 0.9 * seededRandom(seed)();
-    it(`completes with the same answers after a kill at ${Math.round(killAfter * 100)}% of the calls (seed ${seed}), paying again only for calls in flight`, async () => {
-      const storeDir = join(directory, `store-${seed}`);
-      const out = join(directory, `out-${seed}.jsonl`);
+    beforeAll(async () => {
+      directory = mkdtempSync(join(tmpdir(), 'batchprompt-crash-'));
+      const items = await loadItems(dataFile, rteTask);
+      server = await startSimServer({ task: rteTask, items, profile, seed: 0, latencyMs: 40, quiet: true });
       const before = server.stats().requests;
-      const first = start(storeDir, out);
-      const target = Math.max(1, Math.floor(referenceRequests * killAfter));
-      await waitFor(() => server.stats().requests - before >= target, 60_000);
-      first.child.kill('SIGKILL');
-      const killed = await first.done;
-      expect(killed.code).toBeNull();
-      expect(existsSync(out)).toBe(false);
-
-      const second = start(storeDir, out);
-      const finished = await second.done;
-      expect(finished.code).toBe(0);
-      const summary = JSON.parse(finished.stdout);
-      expect(summary.resumed).toBe(true);
-      expect(summary.cacheHits).toBeGreaterThan(0);
-      expect(answers(out)).toEqual(reference);
-      const paidAgain = server.stats().requests - before - referenceRequests;
-      expect(paidAgain).toBeGreaterThanOrEqual(0);
-      expect(paidAgain).toBeLessThanOrEqual(concurrency);
+      const out = join(directory, 'reference.jsonl');
+      const { done } = start(server, join(directory, 'reference-store'), out);
+      const result = await done;
+      expect(result.code).toBe(0);
+      referenceDecision = JSON.parse(result.stdout).adaptive.decision;
+      reference = answers(out);
+      referenceRequests = server.stats().requests - before;
     }, 120_000);
-  }
-});
+
+    afterAll(async () => {
+      await server?.close();
+      if (directory) rmSync(directory, { recursive: true, force: true });
+    });
+
+    it('has a reference run that answered every item', () => {
+      expect(referenceDecision).toMatch(new RegExp(`^sequential test ${decision}`));
+      expect(reference).toHaveLength(277);
+      expect(reference.every(([, answer]) => answer !== null)).toBe(true);
+      expect(referenceRequests).toBeGreaterThan(10);
+    });
+
+    // Kill points drawn from fixed seeds: random places in the run, the same in every CI run.
+    for (const seed of killSeeds) {
+      const killAfter = 0.05 + 0.9 * seededRandom(seed)();
+      it(`completes with the same answers after a kill at ${Math.round(killAfter * 100)}% of the calls (seed ${seed}), paying again only for calls in flight`, async () => {
+        const storeDir = join(directory, `store-${seed}`);
+        const out = join(directory, `out-${seed}.jsonl`);
+        const before = server.stats().requests;
+        const first = start(server, storeDir, out);
+        const target = Math.max(1, Math.floor(referenceRequests * killAfter));
+        await waitFor(() => server.stats().requests - before >= target, 60_000);
+        first.child.kill('SIGKILL');
+        const killed = await first.done;
+        expect(killed.code).toBeNull();
+        expect(existsSync(out)).toBe(false);
+
+        const second = start(server, storeDir, out);
+        const finished = await second.done;
+        expect(finished.code).toBe(0);
+        const summary = JSON.parse(finished.stdout);
+        expect(summary.resumed).toBe(true);
+        expect(summary.cacheHits).toBeGreaterThan(0);
+        expect(answers(out)).toEqual(reference);
+        expect(summary.adaptive.decision).toBe(referenceDecision);
+        const paidAgain = server.stats().requests - before - referenceRequests;
+        expect(paidAgain).toBeGreaterThanOrEqual(0);
+        expect(paidAgain).toBeLessThanOrEqual(concurrency);
+      }, 120_000);
+    }
+  });
+}
