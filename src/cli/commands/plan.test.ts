@@ -32,20 +32,10 @@ function dataFile(count: number): string {
 
 describe('batchprompt plan', () => {
   it('counts SinglePrompt and the worst case exactly, and estimates early stopping by simulation', async () => {
-    const result = await runCli([
-      'plan',
-      '--task',
-      'rte',
-      '--data',
-      dataFile(100),
-      '--model',
-      'openai:gpt-4o-mini',
-      '--batch-size',
-      '32',
-      '--rounds',
-      '5',
-      '--json',
-    ]);
+    const data = dataFile(100);
+    const planOf = (extra: string[]) =>
+      runCli(['plan', '--task', 'rte', '--data', data, '--model', 'openai:gpt-4o-mini', ...extra, '--json']);
+    const result = await planOf(['--batch-size', '32', '--rounds', '5']);
     expect(result.code).toBe(exitCodes.ok);
     const plan = JSON.parse(result.stdout);
     expect(plan.items).toBe(100);
@@ -68,22 +58,7 @@ describe('batchprompt plan', () => {
     expect(plan.bpeSeas.calls).toBeGreaterThanOrEqual(8);
     expect(plan.bpeSeas.calls).toBeLessThan(plan.worstCase.calls);
     // With BPE+SEAS chosen, the adaptive forecast stands beside it instead.
-    const seasPlan = JSON.parse(
-      (
-        await runCli([
-          'plan',
-          '--task',
-          'rte',
-          '--data',
-          dataFile(100),
-          '--model',
-          'openai:gpt-4o-mini',
-          '--strategy',
-          'bpe+seas',
-          '--json',
-        ])
-      ).stdout,
-    );
+    const seasPlan = JSON.parse((await planOf(['--strategy', 'bpe+seas'])).stdout);
     expect(seasPlan.expected.calls).toBe(plan.bpeSeas.calls);
     expect(seasPlan.adaptive.calls).toBe(plan.expected.calls);
     expect(seasPlan.adaptive.decision).toBe(plan.expected.decision);
