@@ -4,7 +4,7 @@ import type { ProviderJobState } from '../../jobs/batch-provider.js';
 import { createBatchProvider } from '../../jobs/create-batch-provider.js';
 import { BatchPromptError, InputError } from '../../spec/errors.js';
 import type { JobRecord } from '../../store/job-journal.js';
-import { openStore, type Store } from '../../store/open-store.js';
+import { defaultStoreDirectory, openStore, type Store } from '../../store/open-store.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
 import { tableStyle } from '../plain-output.js';
@@ -129,11 +129,11 @@ export const register: CommandRegistrar = (program, setExitCode) => {
     .description(
       'list the provider batch jobs of a store (`run --batch-api`), with their status, counts and age',
     )
-    .option('--store-dir <dir>', 'cache and journal folder (default .batchprompt)')
+    .option('--store-dir <dir>', `cache and journal folder (default ${defaultStoreDirectory})`)
     .option('--no-refresh', 'show what the store recorded; ask no provider')
     .option('--json', 'print the jobs as JSON')
     .action(async (values: JobsCliValues) => {
-      const store = openStore(values.storeDir ?? '.batchprompt');
+      const store = openStore(values.storeDir ?? defaultStoreDirectory);
       try {
         const listings = await listJobs(store, values.refresh);
         process.stdout.write(`${values.json ? JSON.stringify(listings, null, 2) : renderJobs(listings)}\n`);
@@ -148,12 +148,12 @@ export const register: CommandRegistrar = (program, setExitCode) => {
         'cancel a batch job at its provider; what it finished stays, and the next run submits only the rest',
       )
       .argument('<id>', "the job's id (job-...) or the provider's batch id")
-      .option('--store-dir <dir>', 'cache and journal folder (default .batchprompt)')
+      .option('--store-dir <dir>', `cache and journal folder (default ${defaultStoreDirectory})`)
       .option('--json', 'print the job as JSON')
       .action(async (id: string, _values: unknown, command: Command) => {
         // `--store-dir` may be read by `jobs` itself when given after `cancel`: take either.
         const values = command.optsWithGlobals<Omit<JobsCliValues, 'refresh'>>();
-        const store = openStore(values.storeDir ?? '.batchprompt');
+        const store = openStore(values.storeDir ?? defaultStoreDirectory);
         try {
           const job = store.jobs.getJob(id);
           if (job === undefined)

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { resolveStrategy } from '../../engine/resolve-strategy.js';
 import { isSimProfileName, simProfileNames } from '../../sim/profiles.js';
 import { isSimReplyLayout, simReplyLayouts } from '../../sim/render-sim-reply.js';
 import { startSimServer } from '../../sim/serve.js';
@@ -83,7 +84,12 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       .action(async (values: SimServeCliValues) => {
         const task = loadTask(values.task);
         const items = await loadSourceItems(
-          { file: values.data, task, maxItemTokens: 64_000, labelField: task.goldField ?? 'label' },
+          {
+            file: values.data,
+            task,
+            maxItemTokens: resolveStrategy({}).maxBatchTokens,
+            labelField: task.goldField ?? 'label',
+          },
           { seed: 0 },
         );
         const profile = isSimProfileName(values.profile) ? values.profile : 'gpt-4';
