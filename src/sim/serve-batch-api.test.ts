@@ -287,7 +287,9 @@ describe('the simulator as OpenAI Files and Batch API', () => {
   });
 
   it('puts per-request errors of a completed job in the error file with their status code', async () => {
-    const { openai } = await start({ requestErrorRate: 0.5 });
+    // A fixed clock fixes the job's id, and with it which of the requests err: with the wall clock
+    // all of them succeeded in about one run in 30.
+    const { openai } = await start({ requestErrorRate: 0.5 }, () => 1_000_000);
     // Which requests fail follows from the job id, which is new each time: one job in 16 of five
     // requests has all or none failed, so jobs are submitted until one has both kinds.
     let done = await openai.batches.retrieve((await submitOpenAi(openai)).batch.id);
@@ -412,7 +414,8 @@ describe('the simulator as Anthropic Message Batches API', () => {
   });
 
   it('reports per-request errors as errored results', async () => {
-    const { anthropic } = await start({ requestErrorRate: 0.5 });
+    // A fixed clock fixes the job's id, and with it which of the requests err (see above).
+    const { anthropic } = await start({ requestErrorRate: 0.5 }, () => 1_000_000);
     const created = await anthropic.messages.batches.create({ requests: requests() });
     const ended = await anthropic.messages.batches.retrieve(created.id);
     expect(ended.request_counts.errored).toBeGreaterThan(0);
