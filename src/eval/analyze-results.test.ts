@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ItemResult, RoundSummary } from '../engine/types.js';
 import type { Vote } from '../engine/vote.js';
-import { analyzeResults } from './analyze-results.js';
+import { analyzeResults, ResultsAnalyzer } from './analyze-results.js';
 
 function vote(round: number, answer: string, confident: boolean, position = 0, batchSize = 4): Vote {
   return { round, answer, confident, position, batchSize };
@@ -124,5 +124,36 @@ describe('analyzeResults', () => {
     expect(details.byRound[0]?.accuracy).toBeNull();
     expect(details.byPosition).toEqual([]);
     expect(details.sampleBatch?.reply).toBe('a');
+  });
+
+  it('counts an item whose votes ended early with its last vote in every later round', () => {
+    const details = analyzeResults({
+      results: [
+        // Stopped after round 1, right; wrong in round 1 then right from round 2 on.
+        result(0, [vote(1, 'yes', true)], 'yes'),
+        result(1, [vote(1, 'no', true), vote(2, 'yes', true), vote(3, 'yes', true)], 'yes'),
+      ],
+      rounds: [round(1, 1), round(2, 1), round(3, 1), round(4, 1)],
+      voting: 'majority',
+    });
+    expect(details.byRound.map((entry) => entry.accuracy)).toEqual([0.5, 0.5, 1, 1]);
+  });
+});
+
+describe('ResultsAnalyzer', () => {
+  it('gives the figures of analyzeResults one result at a time, buckets sized by the batches it saw', () => {
+    const results = [
+      result(0, [vote(1, 'yes', true, 0, 3), vote(2, 'no', false, 2, 3)], 'yes'),
+      result(1, [vote(1, 'no', true, 1, 3)], 'no'),
+      result(2, [vote(1, 'yes', false, 2, 3), vote(2, 'yes', true, 0, 3)], 'no'),
+    ];
+    const rounds = [round(1, 10), round(2, 5)];
+    const streamed = new ResultsAnalyzer({ voting: 'weighted' });
+    for (const item of results) streamed.add(item);
+    const details = streamed.finish(rounds);
+    expect(details).toEqual(analyzeResults({ results, rounds, voting: 'weighted' }));
+    // Batches of three places give three buckets, not ten with seven always empty.
+    expect(details.byPosition.map((bucket) => bucket.votes)).toEqual([2, 1, 2]);
+    expect(details.byRound.map((entry) => entry.accuracy)).toEqual([2 / 3, 2 / 3]);
   });
 });

@@ -123,15 +123,21 @@ export type AnswerMatcher = (answer: Answer, gold: Answer) => boolean;
  * report them without keeping its results: per-round accuracy (the vote re-counted over rounds
  * 1..r; later rounds only add votes, so this is what a run of r rounds would have answered, and an
  * item that SEAS stopped early keeps the votes it had), accuracy by relative position in the batch,
- * and accuracy by stated confidence. Vote figures count only items with a gold answer.
+ * and accuracy by stated confidence. Vote figures count only items with a gold answer. The rounds
+ * and batch sizes are learnt from the votes, so a stream of results gives the same figures as
+ * `analyzeResults` over the same results held in a list.
  */
 export class ResultsAnalyzer {
   private scored = 0;
-  private readonly correctAfterRound: number[];
-  private readonly positionVotes: VoteCount[];
+  /** Of the items whose last vote came at or after round r (index r), those right after round r. */
+  private readonly correctAtRound: number[] = [];
+  /** Of the items whose last vote came in round r (index r), those right with all their votes. */
+  private readonly correctEndingAtRound: number[] = [];
+  /** Votes by place in the batch, `batchSize:position`; bucketed once the largest batch is known. */
+  private readonly votesAtPlace = new Map<string, VoteCount & { position: number; batchSize: number }>();
+  private largestBatch = 1;
   private readonly confident: VoteCount = { votes: 0, correct: 0 };
   private readonly notConfident: VoteCount = { votes: 0, correct: 0 };
-  private readonly bucketCount: number;
   private readonly confusion = new Map<string, Map<string, number>>();
   private readonly answerKeys = new Set<string>();
   private matrixOverflow = false;
@@ -143,10 +149,6 @@ export class ResultsAnalyzer {
   constructor(
     private readonly options: {
       voting: Voting;
-      /** Most rounds any item can take part in. */
-      maxRounds: number;
-      /** Largest batch any vote can come from. */
-      largestBatch: number;
       /** Most stretches of relative position; fewer when batches are smaller. @default 10 */
       positionBuckets?: number;
       /** @default exact equality */
@@ -158,12 +160,7 @@ export class ResultsAnalyzer {
       /** Most characters of each field of an item kept for review. @default 600 */
       reviewTextLimit?: number;
     },
-  ) {
-    this.correctAfterRound = new Array(options.maxRounds + 1).fill(0);
-    // With batches of 4, ten buckets would leave six of them empty whatever happened.
-    this.bucketCount = Math.max(1, Math.min(options.positionBuckets ?? 10, options.largestBatch));
-    this.positionVotes = Array.from({ length: this.bucketCount }, () => ({ votes: 0, correct: 0 }));
-  }
+  ) {}
 
   /** `fields`: the item's fields, shown with it when it is kept for review. */
   add(result: ItemResult, fields?: Record<string, string>): void {
@@ -172,13 +169,19 @@ export class ResultsAnalyzer {
     if (gold === undefined || gold === null) return;
     this.scored += 1;
     this.addToMatrix(String(gold), result.answer === null ? undefined : String(result.answer));
-    for (let round = 1; round <= this.options.maxRounds; round += 1) {
+    let lastRound = 0;
+    for (const vote of result.votes) lastRound = Math.max(lastRound, vote.round);
+    let right = false;
+    for (let round = 1; round <= lastRound; round += 1) {
       const outcome = decideVote(
         result.votes.filter((vote) => vote.round <= round),
         this.options.voting,
       );
-      if (outcome !== undefined && this.matches(outcome.answer, gold)) this.correctAfterRound[round]! += 1;
+      right = outcome !== undefined && this.matches(outcome.answer, gold);
+      if (right) this.correctAtRound[round] = (this.correctAtRound[round] ?? 0) + 1;
     }
+    // Past its last vote an item's vote no longer changes: it counts as it ended in every later round.
+    if (right) this.correctEndingAtRound[lastRound] = (this.correctEndingAtRound[lastRound] ?? 0) + 1;
     for (const vote of result.votes) this.addVote(vote, this.matches(vote.answer, gold));
   }
 
@@ -264,13 +267,42 @@ export class ResultsAnalyzer {
     const byConfidence = vote.confident ? this.confident : this.notConfident;
     byConfidence.votes += 1;
     if (correct) byConfidence.correct += 1;
-    const index = Math.min(
-      this.bucketCount - 1,
-      Math.floor((vote.position * this.bucketCount) / Math.max(1, vote.batchSize)),
-    );
-    const bucket = this.positionVotes[index]!;
-    bucket.votes += 1;
-    if (correct) bucket.correct += 1;
+    this.largestBatch = Math.max(this.largestBatch, vote.batchSize);
+    const key = `${vote.batchSize}:${vote.position}`;
+    let place = this.votesAtPlace.get(key);
+    if (place === undefined) {
+      place = { votes: 0, correct: 0, position: vote.position, batchSize: vote.batchSize };
+      this.votesAtPlace.set(key, place);
+    }
+    place.votes += 1;
+    if (correct) place.correct += 1;
+  }
+
+  /** Items right after round `round`: those still voting then, and those whose votes had ended. */
+  private correctAfter(round: number): number {
+    let correct = this.correctAtRound[round] ?? 0;
+    for (let ended = 0; ended < round; ended += 1) correct += this.correctEndingAtRound[ended] ?? 0;
+    return correct;
+  }
+
+  private positionBuckets(): PositionDetail[] {
+    // With batches of 4, ten buckets would leave six of them empty whatever happened.
+    const bucketCount = Math.max(1, Math.min(this.options.positionBuckets ?? 10, this.largestBatch));
+    const buckets = Array.from({ length: bucketCount }, () => ({ votes: 0, correct: 0 }));
+    for (const place of this.votesAtPlace.values()) {
+      const index = Math.min(
+        bucketCount - 1,
+        Math.floor((place.position * bucketCount) / Math.max(1, place.batchSize)),
+      );
+      buckets[index]!.votes += place.votes;
+      buckets[index]!.correct += place.correct;
+    }
+    return buckets.map((count, bucket) => ({
+      bucket,
+      from: bucket / bucketCount,
+      to: (bucket + 1) / bucketCount,
+      ...count,
+    }));
   }
 
   finish(rounds: readonly RoundSummary[], sampleBatch: SampleBatch | null = null): RunDetails {
@@ -278,10 +310,7 @@ export class ResultsAnalyzer {
       .sort((left, right) => left.round - right.round)
       .map((round) => ({
         round: round.round,
-        accuracy:
-          this.scored === 0
-            ? null
-            : (this.correctAfterRound[Math.min(round.round, this.options.maxRounds)] ?? 0) / this.scored,
+        accuracy: this.scored === 0 ? null : this.correctAfter(round.round) / this.scored,
         activeItems: round.activeItems,
         calls: round.calls,
         inputTokens: round.inputTokens,
@@ -293,14 +322,7 @@ export class ResultsAnalyzer {
       voting: this.options.voting,
       scored: this.scored,
       byRound,
-      byPosition: anyVotes
-        ? this.positionVotes.map((count, bucket) => ({
-            bucket,
-            from: bucket / this.bucketCount,
-            to: (bucket + 1) / this.bucketCount,
-            ...count,
-          }))
-        : [],
+      byPosition: anyVotes ? this.positionBuckets() : [],
       confidence: { confident: { ...this.confident }, notConfident: { ...this.notConfident } },
       sampleBatch,
       scores: this.matrix(),
@@ -317,19 +339,8 @@ export function taskLabels(task: Task): { labels?: string[] } {
 
 /** Per-round accuracy, accuracy by position in the batch and by stated confidence, from item votes. */
 export function analyzeResults(options: AnalyzeResultsOptions): RunDetails {
-  // Reduced rather than spread: a spread of millions of votes would overflow the call stack.
-  let maxRounds = options.rounds.reduce((most, round) => Math.max(most, round.round), 0);
-  let largestBatch = 1;
-  for (const result of options.results) {
-    for (const vote of result.votes) {
-      maxRounds = Math.max(maxRounds, vote.round);
-      largestBatch = Math.max(largestBatch, vote.batchSize);
-    }
-  }
   const analyzer = new ResultsAnalyzer({
     voting: options.voting,
-    maxRounds,
-    largestBatch,
     ...(options.positionBuckets === undefined ? {} : { positionBuckets: options.positionBuckets }),
     ...(options.matches === undefined ? {} : { matches: options.matches }),
     ...(options.labels === undefined ? {} : { labels: options.labels }),

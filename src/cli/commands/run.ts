@@ -382,8 +382,6 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     progress = reporter;
     const analyzer = new ResultsAnalyzer({
       voting: strategy.voting,
-      maxRounds: strategy.rounds,
-      largestBatch: strategy.batchSize,
       matches: (answer, gold) => answersMatch(task, answer, gold),
       ...taskLabels(task),
     });
