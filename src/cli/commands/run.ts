@@ -1,25 +1,13 @@
 import Table from 'cli-table3';
 import { Command } from 'commander';
-import { streamBatchPrompt } from '../../engine/batch-prompt.js';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
 import type { AdaptiveSummary } from '../../engine/types.js';
-import { ResultsAnalyzer, type RunDetails, taskLabels } from '../../eval/analyze-results.js';
-import { recordFirstCall } from '../../eval/analyze-sample-batch.js';
+import type { RunDetails } from '../../eval/analyze-results.js';
 import { createResultsWriter, type ResultRow, type ResultsWriter } from '../../io/write-results.js';
 import { defaultLocalModelUri } from '../../models/default-local-model.js';
-import { answersMatch } from '../../parse/answers-match.js';
-import { batchPriceOf, costUsd, loadPrices, priceOf } from '../../plan/price-table.js';
-import { createSpendingCap, type SpendingCap, type SpendingCapState } from '../../plan/spending-cap.js';
-import {
-  type DataSourceOptions,
-  dataFileIdentity,
-  type InvalidRow,
-  readSource,
-  scanSource,
-  simulatorSource,
-  sourceItems,
-} from '../../source/read-source.js';
-import { createSourceDigest } from '../../source/source-digest.js';
+import { costUsd } from '../../plan/price-table.js';
+import type { SpendingCap, SpendingCapState } from '../../plan/spending-cap.js';
+import { type InvalidRow, simulatorSource } from '../../source/read-source.js';
 import type { LockFile } from '../../spec/acquire-lock-file.js';
 import { AbortError, InputError, isAbortError, LockError, StoreError } from '../../spec/errors.js';
 import { createModelStack, type ModelStack } from '../../stack/create-model-stack.js';
@@ -32,26 +20,31 @@ import { loadTask } from '../../task/load-task.js';
 import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
 import { confirmPaidRun } from '../confirm-paid-run.js';
 import { prepareLocalModel } from '../default-model.js';
-import { describeJobEvent } from '../describe-job-event.js';
 import { exitCodes } from '../exit-codes.js';
 import { listenForInterrupt } from '../listen-for-interrupt.js';
 import type { CommandRegistrar } from '../main.js';
-import { addTableOptions, type CliValues, mappingFromCli, strategyFromCli } from '../option-table.js';
+import { addTableOptions, strategyFromCli } from '../option-table.js';
 import { outcomeExitCode } from '../outcome-exit-code.js';
 import { tableStyle } from '../plain-output.js';
 import { createProgressReporter } from '../progress-reporter.js';
 import { resultRow } from '../result-row.js';
-import { rowSelection } from '../row-selection.js';
-import { batchApiFromCli, schedulingFromCli } from '../stack-from-cli.js';
+import {
+  type BatchStop,
+  budgetStopMessage,
+  createPipelineStack,
+  isSimulatedUri,
+  type PipelineCliValues,
+  paidPriceFromCli,
+  runPipeline,
+  selectSource,
+  spendingCapFromCli,
+} from '../run-pipeline.js';
 import { storeTagSecret } from '../store-tag-secret.js';
 
-interface RunCliValues extends CliValues {
-  cache: boolean;
+interface RunCliValues extends PipelineCliValues {
   resume?: string;
   reviewOut?: string;
   columns: 'with-input' | 'answers-only';
-  limit?: number;
-  maxCost?: number;
   yes?: boolean;
 }
 
@@ -131,40 +124,15 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   const strategyOptions = strategyFromCli(values);
   // Checked before the file is read; resolved again below once the model is known (format auto).
   const { maxBatchTokens, seed } = resolveStrategy(strategyOptions);
-  const identity = dataFileIdentity(values.data);
-  const source: DataSourceOptions = {
-    file: values.data,
-    task,
+  const selected = await selectSource(values, task, {
     maxItemTokens: maxBatchTokens,
-    ...mappingFromCli(values),
-  };
-
-  // A trial run takes the first --limit rows or a --sample of them; a sample needs the row count.
-  if (values.limit !== undefined) source.rows = rowSelection({ limit: values.limit, seed: 0 }, 0);
-  else if (values.sample !== undefined) {
-    const all = await scanSource(source);
-    const rows = rowSelection({ sample: values.sample, seed }, all.rows);
-    if (rows !== undefined) source.rows = rows;
-  }
-
-  // First pass: every bad row is found before anything is paid for.
-  const scan = await scanSource(source);
-  if (scan.invalidCount > 0 && !values.skipInvalid) {
-    const first = scan.invalid[0]!;
-    const more =
-      scan.invalidCount > 1
-        ? ` (and ${scan.invalidCount - 1} more bad row(s); --skip-invalid records them and goes on)`
-        : ' (--skip-invalid records it and goes on)';
-    throw new InputError(`${first.error.message.replace(/^.*?: /, '')}${more}`, {
-      file: values.data,
-      line: first.line,
-      ...(first.error.field === undefined ? {} : { field: first.error.field }),
-    });
-  }
+    seed,
+    skipInvalidDoes: 'records it and goes on',
+  });
+  const { source, scan, identity } = selected;
 
   // The simulator answers from gold labels, so every row must have one (exit 3 otherwise).
-  const simulated = modelUri === 'sim' || modelUri.startsWith('sim:');
-  const knownSource = simulated ? await simulatorSource(source) : source;
+  const knownSource = isSimulatedUri(modelUri) ? await simulatorSource(source) : source;
 
   // Installed before the results file appears: a Ctrl-C from then on ends the run as interrupted.
   const interrupt = listenForInterrupt(values.concurrency);
@@ -195,9 +163,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   }
   let runLock: LockFile | undefined;
   let stack: ModelStack | undefined;
-  let damagedReplies = 0;
-  /** Why the run stopped early on a batch job, if it did: `--detach`, or a job was cancelled. */
-  let batchStop: { reason: 'detached' | 'cancelled'; jobId: string } | undefined;
+  let batchStop: BatchStop | undefined;
   let closeStack = () => {};
   let progress: ReturnType<typeof createProgressReporter> | undefined;
   let budgetStop: SpendingCapState | undefined;
@@ -269,177 +235,91 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     const runId = run.runId;
     if (resumed && !values.json) process.stderr.write(`resuming run ${runId}\n`);
 
-    const quietJobs = values.quiet === true;
-    // Prompt-cache reads of the calls paid for in this invocation, priced at their own rate.
-    let paidCachedInputTokens = 0;
-
-    const prices = loadPrices(values.prices);
     // The batch API bills its own rate, so a budget and the question are priced at it.
-    const probePrice = priceOf(prices, probe.base.id);
-    const paidPrice = values.batchApi ? batchPriceOf(probePrice, probe.base.id) : probePrice;
-    if (values.maxCost !== undefined && paidPrice === undefined) {
-      throw new InputError(
-        `--max-cost needs a price for \`${probe.base.id}\`; give one with --prices file.json ({ "${probe.base.id}": { "input": 2.5, "output": 10 } }, dollars per million tokens)`,
-        { field: 'max-cost' },
-      );
-    }
-    cap =
-      values.maxCost === undefined || paidPrice === undefined
-        ? undefined
-        : createSpendingCap({
-            budgetUsd: values.maxCost,
-            price: paidPrice,
-            onExceeded: (state) => {
-              budgetStop = state;
-              controller.abort(new AbortError('the budget is spent'));
-            },
-          });
+    const paidPrice = paidPriceFromCli(values, probe.base.id);
+    cap = spendingCapFromCli(values, probe.base.id, paidPrice, (state) => {
+      budgetStop = state;
+      controller.abort(new AbortError('the budget is spent'));
+    });
     if (!(await confirmPaidRun(values, probe.base, task, source, strategy, paidPrice))) {
       process.stderr.write('not started: nothing was sent\n');
       return exitCodes.interrupted;
     }
 
-    const batchApi = await batchApiFromCli(values, modelUri);
-    stack = await createModelStack({
-      uri: modelUri,
+    const built = await createPipelineStack({
+      values,
+      modelUri,
       task,
-      ...(cap === undefined ? {} : { wrapPaidCalls: cap.wrap }),
-      // Gold answers for the simulated model: one more pass over the file, kept as digests only.
-      knownItems: () => sourceItems(knownSource, controller.signal),
-      simUnknownItems: 'refuse',
+      knownSource,
       seed: strategy.seed,
+      controller,
       store,
       runId,
-      cache: values.cache,
-      onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
-      onDamagedReply: (key) => {
-        damagedReplies += 1;
-        if (damagedReplies <= 5) {
-          process.stderr.write(
-            `warning: the cached reply ${key.slice(0, 12)} in ${store.file} fails its checksum (the store is damaged there); asking the model again\n`,
-          );
-        }
+      ...(cap === undefined ? {} : { cap }),
+      detach: values.detach === true,
+      onBatchStop: (stop) => {
+        batchStop ??= stop;
       },
-      onCall: (event) => {
-        if (!event.cached) paidCachedInputTokens += event.usage.cachedInputTokens ?? 0;
-      },
-      ...schedulingFromCli(values),
-      ...(batchApi
-        ? {
-            batchApi: {
-              ...batchApi,
-              detach: values.detach === true,
-              signal: controller.signal,
-              onEvent: (event) => {
-                if (!quietJobs) process.stderr.write(`${describeJobEvent(event)}\n`);
-              },
-              onDetach: (job) => {
-                batchStop ??= { reason: 'detached', jobId: job.jobId };
-                controller.abort(new Error('detached'));
-              },
-              onCancelled: (job) => {
-                batchStop ??= { reason: 'cancelled', jobId: job.jobId };
-                controller.abort(new Error('batch job cancelled'));
-              },
-            },
-          }
-        : {}),
     });
-    closeStack = stack.close;
-    const listPrice = priceOf(prices, stack.base.id);
-    const price = values.batchApi ? batchPriceOf(listPrice, stack.base.id) : listPrice;
-    const model = stack.model;
+    const { model, base } = built.stack;
+    stack = built.stack;
+    closeStack = built.stack.close;
+    const price = paidPriceFromCli(values, base.id);
     // Progress goes to stderr, so `--json` on stdout stays clean; a script reading --json off a
     // terminal gets no progress lines either.
     const reporter = createProgressReporter({
       quiet: values.quiet === true || (values.json === true && !process.stderr.isTTY),
     });
-
-    // Invalid rows wait for the valid item that follows them, so results keep the input order.
-    const invalidQueue: InvalidRow[] = [];
-    const itemRows: { row: number; record: Record<string, unknown>; fields: Record<string, string> }[] = [];
-    assertUnchanged(values.data, identity);
-    const answering = createSourceDigest();
-    const items = (async function* () {
-      for await (const entry of readSource(source, controller.signal)) {
-        answering.add(entry);
-        if (entry.kind === 'item') {
-          itemRows.push({ row: entry.row, record: entry.record, fields: entry.item.fields });
-          yield entry.item;
-        } else invalidQueue.push(entry.invalid);
-      }
-      // Results are matched to rows by position: rows that changed under the run would be
-      // matched to answers of other rows, so the run stops rather than finish on them.
-      if (answering.rows !== scan.rows || answering.digest() !== scan.digest) {
-        throw new InputError(
-          `the file changed while the run was reading it: ${scan.rows} rows when validated, ${answering.rows} rows${answering.rows === scan.rows ? ' with other content' : ''} when answered; the run is not marked completed (replies paid so far are cached): run it again once the file stays put`,
-          { file: values.data },
-        );
-      }
-    })();
-    // The first call is kept for the report; the figures are gathered as results stream past.
-    const recorder = recordFirstCall(model);
     progress = reporter;
-    const analyzer = new ResultsAnalyzer({
-      voting: strategy.voting,
-      matches: (answer, gold) => answersMatch(task, answer, gold),
-      ...taskLabels(task),
-    });
-    const stream = streamBatchPrompt({
-      ...strategyOptions,
-      task,
-      items,
-      model: recorder.model,
-      signal: controller.signal,
-      itemsTotal: scan.items,
-      ...(values.secretTags ? { tagSecret: storeTagSecret(store.directory) } : {}),
-      onProgress: (state) => {
-        const summary = stream.summary();
-        reporter.update(
-          state,
-          costUsd(
-            price,
-            state.inputTokens - summary.replayedInputTokens,
-            state.outputTokens - summary.replayedOutputTokens,
-            paidCachedInputTokens,
-          ),
-        );
-      },
-    });
-    const writeInvalidBefore = async (row: number) => {
-      while (invalidQueue.length > 0 && invalidQueue[0]!.row < row)
-        await writer?.write(invalidRow(invalidQueue.shift()!));
-    };
     let unsettled = 0;
     const review: RunSummaryJson['review'] = [];
-    for await (const result of stream) {
-      // Results come in input order, so the oldest recorded row is this result's.
-      const source = itemRows.shift();
-      await writeInvalidBefore(source?.row ?? Number.POSITIVE_INFINITY);
-      const row = resultRow(result, values.columns === 'answers-only' ? undefined : source?.record);
-      await writer?.write(row);
-      if (!result.settled) {
-        unsettled += 1;
-        if (review.length < 500) {
-          review.push({
-            id: result.id,
-            answer: result.answer,
-            confidence: result.confidence,
-            margin: result.margin,
-            votes: result.tally,
-          });
-        }
-        await reviewWriter?.write(row);
-      }
-      analyzer.add(result, source?.fields);
-      if (result.status === 'answered') answeredSoFar += 1;
-    }
-    await writeInvalidBefore(Number.POSITIVE_INFINITY);
+    const outcome = await runPipeline({
+      task,
+      selected,
+      strategy: strategyOptions,
+      model,
+      signal: controller.signal,
+      ...(values.secretTags ? { tagSecret: storeTagSecret(store.directory) } : {}),
+      sinks: {
+        progress: (state, replayed) =>
+          reporter.update(
+            state,
+            costUsd(
+              price,
+              state.inputTokens - replayed.inputTokens,
+              state.outputTokens - replayed.outputTokens,
+              built.paidCachedInputTokens(),
+            ),
+          ),
+        invalid: async (invalid) => {
+          await writer?.write(invalidRow(invalid));
+        },
+        result: async (result, source) => {
+          const row = resultRow(result, values.columns === 'answers-only' ? undefined : source?.record);
+          await writer?.write(row);
+          if (!result.settled) {
+            unsettled += 1;
+            if (review.length < 500) {
+              review.push({
+                id: result.id,
+                answer: result.answer,
+                confidence: result.confidence,
+                margin: result.margin,
+                votes: result.tally,
+              });
+            }
+            await reviewWriter?.write(row);
+          }
+          if (result.status === 'answered') answeredSoFar += 1;
+        },
+      },
+    });
     await writer?.close();
     await reviewWriter?.close();
     reporter.stop();
 
-    const summary = stream.summary();
+    const { summary } = outcome;
+    const paidCachedInputTokens = built.paidCachedInputTokens();
     const calls = summary.calls - summary.replayedCalls;
     const inputTokens = summary.inputTokens - summary.replayedInputTokens;
     const outputTokens = summary.outputTokens - summary.replayedOutputTokens;
@@ -477,12 +357,13 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
         rounds: strategy.rounds,
         voting: strategy.voting,
       },
-      details: analyzer.finish(summary.rounds, recorder.sample()),
+      details: outcome.details,
       ...(values.batchApi ? { batchApi: true } : {}),
     };
     // The journal keeps the totals; the details hold item text (the sample batch), which stays out.
     const { details: _details, ...totals } = json;
     store.journal.finishRun(runId, 'completed', totals);
+    const damagedReplies = built.damagedReplies();
     if (damagedReplies > 0) {
       process.stderr.write(
         `warning: ${damagedReplies} cached repl${damagedReplies === 1 ? 'y' : 'ies'} in ${store.file} failed their checksum and were asked again (counted in calls made)\n`,
@@ -490,16 +371,21 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     }
     if (values.json) print(JSON.stringify(json, null, 2));
     else print(renderRunSummary(json));
-    const outcome = outcomeExitCode(summary);
-    if (outcome.message) process.stderr.write(`${outcome.message}\n`);
-    return outcome.code;
+    const exit = outcomeExitCode(summary);
+    if (exit.message) process.stderr.write(`${exit.message}\n`);
+    return exit.code;
   } catch (caught) {
     if (budgetStop !== undefined) {
       progress?.stop();
       // Calls that were in flight when the budget stopped the run have settled by now.
-      const spent = cap?.state() ?? budgetStop;
       process.stderr.write(
-        `\nstopped at the budget: the next call could have taken the cost to $${budgetStop.refused?.wouldReachUsd.toFixed(4)}, over --max-cost $${budgetStop.budgetUsd}; ${spent.calls} call(s) made for $${spent.spentUsd.toFixed(4)}, ${answeredSoFar} of ${itemsSoFar} items with a final answer so far. Completed calls are cached: the same command with a higher --max-cost continues from here${values.out ? ` (partial results in ${values.out}.partial)` : ''}\n`,
+        budgetStopMessage(
+          budgetStop,
+          cap?.state() ?? budgetStop,
+          answeredSoFar,
+          itemsSoFar,
+          values.out === undefined ? '' : ` (partial results in ${values.out}.partial)`,
+        ),
       );
       return exitCodes.budget;
     }
@@ -569,17 +455,6 @@ async function keepPaidReplies(
     path: error.path,
     cause: error,
   });
-}
-
-/** The data file must be the one the validation pass read: same size, same modification time. */
-function assertUnchanged(file: string, validated: { size: number; modifiedMs: number }): void {
-  const now = dataFileIdentity(file);
-  if (now.size !== validated.size || now.modifiedMs !== validated.modifiedMs) {
-    throw new InputError(
-      `the file changed after it was validated (${validated.size} bytes then, ${now.size} now); nothing was sent: run again once the file stays put`,
-      { file },
-    );
-  }
 }
 
 export function renderRunSummary(summary: RunSummaryJson): string {
