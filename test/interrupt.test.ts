@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ const items: Item[] = Array.from({ length: 96 }, (_, index) => ({
   gold: index % 2 === 0,
 }));
 
-function runCli(storeDir: string, baseUrl: string, command: 'run' | 'eval' = 'run') {
+function runCli(storeDir: string, baseUrl: string, command: 'run' | 'eval' = 'run', extra: string[] = []) {
   const child = spawn(
     process.execPath,
     [
@@ -53,6 +53,7 @@ function runCli(storeDir: string, baseUrl: string, command: 'run' | 'eval' = 'ru
       storeDir,
       '--json',
       ...(command === 'run' ? ['--quiet'] : []),
+      ...extra,
     ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -114,7 +115,8 @@ describe('Ctrl-C during a run', () => {
 
   it('stops eval the same way: exit code 130 without waiting for the calls in flight', async () => {
     const before = server.stats().requests;
-    const first = runCli(join(directory, 'eval-store'), server.url, 'eval');
+    const out = join(directory, 'eval-results.jsonl');
+    const first = runCli(join(directory, 'eval-store'), server.url, 'eval', ['--out', out]);
     const started = Date.now();
     while (server.stats().requests < before + 4) {
       if (Date.now() - started > 30_000) throw new Error('eval never started calling');
@@ -126,6 +128,10 @@ describe('Ctrl-C during a run', () => {
     expect(code).toBe(130);
     expect(at - signalledAt).toBeLessThan(10_000);
     expect(first.output().stderr).toContain('interrupted');
+    // What eval wrote so far stays, under the partial name, as run's results do.
+    expect(first.output().stderr).toContain(`partial results in ${out}.partial`);
+    expect(existsSync(`${out}.partial`)).toBe(true);
+    expect(existsSync(out)).toBe(false);
     expect(first.output().stdout).toBe('');
   }, 120_000);
 });

@@ -69,7 +69,17 @@ export async function runStrategy(
   const recorder = recordFirstCall(options.model);
   const { strategies: _strategies, ...shared } = options;
   const { results, summary } = await batchPrompt({ ...shared, model: recorder.model, strategy });
-  const row: StrategyComparison = {
+  const row = comparisonRow(strategy, summary, results.filter((result) => !result.settled).length);
+  return { row, results, summary, sampleBatch: recorder.sample() };
+}
+
+/** A strategy's row of a comparison, from its run's summary and its count of unsettled items. */
+export function comparisonRow(
+  strategy: StrategyName,
+  summary: RunSummary,
+  unsettled: number,
+): StrategyComparison {
+  return {
     name: strategy,
     batchSize: summary.strategy.batchSize,
     rounds: summary.strategy.rounds,
@@ -81,11 +91,10 @@ export async function runStrategy(
     answered: summary.answered,
     failed: summary.failed + summary.unanswered,
     roundsPerItem: Math.round(summary.roundsPerItem * 1000) / 1000,
-    unsettled: results.filter((result) => !result.settled).length,
+    unsettled,
     finalBatchSize: summary.adaptive?.finalBatchSize ?? summary.strategy.batchSize,
     ...(summary.adaptive === undefined ? {} : { adaptive: summary.adaptive }),
   };
-  return { row, results, summary, sampleBatch: recorder.sample() };
 }
 
 /** Runs each strategy over the same items and model and lists what each cost and scored. */

@@ -251,7 +251,8 @@ export async function simulatorSource(
           throw entry.invalid.error;
         continue;
       }
-      if (entry.item.gold === undefined) throw refuse('this row has none', entry.line);
+      if (entry.item.gold === undefined)
+        throw refuse(`this row has none (id \`${entry.item.id}\`)`, entry.line);
     }
   } catch (error) {
     // A file without the column at all fails on its first row, before any item.

@@ -2,12 +2,11 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { createSimModel } from '../../sim/create-sim-model.js';
-import { loadItems } from '../../source/load-items.js';
 import { BatchPromptError } from '../../spec/errors.js';
+import { defaultStoreDirectory } from '../../store/open-store.js';
 import { boolqTask } from '../../task/builtin-tasks.js';
 import type { CommandRegistrar } from '../main.js';
-import { comparisonExitCode, printComparison } from './eval.js';
+import { evalCommand } from './eval.js';
 
 const demoFile = join('examples', 'demo', 'yes-no.jsonl');
 
@@ -36,20 +35,22 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       )
       .option('--json', 'print JSON instead of a table')
       .action(async (values: { json?: boolean }) => {
-        const task = boolqTask;
-        const items = await loadItems(findDemoData(), task);
-        const seed = 0;
-        const model = createSimModel({ profile: 'gpt-4', task, items, seed });
-        const { outcome } = await printComparison({
-          task,
-          items,
-          model,
-          seed,
-          json: values.json ?? false,
-          title:
-            'batchprompt demo: one task, five strategies, the same 64 yes/no questions (examples/demo/yes-no.jsonl)',
-        });
-        setExitCode(comparisonExitCode(outcome));
+        // `eval --compare` of the shipped data with the simulator, seed 0: the same path as eval.
+        const code = await evalCommand(
+          {
+            task: boolqTask.name,
+            data: findDemoData(),
+            model: 'sim:gpt-4',
+            seed: 0,
+            compare: true,
+            json: values.json ?? false,
+            quiet: true,
+            cache: false,
+            storeDir: defaultStoreDirectory,
+          },
+          'batchprompt demo: one task, five strategies, the same 64 yes/no questions (examples/demo/yes-no.jsonl)',
+        );
+        setExitCode(code);
       }),
   );
 };

@@ -1,42 +1,49 @@
-import { writeFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import Table from 'cli-table3';
 import { Command } from 'commander';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
-import type { AdaptiveSummary, Item, ItemResult, RunSummary } from '../../engine/types.js';
-import {
-  compareStrategiesWithDetails,
-  type StrategyComparisonWithDetails,
-} from '../../eval/analyze-comparison.js';
-import { analyzeResults, taskLabels } from '../../eval/analyze-results.js';
-import { type CompareStrategiesOptions, runStrategy, type StrategyComparison } from '../../eval/compare.js';
+import type { AdaptiveSummary, RunSummary } from '../../engine/types.js';
+import type { StrategyComparisonWithDetails } from '../../eval/analyze-comparison.js';
+import { comparisonRow, defaultStrategies, type StrategyComparison } from '../../eval/compare.js';
+import type { ResultsWriter } from '../../io/write-results.js';
 import { createResultsWriter, resultsFormatOf } from '../../io/write-results.js';
-import { parseModelUri } from '../../models/model-uri.js';
-import { answersMatch } from '../../parse/answers-match.js';
+import { costUsd } from '../../plan/price-table.js';
+import type { SpendingCap, SpendingCapState } from '../../plan/spending-cap.js';
 import { calibrationSource } from '../../sim/profiles.js';
-import { type InvalidRow, loadSourceItems } from '../../source/read-source.js';
+import { simulatorSource } from '../../source/read-source.js';
 import type { ChatModel } from '../../spec/chat-model.js';
-import { InputError, isAbortError } from '../../spec/errors.js';
+import { AbortError, InputError, isAbortError } from '../../spec/errors.js';
 import { createModelStack } from '../../stack/create-model-stack.js';
+import type { Store } from '../../store/open-store.js';
 import { openStore } from '../../store/open-store.js';
 import { loadTask } from '../../task/load-task.js';
-import type { Task } from '../../task/task-schema.js';
 import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
-import { describeJobEvent } from '../describe-job-event.js';
 import { exitCodes } from '../exit-codes.js';
 import { listenForInterrupt } from '../listen-for-interrupt.js';
 import type { CommandRegistrar } from '../main.js';
-import { addTableOptions, type CliValues, mappingFromCli, strategyFromCli } from '../option-table.js';
+import { addTableOptions, strategyFromCli } from '../option-table.js';
 import { outcomeExitCode, type RunOutcomeCounts } from '../outcome-exit-code.js';
 import { plainOutput, tableStyle } from '../plain-output.js';
+import { createProgressReporter, type ProgressReporter } from '../progress-reporter.js';
 import { resultRow } from '../result-row.js';
+import {
+  budgetStopMessage,
+  createPipelineStack,
+  isSimulatedUri,
+  type PipelineCliValues,
+  type PipelineOutcome,
+  paidPriceFromCli,
+  runPipeline,
+  selectSource,
+  spendingCapFromCli,
+} from '../run-pipeline.js';
 import { scoresTable } from '../scores-table.js';
-import { batchApiFromCli, schedulingFromCli } from '../stack-from-cli.js';
 import { storeTagSecret } from '../store-tag-secret.js';
 
-interface EvalCliValues extends CliValues {
+export interface EvalCliValues extends PipelineCliValues {
   model: string;
-  cache: boolean;
   compare?: boolean;
+  reviewOut?: string;
 }
 
 /** The `--json` shape of a comparison, shared by `eval --compare` and `demo`. */
@@ -47,61 +54,6 @@ export interface ComparisonJson {
   items: number;
   /** Each row also carries `details` (per round, by position, by confidence, a sample batch) for `report`. */
   strategies: StrategyComparisonWithDetails[];
-}
-
-/**
- * The model `eval` uses: the simulator (which knows the gold answers of the items) or a real
- * provider under the scheduler, with the response cache for real providers so that evaluating
- * the same items again costs nothing.
- */
-export async function evalModel(
-  values: EvalCliValues,
-  task: Task,
-  items: readonly Item[],
-  seed: number,
-): Promise<{ model: ChatModel; close(): void }> {
-  const parsed = parseModelUri(values.model);
-  if (parsed.provider === 'sim') {
-    // The simulator answers from gold labels: an item without one would get a guess.
-    const unlabelled = items.find((item) => item.gold === undefined);
-    if (unlabelled !== undefined) {
-      throw new InputError(
-        `the simulated model (sim) answers only items with gold labels, and the row with id \`${unlabelled.id}\` has none in column \`${values.labelField ?? task.goldField ?? 'label'}\` (--label-field names the column)`,
-        { file: values.data, field: values.labelField ?? task.goldField ?? 'label' },
-      );
-    }
-  }
-  const batchApi = await batchApiFromCli(values, values.model);
-  // Batch jobs are journaled in the store even with --no-cache, so that they are never paid twice.
-  const store =
-    batchApi === undefined && (parsed.provider === 'sim' || !values.cache)
-      ? undefined
-      : openStore(values.storeDir);
-  const stack = await createModelStack({
-    uri: values.model,
-    task,
-    knownItems: () => items,
-    simUnknownItems: 'refuse',
-    seed,
-    ...(store === undefined ? {} : { store }),
-    cache: values.cache,
-    ...schedulingFromCli(values),
-    ...(batchApi === undefined
-      ? {}
-      : {
-          batchApi: {
-            ...batchApi,
-            onEvent: (event) => process.stderr.write(`${describeJobEvent(event)}\n`),
-          },
-        }),
-  });
-  return {
-    model: stack.model,
-    close: () => {
-      stack.close();
-      store?.close();
-    },
-  };
 }
 
 /** The line every output of a simulated run carries. */
@@ -175,16 +127,6 @@ function adaptiveTable(adaptive: AdaptiveSummary): string {
   return table.toString();
 }
 
-async function writeItemResults(file: string, results: readonly ItemResult[]): Promise<void> {
-  // Evaluation always has gold labels, so every format gets the gold and correct columns.
-  const writer = createResultsWriter(file, { labelled: true });
-  try {
-    for (const result of results) await writer.write(resultRow(result));
-  } finally {
-    await writer.close();
-  }
-}
-
 /**
  * Before anything runs: the file `--out` names must be of the kind that will be written into it,
  * JSON lines for a comparison (one per strategy), a results format otherwise.
@@ -202,53 +144,21 @@ function checkEvalOut(file: string, compare: boolean): void {
   }
 }
 
-/**
- * Runs `eval --compare` and prints it; also used by `demo`. Returns the report and the outcome of
- * all strategies together, whose exit code follows the rule of a single run (`outcomeExitCode`).
- */
-export async function printComparison(
-  options: CompareStrategiesOptions & { json: boolean; out?: string; title?: string },
-): Promise<{ report: ComparisonJson; outcome: RunOutcomeCounts }> {
-  const { json: _json, out: _out, title: _title, ...comparison } = options;
-  const outcome: RunOutcomeCounts = { items: 0, answered: 0, unanswered: 0, failed: 0 };
-  const strategies = await compareStrategiesWithDetails(comparison, ({ summary }) => {
-    outcome.items += summary.items;
-    outcome.answered += summary.answered;
-    outcome.unanswered += summary.unanswered;
-    outcome.failed += summary.failed;
-  });
-  const report: ComparisonJson = {
-    model: options.model.id,
-    simulated: options.model.simulated,
-    task: options.task.name,
-    items: options.items.length,
-    strategies,
-  };
-  if (options.out !== undefined) {
-    await writeFile(
-      options.out,
-      strategies
-        .map(
-          ({ details: _details, ...row }) =>
-            `${JSON.stringify({ ...report, strategies: undefined, ...row })}\n`,
-        )
-        .join(''),
-    );
-  }
-  if (options.json) {
+/** The comparison of the strategies `eval --compare` (and `demo`) ran, as a table or as JSON. */
+function printComparison(report: ComparisonJson, model: ChatModel, json: boolean, title?: string): void {
+  if (json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    return { report, outcome };
+    return;
   }
   const lines = [
-    options.title,
-    `${simulatedNotice(options.model)}; task ${options.task.name}, ${options.items.length} items`,
-    comparisonTable(strategies),
-    options.model.simulated
-      ? `These figures come from the simulated model, ${calibrationSource(options.model.id)}; they say nothing new about any real model.`
+    title,
+    `${simulatedNotice(model)}; task ${report.task}, ${report.items} items`,
+    comparisonTable(report.strategies),
+    model.simulated
+      ? `These figures come from the simulated model, ${calibrationSource(model.id)}; they say nothing new about any real model.`
       : undefined,
   ];
   process.stdout.write(`${lines.filter((line) => line !== undefined).join('\n')}\n`);
-  return { report, outcome };
 }
 
 /** The exit code of a finished comparison: nothing answered by any strategy is never 0. */
@@ -277,103 +187,225 @@ export const register: CommandRegistrar = (program, setExitCode) => {
   program.addCommand(command);
 };
 
-async function evalCommand(values: EvalCliValues): Promise<number> {
+/**
+ * `eval`: `run`'s pipeline once per strategy (one, or every one with `--compare`), with the gold
+ * labels scored as results stream past. Only counts are kept: the items are read from the file
+ * on each pass, and each result goes to `--out` / `--review-out` and the analysis, then is gone.
+ * `title` heads the comparison table (`demo`).
+ */
+export async function evalCommand(values: EvalCliValues, title?: string): Promise<number> {
   if (values.detach) {
     throw new InputError('--detach works with run only: eval waits for its batch jobs', { field: 'detach' });
   }
   if (values.out !== undefined) checkEvalOut(values.out, values.compare === true);
-  const task = loadTask(values.task, { reasoning: values.reasoning === true });
-  const { strategy: strategyName, ...shared } = strategyFromCli(values);
-  // Checked before anything is read; each run resolves them again against the model.
-  const { strategy, seed, maxBatchTokens } = resolveStrategy({ ...shared, strategy: strategyName });
-  const skipped: InvalidRow[] = [];
-  const items = await loadSourceItems(
-    {
-      file: values.data,
-      task,
-      maxItemTokens: maxBatchTokens,
-      ...mappingFromCli(values),
-      labelField: values.labelField ?? task.goldField ?? 'label',
-    },
-    { ...(values.sample === undefined ? {} : { size: values.sample }), seed },
-    values.skipInvalid ? (invalid) => skipped.push(invalid) : undefined,
-  );
-  if (skipped.length > 0) {
-    process.stderr.write(
-      `${skipped.length} bad row(s) left out of the scores (--skip-invalid); the first: ${skipped[0]!.error.message}\n`,
+  if (values.reviewOut !== undefined && values.compare) {
+    throw new InputError(
+      '`--review-out` lists the unsettled rows of one strategy; leave out --compare, or pick the strategy with --strategy',
+      { field: 'review-out' },
     );
   }
-  const { model, close } = await evalModel(values, task, items, seed);
+  const task = loadTask(values.task, { reasoning: values.reasoning === true });
+  const strategyOptions = strategyFromCli(values);
+  const { strategy: _chosen, ...shared } = strategyOptions;
+  // Checked before anything is read; each run resolves them again against the model.
+  const { strategy, seed, maxBatchTokens } = resolveStrategy(strategyOptions);
+  const selected = await selectSource(values, task, {
+    maxItemTokens: maxBatchTokens,
+    seed,
+    labelField: values.labelField ?? task.goldField ?? 'label',
+    skipInvalidDoes: 'leaves it out of the scores and goes on',
+  });
+  const { scan } = selected;
+  if (scan.invalidCount > 0) {
+    process.stderr.write(
+      `${scan.invalidCount} bad row(s) left out of the scores (--skip-invalid); the first: ${scan.invalid[0]!.error.message}\n`,
+    );
+  }
+  const simulated = isSimulatedUri(values.model);
+  // The simulator answers from gold labels, so every row must have one (exit 3 otherwise).
+  const knownSource = simulated ? await simulatorSource(selected.source) : selected.source;
+  const strategies = values.compare ? defaultStrategies : [strategy];
+
   const interrupt = listenForInterrupt(values.concurrency);
-  const common = {
-    ...shared,
-    task,
-    items,
-    model,
-    signal: interrupt.controller.signal,
-    ...(values.secretTags ? { tagSecret: storeTagSecret(values.storeDir) } : {}),
-  };
+  const { controller } = interrupt;
+  let store: Store | undefined;
+  let closeStack = () => {};
+  let writer: ResultsWriter | undefined;
+  let reviewWriter: ResultsWriter | undefined;
+  let budgetStop: SpendingCapState | undefined;
+  let cap: SpendingCap | undefined;
+  let answeredSoFar = 0;
+  let progress: ProgressReporter | undefined;
+  /** The strategies whose lines `--out` holds so far (with --compare). */
+  let comparedLines = 0;
   try {
-    if (values.compare) {
-      const { outcome } = await printComparison({
-        ...common,
-        json: values.json ?? false,
-        ...(values.out === undefined ? {} : { out: values.out }),
+    const probe = await createModelStack({
+      uri: values.model,
+      task,
+      ...(values.baseUrl ? { baseUrl: values.baseUrl } : {}),
+    });
+    const price = paidPriceFromCli(values, probe.base.id);
+    cap = spendingCapFromCli(values, probe.base.id, price, (state) => {
+      budgetStop = state;
+      controller.abort(new AbortError('the budget is spent'));
+    });
+    // Batch jobs are journaled in the store even with --no-cache, so that they are never paid twice.
+    store = !values.batchApi && (simulated || !values.cache) ? undefined : openStore(values.storeDir);
+    const built = await createPipelineStack({
+      values,
+      modelUri: values.model,
+      task,
+      knownSource,
+      seed,
+      controller,
+      ...(store === undefined ? {} : { store }),
+      ...(cap === undefined ? {} : { cap }),
+    });
+    const { model } = built.stack;
+    closeStack = built.stack.close;
+    const tagSecret = values.secretTags ? { tagSecret: storeTagSecret(values.storeDir) } : {};
+    const reporter = createProgressReporter({
+      quiet: values.quiet === true || (values.json === true && !process.stderr.isTTY),
+    });
+    progress = reporter;
+    const outcome: RunOutcomeCounts = { items: 0, answered: 0, unanswered: 0, failed: 0 };
+    const rows: StrategyComparisonWithDetails[] = [];
+    let last: PipelineOutcome | undefined;
+    for (const name of strategies) {
+      // Evaluation always has gold labels, so every format gets the gold and correct columns.
+      if (!values.compare && values.out !== undefined)
+        writer = createResultsWriter(values.out, { labelled: true });
+      if (values.reviewOut !== undefined)
+        reviewWriter = createResultsWriter(values.reviewOut, { labelled: true });
+      const run = await runPipeline({
+        task,
+        selected,
+        strategy: { ...shared, strategy: name },
+        model,
+        signal: controller.signal,
+        ...tagSecret,
+        sinks: {
+          progress: (state, replayed) =>
+            reporter.update(
+              state,
+              costUsd(
+                price,
+                state.inputTokens - replayed.inputTokens,
+                state.outputTokens - replayed.outputTokens,
+                built.paidCachedInputTokens(),
+              ),
+            ),
+          result: async (result) => {
+            const row = resultRow(result);
+            await writer?.write(row);
+            if (!result.settled) await reviewWriter?.write(row);
+            if (result.status === 'answered') answeredSoFar += 1;
+          },
+        },
       });
+      await writer?.close();
+      await reviewWriter?.close();
+      last = run;
+      const { summary } = run;
+      outcome.items += summary.items;
+      outcome.answered += summary.answered;
+      outcome.unanswered += summary.unanswered;
+      outcome.failed += summary.failed;
+      const row = { ...comparisonRow(name, summary, run.unsettled), details: run.details };
+      rows.push(row);
+      if (values.compare && values.out !== undefined) {
+        // One line per strategy as it ends, so an interrupted comparison keeps the strategies done.
+        const { details: _details, ...line } = row;
+        const header = { model: model.id, simulated: model.simulated, task: task.name, items: scan.items };
+        await appendFile(values.out, `${JSON.stringify({ ...header, ...line })}\n`, {
+          flag: comparedLines === 0 ? 'w' : 'a',
+        });
+        comparedLines += 1;
+      }
+    }
+    reporter.stop();
+    const report: ComparisonJson = {
+      model: model.id,
+      simulated: model.simulated,
+      task: task.name,
+      items: scan.items,
+      strategies: rows,
+    };
+    if (values.compare) {
+      printComparison(report, model, values.json === true, title);
       return comparisonExitCode(outcome);
     }
-    const run = await runStrategy(common, strategy);
-    const { results, summary } = run;
-    if (values.out !== undefined) await writeItemResults(values.out, results);
-    const details = analyzeResults({
-      results,
-      rounds: summary.rounds,
-      voting: summary.strategy.voting,
-      sampleBatch: run.sampleBatch,
-      items,
-      ...taskLabels(task),
-      matches: (answer, gold) => answersMatch(task, answer, gold),
-    });
-    if (values.json) {
-      const report: ComparisonJson = {
-        model: model.id,
-        simulated: model.simulated,
-        task: task.name,
-        items: items.length,
-        strategies: [{ ...run.row, details }],
-      };
-      process.stdout.write(
-        `${JSON.stringify({ ...report, ...(values.out === undefined ? {} : { out: values.out }) }, null, 2)}\n`,
-      );
-    } else {
-      const accuracy =
-        summary.accuracy === undefined ? 'no gold labels' : `${(summary.accuracy * 100).toFixed(1)}%`;
-      process.stdout.write(
-        `${[
-          `${simulatedNotice(model)}; task ${task.name}, ${summary.items} items, strategy ${summary.strategy.strategy} (batch ${summary.strategy.batchSize}, ${summary.strategy.rounds} rounds, ${summary.strategy.voting} vote)`,
-          `accuracy ${accuracy}; ${summary.calls} calls, ${summary.inputTokens} input and ${summary.outputTokens} output tokens; ${summary.answered} answered, ${summary.failed + summary.unanswered} without an answer`,
-          summaryTable(summary),
-          details.scores === null ? undefined : scoresTable(details.scores, plainOutput()),
-          summary.adaptive === undefined ? undefined : adaptiveTable(summary.adaptive),
-          values.out === undefined ? undefined : `results written to ${values.out}`,
-        ]
-          .filter((line) => line !== undefined)
-          .join('\n')}\n`,
-      );
-    }
-    const outcome = outcomeExitCode(summary);
-    if (outcome.message) process.stderr.write(`${outcome.message}\n`);
-    return outcome.code;
+    printOne(values, report, model, last!);
+    const exit = outcomeExitCode(outcome);
+    if (exit.message) process.stderr.write(`${exit.message}\n`);
+    return exit.code;
   } catch (error) {
-    if (isAbortError(error) || interrupt.controller.signal.aborted) {
+    progress?.stop();
+    // What was written stays: a results file's rows in its `.partial`, a comparison's finished lines.
+    const partial = [
+      ...(writer === undefined ? [] : [`${values.out}.partial`]),
+      ...(reviewWriter === undefined ? [] : [`${values.reviewOut}.partial`]),
+    ];
+    const kept =
+      comparedLines > 0
+        ? ` (the ${comparedLines} strateg${comparedLines === 1 ? 'y' : 'ies'} done are in ${values.out})`
+        : partial.length > 0
+          ? ` (partial results in ${partial.join(' and ')})`
+          : '';
+    if (budgetStop !== undefined) {
       process.stderr.write(
-        '\ninterrupted: nothing was scored; completed calls to a real provider are cached, so the same command again asks only the rest\n',
+        budgetStopMessage(
+          budgetStop,
+          cap?.state() ?? budgetStop,
+          answeredSoFar,
+          scan.items * strategies.length,
+          kept,
+        ),
+      );
+      return exitCodes.budget;
+    }
+    if (isAbortError(error) || controller.signal.aborted) {
+      process.stderr.write(
+        `\ninterrupted: nothing was scored${kept}; completed calls to a real provider are cached, so the same command again asks only the rest\n`,
       );
       return exitCodes.interrupted;
     }
     throw error;
   } finally {
     interrupt.dispose();
-    close();
+    closeStack();
+    writer?.release();
+    reviewWriter?.release();
+    store?.close();
   }
+}
+
+/** One strategy's evaluation, as JSON or as its tables. */
+function printOne(
+  values: EvalCliValues,
+  report: ComparisonJson,
+  model: ChatModel,
+  run: PipelineOutcome,
+): void {
+  if (values.json) {
+    process.stdout.write(
+      `${JSON.stringify({ ...report, ...(values.out === undefined ? {} : { out: values.out }) }, null, 2)}\n`,
+    );
+    return;
+  }
+  const { summary, details } = run;
+  const accuracy =
+    summary.accuracy === undefined ? 'no gold labels' : `${(summary.accuracy * 100).toFixed(1)}%`;
+  process.stdout.write(
+    `${[
+      `${simulatedNotice(model)}; task ${report.task}, ${summary.items} items, strategy ${summary.strategy.strategy} (batch ${summary.strategy.batchSize}, ${summary.strategy.rounds} rounds, ${summary.strategy.voting} vote)`,
+      `accuracy ${accuracy}; ${summary.calls} calls, ${summary.inputTokens} input and ${summary.outputTokens} output tokens; ${summary.answered} answered, ${summary.failed + summary.unanswered} without an answer`,
+      summaryTable(summary),
+      details.scores === null ? undefined : scoresTable(details.scores, plainOutput()),
+      summary.adaptive === undefined ? undefined : adaptiveTable(summary.adaptive),
+      values.out === undefined ? undefined : `results written to ${values.out}`,
+    ]
+      .filter((line) => line !== undefined)
+      .join('\n')}\n`,
+  );
 }
