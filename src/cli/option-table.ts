@@ -194,7 +194,7 @@ export const cliOptionTable: readonly CliOptionSpec[] = [
     flag: '--prices',
     kind: { type: 'text', placeholder: 'file' },
     description: 'JSON price table overriding the built-in one',
-    commands: ['run', 'plan'],
+    commands: allCommands,
   },
   {
     flag: '--batch-api',
@@ -258,9 +258,11 @@ export const cliOptionTable: readonly CliOptionSpec[] = [
   {
     flag: '--review-out',
     kind: { type: 'text', placeholder: 'file' },
-    description:
-      'also write the rows whose votes never settled (unsure throughout, or split) to this file, for a person to check',
-    commands: ['run'],
+    description: {
+      run: 'also write the rows whose votes never settled (unsure throughout, or split) to this file, for a person to check',
+      eval: 'also write the rows whose votes never settled (unsure throughout, or split) to this file, for a person to check; one strategy only, not with --compare',
+    },
+    commands: answering,
   },
   {
     flag: '--columns',
@@ -278,24 +280,29 @@ export const cliOptionTable: readonly CliOptionSpec[] = [
   {
     flag: '--limit',
     kind: { type: 'integer', minimum: 1 },
-    description: 'a trial: only the first n rows',
-    commands: ['run'],
+    description: {
+      run: 'a trial: only the first n rows',
+      eval: 'evaluate only the first n rows',
+    },
+    commands: answering,
   },
   {
     flag: '--sample',
     kind: { type: 'integer', minimum: 1 },
     description: {
       run: 'a trial: a random sample of n rows, chosen by --seed',
-      eval: 'evaluate a random sample of this many rows, chosen by --seed',
+      eval: 'evaluate a random sample of n rows, chosen by --seed: the rows run --sample takes',
     },
     commands: answering,
   },
   {
     flag: '--max-cost',
     kind: { type: 'number', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-    description:
-      'stop before a call could take the cost past this many dollars (priced with --prices or the built-in table); the same command with a higher budget continues',
-    commands: ['run'],
+    description: {
+      run: 'stop before a call could take the cost past this many dollars (priced with --prices or the built-in table); the same command with a higher budget continues',
+      eval: 'stop before a call could take the cost past this many dollars, over all strategies of --compare (priced with --prices or the built-in table)',
+    },
+    commands: answering,
   },
   {
     flag: '--yes',
@@ -330,7 +337,7 @@ export const cliOptionTable: readonly CliOptionSpec[] = [
     flag: '--quiet',
     kind: { type: 'switch' },
     description: 'no progress output',
-    commands: ['run'],
+    commands: answering,
   },
 ];
 
