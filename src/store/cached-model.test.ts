@@ -54,6 +54,27 @@ describe('cachedModel', () => {
     expect(model.stats()).toEqual({ hits: 1, misses: 0, damaged: 0 });
   });
 
+  it('replays a reply that another process stored between its lookup and its claim, rather than paying again', async () => {
+    const reply = await echoModel().generate(ask('q'));
+    const lookup = store.responses.lookup.bind(store.responses);
+    let lookups = 0;
+    store.responses.lookup = (key) => {
+      const found = lookup(key);
+      lookups += 1;
+      // Right after the first (missed) lookup, the other process's call ends: its reply is stored
+      // and its claim released, so the claim that follows succeeds.
+      if (lookups === 1) store.responses.put(key, reply, { modelId: 'fake:echo' });
+      return found;
+    };
+    const inner = echoModel();
+    const model = cachedModel(inner, store);
+    const result = await model.generate(ask('q'));
+    expect(inner.requests).toHaveLength(0);
+    expect(result.cached).toBe(true);
+    expect(result.text).toBe('echo: q');
+    expect(model.stats()).toEqual({ hits: 1, misses: 0, damaged: 0 });
+  });
+
   it('misses when a setting that changes the reply differs', async () => {
     const inner = echoModel();
     const model = cachedModel(inner, store);

@@ -135,8 +135,20 @@ export function cachedModel(
       await sleep(claimPollMs, signal);
       const found = withStore('read', () => store.responses.lookup(key));
       if (found.status === 'hit') return found.reply;
-      if (withStore('write', () => store.claims.claim(key)).status === 'claimed') return undefined;
+      if (withStore('write', () => store.claims.claim(key)).status === 'claimed') return landedMeanwhile(key);
     }
+  }
+
+  /**
+   * Just claimed: the holder before may have stored its reply and let go of the key between this
+   * process's lookup and its claim (two statements, each in its own transaction), so the cache is
+   * read once more; a reply found there is replayed and the claim given back rather than paid again.
+   */
+  function landedMeanwhile(key: string): CachedReply | undefined {
+    const found = withStore('read', () => store.responses.lookup(key));
+    if (found.status !== 'hit') return undefined;
+    withStore('write', () => store.claims.release(key));
+    return found.reply;
   }
 
   async function generate(request: GenerateRequest): Promise<GenerateResult> {
@@ -157,10 +169,11 @@ export function cachedModel(
         onDamaged?.(key);
       }
       // Claimed synchronously when free, so a call is journaled as started before any await.
-      if (withStore('write', () => store.claims.claim(key)).status === 'held') {
-        const answered = await waitForClaim(key, request.signal);
-        if (answered !== undefined) return replay(key, answered);
-      }
+      const answered =
+        withStore('write', () => store.claims.claim(key)).status === 'held'
+          ? await waitForClaim(key, request.signal)
+          : landedMeanwhile(key);
+      if (answered !== undefined) return replay(key, answered);
     }
 
     stats.misses += 1;
