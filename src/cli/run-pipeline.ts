@@ -3,7 +3,7 @@ import type { ItemResult, Progress, StrategyOptions } from '../engine/types.js';
 import { ResultsAnalyzer, type RunDetails, type SampleBatch, taskLabels } from '../eval/analyze-results.js';
 import { recordFirstCall } from '../eval/analyze-sample-batch.js';
 import { answersMatch } from '../parse/answers-match.js';
-import { batchPriceOf, loadPrices, type ModelPrice, priceOf } from '../plan/price-table.js';
+import { batchPriceOf, costUsd, loadPrices, type ModelPrice, priceOf } from '../plan/price-table.js';
 import { createSpendingCap, type SpendingCap, type SpendingCapState } from '../plan/spending-cap.js';
 import {
   type DataSourceOptions,
@@ -243,6 +243,27 @@ export interface PipelineSinks {
   invalid?: (invalid: InvalidRow) => Promise<void> | void;
   /** After every call and finished window, with the replayed (cached) part of the counts. */
   progress?: (progress: Progress, replayed: { inputTokens: number; outputTokens: number }) => void;
+}
+
+/**
+ * The progress sink of run and eval: the reporter's line with the cost of what this command paid
+ * for (replayed, cached replies cost nothing; prompt-cache reads at their own rate).
+ */
+export function progressSink(
+  reporter: { update(progress: Progress, costUsd: number | undefined): void },
+  price: ModelPrice | undefined,
+  built: PipelineStack,
+): NonNullable<PipelineSinks['progress']> {
+  return (state, replayed) =>
+    reporter.update(
+      state,
+      costUsd(
+        price,
+        state.inputTokens - replayed.inputTokens,
+        state.outputTokens - replayed.outputTokens,
+        built.paidCachedInputTokens(),
+      ),
+    );
 }
 
 export interface PipelineOutcome {

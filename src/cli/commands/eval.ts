@@ -7,7 +7,6 @@ import type { StrategyComparisonWithDetails } from '../../eval/analyze-compariso
 import { comparisonRow, defaultStrategies, type StrategyComparison } from '../../eval/compare.js';
 import type { ResultsWriter } from '../../io/write-results.js';
 import { createResultsWriter, resultsFormatOf } from '../../io/write-results.js';
-import { costUsd } from '../../plan/price-table.js';
 import type { SpendingCap, SpendingCapState } from '../../plan/spending-cap.js';
 import { calibrationSource } from '../../sim/profiles.js';
 import { simulatorSource } from '../../source/read-source.js';
@@ -33,6 +32,7 @@ import {
   type PipelineCliValues,
   type PipelineOutcome,
   paidPriceFromCli,
+  progressSink,
   runPipeline,
   selectSource,
   spendingCapFromCli,
@@ -285,16 +285,7 @@ export async function evalCommand(values: EvalCliValues, title?: string): Promis
         signal: controller.signal,
         ...tagSecret,
         sinks: {
-          progress: (state, replayed) =>
-            reporter.update(
-              state,
-              costUsd(
-                price,
-                state.inputTokens - replayed.inputTokens,
-                state.outputTokens - replayed.outputTokens,
-                built.paidCachedInputTokens(),
-              ),
-            ),
+          progress: progressSink(reporter, price, built),
           result: async (result) => {
             const row = resultRow(result);
             await writer?.write(row);

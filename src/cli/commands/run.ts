@@ -35,6 +35,7 @@ import {
   isSimulatedUri,
   type PipelineCliValues,
   paidPriceFromCli,
+  progressSink,
   runPipeline,
   selectSource,
   spendingCapFromCli,
@@ -281,16 +282,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       signal: controller.signal,
       ...(values.secretTags ? { tagSecret: storeTagSecret(store.directory) } : {}),
       sinks: {
-        progress: (state, replayed) =>
-          reporter.update(
-            state,
-            costUsd(
-              price,
-              state.inputTokens - replayed.inputTokens,
-              state.outputTokens - replayed.outputTokens,
-              built.paidCachedInputTokens(),
-            ),
-          ),
+        progress: progressSink(reporter, price, built),
         invalid: async (invalid) => {
           await writer?.write(invalidRow(invalid));
         },
