@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { boolqTask } from '../task/builtin-tasks.js';
+import { boolqTask, gsm8kTask } from '../task/builtin-tasks.js';
 import { createItemCatalog } from './item-catalog.js';
 
 const passage = (index: number) => `Passage ${index}. ${'Some words about the topic at hand. '.repeat(3)}`;
@@ -24,30 +24,49 @@ describe('createItemCatalog', () => {
     expect(catalog.find({ question: 'q', passage: passage(1) })?.gold).toBe('no');
   });
 
-  it('keeps a digest per item, not its text: 40,000 items of 2 KB add far less heap than their 80 MB', async () => {
-    // In a child process with a callable gc, so that the heap figures are not garbage still to collect.
+  it('keeps the number of each gold answer, numbers too, and an item without one as unknown gold', () => {
+    const catalog = createItemCatalog(gsm8kTask);
+    catalog.add({ fields: { question: 'one' }, gold: '18' });
+    catalog.add({ fields: { question: 'two' }, gold: 18 });
+    catalog.add({ fields: { question: 'three' }, gold: '$1,800' });
+    catalog.add({ fields: { question: 'four' } });
+    expect(catalog.find({ question: 'one' })?.gold).toBe(18);
+    expect(catalog.find({ question: 'two' })?.gold).toBe(18);
+    expect(catalog.find({ question: 'three' })?.gold).toBe(1800);
+    const four = catalog.find({ question: 'four' });
+    expect(four).toBeDefined();
+    expect(four?.gold).toBeUndefined();
+    expect(four?.digest).toBe(catalog.digestOf({ question: 'four' }));
+  });
+
+  it('keeps no text and no object per item: 40,000 items of 2 KB add under 40 bytes each', async () => {
+    // In a child process with a callable gc, so that the figures are not garbage still to collect;
+    // typed arrays live outside the heap, so their bytes (arrayBuffers) are counted too.
     const script = `
       const { createItemCatalog } = await import(${JSON.stringify(new URL('./item-catalog.ts', import.meta.url).href)});
       const { boolqTask } = await import(${JSON.stringify(new URL('../task/builtin-tasks.ts', import.meta.url).href)});
       const filler = 'x'.repeat(2000);
       const catalog = createItemCatalog(boolqTask);
       catalog.add({ fields: { question: 'warm-up', passage: filler }, gold: true });
-      gc(); gc();
-      const before = process.memoryUsage().heapUsed;
+      const used = () => { gc(); gc(); const memory = process.memoryUsage(); return memory.heapUsed + memory.arrayBuffers; };
+      const before = used();
       for (let index = 0; index < 40000; index += 1) {
         catalog.add({ fields: { question: 'question ' + index, passage: index + filler }, gold: index % 2 === 0 });
       }
-      gc(); gc();
-      console.log(JSON.stringify({ growth: process.memoryUsage().heapUsed - before, size: catalog.size }));
+      const growth = used() - before;
+      const found = catalog.find({ question: 'question 39999', passage: 39999 + filler });
+      console.log(JSON.stringify({ growth, size: catalog.size, gold: found?.gold }));
     `;
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script],
       { cwd: new URL('../..', import.meta.url) },
     );
-    const { growth, size } = JSON.parse(stdout) as { growth: number; size: number };
+    const { growth, size, gold } = JSON.parse(stdout) as { growth: number; size: number; gold: string };
     expect(size).toBe(40_001);
-    // Holding the texts would add over 80 MB; a digest and an answer per item are a few MB.
-    expect(growth).toBeLessThan(20 * 1024 * 1024);
+    expect(gold).toBe('no');
+    // The texts would be 80 MB, a Map from digest strings about 3 MB; the table is 65,536 slots
+    // of 12 bytes (786 KB, 20 bytes an item).
+    expect(growth).toBeLessThan(40 * 40_000);
   });
 });
