@@ -9,6 +9,7 @@ import { checkGoldAnswer } from '../parse/check-gold-answer.js';
 import { renderItem } from '../prompt/render-batch.js';
 import { InputError } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
+import { createIdRegister, type RereadId } from './id-register.js';
 import { sampleItems } from './load-items.js';
 import { createSourceDigest } from './source-digest.js';
 
@@ -74,8 +75,11 @@ export async function* readSource(
   let row = 0;
   let mappingChecked = false;
   // Two rows with one id cannot both be matched to their answers by id downstream (results,
-  // resumes, joins), and `12345` and `"12345"` are the same id once read.
-  const lineOfId = new Map<string, number>();
+  // resumes, joins), and `12345` and `"12345"` are the same id once read. The register keeps a
+  // hash per id and reads a row again to check a match (see `createIdRegister`).
+  const ids = createIdRegister({
+    reread: (rows) => rereadIds(options, mapping, rows, signal),
+  });
   for await (const source of readRecords(options.file, {
     keepBadRows: true,
     ...(signal ? { signal } : {}),
@@ -109,14 +113,13 @@ export async function* readSource(
     }
     try {
       const mapped = mapRecord(source.record, mapping, where);
-      const firstLine = lineOfId.get(mapped.id);
+      const firstLine = await ids.firstLineOf(mapped.id, row, source.line);
       if (firstLine !== undefined) {
         throw new InputError(
           `duplicate id \`${mapped.id}\`, first seen at line ${firstLine}; ids must be unique (numbers and strings with the same digits are the same id)`,
           { ...where, field: mapping.idField ?? 'id' },
         );
       }
-      lineOfId.set(mapped.id, source.line);
       const item: Item = { id: mapped.id, fields: mapped.fields };
       if (mapped.gold !== undefined) {
         // An unknown gold label is bad input, named here, not an item scored wrong later.
@@ -141,6 +144,34 @@ export async function* readSource(
     row += 1;
   }
   if (row === 0) throw new InputError('the file holds no rows', { file: options.file });
+}
+
+/**
+ * The ids of the rows `readSource` records in the first `rows` rows of the file, read again with
+ * the mapping it settled on at the first row.
+ */
+async function* rereadIds(
+  options: DataSourceOptions,
+  mapping: FieldMapping,
+  rows: number,
+  signal?: AbortSignal,
+): AsyncGenerator<RereadId> {
+  let row = 0;
+  for await (const source of readRecords(options.file, {
+    keepBadRows: true,
+    ...(signal ? { signal } : {}),
+  })) {
+    if (row >= rows) return;
+    if (!source.error && (options.rows === undefined || options.rows(row))) {
+      try {
+        const { id } = mapRecord(source.record, mapping, { file: options.file, line: source.line });
+        yield { row, line: source.line, id };
+      } catch (error) {
+        if (!InputError.isInstance(error)) throw error;
+      }
+    }
+    row += 1;
+  }
 }
 
 /** The valid items of the data file, in order; bad rows are left out (the scan reports them). */
