@@ -35,10 +35,11 @@ function itemKey(task: Task, fields: Readonly<Record<string, string>>): string {
  *
  * Per item only the first 64 bits of the text's digest and the number of its gold answer are
  * kept, in typed arrays (`HashTable64`, 16 to 32 bytes an item), never the text and no object: a
- * catalog of 10^6 items is a few tens of megabytes whatever the items' length, and adds nothing
- * for the collector to trace (a run stays bounded in memory on the simulator as on any model).
- * Each distinct gold answer is kept once: for a task with labels, a few. Two texts whose digests
- * share their first 64 bits would be taken for one (for 10^6 items, a chance of about 3 in 10^8).
+ * catalog of 10^6 items is 25 MB whatever the items' length, and adds nothing for the collector
+ * to trace (a run stays bounded in memory on the simulator as on any model). Each distinct gold
+ * answer is kept once: a few for a task with labels, at most one per item for numbers or free
+ * text. Two texts whose digests share their first 64 bits would be taken for one (for 10^6
+ * items, a chance of about 3 in 10^8).
  */
 export function createItemCatalog(task: Task, items: Iterable<KnownItem> = []): ItemCatalog {
   const goldCodes = new HashTable64();
