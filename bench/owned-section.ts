@@ -28,6 +28,7 @@ export const ownedSections = [
   { heading: 'Local model', script: 'bench/local-model.ts' },
   { heading: 'GSM8K: worked solutions', script: 'bench/gsm8k.ts' },
   { heading: 'Batch API', script: 'bench/batch-api-cost.ts' },
+  { heading: 'Simulated runs: memory', script: 'bench/sim-run-memory.ts' },
 ] as const;
 
 export type OwnedHeading = (typeof ownedSections)[number]['heading'];
