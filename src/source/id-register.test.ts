@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createIdRegister, type RereadId } from './id-register.js';
 
@@ -77,5 +79,32 @@ describe('createIdRegister', () => {
     const register = createIdRegister({ reread, hash, rereadLimit: 2 });
     expect(await firstLines(register, ids)).toEqual([undefined, undefined, 2, undefined, 1, undefined, 2, 1]);
     expect(register.keepsIds).toBe(true);
+  });
+
+  it('keeps no id and no object per row: 10^5 ids of 40 characters add under 40 bytes each', async () => {
+    // In a child process with a callable gc; typed arrays live outside the heap, so their bytes
+    // (arrayBuffers) are counted too. A Map from the ids would add over 100 bytes an id.
+    const script = `
+      const { createIdRegister } = await import(${JSON.stringify(new URL('./id-register.ts', import.meta.url).href)});
+      const register = createIdRegister({ reread: async function* () {} });
+      const idOf = (index) => String(index).padStart(40, 'x');
+      await register.firstLineOf(idOf(-1), 0, 1);
+      const used = () => { gc(); gc(); const memory = process.memoryUsage(); return memory.heapUsed + memory.arrayBuffers; };
+      const before = used();
+      for (let index = 0; index < 100000; index += 1) await register.firstLineOf(idOf(index), index + 1, index + 2);
+      const growth = used() - before;
+      // Used after the figure, so that the register is still alive when it is taken.
+      console.log(JSON.stringify({ growth, keepsIds: register.keepsIds }));
+    `;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: new URL('../..', import.meta.url) },
+    );
+    const { growth, keepsIds } = JSON.parse(stdout) as { growth: number; keepsIds: boolean };
+    expect(keepsIds).toBe(false);
+    // 262,144 slots of 12 bytes: 31 bytes an id.
+    expect(growth).toBeGreaterThan(20 * 100_000);
+    expect(growth).toBeLessThan(40 * 100_000);
   });
 });
