@@ -5,7 +5,7 @@
  * and a gold answer's number per item, the duplicate-id check 64 bits of a hash and a row number
  * (both in typed arrays), the engine a window of items, the writer a line at a time.
  *
- * Each size runs without a heap cap, then under `--heap-cap` (the memory test's 72 MB); with
+ * Each size runs without a heap cap, then under `--heap-cap` (72 MB, under the memory test's 80); with
  * `--heap-needed`, the smallest heap (`--max-old-space-size`, to 2 MB) each size finishes in is
  * found by bisection, a run per step (slow: near its limit a run spends most of its time
  * collecting). `--write` puts the table in BENCHMARKS.md.
@@ -108,7 +108,7 @@ try {
   if (values.write) {
     const command = `npx tsx bench/sim-run-memory.ts --sizes ${sizes.join(',')} --strategy ${values.strategy} --heap-cap ${heapCap}${values['heap-needed'] ? ' --heap-needed' : ''} --write`;
     writeOwnedSection('Simulated runs: memory', [
-      `\`batchprompt run --model sim --strategy ${values.strategy}\` over generated BoolQ-shaped rows (\`bench/write-yes-no-rows.ts\`, every text distinct), each run alone in a fresh Node process of the built command line; peak RSS is that process's maximum resident set size. "Heap needed" is the smallest \`--max-old-space-size\` the run finishes in, found by bisection to 2 MB; \`test/sim-run-memory.test.ts\` runs 10^3, 10^4 and 10^5 rows under a ${heapCap} MB heap. Wall times are of a shared 2-core machine (${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}): near its cap a run spends most of its time collecting. Reproduce: \`${command}\`.`,
+      `\`batchprompt run --model sim --strategy ${values.strategy}\` over generated BoolQ-shaped rows (\`bench/write-yes-no-rows.ts\`, every text distinct), each run alone in a fresh Node process of the built command line; peak RSS is that process's maximum resident set size. "Heap needed" is the smallest \`--max-old-space-size\` the run finishes in, found by bisection to 2 MB (a few MB more or less from one bisection to another, as the collector's timing varies); \`test/sim-run-memory.test.ts\` runs 10^3, 10^4 and 10^5 rows under an 80 MB heap. Wall times are of a shared 2-core machine (${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}): near its cap a run spends most of its time collecting. Reproduce: \`${command}\`.`,
       '',
       ...table,
       ...summary(figures, first),
