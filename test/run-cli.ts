@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 
@@ -20,4 +21,13 @@ export async function runCli(args: string[]): Promise<{ code: number; stdout: st
     outSpy.mockRestore();
     errSpy.mockRestore();
   }
+}
+
+/** The rows of a JSON Lines file the command wrote, each parsed. */
+export function readJsonl(file: string): Record<string, unknown>[] {
+  return readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }

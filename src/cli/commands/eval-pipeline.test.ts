@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../../test/run-cli.js';
+import { readJsonl, runCli } from '../../../test/run-cli.js';
 import { exitCodes } from '../exit-codes.js';
 import type { ComparisonJson } from './eval.js';
 import type { RunSummaryJson } from './run.js';
@@ -21,13 +21,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(directory, { recursive: true, force: true });
 });
-
-const readJsonl = (file: string) =>
-  readFileSync(file, 'utf8')
-    .trimEnd()
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 function data(rows = 90): string {
   const file = join(directory, 'questions.jsonl');
