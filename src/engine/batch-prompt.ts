@@ -24,7 +24,7 @@ import { permutationSchemes } from './permutation-schemes.js';
 import { failedCallPlan, reaskPlan } from './reask-plan.js';
 import { resolveStrategy } from './resolve-strategy.js';
 import { RunAccounts } from './run-accounts.js';
-import { runAdaptiveWindow } from './run-adaptive-window.js';
+import { type IndexedCall, runAdaptiveWindow } from './run-adaptive-window.js';
 import { batchTag, hashSeed, shuffled } from './seeded-random.js';
 import { shouldStop } from './stop-condition.js';
 import { stoppingRules } from './stopping-rules.js';
@@ -382,6 +382,20 @@ function packRound(
  * code of that place. `label` keeps the batch codes of differently packed asks of the same round
  * apart (the plain rounds use none, so their codes are those of earlier versions).
  */
+/** Asks packed calls of a round, each with its place among the round's calls (its batch code). */
+async function askCalls(
+  context: RunContext,
+  windowIndex: number,
+  calls: readonly IndexedCall[],
+  round: number,
+  label: string,
+): Promise<void> {
+  context.enterRound(round);
+  await settleAll(
+    calls.map((call) => askBatch(context, call.batch, round, 0, `${windowIndex}.${label}${call.index}`)),
+  );
+}
+
 async function askPacked(
   context: RunContext,
   windowIndex: number,
@@ -390,12 +404,8 @@ async function askPacked(
   firstIndex: number,
   label: string,
 ): Promise<void> {
-  context.enterRound(round);
-  await settleAll(
-    batches.map((batch, position) =>
-      askBatch(context, batch, round, 0, `${windowIndex}.${label}${firstIndex + position}`),
-    ),
-  );
+  const calls = batches.map((batch, position) => ({ batch, index: firstIndex + position }));
+  await askCalls(context, windowIndex, calls, round, label);
 }
 
 /** Asks every item of `order` once in `round`, packed at `batchSize`. */
@@ -426,14 +436,7 @@ async function runWindow(
         pack: (order, round, batchSize) => packRound(context, order, round, batchSize),
         askPacked: (batches, round, firstIndex, label) =>
           askPacked(context, windowIndex, batches, round, firstIndex, label),
-        askIndexed: async (calls, round, label) => {
-          context.enterRound(round);
-          await settleAll(
-            calls.map((call) =>
-              askBatch(context, call.batch, round, 0, `${windowIndex}.${label}${call.index}`),
-            ),
-          );
-        },
+        askIndexed: (calls, round, label) => askCalls(context, windowIndex, calls, round, label),
         started: (round, items) => context.accounts.roundStarted(round, items),
         stopped: (round, items) => {
           context.accounts.stopped(round, items);
