@@ -1,8 +1,8 @@
 import { linkSync, type Stats, statSync, unlinkSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { acquireLockFile } from '../spec/acquire-lock-file.js';
 import { BatchPromptError, InputError } from '../spec/errors.js';
+import { acquireLockFile } from '../util/acquire-lock-file.js';
 
 export interface ResultsFileClaim {
   /** `<file>.partial`: free to be created exclusively (a dead run's leftover has been removed). */

@@ -1,4 +1,4 @@
-import { simulatorModelOwner } from '../spec/simulator-marker.js';
+import { simulatorModelOwner } from '../util/simulator-marker.js';
 import { splitUrlCredentials } from './split-url-credentials.js';
 
 /**

@@ -1,7 +1,7 @@
 import { type Answer, normalizeAnswer } from '../parse/normalize-answer.js';
 import { flattenFieldValue } from '../prompt/render-batch.js';
-import { HashTable64 } from '../spec/hash-table-64.js';
 import type { Task } from '../task/task-schema.js';
+import { HashTable64 } from '../util/hash-table-64.js';
 import { textDigest } from './sim-random.js';
 
 export interface CatalogItem {

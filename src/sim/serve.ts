@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ChatMessage, ChatRole, GenerateRequest, ResponseFormat } from '../spec/chat-model.js';
 import { countMessageTokens } from '../spec/count-tokens.js';
 import { InputError } from '../spec/errors.js';
-import { simulatorModelOwner } from '../spec/simulator-marker.js';
+import { simulatorModelOwner } from '../util/simulator-marker.js';
 import { createSimModel, type SimModelOptions } from './create-sim-model.js';
 import { createSimBatchApi, type SimBatchOptions, type SimBatchStats } from './serve-batch-api.js';
 import { hashUniforms, textDigest } from './sim-random.js';

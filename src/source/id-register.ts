@@ -1,4 +1,4 @@
-import { HashTable64, hashText64 } from '../spec/hash-table-64.js';
+import { HashTable64, hashText64 } from '../util/hash-table-64.js';
 
 /** A row of the file with an id, as read again. */
 export interface RereadId {

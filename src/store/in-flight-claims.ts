@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
-import { isProcessAlive } from '../spec/is-process-alive.js';
+import { isProcessAlive } from '../util/is-process-alive.js';
 
 /**
  * Past this age a claim is stale whoever holds it: longer than any call with its retries takes, so

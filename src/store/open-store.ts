@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { acquireLockFile, type LockFile } from '../spec/acquire-lock-file.js';
 import { BatchPromptError, StoreError } from '../spec/errors.js';
+import { acquireLockFile, type LockFile } from '../util/acquire-lock-file.js';
 import { InFlightClaims } from './in-flight-claims.js';
 import { JobJournal } from './job-journal.js';
 import { migrateSchema } from './migrate-schema.js';

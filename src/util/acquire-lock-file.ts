@@ -1,6 +1,6 @@
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { LockError } from './errors.js';
+import { LockError } from '../spec/errors.js';
 import { isProcessAlive } from './is-process-alive.js';
 
 export interface LockFile {
