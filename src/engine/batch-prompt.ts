@@ -11,7 +11,6 @@ import {
   fatalEndpointError,
   InputError,
   isAbortError,
-  RetryError,
   StoreError,
 } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
@@ -254,8 +253,8 @@ async function askBatch(
     // A refused key, a missing model or a closed port fails every call alike: stop the run rather
     // than record each item failed, split the batch and ask again in every round.
     // So does a model that says the run's input is wrong (the simulator given no gold answer).
-    const cause = RetryError.isInstance(error) ? error.lastError : error;
-    const fatal = fatalEndpointError(error) ?? (InputError.isInstance(cause) ? cause : undefined);
+    // The scheduler rethrows an error it does not retry as it is, so neither comes in a RetryError.
+    const fatal = fatalEndpointError(error) ?? (InputError.isInstance(error) ? error : undefined);
     if (fatal || context.fatalError) throw context.stop(fatal ?? context.fatalError!);
     if (context.options.signal?.aborted || isAbortError(error)) {
       throw new AbortError('The run was aborted', { cause: error });

@@ -99,10 +99,11 @@ export interface FailedCallInput {
 export type FailedCallAction = 'stop' | 'split' | 'again' | 'record';
 
 export function failedCallPlan(input: FailedCallInput): FailedCallAction {
-  const cause = RetryError.isInstance(input.error) ? input.error.lastError : input.error;
-  if (fatalEndpointError(input.error) || InputError.isInstance(cause)) return 'stop';
+  if (fatalEndpointError(input.error) || InputError.isInstance(input.error)) return 'stop';
   if (input.attempt >= input.maxReasks) return 'record';
-  const status = ApiCallError.isInstance(cause) ? cause.status : undefined;
+  // A call the scheduler gave up retrying holds its attempts' errors; the last one says why.
+  const last = RetryError.isInstance(input.error) ? input.error.lastError : input.error;
+  const status = ApiCallError.isInstance(last) ? last.status : undefined;
   if (status === 429 || (status !== undefined && status >= 500)) return 'again';
   if (input.batchSize > 1) return 'split';
   return 'record';

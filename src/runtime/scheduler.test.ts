@@ -206,30 +206,61 @@ describe('createScheduler', () => {
     expect(starts[2]! - starts[1]!).toBeGreaterThanOrEqual(999);
   });
 
-  it('does not retry a 400, and says why in a RetryError', async () => {
+  it('does not retry a 400, and rethrows it as the model threw it', async () => {
+    const refusal = new ApiCallError('Bad request', { status: 400 });
     const { model, calls } = fakeModel(() => {
-      throw new ApiCallError('Bad request', { status: 400 });
+      throw refusal;
     });
     const scheduler = createScheduler();
     const error = await scheduler.generate(model, request).catch((caught: unknown) => caught);
     expect(calls).toHaveLength(1);
-    expect(RetryError.isInstance(error)).toBe(true);
-    const retryError = error as RetryError;
-    expect(retryError.reason).toBe('errorNotRetryable');
-    expect((retryError.lastError as ApiCallError).status).toBe(400);
+    expect(error).toBe(refusal);
     expect(scheduler.stats()).toMatchObject({ retries: 0, failed: 1 });
   });
 
-  it('does not retry an error that is not an ApiCallError', async () => {
+  it('does not retry an error that is not an ApiCallError, and rethrows it', async () => {
     const { model, calls } = fakeModel(() => {
       throw new TypeError('bug in the adapter');
     });
-    const error = (await createScheduler()
+    const error = await createScheduler()
       .generate(model, request)
-      .catch((caught: unknown) => caught)) as RetryError;
+      .catch((caught: unknown) => caught);
     expect(calls).toHaveLength(1);
-    expect(error.reason).toBe('errorNotRetryable');
-    expect(error.lastError).toBeInstanceOf(TypeError);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(RetryError.isInstance(error)).toBe(false);
+  });
+
+  it('rethrows an error that ends a retried call when that error is not retried', async () => {
+    const refusal = new ApiCallError('Unauthorized', { status: 401 });
+    const { model, calls } = fakeModel((_, index) => {
+      if (index === 0) throw new ApiCallError('Server error', { status: 503 });
+      throw refusal;
+    });
+    const retries: unknown[] = [];
+    const scheduler = createScheduler({
+      maxRetries: 3,
+      sleep: async () => {},
+      onEvent: (event) => {
+        if (event.type === 'retry') retries.push(event.error);
+      },
+    });
+    const error = await scheduler.generate(model, request).catch((caught: unknown) => caught);
+    expect(calls).toHaveLength(2);
+    expect(error).toBe(refusal);
+    // The attempt before it is not lost: it was reported when it was retried.
+    expect((retries[0] as ApiCallError).status).toBe(503);
+  });
+
+  it('rethrows a retryable error as it is when maxRetries is 0 (nothing was retried)', async () => {
+    const overload = new ApiCallError('Server error', { status: 503 });
+    const { model, calls } = fakeModel(() => {
+      throw overload;
+    });
+    const error = await createScheduler({ maxRetries: 0 })
+      .generate(model, request)
+      .catch((caught: unknown) => caught);
+    expect(calls).toHaveLength(1);
+    expect(error).toBe(overload);
   });
 
   it('gives up after maxRetries with every error', async () => {

@@ -37,10 +37,12 @@ export interface Scheduler {
    * Runs `model.generate(request)` under the scheduler's concurrency, rate limits, per-attempt
    * timeout and retries.
    *
-   * Rejects with `AbortError` when `request.signal` aborts (never retried), and otherwise with a
-   * `RetryError` holding every attempt's error: reason `errorNotRetryable` at the first error that
-   * is not a retryable `ApiCallError`, or `maxRetriesExceeded` after `maxRetries + 1` attempts.
-   * Always wrapping gives callers one shape to handle; the model's own error is `lastError`.
+   * Rejects with `AbortError` when `request.signal` aborts (never retried). An error that is not
+   * retried (not a retryable `ApiCallError`, or any error when `maxRetries` is 0) is rethrown as
+   * the model threw it, whatever the attempt: a first-try 401 arrives as that `ApiCallError`.
+   * Only a call that was retried until `maxRetries + 1` attempts had failed rejects with a
+   * `RetryError` (reason `maxRetriesExceeded`) holding every attempt's error; its `lastError` is
+   * then always a retryable one (429, 5xx, a timeout, no connection).
    */
   generate(model: ChatModel, request: GenerateRequest): Promise<GenerateResult>;
   stats(): SchedulerStats;
@@ -204,19 +206,14 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
             pausedUntil = Math.max(pausedUntil, now() + delayMs);
             emit({ type: 'rate-limited', modelId: model.id, pauseMs: delayMs, error });
           }
-          if (!retryable) {
-            throw new RetryError(
-              `Call to ${model.id} failed with an error that is not retried (attempt ${attemptNumber}): ${describe(error)}`,
-              { reason: 'errorNotRetryable', errors },
-            );
-          }
+          // An error that is not retried ends the call as it is, so that callers read a 401 or an
+          // InputError directly; the attempts before it were reported as `retry` events.
+          if (!retryable) throw error;
           if (attemptNumber > resolved.maxRetries) {
+            if (attemptNumber === 1) throw error;
             throw new RetryError(
               `Call to ${model.id} failed after ${attemptNumber} attempts: ${describe(error)}`,
-              {
-                reason: 'maxRetriesExceeded',
-                errors,
-              },
+              { reason: 'maxRetriesExceeded', errors },
             );
           }
           emit({ type: 'retry', modelId: model.id, attempt: attemptNumber, delayMs, error });

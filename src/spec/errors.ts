@@ -90,7 +90,11 @@ const retryMarker = Symbol.for('batchprompt.error.retry');
 
 export type RetryErrorReason = 'maxRetriesExceeded' | 'errorNotRetryable' | 'aborted';
 
-/** Every attempt of a call failed. */
+/**
+ * A call was retried until its retries ran out (reason `maxRetriesExceeded`): `errors` holds every
+ * attempt's error, `lastError` the final one. The scheduler throws an error it does not retry as
+ * it is, so a 401 or a bad request never arrives wrapped in this.
+ */
 export class RetryError extends BatchPromptError {
   readonly [retryMarker] = true;
   readonly reason: RetryErrorReason;

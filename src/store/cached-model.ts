@@ -1,5 +1,5 @@
 import type { ChatModel, FinishReason, GenerateRequest, GenerateResult, Usage } from '../spec/chat-model.js';
-import { AbortError, RetryError, StoreError } from '../spec/errors.js';
+import { AbortError, StoreError } from '../spec/errors.js';
 import { wrapChatModel } from '../spec/wrap-chat-model.js';
 import { assertNoSecrets } from './assert-no-secrets.js';
 import { cacheKey } from './cache-key.js';
@@ -188,10 +188,10 @@ export function cachedModel(
       inFlight -= 1;
       if (enabled) withStore('write', () => store.claims.release(key));
       // Stopped at the gate beneath the scheduler (see `storeFailure`): never sent, so not a call.
-      const stoppedAtGate = RetryError.isInstance(error) && StoreError.isInstance(error.lastError);
-      if (stoppedAtGate) stats.misses -= 1;
+      // The scheduler does not retry a StoreError, so it arrives here as the gate threw it.
+      if (StoreError.isInstance(error)) stats.misses -= 1;
       if (runId !== undefined) withStore('write', () => store.journal.recordCallFailed(runId, key));
-      throw stoppedAtGate ? error.lastError : error;
+      throw error;
     }
     inFlight -= 1;
 
