@@ -89,3 +89,25 @@ describe('analyzeResults: scores by class and items to review', () => {
     expect(short.reviewCounts).toEqual({ wrong: 2, uncertain: 2 });
   });
 });
+
+describe('analyzeResults: macro F1 of a run where one class was never answered', () => {
+  it('counts the class never predicted with F1 0, so macro F1 is 7/8 like accuracy', () => {
+    const capitals = ['paris', 'rome', 'madrid', 'lisbon', 'vienna', 'bern', 'oslo', 'dublin'];
+    const results = capitals.map((capital, index) =>
+      index < 7
+        ? answered(index, capital, capital, [vote(capital, true)], 1)
+        : answered(index, capital, null, [], 0),
+    );
+    const details = analyzeResults({
+      results,
+      rounds: [],
+      voting: 'weighted',
+      labels: [...capitals, 'athens'],
+    });
+    expect(details.scores?.accuracy).toBe(0.875);
+    // Athens is a label of the task but neither gold nor answered: it has no F1 and is left out.
+    expect(details.scores?.matrix.labels).toEqual(capitals);
+    expect(details.scores?.perClass.at(-1)).toMatchObject({ label: 'dublin', predicted: 0, f1: 0 });
+    expect(details.scores?.macroF1).toBe(0.875);
+  });
+});

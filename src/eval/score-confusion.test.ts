@@ -69,7 +69,9 @@ describe('scoreConfusion', () => {
         [0, 0, 0],
       ],
     });
+    // `no` is neither gold nor answered: no F1, and it is not in the mean either.
     expect(scores.perClass[1]).toMatchObject({ precision: null, recall: null, f1: null });
+    expect(scores.macroF1).toBe(1);
     // One label on both sides: chance agreement is 1 and kappa is undefined.
     expect(scores.kappa).toBeNull();
     expect(scoreConfusion({ labels: [], counts: [] })).toMatchObject({
@@ -77,5 +79,49 @@ describe('scoreConfusion', () => {
       accuracy: null,
       kappa: null,
     });
+  });
+
+  it('averages macro F1 over every class with gold items or answers: a class never predicted scores 0', () => {
+    // Rows gold, columns answer (a, b, c, d, e, f, no answer); worked out by hand:
+    //   a: 4 gold, 4 answered a, 3 right: P 3/4, R 3/4, F1 3/4
+    //   b: 4 gold, 3 answered b, 2 right: P 2/3, R 1/2, F1 (2 * 1/3) / (7/6) = 4/7
+    //   c: 2 gold, never answered (both unanswered): F1 0
+    //   d: 1 gold, answered a: never predicted, F1 0
+    //   e: no gold, answered once (for a b item): P 0, F1 0
+    //   f: neither gold nor answered: no F1, left out
+    // macro F1 = (3/4 + 4/7 + 0 + 0 + 0) / 5 = 37/140; accuracy 5/11.
+    const scores = scoreConfusion({
+      labels: ['a', 'b', 'c', 'd', 'e', 'f'],
+      counts: [
+        [3, 1, 0, 0, 0, 0, 0],
+        [0, 2, 0, 0, 1, 0, 1],
+        [0, 0, 0, 0, 0, 0, 2],
+        [1, 0, 0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0, 0],
+      ],
+    });
+    expect(scores.items).toBe(11);
+    expect(scores.accuracy).toBeCloseTo(5 / 11, 12);
+    const f1s = scores.perClass.map((score) => score.f1);
+    expect(f1s[0]).toBeCloseTo(3 / 4, 12);
+    expect(f1s[1]).toBeCloseTo(4 / 7, 12);
+    expect(f1s.slice(2)).toEqual([0, 0, 0, null]);
+    expect(scores.perClass[2]).toMatchObject({ support: 2, predicted: 0, precision: null, recall: 0 });
+    expect(scores.perClass[4]).toMatchObject({ support: 0, predicted: 1, precision: 0, recall: null });
+    expect(scores.macroF1).toBeCloseTo(37 / 140, 12);
+  });
+
+  it('gives eight one-item classes with one left unanswered macro F1 7/8, as their accuracy', () => {
+    // Capitals of eight countries, one item each; seven answered right, the eighth not at all.
+    const labels = ['paris', 'rome', 'madrid', 'lisbon', 'vienna', 'bern', 'oslo', 'dublin'];
+    const counts = labels.map((_, gold) => [
+      ...labels.map((__, answer) => (gold === answer && gold < 7 ? 1 : 0)),
+      gold === 7 ? 1 : 0,
+    ]);
+    const scores = scoreConfusion({ labels, counts });
+    expect(scores.accuracy).toBe(0.875);
+    expect(scores.perClass[7]).toMatchObject({ label: 'dublin', support: 1, predicted: 0, f1: 0 });
+    expect(scores.macroF1).toBe(0.875);
   });
 });

@@ -18,7 +18,10 @@ export interface ClassScore {
   precision: number | null;
   /** Null when no item has this gold label. */
   recall: number | null;
-  /** Null when precision or recall is. */
+  /**
+   * 0 when the class was never predicted or is never the gold answer (its precision or recall is
+   * then taken as 0, as in the usual definition of macro F1); null only for a label with neither.
+   */
   f1: number | null;
 }
 
@@ -28,7 +31,11 @@ export interface ConfusionScores {
   items: number;
   accuracy: number | null;
   perClass: ClassScore[];
-  /** Mean F1 over the classes that have an F1. */
+  /**
+   * Mean F1 over every label of the matrix that is a gold answer or an answer of some item: a
+   * class never predicted counts with F1 0 and so lowers the mean, as it does accuracy. A label
+   * with neither (no item has it as gold, none was answered with it) has no F1 and is left out.
+   */
   macroF1: number | null;
   /**
    * Cohen's kappa between gold and answers: agreement beyond what the two label frequencies give
@@ -65,10 +72,12 @@ export function scoreConfusion(matrix: ConfusionMatrix): ConfusionScores {
     const predicted = answerTotals[index]!;
     const precision = predicted === 0 ? null : truePositives / predicted;
     const recall = support === 0 ? null : truePositives / support;
+    // A class never predicted, or predicted but never gold, misses items it should have had (or
+    // took items it should not have): F1 0, so that leaving a class out lowers macro F1.
     const f1 =
-      precision === null || recall === null
+      support === 0 && predicted === 0
         ? null
-        : precision + recall === 0
+        : precision === null || recall === null || precision + recall === 0
           ? 0
           : (2 * precision * recall) / (precision + recall);
     return { label, support, predicted, truePositives, precision, recall, f1 };
