@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { escapeHtml } from './escape-html.js';
+import { htmlTable as table } from './html-table.js';
 import { renderCheckScript } from './render-check-script.js';
 import type { AdaptiveInput, ReportInput, ReviewItemInput, RunDetailsInput } from './report-input.js';
 import { reviewSection, scoresSection } from './review-sections.js';
 import { barChart, formatShare, type LineSeries, lineChart } from './svg-charts.js';
+import { unsettledSection } from './unsettled-section.js';
 
 export interface RenderReportOptions {
   /** Shown in the footer: where the figures came from. */
@@ -176,45 +178,12 @@ function adaptiveSection(runs: readonly RunView[]): string {
   return `<section id="adaptive"><h2>Adaptive rule: what the pilot measured</h2><p>Every item of the first window takes round 1; round 2 starts as SEAS's would, one call at a time, and after each call a sequential test on the sure answers asks whether their labels move between orders. A stable model's sure answers stop after round 1, and its unsure ones too unless they clearly move; an order-dependent model, or one still undecided when round 2 is complete, runs exactly as BPE+SEAS. A larger batch is tried on settled pilot answers when it would pay, and kept while they repeat.</p>${blocks.join('')}</section>`;
 }
 
-/** Items whose votes never settled, for a person to check. */
-function unsettledSection(runs: readonly RunView[]): string {
-  const counted = runs.filter((run) => run.unsettled !== undefined || run.review !== undefined);
-  if (counted.length === 0) return '';
-  const blocks = counted.map((run) => {
-    const listed = run.review ?? [];
-    const total = run.unsettled ?? listed.length;
-    const rows = table(
-      ['id', 'answer', 'confidence', 'margin', 'votes'],
-      listed.map((item) => [
-        item.id,
-        item.answer === null ? '(none)' : String(item.answer),
-        item.confidence === null ? '' : item.confidence.toFixed(3),
-        item.margin.toFixed(3),
-        Object.entries(item.votes)
-          .map(([answer, weight]) => `${answer}: ${weight}`)
-          .join(', '),
-      ]),
-    );
-    const shown = listed.length < total ? ` (the first ${listed.length} listed)` : '';
-    return `<h3>${escapeHtml(run.name)}: ${total} unsettled${shown}</h3>${listed.length > 0 ? rows : ''}`;
-  });
-  return `<section id="unsettled"><h2>Unsettled items</h2><p>An item is unsettled when the winning answer never got a sure vote, or when the vote is split (the winner leads by less than half of all vote weight). <code>run --review-out FILE</code> writes exactly these rows.</p>${blocks.join('')}</section>`;
-}
-
 function accuracyText(accuracy: number | null | undefined): string {
   return accuracy === null || accuracy === undefined ? 'no gold labels' : formatShare(accuracy);
 }
 
 function definitionList(rows: readonly [string, string][]): string {
   return `<dl class="summary">${rows.map(([term, value]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(value)}</dd>`).join('')}</dl>`;
-}
-
-function table(head: readonly string[], rows: readonly (string | number)[][]): string {
-  const header = `<tr>${head.map((cell) => `<th>${escapeHtml(cell)}</th>`).join('')}</tr>`;
-  const body = rows
-    .map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(String(cell))}</td>`).join('')}</tr>`)
-    .join('');
-  return `<table><thead>${header}</thead><tbody>${body}</tbody></table>`;
 }
 
 function simulatedBanner(input: ReportInput): string {
@@ -623,7 +592,7 @@ ${confidenceSection(input, runs)}
 ${scoresSection(withDetails(runs), unavailable(input))}
 ${adaptiveSection(runs)}
 ${reviewSection(withDetails(runs), unavailable(input))}
-${unsettledSection(runs)}
+${unsettledSection(runs, input.kind)}
 ${sampleSection(input, runs)}
 ${footer}
 <pre id="render-check" hidden></pre>
