@@ -15,6 +15,8 @@ import {
 export interface TaskProblem {
   message: string;
   path: (string | number)[];
+  /** Set for an unknown key, most often the cause of the other problems: the key it probably meant, if any. */
+  unknownKey?: { meant?: string };
 }
 
 /** The keys an object at `path` of a task definition may have, or none where it is not one. */
@@ -47,18 +49,28 @@ function quoted(names: readonly string[]): string {
   return names.map((name) => `\`${name}\``).join(', ');
 }
 
-/** One zod issue in the words of a task file's author. */
-function describeIssue(issue: z.core.$ZodIssue, definition: unknown): TaskProblem {
+/** One zod issue in the words of a task file's author: one problem per unknown key. */
+function describeIssue(issue: z.core.$ZodIssue, definition: unknown): TaskProblem[] {
   const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     const known = keysAt(definition, path);
-    const key = issue.keys[0] ?? '';
-    const guess = closestName(key, known);
-    return {
-      path: [...path, key],
-      message: `unknown key \`${key}\`${guess === undefined ? '' : ` (did you mean \`${guess}\`?)`}; the keys here are ${quoted(known)}`,
-    };
+    return issue.keys.map((key) => {
+      const guess = closestName(key, known);
+      return {
+        path: [...path, key],
+        message: `unknown key \`${key}\`${guess === undefined ? '' : ` (did you mean \`${guess}\`?)`}; the keys here are ${quoted(known)}`,
+        unknownKey: guess === undefined ? {} : { meant: guess },
+      };
+    });
   }
+  return [describeValueIssue(issue, path, definition)];
+}
+
+function describeValueIssue(
+  issue: z.core.$ZodIssue,
+  path: (string | number)[],
+  definition: unknown,
+): TaskProblem {
   const value = valueAt(definition, path);
   if (
     value === undefined &&
@@ -88,17 +100,38 @@ function describeIssue(issue: z.core.$ZodIssue, definition: unknown): TaskProble
   return { path, message: issue.message };
 }
 
-/** Validates a task definition, filling in defaults, or says what is wrong with it first. */
-export function checkTask(definition: TaskInput | unknown): { task: Task } | { problem: TaskProblem } {
+/**
+ * Validates a task definition, filling in defaults, or says everything that is wrong with it:
+ * `problems` in the order found, `problem` the one to fix first (an unknown key is most often the
+ * cause of the others). A key reported missing is left out when an unknown key beside it is its
+ * misspelling (`lables` leaves `labels` missing: one problem, not two).
+ */
+export function checkTask(
+  definition: TaskInput | unknown,
+): { task: Task } | { problem: TaskProblem; problems: TaskProblem[] } {
   const parsed = taskSchema.safeParse(definition);
   if (parsed.success) return { task: parsed.data };
-  // An unknown key is most often the cause of the other issues (`lables` leaves `labels` missing).
-  const issues = parsed.error.issues;
-  const issue = issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? issues[0];
-  return {
-    problem:
-      issue === undefined ? { path: [], message: 'unknown problem' } : describeIssue(issue, definition),
-  };
+  const described = parsed.error.issues.flatMap((issue) => describeIssue(issue, definition));
+  const misspelt = new Set(
+    described.flatMap((problem) =>
+      problem.unknownKey?.meant === undefined
+        ? []
+        : [[...problem.path.slice(0, -1), problem.unknownKey.meant].join('.')],
+    ),
+  );
+  const seen = new Set<string>();
+  const problems = described.filter((problem) => {
+    const key = `${problem.path.join('.')}\n${problem.message}`;
+    const explained = problem.unknownKey === undefined && misspelt.has(problem.path.join('.'));
+    if (seen.has(key) || explained) return false;
+    seen.add(key);
+    return true;
+  });
+  const first =
+    problems.find((problem) => problem.unknownKey !== undefined) ??
+    problems[0] ??
+    ({ path: [], message: 'unknown problem' } satisfies TaskProblem);
+  return { problem: first, problems: problems.length === 0 ? [first] : problems };
 }
 
 /** Validates a task definition once, filling in defaults. Throws InputError naming the bad field. */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { isMap, isNode, isScalar, LineCounter, parseDocument, parse as parseYaml } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { InputError } from '../spec/errors.js';
 import { builtinTasks } from './builtin-tasks.js';
 import { checkTask, defineTask } from './define-task.js';
@@ -40,30 +40,102 @@ function readTask(nameOrFile: string): Task {
 
 /**
  * A task file's text as a task: YAML, or JSON for a `.json` file. A problem is an InputError with
- * the file, the line and column it is at, and the dotted path of the key.
+ * the file, the line and column it is at, and the dotted path of the key; when the file has more
+ * than one, the message says how many and that `batchprompt task check` lists them all.
  */
 export function parseTaskFile(text: string, file: string): Task {
-  let definition: unknown;
-  try {
-    definition = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    const position = (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
-    throw new InputError(`cannot read the task file: ${(error as Error).message}`, {
+  const checked = checkTaskFile(text, file);
+  if ('task' in checked) return checked.task;
+  const others = checked.problems.length - 1;
+  const { message, cause, ...where } = checked.first;
+  const more =
+    others === 0 ? '' : ` (and ${others} more problem(s): \`batchprompt task check ${file}\` lists them all)`;
+  throw new InputError(`${message}${more}`, { ...where, ...(cause === undefined ? {} : { cause }) });
+}
+
+/** One problem of a task file: what is wrong, and where. */
+export interface TaskFileProblem {
+  message: string;
+  file: string;
+  line?: number;
+  column?: number;
+  /** The dotted path of the key (`answer.labels.1.alias`). */
+  field?: string;
+  cause?: unknown;
+}
+
+/** A problem as the error that names its place: `file, line L, column C, field \`f\`: message`. */
+export function taskFileError(problem: TaskFileProblem): InputError {
+  const { message, ...where } = problem;
+  return new InputError(message, where);
+}
+
+/**
+ * Every problem of a task file's text, in the order of the file, or the task it defines: what
+ * `batchprompt task check` reports, so that a file is fixed in one pass rather than one problem
+ * per run. `first` is the one to fix first: the first unknown key, most often the cause of the others.
+ */
+export function checkTaskFile(
+  text: string,
+  file: string,
+): { task: Task } | { problems: TaskFileProblem[]; first: TaskFileProblem } {
+  const read = readDefinition(text, file);
+  if ('problems' in read) return { problems: read.problems, first: read.problems[0]! };
+  const checked = checkTask(read.definition);
+  if ('task' in checked) return checked;
+  const located = checked.problems.map((problem): TaskFileProblem & { unknownKey: boolean } => {
+    const position = positionOf(text, problem.path);
+    const field = problem.path.join('.');
+    return {
+      message: `invalid task: ${problem.message}`,
       file,
       ...(position === undefined ? {} : { line: position.line, column: position.col }),
-      cause: error,
-    });
-  }
-  const checked = checkTask(definition);
-  if ('task' in checked) return checked.task;
-  const { path, message } = checked.problem;
-  const position = positionOf(text, path);
-  const field = path.join('.');
-  throw new InputError(`invalid task: ${message}`, {
-    file,
-    ...(position === undefined ? {} : { line: position.line, column: position.col }),
-    ...(field === '' ? {} : { field }),
+      ...(field === '' ? {} : { field }),
+      unknownKey: problem.unknownKey !== undefined,
+    };
   });
+  const inFileOrder = located.sort(
+    (left, right) => (left.line ?? 0) - (right.line ?? 0) || (left.column ?? 0) - (right.column ?? 0),
+  );
+  const problems = inFileOrder.map(({ unknownKey: _unknownKey, ...problem }) => problem);
+  const first = problems[inFileOrder.findIndex((problem) => problem.unknownKey)] ?? problems[0]!;
+  return { problems, first };
+}
+
+/** The file's data, or every syntax error it has (YAML reports them all; JSON stops at its first). */
+function readDefinition(
+  text: string,
+  file: string,
+): { definition: unknown } | { problems: TaskFileProblem[] } {
+  const cannotRead = (error: Error, position: { line?: number; column?: number }): TaskFileProblem => ({
+    message: `cannot read the task file: ${error.message}`,
+    file,
+    ...position,
+    cause: error,
+  });
+  if (extname(file).toLowerCase() === '.json') {
+    try {
+      return { definition: JSON.parse(text) };
+    } catch (error) {
+      return { problems: [cannotRead(error as Error, jsonErrorPosition(text, error))] };
+    }
+  }
+  const document = parseDocument(text);
+  if (document.errors.length === 0) return { definition: document.toJS() };
+  return {
+    problems: document.errors.map((error) => {
+      const position = error.linePos?.[0];
+      return cannotRead(error, position === undefined ? {} : { line: position.line, column: position.col });
+    }),
+  };
+}
+
+/** The line and column a JSON.parse error names by offset (`... at position 42`), where it does. */
+function jsonErrorPosition(text: string, error: unknown): { line?: number; column?: number } {
+  const offset = /position (\d+)/.exec((error as Error).message)?.[1];
+  if (offset === undefined) return {};
+  const before = text.slice(0, Number(offset)).split('\n');
+  return { line: before.length, column: before.at(-1)!.length + 1 };
 }
 
 /**

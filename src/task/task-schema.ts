@@ -67,58 +67,70 @@ export const taskSchema = z
      */
     reasoning: z.boolean().default(false),
   })
-  .superRefine((task, context) => {
-    const fieldNames = task.fields.map((field) => field.name);
-    const duplicateField = fieldNames.find((name, index) => fieldNames.indexOf(name) !== index);
-    if (duplicateField !== undefined) {
-      context.addIssue({
-        code: 'custom',
-        path: ['fields'],
-        message: `field \`${duplicateField}\` is listed twice`,
-      });
-    }
-    if (task.answer.type === 'labels') {
-      const seen = new Map<string, string>();
-      for (const label of task.answer.labels) {
-        for (const spelling of [label.value, ...label.aliases]) {
-          const key = normalizeLabelText(spelling);
-          const owner = seen.get(key);
-          if (owner !== undefined && owner !== label.value) {
-            context.addIssue({
-              code: 'custom',
-              path: ['answer', 'labels'],
-              message: `the spelling \`${spelling}\` is used by both \`${owner}\` and \`${label.value}\``,
-            });
-          } else if (owner !== undefined && spelling === label.value) {
-            context.addIssue({
-              code: 'custom',
-              path: ['answer', 'labels'],
-              message: `label \`${label.value}\` is listed twice`,
-            });
-          }
-          seen.set(key, label.value);
-        }
-      }
-    }
-    task.examples.forEach((example, index) => {
-      if (task.reasoning && example.reasoning === undefined) {
-        context.addIssue({
-          code: 'custom',
-          path: ['examples', index, 'reasoning'],
-          message: `example ${index} lacks \`reasoning\`: a task with \`reasoning: true\` shows a worked solution in every example`,
-        });
-      }
-      for (const name of fieldNames) {
-        if (example.fields[name] === undefined) {
-          context.addIssue({
-            code: 'custom',
-            path: ['examples', index, 'fields', name],
-            message: `example ${index} lacks field \`${name}\``,
-          });
-        }
-      }
-    });
+  // Runs even when other keys failed to parse, so that a file's every problem is reported at once;
+  // it therefore reads the value as it came, checking each shape before use.
+  .superRefine((task, context) => crossCheckTask(task, context), { when: () => true });
+
+/** The checks that span keys: duplicate fields and label spellings, examples lacking a field. */
+function crossCheckTask(task: unknown, context: z.RefinementCtx): void {
+  const value = asRecord(task);
+  const addIssue = (path: (string | number)[], message: string) =>
+    context.addIssue({ code: 'custom', path, message });
+  const fieldNames = asArray(value.fields).flatMap((field) => {
+    const name = typeof field === 'string' ? field : asRecord(field).name;
+    return typeof name === 'string' ? [name] : [];
   });
+  const duplicateField = fieldNames.find((name, index) => fieldNames.indexOf(name) !== index);
+  if (duplicateField !== undefined) addIssue(['fields'], `field \`${duplicateField}\` is listed twice`);
+  const answer = asRecord(value.answer);
+  if (answer.type === 'labels') {
+    const seen = new Map<string, string>();
+    for (const entry of asArray(answer.labels)) {
+      const label = typeof entry === 'string' ? { value: entry } : asRecord(entry);
+      if (typeof label.value !== 'string') continue;
+      const aliases = asArray(label.aliases).filter((alias): alias is string => typeof alias === 'string');
+      for (const spelling of [label.value, ...aliases]) {
+        const key = normalizeLabelText(spelling);
+        const owner = seen.get(key);
+        if (owner !== undefined && owner !== label.value) {
+          addIssue(
+            ['answer', 'labels'],
+            `the spelling \`${spelling}\` is used by both \`${owner}\` and \`${label.value}\``,
+          );
+        } else if (owner !== undefined && spelling === label.value) {
+          addIssue(['answer', 'labels'], `label \`${label.value}\` is listed twice`);
+        }
+        seen.set(key, label.value);
+      }
+    }
+  }
+  asArray(value.examples).forEach((entry, index) => {
+    const example = asRecord(entry);
+    if (value.reasoning === true && example.reasoning === undefined) {
+      addIssue(
+        ['examples', index, 'reasoning'],
+        `example ${index} lacks \`reasoning\`: a task with \`reasoning: true\` shows a worked solution in every example`,
+      );
+    }
+    if (typeof example.fields !== 'object' || example.fields === null) return;
+    const fields = asRecord(example.fields);
+    for (const name of new Set(fieldNames)) {
+      if (fields[name] === undefined) {
+        addIssue(['examples', index, 'fields', name], `example ${index} lacks field \`${name}\``);
+      }
+    }
+  });
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
 
 export type TaskInput = z.input<typeof taskSchema>;
 export type Task = z.output<typeof taskSchema>;

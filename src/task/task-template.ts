@@ -23,6 +23,13 @@ fields:
   - body
 
 # The answers: \`type: labels\` (one of a fixed set), \`type: number\` or \`type: text\`.
+# For numbers, in place of \`type: labels\` and its labels:
+#   type: number
+#   integer: true    # whole numbers only
+#   tolerance: 0.01  # how far from the gold number an answer may be and still be right
+# For a few words of text:
+#   type: text
+#   maxWords: 8
 answer:
   type: labels
   labels:
@@ -32,13 +39,6 @@ answer:
     - value: account
       description: signing in, passwords, the profile
     - other # a label needs no more than its value
-  # For numbers instead:
-  #   type: number
-  #   integer: true    # whole numbers only
-  #   tolerance: 0.01  # how far from the gold number an answer may be and still be right
-  # For a few words of text:
-  #   type: text
-  #   maxWords: 8
 
 # Worked examples, shown before every batch (never rows of the data being answered). An
 # example with \`confident: false\` shows the model how to mark an answer unsure.

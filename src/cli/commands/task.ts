@@ -1,6 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { loadTask } from '../../task/load-task.js';
+import { builtinTasks } from '../../task/builtin-tasks.js';
+import { checkTaskFile, loadTask, taskFileError } from '../../task/load-task.js';
 import type { Task } from '../../task/task-schema.js';
 import { taskTemplate } from '../../task/task-template.js';
 import { exitCodes } from '../exit-codes.js';
@@ -32,9 +35,24 @@ export const register: CommandRegistrar = (program, setExitCode) => {
     )
     .argument('<file>', 'the task file, YAML or JSON')
     .action((file: string) => {
-      // A bad file throws an InputError: exit 3 with the file, line, column and key.
-      process.stdout.write(`ok: ${file} defines ${describeTask(loadTask(file))}\n`);
-      setExitCode(exitCodes.ok);
+      // A built-in name or a missing file throws an InputError (exit 3) naming it.
+      if (builtinTasks[file] !== undefined || !existsSync(file)) {
+        process.stdout.write(`ok: ${file} defines ${describeTask(loadTask(file))}\n`);
+        setExitCode(exitCodes.ok);
+        return;
+      }
+      const checked = checkTaskFile(readFileSync(file, 'utf8'), file);
+      if ('task' in checked) {
+        process.stdout.write(`ok: ${file} defines ${describeTask(checked.task)}\n`);
+        setExitCode(exitCodes.ok);
+        return;
+      }
+      // Every problem, each with its file, line, column and key, so the file is fixed in one pass.
+      for (const problem of checked.problems)
+        process.stderr.write(`error: ${taskFileError(problem).message}\n`);
+      const count = checked.problems.length;
+      process.stderr.write(`${count} problem${count === 1 ? '' : 's'} in ${file}\n`);
+      setExitCode(exitCodes.input);
     });
   task
     .command('init')
@@ -42,6 +60,8 @@ export const register: CommandRegistrar = (program, setExitCode) => {
     .argument('[file]', 'where to write it', 'task.yaml')
     .action(async (file: string) => {
       try {
+        // `task init scratch/task.yaml` works in a fresh checkout: the folder is made if missing.
+        await mkdir(dirname(file), { recursive: true });
         await writeFile(file, taskTemplate, { flag: 'wx' });
       } catch (error) {
         if ((error as { code?: unknown }).code !== 'EEXIST') throw error;

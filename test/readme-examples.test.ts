@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/*
+ * The README's shell examples are run by new users inside the checkout. A file they write at the
+ * checkout's root (a task.yaml, a report's JSON or HTML) is then checked by `biome check` and
+ * fails `npm test`; so every file an example writes goes into scratch/, which .gitignore covers.
+ */
+
+const root = resolve(import.meta.dirname, '..');
+
+/** Every command of the README's `sh` blocks, with continuation lines joined and comments cut. */
+function readmeCommands(): string[] {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/^```sh\n([\s\S]*?)^```/gm)].map((match) => match[1]!);
+  return blocks.flatMap((block) =>
+    block
+      .replace(/\\\n\s*/g, ' ')
+      .split('\n')
+      .map((line) => line.replace(/(^|\s)#.*$/, '').trim())
+      .filter((line) => line !== ''),
+  );
+}
+
+/** The files a command writes: what follows `task init`, `--out`, `--review-out`, `-o`, `>` and `--pack-destination`. */
+function writtenPaths(command: string): string[] {
+  const paths: string[] = [];
+  for (const match of command.matchAll(
+    /(?:task init|--out|--review-out|\s-o|--pack-destination)\s+(\S+)|(?:^|\s)>\s*(\S+)/g,
+  )) {
+    paths.push((match[1] ?? match[2])!);
+  }
+  return paths;
+}
+
+describe("the README's examples", () => {
+  const commands = readmeCommands();
+
+  it('are found: the search reads the blocks and the paths written in them', () => {
+    expect(commands.length).toBeGreaterThan(15);
+    expect(writtenPaths('npx batchprompt report a.json -o b.html > c.txt')).toEqual(['b.html', 'c.txt']);
+    expect(writtenPaths('npx batchprompt run --model local:hf:<owner>/<repo>/<file.gguf>')).toEqual([]);
+    expect(writtenPaths('npx batchprompt task init t.yaml && batchprompt run --out x.jsonl')).toEqual([
+      't.yaml',
+      'x.jsonl',
+    ]);
+    // What the README wrote before: files at the root of the checkout.
+    expect(writtenPaths('npx batchprompt eval --task rte --compare --json > rte.json')).toEqual(['rte.json']);
+  });
+
+  it('write their files into scratch/ only, and git ignores that folder', () => {
+    const written = commands.flatMap(writtenPaths);
+    expect(written.length).toBeGreaterThan(5);
+    expect(written.filter((path) => !path.startsWith('scratch/'))).toEqual([]);
+    const ignored = execFileSync('git', ['check-ignore', ...written], { cwd: root, encoding: 'utf8' });
+    expect(ignored.trim().split('\n')).toEqual(written);
+  });
+});
