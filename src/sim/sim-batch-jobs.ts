@@ -1,0 +1,286 @@
+import type { ChatModel, GenerateRequest, GenerateResult } from '../spec/chat-model.js';
+import { InputError } from '../spec/errors.js';
+import { hashUniforms, textDigest } from './sim-random.js';
+
+/** Settings of the simulator's batch endpoints (`/v1/files`, `/v1/batches`, `/v1/messages/batches`). */
+export interface SimBatchOptions {
+  /** Milliseconds from a job's creation until it ends. @default 0 */
+  completionDelayMs?: number;
+  /** The first this many jobs fail to validate (OpenAI: status `failed`; Anthropic: a 400 at creation). @default 0 */
+  failValidationJobs?: number;
+  /** The next this many jobs expire with only part of their requests done. @default 0 */
+  expireJobs?: number;
+  /** Share of an expiring job's requests that were done when it expired. @default 0.6 */
+  expireDoneShare?: number;
+  /** Share of the requests in a job that end with a server error instead of a reply. @default 0 */
+  requestErrorRate?: number;
+}
+
+export interface SimBatchStats {
+  filesUploaded: number;
+  /** Jobs the server accepted (a job refused at creation is not counted). */
+  jobsCreated: number;
+  /** Requests in accepted jobs. */
+  requestsSubmitted: number;
+  /** Requests answered by the simulated model, in jobs of either API. */
+  requestsAnswered: number;
+  requestsErrored: number;
+  requestsExpired: number;
+  requestsCanceled: number;
+  cancels: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** A batch route's reply: a JSON value or a text body. */
+export interface SimBatchReply {
+  status: number;
+  body: unknown;
+  contentType?: string;
+}
+
+export type JobFault = 'fail-validation' | 'expire' | undefined;
+
+export interface JobRequest {
+  customId: string;
+  request: GenerateRequest;
+  /** The model name the request asked for, echoed in its reply. */
+  model: string;
+}
+
+export type RequestOutcome =
+  | { kind: 'succeeded'; result: GenerateResult; model: string }
+  | { kind: 'errored'; message: string }
+  | { kind: 'expired' }
+  | { kind: 'canceled' };
+
+export interface SimJob {
+  api: 'openai' | 'anthropic';
+  id: string;
+  createdAtMs: number;
+  requests: JobRequest[];
+  fault: JobFault;
+  inputFileId?: string;
+  metadata?: Record<string, string> | null;
+  /** OpenAI: validation errors that make the job `failed`. */
+  validationErrors: { code: string; message: string; line: number | null; param: string | null }[];
+  cancelAtMs?: number;
+  endedAtMs?: number;
+  outcomes?: Map<string, RequestOutcome>;
+  finishing?: Promise<void>;
+  /** What the job's API does once its outcomes are known (OpenAI writes the output files). */
+  onEnded?: (job: SimJob) => void;
+  outputFileId?: string;
+  errorFileId?: string;
+  endState?: 'completed' | 'expired' | 'cancelled' | 'failed';
+}
+
+export interface SimFile {
+  id: string;
+  bytes: number;
+  createdAt: number;
+  filename: string;
+  purpose: string;
+  content: string;
+}
+
+export function seconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}
+
+function shareOption(name: string, value: number | undefined, fallback: number): number {
+  const share = value ?? fallback;
+  if (!(share >= 0 && share <= 1)) {
+    throw new InputError(`Expected \`${name}\` to be a number from 0 to 1, got \`${String(value)}\``, {
+      field: name,
+    });
+  }
+  return share;
+}
+
+function countOption(name: string, value: number | undefined): number {
+  const count = value ?? 0;
+  if (!Number.isInteger(count) || count < 0) {
+    throw new InputError(`Expected \`${name}\` to be an integer >= 0, got \`${String(value)}\``, {
+      field: name,
+    });
+  }
+  return count;
+}
+
+/**
+ * The files and jobs behind every batch API of the simulator, whatever the provider's shapes:
+ * which job fails or expires, ids, and a job's end, when the simulated model answers its requests.
+ * Jobs move on when they are looked at (`advance`), not on timers: a job has ended once
+ * `completionDelayMs` passed since its creation, or once it was cancelled.
+ */
+export function createSimBatchJobs({
+  model,
+  seed,
+  options = {},
+  now = Date.now,
+}: {
+  model: ChatModel;
+  seed: number;
+  options?: SimBatchOptions;
+  now?: () => number;
+}) {
+  const completionDelayMs = countOption('batch.completionDelayMs', options.completionDelayMs);
+  const failValidationJobs = countOption('batch.failValidationJobs', options.failValidationJobs);
+  const expireJobs = countOption('batch.expireJobs', options.expireJobs);
+  const expireDoneShare = shareOption('batch.expireDoneShare', options.expireDoneShare, 0.6);
+  const requestErrorRate = shareOption('batch.requestErrorRate', options.requestErrorRate, 0);
+  const files = new Map<string, SimFile>();
+  const jobs = new Map<string, SimJob>();
+  let jobsSeen = 0;
+  const stats: SimBatchStats = {
+    filesUploaded: 0,
+    jobsCreated: 0,
+    requestsSubmitted: 0,
+    requestsAnswered: 0,
+    requestsErrored: 0,
+    requestsExpired: 0,
+    requestsCanceled: 0,
+    cancels: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+  };
+
+  /** The fault of the next job created, in the order of `failValidationJobs`, then `expireJobs`. */
+  function nextFault(): JobFault {
+    const index = jobsSeen;
+    jobsSeen += 1;
+    if (index < failValidationJobs) return 'fail-validation';
+    if (index < failValidationJobs + expireJobs) return 'expire';
+    return undefined;
+  }
+
+  function newId(prefix: string, ...parts: unknown[]): string {
+    return `${prefix}${textDigest(`${parts.join(':')}:${now()}:${files.size}:${jobs.size}`).slice(0, 24)}`;
+  }
+
+  function storeFile(content: string, filename: string, purpose: string): SimFile {
+    const file: SimFile = {
+      id: newId('file-sim', filename, content.length, Math.random()),
+      bytes: Buffer.byteLength(content),
+      createdAt: seconds(now()),
+      filename,
+      purpose,
+      content,
+    };
+    files.set(file.id, file);
+    return file;
+  }
+
+  /** The share of an ending job's requests that were done by its end. */
+  function doneShareOf(job: SimJob): number {
+    if (job.fault === 'expire') return expireDoneShare;
+    if (job.cancelAtMs === undefined || completionDelayMs === 0) return 1;
+    return Math.min(1, (job.cancelAtMs - job.createdAtMs) / completionDelayMs);
+  }
+
+  /** Which requests of an ending job were done, and what became of each. */
+  async function finish(job: SimJob): Promise<void> {
+    const endedAtMs = job.cancelAtMs ?? now();
+    // The requests done before the end are drawn by hash, not taken in file order.
+    const order = [...job.requests].sort(
+      (left, right) =>
+        (hashUniforms(1, 'batch-order', seed, job.id, left.customId)[0] ?? 0) -
+        (hashUniforms(1, 'batch-order', seed, job.id, right.customId)[0] ?? 0),
+    );
+    const doneCount = Math.round(order.length * doneShareOf(job));
+    const outcomes = new Map<string, RequestOutcome>();
+    for (const [position, entry] of order.entries()) {
+      if (position >= doneCount) {
+        const kind = job.fault === 'expire' ? 'expired' : 'canceled';
+        outcomes.set(entry.customId, { kind });
+        if (kind === 'expired') stats.requestsExpired += 1;
+        else stats.requestsCanceled += 1;
+        continue;
+      }
+      const [draw = 1] = hashUniforms(1, 'batch-request-error', seed, job.id, entry.customId);
+      if (draw < requestErrorRate) {
+        outcomes.set(entry.customId, {
+          kind: 'errored',
+          message: 'The server had an error while processing your request (simulated fault)',
+        });
+        stats.requestsErrored += 1;
+        continue;
+      }
+      const result = await model.generate(entry.request);
+      stats.requestsAnswered += 1;
+      stats.promptTokens += result.usage.inputTokens;
+      stats.completionTokens += result.usage.outputTokens;
+      outcomes.set(entry.customId, { kind: 'succeeded', result, model: entry.model });
+    }
+    job.outcomes = outcomes;
+    job.endedAtMs = endedAtMs;
+    job.endState =
+      job.fault === 'expire' ? 'expired' : job.cancelAtMs !== undefined ? 'cancelled' : 'completed';
+    job.onEnded?.(job);
+  }
+
+  /** Brings a job up to date: it ends once its delay passed (an expiring one too) or it was cancelled. */
+  async function advance(job: SimJob): Promise<void> {
+    if (job.endState !== undefined || job.validationErrors.length > 0) return;
+    if (job.cancelAtMs === undefined && now() - job.createdAtMs < completionDelayMs) return;
+    job.finishing ??= finish(job);
+    await job.finishing;
+  }
+
+  /** Requests reported done while a job still runs: never all of them. */
+  function progressCount(job: SimJob): number {
+    if (completionDelayMs === 0) return 0;
+    const share = Math.min(1, (now() - job.createdAtMs) / completionDelayMs);
+    const ceiling = job.fault === 'expire' ? expireDoneShare : 1;
+    return Math.min(job.requests.length - 1, Math.floor(job.requests.length * Math.min(share, ceiling)));
+  }
+
+  /** Marks a running job cancelled now (once), counting the cancel. */
+  function cancel(job: SimJob): void {
+    if (job.cancelAtMs !== undefined) return;
+    job.cancelAtMs = now();
+    stats.cancels += 1;
+  }
+
+  /** Takes an accepted job in: it counts from now on. */
+  function accept(job: SimJob): void {
+    jobs.set(job.id, job);
+    stats.jobsCreated += 1;
+    stats.requestsSubmitted += job.requests.length;
+  }
+
+  /**
+   * One page of an API's jobs, newest first, brought up to date: those after the job `afterId`,
+   * at most `limit` of them (default 20, clamped to 1..`maxLimit`).
+   */
+  async function listJobs(
+    api: SimJob['api'],
+    afterId: string | null,
+    limit: string | null,
+    maxLimit: number,
+  ): Promise<{ page: SimJob[]; hasMore: boolean }> {
+    const all = [...jobs.values()].filter((job) => job.api === api).reverse();
+    for (const job of all) await advance(job);
+    const start = afterId === null ? 0 : all.findIndex((job) => job.id === afterId) + 1;
+    const size = Math.min(maxLimit, Math.max(1, Number(limit ?? 20) || 20));
+    return { page: all.slice(start, start + size), hasMore: start + size < all.length };
+  }
+
+  return {
+    files,
+    jobs,
+    stats,
+    now,
+    nextFault,
+    newId,
+    storeFile,
+    advance,
+    progressCount,
+    cancel,
+    accept,
+    listJobs,
+  };
+}
+
+export type SimBatchJobs = ReturnType<typeof createSimBatchJobs>;
