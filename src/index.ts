@@ -25,7 +25,6 @@ export {
 export { type CompareStrategiesOptions, compareStrategies, type StrategyComparison } from './eval/compare.js';
 export { createResultsWriter, type ResultRow, readRecords } from './io/index.js';
 export { fromLanguageModel } from './models/ai-sdk-model.js';
-export { type CreateModelOptions, createModel } from './models/create-model.js';
 export { type Answer, normalizeAnswer } from './parse/normalize-answer.js';
 export { type ParsedReply, parseReply } from './parse/parse-reply.js';
 export { costUsd, defaultPrices, loadPrices, type ModelPrice, priceOf } from './plan/price-table.js';
@@ -35,6 +34,7 @@ export {
   type RenderedBatch,
   renderBatch,
 } from './prompt/render-batch.js';
+export { type CreateModelOptions, createModel } from './providers/create-model.js';
 export type {
   ResolvedSchedulerOptions,
   SchedulerEvent,

@@ -6,7 +6,7 @@ import {
   ensureHuggingFaceFile,
   parseLocalModelSource,
 } from '../models/local-model-file.js';
-import { parseModelUri } from '../models/model-uri.js';
+import { parseModelUri } from '../providers/model-uri.js';
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;

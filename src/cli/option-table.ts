@@ -8,6 +8,7 @@ import {
 import type { StrategyOptions } from '../engine/types.js';
 import { defaultPolling } from '../jobs/batch-api-model.js';
 import { defaultLocalModelUri } from '../models/default-local-model.js';
+import { batchApiHelp, modelUriHelp } from '../providers/provider-table.js';
 import { resolveSchedulerOptions } from '../runtime/resolve-scheduler-options.js';
 import { defaultStoreDirectory } from '../store/open-store.js';
 
@@ -83,8 +84,8 @@ export const cliOptionTable: readonly CliOptionSpec[] = [
     default: { run: `a small local model, ${defaultLocalModelUri}, downloaded on first use` },
     value: { eval: 'sim', plan: 'sim' },
     description: {
-      run: 'sim, sim:gpt-3.5, openai:<m>, anthropic:<m>, google:<m>, ollama:<m>, openai-compatible:<m>, local:<file.gguf>, local:hf:<owner>/<repo>/<file.gguf>',
-      eval: 'sim, sim:gpt-3.5, openai:<m>, anthropic:<m>, google:<m>, ollama:<m>, openai-compatible:<m>, local:<file.gguf>, local:hf:<owner>/<repo>/<file.gguf>',
+      run: modelUriHelp(),
+      eval: modelUriHelp(),
       plan: 'the model to price',
     },
     commands: allCommands,
@@ -200,8 +201,8 @@ export const cliOptionTable: readonly CliOptionSpec[] = [
     flag: '--batch-api',
     kind: { type: 'switch' },
     description: {
-      run: "send each voting round as one job to the provider's batch API (openai:, anthropic:, openai-compatible: servers with /v1/batches): half the price, results within 24 h",
-      eval: "send each voting round as one job to the provider's batch API (openai:, anthropic:, openai-compatible: servers with /v1/batches): half the price, results within 24 h",
+      run: `send each voting round as one job to the provider's batch API (${batchApiHelp()}): half the price, results within 24 h`,
+      eval: `send each voting round as one job to the provider's batch API (${batchApiHelp()}): half the price, results within 24 h`,
       plan: "price the calls at the provider's batch rate (run --batch-api)",
     },
     commands: allCommands,

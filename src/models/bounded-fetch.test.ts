@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createModel } from '../providers/create-model.js';
 import { ApiCallError } from '../spec/errors.js';
 import {
   chatCompletion,
@@ -8,7 +9,6 @@ import {
   startLoopbackServer,
 } from '../test/loopback-server.js';
 import { rejectionOf } from '../test/rejection-of.js';
-import { createModel } from './create-model.js';
 
 /*
  * A misbehaving endpoint on 127.0.0.1: bodies far larger than any answer, and usage figures no

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchPriceOf, costUsd, defaultPrices } from './price-table.js';
+import { batchPriceOf, costUsd, defaultPrices, priceOf } from './price-table.js';
 
 describe('costUsd', () => {
   const price = { input: 2, output: 8, cachedInput: 0.5 };
@@ -37,5 +37,19 @@ describe('batchPriceOf', () => {
 
   it('is undefined for an unpriced model', () => {
     expect(batchPriceOf(undefined, 'ollama:x')).toBeUndefined();
+  });
+});
+
+describe('priceOf', () => {
+  it('finds a model by its URI, and `sim` under the key its provider prices it as', () => {
+    expect(priceOf(defaultPrices, 'openai:gpt-4o')).toBe(defaultPrices['openai:gpt-4o']);
+    expect(priceOf(defaultPrices, 'sim')).toBe(defaultPrices['sim:gpt-4']);
+    expect(priceOf(defaultPrices, ' sim:gpt-3.5 ')).toBe(defaultPrices['sim:gpt-3.5']);
+  });
+
+  it('has no price for an unknown model, a string that is no URI, or a name on Object.prototype', () => {
+    expect(priceOf(defaultPrices, 'ollama:llama3.1')).toBeUndefined();
+    expect(priceOf(defaultPrices, 'gpt-4o')).toBeUndefined();
+    expect(priceOf(defaultPrices, 'constructor')).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { priceKeyOf } from '../providers/model-uri.js';
 import { InputError } from '../spec/errors.js';
 
 /** US dollars per million tokens. */
@@ -75,9 +76,14 @@ export function loadPrices(file?: string): Record<string, ModelPrice> {
   return { ...defaultPrices, ...overrides };
 }
 
-/** The price of a model: exact URI first, then `sim` as `sim:gpt-4`. */
+/**
+ * The price of a model: its exact id first, then the key its provider prices it under (`sim` as
+ * `sim:gpt-4`, see the provider table).
+ */
 export function priceOf(prices: Record<string, ModelPrice>, modelId: string): ModelPrice | undefined {
-  return prices[modelId] ?? (modelId === 'sim' ? prices['sim:gpt-4'] : undefined);
+  if (Object.hasOwn(prices, modelId)) return prices[modelId];
+  const key = priceKeyOf(modelId);
+  return key === undefined || !Object.hasOwn(prices, key) ? undefined : prices[key];
 }
 
 /**

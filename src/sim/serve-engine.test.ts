@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { batchPrompt } from '../engine/batch-prompt.js';
-import { createModel } from '../models/create-model.js';
+import { createModel } from '../providers/create-model.js';
 import { loadItems } from '../source/load-items.js';
 import { boolqTask } from '../task/builtin-tasks.js';
 import { createSimModel } from './create-sim-model.js';

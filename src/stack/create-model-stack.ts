@@ -1,7 +1,8 @@
 import { type BatchApiModelOptions, createBatchApiModel } from '../jobs/batch-api-model.js';
-import { createModel } from '../models/create-model.js';
 import { isSimulatorEndpoint } from '../models/detect-simulator.js';
-import { parseModelUri } from '../models/model-uri.js';
+import { createModel, type SimModelFactory } from '../providers/create-model.js';
+import { parseWithProvider } from '../providers/model-uri.js';
+import { resolveAccess } from '../providers/provider.js';
 import type { SchedulerEvent } from '../runtime/resolve-scheduler-options.js';
 import { scheduleModel } from '../runtime/schedule-model.js';
 import { createScheduler, type Scheduler } from '../runtime/scheduler.js';
@@ -101,33 +102,40 @@ export interface ModelStack {
   close: () => void;
 }
 
-/** Asks an OpenAI-compatible endpoint whether it is the simulator; false for every other model. */
+/**
+ * Whether the model's endpoint is batchprompt's simulator: asked (`GET /models`) only of an
+ * endpoint given by option or environment; a provider's own endpoint never is.
+ */
 async function detectSimulatedEndpoint(uri: string, baseUrl: string | undefined): Promise<boolean> {
-  const provider = uri.split(':', 1)[0];
-  if (baseUrl === undefined || (provider !== 'openai-compatible' && provider !== 'ollama')) return false;
-  return isSimulatorEndpoint(baseUrl);
+  const { target, provider } = parseWithProvider(uri);
+  if (provider.endpoint === undefined) return false;
+  const access = resolveAccess(provider, target, baseUrl === undefined ? {} : { baseUrl });
+  if (access.ownEndpoint || access.baseUrl === undefined) return false;
+  // The URL as given, so that a `user:password@` in it reaches the server as it will for calls.
+  return isSimulatorEndpoint(baseUrl ?? access.baseUrl);
 }
 
-async function simulatedModel(options: ModelStackOptions, profile: string | undefined): Promise<ChatModel> {
-  const name = profile ?? 'gpt-4';
-  if (!isSimProfileName(name)) {
-    throw new InputError(
-      `unknown simulated profile \`${name}\`; the profiles are ${simProfileNames.join(', ')}`,
-      {
-        field: 'model',
-      },
-    );
-  }
+/** The simulated model's factory, told the data set's gold answers first. */
+async function simulatedModelFactory(options: ModelStackOptions): Promise<SimModelFactory> {
   const catalog = createItemCatalog(options.task);
   for await (const item of options.knownItems?.() ?? []) catalog.add(item);
-  return createSimModel({
-    profile: name,
-    task: options.task,
-    catalog,
-    seed: options.seed ?? 0,
-    latencyMs: options.simLatencyMs ?? 0,
-    unknownItems: options.simUnknownItems ?? 'guess',
-  });
+  return (profile) => {
+    const name = profile ?? 'gpt-4';
+    if (!isSimProfileName(name)) {
+      throw new InputError(
+        `unknown simulated profile \`${name}\`; the profiles are ${simProfileNames.join(', ')}`,
+        { field: 'model' },
+      );
+    }
+    return createSimModel({
+      profile: name,
+      task: options.task,
+      catalog,
+      seed: options.seed ?? 0,
+      latencyMs: options.simLatencyMs ?? 0,
+      unknownItems: options.simUnknownItems ?? 'guess',
+    });
+  };
 }
 
 /**
@@ -137,14 +145,13 @@ async function simulatedModel(options: ModelStackOptions, profile: string | unde
  */
 export async function createModelStack(options: ModelStackOptions): Promise<ModelStack> {
   if (options.batchApi !== undefined) return createBatchStack(options, options.batchApi);
-  const parsed = parseModelUri(options.uri);
-  const adapter =
-    parsed.provider === 'sim'
-      ? await simulatedModel(options, parsed.profile)
-      : createModel(options.uri, {
-          ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
-          ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
-        });
+  const { provider } = parseWithProvider(options.uri);
+  const adapter = createModel(options.uri, {
+    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+    ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+    // Only the simulator reads the data's gold answers: one more pass over the data.
+    ...(provider.simulator === true ? { simFactory: await simulatedModelFactory(options) } : {}),
+  });
   const simulatedEndpoint =
     options.simulatedEndpoint ?? (await detectSimulatedEndpoint(options.uri, options.baseUrl));
   const base = simulatedEndpoint ? wrapChatModel(adapter, { simulated: true }) : adapter;

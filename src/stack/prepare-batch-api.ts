@@ -1,6 +1,6 @@
 import type { BatchProvider } from '../jobs/batch-provider.js';
-import { createBatchProvider } from '../jobs/create-batch-provider.js';
 import { isSimulatorEndpoint } from '../models/detect-simulator.js';
+import { createBatchProvider } from '../providers/create-batch-provider.js';
 
 /** A model's batch endpoint, resolved once (see `prepareBatchApi`). */
 export interface BatchApiSetup {

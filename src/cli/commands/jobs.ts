@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { Command } from 'commander';
 import type { ProviderJobState } from '../../jobs/batch-provider.js';
-import { createBatchProvider } from '../../jobs/create-batch-provider.js';
+import { createBatchProvider } from '../../providers/create-batch-provider.js';
 import { BatchPromptError, InputError } from '../../spec/errors.js';
 import type { JobRecord } from '../../store/job-journal.js';
 import { defaultStoreDirectory, openStore, type Store } from '../../store/open-store.js';

@@ -4,9 +4,9 @@ import { batchPrompt } from '../../engine/batch-prompt.js';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
 import { hashSeed, seededRandom } from '../../engine/seeded-random.js';
 import type { Item, ResolvedStrategy } from '../../engine/types.js';
-import { parseModelUri } from '../../models/model-uri.js';
 import { countPlan, type PlanFigures } from '../../plan/count-plan.js';
 import { batchPriceOf, costUsd, loadPrices, type ModelPrice, priceOf } from '../../plan/price-table.js';
+import { parseModelUri } from '../../providers/model-uri.js';
 import { createSimModel } from '../../sim/create-sim-model.js';
 import { isSimProfileName, type SimProfileName } from '../../sim/profiles.js';
 import { readSource } from '../../source/read-source.js';
@@ -122,12 +122,12 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
   })();
   const counted = await countPlan(task, items, strategy);
   const prices = loadPrices(values.prices);
-  const modelId = uri.provider === 'sim' ? `sim:${uri.profile ?? 'gpt-4'}` : uri.uri;
+  const modelId = uri.provider === 'sim' ? `sim:${uri.model || 'gpt-4'}` : uri.uri;
   const listPrice = priceOf(prices, modelId);
   const price = values.batchApi ? batchPriceOf(listPrice, modelId) : listPrice;
   let expected: PlanJson['expected'] = null;
   let adaptive: PlanJson['adaptive'] = null;
-  const profileName = uri.provider === 'sim' ? (uri.profile ?? 'gpt-4') : 'gpt-4';
+  const profileName = uri.provider === 'sim' ? uri.model || 'gpt-4' : 'gpt-4';
   if (!isSimProfileName(profileName))
     throw new InputError(`unknown simulated profile \`${profileName}\``, { field: 'model' });
   if (strategy.earlyStop !== 'none' && counted.items > 0) {

@@ -20,10 +20,10 @@ describe('parseModelUri', () => {
     });
   });
 
-  it('reads sim with and without a profile', () => {
-    expect(parseModelUri('sim')).toEqual({ provider: 'sim', profile: undefined, uri: 'sim' });
-    expect(parseModelUri('sim:')).toEqual({ provider: 'sim', profile: undefined, uri: 'sim' });
-    expect(parseModelUri('sim:gpt-4')).toEqual({ provider: 'sim', profile: 'gpt-4', uri: 'sim:gpt-4' });
+  it('reads sim with and without a profile (the model name is the profile)', () => {
+    expect(parseModelUri('sim')).toEqual({ provider: 'sim', model: '', uri: 'sim' });
+    expect(parseModelUri('sim:')).toEqual({ provider: 'sim', model: '', uri: 'sim' });
+    expect(parseModelUri('sim:gpt-4')).toEqual({ provider: 'sim', model: 'gpt-4', uri: 'sim:gpt-4' });
   });
 
   it('accepts every API provider', () => {
