@@ -22,7 +22,7 @@ const plantedKey = 'sk-PLANTED-batchprompt-0000';
 /** A fragment that survives partial masking (`sk-PLAN...0000`) as well. */
 const plantedFragment = 'PLANTED-batchprompt';
 
-type FrontMode = 'forward' | 'unauthorized' | 'server-error' | 'echo-key';
+type FrontMode = 'forward' | 'unauthorized' | 'server-error' | 'echo-key' | 'echo-header';
 
 interface Front {
   url: string;
@@ -38,6 +38,27 @@ function readBody(request: IncomingMessage): Promise<string> {
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);
   });
+}
+
+/**
+ * The credential a request carried, echoed in every form a careless server or proxy could use:
+ * the header as received, its base64, the base64 of its base64 part (which decodes to the token,
+ * which decodes to `user:password`), the decoded `user:password`, URL-encoded, and base64 inside a
+ * longer blob. Each line is `eN=<form>`, so a test can check what is left of every form.
+ */
+function credentialEchoLines(authorization: string): string[] {
+  const token = authorization.replace(/^\S+\s+/, '');
+  const decoded = authorization.startsWith('Basic ') ? Buffer.from(token, 'base64').toString('utf8') : token;
+  return [
+    `e1=Authorization: ${authorization}`,
+    `e2=${Buffer.from(authorization).toString('base64')}`,
+    `e3=${Buffer.from(token).toString('base64')}`,
+    `e4=${decoded}`,
+    `e5=${encodeURIComponent(authorization)}`,
+    `e6=${encodeURIComponent(decoded)}`,
+    `e7=${Buffer.from(`xy${authorization}z`).toString('base64')}`,
+    `e8=${Buffer.from(`x${decoded}`).toString('base64url')}`,
+  ];
 }
 
 /** An endpoint that records the credential of every request, then forwards it or fails it. */
@@ -62,8 +83,11 @@ async function startFront(target: SimServer): Promise<Front> {
     }
     if (front.mode === 'server-error') {
       response.writeHead(500, { 'content-type': 'application/json' });
+      const echoed = credentialEchoLines(String(request.headers.authorization ?? '')).join(' ');
       response.end(
-        JSON.stringify({ error: { message: `upstream failed for key ${presented}`, type: 'server_error' } }),
+        JSON.stringify({
+          error: { message: `upstream failed for key ${presented} (${echoed})`, type: 'server_error' },
+        }),
       );
       return;
     }
@@ -75,6 +99,13 @@ async function startFront(target: SimServer): Promise<Front> {
     });
     response.writeHead(forwarded.status, { 'content-type': 'application/json' });
     const forwardedText = await forwarded.text();
+    if (front.mode === 'echo-header' && forwarded.ok && path.startsWith('/chat/completions')) {
+      const reply = JSON.parse(forwardedText) as { choices: { message: { content: string } }[] };
+      reply.choices[0]!.message.content +=
+        `\n${credentialEchoLines(String(request.headers.authorization)).join('\n')}`;
+      response.end(JSON.stringify(reply));
+      return;
+    }
     if (front.mode === 'echo-key' && forwarded.ok && path.startsWith('/chat/completions')) {
       // A 200 reply that answers and also echoes the credential it was sent, as written and in
       // the encodings a server might use: base64, URL-encoding, and base64 inside a longer blob.
@@ -140,6 +171,40 @@ function filesHoldingTheKey(
 
 function printedTheKey(text: string, secrets: readonly string[] = [plantedKey, plantedFragment]): boolean {
   return secrets.flatMap(encodingsOf).some((needle) => text.includes(needle));
+}
+
+/**
+ * Everything `text` could be read as: itself, with its %-escapes decoded, and every base64 run in
+ * it decoded (standard or URL-safe, from each of its first four characters, since a run cut out of
+ * a longer text may start anywhere in a group), `depth` levels deep: the base64 of a Basic header's
+ * base64 part decodes to the token, which decodes to `user:password`.
+ */
+function readings(text: string, depth: number): string[] {
+  const unescaped = text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (escapes) => {
+    try {
+      return decodeURIComponent(escapes);
+    } catch {
+      return escapes;
+    }
+  });
+  const found = [text, unescaped];
+  if (depth === 0) return found;
+  for (const run of unescaped.match(/[A-Za-z0-9+/_-]{8,}={0,2}/g) ?? []) {
+    for (const skip of [0, 1, 2, 3]) {
+      const decoded = Buffer.from(run.slice(skip).replaceAll('-', '+').replaceAll('_', '/'), 'base64');
+      found.push(...readings(decoded.toString('latin1'), depth - 1));
+    }
+  }
+  return found;
+}
+
+/** Files under `directory` in which `secret` can be read: raw, %-escaped, or in base64 two levels deep. */
+function filesRevealing(directory: string, secret: string): string[] {
+  return everyFile(directory).filter((file) => textRevealing(readFileSync(file).toString('latin1'), secret));
+}
+
+function textRevealing(text: string, secret: string): boolean {
+  return readings(text, 2).some((reading) => reading.includes(secret));
 }
 
 const items = Array.from({ length: 24 }, (_, index) => ({
@@ -314,6 +379,69 @@ describe('the planted API key', () => {
     expect(readFileSync(join(directory, 'failing.jsonl'), 'utf8')).toContain('upstream failed');
     expect(printedTheKey(failing.stdout + failing.stderr, [password])).toBe(false);
     expect(filesHoldingTheKey(directory, [password])).toEqual([]);
+  });
+
+  it('is found in no file, raw or encoded, when the endpoint echoes the Basic header of a URL password in every form', async () => {
+    delete process.env.BATCHPROMPT_API_KEY;
+    const password = 'PLANTED-pw-Zq7xK4v9wQ256';
+    const credential = `batch-user:${password}`;
+    const header = `Basic ${Buffer.from(credential).toString('base64')}`;
+    // The search finds the password in each form the endpoint echoes, and not once it is redacted.
+    for (const line of credentialEchoLines(header)) expect(textRevealing(line, password), line).toBe(true);
+    expect(textRevealing(`e2=[redacted] e3=[redacted]`, password)).toBe(false);
+
+    front.mode = 'echo-header';
+    const directory = freshDirectory('run-echo-basic');
+    const args = runArgs(directory, 'openai-compatible:sim-gpt-4');
+    args[args.indexOf(front.url)] = front.url.replace('http://', `http://${credential}@`);
+    const keeper = openStore(join(directory, 'store'));
+    try {
+      const printed = await runCli(args);
+      expect(printed.code, printed.stderr).toBe(exitCodes.ok);
+      expect(JSON.parse(printed.stdout)).toMatchObject({ answered: items.length });
+      expect(front.authorizations).toContain(header);
+      // Every stored reply kept its eight echo lines, each redacted whole: nothing of a form is
+      // left beside the marker (before, the header's base64 kept its last group, `...NTY=`).
+      const replies = keeper.database.prepare('SELECT text FROM responses').all() as { text: string }[];
+      expect(replies.length).toBeGreaterThan(0);
+      for (const { text } of replies) {
+        const echoed = text.split('\n').filter((line) => /^e\d=/.test(line));
+        expect(echoed, text).toHaveLength(8);
+        for (const line of echoed) {
+          expect(line.replace(/\[redacted\]|Authorization:|Basic|%20/g, '').trim(), line).toMatch(/^e\d=$/);
+        }
+      }
+      const summaryFile = join(directory, 'summary.json');
+      writeFileSync(summaryFile, printed.stdout);
+      const report = await runCli(['report', summaryFile, '-o', join(directory, 'report.html')]);
+      expect(report.code).toBe(exitCodes.ok);
+      // The report shows the first reply as received, echo lines and all.
+      expect(readFileSync(join(directory, 'report.html'), 'utf8')).toContain('e3=[redacted]');
+
+      // The endpoint failing with every form in its error message: the message reaches the
+      // results file, the password does not.
+      front.mode = 'server-error';
+      const failing = await runCli([
+        ...args,
+        '--no-cache',
+        '--max-retries',
+        '0',
+        '--out',
+        join(directory, 'failing.jsonl'),
+      ]);
+      expect(readFileSync(join(directory, 'failing.jsonl'), 'utf8')).toMatch(
+        /upstream failed .*e3=\[redacted\]/,
+      );
+      const printedText = [printed, report, failing]
+        .map((output) => output.stdout + output.stderr)
+        .join('\n');
+      expect(textRevealing(printedText, password)).toBe(false);
+      expect(filesRevealing(directory, password)).toEqual([]);
+      expect(filesRevealing(directory, credential)).toEqual([]);
+    } finally {
+      keeper.close();
+    }
+    expect(filesRevealing(directory, password)).toEqual([]);
   });
 
   it('is written nowhere when the endpoint answers 401 quoting the key', async () => {

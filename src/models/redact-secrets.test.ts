@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redactSecrets } from './redact-secrets.js';
+import { splitUrlCredentials } from './split-url-credentials.js';
 
 describe('redactSecrets', () => {
   it('removes a known secret of any shape', () => {
@@ -46,5 +47,44 @@ describe('redactSecrets', () => {
   it('leaves ordinary text alone', () => {
     const text = 'Rate limit reached for gpt-4o-mini: 30000 tokens per min. Try again in 2s.';
     expect(redactSecrets(text, ['abc'])).toBe(text);
+  });
+
+  it('removes a URL password whole from a Basic header echoed in base64, base64 of base64 and URL-encoded', () => {
+    // As splitUrlCredentials gives them for http://batch-user:PLANTED-pw-Zq7xK4v9wQ256@host/v1.
+    const { authorization, secrets } = splitUrlCredentials('http://batch-user:PLANTED-pw-Zq7xK4v9wQ256@h/v1');
+    const token = authorization!.slice('Basic '.length);
+    const echoed = [
+      `Authorization: ${authorization}`,
+      // The reply of the issue: before, `[redacted][redacted]NTY=`, the password's last two bytes left.
+      token,
+      Buffer.from(authorization!).toString('base64'),
+      // Base64 of the token decodes to the token, which decodes to user:password.
+      Buffer.from(token).toString('base64'),
+      Buffer.from(token).toString('base64url'),
+      'batch-user:PLANTED-pw-Zq7xK4v9wQ256',
+      encodeURIComponent('batch-user:PLANTED-pw-Zq7xK4v9wQ256'),
+      encodeURIComponent(authorization!),
+      encodeURIComponent(authorization!).replace(/%[0-9A-F]{2}/g, (sequence) => sequence.toLowerCase()),
+      Buffer.from(`x${'batch-user:PLANTED-pw-Zq7xK4v9wQ256'}yz`).toString('base64'),
+    ];
+    for (const text of echoed) {
+      const redacted = redactSecrets(`echo ${text} end`, secrets);
+      // Nothing is left of the form but the marker (and the header's name).
+      expect(redacted.replace(/\[redacted\]|Authorization:|Basic|%20/g, '').replace(/\s+/g, ' ')).toBe(
+        'echo end',
+      );
+    }
+  });
+
+  it('redacts a base64 text that holds a secret whole, its edges included, and leaves base64 without one', () => {
+    const secret = 'PLANTED-pw-Zq7xK4v9wQ256';
+    for (const prefix of ['', 'a', 'ab']) {
+      for (const suffix of ['', 'y', 'yz']) {
+        const blob = Buffer.from(`${prefix}${secret}${suffix}`).toString('base64');
+        expect(redactSecrets(`[${blob}]`, [secret])).toBe('[[redacted]]');
+      }
+    }
+    const unrelated = Buffer.from('nothing secret in here at all').toString('base64');
+    expect(redactSecrets(`b64 ${unrelated}`, [secret])).toBe(`b64 ${unrelated}`);
   });
 });

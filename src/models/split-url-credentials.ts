@@ -3,7 +3,11 @@ export interface UrlCredentials {
   url: string;
   /** `Basic <base64>` for the userinfo, as curl sends it; undefined when the URL had none. */
   authorization?: string;
-  /** The user name and password as written and decoded, for redaction. */
+  /**
+   * The credentials as written and decoded, for redaction: the user name, the password, and
+   * `user:password`, which the `Basic` header carries in base64 (`redactSecrets` derives that form
+   * and the others a server could echo).
+   */
   secrets: string[];
 }
 
@@ -22,9 +26,9 @@ export function splitUrlCredentials(raw: string): UrlCredentials {
   if (parsed.username === '' && parsed.password === '') return { url: raw, secrets: [] };
   const user = decodeURIComponent(parsed.username);
   const password = decodeURIComponent(parsed.password);
-  const secrets = [...new Set([parsed.username, parsed.password, user, password])].filter(
-    (secret) => secret !== '',
-  );
+  const secrets = [
+    ...new Set([`${user}:${password}`, parsed.username, parsed.password, user, password]),
+  ].filter((secret) => secret !== '' && secret !== ':');
   parsed.username = '';
   parsed.password = '';
   return {
