@@ -1,4 +1,7 @@
-import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import fs, { mkdtempSync, readFileSync, rmdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
@@ -11,7 +14,8 @@ import { runCli } from './run-cli.js';
 /*
  * The store under pressure, through the command line against the simulator's HTTP server: a
  * write that fails mid-run (the driver's own SQLITE_FULL error, injected on the cache's writes),
- * a cached reply damaged on disk, and a store file emptied or cut short.
+ * a disk without room for SQLite to work (refused before any call), a cached reply damaged on
+ * disk, and a store file emptied or cut short.
  */
 
 /** Called with every store the command opens, to inject failures into it. */
@@ -165,6 +169,65 @@ describe('a store write that fails mid-run (disk full)', () => {
       expect(resumed.code).toBe(exitCodes.ok);
     });
     expect(paid + resumedPaid).toBe(singleRunRequests);
+  });
+});
+
+describe('a store on a disk without room for SQLite to work', () => {
+  it('stops the run before any call, naming the folder and the free space (disk figures faked)', async () => {
+    const storeDir = temp('faked-small-disk');
+    // 3 MB free: the write-ahead log alone would fill it after a few hundred replies.
+    const statfs = vi.spyOn(fs, 'statfsSync').mockReturnValue({
+      bavail: 3_000_000 / 4096,
+      bsize: 4096,
+      blocks: 1_000_000,
+    } as unknown as fs.StatsFs);
+    let result: Awaited<ReturnType<typeof runCli>> | undefined;
+    try {
+      const paid = await requestsOf(async () => {
+        result = await runCli(runArgs(storeDir));
+      });
+      expect(paid).toBe(0);
+    } finally {
+      statfs.mockRestore();
+    }
+    expect(result!.code).toBe(exitCodes.storage);
+    expect(result!.stderr).toContain(
+      `the store's folder ${storeDir} has 3.0 MB free; the store needs at least 5.3 MB there`,
+    );
+    expect(result!.stderr).toContain('Nothing was sent');
+    // With room, the same command runs.
+    const ok = await runCli(runArgs(storeDir));
+    expect(ok.code, ok.stderr).toBe(exitCodes.ok);
+  });
+
+  // A real small file system where this machine lets us mount one (Linux, as root).
+  const mountPoint = mkdtempSync(join(tmpdir(), 'batchprompt-tmpfs-'));
+  const mounted = (() => {
+    if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mountPoint], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  afterAll(() => {
+    if (mounted) execFileSync('umount', [mountPoint]);
+    rmdirSync(mountPoint);
+  });
+
+  it.skipIf(!mounted)('stops the run before any call on a real 3 MB file system', async () => {
+    let result: Awaited<ReturnType<typeof runCli>> | undefined;
+    const paid = await requestsOf(async () => {
+      result = await runCli(runArgs(join(mountPoint, 'store')));
+    });
+    expect(paid).toBe(0);
+    expect(result!.code).toBe(exitCodes.storage);
+    expect(result!.stderr).toMatch(
+      new RegExp(
+        `the store's folder ${mountPoint}/store has [23]\\.\\d MB free; the store needs at least 5\\.3 MB`,
+      ),
+    );
   });
 });
 

@@ -8,6 +8,7 @@ import { JobJournal } from './job-journal.js';
 import { migrateSchema } from './migrate-schema.js';
 import { ResponseCache } from './response-cache.js';
 import { RunJournal } from './run-journal.js';
+import { checkStoreRoom } from './store-room.js';
 import { toStoreError } from './to-store-error.js';
 
 export interface StoreOptions {
@@ -77,6 +78,9 @@ export function openStore(directory = defaultStoreDirectory, options: StoreOptio
   }
 
   try {
+    // Before the first write: a disk without room for the write-ahead log would take the first
+    // replies paid for and then fill up with them unstored.
+    checkStoreRoom(database, where);
     // WAL lets readers in other processes go on while one process writes, and appends each commit
     // to the -wal file instead of rewriting pages in place.
     database.pragma('journal_mode = WAL');
