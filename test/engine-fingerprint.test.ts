@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  type FingerprintCase,
+  fingerprintCases,
+  fingerprintRun,
+  type RunFingerprint,
+  readFingerprints,
+  rteFile,
+} from './engine-fingerprint.js';
+
+/*
+ * Every strategy on the demo data and on RTE (seed 0, both simulator profiles), against the
+ * fingerprints recorded from the engine of the commit the fixture names (see
+ * test/engine-fingerprint.ts): the same prompts (batch codes blinded), the same votes for every
+ * item, and the same accounts. Summary fields added since are not compared; those recorded are.
+ */
+
+const recorded = readFingerprints();
+const hasRte = existsSync(rteFile);
+
+/** The parts of `actual` that `expected` has: a summary may gain fields, never lose or change one. */
+function pick(actual: unknown, expected: unknown): unknown {
+  if (Array.isArray(expected) && Array.isArray(actual)) {
+    return actual.map((entry, index) => pick(entry, expected[index]));
+  }
+  if (expected !== null && typeof expected === 'object' && actual !== null && typeof actual === 'object') {
+    return Object.fromEntries(
+      Object.keys(expected).map((key) => [
+        key,
+        pick((actual as Record<string, unknown>)[key], (expected as Record<string, unknown>)[key]),
+      ]),
+    );
+  }
+  return actual;
+}
+
+function expectSameRun(actual: RunFingerprint, expected: RunFingerprint): void {
+  expect(actual.items).toEqual(expected.items);
+  expect(pick(actual.accounts, expected.accounts)).toEqual(expected.accounts);
+  expect(actual.requests).toBe(expected.requests);
+  expect(actual.prompts).toBe(expected.prompts);
+}
+
+function casesOf(data: FingerprintCase['data']): FingerprintCase[] {
+  return fingerprintCases.filter((spec) => spec.data === data);
+}
+
+describe(`the engine against the runs recorded at ${recorded.commit.slice(0, 7)} (batch codes aside)`, () => {
+  for (const spec of casesOf('demo')) {
+    it(`asks and answers as recorded: ${spec.name}`, async () => {
+      expectSameRun(await fingerprintRun(spec), recorded.runs[spec.name]!);
+    });
+  }
+  for (const spec of casesOf('rte')) {
+    it.skipIf(!hasRte)(`asks and answers as recorded: ${spec.name}`, async () => {
+      expectSameRun(await fingerprintRun(spec), recorded.runs[spec.name]!);
+    });
+  }
+});
