@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readRenderedBatch } from '../prompt/read-rendered-batch.js';
 import type { GenerateRequest } from '../spec/chat-model.js';
-import { ApiCallError } from '../spec/errors.js';
+import { ApiCallError, InputError, RetryError } from '../spec/errors.js';
 import { boolqTask } from '../task/builtin-tasks.js';
 import { createScriptedModel } from '../test/scripted-model.js';
 import { batchPrompt } from './batch-prompt.js';
@@ -197,32 +197,44 @@ describe('batchPrompt with a scripted model', () => {
     ]);
   });
 
-  it('stops the run at an error that refuses every call (401), without splitting or asking again', async () => {
-    const refusal = new ApiCallError('scripted: the API answered with status 401: bad key', { status: 401 });
-    const model = createScriptedModel({
-      reply: (request, callNumber) =>
-        callNumber === 0
-          ? batchOf(request)
-              .map((entry) => `${entry.index} (${entry.tag}): ${goldAnswer(entry.item)} sure`)
-              .join('\n')
-          : refusal,
-    });
-    await expect(
-      batchPrompt({
-        task: boolqTask,
-        items: makeItems(12),
-        model,
-        strategy: 'bpe',
-        rounds: 3,
-        batchSize: 4,
-        format: 'lines',
-      }),
-    ).rejects.toBe(refusal);
-    // The first batch answered; the second was refused and the third never sent after the refusal
-    // was seen (all three start together, so at most those three calls were made).
-    expect(model.requests.length).toBeLessThanOrEqual(3);
-    expect(model.requests.map((request) => batchOf(request).length)).toEqual(model.requests.map(() => 4));
-  });
+  // The scheduler rethrows an error it did not retry as is, and wraps the attempts of one it did
+  // retry in a RetryError: the run stops on the refusal in either shape.
+  const refusals = [
+    ['a 401', new ApiCallError('scripted: the API answered with status 401: bad key', { status: 401 })],
+    ['an input error', new InputError('scripted: no gold answer for this item')],
+  ] as const;
+  for (const [name, refusal] of refusals) {
+    for (const wrapped of [false, true]) {
+      it(`stops the run at ${name}${wrapped ? ' after retries' : ''}, without splitting or asking again, and rethrows it`, async () => {
+        const thrown = wrapped
+          ? new RetryError('gave up', { reason: 'errorNotRetryable', errors: [refusal] })
+          : refusal;
+        const model = createScriptedModel({
+          reply: (request, callNumber) =>
+            callNumber === 0
+              ? batchOf(request)
+                  .map((entry) => `${entry.index} (${entry.tag}): ${goldAnswer(entry.item)} sure`)
+                  .join('\n')
+              : thrown,
+        });
+        await expect(
+          batchPrompt({
+            task: boolqTask,
+            items: makeItems(12),
+            model,
+            strategy: 'bpe',
+            rounds: 3,
+            batchSize: 4,
+            format: 'lines',
+          }),
+        ).rejects.toBe(refusal);
+        // The first batch answered; the second was refused and the third never sent after the
+        // refusal was seen (all three start together, so at most those three calls were made).
+        expect(model.requests.length).toBeLessThanOrEqual(3);
+        expect(model.requests.map((request) => batchOf(request).length)).toEqual(model.requests.map(() => 4));
+      });
+    }
+  }
 
   it('records failed calls per item with the reason, after splitting the batch', async () => {
     const model = createScriptedModel({ reply: () => new Error('server exploded') });

@@ -5,14 +5,7 @@ import { parseReply } from '../parse/parse-reply.js';
 import { type OutputFormat, renderBatch, renderItem } from '../prompt/render-batch.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
-import {
-  AbortError,
-  type BatchPromptError,
-  fatalEndpointError,
-  InputError,
-  isAbortError,
-  StoreError,
-} from '../spec/errors.js';
+import { AbortError, BatchPromptError, isAbortError, StoreError } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
 import { AdaptiveRun } from './adaptive-run.js';
 import { assessSettlement } from './assess-settlement.js';
@@ -20,7 +13,7 @@ import { firstWindowSize } from './first-window-size.js';
 import type { ItemState } from './item-state.js';
 import { packBatches } from './pack-batches.js';
 import { permutationSchemes } from './permutation-schemes.js';
-import { failedCallPlan, reaskPlan } from './reask-plan.js';
+import { failedCallPlan, failureCause, reaskPlan } from './reask-plan.js';
 import { resolveStrategy } from './resolve-strategy.js';
 import { RunAccounts } from './run-accounts.js';
 import { type IndexedCall, runAdaptiveWindow } from './run-adaptive-window.js';
@@ -250,18 +243,24 @@ async function askBatch(
       signal: context.callSignal,
     });
   } catch (error) {
-    // A refused key, a missing model or a closed port fails every call alike: stop the run rather
-    // than record each item failed, split the batch and ask again in every round.
-    // So does a model that says the run's input is wrong (the simulator given no gold answer).
-    // The scheduler rethrows an error it does not retry as it is, so neither comes in a RetryError.
-    const fatal = fatalEndpointError(error) ?? (InputError.isInstance(error) ? error : undefined);
-    if (fatal || context.fatalError) throw context.stop(fatal ?? context.fatalError!);
+    // Another call stopped the run: this one was abandoned with it.
+    if (context.fatalError) throw context.fatalError;
     if (context.options.signal?.aborted || isAbortError(error)) {
       throw new AbortError('The run was aborted', { cause: error });
     }
     // The store could not keep a reply: the model call did not fail, so no item is marked failed;
     // the run stops before paying for more.
-    if (StoreError.isInstance(error)) throw error;
+    const cause = failureCause(error);
+    if (StoreError.isInstance(cause)) throw cause;
+    const action = failedCallPlan({ error, batchSize: batch.length, attempt, maxReasks: strategy.maxReasks });
+    // A refused key, a missing model or a closed port fails every call alike, and so does a model
+    // that says the run's input is wrong (the simulator given no gold answer): the run stops
+    // rather than record each item failed, split the batch and ask again in every round.
+    if (action === 'stop') {
+      throw context.stop(
+        BatchPromptError.isInstance(cause) ? cause : new BatchPromptError(describeError(cause), { cause }),
+      );
+    }
     const reason = describeError(error);
     context.recordCall(
       {
@@ -277,7 +276,6 @@ async function askBatch(
       },
       false,
     );
-    const action = failedCallPlan({ error, batchSize: batch.length, attempt, maxReasks: strategy.maxReasks });
     if (action === 'split' || action === 'again') {
       const parts = action === 'split' ? halves(batch) : [batch];
       await settleAll(

@@ -98,12 +98,20 @@ export interface FailedCallInput {
  */
 export type FailedCallAction = 'stop' | 'split' | 'again' | 'record';
 
+/**
+ * The error behind a failed call: the last attempt's when the scheduler wrapped its attempts in a
+ * `RetryError`, else the error itself (the scheduler rethrows an error it did not retry as is).
+ */
+export function failureCause(error: unknown): unknown {
+  return RetryError.isInstance(error) ? error.lastError : error;
+}
+
 export function failedCallPlan(input: FailedCallInput): FailedCallAction {
-  if (fatalEndpointError(input.error) || InputError.isInstance(input.error)) return 'stop';
-  if (input.attempt >= input.maxReasks) return 'record';
   // A call the scheduler gave up retrying holds its attempts' errors; the last one says why.
-  const last = RetryError.isInstance(input.error) ? input.error.lastError : input.error;
-  const status = ApiCallError.isInstance(last) ? last.status : undefined;
+  const cause = failureCause(input.error);
+  if (fatalEndpointError(cause) || InputError.isInstance(cause)) return 'stop';
+  if (input.attempt >= input.maxReasks) return 'record';
+  const status = ApiCallError.isInstance(cause) ? cause.status : undefined;
   if (status === 429 || (status !== undefined && status >= 500)) return 'again';
   if (input.batchSize > 1) return 'split';
   return 'record';
