@@ -203,8 +203,9 @@ export const strategyOptionTable = [
   {
     path: 'adaptive.maxBatchSize',
     kind: { type: 'integer', minimum: 1 },
-    default: 256,
-    description: 'adaptive: most items in one call that the batch may grow to (--max-batch-tokens holds too)',
+    default: 100,
+    description:
+      'adaptive: most items in one call that the batch may grow to (--max-batch-tokens holds too); larger sizes are probed only when raised',
     flag: '--adaptive-max-batch-size',
   },
   {
@@ -220,6 +221,14 @@ export const strategyOptionTable = [
     default: 2,
     description: 'adaptive: an item whose last this many votes were all unsure and all one label stops',
     flag: '--adaptive-unsure-round-cap',
+  },
+  {
+    path: 'adaptive.minRoundItems',
+    kind: { type: 'integer', minimum: 0 },
+    default: 8,
+    description:
+      'adaptive: once the model is found stable, a later round with fewer items than this left in a window is not asked; they keep their votes (0: ask every round)',
+    flag: '--adaptive-min-round-items',
   },
 ] as const satisfies readonly StrategyOptionSpec[];
 

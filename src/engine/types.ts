@@ -82,12 +82,23 @@ export interface AdaptiveOptions {
   changeLimit?: { sure?: number; unsure?: number };
   /** One-sided confidence of the Wilson bounds. @default 0.9 */
   confidence?: number;
-  /** Most items in one call that the batch may grow to (the token cap `maxBatchTokens` holds too). @default 256 */
+  /**
+   * Most items in one call that the batch may grow to (the token cap `maxBatchTokens` holds too).
+   * Published work sees answers degrade from about 100 items per prompt, and a probe's anchors
+   * bound a size's label changes only to a few percent, so larger sizes are left to a user who
+   * raises this and lets the probes measure them. @default 100
+   */
   maxBatchSize?: number;
   /** Already answered items mixed into a larger batch to test it. @default 32 */
   probeAnchors?: number;
   /** An item whose last this many votes were all unsure and all one label stops. @default 2 */
   unsureRoundCap?: number;
+  /**
+   * Once the pilot found the model stable, a round after the first that would ask fewer items
+   * than this in a window is not asked: those items keep the votes they have, instead of paying
+   * the instruction of a call for a handful of them. 0 asks every round. @default 8
+   */
+  minRoundItems?: number;
 }
 
 export interface ResolvedAdaptiveOptions {
@@ -100,6 +111,7 @@ export interface ResolvedAdaptiveOptions {
   maxBatchSize: number;
   probeAnchors: number;
   unsureRoundCap: number;
+  minRoundItems: number;
 }
 
 export interface ResolvedStrategy {
