@@ -58,3 +58,31 @@ describe(`the engine against the runs recorded at ${recorded.commit.slice(0, 7)}
     });
   }
 });
+
+describe('what the adaptive rule learned since the recording', () => {
+  const votesOf = (line: string) => line.split(' ')[4] ?? '';
+
+  for (const data of ['demo', 'rte'] as const) {
+    it.skipIf(data === 'rte' && !hasRte)(
+      `on ${data} (frontier), a small later round is not asked: every item keeps the recorded votes up to it`,
+      async () => {
+        const name = `${data} frontier adaptive`;
+        const spec = fingerprintCases.find((candidate) => candidate.name === name)!;
+        const expected = recorded.runs[name]!;
+        const actual = await fingerprintRun({ ...spec, options: {} });
+        const recordedRounds = expected.accounts.rounds as { round: number; activeItems: number }[];
+        const small = recordedRounds.filter((round) => round.round > 1 && round.activeItems < 8);
+        const actualRounds = actual.accounts.rounds as { round: number }[];
+        // The rounds that asked fewer than 8 items (minRoundItems) are gone, the others remain.
+        expect(actualRounds.map((round) => round.round)).toEqual(
+          recordedRounds.filter((round) => !small.includes(round)).map((round) => round.round),
+        );
+        actual.items.forEach((line, index) => {
+          const before = votesOf(expected.items[index]!);
+          expect(before.startsWith(votesOf(line))).toBe(true);
+        });
+        expect(actual.requests).toBe(expected.requests - small.length);
+      },
+    );
+  }
+});

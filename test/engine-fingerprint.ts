@@ -82,6 +82,12 @@ export interface FingerprintCase {
   options?: Partial<BatchPromptOptions>;
 }
 
+/**
+ * Options that turn off what the adaptive rule learned after the recording, so that its runs are
+ * the recorded rule's: a stable model's small later rounds are asked (`minRoundItems` 0).
+ */
+export const recordedAdaptiveRule: Partial<BatchPromptOptions> = { adaptive: { minRoundItems: 0 } };
+
 /** Every strategy on both profiles, on the shipped demo data (library defaults) and on RTE (the bench's prompt). */
 export const fingerprintCases: FingerprintCase[] = (['demo', 'rte'] as const).flatMap((data) =>
   (['gpt-4', 'frontier'] as const).flatMap((profile) =>
@@ -90,6 +96,7 @@ export const fingerprintCases: FingerprintCase[] = (['demo', 'rte'] as const).fl
       data,
       profile,
       strategy,
+      ...(strategy === 'adaptive' ? { options: recordedAdaptiveRule } : {}),
     })),
   ),
 );

@@ -45,6 +45,7 @@ export class AdaptiveRun {
       probes: [],
       stoppedAfterRound1: 0,
       stoppedByUnsureCap: 0,
+      stoppedAsFewLeft: 0,
     };
     this.decision = new Promise<AdaptiveDecision>((resolve, reject) => {
       this.#resolve = resolve;

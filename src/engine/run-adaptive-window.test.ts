@@ -227,3 +227,32 @@ describe('the adaptive rule', () => {
     );
   });
 });
+
+describe('the rounds of a stable model', () => {
+  it('are not asked for fewer than minRoundItems items: those keep the votes they have', async () => {
+    // Sure answers never move, so the pilot calls the model stable; unsure ones (every tenth
+    // item) flip half the time, so they go on voting and fewer of them are left each round.
+    const flip = (item: number, sure: boolean, call: string) => !sure && coin(item, call) < 0.5;
+    const run = (minRoundItems: number) =>
+      batchPrompt({ ...common, items: makeItems(400), model: scripted(flip), adaptive: { minRoundItems } });
+    const everyRound = await run(0);
+    const activeAfterPilot = (summary: typeof everyRound.summary) =>
+      summary.rounds.filter((round) => round.round >= 3).map((round) => round.activeItems);
+    expect(everyRound.summary.adaptive?.test?.verdict).toBe('stable');
+    expect(activeAfterPilot(everyRound.summary).some((items) => items > 0 && items < 8)).toBe(true);
+    expect(everyRound.summary.adaptive?.stoppedAsFewLeft).toBe(0);
+
+    const { summary, results } = await run(8);
+    expect(activeAfterPilot(summary).every((items) => items >= 8)).toBe(true);
+    expect(summary.adaptive?.stoppedAsFewLeft).toBeGreaterThan(0);
+    expect(summary.calls).toBeLessThan(everyRound.summary.calls);
+    // The items that left as few keep an answer from the votes they had.
+    expect(results.every((result) => result.status === 'answered')).toBe(true);
+    // Every item leaves once: stopped after some round, or through the last one.
+    for (const { summary: counted } of [everyRound, { summary }]) {
+      const stopped = counted.rounds.reduce((sum, round) => sum + round.stopped, 0);
+      const throughLast = counted.rounds.find((round) => round.round === 5)?.activeItems ?? 0;
+      expect(stopped + throughLast).toBe(400);
+    }
+  });
+});

@@ -70,6 +70,17 @@ async function askRound(
 }
 
 /**
+ * On a model found stable, a round that would ask fewer than `minRoundItems` items of a window is
+ * not asked: its items leave after `round` with the votes they have. True when they left.
+ */
+function leaveAsFew(input: AdaptiveWindowInput, items: number, round: number): boolean {
+  if (items === 0 || items >= input.strategy.adaptive.minRoundItems) return false;
+  input.rounds.stopped(round, items);
+  input.run.summary.stoppedAsFewLeft += items;
+  return true;
+}
+
+/**
  * Rounds `fromRound` on for the items of `active`, each asked in a shuffled order of the round's
  * active items, as SEAS asks them; an item leaves when `conditions` say so.
  */
@@ -85,6 +96,7 @@ async function voteOn(
   let remaining = active;
   for (let round = fromRound; round <= strategy.rounds && remaining.length > 0; round += 1) {
     rounds.throwIfAborted();
+    if (rules === 'adaptive' && leaveAsFew(input, remaining.length, round - 1)) return;
     const order = shuffled(remaining, hashSeed(strategy.seed, windowIndex, round));
     await askRound(rounds, order, round, batchSize, '');
     if (round === strategy.rounds) break;
@@ -215,6 +227,7 @@ async function runFirstWindow(input: AdaptiveWindowInput): Promise<void> {
   }
   rounds.stopped(1, stoppedNow);
   run.summary.stoppedAfterRound1 += stoppedNow;
+  if (leaveAsFew(input, needRound2.length, 1)) needRound2.length = 0;
   // Round 2 for the items that still need it, packed anew (label `u`: other calls than SEAS's).
   await askRound(
     rounds,

@@ -269,6 +269,8 @@ export interface AdaptiveSummary {
   stoppedAfterRound1: number;
   /** Items stopped because their last `unsureRoundCap` votes were unsure and agreed. */
   stoppedByUnsureCap: number;
+  /** Items of a stable model that left because their round would have asked fewer than `minRoundItems`. */
+  stoppedAsFewLeft: number;
 }
 
 export interface Progress {
