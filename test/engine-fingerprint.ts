@@ -1,14 +1,17 @@
 /**
- * What a run of the engine did, batch codes aside: the prompts it sent, every vote of every item
- * and the run's accounts. `test/engine-fingerprint.test.ts` compares the engine of today with the
- * fingerprints recorded in `test/fixtures/engine-fingerprints.json` from an earlier engine, so a
- * change to how the engine is built cannot change what it asks or answers unnoticed.
+ * What a run of the engine did: which items it asked together, in which order, round, attempt
+ * and format, what every item's votes were, and the run's accounts. `engine-fingerprint.test.ts`
+ * compares the engine of today with the fingerprints recorded in
+ * `test/fixtures/engine-fingerprints.json` from an earlier engine, so a change to how the engine
+ * is built cannot change what it asks or answers unnoticed.
  *
- * The simulated model draws its answers from a hash of the whole request, batch code included,
- * and a batch code is free to change between versions. So the runs here ask the simulator through
- * `codeBlindModel`, which shows it every request with the batch code replaced by a fixed one (and
- * puts the real code back into its reply): its answers then depend on the items, their order and
- * the prompt alone, as the test needs, and its token counts on everything but the code.
+ * The runs ask `fingerprintModel`, a double whose answers depend on the items of a call, their
+ * order and the call's format alone: never on the batch code (free to change between versions),
+ * on the wording of the prompt (the prompt module's), or on the simulator's calibration (the sim
+ * module's). It answers as one of two kinds of model: `steady` (each item has one answer it gives
+ * in almost any batch, like a current model) and `shifting` (answers slip with the batch size and
+ * the place in it, like the 2023 models), and now and then leaves an answer out, so that re-asks
+ * happen. Its usage is a count of the call's parts, so the accounts do not depend on wording.
  *
  *   npx tsx test/engine-fingerprint.ts --write   # records the fixture from the engine checked out
  */
@@ -16,10 +19,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { batchPrompt } from '../src/engine/batch-prompt.js';
-import type { BatchPromptOptions, Item, ItemResult, StrategyName } from '../src/engine/types.js';
+import type { BatchPromptOptions, CallRecord, Item, ItemResult, StrategyName } from '../src/engine/types.js';
+import { normalizeAnswer } from '../src/parse/normalize-answer.js';
 import { readRenderedBatch } from '../src/prompt/read-rendered-batch.js';
-import { createSimModel } from '../src/sim/create-sim-model.js';
-import type { SimProfileName } from '../src/sim/profiles.js';
 import { loadItems } from '../src/source/load-items.js';
 import type { ChatModel, GenerateRequest } from '../src/spec/chat-model.js';
 import { boolqTask, rteTask } from '../src/task/builtin-tasks.js';
@@ -33,43 +35,125 @@ export const rteFile = join(
   'rte.dev.jsonl',
 );
 
-/** A code no batch gets (the engine's codes are four characters), shown to the simulator instead. */
-const blindCode = 'zzzz';
+export type FingerprintProfile = 'steady' | 'shifting';
 
-function escapeForPattern(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A number in [0, 1) from any parts, the same on every platform. */
+function draw(...parts: (string | number)[]): number {
+  return createHash('sha256').update(parts.join('\u0000')).digest().readUInt32LE(0) / 2 ** 32;
 }
 
-/**
- * The simulator, shown every request with its batch code replaced by `blindCode` where the code
- * stands as a word of its own (headers, a re-ask's reminder); its reply gets the real code back.
- * `prompts` collects a digest of each request as the simulator saw it.
- */
-export function codeBlindModel(model: ChatModel): ChatModel & { prompts: string[] } {
-  const prompts: string[] = [];
+interface Answered {
+  answer: string;
+  sure: boolean;
+}
+
+/** How a kind of model answers an item at a place in a call (`key` names the call). */
+function answerOf(
+  profile: FingerprintProfile,
+  item: Item,
+  gold: string,
+  other: string,
+  call: CallShape,
+  position: number,
+): Answered {
+  const { key, size } = call;
+  if (draw(item.id, 'hard') < 0.08) return { answer: other, sure: draw(item.id, 'hard-sure') < 0.85 };
+  if (profile === 'steady') {
+    const sureItem = draw(item.id, 'sure-item') > 0.13;
+    const slip = (sureItem ? 0.002 : 0.05) + (size > 32 ? 0.01 : 0);
+    const relabel = draw(key, position, 'relabel') < slip;
+    const sure = sureItem ? draw(key, position, 'tag') > 0.03 : draw(key, position, 'tag') < 0.02;
+    return { answer: relabel ? other : gold, sure };
+  }
+  // Slips grow with the batch size and are worst in the middle of it.
+  const base = size <= 16 ? 0.01 : size <= 32 ? 0.04 : size <= 64 ? 0.15 : 0.3;
+  const relative = size <= 1 ? 0 : position / (size - 1);
+  const middle = 1 - (2 * relative - 1) ** 2;
+  const fragility = 0.3 + 1.4 * draw(item.id, 'fragility');
+  const slips = draw(key, position, 'slip') < Math.min(0.9, base * (1 + 0.9 * (middle - 2 / 3)) * fragility);
+  return slips
+    ? { answer: other, sure: draw(key, position, 'tag') < 0.25 }
+    : { answer: gold, sure: draw(key, position, 'tag') < 0.95 };
+}
+
+/** What names a call for the double: its items in order, its format, examples and re-ask reason. */
+interface CallShape {
+  key: string;
+  size: number;
+}
+
+/** An item's fields as a prompt shows them, whatever their line breaks and spacing. */
+function fieldsKey(fields: Readonly<Record<string, string>>): string {
+  return Object.keys(fields)
+    .sort()
+    .map((key) => `${key}=${fields[key]!.replace(/\s+/g, ' ').trim()}`)
+    .join('\u0000');
+}
+
+export interface FingerprintModel extends ChatModel {
+  /** One line per request: its items' ids in order, format, examples or not, re-ask reason. */
+  readonly shapes: string[];
+}
+
+export function fingerprintModel(
+  profile: FingerprintProfile,
+  task: Task,
+  items: readonly Item[],
+): FingerprintModel {
+  const byFields = new Map(items.map((item) => [fieldsKey(item.fields), item]));
+  const labels = task.answer.type === 'labels' ? task.answer.labels.map((label) => label.value) : [];
+  const shapes: string[] = [];
   return {
-    id: model.id,
-    simulated: model.simulated,
-    supportsJsonSchema: model.supportsJsonSchema,
-    prompts,
+    id: `fingerprint:${profile}`,
+    simulated: true,
+    supportsJsonSchema: true,
+    shapes,
     async generate(request: GenerateRequest) {
-      const last = request.messages.at(-1);
-      const code = last === undefined ? undefined : readRenderedBatch(last.content)[0]?.tag;
-      const pattern =
-        code === undefined
-          ? undefined
-          : new RegExp(`(?<![a-z0-9])${escapeForPattern(code)}(?![a-z0-9])`, 'g');
-      const messages =
-        pattern === undefined || last === undefined
-          ? request.messages
-          : [
-              ...request.messages.slice(0, -1),
-              { ...last, content: last.content.replace(pattern, blindCode) },
-            ];
-      const { signal: _signal, ...shown } = { ...request, messages };
-      prompts.push(createHash('sha256').update(JSON.stringify(shown)).digest('hex').slice(0, 16));
-      const reply = await model.generate({ ...request, messages });
-      return code === undefined ? reply : { ...reply, text: reply.text.split(blindCode).join(code) };
+      const last = request.messages.at(-1)?.content ?? '';
+      const entries = readRenderedBatch(last);
+      const tag = entries[0]?.tag ?? '';
+      const ids = entries.map((entry) => byFields.get(fieldsKey(entry.fields))?.id ?? '?');
+      const format = request.responseFormat?.type === 'json' ? 'json' : 'lines';
+      const examples = request.messages.length > 2;
+      const reask = /Your last reply ([^.]*)\./.exec(last)?.[1] ?? '';
+      const shape = `${ids.join(',')} | ${format} | ${examples ? 'examples' : 'no examples'} | ${reask}`;
+      shapes.push(shape);
+      const call = { key: shape, size: entries.length };
+      // Now and then an answer is left out, so that the engine re-asks.
+      const skipped =
+        entries.length > 1 && draw(shape, 'skip') < 0.05
+          ? Math.floor(draw(shape, 'which') * entries.length)
+          : -1;
+      const answers = entries.flatMap((entry, position) => {
+        const item = byFields.get(fieldsKey(entry.fields));
+        if (item === undefined || position === skipped) return [];
+        const gold = String(normalizeAnswer(task, item.gold) ?? labels[0]);
+        const other = labels.find((label) => label !== gold) ?? gold;
+        return [{ index: entry.index, ...answerOf(profile, item, gold, other, call, position) }];
+      });
+      const text =
+        format === 'json'
+          ? JSON.stringify({
+              answers: answers.map((entry) => ({
+                id: entry.index,
+                code: tag,
+                answer: entry.answer,
+                confident: entry.sure,
+              })),
+            })
+          : answers
+              .map((entry) => `${entry.index} (${tag}): ${entry.answer} ${entry.sure ? 'sure' : 'unsure'}`)
+              .join('\n');
+      return {
+        text,
+        // Counted from the call's parts, not its wording: 7 per item, 150 for the instruction,
+        // 200 more with the examples; 4 per answer.
+        usage: {
+          inputTokens: 150 + (examples ? 200 : 0) + 7 * entries.length,
+          outputTokens: 4 * answers.length,
+        },
+        finishReason: 'stop' as const,
+      };
     },
   };
 }
@@ -77,7 +161,7 @@ export function codeBlindModel(model: ChatModel): ChatModel & { prompts: string[
 export interface FingerprintCase {
   name: string;
   data: 'demo' | 'rte';
-  profile: SimProfileName;
+  profile: FingerprintProfile;
   strategy: StrategyName;
   options?: Partial<BatchPromptOptions>;
 }
@@ -88,9 +172,9 @@ export interface FingerprintCase {
  */
 export const recordedAdaptiveRule: Partial<BatchPromptOptions> = { adaptive: { minRoundItems: 0 } };
 
-/** Every strategy on both profiles, on the shipped demo data (library defaults) and on RTE (the bench's prompt). */
+/** Every strategy on both kinds of model, on the shipped demo data (library defaults) and on RTE (the bench's prompt). */
 export const fingerprintCases: FingerprintCase[] = (['demo', 'rte'] as const).flatMap((data) =>
-  (['gpt-4', 'frontier'] as const).flatMap((profile) =>
+  (['shifting', 'steady'] as const).flatMap((profile) =>
     (['single', 'batch', 'bpe', 'bpe+seas', 'adaptive'] as const).map((strategy) => ({
       name: `${data} ${profile} ${strategy}`,
       data,
@@ -102,12 +186,16 @@ export const fingerprintCases: FingerprintCase[] = (['demo', 'rte'] as const).fl
 );
 
 export interface RunFingerprint {
-  /** Digest of the sorted digests of every request as the model saw it (batch codes blinded). */
-  prompts: string;
-  requests: number;
+  /** A digest of every request's items, format, examples and re-ask reason, sorted. */
+  requests: string[];
+  /** Every call's round, attempt, items and finish, with how many calls were alike. */
+  calls: string[];
   /** The run summary without its wall time, model and resolved options. */
   accounts: Record<string, unknown>;
-  /** One line per item: id, status, answer, rounds, then each vote (round:answer:tag:position/size). */
+  /**
+   * One line per item: id, status, answer, rounds, then each vote (round, the answer's first three
+   * letters, sure or unsure, position/batch size).
+   */
   items: string[];
 }
 
@@ -115,12 +203,21 @@ function itemLine(result: ItemResult): string {
   const votes = result.votes
     .map(
       (vote) =>
-        `${vote.round}:${String(vote.answer)}:${vote.confident ? 's' : 'u'}:${vote.position}/${vote.batchSize}`,
+        `${vote.round}:${String(vote.answer).slice(0, 3)}:${vote.confident ? 's' : 'u'}:${vote.position}/${vote.batchSize}`,
     )
     .join(',');
   const error = result.error === undefined ? '' : ` ! ${result.error}`;
   return `${result.id} ${result.status} ${String(result.answer)} r${result.rounds} ${votes}${error}`;
 }
+
+/** Each distinct line once, sorted, with how often it came. */
+function tally(lines: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return [...counts].map(([line, count]) => `${line} x${count}`).sort();
+}
+
+const callLine = (call: CallRecord) => `r${call.round} a${call.attempt} ${call.items} ${call.finishReason}`;
 
 const loaded = new Map<string, Promise<{ task: Task; items: Item[] }>>();
 
@@ -134,11 +231,12 @@ function dataOf(data: FingerprintCase['data']): Promise<{ task: Task; items: Ite
   return found;
 }
 
-/** Runs one case through the engine with the code-blind simulator, seed 0. */
+/** Runs one case through the engine with the double, seed 0. */
 export async function fingerprintRun(spec: FingerprintCase): Promise<RunFingerprint> {
   const { task, items } = await dataOf(spec.data);
-  const model = codeBlindModel(createSimModel({ profile: spec.profile, task, items, seed: 0 }));
-  // The demo runs as `batchprompt demo` does (library defaults); RTE with the bench's prompt.
+  const model = fingerprintModel(spec.profile, task, items);
+  const calls: CallRecord[] = [];
+  // The demo runs with the library's defaults; RTE with the bench's prompt.
   const prompt = spec.data === 'demo' ? {} : ({ format: 'lines', examples: 'first-round' } as const);
   const { results, summary } = await batchPrompt({
     task,
@@ -148,14 +246,16 @@ export async function fingerprintRun(spec: FingerprintCase): Promise<RunFingerpr
     batchSize: 32,
     rounds: 5,
     seed: 0,
+    onCall: (call) => calls.push(call),
     ...prompt,
     ...spec.options,
   });
   const { wallMs: _wallMs, model: _model, strategy: _strategy, ...accounts } = summary;
-  const sorted = [...model.prompts].sort();
   return {
-    prompts: createHash('sha256').update(sorted.join('\n')).digest('hex').slice(0, 16),
-    requests: sorted.length,
+    requests: model.shapes
+      .map((shape) => createHash('sha256').update(shape).digest('hex').slice(0, 12))
+      .sort(),
+    calls: tally(calls.map(callLine)),
     accounts,
     items: results.map(itemLine),
   };
@@ -174,15 +274,17 @@ export function readFingerprints(): FingerprintFile {
 
 async function write(): Promise<void> {
   const { execFileSync } = await import('node:child_process');
-  const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repositoryRoot, encoding: 'utf8' }).trim();
+  const commit =
+    process.env.FINGERPRINT_COMMIT ??
+    execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repositoryRoot, encoding: 'utf8' }).trim();
   const runs: Record<string, RunFingerprint> = {};
   for (const spec of fingerprintCases) {
     if (spec.data === 'rte' && !existsSync(rteFile)) throw new Error(`missing ${rteFile}`);
     runs[spec.name] = await fingerprintRun(spec);
-    process.stderr.write(`${spec.name}: ${runs[spec.name]!.requests} requests\n`);
+    process.stderr.write(`${spec.name}: ${runs[spec.name]!.requests.length} requests\n`);
   }
   const file: FingerprintFile = { command: 'npx tsx test/engine-fingerprint.ts --write', commit, runs };
-  writeFileSync(fingerprintFixture, `${JSON.stringify(file, null, 1)}\n`);
+  writeFileSync(fingerprintFixture, `${JSON.stringify(file, null, 2)}\n`);
 }
 
 if (process.argv.includes('--write')) {
