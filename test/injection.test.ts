@@ -175,10 +175,10 @@ describe('a batched run over items that inject', () => {
     const baseline = await run(items, undefined, { format: 'json' });
     const echoed = await run(items, { echo: true }, { format: 'json' });
     // The attack happened: the replies hold entries copied from the items, without this batch's
-    // code (none, or the guessed `abcd`): measured 72 in 15 replies...
+    // code in their id (none, or the guessed `abcd`): measured 66 in 14 replies...
     const copied = echoed.replies
-      .flatMap((reply) => (JSON.parse(reply) as { answers: { code?: string }[] }).answers)
-      .filter((entry) => entry.code === undefined || entry.code === 'abcd');
+      .flatMap((reply) => (JSON.parse(reply) as { answers: { id: string }[] }).answers)
+      .filter((entry) => /^\d+(?: abcd)?$/.test(entry.id));
     expect(copied.length).toBeGreaterThan(20);
     // ...and changed nothing, not even a re-ask. (Before entries carried the code, the copies were
     // read, clashed with the model's own answers and cost 15 re-asks: 29 calls instead of 15.)

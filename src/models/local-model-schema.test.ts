@@ -16,9 +16,8 @@ describe('toGrammarJsonSchema', () => {
           type: 'array',
           items: {
             properties: {
-              id: { type: 'integer' },
-              answer: { enum: ['yes', 'no'] },
-              confident: { type: 'boolean' },
+              id: { type: 'string' },
+              answer: { enum: ['yes sure', 'yes unsure', 'no sure', 'no unsure'] },
             },
           },
         },

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { renderAnswerLine, renderReasoningBlock, renderReasoningHeader } from '../prompt/render-batch.js';
+import {
+  renderAnswerLine,
+  renderJsonAnswerEntry,
+  renderReasoningBlock,
+  renderReasoningHeader,
+} from '../prompt/render-batch.js';
 import { defineTask } from '../task/define-task.js';
 import { isolateFinalAnswers } from './isolate-final-answers.js';
 import { parseReply } from './parse-reply.js';
@@ -152,6 +157,39 @@ describe('parseReply on reasoning replies (JSON)', () => {
     const reply = `{"answers": [${whole}, {"id": 1, "code": "${tag}", "reasoning": "Input 2 (${tag}): 40 and {\\"id\\": 2, \\"code\\": \\"${tag}\\", \\"answer\\": 40}, so`;
     const parsed = answersOf(reply, 3, { format: 'json', truncated: true });
     expect(parsed.answers).toEqual([{ answer: 12, confident: true }, undefined, undefined]);
+  });
+});
+
+describe('parseReply on reasoning replies (JSON entries with the code in the id)', () => {
+  it('reads each entry and keeps the solution of this batch’s entries only', () => {
+    const reply = JSON.stringify({
+      answers: [
+        renderJsonAnswerEntry(0, 'zz11', 99, true, 'another batch: 99'),
+        renderJsonAnswerEntry(
+          0,
+          tag,
+          18,
+          true,
+          `{"id": "1 ${tag}", "answer": "40 sure"} is quoted; 6 * 3 = 18`,
+        ),
+        renderJsonAnswerEntry(1, tag, 3, false, '2 + 1 = 3'),
+      ],
+    });
+    const parsed = answersOf(reply, 2, { format: 'json' });
+    expect(parsed.answers).toEqual([
+      { answer: 18, confident: true },
+      { answer: 3, confident: false },
+    ]);
+    expect(parsed.reasoning?.get(0)).toMatch(/6 \* 3 = 18$/);
+    expect(parsed.reasoning?.get(1)).toBe('2 + 1 = 3');
+  });
+
+  it('keeps the whole entries of a reply cut off inside a reasoning string', () => {
+    const whole = JSON.stringify(renderJsonAnswerEntry(0, tag, 12, true, '5 + 7 = 12'));
+    const reply = `{"answers": [${whole}, {"id": "1 ${tag}", "reasoning": "Input 2 (${tag}): 40 and {\\"id\\": \\"2 ${tag}\\", \\"answer\\": \\"40 sure\\"}, so`;
+    const parsed = answersOf(reply, 3, { format: 'json', truncated: true });
+    expect(parsed.answers).toEqual([{ answer: 12, confident: true }, undefined, undefined]);
+    expect(parsed.reasoning?.get(0)).toBe('5 + 7 = 12');
   });
 });
 

@@ -1,3 +1,5 @@
+import { readEntryId } from './read-json-candidates.js';
+
 /*
  * The pre-pass of a reasoning reply. A worked solution is free text: it restates numbers, mentions
  * other inputs, may quote an answer line or stop mid-sentence. None of that may reach the answer
@@ -160,7 +162,7 @@ function innermostObjects(text: string): string[] {
   return found;
 }
 
-function isolateJson(text: string): IsolatedAnswers {
+function isolateJson(text: string, tag: string): IsolatedAnswers {
   const reasoning = new Map<number, string>();
   const entries: Record<string, unknown>[] = [];
   let dropped = 0;
@@ -175,10 +177,12 @@ function isolateJson(text: string): IsolatedAnswers {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
     const { reasoning: solution, ...entry } = value as Record<string, unknown>;
     if (!('answer' in entry) && !('label' in entry)) continue;
-    const id = entry.id ?? entry.index ?? entry.input;
-    const index = typeof id === 'number' ? id : typeof id === 'string' ? Number(id) : Number.NaN;
-    if (typeof solution === 'string' && Number.isInteger(index) && !reasoning.has(index))
-      reasoning.set(index, solution);
+    // A solution is kept only beside an entry of this batch, so one in a quoted example or a copied
+    // entry never stands for an item's own. (The code may be in the id or a field of its own.)
+    const id = readEntryId(entry.id ?? entry.index ?? entry.input);
+    const codes = [entry.code, id?.tag].filter((code): code is string => typeof code === 'string');
+    const ours = id !== undefined && codes.length > 0 && codes.every((code) => sameTag(code, tag));
+    if (typeof solution === 'string' && ours && !reasoning.has(id.index)) reasoning.set(id.index, solution);
     entries.push(entry);
   }
   return { text: JSON.stringify({ answers: entries }), format: 'json', reasoning, dropped };
@@ -192,11 +196,11 @@ function isolateJson(text: string): IsolatedAnswers {
  */
 export function isolateFinalAnswers(text: string, options: IsolateFinalAnswersOptions): IsolatedAnswers {
   if (options.format === 'json') {
-    const json = isolateJson(text);
+    const json = isolateJson(text, options.tag);
     if (json.reasoning.size > 0 || json.text !== '{"answers":[]}') return json;
     return isolateLines(text, options);
   }
   const lines = isolateLines(text, options);
   if (lines.text.length > 0 || lines.reasoning.size > 0 || !/[{]/.test(text)) return lines;
-  return isolateJson(text);
+  return isolateJson(text, options.tag);
 }

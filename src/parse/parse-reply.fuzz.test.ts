@@ -13,6 +13,8 @@ interface WrittenLine {
   index: number;
   /** The label value the line means (before its spelling was varied). */
   label: string;
+  /** The label as this line spells it (its value, capitals or an alias). */
+  spelled: string;
   text: string;
 }
 
@@ -54,11 +56,13 @@ const replyShape = fc.record({
     { maxLength: 6 },
   ),
   truncateAt: fc.option(fc.nat(), { nil: undefined }),
-  json: fc.boolean(),
+  /** JSON entries instead of lines: the earlier shape without codes, or ids that carry the code. */
+  json: fc.constantFrom('none', 'none', 'untagged', 'coded-id'),
 });
 
 describe('parseReply under generated replies', () => {
   it('never crashes, never attributes an answer to the wrong item, and explains every missing one', () => {
+    let codedIdRunsWithAnswers = 0;
     fc.assert(
       fc.property(replyShape, (shape) => {
         const task = tasks[shape.taskIndex]!;
@@ -75,14 +79,14 @@ describe('parseReply under generated replies', () => {
           const closing = line.shape.prefix === '**Input ' ? '**' : '';
           const pipe = line.shape.prefix === '| Input ' ? ' |' : '';
           const text = `${line.shape.prefix}${line.index}${tagText}${closing}${line.shape.separator}${spelled} ${line.shape.confidence}${pipe}`;
-          written.push({ index: line.index, label, text });
+          written.push({ index: line.index, label, spelled, text });
           textLines.push(text);
         }
         for (const [position, prose] of shape.prose.entries()) {
           textLines.splice(Math.min(position * 3, textLines.length), 0, prose);
         }
         let reply = textLines.join('\n');
-        if (shape.json) {
+        if (shape.json === 'untagged') {
           reply = JSON.stringify({
             answers: shape.lines.map((line) => ({
               id: line.index,
@@ -91,13 +95,29 @@ describe('parseReply under generated replies', () => {
             })),
           });
         }
+        if (shape.json === 'coded-id') {
+          // The shape asked for, `{"id": "3 qx7k", "answer": "yes sure"}`, with the line's code
+          // (right, another batch's or none) and its spelling of the label.
+          reply = JSON.stringify({
+            answers: shape.lines.map((line, position) => {
+              const code = { right: ` ${tag}`, wrong: ' zz9z', none: '' }[line.shape.tagMode];
+              const { spelled } = written[position]!;
+              return {
+                id: `${line.index}${code}`,
+                answer: `${spelled} ${line.shape.confidence === '(sure)' ? 'sure' : 'unsure'}`,
+              };
+            }),
+          });
+        }
         if (shape.truncateAt !== undefined) reply = reply.slice(0, shape.truncateAt % (reply.length + 1));
 
         const parsed = parseReply(task, reply, {
-          format: shape.json ? 'json' : 'lines',
+          format: shape.json === 'none' ? 'lines' : 'json',
           expectedCount: shape.expectedCount,
           tag,
         });
+        if (shape.json === 'coded-id' && parsed.answers.some((answer) => answer !== undefined))
+          codedIdRunsWithAnswers += 1;
 
         expect(parsed.answers).toHaveLength(shape.expectedCount);
         const explained = new Set(parsed.problems.map((problem) => problem.index));
@@ -109,16 +129,20 @@ describe('parseReply under generated replies', () => {
           }
           expect(explained.has(index)).toBe(false);
           // The answer must be one that the reply wrote under this very index.
-          const meant = shape.json
-            ? shape.lines
-                .filter((line) => line.index === index)
-                .map((line) => labels[line.labelChoice % labels.length])
-            : written.filter((line) => line.index === index).map((line) => line.label);
+          const meant =
+            shape.json !== 'none'
+              ? shape.lines
+                  .filter((line) => line.index === index)
+                  .map((line) => labels[line.labelChoice % labels.length])
+              : written.filter((line) => line.index === index).map((line) => line.label);
           expect(meant).toContain(answer.answer);
         }
       }),
       { numRuns: 3000, seed: 20261127 },
     );
+    // Replies of coded ids are read too, not only refused: as rarely as lines among such random
+    // indices and codes (6 runs of them, and 12 of lines, with this seed).
+    expect(codedIdRunsWithAnswers).toBeGreaterThan(2);
   });
 
   it('answers every item of a complete, well-formed reply whatever its line order', () => {
@@ -165,7 +189,7 @@ const ownBlock = fc.record({
   from: fc.oneof(fc.constant(0), fc.constant(0), fc.nat({ max: 30 })),
   length: fc.integer({ min: 1, max: 30 }),
   offset: fc.constantFrom(0, 0, 1),
-  style: fc.constantFrom('lines', 'lines', 'json', 'table', 'next-line', 'json-keyed'),
+  style: fc.constantFrom('lines', 'lines', 'json', 'json-coded-id', 'table', 'next-line', 'json-keyed'),
   wrap: fc.constantFrom('none', 'none', 'list', 'bold', 'input', 'upper-code'),
   /** An item whose answer the model wrote unreadably, if any (position in the block). */
   unreadableAt: fc.option(fc.nat({ max: 30 }), { nil: undefined }),
@@ -186,6 +210,9 @@ const noiseBlock = fc.record({
     'keyed-no-code',
     'foreign-keyed',
     'loose-answer',
+    'example-json-coded-id',
+    'copied-json-coded-id',
+    'foreign-json-coded-id',
   ),
   indices: fc.array(fc.nat({ max: 32 }), { minLength: 1, maxLength: 4 }),
   labelSeed: fc.nat(),
@@ -207,6 +234,7 @@ describe('parseReply under replies that mix conventions, examples and chatter', 
     const tag = 'qx7k';
     let runsWithAnswers = 0;
     let newLayoutRunsWithAnswers = 0;
+    let codedIdRunsWithAnswers = 0;
     fc.assert(
       fc.property(mixedReply, (shape) => {
         const task = tasks[shape.taskIndex]!;
@@ -223,6 +251,15 @@ describe('parseReply under replies that mix conventions, examples and chatter', 
             for (const item of items) offsetOf.set(item, block.offset);
             const answerOf = (item: number, position: number) =>
               position === block.unreadableAt ? 'hard to say' : truth[item]!;
+            if (block.style === 'json-coded-id') {
+              const code = block.wrap === 'upper-code' ? tag.toUpperCase() : tag;
+              const answers = items.map((item, position) => ({
+                id: `${item + block.offset} ${code}`,
+                answer: `${answerOf(item, position)} sure`,
+              }));
+              parts.push(JSON.stringify({ answers }));
+              continue;
+            }
             if (block.style === 'json') {
               const code = block.wrap === 'upper-code' ? tag.toUpperCase() : tag;
               const answers = items.map((item, position) => ({
@@ -305,6 +342,16 @@ describe('parseReply under replies that mix conventions, examples and chatter', 
                 return JSON.stringify({ [String(index)]: noiseLabel(position) });
               case 'foreign-keyed':
                 return JSON.stringify({ answers: { [`${index} (zz9z)`]: noiseLabel(position) } });
+              case 'example-json-coded-id':
+                return JSON.stringify({
+                  answers: [{ id: `${index} ex`, answer: `${noiseLabel(position)} sure` }],
+                });
+              case 'copied-json-coded-id':
+                return JSON.stringify({ id: String(index), answer: `${noiseLabel(position)} sure` });
+              case 'foreign-json-coded-id':
+                return JSON.stringify({
+                  answers: [{ id: `${index} zz9z`, answer: `${noiseLabel(position)} sure` }],
+                });
               case 'loose-answer':
                 return `Answer: ${noiseLabel(position)}`;
               case 'range-preamble':
@@ -334,6 +381,7 @@ describe('parseReply under replies that mix conventions, examples and chatter', 
               ownStyles.every((style) => style === 'table' || style === 'next-line' || style === 'json-keyed')
             )
               newLayoutRunsWithAnswers += 1;
+            if (ownStyles.every((style) => style === 'json-coded-id')) codedIdRunsWithAnswers += 1;
           }
         }
       }),
@@ -343,5 +391,10 @@ describe('parseReply under replies that mix conventions, examples and chatter', 
     expect(runsWithAnswers).toBeGreaterThan(500);
     // Tables with a code column, answers on the line after the header, JSON keyed by index.
     expect(newLayoutRunsWithAnswers).toBeGreaterThan(150);
+    // JSON entries whose id carries the number and the code, the shape asked for.
+    process.stderr.write(
+      `coded ${codedIdRunsWithAnswers} new ${newLayoutRunsWithAnswers} all ${runsWithAnswers}\n`,
+    );
+    expect(codedIdRunsWithAnswers).toBeGreaterThan(50);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exampleTag, renderAnswerLine, renderBatch, renderJsonAnswerEntry } from '../prompt/render-batch.js';
 import { rteTask } from '../task/builtin-tasks.js';
+import { defineTask } from '../task/define-task.js';
 import { type ParsedReply, parseReply } from './parse-reply.js';
 
 /*
@@ -84,7 +85,7 @@ describe('replies numbered from 1 with a stray line that reads as index 0', () =
 
 describe('quoted worked examples and inline JSON', () => {
   it('ignores the quoted example JSON before answer lines, in a JSON request', () => {
-    expect(workedExample).toContain(`"code":"${exampleTag}"`);
+    expect(workedExample).toContain(`"id":"0 ${exampleTag}"`);
     const reply = [`Following the example ${workedExample}, my answers:`, ...answerLines(0)].join('\n');
     const parsed = read(reply, 'json');
     expect(expectNoMisattribution(parsed)).toBe(count);
@@ -107,7 +108,7 @@ describe('quoted worked examples and inline JSON', () => {
   it('never fills a gap of a JSON answer with the quoted example entry', () => {
     const own = truth
       .map((label, index) => renderJsonAnswerEntry(index, tag, label, true))
-      .filter((entry) => entry.id !== 1);
+      .filter((_, index) => index !== 1);
     const reply = `${workedExample}\n${JSON.stringify({ answers: own })}`;
     const parsed = read(reply, 'json');
     // Item 0 comes before the gap; the later ones might be shifted, so they wait for a re-ask.
@@ -333,8 +334,15 @@ describe('JSON keyed by index', () => {
 
   it('attributes nothing when an entry names its id twice', () => {
     const entries = truth.map((label, index) => renderJsonAnswerEntry(index, tag, label, true));
-    const text = JSON.stringify({ answers: entries }).replace('{"id":2,', '{"id":2,"id":3,');
-    expect(expectNoMisattribution(read(text, 'json'))).toBe(0);
+    const text = JSON.stringify({ answers: entries });
+    const twice = text.replace(`{"id":"2 ${tag}",`, `{"id":"2 ${tag}","id":"3 ${tag}",`);
+    expect(twice).not.toBe(text);
+    expect(expectNoMisattribution(read(twice, 'json'))).toBe(0);
+    // The same in the entry shape of earlier versions.
+    const old = jsonReply(truth.map((answer, id) => ({ id, code: tag, answer })));
+    const oldTwice = old.replace('{"id":2,', '{"id":2,"id":3,');
+    expect(oldTwice).not.toBe(old);
+    expect(expectNoMisattribution(read(oldTwice, 'json'))).toBe(0);
   });
 
   it('attributes nothing when keyed answers and answer lines both claim the batch', () => {
@@ -399,5 +407,115 @@ describe('misreads', () => {
     const parsed = read(reply, 'json', 2);
     expect(parsed.answers).toEqual([undefined, undefined]);
     expect(parsed.issue?.kind).toBe('no-answers');
+  });
+});
+
+describe('JSON entries with the number and code in the id (the shape asked for)', () => {
+  const entries = (code = tag, from = 0, to = count) =>
+    truth.slice(from, to).map((label, position) => renderJsonAnswerEntry(from + position, code, label, true));
+  const reply = (list: readonly object[]) => JSON.stringify({ answers: list });
+
+  it('reads every entry of the reply the worked example shows, with its confidence word', () => {
+    const list = entries().map((entry, index) =>
+      index === 3 ? renderJsonAnswerEntry(3, tag, truth[3]!, false) : entry,
+    );
+    const parsed = read(reply(list), 'json');
+    expect(expectNoMisattribution(parsed)).toBe(count);
+    expect(parsed.answers[3]?.confident).toBe(false);
+    expect(parsed.answers[4]?.confident).toBe(true);
+    // A missing confidence word is not confident.
+    const bare = read(reply([{ id: `0 ${tag}`, answer: truth[0] }]), 'json', 1);
+    expect(bare.answers[0]).toEqual({ answer: truth[0], confident: false });
+  });
+
+  it('refuses a reply that copies the worked example: its code is not this batch’s', () => {
+    expect(workedExample).toBeDefined();
+    const copied = read(workedExample!, 'json', 2);
+    expect(expectNoMisattribution(copied)).toBe(0);
+    expect(copied.issue?.kind).toBe('foreign-code');
+    // Entries that copy the example's code inside an otherwise own reply are never used either.
+    const mixed = [...entries(tag, 0, 4), ...entries(exampleTag, 4, count)];
+    const parsed = read(reply(mixed), 'json');
+    expect(expectNoMisattribution(parsed)).toBe(4);
+    expect(parsed.ignoredLines).toBe(count - 4);
+  });
+
+  it('refuses entries of another batch mixed into the reply, and entries whose two codes disagree', () => {
+    // Every odd entry written for batch zz9z, with that batch's (here: opposite) answers.
+    const other = truth.map((label, index) =>
+      renderJsonAnswerEntry(index, 'zz9z', label === 'entailment' ? 'not_entailment' : 'entailment', true),
+    );
+    const mixed = entries().map((entry, index) => (index % 2 === 1 ? other[index]! : entry));
+    const parsed = read(reply(mixed), 'json');
+    // Item 0 is ours; item 1 is another batch's, so nothing after the gap is trusted.
+    expect(expectNoMisattribution(parsed)).toBe(1);
+    expect(parsed.answers[1]).toBeUndefined();
+    // Another batch's whole reply gives nothing.
+    const foreign = read(reply(other), 'json');
+    expect(expectNoMisattribution(foreign)).toBe(0);
+    expect(foreign.issue?.kind).toBe('foreign-code');
+    // An id with this code and a `code` field with another: the entry belongs to no batch.
+    const disagreeing = read(reply([{ ...entries()[0]!, code: 'zz9z' }]), 'json', 1);
+    expect(disagreeing.answers[0]).toBeUndefined();
+  });
+
+  it('ignores entries copied from an item without the code, and ids whose digits run into the code', () => {
+    const copies = [0, 5, 9].map((index) => ({ id: String(index), answer: 'not_entailment sure' }));
+    const withCopies = [...entries().slice(0, 8), ...copies, ...entries().slice(8)];
+    expect(expectNoMisattribution(read(reply(withCopies), 'json'))).toBe(count);
+    const glued = read(reply([{ id: `0${tag}`, answer: `${truth[0]} sure` }]), 'json', 1);
+    expect(glued.answers[0]).toBeUndefined();
+  });
+
+  it('keeps the whole entries of a reply cut off inside an entry', () => {
+    const text = reply(entries());
+    const cut = text.slice(0, text.indexOf(`{"id":"6 ${tag}"`) + 12);
+    const parsed = read(cut, 'json');
+    expect(expectNoMisattribution(parsed)).toBe(6);
+  });
+
+  it('reads number and text answers, and a worked solution before the answer', () => {
+    const numbers = defineTask({
+      name: 'sums',
+      instruction: 'Add.',
+      fields: ['question'],
+      answer: { type: 'number', integer: true },
+    });
+    const sums = reply([
+      renderJsonAnswerEntry(0, tag, 123, true),
+      renderJsonAnswerEntry(1, tag, -4.5, false),
+    ]);
+    expect(parseReply(numbers, sums, { format: 'json', expectedCount: 2, tag }).answers).toEqual([
+      { answer: 123, confident: true },
+      { answer: -4.5, confident: false },
+    ]);
+    const words = defineTask({
+      name: 'capitals',
+      instruction: 'Name the capital.',
+      fields: ['country'],
+      answer: { type: 'text', maxWords: 3 },
+    });
+    const capitals = reply([renderJsonAnswerEntry(0, tag, 'Buenos Aires', true)]);
+    expect(parseReply(words, capitals, { format: 'json', expectedCount: 1, tag }).answers).toEqual([
+      { answer: 'Buenos Aires', confident: true },
+    ]);
+    const solved = reply([renderJsonAnswerEntry(0, tag, 12, true, 'Input 1 has 40; 5 + 7 = 12')]);
+    const parsed = parseReply({ ...numbers, reasoning: true }, solved, {
+      format: 'json',
+      expectedCount: 1,
+      tag,
+      reasoning: true,
+    });
+    expect(parsed.answers).toEqual([{ answer: 12, confident: true }]);
+    expect(parsed.reasoning?.get(0)).toBe('Input 1 has 40; 5 + 7 = 12');
+  });
+
+  it('still reads entries of the earlier shape, code and confidence in fields of their own', () => {
+    const old = JSON.stringify({
+      answers: truth.map((answer, id) => ({ id, code: tag, answer, confident: id % 3 !== 0 })),
+    });
+    const parsed = read(old, 'json');
+    expect(expectNoMisattribution(parsed)).toBe(count);
+    expect(parsed.answers.map((answer) => answer?.confident)).toEqual(truth.map((_, id) => id % 3 !== 0));
   });
 });

@@ -15,17 +15,45 @@ function readConfidentFlag(value: unknown): boolean {
   return false;
 }
 
-/** `3`, `"3"`, `"Input 3"` or `"3 (k9q2)"`; never `""`, `"0x1"`, `-1` or `2.5`. */
-const idTextPattern = /^\s*(?:(?:input|item)\s*#?\s*)?(\d+)\s*(?:\(\s*([A-Za-z0-9]+)\s*\))?\s*$/i;
+/**
+ * `3`, `"3"`, `"Input 3"`, `"3 k9q2"` (the id asked for) or `"3 (k9q2)"`; never `""`, `"0x1"`,
+ * `-1`, `2.5` or `"3k9q2"`, whose digits could belong to either part.
+ */
+const idTextPattern =
+  /^\s*(?:(?:input|item)\s*#?\s*)?(\d+)(?:\s*\(\s*([A-Za-z0-9]+)\s*\)|\s+([A-Za-z0-9]+))?\s*$/i;
 
-function readEntryId(rawId: unknown): { index: number; tag: string | undefined } | undefined {
+/** The item number an entry's id names, and the batch code it carries, if any. */
+export function readEntryId(rawId: unknown): { index: number; tag: string | undefined } | undefined {
   if (typeof rawId === 'number') {
     return Number.isSafeInteger(rawId) && rawId >= 0 ? { index: rawId, tag: undefined } : undefined;
   }
   if (typeof rawId !== 'string') return undefined;
   const match = idTextPattern.exec(rawId);
   if (!match) return undefined;
-  return { index: Number(match[1]), tag: match[2] };
+  return { index: Number(match[1]), tag: match[2] ?? match[3] };
+}
+
+/** `not_entailment sure`, `42 unsure`: an answer that ends in its confidence word, as asked. */
+const trailingConfidence = /\s+(not sure|unsure|sure)\s*$/i;
+
+/**
+ * The answer and confidence of an entry. Entries of earlier versions give the confidence as a
+ * field of its own (`"confident": true`); entries now end the answer with the word, which counts
+ * only at the very end (`yes, not sure why` is no confidence word), and a missing word is not
+ * confident.
+ */
+function readEntryAnswer(record: Record<string, unknown>): { rawAnswer: unknown; confident: boolean } {
+  const rawAnswer = record.answer ?? record.label;
+  const flag = record.confident ?? record.confidence;
+  if (flag !== undefined || typeof rawAnswer !== 'string') {
+    return { rawAnswer, confident: readConfidentFlag(flag) };
+  }
+  const trailing = trailingConfidence.exec(rawAnswer);
+  if (trailing === null) return { rawAnswer, confident: false };
+  return {
+    rawAnswer: rawAnswer.slice(0, trailing.index),
+    confident: trailing[1]!.toLowerCase() === 'sure',
+  };
 }
 
 function entryToCandidate(task: Task, entry: unknown): ReplyCandidate | undefined {
@@ -41,14 +69,14 @@ function entryToCandidate(task: Task, entry: unknown): ReplyCandidate | undefine
     code !== undefined && id.tag !== undefined && code.toLowerCase() !== id.tag.toLowerCase()
       ? `${code}|${id.tag}`
       : (code ?? id.tag);
-  const rawAnswer = record.answer ?? record.label;
+  const { rawAnswer, confident } = readEntryAnswer(record);
   return {
     source: 'json',
     index: id.index,
     tag,
     rawAnswer: typeof rawAnswer === 'string' ? rawAnswer : JSON.stringify(rawAnswer ?? null),
     answer: normalizeAnswer(task, rawAnswer),
-    confident: readConfidentFlag(record.confident ?? record.confidence),
+    confident,
   };
 }
 

@@ -72,9 +72,11 @@ describe('createSimModel', () => {
       messages: rendered.messages,
       responseFormat: rendered.responseFormat,
     });
-    const body = JSON.parse(reply.text) as { answers: { id: number; answer: string; confident: boolean }[] };
-    expect(body.answers.map((entry) => entry.id)).toEqual([0, 1, 2, 3, 4]);
-    for (const entry of body.answers) expect(['yes', 'no']).toContain(entry.answer);
+    const body = JSON.parse(reply.text) as { answers: { id: string; answer: string }[] };
+    // The entry shape the prompt asks for: the number and the batch code, the answer and its confidence.
+    const tag = rendered.tag;
+    expect(body.answers.map((entry) => entry.id)).toEqual([0, 1, 2, 3, 4].map((index) => `${index} ${tag}`));
+    for (const entry of body.answers) expect(entry.answer).toMatch(/^(?:yes|no) (?:sure|unsure)$/);
   });
 
   it('is mostly right alone and worse in a batch of 64, worst in the middle', async () => {

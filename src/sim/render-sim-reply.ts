@@ -1,5 +1,10 @@
 import type { Answer } from '../parse/normalize-answer.js';
-import { renderAnswerLine, renderJsonAnswerEntry, renderReasoningBlock } from '../prompt/render-batch.js';
+import {
+  type JsonAnswerEntry,
+  renderAnswerLine,
+  renderJsonAnswerEntry,
+  renderReasoningBlock,
+} from '../prompt/render-batch.js';
 import type { FaultCalibration, FaultRate } from './profiles.js';
 import { hashUniforms } from './sim-random.js';
 
@@ -20,8 +25,18 @@ export interface EchoedAnswer {
   fromIndex: number;
   /** The fragment, verbatim: what an echoing model writes as a line of its own. */
   text: string;
-  /** The fragment read as a JSON entry, for replies in JSON: with the code it carried, if any. */
+  /**
+   * The fragment read as an answer, for replies in JSON: with the code it carried, if any. It is
+   * written in the shape of the reply's own entries (`echoedJsonEntry`).
+   */
   entry: { id: number; code?: string; reasoning?: string; answer: Answer | string; confident: boolean };
+}
+
+/** A copied fragment as an entry of a JSON reply: its id holds the code only if the fragment had one. */
+function echoedJsonEntry(echo: EchoedAnswer): JsonAnswerEntry {
+  const { id, code, answer, confident, reasoning } = echo.entry;
+  const entry = renderJsonAnswerEntry(id, code ?? '', answer, confident, reasoning);
+  return code === undefined ? { ...entry, id: String(id) } : entry;
 }
 
 export type SimFault = 'skip-index' | 'repeat-index' | 'wrong-count' | 'off-by-one' | 'chatter';
@@ -132,10 +147,10 @@ export function renderSimReply(input: RenderSimReplyInput): SimReply {
   if (format === 'json') {
     // A JSON schema leaves no room for prose around the answers.
     // The entries take the shape the prompt asks for, the batch code included.
-    const answers: EchoedAnswer['entry'][] = [];
+    const answers: JsonAnswerEntry[] = [];
     for (const entry of entries) {
       answers.push(renderJsonAnswerEntry(entry.index, tag, entry.answer, entry.confident, entry.reasoning));
-      for (const echo of echoes) if (echo.fromIndex === entry.index) answers.push(echo.entry);
+      for (const echo of echoes) if (echo.fromIndex === entry.index) answers.push(echoedJsonEntry(echo));
     }
     return { text: JSON.stringify({ answers }), faults: happened };
   }
@@ -179,10 +194,10 @@ function renderLayout(
     const shift = layout === 'one-based' ? 1 : 0;
     const code = layout === 'upper-code' ? tag.toUpperCase() : tag;
     if (format === 'json') {
-      const answers: EchoedAnswer['entry'][] = [];
+      const answers: JsonAnswerEntry[] = [];
       for (const entry of entries) {
         answers.push(renderJsonAnswerEntry(entry.index + shift, code, entry.answer, entry.confident));
-        for (const echo of echoes) if (echo.fromIndex === entry.index) answers.push(echo.entry);
+        for (const echo of echoes) if (echo.fromIndex === entry.index) answers.push(echoedJsonEntry(echo));
       }
       return JSON.stringify({ answers });
     }

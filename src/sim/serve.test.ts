@@ -54,8 +54,8 @@ describe('startSimServer', () => {
       messages: rendered.messages,
       response_format: { type: 'json_schema', json_schema: { name: 'batch_answers', schema, strict: true } },
     });
-    const body = JSON.parse(completion.choices[0]?.message.content ?? '') as { answers: { id: number }[] };
-    expect(body.answers.map((entry) => entry.id)).toEqual([0, 1, 2, 3]);
+    const body = JSON.parse(completion.choices[0]?.message.content ?? '') as { answers: { id: string }[] };
+    expect(body.answers.map((entry) => entry.id)).toEqual(['0 j9x3', '1 j9x3', '2 j9x3', '3 j9x3']);
   });
 
   it('cuts the reply at max_completion_tokens with finish_reason length', async () => {

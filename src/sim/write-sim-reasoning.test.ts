@@ -61,14 +61,7 @@ describe('the simulator on a reasoning task', () => {
       expect(parsed.answers.filter(Boolean).length).toBeGreaterThanOrEqual(15);
       expect(parsed.reasoning?.get(0)).toMatch(/So the answer is -?\d+\./);
       if (format === 'lines') expect(reply.text).toMatch(/^Reasoning 0 \(q7w2\): The question asks/m);
-      else
-        expect(Object.keys(JSON.parse(reply.text).answers[0])).toEqual([
-          'id',
-          'code',
-          'reasoning',
-          'answer',
-          'confident',
-        ]);
+      else expect(Object.keys(JSON.parse(reply.text).answers[0])).toEqual(['id', 'reasoning', 'answer']);
     }
   });
 

@@ -1,8 +1,9 @@
+import { renderJsonEntryId } from '../prompt/render-batch.js';
 import type { JsonSchema } from '../spec/chat-model.js';
 
 /**
- * The batch schema of `answerJsonSchema` with exactly `count` entries, ids 0 .. count-1 in order,
- * each with the batch code `tag`. A random-weight test model follows no instruction, so only the
+ * The batch schema of `answerJsonSchema` with exactly `count` entries, ids `0 <tag>` ..
+ * `<count-1> <tag>` in order (each item's number and the batch code). A random-weight test model follows no instruction, so only the
  * grammar can make it give one answer per item and echo the code; a real model is told both in the
  * prompt.
  */
@@ -21,7 +22,7 @@ export function pinAnswerCount(schema: JsonSchema, count: number, tag: string): 
         maxItems: count,
         prefixItems: Array.from({ length: count }, (_, id) => ({
           ...entry,
-          properties: { ...entryProperties, id: { const: id }, code: { const: tag } },
+          properties: { ...entryProperties, id: { const: renderJsonEntryId(id, tag) } },
         })),
       },
     },
