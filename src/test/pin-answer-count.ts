@@ -1,4 +1,3 @@
-import { renderJsonEntryId } from '../prompt/render-batch.js';
 import type { JsonSchema } from '../spec/chat-model.js';
 
 /**
@@ -22,7 +21,8 @@ export function pinAnswerCount(schema: JsonSchema, count: number, tag: string): 
         maxItems: count,
         prefixItems: Array.from({ length: count }, (_, id) => ({
           ...entry,
-          properties: { ...entryProperties, id: { const: renderJsonEntryId(id, tag) } },
+          // The id as `renderJsonEntryId` writes it (test helpers may not import the prompt layer).
+          properties: { ...entryProperties, id: { const: `${id} ${tag}` } },
         })),
       },
     },
