@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { batchPrompt } from '../engine/batch-prompt.js';
 import type { Item } from '../engine/types.js';
 import { answerJsonSchema } from '../prompt/render-batch.js';
+import { createModel } from '../providers/create-model.js';
 import { createSimModel } from '../sim/create-sim-model.js';
 import { startSimServer } from '../sim/serve.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { gsm8kTask, rteTask } from '../task/builtin-tasks.js';
 import { defineTask } from '../task/define-task.js';
 import type { Task } from '../task/task-schema.js';
-import { createModel } from './create-model.js';
 
 /*
  * JSON replies through the real SDK path: the AI SDK's OpenAI adapter (strict JSON schema) and
