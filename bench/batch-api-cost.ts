@@ -23,7 +23,6 @@ import type { PaperTask } from '../src/sim/published-figures.js';
 import { startSimServer } from '../src/sim/serve.js';
 import { countTokens } from '../src/spec/count-tokens.js';
 import { createModelStack } from '../src/stack/create-model-stack.js';
-import { prepareBatchApi } from '../src/stack/prepare-batch-api.js';
 import { openStore } from '../src/store/open-store.js';
 import type { Task } from '../src/task/task-schema.js';
 import { writeOwnedSection } from './owned-section.js';
@@ -87,11 +86,7 @@ async function runMode(task: Task, items: readonly Item[], batchApi: boolean) {
       concurrency: 16,
       ...(batchApi
         ? {
-            batchApi: {
-              ...(await prepareBatchApi('openai-compatible:sim-gpt-4', server.url)),
-              pollIntervalMs: 10,
-              maxPollIntervalMs: 50,
-            },
+            batchApi: { pollIntervalMs: 10, maxPollIntervalMs: 50 },
           }
         : {}),
     });

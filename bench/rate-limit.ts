@@ -54,7 +54,7 @@ const stack = await createModelStack({
   concurrency: Number(values.concurrency),
   requestsPerMinute: rpm,
   tokensPerMinute: tpm,
-  onSchedulerEvent: (event) => {
+  onEvent: (event) => {
     if (event.type === 'rate-limited') clientRateLimited += 1;
     if (event.type === 'retry') retries += 1;
   },

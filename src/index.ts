@@ -66,7 +66,14 @@ export {
   RetryError,
 } from './spec/errors.js';
 export { type ChatModelMiddleware, wrapChatModel } from './spec/wrap-chat-model.js';
-export { createModelStack, type ModelStack, type ModelStackOptions } from './stack/create-model-stack.js';
+export {
+  type BatchApiOptions,
+  createModelStack,
+  type ModelStack,
+  type ModelStackEvent,
+  type ModelStackOptions,
+} from './stack/create-model-stack.js';
+export { type StackLayerName, stackLayerOrder } from './stack/stack-layers.js';
 export { cachedModel } from './store/cached-model.js';
 export { openStore, type Store } from './store/open-store.js';
 export { boolqTask, builtinTasks, qqpTask, rteTask } from './task/builtin-tasks.js';

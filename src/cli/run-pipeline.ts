@@ -21,6 +21,7 @@ import { createModelStack, type ModelStack } from '../stack/create-model-stack.j
 import type { Store } from '../store/open-store.js';
 import type { Task } from '../task/task-schema.js';
 import { describeJobEvent } from './describe-job-event.js';
+import { printSchedulerEvent } from './describe-scheduler-event.js';
 import { type CliValues, mappingFromCli } from './option-table.js';
 import { rowSelection } from './row-selection.js';
 import { batchApiFromCli, schedulingFromCli } from './stack-from-cli.js';
@@ -176,7 +177,7 @@ export async function createPipelineStack(options: {
   const { values, controller, store, cap } = options;
   let damagedReplies = 0;
   let paidCachedInputTokens = 0;
-  const batchApi = await batchApiFromCli(values, options.modelUri);
+  const batchApi = batchApiFromCli(values);
   const stack = await createModelStack({
     uri: options.modelUri,
     task: options.task,
@@ -188,39 +189,42 @@ export async function createPipelineStack(options: {
     ...(store === undefined ? {} : { store }),
     ...(options.runId === undefined ? {} : { runId: options.runId }),
     cache: values.cache,
-    onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
-    onDamagedReply: (key) => {
-      damagedReplies += 1;
-      if (damagedReplies <= 5) {
-        process.stderr.write(
-          `warning: the cached reply ${key.slice(0, 12)} in ${store?.file} fails its checksum (the store is damaged there); asking the model again\n`,
-        );
+    onEvent: (event) => {
+      switch (event.type) {
+        case 'reply':
+          if (!event.cached) paidCachedInputTokens += event.usage.cachedInputTokens ?? 0;
+          return;
+        case 'damaged-reply':
+          damagedReplies += 1;
+          if (damagedReplies <= 5) {
+            process.stderr.write(
+              `warning: the cached reply ${event.key.slice(0, 12)} in ${store?.file} fails its checksum (the store is damaged there); asking the model again\n`,
+            );
+          }
+          return;
+        case 'usage-replaced':
+          process.stderr.write(`warning: ${event.message}\n`);
+          return;
+        case 'job-detached':
+        case 'job-cancelled': {
+          const reason = event.type === 'job-detached' ? 'detached' : 'cancelled';
+          options.onBatchStop?.({ reason, jobId: event.job.jobId });
+          controller.abort(new Error(reason === 'detached' ? 'detached' : 'batch job cancelled'));
+          return;
+        }
+        case 'wait':
+        case 'retry':
+        case 'rate-limited':
+          printSchedulerEvent(event);
+          return;
+        default:
+          if (values.quiet !== true) process.stderr.write(`${describeJobEvent(event)}\n`);
       }
     },
-    onCall: (event) => {
-      if (!event.cached) paidCachedInputTokens += event.usage.cachedInputTokens ?? 0;
-    },
     ...schedulingFromCli(values),
-    ...(batchApi
-      ? {
-          batchApi: {
-            ...batchApi,
-            detach: options.detach === true,
-            signal: controller.signal,
-            onEvent: (event) => {
-              if (values.quiet !== true) process.stderr.write(`${describeJobEvent(event)}\n`);
-            },
-            onDetach: (job) => {
-              options.onBatchStop?.({ reason: 'detached', jobId: job.jobId });
-              controller.abort(new Error('detached'));
-            },
-            onCancelled: (job) => {
-              options.onBatchStop?.({ reason: 'cancelled', jobId: job.jobId });
-              controller.abort(new Error('batch job cancelled'));
-            },
-          },
-        }
-      : {}),
+    ...(batchApi === undefined
+      ? {}
+      : { batchApi: { ...batchApi, detach: options.detach === true, signal: controller.signal } }),
   });
   return {
     stack,

@@ -1,14 +1,12 @@
-import type { ModelStackOptions } from '../stack/create-model-stack.js';
-import { prepareBatchApi } from '../stack/prepare-batch-api.js';
-import { printSchedulerEvent } from './describe-scheduler-event.js';
+import type { BatchApiOptions, ModelStackOptions } from '../stack/create-model-stack.js';
 import type { CliValues } from './option-table.js';
 
 /**
- * The model-stack options that the scheduling flags set (leaving the others to their defaults),
- * with the scheduler's events on stderr: the same for every command that calls a model.
+ * The model-stack options that the scheduling flags set (leaving the others to their defaults):
+ * the same for every command that calls a model.
  */
 export function schedulingFromCli(values: CliValues): Partial<ModelStackOptions> {
-  const options: Partial<ModelStackOptions> = { onSchedulerEvent: printSchedulerEvent };
+  const options: Partial<ModelStackOptions> = {};
   if (values.baseUrl !== undefined) options.baseUrl = values.baseUrl;
   if (values.concurrency !== undefined) options.concurrency = values.concurrency;
   if (values.rpm !== undefined) options.requestsPerMinute = values.rpm;
@@ -20,19 +18,12 @@ export function schedulingFromCli(values: CliValues): Partial<ModelStackOptions>
 }
 
 /**
- * With `--batch-api`: the provider's batch endpoint for the model and the polling flags; each
- * command adds its own event handling. Undefined without the flag.
+ * With `--batch-api`: the polling flags (the stack finds the provider's batch endpoint itself);
+ * each command adds its own waiting. Undefined without the flag.
  */
-export async function batchApiFromCli(
-  values: CliValues,
-  uri: string,
-): Promise<
-  | (Awaited<ReturnType<typeof prepareBatchApi>> & { pollIntervalMs?: number; maxPollIntervalMs?: number })
-  | undefined
-> {
+export function batchApiFromCli(values: CliValues): BatchApiOptions | undefined {
   if (!values.batchApi) return undefined;
   return {
-    ...(await prepareBatchApi(uri, values.baseUrl)),
     ...(values.pollIntervalMs === undefined ? {} : { pollIntervalMs: values.pollIntervalMs }),
     ...(values.maxPollIntervalMs === undefined ? {} : { maxPollIntervalMs: values.maxPollIntervalMs }),
   };

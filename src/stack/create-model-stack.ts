@@ -1,5 +1,11 @@
-import { type BatchApiModelOptions, createBatchApiModel } from '../jobs/batch-api-model.js';
+import {
+  type BatchApiModelOptions,
+  type BatchJobEvent,
+  createBatchApiModel,
+} from '../jobs/batch-api-model.js';
+import type { BatchProvider } from '../jobs/batch-provider.js';
 import { isSimulatorEndpoint } from '../models/detect-simulator.js';
+import { createBatchProvider } from '../providers/create-batch-provider.js';
 import { createModel, type SimModelFactory } from '../providers/create-model.js';
 import { parseWithProvider } from '../providers/model-uri.js';
 import { resolveAccess } from '../providers/provider.js';
@@ -12,20 +18,42 @@ import { isSimProfileName, simProfileNames } from '../sim/profiles.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { InputError } from '../spec/errors.js';
 import { wrapChatModel } from '../spec/wrap-chat-model.js';
-import {
-  type CachedChatModel,
-  type CachedModelOptions,
-  type CacheStats,
-  cachedModel,
-} from '../store/cached-model.js';
+import { type CachedChatModel, type CacheStats, type CallEvent, cachedModel } from '../store/cached-model.js';
+import type { JobRecord } from '../store/job-journal.js';
 import type { Store } from '../store/open-store.js';
 import type { Task } from '../task/task-schema.js';
-import type { BatchApiSetup } from './prepare-batch-api.js';
+import { type StackLayer, type StackLayerName, stackModel } from './stack-layers.js';
+
+/** Everything the stack reports, told to its one `onEvent`. */
+export type ModelStackEvent =
+  /** The scheduler held a call back (`wait`), got a 429 (`rate-limited`) or retries (`retry`). */
+  | SchedulerEvent
+  /** A batch job was submitted, found, checked, ended or followed up (`--batch-api`). */
+  | BatchJobEvent
+  /** With `batchApi.detach`: the jobs are submitted and the stack stops waiting; end the run. */
+  | { type: 'job-detached'; job: JobRecord }
+  /** A batch job was cancelled (by `batchprompt jobs cancel` or at the provider); end the run. */
+  | { type: 'job-cancelled'; job: JobRecord }
+  /** A reply came through the response cache, paid for (`cached: false`) or replayed. */
+  | ({ type: 'reply' } & CallEvent)
+  /** A cached reply failed its checksum; it is asked again. */
+  | { type: 'damaged-reply'; key: string }
+  /** A reply's reported usage was implausible and replaced by a local count. */
+  | { type: 'usage-replaced'; message: string };
+
+/** How the calls of a `--batch-api` run are gathered into jobs and waited for. */
+export type BatchApiOptions = Pick<
+  BatchApiModelOptions,
+  'gatherMs' | 'pollIntervalMs' | 'maxPollIntervalMs' | 'detach' | 'signal'
+> & {
+  /** The batch endpoint. @default the batch API of the URI's provider (see the provider table) */
+  provider?: BatchProvider;
+};
 
 export interface ModelStackOptions {
   /** A model URI: `sim[:profile]`, `openai:<model>`, `anthropic:<model>`, `ollama:<model>`, ... */
   uri: string;
-  /** Endpoint of `openai-compatible:` and `ollama:` models. */
+  /** Endpoint of the model. @default the provider's (see the provider table) */
   baseUrl?: string;
   /** The task; the simulated model answers it. */
   task: Task;
@@ -46,7 +74,6 @@ export interface ModelStackOptions {
   tokensPerMinute?: number;
   timeoutMs?: number;
   maxRetries?: number;
-  onSchedulerEvent?: (event: SchedulerEvent) => void;
   /** The response cache and run journal; without it nothing is cached. */
   store?: Store;
   /** Journal every call under this run (with `store`). */
@@ -55,45 +82,31 @@ export interface ModelStackOptions {
   cache?: boolean;
   /**
    * Whether the endpoint is batchprompt's simulator server, whose replies are labelled simulated.
-   * @default asked of the endpoint (`GET /models`) for `openai-compatible:` and `ollama:` models
-   * with a `baseUrl`; false for every other model
+   * @default asked of the endpoint (`GET /models`) when its base URL was chosen by option or
+   * environment; false for a provider's own endpoint
    */
   simulatedEndpoint?: boolean;
-  /** Called when a cached reply fails its checksum (it is asked again). */
-  onDamagedReply?: (key: string) => void;
-  /** Told when a reply's reported usage is implausible and replaced by a local count. */
-  onWarning?: (message: string) => void;
-  /** Called once per reply that went through the response cache, paid for or not. */
-  onCall?: CachedModelOptions['onCall'];
   /**
-   * Send the calls to the provider's batch API instead (`--batch-api`, see `prepareBatchApi`): the
-   * batch model replaces the scheduler and adapter, under the response cache. Needs `store`.
+   * Send the calls to the provider's batch API instead (`--batch-api`): the batch model replaces
+   * the scheduler and the adapter. Needs `store`, which journals the jobs.
    */
-  batchApi?: BatchApiSetup &
-    Pick<
-      BatchApiModelOptions,
-      | 'gatherMs'
-      | 'pollIntervalMs'
-      | 'maxPollIntervalMs'
-      | 'detach'
-      | 'onDetach'
-      | 'onCancelled'
-      | 'onEvent'
-      | 'signal'
-    >;
+  batchApi?: BatchApiOptions;
   /**
-   * Wraps the model where calls are paid for: under the response cache (a cache hit reaches no
-   * provider) and under the scheduler, so it sees each attempt as it is sent and not the calls
-   * still queued for a slot; with `batchApi`, over the batch model. A spending cap goes here.
+   * Wraps the model where calls are paid for (the `spending-cap` layer, see `stackLayerOrder`):
+   * it sees every attempt as it is sent, never a cache hit.
    */
   wrapPaidCalls?: (model: ChatModel) => ChatModel;
+  /** Told everything the stack reports (see `ModelStackEvent`). */
+  onEvent?: (event: ModelStackEvent) => void;
 }
 
 export interface ModelStack {
-  /** The model as the engine uses it: cache, then scheduler, then the adapter. */
+  /** The model as the engine uses it: the provider's model under the stack's layers. */
   model: ChatModel;
-  /** The adapter alone (its id and capabilities); calls through it skip the cache and the scheduler. */
+  /** The provider's model alone (its id and capabilities); calls through it skip every layer. */
   base: ChatModel;
+  /** The layers over `base`, from the top down. */
+  layers: readonly StackLayerName[];
   scheduler: Scheduler;
   cacheStats: () => CacheStats;
   /** The response cache over the model, when there is a store. */
@@ -138,96 +151,117 @@ async function simulatedModelFactory(options: ModelStackOptions): Promise<SimMod
   };
 }
 
-/**
- * The model every command uses, and the one a library user should: the adapter for the URI (or the
- * simulated model), under the scheduler (concurrency, rate limits, retries, timeouts), under the
- * response cache, so that a cache hit never waits for a rate limit and a retry is never cached.
- */
-export async function createModelStack(options: ModelStackOptions): Promise<ModelStack> {
-  if (options.batchApi !== undefined) return createBatchStack(options, options.batchApi);
+/** The online adapter of the URI (the simulated model for `sim`), labelled simulated where it is. */
+async function onlineModel(options: ModelStackOptions): Promise<ChatModel> {
+  const { onEvent } = options;
   const { provider } = parseWithProvider(options.uri);
   const adapter = createModel(options.uri, {
     ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
-    ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+    ...(onEvent === undefined
+      ? {}
+      : { onWarning: (message) => onEvent({ type: 'usage-replaced', message }) }),
     // Only the simulator reads the data's gold answers: one more pass over the data.
     ...(provider.simulator === true ? { simFactory: await simulatedModelFactory(options) } : {}),
   });
-  const simulatedEndpoint =
+  const simulated =
     options.simulatedEndpoint ?? (await detectSimulatedEndpoint(options.uri, options.baseUrl));
-  const base = simulatedEndpoint ? wrapChatModel(adapter, { simulated: true }) : adapter;
+  return simulated ? wrapChatModel(adapter, { simulated: true }) : adapter;
+}
+
+/** The batch-API model of the URI: its provider's batch endpoint, journaled in the store. */
+async function batchModel(options: ModelStackOptions, batchApi: BatchApiOptions) {
+  const { store, onEvent } = options;
+  if (store === undefined)
+    throw new InputError('--batch-api needs a store (--store-dir) to journal its jobs');
+  const { provider: given, ...waiting } = batchApi;
+  const settings = options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl };
+  const { provider, baseUrl } =
+    given === undefined
+      ? createBatchProvider(options.uri, settings)
+      : { provider: given, baseUrl: options.baseUrl };
+  // The online adapter is built for its id and capabilities only: it sends nothing.
+  const online = createModel(options.uri, settings);
+  return createBatchApiModel({
+    ...waiting,
+    id: online.id,
+    simulated: options.simulatedEndpoint ?? (await detectSimulatedEndpoint(options.uri, options.baseUrl)),
+    supportsJsonSchema: online.supportsJsonSchema,
+    provider,
+    store,
+    ...(options.runId === undefined ? {} : { runId: options.runId }),
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+    ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+    ...(onEvent === undefined
+      ? {}
+      : {
+          onEvent,
+          onDetach: (job: JobRecord) => onEvent({ type: 'job-detached', job }),
+          onCancelled: (job: JobRecord) => onEvent({ type: 'job-cancelled', job }),
+        }),
+  });
+}
+
+/**
+ * The model every command uses, and the one a library user should: the provider's model (the
+ * online adapter, the simulated model, or the batch-API model) under the stack's layers, built
+ * here in the one order `stackLayerOrder` gives and explains: response cache, scheduler (online
+ * only), spending cap, store gate.
+ */
+export async function createModelStack(options: ModelStackOptions): Promise<ModelStack> {
+  const { store, onEvent, batchApi } = options;
+  const batch = batchApi === undefined ? undefined : await batchModel(options, batchApi);
+  const base = batch ?? (await onlineModel(options));
   const scheduler = createScheduler({
-    concurrency: options.concurrency ?? (base.simulated && !options.simLatencyMs ? 64 : 8),
+    // Unused by a batch-API model: the provider paces a job itself.
+    concurrency:
+      batch === undefined ? (options.concurrency ?? (base.simulated && !options.simLatencyMs ? 64 : 8)) : 1,
     ...(options.requestsPerMinute === undefined ? {} : { requestsPerMinute: options.requestsPerMinute }),
     ...(options.tokensPerMinute === undefined ? {} : { tokensPerMinute: options.tokensPerMinute }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
-    ...(options.onSchedulerEvent ? { onEvent: options.onSchedulerEvent } : {}),
+    ...(onEvent === undefined ? {} : { onEvent }),
   });
-  const wrapPaid = (model: ChatModel) => (options.wrapPaidCalls ? options.wrapPaidCalls(model) : model);
-  if (!options.store) {
-    const scheduled = scheduleModel(wrapPaid(base), scheduler);
-    return {
-      model: scheduled,
-      base,
-      scheduler,
-      cacheStats: () => ({ hits: 0, misses: 0, damaged: 0 }),
-      close: () => {},
-    };
+  let cache: CachedChatModel | undefined;
+  const layers: StackLayer[] = [];
+  if (store !== undefined) {
+    layers.push({
+      name: 'cache',
+      wrap: (model) => {
+        cache = cachedModel(model, store, {
+          ...(options.runId === undefined ? {} : { runId: options.runId }),
+          enabled: options.cache ?? true,
+          ...(onEvent === undefined
+            ? {}
+            : {
+                onDamaged: (key) => onEvent({ type: 'damaged-reply', key }),
+                onCall: (call) => onEvent({ type: 'reply', ...call }),
+              }),
+        });
+        return cache;
+      },
+    });
+    layers.push({
+      name: 'store-gate',
+      wrap: (model) =>
+        wrapChatModel(model, {
+          generate: (request, next) => {
+            const failure = cache?.storeFailure();
+            return failure === undefined ? next(request) : Promise.reject(failure);
+          },
+        }),
+    });
   }
-  // Beneath the scheduler: a call that waited in its queue while the store failed is not sent,
-  // since its reply could not be kept.
-  const gated = wrapChatModel(base, {
-    generate: (request) => {
-      const failure = cached.storeFailure();
-      return failure === undefined ? base.generate(request) : Promise.reject(failure);
-    },
-  });
-  const scheduled = scheduleModel(wrapPaid(gated), scheduler);
-  const cached: CachedChatModel = cachedModel(scheduled, options.store, {
-    ...(options.runId === undefined ? {} : { runId: options.runId }),
-    enabled: options.cache ?? true,
-    ...(options.onDamagedReply ? { onDamaged: options.onDamagedReply } : {}),
-    ...(options.onCall === undefined ? {} : { onCall: options.onCall }),
-  });
-  return { model: cached, base, scheduler, cacheStats: () => cached.stats(), cache: cached, close: () => {} };
-}
-
-/**
- * The stack of a `--batch-api` run: the response cache over the batch model. No scheduler: the
- * provider paces a batch job itself, and a concurrency limit would split a round across jobs.
- */
-function createBatchStack(
-  options: ModelStackOptions,
-  batchApi: NonNullable<ModelStackOptions['batchApi']>,
-): ModelStack {
-  if (options.store === undefined)
-    throw new InputError('--batch-api needs a store (--store-dir) to journal its jobs');
-  const { provider, baseUrl, simulated, ...waiting } = batchApi;
-  const online = createModel(options.uri, options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl });
-  const batchModel = createBatchApiModel({
-    ...waiting,
-    id: online.id,
-    simulated: simulated || (options.simulatedEndpoint ?? false),
-    supportsJsonSchema: online.supportsJsonSchema,
-    provider,
-    store: options.store,
-    ...(options.runId === undefined ? {} : { runId: options.runId }),
-    ...(baseUrl === undefined ? {} : { baseUrl }),
-    ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
-  });
-  const paid = options.wrapPaidCalls ? options.wrapPaidCalls(batchModel) : batchModel;
-  const cached: CachedChatModel = cachedModel(paid, options.store, {
-    ...(options.runId === undefined ? {} : { runId: options.runId }),
-    enabled: options.cache ?? true,
-    ...(options.onDamagedReply ? { onDamaged: options.onDamagedReply } : {}),
-    ...(options.onCall === undefined ? {} : { onCall: options.onCall }),
-  });
+  if (batch === undefined)
+    layers.push({ name: 'scheduler', wrap: (model) => scheduleModel(model, scheduler) });
+  if (options.wrapPaidCalls !== undefined) layers.push({ name: 'spending-cap', wrap: options.wrapPaidCalls });
+  const { model, order } = stackModel(base, layers);
   return {
-    model: cached,
-    base: batchModel,
-    scheduler: createScheduler({ concurrency: 1 }),
-    cacheStats: () => cached.stats(),
-    cache: cached,
-    close: () => batchModel.close(),
+    model,
+    base,
+    layers: order,
+    scheduler,
+    cacheStats: () => cache?.stats() ?? { hits: 0, misses: 0, damaged: 0 },
+    ...(cache === undefined ? {} : { cache }),
+    close: () => batch?.close(),
   };
 }
