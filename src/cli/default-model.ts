@@ -1,12 +1,19 @@
 import cliProgress from 'cli-progress';
-import { defaultLocalModelDescription } from '../models/default-local-model.js';
-import { importNodeLlamaCpp } from '../models/local-model-bindings.js';
+import { defaultLocalModelDescription, defaultLocalModelPath } from '../models/default-local-model.js';
+import {
+  type BatchpromptInstall,
+  batchpromptInstall,
+  importNodeLlamaCpp,
+  nodeLlamaCppInstallAdvice,
+} from '../models/local-model-bindings.js';
 import {
   type DownloadProgress,
   ensureHuggingFaceFile,
   parseLocalModelSource,
 } from '../models/local-model-file.js';
 import { parseModelUri } from '../providers/model-uri.js';
+import { providerTable } from '../providers/provider-table.js';
+import { InputError } from '../spec/errors.js';
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
@@ -50,6 +57,48 @@ export function createDownloadProgress(
 }
 
 /**
+ * What `run` without `--model` says when the default local model cannot run: which model it chose,
+ * what that needs and the command that installs it where batchprompt is (a checkout, the user's
+ * project, a global install), and the models that need no install.
+ */
+export function defaultModelUnavailable(
+  uri: string,
+  env: Record<string, string | undefined> | undefined,
+  cause: unknown,
+  install: BatchpromptInstall | undefined = batchpromptInstall(),
+): InputError {
+  const advice = nodeLlamaCppInstallAdvice(install);
+  return new InputError(
+    [
+      `no --model given, so run uses its default: the local model ${defaultLocalModelDescription.replace(/\)$/, `; ${uri})`)}, downloaded on first use into ${defaultLocalModelPath(env)}.`,
+      `Local models need the optional package node-llama-cpp (about 700 MB), which is not installed. To install it in ${advice.place}:`,
+      `  ${advice.command}`,
+      'Or give a model that needs no install:',
+      '  --model sim                   the simulated model: offline, no key; it answers from the gold labels of the data (for trying batchprompt, not for answers)',
+      `  --model openai:gpt-4.1-mini   with OPENAI_API_KEY set; likewise ${providerAlternatives()}`,
+    ].join('\n'),
+    { field: 'model', cause },
+  );
+}
+
+/** The API providers other than OpenAI, each with what it needs: `anthropic:<model> (ANTHROPIC_API_KEY)`. */
+function providerAlternatives(): string {
+  return providerTable
+    .filter((provider) => provider.endpoint !== undefined && provider.prefix !== 'openai')
+    .map((provider) => {
+      const key = provider.apiKey?.required ? provider.apiKey.variable : undefined;
+      const needs =
+        key !== undefined
+          ? ` (${key})`
+          : provider.endpoint?.defaultUrl === undefined
+            ? ' with --base-url'
+            : '';
+      return `${provider.prefix}:<model>${needs}`;
+    })
+    .join(', ');
+}
+
+/**
  * Gets a `local:hf:` model file ready before a run starts: checks for node-llama-cpp (rather than
  * download half a gigabyte it could not run), then downloads the file into the model cache with a
  * progress bar, so that a closed network fails here, within seconds, with the path to put the file
@@ -69,7 +118,11 @@ export async function prepareLocalModel(
   if (parsed.provider !== 'local') return;
   const source = parseLocalModelSource(parsed.model);
   if (source.kind !== 'hf') return;
-  await importNodeLlamaCpp();
+  if (options.isDefault) {
+    await importNodeLlamaCpp().catch((error: unknown) => {
+      throw InputError.isInstance(error) ? defaultModelUnavailable(uri, options.env, error) : error;
+    });
+  } else await importNodeLlamaCpp();
   if (options.isDefault && !options.quiet) {
     process.stderr.write(
       `no --model given: using the local model ${defaultLocalModelDescription} (${uri})\n`,

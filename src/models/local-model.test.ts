@@ -12,6 +12,7 @@ import { nodeLlamaCppAvailable } from '../test/node-llama-cpp-available.js';
 import { pinAnswerCount } from '../test/pin-answer-count.js';
 import { writeTinyGguf } from '../test/write-tiny-gguf.js';
 import { createLocalModel, type LocalChatModel } from './local-model.js';
+import { batchpromptInstall, nodeLlamaCppInstallAdvice } from './local-model-bindings.js';
 
 function entries(count: number, offset = 0): BatchEntry[] {
   return Array.from({ length: count }, (_, index) => ({
@@ -50,7 +51,8 @@ describe('createLocalModel without node-llama-cpp', () => {
       .generate({ messages: [{ role: 'user', content: 'hi' }] })
       .catch((caught) => caught);
     expect(InputError.isInstance(error)).toBe(true);
-    expect((error as Error).message).toContain('npm install node-llama-cpp@3.21.1');
+    // The command for where batchprompt is: in this checkout, its install script.
+    expect((error as Error).message).toContain(nodeLlamaCppInstallAdvice(batchpromptInstall()).command);
   });
 
   it('rejects bad numeric options at once, naming them', () => {
