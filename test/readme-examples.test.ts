@@ -24,13 +24,18 @@ function readmeCommands(): string[] {
   );
 }
 
-/** The files a command writes: what follows `task init`, `--out`, `--review-out`, `-o`, `>` and `--pack-destination`. */
+/**
+ * The files a command writes: what follows `task init`, `--out`, `--review-out`, `-o` and `>`, and
+ * the tarball of `npm pack` (in its `--pack-destination`, else where it runs).
+ */
 function writtenPaths(command: string): string[] {
   const paths: string[] = [];
-  for (const match of command.matchAll(
-    /(?:task init|--out|--review-out|\s-o|--pack-destination)\s+(\S+)|(?:^|\s)>\s*(\S+)/g,
-  )) {
+  for (const match of command.matchAll(/(?:task init|--out|--review-out|\s-o)\s+(\S+)|(?:^|\s)>\s*(\S+)/g)) {
     paths.push((match[1] ?? match[2])!);
+  }
+  if (/\bnpm pack\b/.test(command)) {
+    const destination = /--pack-destination\s+(\S+)/.exec(command)?.[1];
+    paths.push(destination === undefined ? 'batchprompt-0.1.0.tgz' : `${destination}/batchprompt-0.1.0.tgz`);
   }
   return paths;
 }
@@ -48,6 +53,8 @@ describe("the README's examples", () => {
     ]);
     // What the README wrote before: files at the root of the checkout.
     expect(writtenPaths('npx batchprompt eval --task rte --compare --json > rte.json')).toEqual(['rte.json']);
+    expect(writtenPaths('npm pack')).toEqual(['batchprompt-0.1.0.tgz']);
+    expect(writtenPaths('npm pack --pack-destination scratch')).toEqual(['scratch/batchprompt-0.1.0.tgz']);
   });
 
   it('write their files into scratch/ only, and git ignores that folder', () => {

@@ -86,7 +86,7 @@ export function nodeLlamaCppInstallAdvice(
       const prefix = resolve(install.prefix) === resolve(defaultPrefix) ? '' : ` --prefix ${install.prefix}`;
       return {
         command: `npm install --global${prefix} node-llama-cpp@${nodeLlamaCppVersion}`,
-        place: `batchprompt is installed globally (${install.prefix})`,
+        place: `the global install of batchprompt (${install.prefix})`,
       };
     }
     case 'project':
