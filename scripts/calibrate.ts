@@ -3,6 +3,7 @@
  *
  *   npx tsx scripts/calibrate.ts [--task boolq|rte|qqp] [--profile gpt-4|gpt-3.5] [--seed N] [--json]
  *   npx tsx scripts/calibrate.ts --fit [--task T] [--profile P]
+ *   npx tsx scripts/calibrate.ts --profile frontier [--seeds 0-4] [--json] [--fit]
  *
  * The default mode runs the real engine on the simulated model over the paper's data (BoolQ: 320
  * items sampled with seed 0; RTE: all 277; QQP: all 158) and prints, per task, simulated against
@@ -12,6 +13,9 @@
  * `--fit` searches the task's calibration row (hard share, error by batch size, fragility spread)
  * that minimises the deviation of the *expected* accuracy grid, computed exactly from the model's
  * definition rather than sampled, and prints the row to paste into `src/sim/profiles.ts`.
+ *
+ * `--profile frontier` runs `scripts/calibrate-frontier.ts`: that profile is fitted to the
+ * real-model runs of REAL-MODEL-RUNS.md, not to the paper's grid.
  *
  * Data: `BATCHPROMPT_DATA_DIR`, default `../shared/data` from the current directory.
  */
@@ -45,6 +49,7 @@ import {
 import { loadItems } from '../src/source/load-items.js';
 import { builtinTasks } from '../src/task/builtin-tasks.js';
 import type { Task } from '../src/task/task-schema.js';
+import { calibrateFrontier } from './calibrate-frontier.js';
 
 const paperTasks: PaperTask[] = ['boolq', 'rte', 'qqp'];
 /** The paper sampled 320 BoolQ items; this seed picks ours. */
@@ -427,12 +432,20 @@ async function run(): Promise<number> {
       seed: { type: 'string', default: '0' },
       json: { type: 'boolean', default: false },
       fit: { type: 'boolean', default: false },
+      seeds: { type: 'string' },
     },
   });
   const profile = values.profile ?? 'gpt-4';
+  if (profile === 'frontier') {
+    return calibrateFrontier([
+      ...(values.seeds === undefined ? [] : ['--seeds', values.seeds]),
+      ...(values.json ? ['--json'] : []),
+      ...(values.fit ? ['--fit'] : []),
+    ]);
+  }
   if (!isPaperProfileName(profile)) {
     console.error(
-      `error: Expected \`--profile\` to be one of ${Object.keys(paperProfiles).join(', ')}, got \`${profile}\``,
+      `error: Expected \`--profile\` to be one of ${[...Object.keys(paperProfiles), 'frontier'].join(', ')}, got \`${profile}\``,
     );
     return 2;
   }

@@ -7,9 +7,11 @@ import type { ChatModel, GenerateRequest, GenerateResult } from '../spec/chat-mo
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import { AbortError, InputError } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
+import { createBeliefQuantiles } from './belief-quantiles.js';
 import { decideAnswer, type SimAnswer } from './decide-answer.js';
 import { decideStableAnswer } from './decide-stable-answer.js';
 import { findInjections } from './find-injections.js';
+import { stableTaskCalibration } from './frontier-profile.js';
 import { type CatalogItem, createItemCatalog, type ItemCatalog, type KnownItem } from './item-catalog.js';
 import {
   isSimProfileName,
@@ -17,7 +19,6 @@ import {
   type SimProfileName,
   simProfileNames,
   simProfiles,
-  stableTaskCalibration,
   taskCalibration,
 } from './profiles.js';
 import {
@@ -36,7 +37,12 @@ export interface SimModelOptions {
   profile?: SimProfileName;
   /** The task the prompts ask about; its fields identify items and its answers are given. */
   task: Task;
-  /** The data set the model "knows", with gold answers. Items not listed here get a fixed guess. */
+  /**
+   * The data set the model "knows", with gold answers. Items not listed here get a fixed guess.
+   * The `frontier` profile deals its beliefs over these items in its calibrated shares (which
+   * items are right follows the seed, how many does not), so a run over all of them answers
+   * right as often as the profile says, and a run over a sample of them varies as samples do.
+   */
   items?: Iterable<KnownItem>;
   /**
    * The known data set as an index built beforehand (`createItemCatalog`, filled item by item from
@@ -99,10 +105,11 @@ const noBatchReply = 'I could not find any inputs to answer in your message.';
 /**
  * The calibrated simulated model: a `ChatModel` that reads the same messages a real model gets,
  * finds the batch in the last user message, recognises each item by its text and answers it the
- * way the imitated model did in the BatchPrompt paper (see `profiles.ts`). The reply depends only
- * on the model's seed and the request's messages and format: no call counters, no state between
- * calls, so the response cache and resumed runs see the same reply. The request's own `seed` and
- * `temperature` are ignored (the paper ran at temperature 0).
+ * way the imitated model did in the BatchPrompt paper or in the real-model runs (see
+ * `profiles.ts`). The reply depends only on the model's seed, the data set it knows and the
+ * request's messages and format: no call counters, no state between calls, so the response cache
+ * and resumed runs see the same reply. The request's own `seed` and `temperature` are ignored (the
+ * paper ran at temperature 0).
  */
 export function createSimModel(options: SimModelOptions): SimModel {
   const profileName = options.profile ?? 'gpt-4';
@@ -151,17 +158,21 @@ export function createSimModel(options: SimModelOptions): SimModel {
   const profile = simProfiles[profileName];
   const catalog = options.catalog ?? createItemCatalog(task, options.items ?? []);
   const { goldOf } = options;
+  // Built on the first answer of the stable profile: the paper profiles draw per item.
+  const beliefQuantiles = profile.kind === 'stable' ? createBeliefQuantiles(catalog, seed) : undefined;
   const derivedItem = (fields: Readonly<Record<string, string>>): CatalogItem | undefined =>
     goldOf === undefined
       ? undefined
       : { digest: catalog.digestOf(fields), gold: normalizeAnswer(task, goldOf(fields)) };
 
   /**
-   * The stable profile answers known items from fixed beliefs; items without a gold answer get
-   * the paper profiles' fixed guess, which is stable too.
+   * The stable profile answers items with a gold answer from fixed beliefs, placed by their
+   * quantile among the catalog's items where the catalog holds them; items without a gold answer
+   * get the paper profiles' fixed guess, which is stable too.
    */
   function answerFor(
     item: CatalogItem | undefined,
+    catalogued: boolean,
     fields: Readonly<Record<string, string>>,
     requestDigest: string,
     position: number,
@@ -176,7 +187,14 @@ export function createSimModel(options: SimModelOptions): SimModel {
     const common = { task, seed, requestDigest, position, batchSize };
     if (profile.kind === 'stable' && item !== undefined && item.gold !== undefined) {
       const calibration = stableTaskCalibration(profile, task.name);
-      return decideStableAnswer({ ...common, profile, calibration, item: { ...item, gold: item.gold } });
+      const beliefQuantile = catalogued ? beliefQuantiles?.quantileOf(item.digest) : undefined;
+      return decideStableAnswer({
+        ...common,
+        profile,
+        calibration,
+        item: { ...item, gold: item.gold },
+        ...(beliefQuantile === undefined ? {} : { beliefQuantile }),
+      });
     }
     const paperProfile = profile.kind === 'stable' ? paperProfiles['gpt-4'] : profile;
     return decideAnswer({
@@ -221,8 +239,16 @@ export function createSimModel(options: SimModelOptions): SimModel {
     const batchSize = rendered.length;
     const withReasoning = asksForReasoning(request);
     const entries = rendered.map((entry, position): ReplyEntry => {
-      const item = catalog.find(entry.fields) ?? derivedItem(entry.fields);
-      const decided = answerFor(item, entry.fields, requestDigest, position, batchSize);
+      const catalogued = catalog.find(entry.fields);
+      const item = catalogued ?? derivedItem(entry.fields);
+      const decided = answerFor(
+        item,
+        catalogued !== undefined,
+        entry.fields,
+        requestDigest,
+        position,
+        batchSize,
+      );
       const reply: ReplyEntry = { index: entry.index, answer: decided.answer, confident: decided.confident };
       if (withReasoning) {
         reply.reasoning = writeSimReasoning({

@@ -1,8 +1,8 @@
 import type { Answer } from '../parse/normalize-answer.js';
 import type { Task } from '../task/task-schema.js';
 import type { SimAnswer } from './decide-answer.js';
+import type { StableProfileCalibration, StableTaskCalibration } from './frontier-profile.js';
 import type { CatalogItem } from './item-catalog.js';
-import type { StableProfileCalibration, StableTaskCalibration } from './profiles.js';
 import { hashUniforms } from './sim-random.js';
 
 export interface DecideStableAnswerInput {
@@ -16,6 +16,12 @@ export interface DecideStableAnswerInput {
   batchSize: number;
   /** The catalogued item with its gold answer. */
   item: CatalogItem & { gold: Answer };
+  /**
+   * The item's place in the seed's order of the items the model knows, in (0, 1)
+   * (`createBeliefQuantiles`): it decides the item's belief, so that the calibrated shares hold
+   * over those items. @default a draw from a hash of (seed, item), for an item outside them
+   */
+  beliefQuantile?: number;
 }
 
 /** Another answer than `answer`: the next label (a random one of the others), a nearby number, or a vague text. */
@@ -51,14 +57,29 @@ export function stableSlipForBatch(profile: StableProfileCalibration, batchSize:
 }
 
 /**
+ * Whether the model is sure of an item and whether its belief is right, from the item's quantile:
+ * the lowest `sureShare x sureAccuracy` of the order are sure and right, the rest of the lowest
+ * `sureShare` sure and wrong, then unsure and right, then unsure and wrong.
+ */
+export function stableBelief(
+  calibration: StableTaskCalibration,
+  quantile: number,
+): { sure: boolean; right: boolean } {
+  const { sureShare, sureAccuracy, unsureAccuracy } = calibration;
+  if (quantile < sureShare) return { sure: true, right: quantile < sureShare * sureAccuracy };
+  return { sure: false, right: quantile - sureShare < (1 - sureShare) * unsureAccuracy };
+}
+
+/**
  * The answer of the `frontier` profile for one item at one position of one request. The item's
- * belief (its usual answer, right or wrong) and whether the model is sure of it are fixed by a
- * hash of the seed and the item's text, so they repeat whatever the order, neighbours and round;
- * only the relabel, the batch-size slip and the confidence tag are drawn per (request, position).
+ * belief (its usual answer, right or wrong) and whether the model is sure of it are fixed by the
+ * item's quantile (or, for an item the model does not know, a hash of the seed and the item's
+ * text), so they repeat whatever the order, neighbours and round; only the relabel, the
+ * batch-size slip and the confidence tag are drawn per (request, position).
  */
 export function decideStableAnswer(input: DecideStableAnswerInput): SimAnswer {
   const { task, profile, calibration, seed, item } = input;
-  const [sureDraw = 0, rightDraw = 0, wrongDraw = 0] = hashUniforms(3, 'belief', seed, item.digest);
+  const [quantileDraw = 0, wrongDraw = 0] = hashUniforms(2, 'belief', seed, item.digest);
   const [relabelDraw = 0, slipDraw = 0, tagDraw = 0, otherDraw = 0] = hashUniforms(
     4,
     'stable-answer',
@@ -67,8 +88,7 @@ export function decideStableAnswer(input: DecideStableAnswerInput): SimAnswer {
     input.position,
     item.digest,
   );
-  const sure = sureDraw < calibration.sureShare;
-  const right = rightDraw < (sure ? calibration.sureAccuracy : calibration.unsureAccuracy);
+  const { sure, right } = stableBelief(calibration, input.beliefQuantile ?? quantileDraw);
   const belief = right ? item.gold : otherAnswer(task, item.gold, wrongDraw);
   const moved =
     relabelDraw < (sure ? profile.relabel.sure : profile.relabel.unsure) ||

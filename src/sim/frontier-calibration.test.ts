@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { batchPrompt } from '../engine/batch-prompt.js';
 import type { ItemResult } from '../engine/types.js';
 import { loadItems } from '../source/load-items.js';
-import { gsm8kTask, rteTask } from '../task/builtin-tasks.js';
+import { gsm8kTask, qqpTask, rteTask } from '../task/builtin-tasks.js';
 import { createSimModel } from './create-sim-model.js';
 
 const dataDirectory = process.env.BATCHPROMPT_DATA_DIR ?? resolve(process.cwd(), '../shared/data');
@@ -18,8 +18,10 @@ const roundVote = (result: ItemResult, round: number) => result.votes.find((vote
  * sim:frontier against the real-model runs of shared REAL-MODEL-RUNS.md on RTE (277 items, one
  * item is 0.36 points): SinglePrompt 93.9%, one round at batch 32 94.2% with 234 sure answers of
  * which 230 right, every sure answer repeated in round 2, 2 of 43 unsure ones changed, and 93.5%
- * at 277 items in one call. The simulator draws per-item beliefs, so a seed's accuracy scatters
- * by about 1.4 points around the profile's expectation; the bounds allow for that.
+ * at 277 items in one call. Beliefs are dealt in the profile's shares over the known items, so a
+ * seed's accuracy scatters only by the per-request noise (about 0.6 points); the bounds allow 2
+ * points, since other prompts or batch codes draw that noise anew (`scripts/calibrate-frontier.ts`
+ * shows the mean over five seeds).
  */
 describe.skipIf(!hasData)('calibration of sim:frontier on RTE', () => {
   it('is as accurate in a batch of 32 as alone, with stable labels round to round', async () => {
@@ -32,13 +34,13 @@ describe.skipIf(!hasData)('calibration of sim:frontier on RTE', () => {
     const whole = await batchPrompt({ ...common, strategy: 'batch', batchSize: 277 });
 
     const singleAccuracy = (single.summary.accuracy ?? 0) * 100;
-    expect(Math.abs(singleAccuracy - 93.9)).toBeLessThanOrEqual(3);
+    expect(Math.abs(singleAccuracy - 93.9)).toBeLessThanOrEqual(2);
     const roundOne = voted.results.map((result) => ({ result, vote: roundVote(result, 1)! }));
     const roundOneAccuracy =
       (100 * roundOne.filter(({ result, vote }) => vote.answer === result.gold).length) / items.length;
-    // Batching at 32 costs this model nothing (it did better than alone in the runs).
-    expect(roundOneAccuracy).toBeGreaterThanOrEqual(singleAccuracy - 0.5);
-    expect(Math.abs(roundOneAccuracy - 94.2)).toBeLessThanOrEqual(3);
+    // Batching at 32 costs this model nothing (it did as well as alone in the runs).
+    expect(roundOneAccuracy).toBeGreaterThanOrEqual(singleAccuracy - 1);
+    expect(Math.abs(roundOneAccuracy - 94.2)).toBeLessThanOrEqual(2);
 
     const sure = roundOne.filter(({ vote }) => vote.confident);
     expect(Math.abs(sure.length / items.length - 234 / 277)).toBeLessThanOrEqual(0.05);
@@ -53,8 +55,8 @@ describe.skipIf(!hasData)('calibration of sim:frontier on RTE', () => {
     expect(changed(unsure) / unsure.length).toBeLessThanOrEqual(0.2);
     expect(changed(unsure)).toBeGreaterThan(changed(sure) * (unsure.length / sure.length));
 
-    // All 277 items in one call: within three points of the run's 93.5%.
-    expect(Math.abs((whole.summary.accuracy ?? 0) * 100 - 93.5)).toBeLessThanOrEqual(3);
+    // All 277 items in one call: within two points of the run's 93.5%.
+    expect(Math.abs((whole.summary.accuracy ?? 0) * 100 - 93.5)).toBeLessThanOrEqual(2);
   });
 
   it('answers an item the same way in another order, unlike sim:gpt-4', async () => {
@@ -76,6 +78,35 @@ describe.skipIf(!hasData)('calibration of sim:frontier on RTE', () => {
     const gpt4Changes = await changeShare('gpt-4');
     expect(frontierChanges).toBeLessThanOrEqual(4);
     expect(gpt4Changes).toBeGreaterThan(frontierChanges);
+  });
+});
+
+const qqpFile = resolve(dataDirectory, 'qqp.dev.jsonl');
+
+/**
+ * QQP (158 items): SinglePrompt 89.9% (JSON replies) and 88.0% with all 158 in one call, 121 of
+ * them tagged sure (111 right). The profile expects 89.0 and 88.6%; a seed scatters by about 0.7
+ * points around that, so each run must be within 2.5 points of the real figure, and beliefs dealt
+ * in the profile's shares keep the seeds within 2 points of one another (drawn one by one, they
+ * spread from 82.3 to 91.1%).
+ */
+describe.skipIf(!existsSync(qqpFile))('calibration of sim:frontier on QQP', () => {
+  it('answers as the runs did alone and with every pair in one call, on every seed alike', async () => {
+    const items = await loadItems(qqpFile, qqpTask);
+    const accuracies: number[] = [];
+    for (const seed of [0, 1, 2]) {
+      const model = createSimModel({ profile: 'frontier', task: qqpTask, items, seed });
+      const common = { task: qqpTask, items, model, format: 'lines', seed } as const;
+      const single = await batchPrompt({ ...common, strategy: 'single' });
+      const whole = await batchPrompt({ ...common, strategy: 'batch', batchSize: 158 });
+      const singleAccuracy = (single.summary.accuracy ?? 0) * 100;
+      expect(Math.abs(singleAccuracy - 89.9)).toBeLessThanOrEqual(2.5);
+      expect(Math.abs((whole.summary.accuracy ?? 0) * 100 - 88.0)).toBeLessThanOrEqual(2.5);
+      const sureShare = whole.results.filter((result) => result.votes[0]?.confident).length / items.length;
+      expect(Math.abs(sureShare - 121 / 158)).toBeLessThanOrEqual(0.05);
+      accuracies.push(singleAccuracy);
+    }
+    expect(Math.max(...accuracies) - Math.min(...accuracies)).toBeLessThanOrEqual(2);
   });
 });
 

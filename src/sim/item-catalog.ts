@@ -20,7 +20,15 @@ export interface ItemCatalog {
   digestOf(fields: Readonly<Record<string, string>>): string;
   /** Learns one more item; an item whose text is already known keeps its first gold answer. */
   add(item: KnownItem): void;
+  /** Calls `visit` with the 64-bit key (`catalogKey`) of every item with a gold answer, in no particular order. */
+  forEachLabelled(visit: (keyHigh: number, keyLow: number) => void): void;
   readonly size: number;
+}
+
+/** The 64 bits of an item's digest the catalog keeps, as two 32-bit halves. */
+export function catalogKey(digest: string): [high: number, low: number] {
+  // The digest is hex of a sha256: its first 16 digits are 64 well-spread bits.
+  return [Number.parseInt(digest.slice(0, 8), 16), Number.parseInt(digest.slice(8, 16), 16)];
 }
 
 function itemKey(task: Task, fields: Readonly<Record<string, string>>): string {
@@ -57,21 +65,23 @@ export function createItemCatalog(task: Task, items: Iterable<KnownItem> = []): 
     }
     return code;
   };
-  // The digest is hex of a sha256: its first 16 digits are 64 well-spread bits.
-  const high = (digest: string) => Number.parseInt(digest.slice(0, 8), 16);
-  const low = (digest: string) => Number.parseInt(digest.slice(8, 16), 16);
   const catalog: ItemCatalog = {
     find(fields) {
       const digest = digestOf(fields);
-      const code = goldCodes.get(high(digest), low(digest));
+      const code = goldCodes.get(...catalogKey(digest));
       return code === undefined ? undefined : { digest, gold: code === 0 ? undefined : answers[code - 1] };
     },
     digestOf,
     add(item) {
       const digest = digestOf(item.fields);
-      const [keyHigh, keyLow] = [high(digest), low(digest)];
+      const [keyHigh, keyLow] = catalogKey(digest);
       if (goldCodes.get(keyHigh, keyLow) === undefined)
         goldCodes.set(keyHigh, keyLow, codeOf(normalizeAnswer(task, item.gold)));
+    },
+    forEachLabelled(visit) {
+      goldCodes.forEach((keyHigh, keyLow, code) => {
+        if (code !== 0) visit(keyHigh, keyLow);
+      });
     },
     get size() {
       return goldCodes.size;

@@ -7,7 +7,7 @@
  *
  * Two kinds of profile. `gpt-4` and `gpt-3.5` imitate the paper's models; `frontier` imitates a
  * current model as measured in the shared REAL-MODEL-RUNS.md, whose answers barely depend on the
- * order (see `StableProfileCalibration` below and `decide-stable-answer.ts`).
+ * order (its numbers in `frontier-profile.ts`, its answers in `decide-stable-answer.ts`).
  *
  * The model behind the paper profiles' numbers (see `decide-answer.ts`):
  * - Every item gets fixed latent traits from a hash of (seed, item text): a share `hardShare` of
@@ -21,6 +21,8 @@
  *   `singleAccuracy = (1 - hardShare) * (1 - flipError(1))`. Between the anchor batch sizes the
  *   error is interpolated linearly in log(batch size).
  */
+
+import { frontierProfile, type StableProfileCalibration } from './frontier-profile.js';
 
 /** The profiles fitted to the paper's tables (order-dependent slips that voting recovers). */
 export type PaperProfileName = 'gpt-4' | 'gpt-3.5';
@@ -270,147 +272,6 @@ export const paperProfiles: Readonly<Record<PaperProfileName, ProfileCalibration
   },
 };
 
-/**
- * The `frontier` profile's answer model (see `decide-stable-answer.ts`). Unlike the paper's GPT-4,
- * a current frontier model answers an item the same way whatever its place and neighbours
- * (shared REAL-MODEL-RUNS.md): its answer is a fixed *belief* per item, right or wrong, and it is
- * sure of it or not, also per item. Each request then draws only a little noise: a relabel (the
- * other label than the belief), rarer for sure items, a slip that grows with the batch size past
- * the sizes that were measured, and the confidence tag, which mostly repeats the item's own.
- * "RUNS" is REAL-MODEL-RUNS.md; "assumed" means the runs give no figure.
- */
-export interface StableTaskCalibration {
-  /** Share of items the model is sure about (its tag repeats `sureTag` of the time). */
-  sureShare: number;
-  /** Share of sure items whose belief is the gold answer. */
-  sureAccuracy: number;
-  /** Share of unsure items whose belief is the gold answer. */
-  unsureAccuracy: number;
-  /** Where the numbers come from. */
-  source: string;
-}
-
-export interface StableProfileCalibration {
-  kind: 'stable';
-  imitates: string;
-  tasks: Readonly<Record<'boolq' | 'rte' | 'qqp', StableTaskCalibration>> & {
-    readonly gsm8k?: StableTaskCalibration;
-  };
-  otherTasks: StableTaskCalibration;
-  /** Per request and item: the answer is not the belief. */
-  relabel: { sure: number; unsure: number };
-  /** Per request: P(tagged sure) for an item the model is sure about, and for one it is not. */
-  sureTag: { sureItem: number; unsureItem: number };
-  /**
-   * Per request and item, on top of `relabel`: the answer is not the belief, by batch size
-   * (items per call), linear in log(size) between anchors and flat past the last one.
-   */
-  slipBySize: readonly (readonly [batchSize: number, slip: number])[];
-  faults: FaultCalibration;
-}
-
-export const frontierProfile: StableProfileCalibration = {
-  kind: 'stable',
-  imitates: 'a current frontier chat LLM (as measured in shared REAL-MODEL-RUNS.md)',
-  tasks: {
-    rte: {
-      // RUNS, RTE: 234/277 sure in round 1 at batch 32, 245/277 in SinglePrompt; the latent share
-      // is the tagged share divided by `sureTag.sureItem`: 0.845 / 0.97 = 0.871.
-      sureShare: 0.87,
-      // RUNS, RTE: sure answers right 230/234 (98.3%) at batch 32, 238/245 (97.1%) single: mean.
-      sureAccuracy: 0.977,
-      // RUNS, RTE: unsure right 31/43 (72.1%) at batch 32, 22/32 (68.8%) single: mean.
-      unsureAccuracy: 0.705,
-      // Together: 0.87 x 0.977 + 0.13 x 0.705 = 94.2%, RUNS' batch-32 round 1 (single 93.9%).
-      source: 'RUNS, RTE (277 items): sure share and the accuracy of sure and unsure answers',
-    },
-    boolq: {
-      // RUNS, BoolQ: 277/320 sure in round 1 (86.6%), 285/320 single (89.1%): mean 0.878 / 0.97.
-      sureShare: 0.9,
-      // RUNS, BoolQ: sure answers right 269/285 (94.4%) single, 556/591 (94.1%) over all votes.
-      sureAccuracy: 0.943,
-      // RUNS, BoolQ: unsure right 22/35 (62.9%) single, 147/195 (75.4%) over all votes: mean.
-      unsureAccuracy: 0.69,
-      // Together: 0.9 x 0.943 + 0.1 x 0.69 = 91.8%, RUNS' batch-32 round 1 91.9% (single 90.9%).
-      source: 'RUNS, BoolQ (320 items, seed 0): sure share and the accuracy of sure and unsure answers',
-    },
-    qqp: {
-      // assumed: the runs have no QQP figure. The frontier model matched the paper's GPT-4 on
-      // BoolQ and beat it by 2.5 points on RTE, so QQP is set 1 point above the paper's 87.2%;
-      // duplicate questions are a more subjective call, so fewer sure answers and a lower
-      // accuracy of sure ones than on the other two tasks: 0.85 x 0.92 + 0.15 x 0.65 = 88%.
-      sureShare: 0.85,
-      sureAccuracy: 0.92,
-      unsureAccuracy: 0.65,
-      source: 'assumed (no QQP run): 88% single-item accuracy, a point above the paper GPT-4',
-    },
-    gsm8k: {
-      // assumed throughout: no frontier run on GSM8K. Current frontier models score about 95-97%
-      // on it, and its test split holds a percent or two of doubtful gold answers, so some sure
-      // beliefs are wrong whatever the order. Arithmetic leaves a model less often unsure than
-      // reading does: 0.92 x 0.985 + 0.08 x 0.75 = 96.6%.
-      sureShare: 0.92,
-      sureAccuracy: 0.985,
-      unsureAccuracy: 0.75,
-      source: 'assumed (no GSM8K run): about 96.6% single-item accuracy, as current frontier models score',
-    },
-  },
-  otherTasks: {
-    // assumed, for tasks other than the four: the mean of the boolq, rte and qqp rows.
-    sureShare: 0.873,
-    sureAccuracy: 0.947,
-    unsureAccuracy: 0.682,
-    source: 'assumed: the mean of the boolq, rte and qqp rows',
-  },
-  relabel: {
-    // RUNS: every sure round-1 answer (234 RTE + 277 BoolQ = 511) had the same label in round 2;
-    // 0 of 511 puts the rate below 0.6% (95% upper bound); 0.001 is assumed within it.
-    sure: 0.001,
-    // RUNS: of the unsure round-1 answers 2/43 (RTE) and 5/43 (BoolQ) changed label in round 2,
-    // 7/86 = 8.1% = 2r(1 - r) for r = 0.042; of the items past round 2, 38/49 and 43/52 kept one
-    // label over all their rounds, (1 - r)^4 ≈ 0.8 for r = 0.05. 0.045 sits between.
-    unsure: 0.045,
-  },
-  // RUNS: 228 of the 234 sure RTE answers were sure again in round 2 (left after round 2: 49),
-  // 268 of the 277 on BoolQ (left: 52): 0.974 and 0.968. Unsure items that turn sure are rare
-  // (assumed 0.02: the runs do not separate them from sure items tagged unsure).
-  sureTag: { sureItem: 0.97, unsureItem: 0.02 },
-  slipBySize: [
-    // RUNS, RTE: SinglePrompt 93.9% against 94.2% at batch 32 (BoolQ 90.9 against 91.9%): the
-    // model did slightly worse alone; a slip of 0.005 at size 1 reproduces the 0.3-1 point gap.
-    [1, 0.005],
-    [32, 0],
-    // RUNS, RTE one round: 93.5% at 64, 128 and 277 items per call against 94.2% at 32 (two
-    // items of 277), sure answers right 228-229/234: a slip of 0.008, flat up to 277.
-    [64, 0.008],
-    [277, 0.008],
-    // assumed: no run past 277 items. Published work sees collapse somewhere past 100-400 items
-    // per prompt (PAPER: Chen et al. 2026; GPT-5 failing at 400 records), so the slip climbs to
-    // 5% at 512 and 30% at 1,024 items.
-    [512, 0.05],
-    [1024, 0.3],
-  ],
-  // RUNS: no unparseable reply, no missing or duplicated answer, no re-ask in 327 replies; the
-  // rates are assumed at a tenth of the paper profiles'.
-  faults: {
-    skipIndex: { base: 0, perExtraItem: 0.00012 },
-    repeatIndex: { base: 0, perExtraItem: 0.00004 },
-    wrongCount: { base: 0, perExtraItem: 0.00004 },
-    offByOne: { base: 0, perExtraItem: 0.00002 },
-    chatter: { base: 0.002, perExtraItem: 0.0003 },
-  },
-};
-
-/** The calibration row of the stable profile for a task: one of its tasks by name, else the mean. */
-export function stableTaskCalibration(
-  profile: StableProfileCalibration,
-  taskName: string,
-): StableTaskCalibration {
-  if (taskName === 'boolq' || taskName === 'rte' || taskName === 'qqp') return profile.tasks[taskName];
-  if (taskName === 'gsm8k' && profile.tasks.gsm8k !== undefined) return profile.tasks.gsm8k;
-  return profile.otherTasks;
-}
-
 export const simProfiles: Readonly<Record<SimProfileName, ProfileCalibration | StableProfileCalibration>> = {
   ...paperProfiles,
   frontier: frontierProfile,
@@ -437,6 +298,6 @@ export function taskCalibration(profile: ProfileCalibration, taskName: string): 
 export function calibrationSource(modelId: string): string {
   const profile = modelId.replace(/^sim:?/, '') || 'gpt-4';
   return profile === 'frontier'
-    ? 'fitted to runs of a current frontier LLM (QQP and GSM8K assumed)'
+    ? 'fitted to runs of a current frontier LLM (GSM8K assumed)'
     : 'calibrated to published GPT-4 / gpt-3.5 results';
 }

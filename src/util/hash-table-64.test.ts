@@ -22,6 +22,18 @@ describe('HashTable64', () => {
     expect(table.byteLength).toBe(16_384 * 12);
   });
 
+  it('visits every key once with its value, after growing too', () => {
+    const table = new HashTable64(16);
+    for (let index = 0; index < 100; index += 1) table.set(index, index * 3, index % 7);
+    const seen = new Map<string, number>();
+    table.forEach((high, low, value) => {
+      seen.set(`${high}:${low}`, value);
+    });
+    expect(seen.size).toBe(100);
+    expect(seen.get('99:297')).toBe(99 % 7);
+    expect(seen.get('0:0')).toBe(0);
+  });
+
   it('takes keys as signed or unsigned 32-bit numbers alike, and the value 0', () => {
     const table = new HashTable64();
     table.set(-1, -2, 0);

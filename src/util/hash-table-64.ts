@@ -59,6 +59,14 @@ export class HashTable64 {
     this.values[slot] = value + 1;
   }
 
+  /** Calls `visit` with every key and its value, in no particular order. */
+  forEach(visit: (high: number, low: number, value: number) => void): void {
+    for (let slot = 0; slot < this.values.length; slot += 1) {
+      const stored = this.values[slot]!;
+      if (stored !== 0) visit(this.highs[slot]!, this.lows[slot]!, stored - 1);
+    }
+  }
+
   /** The key's slot, or the empty slot where it would go. */
   private find(high: number, low: number): number {
     // Both halves choose the slot, so keys that differ in one half only still spread.
@@ -104,7 +112,8 @@ export function hashText64(text: string): [high: number, low: number] {
   return [finalMix(high), finalMix(low ^ high)];
 }
 
-function finalMix(value: number): number {
+/** MurmurHash3's finaliser: 32 well-mixed bits from 32 bits, as an unsigned integer. */
+export function finalMix(value: number): number {
   let hash = value;
   hash ^= hash >>> 16;
   hash = Math.imul(hash, 0x85ebca6b);
