@@ -29,6 +29,7 @@ export const ownedSections = [
   { heading: 'GSM8K: worked solutions', script: 'bench/gsm8k.ts' },
   { heading: 'Batch API', script: 'bench/batch-api-cost.ts' },
   { heading: 'Simulated runs: memory', script: 'bench/sim-run-memory.ts' },
+  { heading: 'Reply formats: output tokens', script: 'bench/format-cost.ts' },
 ] as const;
 
 export type OwnedHeading = (typeof ownedSections)[number]['heading'];

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The "earlier JSON entries" rows of bench/format-cost.ts: the same runs on a copy of this tree
+# whose prompt and simulator write the JSON entries of before commit bf3b069
+# ({"id": 12, "code": "k9q4", "answer": ..., "confident": true}); everything else, the parser
+# included, is this tree's. Writes bench/results/format-cost-baseline.json.
+#   bash bench/format-cost-baseline.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+copy=$(mktemp -d)
+trap 'rm -rf "$copy"' EXIT
+git -C "$root" archive HEAD | tar -x -C "$copy"
+git -C "$root" diff bf3b069 bf3b069^ -- src/prompt/render-batch.ts src/sim/render-sim-reply.ts | (cd "$copy" && patch -s -p1)
+ln -s "$root/node_modules" "$copy/node_modules"
+export BATCHPROMPT_DATA_DIR="${BATCHPROMPT_DATA_DIR:-$root/../shared/data}"
+(cd "$copy" && npx tsx bench/format-cost.ts --json --formats json --label "earlier JSON entries") > "$root/bench/results/format-cost-baseline.json"
+echo "wrote bench/results/format-cost-baseline.json"
