@@ -175,6 +175,12 @@ function groupByIndex(chosen: readonly ReplyCandidate[]): Map<number, ReplyCandi
 /** The problem of one index within the trusted numbering, or its answer. */
 function readIndex(list: readonly ReplyCandidate[] | undefined): ParsedAnswer | Omit<ItemProblem, 'index'> {
   if (!list) return { kind: 'missing', detail: 'no answer for this index' };
+  if (list.some((candidate) => candidate.cutOff === true)) {
+    return {
+      kind: 'missing',
+      detail: 'the reply was cut off at the output limit in this answer, which may be incomplete',
+    };
+  }
   const readable = list.filter((candidate) => candidate.answer !== undefined);
   if (readable.length === 0) {
     const raw = (list[0]?.rawAnswer ?? '').slice(0, 80);
@@ -191,6 +197,16 @@ function readIndex(list: readonly ReplyCandidate[] | undefined): ParsedAnswer | 
     answer: readable[0]!.answer!,
     confident: readable.every((candidate) => candidate.confident),
   };
+}
+
+/**
+ * The reply's candidates with its last one marked cut off. The output limit stops a reply
+ * anywhere, so its last answer may be a prefix of the one meant (`1 (k9q2): 12` of `123`, `low`
+ * of `lowest`): it is asked again, whatever the task. Candidates are in reply order, one format.
+ */
+function cutOffLast(chosen: readonly ReplyCandidate[]): ReplyCandidate[] {
+  const last = chosen.at(-1);
+  return last === undefined ? [] : [...chosen.slice(0, -1), { ...last, cutOff: true }];
 }
 
 /**
@@ -214,8 +230,11 @@ function answerByIndex(
       detail: `reply answered input${repeated.length === 1 ? '' : 's'} ${repeated.slice(0, 5).join(', ')} more than once; no answer could be attributed safely`,
     });
   }
+  // A cut-off answer is not used, but its index was written: it shifts no numbering.
   const readableAt = (index: number) =>
-    (byIndex.get(index) ?? []).some((candidate) => candidate.answer !== undefined);
+    (byIndex.get(index) ?? []).some(
+      (candidate) => candidate.answer !== undefined || candidate.cutOff === true,
+    );
   let highestReadable = -1;
   for (const [index] of byIndex) if (readableAt(index) && index > highestReadable) highestReadable = index;
   if (highestReadable > 0 && !readableAt(0)) {
@@ -268,6 +287,7 @@ export function attributeCandidates(
   candidates: readonly ReplyCandidate[],
   expectedCount: number,
   tag: string | undefined,
+  truncated = false,
 ): ParsedReply {
   const selection = selectCandidates(candidates, tag);
   const outOfRange = [
@@ -288,5 +308,6 @@ export function attributeCandidates(
   }
   const settled = settleNumbering(selection, outOfRange, expectedCount);
   if ('kind' in settled) return finish(refused(expectedCount, 'numbering', settled));
-  return finish(answerByIndex(settled.chosen, expectedCount, settled.numbering));
+  const chosen = truncated ? cutOffLast(settled.chosen) : settled.chosen;
+  return finish(answerByIndex(chosen, expectedCount, settled.numbering));
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { renderJsonAnswerEntry } from '../prompt/render-batch.js';
 import { boolqTask, rteTask } from '../task/builtin-tasks.js';
+import { defineTask } from '../task/define-task.js';
 import { parseReply } from './parse-reply.js';
 
 const lines = (text: string, expectedCount: number, tag?: string) =>
@@ -142,5 +144,58 @@ describe('parseReply (json)', () => {
     const parsed = json('{"answers":[{"id":0,"answer":"yes","confident":true},{"id":1,"answer":"n', 2);
     expect(parsed.answers[0]?.answer).toBe('yes');
     expect(parsed.problems).toEqual([{ index: 1, kind: 'missing', detail: 'no answer for this index' }]);
+  });
+});
+
+describe('parseReply on a reply cut off at the output limit', () => {
+  const numbers = defineTask({
+    name: 'sums',
+    instruction: 'Add the numbers.',
+    fields: ['question'],
+    answer: { type: 'number', integer: true },
+  });
+  const levels = defineTask({
+    name: 'levels',
+    instruction: 'Rate the risk.',
+    fields: ['text'],
+    answer: { type: 'labels', labels: ['low', 'lowest', 'high'] },
+  });
+  const cutOffDetail = 'the reply was cut off at the output limit in this answer, which may be incomplete';
+  const read = (task: typeof numbers, text: string, format: 'lines' | 'json', truncated: boolean) =>
+    parseReply(task, text, { format, expectedCount: 3, tag: 'abcd', truncated });
+
+  it('never reads the last number of a cut-off reply (12 of 123): its item is asked again', () => {
+    const reply = '0 (abcd): 7 sure\n1 (abcd): 12';
+    // Read as a whole reply, the cut number passes for an answer...
+    expect(read(numbers, reply, 'lines', false).answers[1]).toEqual({ answer: 12, confident: false });
+    // ...so a reply that ended at the output limit gives none for it.
+    const parsed = read(numbers, reply, 'lines', true);
+    expect(parsed.answers).toEqual([{ answer: 7, confident: true }, undefined, undefined]);
+    expect(parsed.problems).toEqual([
+      { index: 1, kind: 'missing', detail: cutOffDetail },
+      { index: 2, kind: 'missing', detail: 'no answer for this index' },
+    ]);
+  });
+
+  it('never reads the last label of a cut-off reply (low of lowest)', () => {
+    const reply = '0 (abcd): high sure\n1 (abcd): low';
+    expect(read(levels, reply, 'lines', false).answers[1]?.answer).toBe('low');
+    const parsed = read(levels, reply, 'lines', true);
+    expect(parsed.answers).toEqual([{ answer: 'high', confident: true }, undefined, undefined]);
+    expect(parsed.problems[0]).toEqual({ index: 1, kind: 'missing', detail: cutOffDetail });
+  });
+
+  it('drops the last whole JSON entry too, and keeps the rest of a reply written out of order', () => {
+    const entries = [2, 0, 1].map((index) => renderJsonAnswerEntry(index, 'abcd', index * 10, true));
+    const parsed = read(numbers, JSON.stringify({ answers: entries }), 'json', true);
+    // Entry 1 came last; its index was written, so the numbering of entry 2 still holds.
+    expect(parsed.answers).toEqual([
+      { answer: 0, confident: true },
+      undefined,
+      { answer: 20, confident: true },
+    ]);
+    expect(parsed.problems).toEqual([{ index: 1, kind: 'missing', detail: cutOffDetail }]);
+    const cut = `{"answers":[${JSON.stringify(entries[0])},${JSON.stringify(entries[1])},{"id":"1 abcd","answer":"1`;
+    expect(read(numbers, cut, 'json', true).answers).toEqual([undefined, undefined, undefined]);
   });
 });

@@ -24,7 +24,11 @@ export interface ParseReplyOptions {
    * the final answer of each item's own block or entry is read (`isolate-final-answers.ts`).
    */
   reasoning?: boolean;
-  /** The reply was cut off at the output limit. */
+  /**
+   * The reply was cut off at the output limit (`finish_reason: length`). Its last answer may be
+   * cut short (`12` of `123`), so it is never used and its item is asked again; with reasoning, the
+   * last block is used only if its answer line visibly ended (`isolate-final-answers.ts`).
+   */
   truncated?: boolean;
 }
 
@@ -51,10 +55,16 @@ export function parseReply(task: Task, replyText: string, options: ParseReplyOpt
       tag: options.tag ?? '',
       truncated: options.truncated ?? false,
     });
-    const parsed = parseReply(task, isolated.text, { ...options, format: isolated.format, reasoning: false });
+    // The pre-pass has already judged the last block of a cut-off reply.
+    const parsed = parseReply(task, isolated.text, {
+      ...options,
+      format: isolated.format,
+      reasoning: false,
+      truncated: false,
+    });
     return { ...parsed, reasoning: isolated.reasoning };
   }
   const candidates = readLineCandidates(task, replyText, options.tag);
   if (/[[{]/.test(replyText)) candidates.push(...readJsonCandidates(task, replyText));
-  return attributeCandidates(candidates, options.expectedCount, options.tag);
+  return attributeCandidates(candidates, options.expectedCount, options.tag, options.truncated === true);
 }

@@ -10,6 +10,11 @@ export interface ReplyCandidate {
   confident: boolean;
   /** A JSON entry from an object that names a key twice: JSON.parse kept one of them, unseen. */
   duplicateKey?: boolean;
+  /**
+   * The last answer of a reply cut off at the output limit: its index was written, but its answer
+   * may be cut short (`12` of `123`), so it is never used.
+   */
+  cutOff?: boolean;
 }
 
 const negativeConfidence =
