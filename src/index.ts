@@ -1,7 +1,8 @@
 // The public API of batchprompt, listed by name.
 export { type BatchPromptStream, batchPrompt, streamBatchPrompt } from './engine/batch-prompt.js';
-export { resolveStrategy } from './engine/resolve-strategy.js';
+export { resolveStrategy, settleFormat } from './engine/resolve-strategy.js';
 export type {
+  AdaptiveOptions,
   BatchPromptOptions,
   CallRecord,
   Item,

@@ -1,12 +1,6 @@
-import {
-  type CliOptionSpec,
-  type CommandName,
-  cliOptionTable,
-  defaultText,
-  descriptionFor,
-  placeholderOf,
-  tableCommands,
-} from './option-table.js';
+import { optionGroups } from '../engine/option-schema.js';
+import { commandFlags, defaultText, descriptionFor, type FlagSpec, placeholderOf } from './command-flags.js';
+import { type CommandName, schemaCommands } from './command-options.js';
 
 /** A table cell: pipes escaped; outside code, angle brackets too, or `<m>` would read as a tag. */
 function cell(text: string): string {
@@ -18,26 +12,31 @@ function proseCell(text: string): string {
 }
 
 /** One text for all the option's commands, or `run: ...; eval: ...` where they differ. */
-function perCommand(spec: CliOptionSpec, text: (command: CommandName) => string): string {
+function perCommand(spec: FlagSpec, text: (command: CommandName) => string): string {
   const texts = new Set(spec.commands.map(text));
   if (texts.size <= 1) return text(spec.commands[0]!);
   return spec.commands.map((command) => `${command}: ${text(command)}`).join('; ');
 }
 
 /**
- * The README's option reference, as a Markdown table written from `cliOptionTable`: one row per
- * option with its flag, default (per command where they differ), the commands that take it and
- * its description, the same text `--help` prints.
+ * The README's option reference, as Markdown tables written from the option schemas: one table
+ * per help group, one row per flag with its default (per command where they differ), the commands
+ * that take it and its description, the same text `--help` prints.
  */
 export function renderOptionReference(): string {
-  const lines = ['| option | default | commands | description |', '|---|---|---|---|'];
-  for (const spec of cliOptionTable) {
-    const placeholder = placeholderOf(spec.kind);
-    const shownDefault =
-      spec.required === true ? 'required' : perCommand(spec, (command) => defaultText(spec, command) ?? '-');
-    lines.push(
-      `| \`${cell(`${spec.flag}${placeholder === '' ? '' : ` ${placeholder}`}`)}\` | ${proseCell(shownDefault)} | ${tableCommands.filter((name) => spec.commands.includes(name)).join(', ')} | ${proseCell(perCommand(spec, (command) => descriptionFor(spec, command)))} |`,
-    );
+  const lines: string[] = [];
+  for (const [group, heading] of Object.entries(optionGroups)) {
+    lines.push('', `**${heading.replace(/:$/, '')}**`, '');
+    lines.push('| option | default | commands | description |', '|---|---|---|---|');
+    for (const spec of commandFlags().filter((candidate) => candidate.group === group)) {
+      const placeholder = placeholderOf(spec);
+      const shownDefault = spec.required
+        ? 'required'
+        : perCommand(spec, (command) => defaultText(spec, command) ?? '-');
+      lines.push(
+        `| \`${cell(`${spec.flag}${placeholder === '' ? '' : ` ${placeholder}`}`)}\` | ${proseCell(shownDefault)} | ${schemaCommands.filter((name) => spec.commands.includes(name)).join(', ')} | ${proseCell(perCommand(spec, (command) => descriptionFor(spec, command)))} |`,
+      );
+    }
   }
-  return lines.join('\n');
+  return lines.join('\n').trim();
 }

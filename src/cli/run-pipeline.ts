@@ -1,10 +1,11 @@
 import { type BatchPromptStream, streamBatchPrompt } from '../engine/batch-prompt.js';
-import type { ItemResult, Progress, StrategyOptions } from '../engine/types.js';
+import type { ItemResult, Progress, ResolvedStrategy } from '../engine/types.js';
 import { ResultsAnalyzer, type RunDetails, type SampleBatch, taskLabels } from '../eval/analyze-results.js';
 import { recordFirstCall } from '../eval/analyze-sample-batch.js';
 import { answersMatch } from '../parse/answers-match.js';
 import { batchPriceOf, costUsd, loadPrices, type ModelPrice, priceOf } from '../plan/price-table.js';
 import { createSpendingCap, type SpendingCap, type SpendingCapState } from '../plan/spending-cap.js';
+import type { OutputFormat } from '../prompt/render-batch.js';
 import {
   type DataSourceOptions,
   dataFileIdentity,
@@ -20,9 +21,10 @@ import { InputError } from '../spec/errors.js';
 import { createModelStack, type ModelStack } from '../stack/create-model-stack.js';
 import type { Store } from '../store/open-store.js';
 import type { Task } from '../task/task-schema.js';
+import { mappingFromCli } from './command-flags.js';
+import type { CommandValues } from './command-options.js';
 import { describeJobEvent } from './describe-job-event.js';
 import { printSchedulerEvent } from './describe-scheduler-event.js';
-import { type CliValues, mappingFromCli } from './option-table.js';
 import { rowSelection } from './row-selection.js';
 import { batchApiFromCli, schedulingFromCli } from './stack-from-cli.js';
 
@@ -34,11 +36,9 @@ import { batchApiFromCli, schedulingFromCli } from './stack-from-cli.js';
  * strategy; neither holds the items or their results.
  */
 
-/** The flags of the pipeline beyond the option table's common ones. */
-export interface PipelineCliValues extends CliValues {
+/** The flags of the pipeline: every command option, the ones run and eval always have set. */
+export interface PipelineCliValues extends CommandValues {
   cache: boolean;
-  limit?: number;
-  maxCost?: number;
 }
 
 /** The rows a command answers, with what the first pass found in them. */
@@ -104,7 +104,7 @@ export function isSimulatedUri(uri: string): boolean {
 }
 
 /** The price the calls are paid at: the table's (or `--prices`'), at the batch rate with --batch-api. */
-export function paidPriceFromCli(values: CliValues, modelId: string): ModelPrice | undefined {
+export function paidPriceFromCli(values: CommandValues, modelId: string): ModelPrice | undefined {
   const price = priceOf(loadPrices(values.prices), modelId);
   return values.batchApi ? batchPriceOf(price, modelId) : price;
 }
@@ -283,7 +283,8 @@ export interface PipelineOutcome {
 export async function runPipeline(options: {
   task: Task;
   selected: SelectedSource;
-  strategy: StrategyOptions;
+  /** Resolved once by the command; an `auto` format is settled by the engine for the model. */
+  strategy: ResolvedStrategy<OutputFormat | 'auto'>;
   model: ChatModel;
   signal: AbortSignal;
   tagSecret?: string;
@@ -316,7 +317,7 @@ export async function runPipeline(options: {
   // The first call is kept for the report; the figures are gathered as results stream past.
   const recorder = recordFirstCall(options.model);
   const stream = streamBatchPrompt({
-    ...options.strategy,
+    resolvedStrategy: options.strategy,
     task,
     items,
     model: recorder.model,

@@ -1,11 +1,11 @@
 import type { BatchApiOptions, ModelStackOptions } from '../stack/create-model-stack.js';
-import type { CliValues } from './option-table.js';
+import type { CommandValues } from './command-options.js';
 
 /**
  * The model-stack options that the scheduling flags set (leaving the others to their defaults):
  * the same for every command that calls a model.
  */
-export function schedulingFromCli(values: CliValues): Partial<ModelStackOptions> {
+export function schedulingFromCli(values: CommandValues): Partial<ModelStackOptions> {
   const options: Partial<ModelStackOptions> = {};
   if (values.baseUrl !== undefined) options.baseUrl = values.baseUrl;
   if (values.concurrency !== undefined) options.concurrency = values.concurrency;
@@ -21,7 +21,7 @@ export function schedulingFromCli(values: CliValues): Partial<ModelStackOptions>
  * With `--batch-api`: the polling flags (the stack finds the provider's batch endpoint itself);
  * each command adds its own waiting. Undefined without the flag.
  */
-export function batchApiFromCli(values: CliValues): BatchApiOptions | undefined {
+export function batchApiFromCli(values: CommandValues): BatchApiOptions | undefined {
   if (!values.batchApi) return undefined;
   return {
     ...(values.pollIntervalMs === undefined ? {} : { pollIntervalMs: values.pollIntervalMs }),

@@ -14,7 +14,7 @@ import type { ItemState } from './item-state.js';
 import { packBatches } from './pack-batches.js';
 import { permutationSchemes } from './permutation-schemes.js';
 import { failedCallPlan, failureCause, reaskPlan } from './reask-plan.js';
-import { resolveStrategy } from './resolve-strategy.js';
+import { strategyOfRun } from './resolve-strategy.js';
 import { RunAccounts } from './run-accounts.js';
 import { type IndexedCall, runAdaptiveWindow } from './run-adaptive-window.js';
 import { batchTag, hashSeed, shuffled } from './seeded-random.js';
@@ -538,7 +538,7 @@ export interface BatchPromptStream extends AsyncIterable<ItemResult> {
  * bounded by `windowSize` times the windows in flight (two), whatever the input's length.
  */
 export function streamBatchPrompt(options: BatchPromptOptions): BatchPromptStream {
-  const strategy = resolveStrategy(options, options.model);
+  const strategy = strategyOfRun(options);
   const context = new RunContext(options, strategy);
   const windowsInFlight = 2;
 

@@ -44,7 +44,7 @@ export function testPilotAnswers(pilot: readonly ItemState[], options: ResolvedA
  * The pilot's figures by round-1 tag, and which strata stop after round 1. Both stop only when
  * the sequential test calls the model stable. Unsure answers of a stable model then stop too,
  * unless their labels clearly change: the Wilson lower bound of their label-change rate above
- * `changeLimit.unsure` keeps them voting. The burden of proof is on changing, since a pilot holds
+ * `unsureChangeLimit` keeps them voting. The burden of proof is on changing, since a pilot holds
  * a handful of unsure answers, and on a stable model another round of an unsure answer mostly
  * repeats it.
  */
@@ -66,8 +66,8 @@ export function measurePilotStrata(
       changeRate: items === 0 ? 0 : changed / items,
       upperBound,
       lowerBound,
-      ...(stratum === 'unsure' ? { limit: options.changeLimit.unsure } : {}),
-      stopsAfterRound1: stratum === 'sure' ? stable : stable && lowerBound <= options.changeLimit.unsure,
+      ...(stratum === 'unsure' ? { limit: options.unsureChangeLimit } : {}),
+      stopsAfterRound1: stratum === 'sure' ? stable : stable && lowerBound <= options.unsureChangeLimit,
     };
   });
   return { strata, test };

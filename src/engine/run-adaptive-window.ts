@@ -254,7 +254,7 @@ function anchorPoolSize(strategy: ResolvedStrategy): number {
 /**
  * Tries batches twice as large, one after the other, while they pay: each probe asks answers of
  * the first window again (anchors: settled pilot answers, then sure round-1 ones) among new items
- * of this window, and a size is kept while the anchors repeat their labels (the Wilson bound of their disagreement within `changeLimit.sure`). Returns the
+ * of this window, and a size is kept while the anchors repeat their labels (the Wilson bound of their disagreement within `probeDisagreementLimit`). Returns the
  * size, the items the probes answered in round 1, and those of a rejected probe.
  */
 async function probeBatchSizes(
@@ -314,13 +314,13 @@ async function probeBatchSizes(
       if (String(vote.answer) === chosen[position]!.answer) agreed += 1;
     });
     const disagreementUpperBound = wilsonUpperBound(answered - agreed, answered, options.confidence);
-    const accepted = answered > 0 && disagreementUpperBound <= options.changeLimit.sure;
+    const accepted = answered > 0 && disagreementUpperBound <= options.probeDisagreementLimit;
     run.summary.probes.push({
       batchSize: next,
       anchors: answered,
       agreed,
       disagreementUpperBound,
-      limit: options.changeLimit.sure,
+      limit: options.probeDisagreementLimit,
       accepted,
     });
     if (!accepted) {

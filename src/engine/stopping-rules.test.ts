@@ -46,7 +46,7 @@ describe('stopping predicates on hand-made vote histories', () => {
   });
 
   it('a rule set stops when any of its conditions holds', () => {
-    const strategy = resolveStrategy({ strategy: 'adaptive', rounds: 5 });
+    const strategy = resolveStrategy({ strategy: 'adaptive', rounds: 5, format: 'lines' });
     const adaptive = stoppingRules.adaptive(strategy);
     const seas = stoppingRules.seas(strategy);
     const unsureTwice = { votes: [vote(1, 'no', false), vote(2, 'no', false)], round: 2 };

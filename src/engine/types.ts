@@ -2,9 +2,9 @@ import type { Answer } from '../parse/normalize-answer.js';
 import type { OutputFormat } from '../prompt/render-batch.js';
 import type { ChatModel, FinishReason } from '../spec/chat-model.js';
 import type { Task } from '../task/task-schema.js';
-import type { PermutationName } from './permutation-schemes.js';
 import type { SequentialEvidence } from './sequential-change-test.js';
-import type { Vote, Voting } from './vote.js';
+import type { ResolvedStrategy, StrategyOptions } from './strategy-options.js';
+import type { Vote } from './vote.js';
 
 /** One data item: its id, its fields under the task's field names, and the gold answer if known. */
 export interface Item {
@@ -13,123 +13,14 @@ export interface Item {
   gold?: unknown;
 }
 
-export type StrategyName = 'single' | 'batch' | 'bpe' | 'bpe+seas' | 'adaptive';
-
-export type EarlyStop = 'seas' | 'adaptive' | 'none';
-
-export interface StrategyOptions {
-  /**
-   * `single`: one item per call. `batch`: one round of batches. `bpe`: several rounds, later ones
-   * shuffled, answers voted. `bpe+seas`: as `bpe`, items leave once answered confidently twice.
-   * `adaptive`: a pilot measures whether a second round moves answers, per stratum (sure, unsure);
-   * strata whose answers do not move stop after round 1, the others go on under SEAS; the pilot
-   * also grows the batch while larger batches agree with smaller ones (see `adaptive`).
-   * @default 'adaptive'
-   */
-  strategy?: StrategyName;
-  /** Most items in one call. Forced to 1 by `single`. @default 32 */
-  batchSize?: number;
-  /** Most item tokens (o200k) in one call, besides the instruction and examples. @default 64000 */
-  maxBatchTokens?: number;
-  /** Voting rounds. Forced to 1 by `single` and `batch`. @default 5 */
-  rounds?: number;
-  /** @default 'weighted' */
-  voting?: Voting;
-  /** Early stopping rule. Follows from `strategy` unless given. */
-  earlyStop?: EarlyStop;
-  /** How the `adaptive` rule measures and decides; ignored by the other rules. */
-  adaptive?: AdaptiveOptions;
-  /** Reply format; `auto` takes JSON where the model supports JSON schemas. @default 'auto' */
-  format?: OutputFormat | 'auto';
-  /** Seed of the shuffles and batch codes. @default 0 */
-  seed?: number;
-  /** How often an item without a usable answer is asked again within a round. @default 2 */
-  maxReasks?: number;
-  /**
-   * When the worked examples are sent: in every call, only in round 1 (later rounds repeat items
-   * the model has already seen answered in the same format), or never. @default 'every-call'
-   */
-  examples?: 'every-call' | 'first-round' | 'none';
-  /**
-   * How later rounds order items: `random` shuffles them (the paper's choice); `balanced` shuffles
-   * too, then within each batch gives the edge places to the items that sat nearest the middle
-   * before, since answers depend on place and the middle is answered worst. @default 'random'
-   */
-  permutation?: PermutationName;
-  /** Items answered together before results are released; bounds memory. @default 4096 */
-  windowSize?: number;
-  /** @default 0 */
-  temperature?: number;
-}
-
-export interface AdaptiveOptions {
-  /**
-   * How often a pilot answer *moves* (round 2 gives it another label or another tag) on a model
-   * that does not depend on order, by its round-1 tag. @default { sure: 0.04, unsure: 0.25 }
-   */
-  stableChangeRate?: { sure?: number; unsure?: number };
-  /** The same on a model that does. @default { sure: 0.12, unsure: 0.75 } */
-  orderDependentChangeRate?: { sure?: number; unsure?: number };
-  /** The chance of either wrong verdict of the sequential test between the two rates. @default 0.1 */
-  risk?: number;
-  /** Items of the first window, whose round 2 is the pilot; later windows use the decision. @default 1024 */
-  firstWindow?: number;
-  /**
-   * Unsure answers stop after round 1 (when sure ones do) unless the Wilson lower bound of their
-   * round-2 change rate is above `unsure`; a larger batch is kept while the upper bound of the
-   * disagreement of settled answers asked in it is at most `sure`. @default { sure: 0.05, unsure: 0.1 }
-   */
-  changeLimit?: { sure?: number; unsure?: number };
-  /** One-sided confidence of the Wilson bounds. @default 0.9 */
-  confidence?: number;
-  /**
-   * Most items in one call that the batch may grow to (the token cap `maxBatchTokens` holds too).
-   * Published work sees answers degrade from about 100 items per prompt, and a probe's anchors
-   * bound a size's label changes only to a few percent, so larger sizes are left to a user who
-   * raises this and lets the probes measure them. @default 100
-   */
-  maxBatchSize?: number;
-  /** Already answered items mixed into a larger batch to test it. @default 32 */
-  probeAnchors?: number;
-  /** An item whose last this many votes were all unsure and all one label stops. @default 2 */
-  unsureRoundCap?: number;
-  /**
-   * Once the pilot found the model stable, a round after the first that would ask fewer items
-   * than this in a window is not asked: those items keep the votes they have, instead of paying
-   * the instruction of a call for a handful of them. 0 asks every round. @default 8
-   */
-  minRoundItems?: number;
-}
-
-export interface ResolvedAdaptiveOptions {
-  stableChangeRate: { sure: number; unsure: number };
-  orderDependentChangeRate: { sure: number; unsure: number };
-  risk: number;
-  firstWindow: number;
-  changeLimit: { sure: number; unsure: number };
-  confidence: number;
-  maxBatchSize: number;
-  probeAnchors: number;
-  unsureRoundCap: number;
-  minRoundItems: number;
-}
-
-export interface ResolvedStrategy {
-  strategy: StrategyName;
-  batchSize: number;
-  maxBatchTokens: number;
-  rounds: number;
-  voting: Voting;
-  earlyStop: EarlyStop;
-  adaptive: ResolvedAdaptiveOptions;
-  format: OutputFormat;
-  seed: number;
-  maxReasks: number;
-  examples: 'every-call' | 'first-round' | 'none';
-  permutation: PermutationName;
-  windowSize: number;
-  temperature: number;
-}
+export type {
+  AdaptiveOptions,
+  EarlyStop,
+  ResolvedAdaptiveOptions,
+  ResolvedStrategy,
+  StrategyName,
+  StrategyOptions,
+} from './strategy-options.js';
 
 export type ItemStatus = 'answered' | 'unanswered' | 'failed';
 
@@ -293,6 +184,13 @@ export interface Progress {
 }
 
 export interface BatchPromptOptions extends StrategyOptions {
+  /**
+   * The strategy as `resolveStrategy` returned it, for a caller that resolved the options before
+   * the run (to check them, or to read the data with its `maxBatchTokens`): the run takes it as
+   * it is, settling an `auto` format for the model, instead of resolving options again. Give
+   * either this or the strategy options above, not both.
+   */
+  resolvedStrategy?: ResolvedStrategy<OutputFormat | 'auto'>;
   task: Task;
   items: Iterable<Item> | AsyncIterable<Item>;
   model: ChatModel;

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tableCells } from '../../scripts/write-option-reference.js';
 import { providerReferenceIn } from '../../scripts/write-provider-reference.js';
-import { cliOptionTable, helpText } from '../cli/option-table.js';
+import { commandFlags, helpText } from '../cli/command-flags.js';
 import { InputError } from '../spec/errors.js';
 import { rejectionOf } from '../test/rejection-of.js';
 import { createBatchProvider } from './create-batch-provider.js';
@@ -23,7 +23,7 @@ describe('the provider table', () => {
   });
 
   it('names every URI form and every batch API in the help of --model and --batch-api', () => {
-    const option = (flag: string) => cliOptionTable.find((spec) => spec.flag === flag)!;
+    const option = (flag: string) => commandFlags().find((spec) => spec.flag === flag)!;
     for (const command of ['run', 'eval'] as const) {
       const modelHelp = helpText(option('--model'), command);
       for (const form of providerTable.flatMap((provider) => provider.uriForms)) {

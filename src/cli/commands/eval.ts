@@ -17,10 +17,10 @@ import type { Store } from '../../store/open-store.js';
 import { openStore } from '../../store/open-store.js';
 import { loadTask } from '../../task/load-task.js';
 import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
+import { addCommandOptions, strategyFromCli } from '../command-flags.js';
 import { exitCodes } from '../exit-codes.js';
 import { listenForInterrupt } from '../listen-for-interrupt.js';
 import type { CommandRegistrar } from '../main.js';
-import { addTableOptions, strategyFromCli } from '../option-table.js';
 import { outcomeExitCode, type RunOutcomeCounts } from '../outcome-exit-code.js';
 import { plainOutput, tableStyle } from '../plain-output.js';
 import { createProgressReporter, type ProgressReporter } from '../progress-reporter.js';
@@ -175,7 +175,7 @@ export function comparisonExitCode(outcome: RunOutcomeCounts): number {
 }
 
 export const register: CommandRegistrar = (program, setExitCode) => {
-  const command = addTableOptions(
+  const command = addCommandOptions(
     new Command('eval').description(
       'answer a labelled data set and score the answers; --compare runs every strategy side by side',
     ),
@@ -207,8 +207,11 @@ export async function evalCommand(values: EvalCliValues, title?: string): Promis
   const task = loadTask(values.task, { reasoning: values.reasoning === true });
   const strategyOptions = strategyFromCli(values);
   const { strategy: _chosen, ...shared } = strategyOptions;
-  // Checked before anything is read; each run resolves them again against the model.
-  const { strategy, seed, maxBatchTokens } = resolveStrategy(strategyOptions);
+  // Each strategy resolved once, before anything is read; the engine settles an `auto` format.
+  const strategies = values.compare
+    ? defaultStrategies.map((name) => resolveStrategy({ ...shared, strategy: name }))
+    : [resolveStrategy(strategyOptions)];
+  const { seed, maxBatchTokens } = strategies[0]!;
   const selected = await selectSource(values, task, {
     maxItemTokens: maxBatchTokens,
     seed,
@@ -224,7 +227,6 @@ export async function evalCommand(values: EvalCliValues, title?: string): Promis
   const simulated = isSimulatedUri(values.model);
   // The simulator answers from gold labels, so every row must have one (exit 3 otherwise).
   const knownSource = simulated ? await simulatorSource(selected.source) : selected.source;
-  const strategies = values.compare ? defaultStrategies : [strategy];
 
   const interrupt = listenForInterrupt(values.concurrency);
   const { controller } = interrupt;
@@ -271,7 +273,8 @@ export async function evalCommand(values: EvalCliValues, title?: string): Promis
     const outcome: RunOutcomeCounts = { items: 0, answered: 0, unanswered: 0, failed: 0 };
     const rows: StrategyComparisonWithDetails[] = [];
     let last: PipelineOutcome | undefined;
-    for (const name of strategies) {
+    for (const strategy of strategies) {
+      const name = strategy.strategy;
       // Evaluation always has gold labels, so every format gets the gold and correct columns.
       if (!values.compare && values.out !== undefined)
         writer = createResultsWriter(values.out, { labelled: true });
@@ -280,7 +283,7 @@ export async function evalCommand(values: EvalCliValues, title?: string): Promis
       const run = await runPipeline({
         task,
         selected,
-        strategy: { ...shared, strategy: name },
+        strategy,
         model,
         signal: controller.signal,
         ...tagSecret,

@@ -13,12 +13,13 @@ import { readSource } from '../../source/read-source.js';
 import { InputError } from '../../spec/errors.js';
 import { loadTask } from '../../task/load-task.js';
 import type { Task } from '../../task/task-schema.js';
+import { addCommandOptions, mappingFromCli, strategyFromCli } from '../command-flags.js';
+import type { CommandValues } from '../command-options.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
-import { addTableOptions, type CliValues, mappingFromCli, strategyFromCli } from '../option-table.js';
 import { tableStyle } from '../plain-output.js';
 
-interface PlanCliValues extends CliValues {
+interface PlanCliValues extends CommandValues {
   model: string;
   simulateSample: number;
 }
@@ -237,7 +238,7 @@ export function renderPlan(plan: PlanJson): string {
 }
 
 export const register: CommandRegistrar = (program, setExitCode) => {
-  const command = addTableOptions(
+  const command = addCommandOptions(
     new Command('plan').description('calls, tokens and cost before anything is sent (no model calls)'),
     'plan',
   );

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import { Command } from 'commander';
-import { resolveStrategy } from '../../engine/resolve-strategy.js';
+import { resolveStrategy, settleFormat } from '../../engine/resolve-strategy.js';
 import type { AdaptiveSummary } from '../../engine/types.js';
 import type { RunDetails } from '../../eval/analyze-results.js';
 import { createResultsWriter, type ResultRow, type ResultsWriter } from '../../io/write-results.js';
@@ -18,12 +18,12 @@ import { toStoreError } from '../../store/to-store-error.js';
 import { loadTask } from '../../task/load-task.js';
 import type { LockFile } from '../../util/acquire-lock-file.js';
 import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
+import { addCommandOptions, strategyFromCli } from '../command-flags.js';
 import { confirmPaidRun } from '../confirm-paid-run.js';
 import { prepareLocalModel } from '../default-model.js';
 import { exitCodes } from '../exit-codes.js';
 import { listenForInterrupt } from '../listen-for-interrupt.js';
 import type { CommandRegistrar } from '../main.js';
-import { addTableOptions, strategyFromCli } from '../option-table.js';
 import { outcomeExitCode } from '../outcome-exit-code.js';
 import { tableStyle } from '../plain-output.js';
 import { createProgressReporter } from '../progress-reporter.js';
@@ -122,12 +122,11 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
   if (values.detach && !values.batchApi) {
     throw new InputError('--detach works with --batch-api only', { field: 'detach' });
   }
-  const strategyOptions = strategyFromCli(values);
-  // Checked before the file is read; resolved again below once the model is known (format auto).
-  const { maxBatchTokens, seed } = resolveStrategy(strategyOptions);
+  // Resolved once, before the file is read; an `auto` format is settled once the model is known.
+  const resolved = resolveStrategy(strategyFromCli(values));
   const selected = await selectSource(values, task, {
-    maxItemTokens: maxBatchTokens,
-    seed,
+    maxItemTokens: resolved.maxBatchTokens,
+    seed: resolved.seed,
     skipInvalidDoes: 'records it and goes on',
   });
   const { source, scan, identity } = selected;
@@ -177,7 +176,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       task,
       ...(values.baseUrl ? { baseUrl: values.baseUrl } : {}),
     });
-    const strategy = resolveStrategy(strategyOptions, probe.base);
+    const strategy = settleFormat(resolved, probe.base);
     const fingerprint = runFingerprint({
       task,
       dataFile: identity,
@@ -277,7 +276,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     const outcome = await runPipeline({
       task,
       selected,
-      strategy: strategyOptions,
+      strategy: resolved,
       model,
       signal: controller.signal,
       ...(values.secretTags ? { tagSecret: storeTagSecret(store.directory) } : {}),
@@ -488,7 +487,7 @@ export function renderRunSummary(summary: RunSummaryJson): string {
 }
 
 export const register: CommandRegistrar = (program, setExitCode) => {
-  const command = addTableOptions(
+  const command = addCommandOptions(
     new Command('run').description('answer the task for every row of a data file'),
     'run',
   );

@@ -4,32 +4,33 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { referenceEnd, referenceStart, tableCells } from '../scripts/write-option-reference.js';
-import { commandRegistrars } from '../src/cli/commands/index.js';
 import {
-  type CommandName,
-  cliOptionTable,
+  commandFlags,
   defaultText,
   descriptionFor,
+  type FlagSpec,
+  forCommand,
   helpText,
   strategyFromCli,
-  tableCommands,
-  valueFor,
-} from '../src/cli/option-table.js';
+} from '../src/cli/command-flags.js';
+import { type CommandName, schemaCommands } from '../src/cli/command-options.js';
+import { commandRegistrars } from '../src/cli/commands/index.js';
 import { renderOptionReference } from '../src/cli/render-option-reference.js';
+import { optionDefault, valueAtPath } from '../src/engine/option-schema.js';
 import { resolveStrategy } from '../src/engine/resolve-strategy.js';
-import {
-  type StrategyOptionSpec,
-  strategyOptionTable,
-  valueAtPath,
-} from '../src/engine/strategy-option-table.js';
+import { strategyOptionLeaves } from '../src/engine/strategy-options.js';
 import { runCli } from './run-cli.js';
 
 /*
  * One declaration per option: the library's strategy options, every command's flags and help,
- * and the README's option reference all come from the option table, and this checks that they
+ * and the README's option reference all come from the option schemas, and this checks that they
  * still agree. It fails when a strategy option can be set in the library but not from `run` or
  * `eval`, or when the README and `--help` say different things.
  */
+
+/** The strategy flags that are not deprecated aliases. */
+const strategyFlags = () =>
+  commandFlags().filter((spec) => spec.strategyPath !== undefined && spec.replacedBy === undefined);
 
 const demoData = resolve(import.meta.dirname, '../examples/demo/yes-no.jsonl');
 
@@ -54,16 +55,18 @@ function command(name: CommandName): Command {
 }
 
 /** A valid value other than the default, as typed on the command line. */
-function sampleValue(spec: StrategyOptionSpec): { text: string; value: unknown } {
+function sampleValue(spec: FlagSpec): { text: string; value: unknown } {
   const { kind } = spec;
+  const byDefault = optionDefault(spec.schema);
   if (kind.type === 'choice') {
-    const choice = kind.choices.find((candidate) => candidate !== spec.default && candidate !== 'single')!;
+    const choice = kind.choices.find((candidate) => candidate !== byDefault && candidate !== 'single')!;
     return { text: choice, value: choice };
   }
   if (kind.type === 'integer') return { text: String(kind.minimum + 3), value: kind.minimum + 3 };
+  if (kind.type !== 'number') throw new Error(`${spec.flag} is no strategy option`);
   // Half the default where it has one (other options may have to stay on its side of theirs:
   // the adaptive test's stable rate below its order-dependent one), else half the range.
-  const value = typeof spec.default === 'number' && spec.default > 0 ? spec.default / 2 : kind.maximum / 2;
+  const value = typeof byDefault === 'number' && byDefault > 0 ? byDefault / 2 : (kind.maximum ?? 2) / 2;
   return { text: String(value), value };
 }
 
@@ -74,21 +77,31 @@ function leafPaths(value: object, prefix = ''): string[] {
   );
 }
 
-describe('the strategy option table', () => {
-  it('declares every option resolveStrategy resolves, and nothing else', () => {
+describe('the strategy options', () => {
+  it('declares every option resolveStrategy resolves, and the deprecated names besides', () => {
+    const leaves = strategyOptionLeaves();
     expect(leafPaths(resolveStrategy({})).sort()).toEqual(
-      strategyOptionTable.map((spec) => spec.path).sort(),
+      leaves
+        .filter((leaf) => leaf.meta.replacedBy === undefined)
+        .map((leaf) => leaf.path)
+        .sort(),
     );
+    expect(leaves.filter((leaf) => leaf.meta.replacedBy !== undefined).map((leaf) => leaf.path)).toEqual([
+      'adaptive.changeLimit.sure',
+      'adaptive.changeLimit.unsure',
+    ]);
   });
 
-  it('gives each option its library default', () => {
+  it('gives each option its schema default, and help shows that default', () => {
     const resolved = resolveStrategy({ strategy: 'bpe' });
-    for (const spec of strategyOptionTable) {
-      if (typeof spec.default === 'object' || spec.path === 'strategy' || spec.path === 'format') continue;
-      expect({ path: spec.path, value: valueAtPath(resolved, spec.path) }).toEqual({
-        path: spec.path,
-        value: spec.default,
+    for (const spec of strategyFlags()) {
+      const byDefault = optionDefault(spec.schema);
+      if (byDefault === undefined || spec.strategyPath === 'strategy') continue;
+      expect({ path: spec.strategyPath, value: valueAtPath(resolved, spec.strategyPath!) }).toEqual({
+        path: spec.strategyPath,
+        value: byDefault,
       });
+      expect(helpText(spec, 'run')).toContain(`(default: ${String(byDefault)})`);
     }
   });
 
@@ -102,9 +115,9 @@ describe('the strategy option table', () => {
     expect(() => resolveStrategy({ batchSize: 0 })).toThrow('Expected `batchSize` to be an integer >= 1');
   });
 
-  for (const name of tableCommands) {
+  for (const name of schemaCommands) {
     it(`sets every strategy option from \`${name}\` exactly as the library takes it`, async () => {
-      for (const spec of strategyOptionTable) {
+      for (const spec of strategyFlags()) {
         const { program: root, captured } = program();
         const sample = sampleValue(spec);
         await root.parseAsync([
@@ -119,8 +132,8 @@ describe('the strategy option table', () => {
           sample.text,
         ]);
         const resolved = resolveStrategy(strategyFromCli(captured()!));
-        expect({ option: spec.path, value: valueAtPath(resolved, spec.path) }).toEqual({
-          option: spec.path,
+        expect({ option: spec.strategyPath, value: valueAtPath(resolved, spec.strategyPath!) }).toEqual({
+          option: spec.strategyPath,
           value: sample.value,
         });
       }
@@ -206,6 +219,34 @@ describe('the strategy option table', () => {
     expect(bold.strategies[0].adaptive.test.stableAt).toBeCloseTo(Math.log(0.4 / 0.6), 10);
     expect(careful.strategies[0].adaptive.test.stableAt).toBeCloseTo(Math.log(0.01 / 0.99), 10);
   });
+
+  it('takes the deprecated --adaptive-change-limit-* flags for one release, with a warning', async () => {
+    const args = ['eval', '--task', 'boolq', '--data', demoData, '--model', 'sim:frontier', '--json'];
+    const old = await runCli([...args, '--adaptive-change-limit-unsure', '0.3']);
+    expect(old.code).toBe(0);
+    expect(old.stderr).toBe(
+      'warning: --adaptive-change-limit-unsure is deprecated and goes in the next release; use --adaptive-unsure-change-limit\n',
+    );
+    const renamed = await runCli([...args, '--adaptive-unsure-change-limit', '0.3']);
+    expect(renamed.stderr).toBe('');
+    const unsureLimit = (stdout: string) =>
+      JSON.parse(stdout).strategies[0].adaptive.strata.find(
+        (stratum: { stratum: string }) => stratum.stratum === 'unsure',
+      ).limit;
+    expect(unsureLimit(old.stdout)).toBe(0.3);
+    expect(unsureLimit(renamed.stdout)).toBe(0.3);
+    const both = await runCli([
+      ...args,
+      '--adaptive-change-limit-sure',
+      '0.1',
+      '--adaptive-probe-disagreement-limit',
+      '0.2',
+    ]);
+    expect(both.code).toBe(3);
+    expect(both.stderr).toContain(
+      '--adaptive-change-limit-sure is the old name of --adaptive-probe-disagreement-limit',
+    );
+  });
 });
 
 describe('--help and the README', () => {
@@ -217,12 +258,14 @@ describe('--help and the README', () => {
 
   it('the README holds the option reference as the table writes it (npx tsx scripts/write-option-reference.ts)', () => {
     expect(tableCells(section)).toEqual(tableCells(renderOptionReference()));
+    const headings = (text: string) => text.split('\n').filter((line) => line.startsWith('**'));
+    expect(headings(section)).toEqual(headings(renderOptionReference()));
   });
 
   /** The README's rows by flag: default, commands and description cells, unescaped. */
   const rows = new Map(
     tableCells(section)
-      .slice(1)
+      .filter((row) => row[0] !== 'option')
       .map((row) => {
         const cells = row.map((text) =>
           text.replaceAll('\\|', '|').replaceAll('&lt;', '<').replaceAll('&gt;', '>'),
@@ -235,7 +278,7 @@ describe('--help and the README', () => {
       }),
   );
 
-  for (const name of tableCommands) {
+  for (const name of schemaCommands) {
     it(`lists every option of \`${name} --help\` with its description and default, and nothing ${name} does not take`, () => {
       const options = command(name).options.filter((option) => option.long !== '--help');
       const help = command(name).helpInformation();
@@ -246,13 +289,17 @@ describe('--help and the README', () => {
           inReadme: true,
         });
         expect(row!.commands).toContain(name);
-        const spec = cliOptionTable.find((candidate) => candidate.flag === option.long)!;
+        const spec = commandFlags().find((candidate) => candidate.flag === option.long)!;
         expect(option.description).toBe(helpText(spec, name));
         expect(row!.description).toContain(descriptionFor(spec, name));
         const shown = defaultText(spec, name);
         if (shown !== undefined) expect(row!.default).toContain(shown);
-        expect(option.defaultValue).toBe(valueFor(spec, name));
-        expect(help).toContain(option.flags);
+        expect(option.defaultValue).toBe(forCommand(spec.value, name));
+        // A deprecated name is taken but not offered; the README says what replaced it.
+        if (option.hidden) {
+          expect(help).not.toContain(option.flags);
+          expect(row!.description).toMatch(/^deprecated: use --/);
+        } else expect(help).toContain(option.flags);
       }
       const readmeFlags = [...rows].filter(([, row]) => row.commands.includes(name)).map(([flag]) => flag);
       expect(readmeFlags.sort()).toEqual(options.map((option) => option.long!).sort());
