@@ -8,3 +8,8 @@ export function htmlTable(head: readonly string[], rows: readonly (string | numb
     .join('');
   return `<table><thead>${header}</thead><tbody>${body}</tbody></table>`;
 }
+
+/** Terms and their values, every one escaped. */
+export function htmlDefinitionList(rows: readonly [string, string][]): string {
+  return `<dl class="summary">${rows.map(([term, value]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(value)}</dd>`).join('')}</dl>`;
+}

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
+import { adaptiveSection } from './adaptive-section.js';
 import { escapeHtml } from './escape-html.js';
-import { htmlTable as table } from './html-table.js';
+import { htmlDefinitionList, htmlTable as table } from './html-table.js';
 import { renderCheckScript } from './render-check-script.js';
-import type { AdaptiveInput, ReportInput, ReviewItemInput, RunDetailsInput } from './report-input.js';
+import type { ReportInput, RunDetailsInput } from './report-input.js';
+import { type RunView, runsOf } from './report-runs.js';
+import { reportStyles } from './report-styles.js';
 import { reviewSection, scoresSection } from './review-sections.js';
 import { barChart, formatShare, type LineSeries, lineChart } from './svg-charts.js';
 import { unsettledSection } from './unsettled-section.js';
@@ -14,176 +17,8 @@ export interface RenderReportOptions {
   generatedAt?: Date;
 }
 
-/** One run of the input, whatever shape the input had: a strategy of a comparison, or a single run. */
-interface RunView {
-  name: string;
-  batchSize: number | null;
-  rounds: number | null;
-  voting: string | null;
-  accuracy: number | null;
-  calls: number;
-  inputTokens: number;
-  outputTokens: number;
-  answered: number;
-  withoutAnswer: number;
-  details?: RunDetailsInput;
-  roundsPerItem?: number;
-  unsettled?: number;
-  adaptive?: AdaptiveInput;
-  review?: ReviewItemInput[];
-}
-
-/** The optional figures a view carries over from its source, when the source has them. */
-function extrasOf(source: {
-  roundsPerItem?: number | undefined;
-  unsettled?: number | undefined;
-  adaptive?: AdaptiveInput | undefined;
-  review?: ReviewItemInput[] | undefined;
-}): Partial<RunView> {
-  const extras: Partial<RunView> = {};
-  if (source.roundsPerItem !== undefined) extras.roundsPerItem = source.roundsPerItem;
-  if (source.unsettled !== undefined) extras.unsettled = source.unsettled;
-  if (source.adaptive !== undefined) extras.adaptive = source.adaptive;
-  if (source.review !== undefined) extras.review = source.review;
-  return extras;
-}
-
-function runsOf(input: ReportInput): RunView[] {
-  switch (input.kind) {
-    case 'comparison':
-      return input.data.strategies.map((strategy) => ({
-        name: strategy.name,
-        batchSize: strategy.batchSize,
-        rounds: strategy.rounds,
-        voting: strategy.voting,
-        accuracy: strategy.accuracy,
-        calls: strategy.calls,
-        inputTokens: strategy.inputTokens,
-        outputTokens: strategy.outputTokens,
-        answered: strategy.answered,
-        withoutAnswer: strategy.failed,
-        ...(strategy.details === undefined ? {} : { details: strategy.details }),
-        ...extrasOf(strategy),
-      }));
-    case 'eval': {
-      const run = input.data;
-      return [
-        {
-          name: run.strategy.strategy,
-          batchSize: run.strategy.batchSize,
-          rounds: run.strategy.rounds,
-          voting: run.strategy.voting,
-          accuracy: run.accuracy ?? null,
-          calls: run.calls,
-          inputTokens: run.inputTokens,
-          outputTokens: run.outputTokens,
-          answered: run.answered,
-          withoutAnswer: run.failed + run.unanswered,
-          ...(run.details === undefined ? {} : { details: run.details }),
-        },
-      ];
-    }
-    case 'run': {
-      const run = input.data;
-      return [
-        {
-          name: run.strategy?.strategy ?? 'run',
-          batchSize: run.strategy?.batchSize ?? null,
-          rounds: run.strategy?.rounds ?? null,
-          voting: run.strategy?.voting ?? null,
-          accuracy: run.accuracy ?? null,
-          calls: run.calls,
-          inputTokens: run.inputTokens,
-          outputTokens: run.outputTokens,
-          answered: run.answered,
-          withoutAnswer: run.failed + run.unanswered,
-          ...(run.details === undefined ? {} : { details: run.details }),
-          ...extrasOf(run),
-          ...extrasOf(run),
-        },
-      ];
-    }
-  }
-}
-
-function percentText(share: number): string {
-  return `${(share * 100).toFixed(1)}%`;
-}
-
-/** The adaptive rule's pilot, per run that used it: what it measured and what it decided. */
-function adaptiveSection(runs: readonly RunView[]): string {
-  const adaptive = runs.filter((run) => run.adaptive !== undefined);
-  if (adaptive.length === 0) return '';
-  const blocks = adaptive.map((run) => {
-    const figures = run.adaptive!;
-    const strata = table(
-      [
-        'round-1 answers',
-        'pilot items',
-        'changed label in round 2',
-        'rate',
-        'changed label or tag',
-        'decision',
-      ],
-      figures.strata.map((stratum) => [
-        stratum.stratum,
-        stratum.items,
-        stratum.changed,
-        percentText(stratum.changeRate),
-        stratum.moved ?? '',
-        `${stratum.stopsAfterRound1 ? 'stop after round 1' : 'go on under SEAS'}${
-          stratum.limit === undefined
-            ? ''
-            : ` (label-change lower bound (${percentText(figures.confidence)}) ${percentText(stratum.lowerBound ?? 0)}; goes on above ${percentText(stratum.limit)})`
-        }`,
-      ]),
-    );
-    const test =
-      figures.test === undefined
-        ? ''
-        : `<p>Sequential test: ${escapeHtml(figures.test.verdict)} (log-likelihood ratio ${figures.test.logLikelihoodRatio.toFixed(2)} over ${figures.test.sure.items} sure and ${figures.test.unsure.items} unsure pilot answers; stable at &lt;= ${figures.test.stableAt.toFixed(2)}, order-dependent at &gt;= ${figures.test.orderDependentAt.toFixed(2)}).</p>`;
-    const probes =
-      figures.probes.length === 0
-        ? `<p>No larger batch was tried${figures.growthSkipped === undefined ? '' : `: ${escapeHtml(figures.growthSkipped)}`}.</p>`
-        : table(
-            [
-              'batch size tried',
-              'settled answers asked again',
-              'repeated',
-              'disagreement bound',
-              'limit',
-              'verdict',
-            ],
-            figures.probes.map((probe) => [
-              probe.batchSize,
-              probe.anchors,
-              probe.agreed,
-              percentText(probe.disagreementUpperBound),
-              percentText(probe.limit),
-              probe.accepted ? 'accepted' : 'rejected',
-            ]),
-          );
-    const facts = definitionList([
-      ['pilot items (round 2 before the test decided)', String(figures.pilotItems)],
-      ['batch size, start -> final', `${figures.startBatchSize} -> ${figures.finalBatchSize}`],
-      ['items stopped after round 1 by the decision', String(figures.stoppedAfterRound1)],
-      ['items stopped as unsure and agreeing', String(figures.stoppedByUnsureCap)],
-      ...(run.roundsPerItem === undefined
-        ? []
-        : [['rounds per item', run.roundsPerItem.toFixed(2)] as [string, string]]),
-      ['decision', figures.decision],
-    ]);
-    return `<h3>${escapeHtml(run.name)}</h3>${facts}${test}${strata}${probes}`;
-  });
-  return `<section id="adaptive"><h2>Adaptive rule: what the pilot measured</h2><p>Every item of the first window takes round 1; round 2 starts as SEAS's would, one call at a time, and after each call a sequential test on the sure answers asks whether their labels move between orders. A stable model's sure answers stop after round 1, and its unsure ones too unless they clearly move; an order-dependent model, or one still undecided when round 2 is complete, runs exactly as BPE+SEAS. A larger batch is tried on settled pilot answers when it would pay, and kept while they repeat.</p>${blocks.join('')}</section>`;
-}
-
 function accuracyText(accuracy: number | null | undefined): string {
   return accuracy === null || accuracy === undefined ? 'no gold labels' : formatShare(accuracy);
-}
-
-function definitionList(rows: readonly [string, string][]): string {
-  return `<dl class="summary">${rows.map(([term, value]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(value)}</dd>`).join('')}</dl>`;
 }
 
 function simulatedBanner(input: ReportInput): string {
@@ -267,7 +102,7 @@ function summarySection(input: ReportInput, runs: readonly RunView[]): string {
           ]),
         )
       : '';
-  return `<section id="summary"><h2>Summary</h2>${definitionList(rows)}${strategies}</section>`;
+  return `<section id="summary"><h2>Summary</h2>${htmlDefinitionList(rows)}${strategies}</section>`;
 }
 
 function unavailable(input: ReportInput): string {
@@ -503,48 +338,6 @@ function sampleSection(input: ReportInput, runs: readonly RunView[]): string {
   return `<section id="sample">${heading}<p>The messages exactly as the model received them (system message, worked examples as a user and an assistant turn, then the batch), and the model's reply as it came back.</p>${blocks}</section>`;
 }
 
-const styles = `
-:root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1a1a1a; }
-body { margin: 0; background: #fafafa; }
-main { max-width: 1360px; margin: 0 auto; padding: 24px; }
-h1 { margin: 0 0 12px; font-size: 1.6rem; }
-h2 { margin-top: 0; font-size: 1.2rem; }
-section { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 16px 20px; margin: 16px 0; }
-.simulated { background: #fff3cd; border: 2px solid #b26a00; border-radius: 6px; padding: 12px 16px; font-size: 1.05rem; }
-.simulated strong { color: #8a1c00; margin-right: 8px; letter-spacing: 0.04em; }
-dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0 0 12px; }
-dl.summary dt { font-weight: 600; }
-dl.summary dd { margin: 0; }
-table { border-collapse: collapse; margin: 8px 0; font-size: 0.9rem; }
-th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-.charts { display: flex; flex-wrap: wrap; gap: 24px; }
-.charts figure.chart { flex: 1 1 520px; min-width: 0; }
-figure.chart { margin: 8px 0; max-width: 760px; }
-figure.chart svg { width: 100%; height: auto; background: #fff; }
-figcaption { font-size: 0.9rem; color: #444; }
-ul.legend { list-style: none; display: flex; flex-wrap: wrap; gap: 12px; padding: 0; margin: 4px 0; font-size: 0.9rem; }
-.swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px; vertical-align: -1px; border-radius: 2px; }
-svg .grid { stroke: #eee; }
-svg .axis { stroke: #888; }
-svg .tick, svg .value { font-size: 11px; fill: #444; }
-svg .axis-label { font-size: 12px; fill: #222; }
-.unavailable, .note { color: #555; font-style: italic; }
-.message { border-left: 4px solid #999; margin: 8px 0; padding: 4px 10px; background: #f6f6f6; }
-.message .role { font-weight: 600; font-size: 0.85rem; text-transform: uppercase; color: #333; }
-.message pre, pre { white-space: pre-wrap; word-break: break-word; margin: 4px 0; font-size: 0.85rem; }
-.role-system { border-color: #6c757d; }
-.role-user { border-color: #1f77b4; }
-.role-assistant { border-color: #2ca02c; }
-.reply { border-color: #d62728; background: #fff5f5; }
-footer { color: #666; font-size: 0.85rem; }
-table.confusion td.diagonal { background: #e6f4ea; font-weight: 600; }
-table.confusion td.off { background: #fdecea; }
-.filters { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; margin: 8px 0; }
-table.review td { vertical-align: top; text-align: left; }
-table.review pre { max-width: 520px; }
-`;
-
 function titleOf(input: ReportInput): string {
   const task = input.data.task;
   const parts = [
@@ -579,7 +372,7 @@ export function renderReport(input: ReportInput, options: RenderReportOptions = 
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(policy)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(titleOf(input))}</title>
-<style>${styles}</style>
+<style>${reportStyles}</style>
 </head>
 <body>
 <main>
