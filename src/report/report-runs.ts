@@ -1,4 +1,11 @@
-import type { AdaptiveInput, ReportInput, ReviewItemInput, RunDetailsInput } from './report-input.js';
+import type {
+  AdaptiveInput,
+  EvalRunInput,
+  ReportInput,
+  ReviewItemInput,
+  RunDetailsInput,
+  RunSummaryInput,
+} from './report-input.js';
 
 /** One run of the input, whatever shape the input had: a strategy of a comparison, or a single run. */
 export interface RunView {
@@ -52,42 +59,29 @@ export function runsOf(input: ReportInput): RunView[] {
         ...(strategy.details === undefined ? {} : { details: strategy.details }),
         ...extrasOf(strategy),
       }));
-    case 'eval': {
-      const run = input.data;
-      return [
-        {
-          name: run.strategy.strategy,
-          batchSize: run.strategy.batchSize,
-          rounds: run.strategy.rounds,
-          voting: run.strategy.voting,
-          accuracy: run.accuracy ?? null,
-          calls: run.calls,
-          inputTokens: run.inputTokens,
-          outputTokens: run.outputTokens,
-          answered: run.answered,
-          withoutAnswer: run.failed + run.unanswered,
-          ...(run.details === undefined ? {} : { details: run.details }),
-        },
-      ];
-    }
-    case 'run': {
-      const run = input.data;
-      return [
-        {
-          name: run.strategy?.strategy ?? 'run',
-          batchSize: run.strategy?.batchSize ?? null,
-          rounds: run.strategy?.rounds ?? null,
-          voting: run.strategy?.voting ?? null,
-          accuracy: run.accuracy ?? null,
-          calls: run.calls,
-          inputTokens: run.inputTokens,
-          outputTokens: run.outputTokens,
-          answered: run.answered,
-          withoutAnswer: run.failed + run.unanswered,
-          ...(run.details === undefined ? {} : { details: run.details }),
-          ...extrasOf(run),
-        },
-      ];
-    }
+    case 'eval':
+    case 'run':
+      return [singleRunView(input.data)];
   }
+}
+
+/**
+ * The one run of `eval --json` or `run --json`. A run summary may lack its strategy (written
+ * before summaries named it); the optional figures come along where the input has them.
+ */
+function singleRunView(run: EvalRunInput | RunSummaryInput): RunView {
+  return {
+    name: run.strategy?.strategy ?? 'run',
+    batchSize: run.strategy?.batchSize ?? null,
+    rounds: run.strategy?.rounds ?? null,
+    voting: run.strategy?.voting ?? null,
+    accuracy: run.accuracy ?? null,
+    calls: run.calls,
+    inputTokens: run.inputTokens,
+    outputTokens: run.outputTokens,
+    answered: run.answered,
+    withoutAnswer: run.failed + run.unanswered,
+    ...(run.details === undefined ? {} : { details: run.details }),
+    ...extrasOf(run),
+  };
 }
