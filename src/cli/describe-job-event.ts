@@ -20,7 +20,11 @@ export function describeJobEvent(event: BatchJobEvent, now: number = Date.now())
     case 'status': {
       const { counts } = event.state;
       const next = event.nextCheckMs === undefined ? '' : `; next check in ${duration(event.nextCheckMs)}`;
-      return `${name}: ${event.state.status}, ${counts.succeeded}/${counts.total} done, ${counts.failed} failed, ${duration(now - Date.parse(job.createdAt))} old${next}`;
+      const progress =
+        counts === undefined
+          ? `${job.requestCount} requests (the provider reports no progress)`
+          : `${counts.succeeded}/${counts.total} done, ${counts.failed} failed`;
+      return `${name}: ${event.state.status}, ${progress}, ${duration(now - Date.parse(job.createdAt))} old${next}`;
     }
     case 'ended':
       return `${name}: ${event.state.status}: ${job.counts.succeeded} succeeded, ${job.counts.errored} errored, ${job.counts.expired} expired, ${job.counts.canceled} cancelled`;

@@ -167,7 +167,7 @@ export function createAnthropicBatchProvider({
           const state = toState(batch);
           looked += 1;
           if (state.createdAtMs < journaledAt - submissionWindowMs || looked > 500) break;
-          if (knownIds.has(batch.id) || state.counts.total !== job.requestCount) continue;
+          if (knownIds.has(batch.id) || state.counts?.total !== job.requestCount) continue;
           if (Math.abs(state.createdAtMs - journaledAt) <= submissionWindowMs) candidates.push(state);
         }
       } catch (error) {

@@ -328,8 +328,9 @@ export function createBatchApiModel(options: BatchApiModelOptions): BatchApiMode
         open.has(outcome.customId),
       );
       const mentioned = new Set(returned.map((outcome) => outcome.customId));
-      // Requests the provider does not mention were never run: expired with the job, or cancelled.
-      const unmentioned: JobOutcome['state'] = state.status === 'cancelled' ? 'canceled' : 'expired';
+      // Requests the provider does not mention were never run: cancelled with a job someone
+      // cancelled, else expired with it.
+      const unmentioned: JobOutcome['state'] = state.cancelled ? 'canceled' : 'expired';
       outcomes = [
         ...returned,
         ...[...open]

@@ -10,7 +10,7 @@ export interface BatchEntry {
 /** A provider job as last seen. */
 export interface ProviderJobState {
   providerJobId: string;
-  /** The provider's own status word: `in_progress`, `completed`, `expired`, `ended`... */
+  /** The provider's own status word: `in_progress`, `completed`, `expired`, `ended`, `JOB_STATE_RUNNING`... */
   status: string;
   /** The provider will change nothing more: results (if any) can be downloaded. */
   ended: boolean;
@@ -18,7 +18,8 @@ export interface ProviderJobState {
   cancelled: boolean;
   /** The job was refused as a whole (OpenAI's `failed`): why, in the provider's words. */
   failure?: string;
-  counts: { total: number; succeeded: number; failed: number; pending: number };
+  /** Requests by state; absent where the provider reports no progress (Gemini through its SDK). */
+  counts?: { total: number; succeeded: number; failed: number; pending: number };
   /** Unix milliseconds. */
   createdAtMs: number;
 }
@@ -31,8 +32,11 @@ export type ProviderOutcome = JobOutcome & { retryable?: boolean };
  * nothing they return carries the key.
  */
 export interface BatchProvider {
-  readonly provider: 'openai' | 'anthropic' | 'openai-compatible';
-  /** Most requests and bytes in one job (OpenAI 50,000 and 200 MB; Anthropic 100,000 and 256 MB). */
+  readonly provider: 'openai' | 'anthropic' | 'google' | 'openai-compatible';
+  /**
+   * Most requests and bytes in one job (OpenAI 50,000 and 200 MB; Anthropic 100,000 and 256 MB;
+   * Gemini a 2 GB input file).
+   */
   readonly maxRequests: number;
   readonly maxBytes: number;
   /** The bytes one request adds to a job's upload. */

@@ -9,7 +9,13 @@ import { rejectionOf } from '../test/rejection-of.js';
 import { createBatchProvider } from './create-batch-provider.js';
 import { parseModelUri } from './model-uri.js';
 import { resolveAccess } from './provider.js';
-import { batchApiHelp, findProvider, modelUriHelp, providerTable } from './provider-table.js';
+import {
+  batchApiHelp,
+  findProvider,
+  geminiHttpOptions,
+  modelUriHelp,
+  providerTable,
+} from './provider-table.js';
 import { renderProviderReference } from './render-provider-reference.js';
 
 describe('the provider table', () => {
@@ -33,10 +39,10 @@ describe('the provider table', () => {
       for (const provider of providerTable) {
         if (provider.batch) expect(batchHelp).toContain(provider.batch.help);
       }
-      expect(batchHelp).not.toContain('google:');
+      expect(batchHelp).not.toContain('ollama:');
     }
     expect(modelUriHelp().split(', ')[0]).toBe('sim');
-    expect(batchApiHelp()).toBe('openai:, anthropic:, openai-compatible: servers with /v1/batches');
+    expect(batchApiHelp()).toBe('openai:, anthropic:, google:, openai-compatible: servers with /v1/batches');
   });
 
   it('is the README model table (npx tsx scripts/write-provider-reference.ts rewrites it)', () => {
@@ -103,7 +109,11 @@ describe('resolveAccess', () => {
 });
 
 describe('createBatchProvider', () => {
-  const env = { OPENAI_API_KEY: 'sk-test-0001', ANTHROPIC_API_KEY: 'sk-ant-test-0001' };
+  const env = {
+    OPENAI_API_KEY: 'sk-test-0001',
+    ANTHROPIC_API_KEY: 'sk-ant-test-0001',
+    GOOGLE_GENERATIVE_AI_API_KEY: 'google-test-0001',
+  };
 
   it('builds the batch API of each provider that has one, recording only a base URL of its own choosing', () => {
     expect(createBatchProvider('openai:gpt-4o-mini', { env })).toMatchObject({
@@ -116,6 +126,24 @@ describe('createBatchProvider', () => {
     expect(
       createBatchProvider('openai-compatible:qwen', { env: {}, baseUrl: 'http://127.0.0.1:9/v1' }),
     ).toMatchObject({ provider: { provider: 'openai-compatible' }, baseUrl: 'http://127.0.0.1:9/v1' });
+    expect(
+      createBatchProvider('google:gemini-2.5-flash', { env, baseUrl: 'http://127.0.0.1:9/v1beta' }),
+    ).toMatchObject({ provider: { provider: 'google' }, baseUrl: 'http://127.0.0.1:9/v1beta' });
+  });
+
+  it("hands the Gemini SDK the base URL without the version segment the online adapter's URL ends in", () => {
+    expect(geminiHttpOptions('https://generativelanguage.googleapis.com/v1beta')).toEqual({
+      baseUrl: 'https://generativelanguage.googleapis.com',
+      apiVersion: 'v1beta',
+    });
+    expect(geminiHttpOptions('http://127.0.0.1:9/proxy/v1/')).toEqual({
+      baseUrl: 'http://127.0.0.1:9/proxy',
+      apiVersion: 'v1',
+    });
+    expect(geminiHttpOptions('http://127.0.0.1:9/')).toEqual({
+      baseUrl: 'http://127.0.0.1:9',
+      apiVersion: 'v1beta',
+    });
   });
 
   it('names the variable to set, the base URL to give, and the providers that have a batch API', async () => {
@@ -123,10 +151,10 @@ describe('createBatchProvider', () => {
       'ANTHROPIC_API_KEY',
     );
     expect(() => createBatchProvider('openai-compatible:qwen', { env: {} })).toThrow('needs a base URL');
-    const error = await rejectionOf((async () => createBatchProvider('google:gemini-2.5-flash', { env }))());
+    const error = await rejectionOf((async () => createBatchProvider('ollama:llama3.1:8b', { env }))());
     expect(InputError.isInstance(error)).toBe(true);
     expect((error as Error).message).toContain(
-      `--batch-api works with ${batchApiHelp()}, not \`google:gemini-2.5-flash\``,
+      `--batch-api works with ${batchApiHelp()}, not \`ollama:llama3.1:8b\``,
     );
   });
 

@@ -3,8 +3,10 @@ import { createGoogleGenerativeAI } from '@ai-sdk/google';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { createAnthropicBatchProvider } from '../jobs/anthropic-batch-provider.js';
+import { createGeminiBatchProvider } from '../jobs/gemini-batch-provider.js';
 import { createOpenAiBatchProvider } from '../jobs/openai-batch-provider.js';
 import { fromLanguageModel } from '../models/ai-sdk-model.js';
 import { createLocalModelFromUri } from '../models/local-model-from-uri.js';
@@ -105,6 +107,16 @@ const anthropicProvider: Provider = {
   },
 };
 
+/**
+ * The Gemini SDK's base URL and API version from the base URL the online adapter takes, which
+ * ends in its version (`.../v1beta`); the SDK adds the version (and `upload/`) itself.
+ */
+export function geminiHttpOptions(baseUrl: string | undefined): { baseUrl?: string; apiVersion: string } {
+  const match = /^(.*?)\/(v\d+(?:alpha|beta)?)\/*$/.exec(baseUrl ?? '');
+  if (match !== null) return { baseUrl: match[1]!, apiVersion: match[2]! };
+  return { ...(baseUrl === undefined ? {} : { baseUrl: baseUrl.replace(/\/+$/, '') }), apiVersion: 'v1beta' };
+}
+
 const googleProvider: Provider = {
   prefix: 'google',
   description: 'Google Gemini',
@@ -117,6 +129,16 @@ const googleProvider: Provider = {
       createGoogleGenerativeAI({ apiKey: access.apiKey, baseURL: access.baseUrl, fetch })(target.model),
       { ...adapter, supportsJsonSchema: true },
     ),
+  batch: {
+    name: 'Gemini batch mode',
+    help: 'google:',
+    create: ({ target, access }) =>
+      createGeminiBatchProvider({
+        client: new GoogleGenAI({ apiKey: access.apiKey, httpOptions: geminiHttpOptions(access.baseUrl) }),
+        model: target.model,
+        secrets: access.secrets,
+      }),
+  },
 };
 
 /** An OpenAI-compatible chat completions endpoint, with a key, `Basic` credentials or neither. */

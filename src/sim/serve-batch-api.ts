@@ -1,5 +1,6 @@
 import type { ChatModel } from '../spec/chat-model.js';
 import { createAnthropicBatchRoute } from './serve-anthropic-batches.js';
+import { createGeminiBatchRoute, geminiErrorBody } from './serve-gemini-batches.js';
 import { openAiErrorBody, SimHttpError } from './serve-http.js';
 import { createOpenAiBatchRoute } from './serve-openai-batches.js';
 import {
@@ -13,10 +14,10 @@ export type { SimBatchOptions, SimBatchReply, SimBatchStats };
 
 /**
  * The batch APIs of the simulator's server, answered by the simulated model: OpenAI's Files and
- * Batch API (`serve-openai-batches.ts`) and Anthropic's Message Batches API
- * (`serve-anthropic-batches.ts`), over one store of files and jobs (`sim-batch-jobs.ts`). This
- * module picks the route family from the path and turns a refused request into that API's error
- * shape.
+ * Batch API (`serve-openai-batches.ts`), Anthropic's Message Batches API
+ * (`serve-anthropic-batches.ts`) and Gemini's batch mode (`serve-gemini-batches.ts`), over one
+ * store of files and jobs (`sim-batch-jobs.ts`). This module picks the route family from the path
+ * and turns a refused request into that API's error shape.
  */
 export function createSimBatchApi({
   model,
@@ -29,12 +30,13 @@ export function createSimBatchApi({
   seed: number;
   options?: SimBatchOptions;
   now?: () => number;
-  /** The server's root URL, for Anthropic's absolute `results_url`. */
+  /** The server's root URL, for Anthropic's absolute `results_url` and Gemini's upload URL. */
   baseUrl: () => string;
 }) {
   const batchJobs = createSimBatchJobs({ model, seed, options, now });
   const openAiRoute = createOpenAiBatchRoute(batchJobs, seed);
   const anthropicRoute = createAnthropicBatchRoute(batchJobs, baseUrl);
+  const geminiRoute = createGeminiBatchRoute(batchJobs, baseUrl);
 
   return {
     /** The reply to a batch route, or `undefined` when the path is not one of them. */
@@ -43,22 +45,28 @@ export function createSimBatchApi({
       url: string,
       bodyText: string,
       contentType: string | undefined,
-    ): Promise<(SimBatchReply & { api: 'openai' | 'anthropic' }) | undefined> {
+      headers: Record<string, string | undefined> = {},
+    ): Promise<(SimBatchReply & { api: 'openai' | 'anthropic' | 'gemini' }) | undefined> {
       const parsed = new URL(url, 'http://127.0.0.1');
       const segments = parsed.pathname.split('/').filter((segment) => segment !== '');
-      if (segments[0] !== 'v1') return undefined;
       const api =
-        segments[1] === 'messages' && segments[2] === 'batches'
-          ? 'anthropic'
-          : segments[1] === 'files' || segments[1] === 'batches'
-            ? 'openai'
-            : undefined;
+        segments[0] === 'v1beta' || (segments[0] === 'upload' && segments[1] === 'v1beta')
+          ? 'gemini'
+          : segments[0] !== 'v1'
+            ? undefined
+            : segments[1] === 'messages' && segments[2] === 'batches'
+              ? 'anthropic'
+              : segments[1] === 'files' || segments[1] === 'batches'
+                ? 'openai'
+                : undefined;
       if (api === undefined) return undefined;
       try {
         const reply =
           api === 'anthropic'
             ? await anthropicRoute(method, segments.slice(3), parsed.searchParams, bodyText)
-            : await openAiRoute(method, segments.slice(1), parsed.searchParams, bodyText, contentType);
+            : api === 'gemini'
+              ? await geminiRoute(method, segments, parsed.searchParams, bodyText, headers)
+              : await openAiRoute(method, segments.slice(1), parsed.searchParams, bodyText, contentType);
         return reply === undefined ? undefined : { ...reply, api };
       } catch (error) {
         if (!(error instanceof SimHttpError)) throw error;
@@ -66,7 +74,9 @@ export function createSimBatchApi({
         const body =
           api === 'anthropic'
             ? { type: 'error', error: { type: error.type, message: error.message }, request_id: null }
-            : openAiErrorBody(error.message, error.type);
+            : api === 'gemini'
+              ? geminiErrorBody(error.status, error.message)
+              : openAiErrorBody(error.message, error.type);
         return { status: error.status, body, api };
       }
     },

@@ -234,9 +234,9 @@ export function createOpenAiBatchRoute(batchJobs: SimBatchJobs, seed: number) {
       validationErrors: [],
       onEnded: writeOpenAiFiles,
     };
-    const lines = file.content.split('\n').filter((line) => line.trim() !== '');
+    const lineCount = file.content.split('\n').filter((line) => line.trim() !== '').length;
     const seen = new Set<string>();
-    if (lines.length > openAiMaxRequests || file.bytes > openAiMaxBytes) {
+    if (lineCount > openAiMaxRequests || file.bytes > openAiMaxBytes) {
       job.validationErrors.push({
         code: 'batch_too_large',
         message: `A batch holds at most ${openAiMaxRequests} requests and ${openAiMaxBytes} bytes`,
@@ -244,30 +244,7 @@ export function createOpenAiBatchRoute(batchJobs: SimBatchJobs, seed: number) {
         param: null,
       });
     }
-    lines.forEach((line, index) => {
-      try {
-        job.requests.push(readBatchLine(line, body.endpoint, seen));
-      } catch (error) {
-        job.validationErrors.push({
-          code: 'invalid_request',
-          message: error instanceof Error ? error.message : String(error),
-          line: index + 1,
-          param: null,
-        });
-      }
-    });
-    if (job.fault === 'fail-validation' && job.validationErrors.length === 0) {
-      job.validationErrors.push({
-        code: 'invalid_request',
-        message: 'The input file failed validation (simulated fault)',
-        line: 1,
-        param: null,
-      });
-    }
-    if (job.validationErrors.length === 0) batchJobs.accept(job);
-    // A job that failed validation is listed and retrieved, but not counted as accepted.
-    else jobs.set(job.id, job);
-    return job;
+    return batchJobs.admitFromFile(job, file.content, (line) => readBatchLine(line, body.endpoint, seen));
   }
 
   /** `/v1/files`: upload (multipart, purpose `batch`), list, retrieve, content, delete. */

@@ -54,8 +54,9 @@ export interface SimServer {
 /**
  * The simulated model as an OpenAI-compatible HTTP server on 127.0.0.1: `POST
  * /v1/chat/completions` (`serve-chat-completions.ts`: token usage, rpm/tpm limits, injected
- * faults), `GET /v1/models`, and the batch APIs of OpenAI and Anthropic (`serve-batch-api.ts`). A
- * request gets the same answer as the in-process `createSimModel` with the same options.
+ * faults), `GET /v1/models` (and `/v1beta/models` for Gemini clients), and the batch APIs of OpenAI,
+ * Anthropic and Gemini (`serve-batch-api.ts`). A request gets the same answer as the in-process
+ * `createSimModel` with the same options.
  */
 export async function startSimServer(options: SimServerOptions): Promise<SimServer> {
   const model = createSimModel(options);
@@ -84,7 +85,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const startedAt = Date.now();
     const path = (request.url ?? '/').split('?')[0] ?? '/';
-    if (path !== '/v1/models') stats.requests += 1;
+    if (path !== '/v1/models' && path !== '/v1beta/models') stats.requests += 1;
     let outcome: ChatCompletionOutcome;
     options.onRequestHeaders?.(request.headers);
     try {
@@ -94,20 +95,25 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
         request.url ?? '/',
         bodyText,
         request.headers['content-type'],
+        request.headers as Record<string, string | undefined>,
       );
       if (batchReply !== undefined) {
         sendReply(
           response,
           batchReply.status,
           batchReply.body,
-          { 'x-batchprompt-simulated': 'true' },
+          { ...batchReply.headers, 'x-batchprompt-simulated': 'true' },
           batchReply.contentType,
         );
         outcome = { status: batchReply.status, tokens: '' };
-      } else if (request.method === 'GET' && path === '/v1/models') {
+      } else if (request.method === 'GET' && (path === '/v1/models' || path === '/v1beta/models')) {
+        // OpenAI's listing; Gemini clients ask at /v1beta, and read `models` where these read `data`.
         sendReply(response, 200, {
           object: 'list',
           data: [{ id: model.id, object: 'model', created: 0, owned_by: simulatorModelOwner }],
+          ...(path === '/v1beta/models'
+            ? { models: [{ name: `models/${model.id}`, displayName: model.id }] }
+            : {}),
         });
         outcome = { status: 200, tokens: '' };
       } else if (request.method === 'POST' && path === '/v1/chat/completions') {

@@ -2,11 +2,17 @@ import type { ChatModel, GenerateRequest, GenerateResult } from '../spec/chat-mo
 import { InputError } from '../spec/errors.js';
 import { hashUniforms, textDigest } from './sim-random.js';
 
-/** Settings of the simulator's batch endpoints (`/v1/files`, `/v1/batches`, `/v1/messages/batches`). */
+/**
+ * Settings of the simulator's batch endpoints (`/v1/files`, `/v1/batches`, `/v1/messages/batches`,
+ * Gemini's `/v1beta/batches`).
+ */
 export interface SimBatchOptions {
   /** Milliseconds from a job's creation until it ends. @default 0 */
   completionDelayMs?: number;
-  /** The first this many jobs fail to validate (OpenAI: status `failed`; Anthropic: a 400 at creation). @default 0 */
+  /**
+   * The first this many jobs fail to validate (OpenAI: status `failed`; Anthropic: a 400 at
+   * creation; Gemini: `BATCH_STATE_FAILED`). @default 0
+   */
   failValidationJobs?: number;
   /** The next this many jobs expire with only part of their requests done. @default 0 */
   expireJobs?: number;
@@ -32,11 +38,12 @@ export interface SimBatchStats {
   completionTokens: number;
 }
 
-/** A batch route's reply: a JSON value or a text body. */
+/** A batch route's reply: a JSON value or a text body, and headers of its own (Gemini's upload). */
 export interface SimBatchReply {
   status: number;
   body: unknown;
   contentType?: string;
+  headers?: Record<string, string>;
 }
 
 export type JobFault = 'fail-validation' | 'expire' | undefined;
@@ -55,7 +62,7 @@ export type RequestOutcome =
   | { kind: 'canceled' };
 
 export interface SimJob {
-  api: 'openai' | 'anthropic';
+  api: 'openai' | 'anthropic' | 'gemini';
   id: string;
   createdAtMs: number;
   requests: JobRequest[];
@@ -251,6 +258,40 @@ export function createSimBatchJobs({
   }
 
   /**
+   * Reads a job's requests from its input file, one per line, and takes the job in. A line that
+   * `readLine` refuses, or the `fail-validation` fault, fails the job's validation instead: such a
+   * job is listed and retrieved, but not counted as accepted.
+   */
+  function admitFromFile(
+    job: SimJob,
+    content: string,
+    readLine: (line: string, index: number) => JobRequest,
+  ): SimJob {
+    content
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .forEach((line, index) => {
+        try {
+          job.requests.push(readLine(line, index));
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          job.validationErrors.push({ code: 'invalid_request', message, line: index + 1, param: null });
+        }
+      });
+    if (job.fault === 'fail-validation' && job.validationErrors.length === 0) {
+      job.validationErrors.push({
+        code: 'invalid_request',
+        message: 'The input file failed validation (simulated fault)',
+        line: 1,
+        param: null,
+      });
+    }
+    if (job.validationErrors.length === 0) accept(job);
+    else jobs.set(job.id, job);
+    return job;
+  }
+
+  /**
    * One page of an API's jobs, newest first, brought up to date: those after the job `afterId`,
    * at most `limit` of them (default 20, clamped to 1..`maxLimit`).
    */
@@ -279,6 +320,7 @@ export function createSimBatchJobs({
     progressCount,
     cancel,
     accept,
+    admitFromFile,
     listJobs,
   };
 }

@@ -41,7 +41,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
   sim.addCommand(
     new Command('serve')
       .description(
-        'serve the simulated model on 127.0.0.1 until Ctrl-C: OpenAI chat completions, Files and Batch API, Anthropic Message Batches',
+        'serve the simulated model on 127.0.0.1 until Ctrl-C: OpenAI chat completions, Files and Batch API, Anthropic Message Batches, Gemini batch mode',
       )
       .requiredOption('--task <name|file>', 'built-in task (boolq, rte, qqp, gsm8k) or a task file')
       .requiredOption(

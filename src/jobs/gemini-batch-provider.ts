@@ -1,0 +1,278 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BatchJob, GoogleGenAI } from '@google/genai';
+import type { FinishReason, GenerateRequest } from '../spec/chat-model.js';
+import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
+import { isRetryableStatus } from '../spec/errors.js';
+import type { BatchEntry, BatchProvider, ProviderJobState, ProviderOutcome } from './batch-provider.js';
+import { toJobError } from './to-job-error.js';
+
+export interface GeminiBatchProviderOptions {
+  client: GoogleGenAI;
+  /** The provider's model name, e.g. `gemini-2.5-flash`. */
+  model: string;
+  secrets: readonly string[];
+  /** Where a result file is written while it is read (the SDK downloads to a path). @default os.tmpdir() */
+  scratchDirectory?: string;
+}
+
+/** States after which a batch changes no more (the SDK's names for Gemini's `BATCH_STATE_*`). */
+const endedStates = new Set([
+  'JOB_STATE_SUCCEEDED',
+  'JOB_STATE_FAILED',
+  'JOB_STATE_CANCELLED',
+  'JOB_STATE_EXPIRED',
+]);
+/** gRPC status names of a request that may pass when sent again. */
+const retryableStatusNames = new Set(['RESOURCE_EXHAUSTED', 'INTERNAL', 'UNAVAILABLE', 'DEADLINE_EXCEEDED']);
+
+/** The display name a job gets at Gemini: how a resumed process finds a batch it did not live to record. */
+export function geminiDisplayName(jobId: string): string {
+  return `batchprompt ${jobId}`;
+}
+
+/**
+ * The `GenerateContentRequest` the online adapter would send: system messages as
+ * `systemInstruction`, the others as `contents` (an assistant turn is `model`), a JSON schema as
+ * `responseJsonSchema`.
+ */
+function generateContentRequest(request: GenerateRequest): Record<string, unknown> {
+  const system = request.messages.filter((message) => message.role === 'system');
+  const format = request.responseFormat;
+  return {
+    contents: request.messages
+      .filter((message) => message.role !== 'system')
+      .map((message) => ({
+        role: message.role === 'assistant' ? 'model' : 'user',
+        parts: [{ text: message.content }],
+      })),
+    ...(system.length === 0
+      ? {}
+      : { systemInstruction: { parts: system.map((message) => ({ text: message.content })) } }),
+    generationConfig: {
+      temperature: request.temperature ?? 0,
+      ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
+      ...(request.seed === undefined ? {} : { seed: request.seed }),
+      ...(format?.type === 'json'
+        ? { responseMimeType: 'application/json', responseJsonSchema: format.schema }
+        : {}),
+    },
+  };
+}
+
+/** One line of the input file: Gemini echoes `key` on the line of its result. */
+function inputLine(entry: BatchEntry): string {
+  return JSON.stringify({ key: entry.customId, request: generateContentRequest(entry.request) });
+}
+
+function toState(job: BatchJob): ProviderJobState {
+  const status = job.state ?? 'JOB_STATE_UNSPECIFIED';
+  return {
+    providerJobId: job.name ?? '',
+    status,
+    ended: endedStates.has(status),
+    cancelled: status === 'JOB_STATE_CANCELLING' || status === 'JOB_STATE_CANCELLED',
+    ...(status === 'JOB_STATE_FAILED'
+      ? { failure: job.error?.message ?? 'Gemini reports the batch as failed and gives no reason' }
+      : {}),
+    // Gemini's batchStats do not survive the SDK's conversion of a batch: no progress figures.
+    createdAtMs: Date.parse(job.createTime ?? '') || 0,
+  };
+}
+
+function finishReasonOf(reason: unknown): FinishReason {
+  if (reason === 'STOP') return 'stop';
+  if (reason === 'MAX_TOKENS') return 'length';
+  if (
+    reason === 'SAFETY' ||
+    reason === 'RECITATION' ||
+    reason === 'BLOCKLIST' ||
+    reason === 'PROHIBITED_CONTENT' ||
+    reason === 'SPII'
+  )
+    return 'content-filter';
+  return 'other';
+}
+
+interface ResponseLine {
+  key?: unknown;
+  response?: {
+    candidates?: { content?: { parts?: { text?: string; thought?: boolean }[] }; finishReason?: string }[];
+    promptFeedback?: { blockReason?: string };
+    usageMetadata?: {
+      promptTokenCount?: number;
+      candidatesTokenCount?: number;
+      thoughtsTokenCount?: number;
+      cachedContentTokenCount?: number;
+    };
+  };
+  /** A request that failed: a `google.rpc.Status` (`error`, or `status` on some lines). */
+  error?: { code?: number; message?: string; status?: string };
+  status?: { code?: number; message?: string; status?: string };
+}
+
+function outcomeOf(
+  line: ResponseLine,
+  request: (customId: string) => GenerateRequest | undefined,
+): ProviderOutcome | undefined {
+  if (typeof line.key !== 'string') return undefined;
+  const customId = line.key;
+  const response = line.response;
+  if (response === undefined || response === null) {
+    const failure = line.error ?? line.status ?? {};
+    const code = typeof failure.code === 'number' ? failure.code : undefined;
+    return {
+      customId,
+      state: 'errored',
+      error: `${failure.status ?? (code === undefined ? 'error' : `code ${code}`)}: ${failure.message ?? 'no message'}`,
+      retryable:
+        retryableStatusNames.has(failure.status ?? '') || (code !== undefined && isRetryableStatus(code)),
+    };
+  }
+  const candidate = response.candidates?.[0];
+  // Thought parts are the model's reasoning, not its answer (as the online adapter reads them).
+  const text = (candidate?.content?.parts ?? [])
+    .filter((part) => part.thought !== true)
+    .map((part) => part.text ?? '')
+    .join('');
+  const usage = response.usageMetadata;
+  const messages = request(customId)?.messages ?? [];
+  const reported = usage?.promptTokenCount !== undefined && usage.candidatesTokenCount !== undefined;
+  const cached = usage?.cachedContentTokenCount;
+  return {
+    customId,
+    state: 'succeeded',
+    reply: {
+      text,
+      finishReason:
+        candidate === undefined && response.promptFeedback?.blockReason !== undefined
+          ? 'content-filter'
+          : finishReasonOf(candidate?.finishReason),
+      // As the online adapter counts them: thinking tokens are billed as output.
+      usage: {
+        inputTokens: usage?.promptTokenCount ?? countMessageTokens(messages),
+        outputTokens: reported
+          ? (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0)
+          : countTokens(text),
+        ...(cached === undefined ? {} : { cachedInputTokens: cached }),
+        ...(reported ? {} : { estimated: true }),
+      },
+    },
+  };
+}
+
+/**
+ * Gemini's batch mode through `@google/genai`: a JSONL input file uploaded with the Files API, a
+ * batch created from it with `batchGenerateContent`, results read from its responses file, each
+ * line carrying the key of its request. Inline requests are not used: their responses come back
+ * without the request's metadata and, on large batches, out of order (googleapis/js-genai #1191,
+ * googleapis/python-genai #1909), so they could only be matched by position.
+ */
+export function createGeminiBatchProvider({
+  client,
+  model,
+  secrets,
+  scratchDirectory,
+}: GeminiBatchProviderOptions): BatchProvider {
+  const submitted = new Map<string, BatchEntry>();
+  const fail = (error: unknown, doing: string) => toJobError(error, doing, secrets);
+
+  async function fileLines(fileName: string): Promise<ResponseLine[]> {
+    const directory = await mkdtemp(join(scratchDirectory ?? tmpdir(), 'batchprompt-gemini-'));
+    try {
+      const path = join(directory, 'responses.jsonl');
+      await client.files.download({ file: fileName, downloadPath: path });
+      const text = await readFile(path, 'utf8');
+      return text
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as ResponseLine);
+    } catch (error) {
+      throw fail(error, `downloading batch file ${fileName}`);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }
+
+  async function getJob(name: string): Promise<BatchJob> {
+    try {
+      return await client.batches.get({ name });
+    } catch (error) {
+      throw fail(error, `retrieving batch ${name}`);
+    }
+  }
+
+  return {
+    provider: 'google',
+    // Gemini limits an input file to 2 GB and names no limit on requests; this bound keeps one
+    // job's results file a size a process reads at once.
+    maxRequests: 100_000,
+    maxBytes: 2 * 1024 * 1024 * 1024,
+    requestBytes: (entry) => Buffer.byteLength(inputLine(entry)) + 1,
+    async submit(entries, { jobId, onInputFile }) {
+      for (const entry of entries) submitted.set(entry.customId, entry);
+      const jsonl = `${entries.map(inputLine).join('\n')}\n`;
+      let fileName: string;
+      try {
+        const file = await client.files.upload({
+          file: new Blob([jsonl]),
+          config: { displayName: `${jobId}.jsonl`, mimeType: 'jsonl' },
+        });
+        if (file.name === undefined) throw new Error('the uploaded file has no name');
+        fileName = file.name;
+      } catch (error) {
+        throw fail(error, `uploading the input file of ${jobId}`);
+      }
+      onInputFile?.(fileName);
+      try {
+        const job = await client.batches.create({
+          model,
+          src: fileName,
+          config: { displayName: geminiDisplayName(jobId) },
+        });
+        return toState(job);
+      } catch (error) {
+        throw fail(error, `creating the batch of ${jobId}`);
+      }
+    },
+    async retrieve(providerJobId) {
+      return toState(await getJob(providerJobId));
+    },
+    async results(providerJobId) {
+      const job = await getJob(providerJobId);
+      const fileName = job.dest?.fileName;
+      if (fileName === undefined) return [];
+      const outcomes: ProviderOutcome[] = [];
+      for (const line of await fileLines(fileName)) {
+        const outcome = outcomeOf(line, (customId) => submitted.get(customId)?.request);
+        if (outcome !== undefined) outcomes.push(outcome);
+      }
+      return outcomes;
+    },
+    async cancel(providerJobId) {
+      try {
+        await client.batches.cancel({ name: providerJobId });
+      } catch (error) {
+        throw fail(error, `cancelling batch ${providerJobId}`);
+      }
+      return toState(await getJob(providerJobId));
+    },
+    async findSubmitted(job, knownIds) {
+      const displayName = geminiDisplayName(job.jobId);
+      try {
+        // Newest first; a job cut off mid-submission is recent, so the first pages suffice.
+        let looked = 0;
+        for await (const batch of await client.batches.list({ config: { pageSize: 100 } })) {
+          if (batch.displayName === displayName && batch.name !== undefined && !knownIds.has(batch.name))
+            return toState(batch);
+          looked += 1;
+          if (looked >= 500) break;
+        }
+        return undefined;
+      } catch (error) {
+        throw fail(error, `looking for the batch of ${job.jobId}`);
+      }
+    },
+  };
+}
