@@ -32,6 +32,11 @@ export interface ChatCompletionsOptions {
   /** Prompt plus requested completion tokens per minute; none when absent. */
   tpm?: number;
   faultRates?: SimServerFaultRates;
+  /**
+   * Share of requests asking `service_tier: "flex"` refused with 429, as OpenAI refuses flex when
+   * it lacks capacity; drawn like the faults, so a retried request may get through. @default 0
+   */
+  flexRefusalRate?: number;
   /** Clock of the rate limiter and of `created`. @default Date.now */
   now?: () => number;
 }
@@ -40,6 +45,8 @@ export interface ChatCompletionsStats {
   faults: Record<SimServerFault, number>;
   /** 429s from the rpm/tpm limiter (injected 429s are counted under `faults`). */
   rateLimited: number;
+  /** Requests answered in each service tier (`flex`, `default`), and flex requests refused. */
+  serviceTiers: { flex: number; default: number; flexRefused: number };
   promptTokens: number;
   completionTokens: number;
   /** Connections held open by the timeout fault right now. */
@@ -91,6 +98,7 @@ function faultTableOf(rates: SimServerFaultRates): [SimServerFault, number][] {
 export function createChatCompletionsRoute(options: ChatCompletionsOptions) {
   const { model, seed } = options;
   const faultTable = faultTableOf(options.faultRates ?? {});
+  const flexRefusalRate = validateRate('flexRefusalRate', options.flexRefusalRate);
   const limiter = createSlidingWindowLimiter(
     {
       ...(options.rpm === undefined ? {} : { requests: options.rpm }),
@@ -99,10 +107,12 @@ export function createChatCompletionsRoute(options: ChatCompletionsOptions) {
     options.now,
   );
   const attemptsByBody = new Map<string, number>();
+  const flexAttemptsByBody = new Map<string, number>();
   const held = new Set<ServerResponse>();
   const stats: ChatCompletionsStats = {
     faults: { 'rate-limit': 0, 'server-error': 0, timeout: 0, truncate: 0, malformed: 0 },
     rateLimited: 0,
+    serviceTiers: { flex: 0, default: 0, flexRefused: 0 },
     promptTokens: 0,
     completionTokens: 0,
     held: 0,
@@ -119,6 +129,18 @@ export function createChatCompletionsRoute(options: ChatCompletionsOptions) {
       if (draw < threshold) return fault;
     }
     return undefined;
+  }
+
+  /**
+   * Whether a flex request is refused: drawn from (seed, body, how often this body asked flex), so
+   * that the same request asked again may get through and a test run is reproducible.
+   */
+  function refusesFlex(bodyDigest: string): boolean {
+    if (flexRefusalRate === 0) return false;
+    const attempt = flexAttemptsByBody.get(bodyDigest) ?? 0;
+    flexAttemptsByBody.set(bodyDigest, attempt + 1);
+    const [draw = 1] = hashUniforms(1, 'flex-refusal', seed, bodyDigest, attempt);
+    return draw < flexRefusalRate;
   }
 
   /** The rate-limit headers of an admitted request. */
@@ -229,6 +251,22 @@ export function createChatCompletionsRoute(options: ChatCompletionsOptions) {
     }
     const limitHeaders = limitHeadersOf(admission);
     const bodyDigest = textDigest(bodyText);
+    // OpenAI answers `default` for a request that names no tier, or `auto`.
+    const serviceTier = body.service_tier === 'flex' ? 'flex' : 'default';
+    if (serviceTier === 'flex' && refusesFlex(bodyDigest)) {
+      stats.serviceTiers.flexRefused += 1;
+      sendReply(
+        response,
+        429,
+        openAiErrorBody(
+          'Resource unavailable: flex processing has no capacity for this request now; try again later or use the default tier (simulated)',
+          'resource_unavailable',
+          'resource_unavailable',
+        ),
+        limitHeaders,
+      );
+      return { status: 429, tokens: 'flex refused' };
+    }
     const fault = pickFault(bodyDigest);
     if (fault !== undefined) stats.faults[fault] += 1;
     const faulted = await answerFault(response, fault, limitHeaders);
@@ -254,10 +292,14 @@ export function createChatCompletionsRoute(options: ChatCompletionsOptions) {
       return { status: 200, tokens: 'malformed' };
     }
     const systemFingerprint = `sim-${model.profile}-seed-${seed}`;
+    stats.serviceTiers[serviceTier] += 1;
     sendReply(
       response,
       200,
-      chatCompletionBody({ id, created, model: modelName, systemFingerprint, result }),
+      {
+        ...chatCompletionBody({ id, created, model: modelName, systemFingerprint, result }),
+        service_tier: serviceTier,
+      },
       {
         ...limitHeaders,
         'x-batchprompt-simulated': 'true',

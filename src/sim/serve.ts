@@ -23,6 +23,8 @@ export interface SimServerOptions extends SimModelOptions {
   /** Prompt plus requested completion tokens per minute; none when absent. */
   tpm?: number;
   faultRates?: SimServerFaultRates;
+  /** Share of chat requests asking `service_tier: "flex"` refused with 429. @default 0 */
+  flexRefusalRate?: number;
   /** The batch endpoints' completion delay and faults. */
   batch?: SimBatchOptions;
   /** Called with the headers of every request, for tests that check which credential was sent. */
@@ -67,6 +69,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
     ...(options.rpm === undefined ? {} : { rpm: options.rpm }),
     ...(options.tpm === undefined ? {} : { tpm: options.tpm }),
     ...(options.faultRates === undefined ? {} : { faultRates: options.faultRates }),
+    ...(options.flexRefusalRate === undefined ? {} : { flexRefusalRate: options.flexRefusalRate }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   const log = options.quiet

@@ -23,6 +23,7 @@ interface SimServeCliValues {
   faultRateTimeout: number;
   faultRateTruncate: number;
   faultRateMalformed: number;
+  flexRefusalRate: number;
   batchDelayMs: number;
   batchFailJobs: number;
   batchExpireJobs: number;
@@ -59,6 +60,12 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       .option('--fault-rate-timeout <x>', 'share of requests never answered', rate, 0)
       .option('--fault-rate-truncate <x>', 'share of replies cut short (finish_reason length)', rate, 0)
       .option('--fault-rate-malformed <x>', 'share of replies with a broken body', rate, 0)
+      .option(
+        '--flex-refusal-rate <x>',
+        'share of requests asking service_tier flex refused with 429 (resource unavailable)',
+        rate,
+        0,
+      )
       .option('--batch-delay-ms <n>', 'a batch job ends this long after it was created', integerAtLeast(0), 0)
       .option('--batch-fail-jobs <n>', 'the first n batch jobs fail validation', integerAtLeast(0), 0)
       .option(
@@ -113,6 +120,7 @@ export const register: CommandRegistrar = (program, setExitCode) => {
               truncate: values.faultRateTruncate,
               malformed: values.faultRateMalformed,
             },
+            flexRefusalRate: values.flexRefusalRate,
             batch: {
               completionDelayMs: values.batchDelayMs,
               failValidationJobs: values.batchFailJobs,
