@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type OptionGroup, optionLeaves } from '../engine/option-schema.js';
 import { defaultPolling } from '../jobs/batch-api-model.js';
 import { defaultLocalModelUri } from '../models/default-local-model.js';
-import { batchApiHelp, modelUriHelp } from '../providers/provider-table.js';
+import { batchApiHelp, modelUriHelp, serviceTierHelp } from '../providers/provider-table.js';
 import { resolveSchedulerOptions } from '../runtime/resolve-scheduler-options.js';
 import { defaultStoreDirectory } from '../store/open-store.js';
 
@@ -200,6 +200,12 @@ export const commandShape = {
     group: 'model',
     commands: answering,
     shownDefault: schedulerDefaults.maxRetries,
+  }),
+  serviceTier: option(z.enum(['flex', 'standard', 'auto']).optional(), {
+    description: `the provider's service tier (flex and auto: ${serviceTierHelp()}): flex is half the price, slower (--timeout-ms becomes 15 min) and refused at times with a 429; a call refused 3 times in a row waits a minute and asks flex again, or with auto runs in standard. The summary counts the calls of each tier`,
+    group: 'model',
+    commands: ['run'],
+    shownDefault: 'standard',
   }),
   batchApi: option(z.boolean().optional(), {
     description: {

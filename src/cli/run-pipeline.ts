@@ -4,6 +4,7 @@ import { ResultsAnalyzer, type RunDetails, type SampleBatch, taskLabels } from '
 import { recordFirstCall } from '../eval/analyze-sample-batch.js';
 import { answersMatch } from '../parse/answers-match.js';
 import { batchPriceOf, costUsd, loadPrices, type ModelPrice, priceOf } from '../plan/price-table.js';
+import { serviceTierCostUsd } from '../plan/service-tier-cost.js';
 import { createSpendingCap, type SpendingCap, type SpendingCapState } from '../plan/spending-cap.js';
 import type { OutputFormat } from '../prompt/render-batch.js';
 import {
@@ -25,6 +26,7 @@ import { mappingFromCli } from './command-flags.js';
 import type { CommandValues } from './command-options.js';
 import { describeJobEvent } from './describe-job-event.js';
 import { printSchedulerEvent } from './describe-scheduler-event.js';
+import { describeTierEvent } from './describe-tier-event.js';
 import { rowSelection } from './row-selection.js';
 import { batchApiFromCli, schedulingFromCli } from './stack-from-cli.js';
 
@@ -217,6 +219,9 @@ export async function createPipelineStack(options: {
         case 'rate-limited':
           printSchedulerEvent(event);
           return;
+        case 'tier-refused':
+          process.stderr.write(`${describeTierEvent(event)}\n`);
+          return;
         default:
           if (values.quiet !== true) process.stderr.write(`${describeJobEvent(event)}\n`);
       }
@@ -258,16 +263,21 @@ export function progressSink(
   price: ModelPrice | undefined,
   built: PipelineStack,
 ): NonNullable<PipelineSinks['progress']> {
-  return (state, replayed) =>
+  return (state, replayed) => {
+    // With --service-tier, each tier's calls at that tier's rate.
+    const tiers = built.stack.serviceTiers?.();
     reporter.update(
       state,
-      costUsd(
-        price,
-        state.inputTokens - replayed.inputTokens,
-        state.outputTokens - replayed.outputTokens,
-        built.paidCachedInputTokens(),
-      ),
+      tiers === undefined
+        ? costUsd(
+            price,
+            state.inputTokens - replayed.inputTokens,
+            state.outputTokens - replayed.outputTokens,
+            built.paidCachedInputTokens(),
+          )
+        : serviceTierCostUsd(price, built.stack.base.id, tiers.byTier),
     );
+  };
 }
 
 export interface PipelineOutcome {

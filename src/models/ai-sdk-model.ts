@@ -1,4 +1,9 @@
-import type { JSONSchema7, LanguageModelV3, SharedV3ProviderOptions } from '@ai-sdk/provider';
+import type {
+  JSONSchema7,
+  LanguageModelV3,
+  SharedV3ProviderMetadata,
+  SharedV3ProviderOptions,
+} from '@ai-sdk/provider';
 import {
   type FinishReason as AiSdkFinishReason,
   generateText,
@@ -13,10 +18,11 @@ import type {
   GenerateRequest,
   GenerateResult,
   JsonSchema,
+  ServiceTierName,
   Usage,
 } from '../spec/chat-model.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
-import { InputError } from '../spec/errors.js';
+import { ApiCallError, type BatchPromptError, InputError } from '../spec/errors.js';
 import { replyBodyLimit } from './bounded-fetch.js';
 import { redactSecrets } from './redact-secrets.js';
 import { sanitizeHeaders } from './sanitize-headers.js';
@@ -47,6 +53,18 @@ export interface AiSdkModelOptions {
   maxReplyBytes?: number;
   /** Told when a reply's reported usage is replaced by a local count. @default process.emitWarning */
   onWarning?: (message: string) => void;
+  /** How the provider takes `request.serviceTier`; without it the tier is not sent. */
+  serviceTiers?: ServiceTierAdapter;
+}
+
+/** How a provider is asked for a service tier, and how its reply says which tier the call ran in. */
+export interface ServiceTierAdapter {
+  providerOptions(tier: ServiceTierName): SharedV3ProviderOptions;
+  /** `flex`, `standard`, or the provider's word for another tier; undefined where the reply does not say. */
+  tierUsed(reply: {
+    body: unknown;
+    providerMetadata: SharedV3ProviderMetadata | undefined;
+  }): string | undefined;
 }
 
 /** A `ChatModel` over any AI SDK 6 language model. Never retries: the scheduler does. */
@@ -58,6 +76,11 @@ export function fromLanguageModel(languageModel: LanguageModelV3, options: AiSdk
 
   async function generate(request: GenerateRequest): Promise<GenerateResult> {
     validateRequest(request);
+    const tiers = request.serviceTier === undefined ? undefined : options.serviceTiers;
+    const callOptions =
+      tiers === undefined || request.serviceTier === undefined
+        ? providerOptions
+        : mergeProviderOptions(providerOptions, tiers.providerOptions(request.serviceTier));
     const responseFormat = request.responseFormat;
     const wantsSchema = responseFormat?.type === 'json' && supportsJsonSchema;
     const callSignal = linkedSignal(request.signal);
@@ -78,12 +101,13 @@ export function fromLanguageModel(languageModel: LanguageModelV3, options: AiSdk
           ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
           ...(request.seed === undefined || !supportsSeed ? {} : { seed: request.seed }),
           abortSignal: callSignal.signal,
-          ...(providerOptions === undefined ? {} : { providerOptions }),
+          ...(callOptions === undefined ? {} : { providerOptions: callOptions }),
           ...(wantsSchema ? { output: rawJsonOutput(responseFormat.schema, responseFormat.name) } : {}),
         }),
       );
     } catch (error) {
-      throw toModelError(error, { modelId: id, signal: request.signal, secrets });
+      const modelError = toModelError(error, { modelId: id, signal: request.signal, secrets });
+      throw tiers !== undefined && request.serviceTier === 'flex' ? asFlexRefusal(modelError) : modelError;
     } finally {
       callSignal.release();
     }
@@ -95,10 +119,46 @@ export function fromLanguageModel(languageModel: LanguageModelV3, options: AiSdk
       usage: toUsage(result.usage, request, text, (message) => warn(`${id}: ${message}`)),
       finishReason: toFinishReason(result.finishReason),
       headers: sanitizeHeaders(result.response.headers, secrets),
+      ...(tiers === undefined ? {} : tierOf(tiers, result.response.body, result.providerMetadata)),
     };
   }
 
   return { id, simulated: false, supportsJsonSchema, generate };
+}
+
+/** Options of one provider laid over another's, key by key within each provider. */
+function mergeProviderOptions(
+  base: SharedV3ProviderOptions | undefined,
+  added: SharedV3ProviderOptions,
+): SharedV3ProviderOptions {
+  const merged: SharedV3ProviderOptions = { ...base };
+  for (const [provider, values] of Object.entries(added))
+    merged[provider] = { ...merged[provider], ...values };
+  return merged;
+}
+
+/**
+ * A 429 to a call asked in flex is the provider's refusal to run it in flex now (OpenAI's
+ * "resource unavailable", Gemini's exhausted flex capacity): not retried as a rate limit, since the
+ * service-tier layer decides what follows (backoff, a wait, or standard under `auto`).
+ */
+function asFlexRefusal(error: BatchPromptError): BatchPromptError {
+  if (!ApiCallError.isInstance(error) || error.status !== 429) return error;
+  return new ApiCallError(`${error.message} (refused in the flex tier)`, {
+    status: 429,
+    headers: error.headers,
+    isRetryable: false,
+    ...(error.url === undefined ? {} : { url: error.url }),
+  });
+}
+
+function tierOf(
+  tiers: ServiceTierAdapter,
+  body: unknown,
+  providerMetadata: SharedV3ProviderMetadata | undefined,
+): { serviceTier?: string } {
+  const tier = tiers.tierUsed({ body, providerMetadata });
+  return tier === undefined ? {} : { serviceTier: tier };
 }
 
 function validateRequest(request: GenerateRequest): void {

@@ -122,3 +122,21 @@ export function batchPriceOf(price: ModelPrice | undefined, modelId: string): Mo
     source: `${price.source ?? modelId}; batch API: ${batchShare * 100}% of it`,
   };
 }
+
+/**
+ * Share of the list price that the flex tier charges on ordinary calls: OpenAI prices flex at its
+ * Batch API rates, cache reads included (developers.openai.com/api/docs/guides/flex-processing), and
+ * Gemini's flex is 50% off (ai.google.dev/gemini-api/docs/flex-inference), as of 2026-12.
+ */
+const flexShare = 0.5;
+
+/** The price of a model's calls run in the flex tier (`--service-tier flex`). */
+export function flexPriceOf(price: ModelPrice | undefined, modelId: string): ModelPrice | undefined {
+  if (!price) return undefined;
+  return {
+    input: price.input * flexShare,
+    output: price.output * flexShare,
+    ...(price.cachedInput === undefined ? {} : { cachedInput: price.cachedInput * flexShare }),
+    source: `${price.source ?? modelId}; flex tier: ${flexShare * 100}% of it`,
+  };
+}

@@ -13,6 +13,7 @@ import { createLocalModelFromUri } from '../models/local-model-from-uri.js';
 import { simProfileNames } from '../sim/profiles.js';
 import { BatchPromptError } from '../spec/errors.js';
 import type { OnlineContext, Provider } from './provider.js';
+import { googleServiceTiers, openaiServiceTiers } from './service-tier-adapters.js';
 
 /*
  * Every provider batchprompt speaks to, one row each. A new provider is a row here (its key
@@ -48,6 +49,7 @@ const openaiProvider: Provider = {
   example: 'openai:gpt-4o-mini',
   apiKey: { variable: 'OPENAI_API_KEY', required: true },
   endpoint: { defaultUrl: 'https://api.openai.com/v1', variable: 'OPENAI_BASE_URL' },
+  serviceTiers: openaiServiceTiers,
   // The chat completions API rather than the Responses API: OPENAI_BASE_URL often points at a
   // compatible server (vLLM, a proxy, our simulator) that speaks only chat completions.
   createOnline: ({ target, access, fetch, adapter }) =>
@@ -56,6 +58,7 @@ const openaiProvider: Provider = {
       {
         ...adapter,
         supportsJsonSchema: true,
+        serviceTiers: openaiServiceTiers,
       },
     ),
   batch: {
@@ -124,10 +127,11 @@ const googleProvider: Provider = {
   example: 'google:gemini-2.5-flash',
   apiKey: { variable: 'GOOGLE_GENERATIVE_AI_API_KEY', required: true },
   endpoint: { defaultUrl: 'https://generativelanguage.googleapis.com/v1beta' },
+  serviceTiers: googleServiceTiers,
   createOnline: ({ target, access, fetch, adapter }) =>
     fromLanguageModel(
       createGoogleGenerativeAI({ apiKey: access.apiKey, baseURL: access.baseUrl, fetch })(target.model),
-      { ...adapter, supportsJsonSchema: true },
+      { ...adapter, supportsJsonSchema: true, serviceTiers: googleServiceTiers },
     ),
   batch: {
     name: 'Gemini batch mode',
@@ -220,6 +224,13 @@ export function findProvider(prefix: string): Provider | undefined {
 /** `--model`'s list of URI forms. */
 export function modelUriHelp(): string {
   return providerTable.flatMap((provider) => provider.uriForms).join(', ');
+}
+
+/** The providers `--service-tier flex` and `auto` work with, for its help and errors. */
+export function serviceTierHelp(): string {
+  return providerTable
+    .flatMap((provider) => (provider.serviceTiers === undefined ? [] : [`${provider.prefix}:`]))
+    .join(', ');
 }
 
 /** The providers `--batch-api` works with, for its help and errors. */

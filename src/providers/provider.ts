@@ -1,5 +1,5 @@
 import type { BatchProvider } from '../jobs/batch-provider.js';
-import type { AiSdkModelOptions } from '../models/ai-sdk-model.js';
+import type { AiSdkModelOptions, ServiceTierAdapter } from '../models/ai-sdk-model.js';
 import { splitUrlCredentials } from '../models/split-url-credentials.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { InputError } from '../spec/errors.js';
@@ -80,6 +80,11 @@ export interface Provider {
   };
   /** The answers come from the data set's gold labels: the simulator, labelled simulated. */
   readonly simulator?: boolean;
+  /**
+   * The provider's service tiers (`--service-tier`), where it sells a cheaper flex tier on
+   * ordinary calls; the online adapter takes the same object.
+   */
+  readonly serviceTiers?: ServiceTierAdapter;
   /** The key of a model in the price table. @default its URI */
   priceKey?(target: ModelTarget): string;
   /** The online adapter. Builds the client only: nothing is sent until `generate`. */

@@ -24,8 +24,16 @@ export interface GenerateRequest {
   temperature?: number;
   /** Seed for providers that support one (and for the simulator). */
   seed?: number;
+  /**
+   * The provider's service tier to run the call in, where its adapter has tiers (OpenAI, Gemini):
+   * `flex` is cheaper and slower and may be refused with a 429. @default the provider's standard tier
+   */
+  serviceTier?: ServiceTierName;
   signal?: AbortSignal;
 }
+
+/** The service tiers a call can ask for. */
+export type ServiceTierName = 'flex' | 'standard';
 
 export interface Usage {
   inputTokens: number;
@@ -45,6 +53,11 @@ export interface GenerateResult {
   headers?: Record<string, string>;
   /** True when the reply came from the local response cache: no call was made, nothing was paid. */
   cached?: boolean;
+  /**
+   * The tier the provider says the call ran in (`flex`, `standard`, or its own word for another),
+   * where it says; a provider may run a call in another tier than the one asked for.
+   */
+  serviceTier?: string;
 }
 
 export interface ChatModel {

@@ -9,6 +9,7 @@ import { createBatchProvider } from '../providers/create-batch-provider.js';
 import { createModel, type SimModelFactory } from '../providers/create-model.js';
 import { parseWithProvider } from '../providers/model-uri.js';
 import { resolveAccess } from '../providers/provider.js';
+import { serviceTierHelp } from '../providers/provider-table.js';
 import type { SchedulerEvent } from '../runtime/resolve-scheduler-options.js';
 import { scheduleModel } from '../runtime/schedule-model.js';
 import { createScheduler, type Scheduler } from '../runtime/scheduler.js';
@@ -22,6 +23,14 @@ import { type CachedChatModel, type CacheStats, type CallEvent, cachedModel } fr
 import type { JobRecord } from '../store/job-journal.js';
 import type { Store } from '../store/open-store.js';
 import type { Task } from '../task/task-schema.js';
+import {
+  createServiceTierLayer,
+  type ServiceTierEvent,
+  type ServiceTierLayer,
+  type ServiceTierModelOptions,
+  type ServiceTierStats,
+} from './create-service-tier-layer.js';
+import type { ServiceTierMode } from './next-tier-step.js';
 import { type StackLayer, type StackLayerName, stackModel } from './stack-layers.js';
 
 /** Everything the stack reports, told to its one `onEvent`. */
@@ -39,7 +48,9 @@ export type ModelStackEvent =
   /** A cached reply failed its checksum; it is asked again. */
   | { type: 'damaged-reply'; key: string }
   /** A reply's reported usage was implausible and replaced by a local count. */
-  | { type: 'usage-replaced'; message: string };
+  | { type: 'usage-replaced'; message: string }
+  /** The provider refused a call in the flex tier; the event says what follows (`serviceTier`). */
+  | ServiceTierEvent;
 
 /** How the calls of a `--batch-api` run are gathered into jobs and waited for. */
 export type BatchApiOptions = Pick<
@@ -92,6 +103,15 @@ export interface ModelStackOptions {
    */
   batchApi?: BatchApiOptions;
   /**
+   * The provider's service tier for every call: `flex` (cheaper, slower, sometimes refused; waits
+   * while refused), `auto` (flex, falling back to standard after a few refusals) or `standard`.
+   * `flex` and `auto` need a provider with tiers (see the provider table) and no `batchApi`, and
+   * make `timeoutMs` default to 15 minutes. @default the provider's standard tier, no tier layer
+   */
+  serviceTier?: ServiceTierMode;
+  /** The refusals, backoff and wait of `serviceTier` (see `defaultServiceTierPolicy`). */
+  serviceTierPolicy?: ServiceTierModelOptions['policy'];
+  /**
    * Wraps the model where calls are paid for (the `spending-cap` layer, see `stackLayerOrder`):
    * it sees every attempt as it is sent, never a cache hit.
    */
@@ -111,6 +131,8 @@ export interface ModelStack {
   cacheStats: () => CacheStats;
   /** The response cache over the model, when there is a store. */
   cache?: CachedChatModel;
+  /** With `serviceTier`: the paid calls by the tier they ran in, and the flex refusals. */
+  serviceTiers?: () => ServiceTierStats;
   /** Stops what the stack keeps running between calls (the batch model's polling). */
   close: () => void;
 }
@@ -207,8 +229,45 @@ async function batchModel(options: ModelStackOptions, batchApi: BatchApiOptions)
  * here in the one order `stackLayerOrder` gives and explains: response cache, scheduler (online
  * only), spending cap, store gate.
  */
+/**
+ * A flex reply can take many minutes (OpenAI advises a 15-minute timeout for flex processing,
+ * developers.openai.com/api/docs/guides/flex-processing); the scheduler's 2 minutes would cut it.
+ */
+const flexTimeoutMs = 15 * 60_000;
+
+/** The service-tier layer `serviceTier` asks for, refused where the provider or a batch API has no tiers. */
+function serviceTierLayerOf(options: ModelStackOptions): ServiceTierLayer | undefined {
+  const mode = options.serviceTier;
+  if (mode === undefined) return undefined;
+  if (mode !== 'standard') {
+    const { provider } = parseWithProvider(options.uri);
+    if (options.batchApi !== undefined) {
+      throw new InputError(
+        `--service-tier ${mode} is for online calls; --batch-api is priced at the batch rate already: choose one`,
+        { field: 'serviceTier' },
+      );
+    }
+    if (provider.serviceTiers === undefined) {
+      throw new InputError(
+        `--service-tier ${mode} needs a provider with a flex tier (${serviceTierHelp()}); \`${options.uri}\` has none${provider.simulator === true ? ' (the simulator answers flex at `batchprompt sim serve`, with --model openai:<m> --base-url)' : ''}`,
+        { field: 'serviceTier' },
+      );
+    }
+  }
+  const { onEvent } = options;
+  return createServiceTierLayer({
+    mode,
+    ...(options.serviceTierPolicy === undefined ? {} : { policy: options.serviceTierPolicy }),
+    ...(onEvent === undefined ? {} : { onEvent }),
+  });
+}
+
 export async function createModelStack(options: ModelStackOptions): Promise<ModelStack> {
   const { store, onEvent, batchApi } = options;
+  const tierLayer = serviceTierLayerOf(options);
+  const timeoutMs =
+    options.timeoutMs ??
+    (tierLayer !== undefined && options.serviceTier !== 'standard' ? flexTimeoutMs : undefined);
   const batch = batchApi === undefined ? undefined : await batchModel(options, batchApi);
   const base = batch ?? (await onlineModel(options));
   const scheduler = createScheduler({
@@ -217,7 +276,7 @@ export async function createModelStack(options: ModelStackOptions): Promise<Mode
       batch === undefined ? (options.concurrency ?? (base.simulated && !options.simLatencyMs ? 64 : 8)) : 1,
     ...(options.requestsPerMinute === undefined ? {} : { requestsPerMinute: options.requestsPerMinute }),
     ...(options.tokensPerMinute === undefined ? {} : { tokensPerMinute: options.tokensPerMinute }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
     ...(onEvent === undefined ? {} : { onEvent }),
   });
@@ -253,6 +312,7 @@ export async function createModelStack(options: ModelStackOptions): Promise<Mode
   }
   if (batch === undefined)
     layers.push({ name: 'scheduler', wrap: (model) => scheduleModel(model, scheduler) });
+  if (tierLayer !== undefined) layers.push({ name: 'service-tier', wrap: tierLayer.wrap });
   if (options.wrapPaidCalls !== undefined) layers.push({ name: 'spending-cap', wrap: options.wrapPaidCalls });
   const { model, order } = stackModel(base, layers);
   return {
@@ -262,6 +322,7 @@ export async function createModelStack(options: ModelStackOptions): Promise<Mode
     scheduler,
     cacheStats: () => cache?.stats() ?? { hits: 0, misses: 0, damaged: 0 },
     ...(cache === undefined ? {} : { cache }),
+    ...(tierLayer === undefined ? {} : { serviceTiers: tierLayer.stats }),
     close: () => batch?.close(),
   };
 }

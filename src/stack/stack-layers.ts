@@ -5,6 +5,9 @@ import type { ChatModel } from '../spec/chat-model.js';
  * down to the provider, for online and batch-API models alike:
  * - `cache`, the response cache and run journal: on top, so that a cache hit never waits for a
  *   rate limit nor counts against the budget, and a retried call is stored once, when it succeeds;
+ * - `service-tier` (`--service-tier`): above the scheduler, so that its backoff and waits after
+ *   flex refusals hold no slot and count against no timeout, and a fallback to standard goes
+ *   through the rate limits as any call; it counts each paid call under the tier it ran in;
  * - `scheduler` (online models only): concurrency, rate limits, retries and timeouts. A batch API
  *   paces its jobs itself, and a concurrency limit would split a round across jobs;
  * - `spending-cap`: beneath the scheduler, so that it prices every attempt as it is sent, and not
@@ -16,7 +19,7 @@ import type { ChatModel } from '../spec/chat-model.js';
  * workers run those): the cache, the journal and the spending cap stay with the process that
  * decides the rounds, so a cached call never becomes a job and a paid reply is stored once.
  */
-export const stackLayerOrder = ['cache', 'scheduler', 'spending-cap', 'store-gate'] as const;
+export const stackLayerOrder = ['cache', 'service-tier', 'scheduler', 'spending-cap', 'store-gate'] as const;
 
 export type StackLayerName = (typeof stackLayerOrder)[number];
 

@@ -6,10 +6,12 @@ import type { RunDetails } from '../../eval/analyze-results.js';
 import { createResultsWriter, type ResultRow, type ResultsWriter } from '../../io/write-results.js';
 import { defaultLocalModelUri } from '../../models/default-local-model.js';
 import { costUsd } from '../../plan/price-table.js';
+import { serviceTierCostUsd } from '../../plan/service-tier-cost.js';
 import type { SpendingCap, SpendingCapState } from '../../plan/spending-cap.js';
 import { type InvalidRow, simulatorSource } from '../../source/read-source.js';
 import { AbortError, InputError, isAbortError, LockError, StoreError } from '../../spec/errors.js';
 import { createModelStack, type ModelStack } from '../../stack/create-model-stack.js';
+import type { ServiceTierStats } from '../../stack/create-service-tier-layer.js';
 import type { CachedChatModel } from '../../store/cached-model.js';
 import { openStore, type Store } from '../../store/open-store.js';
 import { runFingerprint } from '../../store/run-fingerprint.js';
@@ -40,6 +42,7 @@ import {
   selectSource,
   spendingCapFromCli,
 } from '../run-pipeline.js';
+import { serviceTierRow } from '../service-tier-row.js';
 import { storeTagSecret } from '../store-tag-secret.js';
 
 interface RunCliValues extends PipelineCliValues {
@@ -96,6 +99,8 @@ export interface RunSummaryJson {
   details: RunDetails;
   /** The calls went through the provider's batch API (`--batch-api`), priced at its batch rate. */
   batchApi?: boolean;
+  /** With `--service-tier`: the calls of each tier they ran in (each priced at its rate), and flex's refusals. */
+  serviceTiers?: ServiceTierStats;
 }
 
 function invalidRow(invalid: InvalidRow): ResultRow {
@@ -311,6 +316,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
 
     const { summary } = outcome;
     const paidCachedInputTokens = built.paidCachedInputTokens();
+    const serviceTiers = built.stack.serviceTiers?.();
     const calls = summary.calls - summary.replayedCalls;
     const inputTokens = summary.inputTokens - summary.replayedInputTokens;
     const outputTokens = summary.outputTokens - summary.replayedOutputTokens;
@@ -328,7 +334,11 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       inputTokens,
       outputTokens,
       cachedInputTokens: paidCachedInputTokens,
-      estimatedCostUsd: costUsd(price, inputTokens, outputTokens, paidCachedInputTokens) ?? null,
+      estimatedCostUsd:
+        (serviceTiers === undefined
+          ? costUsd(price, inputTokens, outputTokens, paidCachedInputTokens)
+          : serviceTierCostUsd(price, base.id, serviceTiers.byTier)) ?? null,
+      ...(serviceTiers === undefined ? {} : { serviceTiers }),
       wallMs: summary.wallMs,
       totalCalls: summary.calls,
       totalInputTokens: summary.inputTokens,
@@ -474,6 +484,7 @@ export function renderRunSummary(summary: RunSummaryJson): string {
     ],
     ['wall time', `${(summary.wallMs / 1000).toFixed(1)} s`],
   );
+  if (summary.serviceTiers !== undefined) table.push(serviceTierRow(summary.serviceTiers));
   if (summary.accuracy !== undefined)
     table.push(['accuracy vs gold', `${(summary.accuracy * 100).toFixed(1)}%`]);
   if (summary.out !== undefined) table.push(['results', summary.out]);
