@@ -56,8 +56,11 @@ describe('RunAccounts', () => {
   it('counts items by outcome, their rounds, and the scored ones', () => {
     const accounts = new RunAccounts();
     accounts.roundStarted(1, 3);
-    accounts.stopped(1, 1);
+    accounts.stopped(1, 'seas');
     accounts.roundStarted(2, 2);
+    // Through the last round is no early stop: counted by reason, not as the round's stop.
+    accounts.stopped(2, 'rounds');
+    accounts.stopped(2, 'rounds');
     accounts.finished(result({ rounds: 1, correct: true }));
     accounts.finished(result({ rounds: 2, correct: false }));
     accounts.finished(result({ rounds: 2, status: 'failed', answer: null }));
@@ -75,6 +78,9 @@ describe('RunAccounts', () => {
       [1, 3, 1],
       [2, 2, 0],
     ]);
+    expect([accounts.stops('seas'), accounts.stops('seas', 1), accounts.stops('seas', 2)]).toEqual([1, 1, 0]);
+    expect(accounts.stops('rounds')).toBe(2);
+    expect(accounts.stops('pilot')).toBe(0);
     accounts.settled(2);
     accounts.enteredRound(2);
     expect(accounts.enteredRound(1)).toBe(false);

@@ -1,3 +1,4 @@
+import type { StopReason } from './stop-condition.js';
 import type { CallRecord, ItemResult, Progress, RoundSummary, RunSummary } from './types.js';
 
 /** The totals of a run that its summary reports, as `RunAccounts` keeps them. */
@@ -22,9 +23,10 @@ export type AccountTotals = Pick<
 
 /**
  * Every count of a run in one place: calls and their tokens (in all and per round, replayed from
- * the store or not), items by outcome, rounds per item, and the scored answers. The engine only
- * reports events to it (a call made, a round started, items stopped, an item finished); nothing
- * else adds to a total, so the summary, the progress line and the per-round table cannot disagree.
+ * the store or not), items by outcome, rounds per item, items stopped by the condition that stopped
+ * them, and the scored answers. The engine only reports events to it (a call made, an item asked
+ * in a round, an item stopped, an item finished); nothing else adds to a total, so the summary,
+ * the progress line and the per-round table cannot disagree.
  */
 export class RunAccounts {
   #items = 0;
@@ -47,6 +49,8 @@ export class RunAccounts {
   #settled = 0;
   #currentRound = 0;
   readonly #rounds = new Map<number, RoundSummary>();
+  /** Items stopped, by the condition that stopped them and the round after which they left. */
+  readonly #stops = new Map<StopReason, Map<number, number>>();
 
   #round(round: number): RoundSummary {
     let summary = this.#rounds.get(round);
@@ -85,9 +89,25 @@ export class RunAccounts {
     if (items > 0) this.#round(round).activeItems += items;
   }
 
-  /** `items` items leave after round `round`, before the last. */
-  stopped(round: number, items: number): void {
-    if (items > 0) this.#round(round).stopped += items;
+  /**
+   * An item leaves after round `round` because `reason` held. Only a stop before the last round
+   * counts as a round's early stop (`rounds` is the last round's condition).
+   */
+  stopped(round: number, reason: StopReason): void {
+    const byRound = this.#stops.get(reason) ?? new Map<number, number>();
+    byRound.set(round, (byRound.get(round) ?? 0) + 1);
+    this.#stops.set(reason, byRound);
+    if (reason !== 'rounds') this.#round(round).stopped += 1;
+  }
+
+  /** Items stopped by `reason`, after `round` or after any round. */
+  stops(reason: StopReason, round?: number): number {
+    const byRound = this.#stops.get(reason);
+    if (byRound === undefined) return 0;
+    if (round !== undefined) return byRound.get(round) ?? 0;
+    let total = 0;
+    for (const count of byRound.values()) total += count;
+    return total;
   }
 
   /** `items` items have their final answer (they left, or went through the last round). */

@@ -1,0 +1,217 @@
+import { parseReply } from '../parse/parse-reply.js';
+import { type OutputFormat, renderBatch } from '../prompt/render-batch.js';
+import type { ChatModel } from '../spec/chat-model.js';
+import { AbortError, BatchPromptError, isAbortError, StoreError } from '../spec/errors.js';
+import type { ItemState } from './item-state.js';
+import { failedCallPlan, failureCause, reaskPlan } from './reask-plan.js';
+import type { RunContext } from './run-context.js';
+import { batchTag } from './seeded-random.js';
+
+function halves<T>(entries: readonly T[]): T[][] {
+  const middle = Math.ceil(entries.length / 2);
+  return [entries.slice(0, middle), entries.slice(middle)].filter((half) => half.length > 0);
+}
+
+/**
+ * Waits for every task, then rethrows the first failure. Unlike `Promise.all`, nothing is still
+ * running when the run stops: a reply already paid for reaches the cache before the store closes.
+ */
+export async function settleAll(tasks: readonly Promise<unknown>[]): Promise<void> {
+  const outcomes = await Promise.allSettled(tasks);
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/** The round of a call: its items' lowest (an item is asked in the round after those it went through). */
+export function callRound(call: readonly ItemState[]): number {
+  return Math.min(...call.map((state) => state.rounds + 1));
+}
+
+/**
+ * A call's batch code, from what the call is: the seed, the store's secret, its round and attempt
+ * and its items' ids in order. The same call gets the same code whenever it is asked (so a resumed
+ * run sends the same request), and calls with other items get other codes.
+ */
+function callCode(context: RunContext, call: readonly ItemState[], round: number, attempt: number): string {
+  const identity = [context.strategy.seed, round, attempt, ...call.map((state) => state.item.id)];
+  const secret = context.options.tagSecret;
+  return secret === undefined ? batchTag(...identity) : batchTag('secret', secret, ...identity);
+}
+
+/** How one attempt is asked: the run's format at first, and what a re-ask changes. */
+interface AttemptShape {
+  format: OutputFormat;
+  /** Why the last reply was not usable, shown to the model in a re-ask. */
+  reaskReason?: string;
+}
+
+/**
+ * Asks one call and gives each of its items the vote its reply holds for it (in the round after
+ * those the item went through), matched by index and batch code. Items the reply left without an
+ * answer are asked again as `reaskPlan` says, a failed call as `failedCallPlan` says.
+ */
+export async function askCall(
+  context: RunContext,
+  call: ItemState[],
+  attempt = 0,
+  shape: AttemptShape = { format: context.strategy.format },
+): Promise<void> {
+  context.throwIfAborted();
+  const { strategy, task } = context;
+  const round = callRound(call);
+  const tag = callCode(context, call, round, attempt);
+  const includeExamples =
+    strategy.examples === 'every-call' || (strategy.examples === 'first-round' && round === 1);
+  const rendered = renderBatch(
+    task,
+    call.map((state) => state.item),
+    {
+      format: shape.format,
+      tag,
+      includeExamples,
+      ...(shape.reaskReason === undefined ? {} : { reaskReason: shape.reaskReason }),
+    },
+  );
+
+  let reply: Awaited<ReturnType<ChatModel['generate']>>;
+  try {
+    reply = await context.model.generate({
+      messages: rendered.messages,
+      responseFormat: rendered.responseFormat,
+      maxOutputTokens: rendered.expectedCount * context.tokensPerAnswer(shape.format) + 48,
+      temperature: strategy.temperature,
+      seed: strategy.seed,
+      signal: context.callSignal,
+    });
+  } catch (error) {
+    await afterFailure(context, call, attempt, shape, error);
+    return;
+  }
+
+  context.recordCall(
+    {
+      round,
+      attempt,
+      items: call.length,
+      inputTokens: reply.usage.inputTokens,
+      outputTokens: reply.usage.outputTokens,
+      cachedInputTokens: reply.usage.cachedInputTokens ?? 0,
+      estimated: reply.usage.estimated ?? false,
+      finishReason: reply.finishReason,
+    },
+    reply.cached ?? false,
+  );
+
+  const truncated = reply.finishReason === 'length';
+  const parsed = parseReply(task, reply.text, {
+    format: rendered.format,
+    expectedCount: rendered.expectedCount,
+    tag,
+    reasoning: task.reasoning,
+    truncated,
+  });
+  const canRetry = attempt < strategy.maxReasks;
+  const missing: ItemState[] = [];
+  const problemByIndex = new Map(parsed.problems.map((problem) => [problem.index, problem]));
+  call.forEach((state, position) => {
+    const answer = parsed.answers[position];
+    if (answer) {
+      const reasoning = parsed.reasoning?.get(position);
+      state.votes.push({
+        round: state.rounds + 1,
+        answer: answer.answer,
+        confident: answer.confident,
+        position,
+        batchSize: call.length,
+        ...(reasoning === undefined ? {} : { reasoning }),
+        batch: tag,
+      });
+      return;
+    }
+    missing.push(state);
+    if (!canRetry) {
+      const problem = problemByIndex.get(position);
+      const cutOff = truncated ? ' (reply cut off at the output limit)' : '';
+      state.problems.push(
+        `round ${state.rounds + 1}: ${problem?.kind ?? 'missing'}: ${problem?.detail ?? 'no answer'}${cutOff}`,
+      );
+    }
+  });
+  // Re-ask only the items that got no usable answer, and never with the prompt that just failed.
+  const plan = reaskPlan({
+    batchSize: call.length,
+    missing: missing.length,
+    format: shape.format,
+    issue: parsed.issue,
+    truncated,
+    attempt,
+    maxReasks: strategy.maxReasks,
+    supportsJsonSchema: context.model.supportsJsonSchema,
+  });
+  if (plan === undefined) return;
+  const parts = plan.parts === 2 ? halves(missing) : [missing];
+  const next: AttemptShape = { format: plan.format, reaskReason: plan.reason };
+  await settleAll(parts.map((part) => askCall(context, part, attempt + 1, next)));
+}
+
+/** A call that got no reply: the run stops, or the call is split, asked again, or its items recorded failed. */
+async function afterFailure(
+  context: RunContext,
+  call: ItemState[],
+  attempt: number,
+  shape: AttemptShape,
+  error: unknown,
+): Promise<void> {
+  // Another call stopped the run: this one was abandoned with it.
+  if (context.fatalError) throw context.fatalError;
+  if (context.options.signal?.aborted || isAbortError(error)) {
+    throw new AbortError('The run was aborted', { cause: error });
+  }
+  // The store could not keep a reply: the model call did not fail, so no item is marked failed;
+  // the run stops before paying for more.
+  const cause = failureCause(error);
+  if (StoreError.isInstance(cause)) throw cause;
+  const action = failedCallPlan({
+    error,
+    batchSize: call.length,
+    attempt,
+    maxReasks: context.strategy.maxReasks,
+  });
+  // A refused key, a missing model or a closed port fails every call alike, and so does a model
+  // that says the run's input is wrong (the simulator given no gold answer): the run stops
+  // rather than record each item failed, split the batch and ask again in every round.
+  if (action === 'stop') {
+    throw context.stop(
+      BatchPromptError.isInstance(cause) ? cause : new BatchPromptError(describeError(cause), { cause }),
+    );
+  }
+  const reason = describeError(error);
+  context.recordCall(
+    {
+      round: callRound(call),
+      attempt,
+      items: call.length,
+      inputTokens: 0,
+      outputTokens: 0,
+      cachedInputTokens: 0,
+      estimated: false,
+      finishReason: 'failed',
+      error: reason,
+    },
+    false,
+  );
+  if (action === 'split' || action === 'again') {
+    const parts = action === 'split' ? halves(call) : [call];
+    await settleAll(parts.map((part) => askCall(context, part, attempt + 1, { format: shape.format })));
+    return;
+  }
+  for (const state of call) {
+    state.callFailed = true;
+    state.problems.push(`round ${state.rounds + 1}: call failed: ${reason}`);
+  }
+}

@@ -1,0 +1,101 @@
+import { answersMatch } from '../parse/answers-match.js';
+import { type Answer, normalizeAnswer } from '../parse/normalize-answer.js';
+import { askCall, settleAll } from './ask-call.js';
+import { assessSettlement } from './assess-settlement.js';
+import type { ItemState } from './item-state.js';
+import { nextStage, observeStage, type Stage, startPlan, type WindowPlan } from './plan-stage.js';
+import type { RunContext } from './run-context.js';
+import { stoppingRules, stopReason } from './stop-condition.js';
+import type { ItemResult } from './types.js';
+import { decideVote } from './vote.js';
+
+/** One window of a run: its items in input order, and those still voting. */
+export interface RunWindow {
+  index: number;
+  items: ItemState[];
+  active: ItemState[];
+}
+
+/**
+ * Items leave while a condition of the run's stopping rule holds on their votes. A condition may
+ * count the items due with an item (`peers`), so the check runs again until nobody leaves.
+ */
+function leave(context: RunContext, window: RunWindow, plan: WindowPlan): void {
+  const conditions = stoppingRules[context.strategy.earlyStop](context.strategy, plan.decision);
+  for (;;) {
+    const due = Math.min(...window.active.map((state) => state.rounds));
+    const peers = window.active.filter((state) => state.rounds === due).length;
+    const staying: ItemState[] = [];
+    for (const state of window.active) {
+      if (state.rounds === 0) {
+        staying.push(state);
+        continue;
+      }
+      const history = { votes: state.votes, round: state.rounds, ...(state.rounds === due ? { peers } : {}) };
+      const reason = stopReason(conditions, history);
+      if (reason === undefined) staying.push(state);
+      else context.accounts.stopped(state.rounds, reason);
+    }
+    const left = window.active.length - staying.length;
+    if (left === 0) return;
+    window.active = staying;
+    context.settle(left);
+  }
+}
+
+/** Asks a stage's calls together; each item of the window in it goes through one more round. */
+async function askStage(context: RunContext, stage: Stage): Promise<void> {
+  const asked = stage.calls.flat().filter((state) => state.index >= 0);
+  context.enterRound(Math.max(...stage.calls.flat().map((state) => state.rounds + 1)));
+  for (const state of asked) context.accounts.roundStarted(state.rounds + 1, 1);
+  await settleAll(stage.calls.map((call) => askCall(context, call)));
+  for (const state of asked) state.rounds += 1;
+}
+
+function finishItem(context: RunContext, state: ItemState): ItemResult {
+  const outcome = decideVote(state.votes, context.strategy.voting);
+  const status = outcome ? 'answered' : state.callFailed ? 'failed' : 'unanswered';
+  const result: ItemResult = {
+    index: state.index,
+    id: state.item.id,
+    answer: outcome?.answer ?? null,
+    confidence: outcome ? Math.round(outcome.confidence * 1000) / 1000 : null,
+    tally: outcome?.tally ?? {},
+    ...assessSettlement(state.votes, context.strategy.voting),
+    votes: state.votes,
+    status,
+    rounds: state.rounds,
+  };
+  if (!outcome) result.error = state.problems.join('; ') || 'no answer';
+  else {
+    // The worked solution behind the final answer: the earliest vote that gave it.
+    const reasoning = state.votes.find((vote) => vote.answer === outcome.answer)?.reasoning;
+    if (reasoning !== undefined) result.reasoning = reasoning;
+  }
+  if (state.item.gold !== undefined && state.item.gold !== null) {
+    const gold: Answer | null = normalizeAnswer(context.task, state.item.gold) ?? null;
+    result.gold = gold;
+    result.correct = answersMatch(context.task, outcome?.answer, gold);
+  }
+  context.accounts.finished(result);
+  return result;
+}
+
+/**
+ * The round loop every strategy runs, one window at a time: while items are still voting, ask the
+ * calls the plan puts next (a whole round, or one pilot or probe call), then let every item go
+ * whose stopping conditions hold. The conditions are the loop's only exit: the last round's are
+ * `roundCountIs`. What the adaptive rule observes feeds its decision between stages.
+ */
+export async function runWindow(context: RunContext, window: RunWindow): Promise<ItemResult[]> {
+  let plan = await startPlan(context, window);
+  for (;;) {
+    context.throwIfAborted();
+    leave(context, window, plan);
+    if (window.active.length === 0) break;
+    const stage = nextStage(context, window, plan);
+    await askStage(context, stage);
+    plan = observeStage(context, window, plan, stage);
+  }
+  return window.items.map((state) => finishItem(context, state));
+}
