@@ -14,7 +14,10 @@ import { rteTask } from '../src/task/builtin-tasks.js';
  * twice must be no more than those in flight at the kill. The run takes the default strategy, the
  * adaptive rule, on two profiles: on `gpt-4` its pilot finds the model order-dependent and the run
  * goes on as BPE+SEAS; on `frontier` the pilot finds it stable and most items stop after round 1,
- * so a resumed run must reach the same decision from the cached replies.
+ * so a resumed run must reach the same decision from the cached replies. A third suite makes a
+ * probe cheap enough to pay on RTE's 277 items (8 anchors, a looser growth limit), so the pilot
+ * runs on round 1's first call and the batch grows in the first window: a resumed run must take
+ * the same pilot, probes and sizes from the cached replies.
  */
 
 const dataDir = process.env.BATCHPROMPT_DATA_DIR ?? resolve('../shared/data');
@@ -23,7 +26,7 @@ const hasData = existsSync(dataFile);
 const repoRoot = resolve(import.meta.dirname, '..');
 const concurrency = 3;
 
-function cliArgs(server: SimServer, storeDir: string, out: string): string[] {
+function cliArgs(server: SimServer, storeDir: string, out: string, extra: readonly string[]): string[] {
   return [
     '--import',
     'tsx',
@@ -49,6 +52,7 @@ function cliArgs(server: SimServer, storeDir: string, out: string): string[] {
     out,
     '--json',
     '--quiet',
+    ...extra,
   ];
 }
 
@@ -56,8 +60,9 @@ function start(
   server: SimServer,
   storeDir: string,
   out: string,
+  extra: readonly string[],
 ): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string }> } {
-  const child = spawn(process.execPath, cliArgs(server, storeDir, out), {
+  const child = spawn(process.execPath, cliArgs(server, storeDir, out, extra), {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -88,18 +93,25 @@ function answers(file: string): [string, unknown][] {
     .map((row) => [row.id, row.answer]);
 }
 
+const growth = ['--adaptive-probe-anchors', '8', '--adaptive-change-limit-sure', '0.2'];
+
 const suites = [
-  { profile: 'gpt-4', killSeeds: [11, 12, 13], decision: 'order-dependent' },
-  { profile: 'frontier', killSeeds: [21, 22], decision: 'stable' },
+  { profile: 'gpt-4', killSeeds: [11, 12, 13], decision: 'order-dependent', extra: [], grows: false },
+  { profile: 'frontier', killSeeds: [21, 22], decision: 'stable', extra: [], grows: false },
+  // Seven calls: the first of round 1, the pilot, two probes, the rest of round 1; the kills fall
+  // after the pilot, in the first probe, in the second and in the rest.
+  { profile: 'frontier', killSeeds: [32, 33, 31, 36], decision: 'stable', extra: growth, grows: true },
 ] as const;
 
-for (const { profile, killSeeds, decision } of suites) {
-  describe.skipIf(!hasData)(`a run killed with SIGKILL and run again (sim ${profile})`, () => {
+for (const { profile, killSeeds, decision, extra, grows } of suites) {
+  const name = `sim ${profile}${grows ? ', the batch growing in the first window' : ''}`;
+  describe.skipIf(!hasData)(`a run killed with SIGKILL and run again (${name})`, () => {
     let server: SimServer;
     let directory: string;
     let reference: [string, unknown][];
     let referenceRequests: number;
     let referenceDecision: string;
+    let referenceAdaptive: { finalBatchSize: number; probes: unknown[] };
 
     beforeAll(async () => {
       directory = mkdtempSync(join(tmpdir(), 'batchprompt-crash-'));
@@ -107,9 +119,10 @@ for (const { profile, killSeeds, decision } of suites) {
       server = await startSimServer({ task: rteTask, items, profile, seed: 0, latencyMs: 40, quiet: true });
       const before = server.stats().requests;
       const out = join(directory, 'reference.jsonl');
-      const { done } = start(server, join(directory, 'reference-store'), out);
+      const { done } = start(server, join(directory, 'reference-store'), out, extra);
       const result = await done;
       expect(result.code).toBe(0);
+      referenceAdaptive = JSON.parse(result.stdout).adaptive;
       referenceDecision = JSON.parse(result.stdout).adaptive.decision;
       reference = answers(out);
       referenceRequests = server.stats().requests - before;
@@ -122,9 +135,11 @@ for (const { profile, killSeeds, decision } of suites) {
 
     it('has a reference run that answered every item', () => {
       expect(referenceDecision).toMatch(new RegExp(`^sequential test ${decision}`));
+      if (grows) expect(referenceAdaptive.finalBatchSize).toBeGreaterThan(16);
+      else expect(referenceAdaptive.finalBatchSize).toBe(16);
       expect(reference).toHaveLength(277);
       expect(reference.every(([, answer]) => answer !== null)).toBe(true);
-      expect(referenceRequests).toBeGreaterThan(10);
+      expect(referenceRequests).toBeGreaterThan(grows ? 5 : 10);
     });
 
     // Kill points drawn from fixed seeds: random places in the run, the same in every CI run.
@@ -134,7 +149,7 @@ for (const { profile, killSeeds, decision } of suites) {
         const storeDir = join(directory, `store-${seed}`);
         const out = join(directory, `out-${seed}.jsonl`);
         const before = server.stats().requests;
-        const first = start(server, storeDir, out);
+        const first = start(server, storeDir, out, extra);
         const target = Math.max(1, Math.floor(referenceRequests * killAfter));
         await waitFor(() => server.stats().requests - before >= target, 60_000);
         first.child.kill('SIGKILL');
@@ -142,7 +157,7 @@ for (const { profile, killSeeds, decision } of suites) {
         expect(killed.code).toBeNull();
         expect(existsSync(out)).toBe(false);
 
-        const second = start(server, storeDir, out);
+        const second = start(server, storeDir, out, extra);
         const finished = await second.done;
         expect(finished.code).toBe(0);
         const summary = JSON.parse(finished.stdout);
@@ -150,6 +165,8 @@ for (const { profile, killSeeds, decision } of suites) {
         expect(summary.cacheHits).toBeGreaterThan(0);
         expect(answers(out)).toEqual(reference);
         expect(summary.adaptive.decision).toBe(referenceDecision);
+        expect(summary.adaptive.probes).toEqual(referenceAdaptive.probes);
+        expect(summary.adaptive.finalBatchSize).toBe(referenceAdaptive.finalBatchSize);
         const paidAgain = server.stats().requests - before - referenceRequests;
         expect(paidAgain).toBeGreaterThanOrEqual(0);
         expect(paidAgain).toBeLessThanOrEqual(concurrency);

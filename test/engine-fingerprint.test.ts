@@ -7,6 +7,7 @@ import {
   type RunFingerprint,
   readFingerprints,
   rteFile,
+  shapeDigest,
 } from './engine-fingerprint.js';
 
 /*
@@ -86,4 +87,50 @@ describe('what the adaptive rule learned since the recording', () => {
       },
     );
   }
+});
+
+describe('the batch growing in the first window', () => {
+  const name = 'rte steady adaptive';
+  const spec = fingerprintCases.find((candidate) => candidate.name === name)!;
+
+  it.skipIf(!hasRte)(
+    'is not tried on the recorded runs, where a probe would cost more than it saves',
+    async () => {
+      const { accounts } = await fingerprintRun(spec);
+      const adaptive = accounts.adaptive as {
+        finalBatchSize: number;
+        probes: unknown[];
+        growthSkipped?: string;
+      };
+      expect(adaptive.finalBatchSize).toBe(32);
+      expect(adaptive.probes).toEqual([]);
+      expect(adaptive.growthSkipped).toMatch(/^a probe at 64 would cost about \d+ tokens and save about \d+/);
+    },
+  );
+
+  it.skipIf(!hasRte)(
+    'where probes pay (8 anchors), starts from the recorded first call, asks its items again as the pilot, then grows',
+    async () => {
+      const expected = recorded.runs[name]!;
+      const cheapProbes = { adaptive: { minRoundItems: 0, probeAnchors: 8, changeLimit: { sure: 0.2 } } };
+      const actual = await fingerprintRun({ ...spec, options: cheapProbes });
+      const [first, pilot] = actual.shapes as [string, string];
+      // The first call is the recorded run's first call of round 1, the same request.
+      expect(expected.requests).toContain(shapeDigest(first));
+      const idsOf = (shape: string) => shape.split(' | ')[0]!.split(',');
+      expect([...idsOf(pilot)].sort()).toEqual([...idsOf(first)].sort());
+      expect(pilot).toMatch(/ \| no examples \| $/);
+      const adaptive = actual.accounts.adaptive as {
+        finalBatchSize: number;
+        probes: { accepted: boolean }[];
+      };
+      expect(adaptive.probes.length).toBeGreaterThan(0);
+      expect(adaptive.finalBatchSize).toBeGreaterThan(32);
+      expect(actual.requests.length).toBeLessThan(expected.requests.length);
+      expect(actual.accounts.answered).toBe(expected.accounts.answered);
+      expect(actual.accounts.accuracy as number).toBeGreaterThan(
+        (expected.accounts.accuracy as number) - 0.01,
+      );
+    },
+  );
 });

@@ -231,8 +231,8 @@ function dataOf(data: FingerprintCase['data']): Promise<{ task: Task; items: Ite
   return found;
 }
 
-/** Runs one case through the engine with the double, seed 0. */
-export async function fingerprintRun(spec: FingerprintCase): Promise<RunFingerprint> {
+/** Runs one case through the engine with the double, seed 0; `shapes` lists its requests in the order made. */
+export async function fingerprintRun(spec: FingerprintCase): Promise<RunFingerprint & { shapes: string[] }> {
   const { task, items } = await dataOf(spec.data);
   const model = fingerprintModel(spec.profile, task, items);
   const calls: CallRecord[] = [];
@@ -252,13 +252,17 @@ export async function fingerprintRun(spec: FingerprintCase): Promise<RunFingerpr
   });
   const { wallMs: _wallMs, model: _model, strategy: _strategy, ...accounts } = summary;
   return {
-    requests: model.shapes
-      .map((shape) => createHash('sha256').update(shape).digest('hex').slice(0, 12))
-      .sort(),
+    requests: model.shapes.map(shapeDigest).sort(),
     calls: tally(calls.map(callLine)),
     accounts,
     items: results.map(itemLine),
+    shapes: model.shapes,
   };
+}
+
+/** How a request is kept in the fixture. */
+export function shapeDigest(shape: string): string {
+  return createHash('sha256').update(shape).digest('hex').slice(0, 12);
 }
 
 export interface FingerprintFile {
@@ -280,7 +284,8 @@ async function write(): Promise<void> {
   const runs: Record<string, RunFingerprint> = {};
   for (const spec of fingerprintCases) {
     if (spec.data === 'rte' && !existsSync(rteFile)) throw new Error(`missing ${rteFile}`);
-    runs[spec.name] = await fingerprintRun(spec);
+    const { shapes: _shapes, ...fingerprint } = await fingerprintRun(spec);
+    runs[spec.name] = fingerprint;
     process.stderr.write(`${spec.name}: ${runs[spec.name]!.requests.length} requests\n`);
   }
   const file: FingerprintFile = { command: 'npx tsx test/engine-fingerprint.ts --write', commit, runs };

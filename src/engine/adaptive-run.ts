@@ -1,100 +1,58 @@
 import { type AdaptiveDecision, adaptiveSummary, type PilotVerdict } from './adaptive-decision.js';
 import type { RunAccounts } from './run-accounts.js';
-import type { AdaptiveSummary, BatchSizeProbe, Item, ResolvedStrategy } from './types.js';
+import type { AdaptiveSummary, BatchSizeProbe, ResolvedStrategy } from './types.js';
 
-/** A settled pilot answer that a later window may ask again inside a larger batch. */
-export interface ProbeAnchor {
-  item: Item;
-  tokens: number;
-  answer: string;
-}
-
-/** A value one window settles and the others wait for (or fail with, if that window failed). */
-class Settled<T> {
-  readonly promise: Promise<T>;
-  value: T | undefined;
-  #resolve!: (value: T) => void;
+/**
+ * What the adaptive rule shares between windows: the first window's pilot decides (whether the
+ * model is stable, which strata stop after round 1, the batch size), and every later window waits
+ * for that decision (or fails with the first window), so a streamed run decides once and applies
+ * the decision to every item that follows. It also keeps what the summary reports; the accounts
+ * keep the stops.
+ */
+export class AdaptiveRun {
+  readonly decision: Promise<AdaptiveDecision>;
+  #publish!: (decision: AdaptiveDecision) => void;
   #reject!: (error: unknown) => void;
-  #done = false;
+  #published: AdaptiveDecision | undefined;
+  #failed = false;
+  #verdict: PilotVerdict | undefined;
+  #pilotItems = 0;
+  readonly #probes: BatchSizeProbe[] = [];
+  #growthSkipped: string | undefined;
 
-  constructor() {
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve;
+  constructor(readonly strategy: ResolvedStrategy) {
+    this.decision = new Promise<AdaptiveDecision>((resolve, reject) => {
+      this.#publish = resolve;
       this.#reject = reject;
     });
     // A run of one window never awaits it: the rejection must not go unobserved.
-    this.promise.catch(() => {});
+    this.decision.catch(() => {});
   }
 
-  settle(value: T): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.value = value;
-    this.#resolve(value);
-  }
-
-  fail(error: unknown): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#reject(error);
-  }
-}
-
-/**
- * What the adaptive rule shares between windows: the first window's pilot decides, the second
- * window's probes settle the batch size, and the windows after wait for both, so a streamed run
- * decides once and applies the decision to every item that follows. It also keeps what the
- * summary reports; the accounts keep the stops.
- */
-export class AdaptiveRun {
-  readonly #decision = new Settled<AdaptiveDecision>();
-  readonly #batchSize = new Settled<number>();
-  #verdict: PilotVerdict | undefined;
-  #pilotItems = 0;
-  #probes: BatchSizeProbe[] = [];
-  #growthSkipped: string | undefined;
-  /**
-   * Answers the batch-size probes ask again: the pilot's settled ones (sure and repeated) first,
-   * then as many sure round-1 answers of the first window as the probes may need beside them.
-   */
-  anchors: ProbeAnchor[] = [];
-
-  constructor(readonly strategy: ResolvedStrategy) {}
-
-  /** The pilot's decision; windows after the first wait for it. */
-  get decision(): Promise<AdaptiveDecision> {
-    return this.#decision.promise;
-  }
-
-  /** The batch size the probes settled on; windows after the second wait for it. */
-  get batchSize(): Promise<number> {
-    return this.#batchSize.promise;
-  }
-
-  /** The first window's pilot decided. */
-  decide(verdict: PilotVerdict, pilotItems: number, anchors: ProbeAnchor[]): void {
+  /** What the pilot found, for the summary. */
+  recordPilot(verdict: PilotVerdict, pilotItems: number): void {
     this.#verdict = verdict;
     this.#pilotItems = pilotItems;
-    this.anchors = anchors;
-    if (verdict.decision) this.#decision.settle(verdict.decision);
   }
 
-  /** A probe of a larger batch was asked and judged. */
-  probed(probe: BatchSizeProbe): void {
-    this.#probes.push(probe);
-  }
-
-  /** The second window's probes are done: `size` is the run's batch size from here on. */
-  settleBatchSize(size: number, skipped?: string): void {
+  /** A larger batch size was tried, or not tried because it would not pay (`skipped` says why). */
+  recordProbe(probe: BatchSizeProbe | undefined, skipped?: string): void {
+    if (probe) this.#probes.push(probe);
     if (skipped !== undefined) this.#growthSkipped = skipped;
-    this.anchors = [];
-    this.#batchSize.settle(size);
   }
 
-  /** The window that was to settle the decision or the batch size failed: the others fail with it. */
+  /** The first window's decision is final: the windows after it may go on. */
+  publish(decision: AdaptiveDecision): void {
+    if (this.#published || this.#failed) return;
+    this.#published = decision;
+    this.#publish(decision);
+  }
+
+  /** The first window failed before deciding: the windows waiting for it fail with it. */
   fail(error: unknown): void {
-    this.#decision.fail(error);
-    this.#batchSize.fail(error);
+    if (this.#published || this.#failed) return;
+    this.#failed = true;
+    this.#reject(error);
   }
 
   summary(accounts: RunAccounts): AdaptiveSummary {
@@ -105,7 +63,7 @@ export class AdaptiveRun {
         pilotItems: this.#pilotItems,
         probes: this.#probes,
         growthSkipped: this.#growthSkipped,
-        finalBatchSize: this.#batchSize.value ?? this.strategy.batchSize,
+        finalBatchSize: this.#published?.batchSize ?? this.strategy.batchSize,
       },
       {
         afterRound1: accounts.stops('pilot', 1),

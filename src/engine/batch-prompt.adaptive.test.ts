@@ -34,21 +34,22 @@ const coin = (item: number, call: string) => {
 
 /**
  * A model that is sure of every item but each tenth (or as `sureOf` says); `flip(item, sure,
- * call)` says whether this call gives the other label. The call is identified by its batch code,
- * so a reply depends on the request alone.
+ * call, firstRound, size)` says whether this call gives the other label. The call is identified by
+ * its batch code, so a reply depends on the request alone.
  */
 function scripted(
-  flip: (item: number, sure: boolean, call: string, firstRound: boolean) => boolean,
+  flip: (item: number, sure: boolean, call: string, firstRound: boolean, size: number) => boolean,
   sureOf: (item: number) => boolean = (item) => item % 10 !== 0,
 ) {
   return createScriptedModel({
     reply: (request) =>
       batchOf(request)
-        .map((entry) => {
+        .map((entry, _position, batch) => {
           const sure = sureOf(entry.item);
           // With `examples: 'first-round'`, round 1 alone carries the worked examples (two more turns).
           const firstRound = request.messages.length > 2;
-          const label = flip(entry.item, sure, entry.tag, firstRound) ? other(entry.item) : gold(entry.item);
+          const flipped = flip(entry.item, sure, entry.tag, firstRound, batch.length);
+          const label = flipped ? other(entry.item) : gold(entry.item);
           return `Input ${entry.index} (${entry.tag}): ${label} (${sure ? 'sure' : 'unsure'})`;
         })
         .join('\n'),
@@ -56,9 +57,11 @@ function scripted(
 }
 
 const common = { task: boolqTask, format: 'lines', batchSize: 32, rounds: 5, strategy: 'adaptive' } as const;
+/** The batch may not grow: the pilot then waits for round 1 and asks SEAS's own round-2 calls. */
+const fixedSize = { ...common, adaptive: { maxBatchSize: 32 } } as const;
 
 describe('the adaptive rule', () => {
-  it('pays one round for the items outside the pilot when answers never move, and grows the batch', async () => {
+  it('pays one round for the items outside the pilot when answers never move, and grows the batch in the first window', async () => {
     const items = makeItems(2000);
     const model = scripted(() => false);
     const { results, summary } = await batchPrompt({ ...common, items, model });
@@ -75,19 +78,66 @@ describe('the adaptive rule', () => {
     ]);
     expect(results.filter((result) => result.rounds === 1)).toHaveLength(2000 - 32);
     expect(adaptive.stoppedAfterRound1).toBe(2000 - 32);
-    // The second window (from item 1024) tries larger batches on settled pilot answers.
-    expect(adaptive.finalBatchSize).toBeGreaterThan(32);
-    expect(adaptive.probes.length).toBeGreaterThan(0);
-    expect(adaptive.probes.every((probe) => probe.accepted && probe.agreed === probe.anchors)).toBe(true);
-    const largest = Math.max(...model.requests.map((request) => batchOf(request).length));
-    expect(largest).toBe(adaptive.finalBatchSize);
-    // The first window's calls keep the starting size.
+    // A probe pays on the items to come, so the pilot runs on round 1's first call: that call,
+    // then the same items again, then probes of larger batches, all in the first window.
+    const [first, pilot] = model.requests.map((request) => batchOf(request).map((entry) => entry.item));
+    expect(first).toEqual(Array.from({ length: 32 }, (_, index) => index));
+    expect([...pilot!].sort((a, b) => a - b)).toEqual(first);
+    expect(adaptive.probes.map((probe) => [probe.batchSize, probe.accepted])).toEqual([
+      [64, true],
+      [100, true],
+    ]);
+    expect(adaptive.finalBatchSize).toBe(100);
     const firstWindowCalls = model.requests.filter((request) =>
       batchOf(request).every((entry) => entry.item < 1024),
     );
-    expect(Math.max(...firstWindowCalls.map((request) => batchOf(request).length))).toBe(32);
+    expect(Math.max(...firstWindowCalls.map((request) => batchOf(request).length))).toBe(100);
+    expect(Math.max(...model.requests.map((request) => batchOf(request).length))).toBe(100);
     expect(summary.accuracy).toBe(1);
     expect(summary.roundsPerItem).toBeLessThan(1.1);
+  });
+
+  it('keeps the starting size where a probe would cost more than it saves, and says why', async () => {
+    // Long items and few of them: a probe's 32 anchors cost more than the instructions a larger
+    // batch would save, so the pilot waits for round 1 and asks SEAS's own round-2 calls.
+    const items = makeItems(300).map((item) => ({
+      ...item,
+      fields: { ...item.fields, passage: `${item.fields.passage} ${'a long passage '.repeat(60)}` },
+    }));
+    const { summary } = await batchPrompt({ ...common, items, model: scripted(() => false) });
+    const adaptive = summary.adaptive!;
+    expect(adaptive.test?.verdict).toBe('stable');
+    expect(adaptive.probes).toEqual([]);
+    expect(adaptive.finalBatchSize).toBe(32);
+    expect(adaptive.growthSkipped).toMatch(
+      /^a probe at 64 would cost about \d+ tokens and save about \d+ on the 268 items to come$/,
+    );
+  });
+
+  it('keeps the size before a rejected probe, and asks the new items of that probe again', async () => {
+    // Answers never move in calls of up to 64 items; past that, every fifth sure answer flips.
+    const flip = (item: number, sure: boolean, call: string, _first: boolean, size: number) =>
+      size > 64 && sure && coin(item, call) < 0.2;
+    const { results, summary } = await batchPrompt({
+      ...common,
+      items: makeItems(1000),
+      model: scripted(flip),
+    });
+    const adaptive = summary.adaptive!;
+    expect(adaptive.probes.map((probe) => [probe.batchSize, probe.accepted])).toEqual([
+      [64, true],
+      [100, false],
+    ]);
+    expect(adaptive.finalBatchSize).toBe(64);
+    // The rejected probe's new items were answered in a call of 100: they vote again.
+    const inRejectedProbe = results.filter((result) => result.votes[0]?.batchSize === 100);
+    expect(inRejectedProbe.length).toBeGreaterThan(0);
+    expect(inRejectedProbe.every((result) => result.rounds >= 2)).toBe(true);
+    expect(
+      results
+        .filter((result) => result.votes[0]?.batchSize === 64)
+        .every((result) => result.rounds === 1 || result.votes.length > 1),
+    ).toBe(true);
   });
 
   it('keeps voting on unsure answers that flip half the time, and lets the sure ones go', async () => {
@@ -113,7 +163,7 @@ describe('the adaptive rule', () => {
     const items = makeItems(600);
     const flip = (item: number, sure: boolean, call: string) => sure && coin(item, call) < 0.15;
     const model = scripted(flip);
-    const { results, summary } = await batchPrompt({ ...common, items, model });
+    const { results, summary } = await batchPrompt({ ...fixedSize, items, model });
     const adaptive = summary.adaptive!;
     // The unsure answers never move, and they alone would call the model stable after a call or
     // two; its sure answers keep it from that until the sum over all of them turns.
@@ -134,6 +184,26 @@ describe('the adaptive rule', () => {
     expect(prompts(model.requests)).toEqual(prompts(seasModel.requests));
     expect(results.map((result) => result.answer)).toEqual(seas.results.map((result) => result.answer));
     expect(summary.inputTokens).toBe(seas.summary.inputTokens);
+  });
+
+  it('falls back to SEAS at the starting size when the pilot runs on the first calls of round 1', async () => {
+    const items = makeItems(600);
+    // Sure answers flip in almost a third of the calls: the first pilot call shows it.
+    const flip = (item: number, sure: boolean, call: string) => sure && coin(item, call) < 0.3;
+    const model = scripted(flip);
+    const { results, summary } = await batchPrompt({ ...common, items, model });
+    const adaptive = summary.adaptive!;
+    expect(adaptive.test?.verdict).toBe('order-dependent');
+    expect(adaptive.probes).toEqual([]);
+    expect(adaptive.finalBatchSize).toBe(32);
+    expect(adaptive.stoppedAfterRound1).toBe(0);
+    // Every call holds at most 32 items, and every item is asked at least twice, as under SEAS;
+    // the pilot's calls are round-2 calls of their own, so the run asks as many items as SEAS
+    // does, give or take the items SEAS stopped in other rounds.
+    expect(Math.max(...model.requests.map((request) => batchOf(request).length))).toBeLessThanOrEqual(32);
+    expect(results.every((result) => result.rounds >= 2)).toBe(true);
+    const seas = await batchPrompt({ ...common, strategy: 'bpe+seas', items, model: scripted(flip) });
+    expect(Math.abs(summary.calls - seas.summary.calls)).toBeLessThanOrEqual(3);
   });
 
   it('asks one more pilot call at a time while the test is undecided', async () => {
@@ -178,7 +248,7 @@ describe('the adaptive rule', () => {
   it('asks first the round-2 calls that carry the most unsure answers, each with its own batch code', async () => {
     const items = makeItems(600);
     const model = scripted(() => false);
-    const { summary } = await batchPrompt({ ...common, examples: 'first-round', items, model });
+    const { summary } = await batchPrompt({ ...fixedSize, examples: 'first-round', items, model });
     const seasModel = scripted(() => false);
     await batchPrompt({ ...common, examples: 'first-round', strategy: 'bpe+seas', items, model: seasModel });
     const roundTwo = (requests: GenerateRequest[]) =>

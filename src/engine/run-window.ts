@@ -3,18 +3,18 @@ import { type Answer, normalizeAnswer } from '../parse/normalize-answer.js';
 import { askCall, settleAll } from './ask-call.js';
 import { assessSettlement } from './assess-settlement.js';
 import type { ItemState } from './item-state.js';
-import { nextStage, observeStage, type Stage, startPlan, type WindowPlan } from './plan-stage.js';
+import {
+  nextStage,
+  observeStage,
+  type RunWindow,
+  type Stage,
+  startPlan,
+  type WindowPlan,
+} from './plan-stage.js';
 import type { RunContext } from './run-context.js';
 import { stoppingRules, stopReason } from './stop-condition.js';
 import type { ItemResult } from './types.js';
 import { decideVote } from './vote.js';
-
-/** One window of a run: its items in input order, and those still voting. */
-export interface RunWindow {
-  index: number;
-  items: ItemState[];
-  active: ItemState[];
-}
 
 /**
  * Items leave while a condition of the run's stopping rule holds on their votes. A condition may

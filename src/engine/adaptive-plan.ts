@@ -1,0 +1,304 @@
+import { type AdaptiveDecision, decidePilot, judgeProbe } from './adaptive-decision.js';
+import type { ItemState } from './item-state.js';
+import {
+  dueItems,
+  type ProbedAnchor,
+  packRound,
+  type RunWindow,
+  roundStage,
+  type Stage,
+  type WindowPlan,
+} from './plan-stage.js';
+import type { RunContext } from './run-context.js';
+import { hashSeed, shuffled } from './seeded-random.js';
+
+/**
+ * The adaptive rule's work in a window. The first window runs the pilot in one of two ways:
+ * - `late` (the batch may not grow, or growing would not pay on the items to come): round 1 is
+ *   asked in full, then SEAS's own round-2 calls one at a time, those with the most unsure answers
+ *   first, until the sequential test decides; on an order-dependent model the run is then
+ *   BPE+SEAS call for call.
+ * - `early` (a larger batch could pay for its probes): round 1 is asked one call at a time, each
+ *   call's items asked again in a call of their own (the pilot) until the test decides; a stable
+ *   model's batch then grows by probes before the rest of round 1 is asked at the size they keep.
+ * Later windows `follow` the decision the first one published.
+ */
+export interface AdaptivePlan {
+  mode: 'late' | 'early' | 'follow';
+  /** True once the decision, batch size included, is final (and published by the first window). */
+  settled: boolean;
+  /** The items the pilot asked again, in the order it asked them. */
+  pilot: ItemState[];
+  /** `late`: SEAS's round-2 calls, those that carry the most unsure round-1 answers first. */
+  pilotQueue?: ItemState[][];
+  /** `early`: the items of the round-1 call the pilot asks again next. */
+  pilotPending?: ItemState[];
+  /** `early`, stable: the next larger batch to try and the anchors it asks again. */
+  probe?: { size: number; anchors: ProbedAnchor[] };
+  /** `early`: items already asked again as anchors. */
+  anchorsUsed: ReadonlySet<ItemState>;
+}
+
+/** A run's items after this window: known from the caller's total, or guessed from a full window. */
+function itemsAfter(context: RunContext, window: RunWindow): number {
+  const { itemsTotal } = context.options;
+  if (itemsTotal !== undefined)
+    return Math.max(0, itemsTotal - (window.items[0]?.index ?? 0) - window.items.length);
+  return window.items.length === context.strategy.windowSize ? context.strategy.windowSize : 0;
+}
+
+/**
+ * Whether a probe of `next` items pays: it costs its anchors' tokens once, and saves the fixed
+ * prompt of the calls a larger batch makes unnecessary on the items still to come. Undefined when
+ * it pays, else why not, in a sentence.
+ */
+function probeWouldNotPay(
+  context: RunContext,
+  window: RunWindow,
+  size: number,
+  next: number,
+  itemsToCome: number,
+) {
+  const { strategy } = context;
+  const meanItemTokens =
+    window.items.reduce((sum, state) => sum + state.tokens, 0) / Math.max(1, window.items.length);
+  const fixed = context.fixedTokensPerCall(window.items[0]);
+  const saving = fixed * (Math.ceil(itemsToCome / size) - Math.ceil(itemsToCome / next));
+  const anchors = Math.min(strategy.adaptive.probeAnchors, next - 1);
+  const cost = anchors * (meanItemTokens + context.tokensPerAnswer(strategy.format));
+  if (saving > cost) return undefined;
+  return `a probe at ${next} would cost about ${Math.round(cost)} tokens and save about ${Math.max(0, Math.round(saving))} on the ${itemsToCome} items to come`;
+}
+
+/** A window's adaptive plan at its start: the first window picks how its pilot runs, the others wait for it. */
+export async function startAdaptivePlan(context: RunContext, window: RunWindow): Promise<WindowPlan> {
+  const { strategy } = context;
+  const plan: AdaptivePlan = { mode: 'late', settled: false, pilot: [], anchorsUsed: new Set() };
+  if (window.index > 0) {
+    const decision = await context.adaptive.decision;
+    return { decision, adaptive: { ...plan, mode: 'follow', settled: true } };
+  }
+  const size = strategy.batchSize;
+  const next = Math.min(size * 2, strategy.adaptive.maxBatchSize);
+  if (strategy.rounds < 2 || next <= size) return { decision: undefined, adaptive: plan };
+  const notPaying = probeWouldNotPay(
+    context,
+    window,
+    size,
+    next,
+    window.items.length - size + itemsAfter(context, window),
+  );
+  if (notPaying !== undefined) context.adaptive.recordProbe(undefined, notPaying);
+  return { decision: undefined, adaptive: { ...plan, mode: notPaying === undefined ? 'early' : 'late' } };
+}
+
+/** The first call of round 1 that is still to ask, at `size` items. */
+function nextRoundOneCall(context: RunContext, window: RunWindow, size: number): Stage {
+  const fresh = window.active.filter((state) => state.rounds === 0);
+  return { calls: packRound(context.strategy, fresh, 1, size).slice(0, 1) };
+}
+
+function probeStage(
+  context: RunContext,
+  window: RunWindow,
+  probe: NonNullable<AdaptivePlan['probe']>,
+): Stage {
+  const { strategy } = context;
+  const newcomers = window.active
+    .filter((state) => state.rounds === 0)
+    .slice(0, probe.size - probe.anchors.length);
+  const order = shuffled(
+    [...probe.anchors.map((anchor) => anchor.copy), ...newcomers],
+    hashSeed(strategy.seed, window.index, 'probe', probe.size),
+  );
+  return {
+    calls: packRound(strategy, order, 1, probe.size),
+    purpose: { probe: probe.size, anchors: probe.anchors },
+  };
+}
+
+/** The calls the loop asks next in a window of an adaptive run. */
+export function nextAdaptiveStage(context: RunContext, window: RunWindow, plan: WindowPlan): Stage {
+  const { strategy } = context;
+  const adaptive = plan.adaptive!;
+  const size = plan.decision?.batchSize ?? strategy.batchSize;
+  if (adaptive.mode === 'early' && !adaptive.settled) {
+    if (plan.decision === undefined && adaptive.pilotPending) {
+      const order = shuffled(
+        adaptive.pilotPending,
+        hashSeed(strategy.seed, window.index, 'pilot', adaptive.pilot.length),
+      );
+      return { calls: packRound(strategy, order, 2, strategy.batchSize), purpose: 'pilot' };
+    }
+    if (adaptive.probe) return probeStage(context, window, adaptive.probe);
+    return nextRoundOneCall(context, window, size);
+  }
+  const due = dueItems(window);
+  if (adaptive.mode === 'late' && adaptive.pilotQueue && due.round === 2) {
+    const waiting = adaptive.pilotQueue.filter((call) => call.every((state) => state.rounds === 1));
+    // The pilot asks SEAS's round-2 calls one at a time; an order-dependent model gets the rest.
+    if (plan.decision === undefined) return { calls: waiting.slice(0, 1), purpose: 'pilot' };
+    if (!plan.decision.stable) return { calls: waiting };
+    // A stable model: round 2 for the items whose stratum goes on, packed anew.
+    const order = shuffled(due.items, hashSeed(strategy.seed, window.index, 'u', 2));
+    return { calls: packRound(strategy, order, 2, size) };
+  }
+  // A stable first window's shuffles start from the pilot's items, in the order it asked them.
+  return roundStage(strategy, window, size, plan.decision?.stable ? adaptive.pilot : []);
+}
+
+/** SEAS's round-2 calls of the first window, those that carry the most unsure round-1 answers first. */
+function pilotQueue(context: RunContext, window: RunWindow): ItemState[][] {
+  const { strategy } = context;
+  const calls = packRound(
+    strategy,
+    shuffled(window.items, hashSeed(strategy.seed, window.index, 2)),
+    2,
+    strategy.batchSize,
+  );
+  // Whether an unsure answer comes back sure tells the two kinds of model apart fastest.
+  const unsureIn = (call: readonly ItemState[]) =>
+    call.filter((state) => state.votes.find((vote) => vote.round === 1)?.confident === false).length;
+  return calls
+    .map((call, index) => ({ call, index, unsure: unsureIn(call) }))
+    .sort((a, b) => b.unsure - a.unsure || a.index - b.index)
+    .map(({ call }) => call);
+}
+
+/**
+ * Answers a probe may ask again, in the order it takes them: settled pilot answers (sure and
+ * repeated) first, in a seeded shuffle, then sure round-1 answers from calls of a size already
+ * kept, in another; never one already used.
+ */
+function anchorCandidates(context: RunContext, window: RunWindow, plan: WindowPlan): ProbedAnchor[] {
+  const { seed } = context.strategy;
+  const adaptive = plan.adaptive!;
+  const size = plan.decision!.batchSize;
+  const settled: ItemState[] = [];
+  for (const state of adaptive.pilot) {
+    const [first, second] = [1, 2].map((round) => state.votes.find((vote) => vote.round === round));
+    if (first?.confident && second?.confident && String(first.answer) === String(second.answer))
+      settled.push(state);
+  }
+  const inPilot = new Set(adaptive.pilot);
+  const spare = shuffled(window.items, hashSeed(seed, window.index, 'spare anchors')).filter((state) => {
+    const first = state.votes.find((vote) => vote.round === 1);
+    return !inPilot.has(state) && first?.confident === true && first.batchSize <= size;
+  });
+  return [...shuffled(settled, hashSeed(seed, window.index, 'anchors')), ...spare]
+    .filter((state) => !adaptive.anchorsUsed.has(state))
+    .map((state) => ({
+      // An anchor is asked as an item state of its own: the window keeps the item's own votes.
+      copy: {
+        index: -1,
+        item: state.item,
+        tokens: state.tokens,
+        votes: [],
+        problems: [],
+        callFailed: false,
+        rounds: 0,
+      },
+      answer: String(state.votes.find((vote) => vote.round === 1)!.answer),
+    }));
+}
+
+/** The decision is final: the first window publishes it, with the batch size its probes kept. */
+function settle(context: RunContext, plan: WindowPlan, skipped?: string): WindowPlan {
+  context.adaptive.recordProbe(undefined, skipped);
+  context.adaptive.publish(plan.decision!);
+  const { probe: _done, ...adaptive } = plan.adaptive!;
+  return { ...plan, adaptive: { ...adaptive, settled: true } };
+}
+
+/**
+ * `early`, stable model: the next batch to try, twice the size kept so far (up to `maxBatchSize`),
+ * while a probe pays and can be filled; one more round-1 call at the size kept when the probe
+ * needs more anchors than the answers so far give; else the size is final.
+ */
+function nextProbe(context: RunContext, window: RunWindow, plan: WindowPlan): WindowPlan {
+  const { strategy } = context;
+  const size = plan.decision!.batchSize;
+  const next = Math.min(size * 2, strategy.adaptive.maxBatchSize);
+  const wanted = Math.min(strategy.adaptive.probeAnchors, next - 1);
+  const fresh = window.active.filter((state) => state.rounds === 0).length;
+  if (next <= size || fresh < next - wanted) return settle(context, plan);
+  const notPaying = probeWouldNotPay(context, window, size, next, fresh + itemsAfter(context, window));
+  if (notPaying !== undefined) return settle(context, plan, notPaying);
+  const anchors = anchorCandidates(context, window, plan).slice(0, wanted);
+  if (anchors.length < wanted) {
+    // More anchors come from one more round-1 call at the size kept, while that leaves a probe's fill.
+    return fresh - size >= next - wanted ? plan : settle(context, plan);
+  }
+  const used = new Set([...plan.adaptive!.anchorsUsed, ...anchors.map((anchor) => anchorOf(window, anchor))]);
+  return { ...plan, adaptive: { ...plan.adaptive!, probe: { size: next, anchors }, anchorsUsed: used } };
+}
+
+const anchorOf = (window: RunWindow, anchor: ProbedAnchor) =>
+  window.items.find((state) => state.item === anchor.copy.item)!;
+
+/** `early`: a probe's answers keep its size (the next may be tried) or end the growth. */
+function observeProbe(
+  context: RunContext,
+  window: RunWindow,
+  plan: WindowPlan,
+  probe: number,
+  anchors: ProbedAnchor[],
+) {
+  const answered = anchors.filter((anchor) => anchor.copy.votes.length > 0);
+  const agreed = answered.filter((anchor) => String(anchor.copy.votes[0]!.answer) === anchor.answer).length;
+  const judged = judgeProbe(
+    { batchSize: probe, anchors: answered.length, agreed },
+    context.strategy.adaptive,
+  );
+  context.adaptive.recordProbe(judged);
+  const { probe: _asked, ...adaptive } = plan.adaptive!;
+  const next: WindowPlan = { ...plan, adaptive };
+  if (!judged.accepted) return settle(context, next);
+  return nextProbe(context, window, { ...next, decision: { ...plan.decision!, batchSize: probe } });
+}
+
+/** The pilot's answers so far: a decision, or more to ask. */
+function observePilot(context: RunContext, window: RunWindow, plan: WindowPlan, stage: Stage): WindowPlan {
+  const { strategy } = context;
+  let adaptive = plan.adaptive!;
+  if (adaptive.mode === 'late' && window.items.some((state) => state.rounds === 0)) return plan;
+  if (adaptive.mode === 'early' && stage.purpose !== 'pilot') {
+    return {
+      ...plan,
+      adaptive: { ...adaptive, pilotPending: stage.calls.flat().filter((state) => state.index >= 0) },
+    };
+  }
+  if (adaptive.mode === 'late')
+    adaptive = { ...adaptive, pilotQueue: adaptive.pilotQueue ?? pilotQueue(context, window) };
+  const pilot = stage.purpose === 'pilot' ? [...adaptive.pilot, ...stage.calls.flat()] : adaptive.pilot;
+  const complete =
+    adaptive.mode === 'late'
+      ? !adaptive.pilotQueue!.some((call) => call.every((state) => state.rounds === 1))
+      : window.active.every((state) => state.rounds > 0);
+  const verdict = decidePilot({ pilot, complete }, strategy);
+  const { pilotPending: _asked, ...rest } = adaptive;
+  const next: WindowPlan = { ...plan, adaptive: { ...rest, pilot } };
+  if (verdict.decision === undefined) return next;
+  context.adaptive.recordPilot(verdict, pilot.length);
+  const decided: WindowPlan = { ...next, decision: verdict.decision };
+  if (adaptive.mode === 'late' || !verdict.decision.stable) return settle(context, decided);
+  return nextProbe(context, window, decided);
+}
+
+/** What a stage's answers change in an adaptive window's plan. */
+export function observeAdaptiveStage(
+  context: RunContext,
+  window: RunWindow,
+  plan: WindowPlan,
+  stage: Stage,
+): WindowPlan {
+  const adaptive = plan.adaptive!;
+  if (adaptive.settled) return plan;
+  if (typeof stage.purpose === 'object')
+    return observeProbe(context, window, plan, stage.purpose.probe, stage.purpose.anchors);
+  if (plan.decision === undefined) return observePilot(context, window, plan, stage);
+  // `early`, stable: a round-1 call asked for more anchors.
+  return nextProbe(context, window, plan);
+}
+
+export type { AdaptiveDecision };
