@@ -1,5 +1,11 @@
 import { batchPrompt } from '../src/engine/batch-prompt.js';
-import type { Item, StrategyName } from '../src/engine/types.js';
+import type {
+  AdaptiveOptions,
+  AdaptiveSummary,
+  BatchSizeProbe,
+  Item,
+  StrategyName,
+} from '../src/engine/types.js';
 import type { Voting } from '../src/engine/vote.js';
 import { defaultPrices } from '../src/plan/price-table.js';
 import type { ChatModel } from '../src/spec/chat-model.js';
@@ -47,6 +53,12 @@ export interface BenchRow {
   seed: number;
   /** What the adaptive rule measured and decided, in a sentence (strategy `adaptive` only). */
   adaptiveDecision?: string;
+  /** When the adaptive pilot asked (strategy `adaptive` only). */
+  adaptivePilotTiming?: AdaptiveSummary['pilotTiming'];
+  /** The larger batch sizes the adaptive rule tried (strategy `adaptive` only). */
+  adaptiveProbes?: BatchSizeProbe[];
+  /** Every item's final answer, in input order, when the run was asked to keep them. */
+  answers?: (string | null)[];
 }
 
 export interface RunSpec {
@@ -59,6 +71,10 @@ export interface RunSpec {
   voting: Voting;
   prompt: PromptSettings;
   seed: number;
+  /** Adaptive options besides the defaults. */
+  adaptive?: AdaptiveOptions;
+  /** Keep every item's final answer in the row. */
+  keepAnswers?: boolean;
 }
 
 /**
@@ -77,6 +93,7 @@ export async function measureRun(spec: RunSpec): Promise<BenchRow> {
     format: spec.prompt.format,
     examples: spec.prompt.examples,
     seed: spec.seed,
+    ...(spec.adaptive === undefined ? {} : { adaptive: spec.adaptive }),
   });
   const price = defaultPrices[benchPriceModel]!;
   const correct = results.filter((result) => result.correct === true).length;
@@ -105,6 +122,17 @@ export async function measureRun(spec: RunSpec): Promise<BenchRow> {
       Math.round(((summary.inputTokens * price.input + summary.outputTokens * price.output) / 1e6) * 1e4) /
       1e4,
     seed: spec.seed,
-    ...(summary.adaptive === undefined ? {} : { adaptiveDecision: summary.adaptive.decision }),
+    ...(summary.adaptive === undefined
+      ? {}
+      : {
+          adaptiveDecision: summary.adaptive.decision,
+          ...(summary.adaptive.pilotTiming === undefined
+            ? {}
+            : { adaptivePilotTiming: summary.adaptive.pilotTiming }),
+          adaptiveProbes: summary.adaptive.probes,
+        }),
+    ...(spec.keepAnswers
+      ? { answers: results.map((result) => (result.answer === null ? null : String(result.answer))) }
+      : {}),
   };
 }

@@ -30,6 +30,10 @@ export const ownedSections = [
   { heading: 'Batch API', script: 'bench/batch-api-cost.ts' },
   { heading: 'Simulated runs: memory', script: 'bench/sim-run-memory.ts' },
   { heading: 'Reply formats: output tokens', script: 'bench/format-cost.ts' },
+  {
+    heading: 'Adaptive rounds: small rounds and the first window',
+    script: 'bench/measure-adaptive-changes.ts',
+  },
 ] as const;
 
 export type OwnedHeading = (typeof ownedSections)[number]['heading'];

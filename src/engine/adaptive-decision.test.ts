@@ -126,10 +126,18 @@ describe('the adaptive summary', () => {
     const probe = judgeProbe({ batchSize: 64, anchors: 32, agreed: 32 }, strategy.adaptive);
     const summary = adaptiveSummary(
       strategy,
-      { verdict, pilotItems: 32, probes: [probe], growthSkipped: undefined, finalBatchSize: 64 },
+      {
+        pilotTiming: 'first-calls',
+        verdict,
+        pilotItems: 32,
+        probes: [probe],
+        growthSkipped: undefined,
+        finalBatchSize: 64,
+      },
       { afterRound1: 250, byUnsureCap: 3, asFewLeft: 2 },
     );
     expect(summary).toMatchObject({
+      pilotTiming: 'first-calls',
       pilotItems: 32,
       decision: verdict.text,
       startBatchSize: 32,
@@ -142,10 +150,18 @@ describe('the adaptive summary', () => {
     expect(summary.test?.verdict).toBe('stable');
     const before = adaptiveSummary(
       strategy,
-      { verdict: undefined, pilotItems: 0, probes: [], growthSkipped: undefined, finalBatchSize: 32 },
+      {
+        pilotTiming: undefined,
+        verdict: undefined,
+        pilotItems: 0,
+        probes: [],
+        growthSkipped: undefined,
+        finalBatchSize: 32,
+      },
       { afterRound1: 0, byUnsureCap: 0, asFewLeft: 0 },
     );
     expect(before.decision).toBe('no pilot yet');
+    expect(before.pilotTiming).toBeUndefined();
     expect(before.test).toBeUndefined();
   });
 });

@@ -176,6 +176,7 @@ export function probedBatchSize(startSize: number, probes: readonly BatchSizePro
 
 /** Everything the adaptive summary reports, as the run recorded it. */
 export interface AdaptiveRecord {
+  pilotTiming: AdaptiveSummary['pilotTiming'];
   verdict: PilotVerdict | undefined;
   pilotItems: number;
   probes: readonly BatchSizeProbe[];
@@ -198,6 +199,7 @@ export function adaptiveSummary(
 ): AdaptiveSummary {
   const { verdict } = record;
   return {
+    ...(record.pilotTiming === undefined ? {} : { pilotTiming: record.pilotTiming }),
     pilotItems: record.pilotItems,
     confidence: strategy.adaptive.confidence,
     strata: verdict?.strata ?? [],

@@ -18,9 +18,10 @@ import { hashSeed, shuffled } from './seeded-random.js';
  *   asked in full, then SEAS's own round-2 calls one at a time, those with the most unsure answers
  *   first, until the sequential test decides; on an order-dependent model the run is then
  *   BPE+SEAS call for call.
- * - `early` (a larger batch could pay for its probes): round 1 is asked one call at a time, each
- *   call's items asked again in a call of their own (the pilot) until the test decides; a stable
- *   model's batch then grows by probes before the rest of round 1 is asked at the size they keep.
+ * - `early` (a larger batch could pay for its probes): round 1 is asked one call at a time; once two
+ *   calls' answers are in, the pilot asks again, in a call of its own, every unsure one of them and
+ *   sure ones to fill the call, and so on until the test decides; a stable model's batch then grows
+ *   by probes before the rest of round 1 is asked at the size they keep.
  * Later windows `follow` the decision the first one published.
  */
 export interface AdaptivePlan {
@@ -31,8 +32,6 @@ export interface AdaptivePlan {
   pilot: ItemState[];
   /** `late`: SEAS's round-2 calls, those that carry the most unsure round-1 answers first. */
   pilotQueue?: ItemState[][];
-  /** `early`: the items of the round-1 call the pilot asks again next. */
-  pilotPending?: ItemState[];
   /** `early`, stable: the next larger batch to try and the anchors it asks again. */
   probe?: { size: number; anchors: ProbedAnchor[] };
   /** `early`: items already asked again as anchors. */
@@ -48,9 +47,12 @@ function itemsAfter(context: RunContext, window: RunWindow): number {
 }
 
 /**
- * Whether a probe of `next` items pays: it costs its anchors' tokens once, and saves the fixed
- * prompt of the calls a larger batch makes unnecessary on the items still to come. Undefined when
- * it pays, else why not, in a sentence.
+ * Whether a probe of `next` items pays: a larger batch saves the fixed prompt of the calls it
+ * makes unnecessary on the items still to come; the probe costs its anchors' tokens, and should
+ * its size not be kept, its new items are asked again. A probe is tried only when the saving
+ * covers both (a probe's size is kept about three times in four on the simulated frontier
+ * model, and a rejected one made a run of 640 BoolQ items 10% dearer). Undefined when it pays,
+ * else why not, in a sentence.
  */
 function probeWouldNotPay(
   context: RunContext,
@@ -64,8 +66,8 @@ function probeWouldNotPay(
     window.items.reduce((sum, state) => sum + state.tokens, 0) / Math.max(1, window.items.length);
   const fixed = context.fixedTokensPerCall(window.items[0]);
   const saving = fixed * (Math.ceil(itemsToCome / size) - Math.ceil(itemsToCome / next));
-  const anchors = Math.min(strategy.adaptive.probeAnchors, next - 1);
-  const cost = anchors * (meanItemTokens + context.tokensPerAnswer(strategy.format));
+  // The anchors, and the new items asked again if the size is not kept: the whole probe.
+  const cost = next * (meanItemTokens + context.tokensPerAnswer(strategy.format));
   if (saving > cost) return undefined;
   return `a probe at ${next} would cost about ${Math.round(cost)} tokens and save about ${Math.max(0, Math.round(saving))} on the ${itemsToCome} items to come`;
 }
@@ -80,7 +82,10 @@ export async function startAdaptivePlan(context: RunContext, window: RunWindow):
   }
   const size = strategy.batchSize;
   const next = Math.min(size * 2, strategy.adaptive.maxBatchSize);
-  if (strategy.rounds < 2 || next <= size) return { decision: undefined, adaptive: plan };
+  if (strategy.rounds < 2 || next <= size) {
+    if (strategy.rounds >= 2) context.adaptive.recordPilotTiming('after-round-1');
+    return { decision: undefined, adaptive: plan };
+  }
   const notPaying = probeWouldNotPay(
     context,
     window,
@@ -89,7 +94,9 @@ export async function startAdaptivePlan(context: RunContext, window: RunWindow):
     window.items.length - size + itemsAfter(context, window),
   );
   if (notPaying !== undefined) context.adaptive.recordProbe(undefined, notPaying);
-  return { decision: undefined, adaptive: { ...plan, mode: notPaying === undefined ? 'early' : 'late' } };
+  const mode = notPaying === undefined ? 'early' : 'late';
+  context.adaptive.recordPilotTiming(mode === 'early' ? 'first-calls' : 'after-round-1');
+  return { decision: undefined, adaptive: { ...plan, mode } };
 }
 
 /** The first call of round 1 that is still to ask, at `size` items. */
@@ -123,13 +130,7 @@ export function nextAdaptiveStage(context: RunContext, window: RunWindow, plan: 
   const adaptive = plan.adaptive!;
   const size = plan.decision?.batchSize ?? strategy.batchSize;
   if (adaptive.mode === 'early' && !adaptive.settled) {
-    if (plan.decision === undefined && adaptive.pilotPending) {
-      const order = shuffled(
-        adaptive.pilotPending,
-        hashSeed(strategy.seed, window.index, 'pilot', adaptive.pilot.length),
-      );
-      return { calls: packRound(strategy, order, 2, strategy.batchSize), purpose: 'pilot' };
-    }
+    if (plan.decision === undefined) return earlyPilotStage(context, window, adaptive);
     if (adaptive.probe) return probeStage(context, window, adaptive.probe);
     return nextRoundOneCall(context, window, size);
   }
@@ -145,6 +146,35 @@ export function nextAdaptiveStage(context: RunContext, window: RunWindow, plan: 
   }
   // A stable first window's shuffles start from the pilot's items, in the order it asked them.
   return roundStage(strategy, window, size, plan.decision?.stable ? adaptive.pilot : []);
+}
+
+/** Items answered in round 1 that the pilot has not asked again yet. */
+function unpiloted(window: RunWindow, adaptive: AdaptivePlan): ItemState[] {
+  const inPilot = new Set(adaptive.pilot);
+  return window.active.filter((state) => state.rounds === 1 && !inPilot.has(state));
+}
+
+/**
+ * `early`, undecided: one more call of round 1 while fewer than two calls' answers wait for the
+ * pilot, else the pilot's next call: every unsure answer waiting (whether an unsure answer comes
+ * back sure tells the two kinds of model apart fastest), then sure ones in a seeded shuffle.
+ */
+function earlyPilotStage(context: RunContext, window: RunWindow, adaptive: AdaptivePlan): Stage {
+  const { strategy } = context;
+  const waiting = unpiloted(window, adaptive);
+  const fresh = window.active.some((state) => state.rounds === 0);
+  if (fresh && waiting.length < 2 * strategy.batchSize)
+    return nextRoundOneCall(context, window, strategy.batchSize);
+  const tag = (state: ItemState) => state.votes.find((vote) => vote.round === 1)?.confident;
+  const seed = hashSeed(strategy.seed, window.index, 'pilot', adaptive.pilot.length);
+  const chosen = [
+    ...waiting.filter((state) => tag(state) === false),
+    ...shuffled(
+      waiting.filter((state) => tag(state) !== false),
+      seed,
+    ),
+  ].slice(0, strategy.batchSize);
+  return { calls: packRound(strategy, shuffled(chosen, seed), 2, strategy.batchSize), purpose: 'pilot' };
 }
 
 /** SEAS's round-2 calls of the first window, those that carry the most unsure round-1 answers first. */
@@ -262,22 +292,17 @@ function observePilot(context: RunContext, window: RunWindow, plan: WindowPlan, 
   const { strategy } = context;
   let adaptive = plan.adaptive!;
   if (adaptive.mode === 'late' && window.items.some((state) => state.rounds === 0)) return plan;
-  if (adaptive.mode === 'early' && stage.purpose !== 'pilot') {
-    return {
-      ...plan,
-      adaptive: { ...adaptive, pilotPending: stage.calls.flat().filter((state) => state.index >= 0) },
-    };
-  }
+  if (adaptive.mode === 'early' && stage.purpose !== 'pilot') return plan;
   if (adaptive.mode === 'late')
     adaptive = { ...adaptive, pilotQueue: adaptive.pilotQueue ?? pilotQueue(context, window) };
   const pilot = stage.purpose === 'pilot' ? [...adaptive.pilot, ...stage.calls.flat()] : adaptive.pilot;
   const complete =
     adaptive.mode === 'late'
       ? !adaptive.pilotQueue!.some((call) => call.every((state) => state.rounds === 1))
-      : window.active.every((state) => state.rounds > 0);
+      : window.active.every((state) => state.rounds > 0) &&
+        unpiloted(window, { ...adaptive, pilot }).length === 0;
   const verdict = decidePilot({ pilot, complete }, strategy);
-  const { pilotPending: _asked, ...rest } = adaptive;
-  const next: WindowPlan = { ...plan, adaptive: { ...rest, pilot } };
+  const next: WindowPlan = { ...plan, adaptive: { ...adaptive, pilot } };
   if (verdict.decision === undefined) return next;
   context.adaptive.recordPilot(verdict, pilot.length);
   const decided: WindowPlan = { ...next, decision: verdict.decision };

@@ -15,6 +15,7 @@ export class AdaptiveRun {
   #reject!: (error: unknown) => void;
   #published: AdaptiveDecision | undefined;
   #failed = false;
+  #pilotTiming: AdaptiveSummary['pilotTiming'];
   #verdict: PilotVerdict | undefined;
   #pilotItems = 0;
   readonly #probes: BatchSizeProbe[] = [];
@@ -27,6 +28,11 @@ export class AdaptiveRun {
     });
     // A run of one window never awaits it: the rejection must not go unobserved.
     this.decision.catch(() => {});
+  }
+
+  /** When the first window's pilot asks, for the summary. */
+  recordPilotTiming(timing: NonNullable<AdaptiveSummary['pilotTiming']>): void {
+    this.#pilotTiming = timing;
   }
 
   /** What the pilot found, for the summary. */
@@ -59,6 +65,7 @@ export class AdaptiveRun {
     return adaptiveSummary(
       this.strategy,
       {
+        pilotTiming: this.#pilotTiming,
         verdict: this.#verdict,
         pilotItems: this.#pilotItems,
         probes: this.#probes,

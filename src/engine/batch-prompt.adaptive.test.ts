@@ -78,16 +78,25 @@ describe('the adaptive rule', () => {
     ]);
     expect(results.filter((result) => result.rounds === 1)).toHaveLength(2000 - 32);
     expect(adaptive.stoppedAfterRound1).toBe(2000 - 32);
-    // A probe pays on the items to come, so the pilot runs on round 1's first call: that call,
-    // then the same items again, then probes of larger batches, all in the first window.
-    const [first, pilot] = model.requests.map((request) => batchOf(request).map((entry) => entry.item));
+    // A probe pays on the items to come, so the pilot runs on round 1's first calls: two calls of
+    // 32, then the pilot asks again every unsure answer of them (each tenth item) and sure ones to
+    // fill its call, then probes of larger batches, all in the first window.
+    const [first, second, pilot] = model.requests.map((request) =>
+      batchOf(request).map((entry) => entry.item),
+    );
     expect(first).toEqual(Array.from({ length: 32 }, (_, index) => index));
-    expect([...pilot!].sort((a, b) => a - b)).toEqual(first);
+    expect(second).toEqual(Array.from({ length: 32 }, (_, index) => 32 + index));
+    expect(pilot).toHaveLength(32);
+    expect(pilot!.every((item) => item < 64)).toBe(true);
+    expect(pilot!.filter((item) => item % 10 === 0).sort((a, b) => a - b)).toEqual([
+      0, 10, 20, 30, 40, 50, 60,
+    ]);
     expect(adaptive.probes.map((probe) => [probe.batchSize, probe.accepted])).toEqual([
       [64, true],
       [100, true],
     ]);
     expect(adaptive.finalBatchSize).toBe(100);
+    expect(adaptive.pilotTiming).toBe('first-calls');
     const firstWindowCalls = model.requests.filter((request) =>
       batchOf(request).every((entry) => entry.item < 1024),
     );
@@ -109,6 +118,7 @@ describe('the adaptive rule', () => {
     expect(adaptive.test?.verdict).toBe('stable');
     expect(adaptive.probes).toEqual([]);
     expect(adaptive.finalBatchSize).toBe(32);
+    expect(adaptive.pilotTiming).toBe('after-round-1');
     expect(adaptive.growthSkipped).toMatch(
       /^a probe at 64 would cost about \d+ tokens and save about \d+ on the 268 items to come$/,
     );

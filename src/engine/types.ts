@@ -143,7 +143,13 @@ export interface BatchSizeProbe {
 }
 
 export interface AdaptiveSummary {
-  /** Items of the first window asked in round 2 before the test decided (round 1 is in full). */
+  /**
+   * When the pilot asked: `after-round-1` (round 1 in full first, then SEAS's own round-2 calls),
+   * or `first-calls` (each of round 1's first calls asked again at once, so that the rest of round
+   * 1 can take a larger batch); absent before the first window started.
+   */
+  pilotTiming?: 'after-round-1' | 'first-calls';
+  /** Items of the first window asked in round 2 before the test decided. */
   pilotItems: number;
   confidence: number;
   strata: StratumFigures[];

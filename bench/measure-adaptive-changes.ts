@@ -1,0 +1,183 @@
+/**
+ * What two parts of the adaptive rule do, measured on the simulator (accuracy is simulated; calls
+ * and tokens are counted from every call's full prompt and reply, o200k):
+ * - small rounds: a stable model's later round with fewer than `minRoundItems` (8) items of a window
+ *   is not asked. The headline runs (BoolQ 320, RTE, QQP; batch 32, 5 rounds) on both profiles and
+ *   seeds 0-4, with the rule (the default) and without it (`minRoundItems` 0).
+ * - the batch in the first window: BoolQ samples of growing size, one window each, on both
+ *   profiles, with the default `maxBatchSize` and with the batch held at 32; SinglePrompt beside.
+ * `--write` puts the section in BENCHMARKS.md.
+ *
+ *   npx tsx bench/measure-adaptive-changes.ts [--seeds 5] [--sizes 320,640,1000,2000,3270] [--json] [--write]
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { AdaptiveOptions } from '../src/engine/types.js';
+import { createSimModel } from '../src/sim/create-sim-model.js';
+import type { SimProfileName } from '../src/sim/profiles.js';
+import { loadItems } from '../src/source/load-items.js';
+import { boolqTask } from '../src/task/builtin-tasks.js';
+import { type BenchRow, measureRun } from './measure-runs.js';
+import { writeOwnedSection } from './owned-section.js';
+import { dataDirectory, loadPaperTask, paperTasks } from './paper-data.js';
+import { benchPrompt } from './settings.js';
+
+const profiles: SimProfileName[] = ['gpt-4', 'frontier'];
+const headlineRun = { strategy: 'adaptive', batchSize: 32, rounds: 5, voting: 'weighted' } as const;
+const tokensOf = (row: Pick<BenchRow, 'inputTokens' | 'outputTokens'>) => row.inputTokens + row.outputTokens;
+const percent = (share: number) => (share * 100).toFixed(1);
+
+interface Totals {
+  calls: number;
+  tokens: number;
+  singleTokens: number;
+  correct: number;
+  items: number;
+}
+
+function add(totals: Totals, row: BenchRow, single: BenchRow): void {
+  totals.calls += row.calls;
+  totals.tokens += tokensOf(row);
+  totals.singleTokens += tokensOf(single);
+  totals.correct += Math.round(row.accuracy * row.items);
+  totals.items += row.items;
+}
+
+const emptyTotals = (): Totals => ({ calls: 0, tokens: 0, singleTokens: 0, correct: 0, items: 0 });
+
+/** The headline runs with and without the small-rounds rule, summed per profile and task over seeds. */
+async function measureSmallRounds(seeds: readonly number[]): Promise<string[]> {
+  const lines = [
+    '| profile | task | minRoundItems | calls | all tokens vs single | accuracy (sim) | items answered alike |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const profile of profiles) {
+    for (const taskName of paperTasks) {
+      const { task, items } = await loadPaperTask(taskName);
+      const totals = { with: emptyTotals(), without: emptyTotals() };
+      let alike = 0;
+      let compared = 0;
+      for (const seed of seeds) {
+        const model = createSimModel({ profile, task, items, seed });
+        const common = { task, items, model, prompt: benchPrompt, seed };
+        const single = await measureRun({
+          ...common,
+          strategy: 'single',
+          batchSize: 1,
+          rounds: 1,
+          voting: 'majority',
+        });
+        const runs = [] as BenchRow[];
+        for (const minRoundItems of [8, 0]) {
+          const row = await measureRun({
+            ...common,
+            ...headlineRun,
+            adaptive: { minRoundItems },
+            keepAnswers: true,
+          });
+          runs.push(row);
+          add(minRoundItems > 0 ? totals.with : totals.without, row, single);
+        }
+        const [withRule, without] = runs as [BenchRow, BenchRow];
+        const answersWith = withRule.answers ?? [];
+        compared += answersWith.length;
+        alike += answersWith.filter((answer, index) => answer === without.answers?.[index]).length;
+      }
+      for (const [label, sum] of [
+        ['8 (default)', totals.with],
+        ['0', totals.without],
+      ] as const) {
+        lines.push(
+          `| ${profile} | ${taskName} | ${label} | ${sum.calls} | ${percent(sum.tokens / sum.singleTokens)}% | ${percent(sum.correct / sum.items)} | ${label === '0' ? '' : `${alike} of ${compared}`} |`,
+        );
+      }
+      process.stderr.write(`small rounds: ${profile} ${taskName} done\n`);
+    }
+  }
+  return lines;
+}
+
+function probesText(row: BenchRow): string {
+  const probes = row.adaptiveProbes ?? [];
+  if (probes.length === 0) return 'none';
+  return probes
+    .map(
+      (probe) =>
+        `${probe.batchSize}: ${probe.agreed}/${probe.anchors} ${probe.accepted ? 'kept' : 'not kept'}`,
+    )
+    .join(', ');
+}
+
+/** BoolQ samples of growing size in one window: where the pilot runs, the sizes tried and kept. */
+async function measureFirstWindow(sizes: readonly number[]): Promise<string[]> {
+  const lines = [
+    '| profile | BoolQ items | batch may grow to | pilot | sizes tried (anchors agreeing) | final batch | calls | all tokens vs single | accuracy (sim) / single |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const file = resolve(dataDirectory(), 'boolq.dev.jsonl');
+  for (const size of sizes) {
+    const items = await loadItems(file, boolqTask, { sample: size, seed: 0 });
+    for (const profile of profiles) {
+      const model = createSimModel({ profile, task: boolqTask, items, seed: 0 });
+      const common = { task: boolqTask, items, model, prompt: benchPrompt, seed: 0 };
+      const single = await measureRun({
+        ...common,
+        strategy: 'single',
+        batchSize: 1,
+        rounds: 1,
+        voting: 'majority',
+      });
+      for (const adaptive of [{}, { maxBatchSize: 32 }] as AdaptiveOptions[]) {
+        const row = await measureRun({
+          ...common,
+          ...headlineRun,
+          adaptive: { ...adaptive, firstWindow: size },
+        });
+        lines.push(
+          `| ${profile} | ${items.length} | ${adaptive.maxBatchSize ?? 100} | ${row.adaptivePilotTiming === 'first-calls' ? 'on the first calls' : 'after round 1'} | ${probesText(row)} | ${row.finalBatchSize} | ${row.calls} | ${percent(tokensOf(row) / tokensOf(single))}% | ${percent(row.accuracy)} / ${percent(single.accuracy)} |`,
+        );
+      }
+      process.stderr.write(`first window: ${profile} ${items.length} items done\n`);
+    }
+  }
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seeds: { type: 'string', default: '5' },
+      sizes: { type: 'string', default: '320,640,1000,2000,3270' },
+      json: { type: 'boolean', default: false },
+      write: { type: 'boolean', default: false },
+    },
+  });
+  const seeds = Array.from({ length: Number(values.seeds) }, (_, index) => index);
+  const sizes = values.sizes.split(',').map(Number);
+  const smallRounds = await measureSmallRounds(seeds);
+  const firstWindow = await measureFirstWindow(sizes);
+  const command = `npx tsx bench/measure-adaptive-changes.ts --seeds ${seeds.length} --sizes ${sizes.join(',')} --write`;
+  const body = [
+    `Two parts of the adaptive rule, each run with and without. Batch 32 to start, at most 5 rounds, weighted vote, ${benchPrompt.format} replies, examples ${benchPrompt.examples}. Accuracy is the **simulated** model's; calls and tokens are counted. Reproduce: \`${command}\`.`,
+    '',
+    `### Small rounds: a stable model's later round with fewer than \`minRoundItems\` items is not asked`,
+    '',
+    `The headline data (BoolQ 320, RTE 277, QQP 158), seeds ${seeds.join(', ')}, summed over the seeds; "items answered alike" counts the items whose final answer is the same with and without the rule. On \`gpt-4\` the pilot finds the model order-dependent and the rule never applies.`,
+    '',
+    ...smallRounds,
+    '',
+    '### The batch in the first window',
+    '',
+    'BoolQ validation samples (seed 0) of growing size, each run as one window (`firstWindow` = the sample), with the batch allowed to grow to the default 100 and held at 32. The pilot runs on the first calls of round 1 where a probe of 64 would pay for its 32 anchors on the items to come; otherwise after round 1, as before.',
+    '',
+    ...firstWindow,
+  ];
+  if (values.write) writeOwnedSection('Adaptive rounds: small rounds and the first window', body);
+  if (values.json) process.stdout.write(`${JSON.stringify({ smallRounds, firstWindow })}\n`);
+  else process.stdout.write(`${body.join('\n')}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
