@@ -98,8 +98,9 @@ const growth = ['--batch-size', '8', '--adaptive-probe-anchors', '8', '--adaptiv
 const suites = [
   { profile: 'gpt-4', killSeeds: [11, 12, 13], decision: 'order-dependent', extra: [], grows: false },
   { profile: 'frontier', killSeeds: [21, 22], decision: 'stable', extra: [], grows: false },
-  // About 20 calls: two of round 1 at 8 items, the pilot, a probe of 16, the rest of round 1 at
-  // 16; the kills fall during the pilot, during the probe, and twice in the rest.
+  // About 26 calls: round 1 at 8 items with the pilot's calls among them (until the test decides),
+  // a probe of 16, the rest of round 1 at 16; the kills fall in round 1's first calls, among the
+  // pilot's, before the probe and in the rest.
   { profile: 'frontier', killSeeds: [51, 52, 32, 36], decision: 'stable', extra: growth, grows: true },
 ] as const;
 

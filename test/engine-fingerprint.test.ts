@@ -121,14 +121,15 @@ describe('the batch growing in the first window', () => {
         options: { batchSize: 8, adaptive: { minRoundItems: 0, maxBatchSize: 8 } },
       });
       const actual = await fingerprintRun({ ...spec, options: cheapProbes });
-      const [first, second, pilot] = actual.shapes as [string, string, string];
-      // The first two calls are those of round 1 with the batch held at 8, request for request.
-      expect(recordedAt8.requests).toContain(shapeDigest(first));
-      expect(recordedAt8.requests).toContain(shapeDigest(second));
+      // Round 1's calls come first, each the very request round 1 makes with the batch held at
+      // 8, until the pilot asks again answers they gave, in a call of its own (no examples).
+      const pilotAt = actual.shapes.findIndex((shape) => shape.includes(' | no examples | '));
+      const before = actual.shapes.slice(0, pilotAt);
+      expect(before.length).toBeGreaterThanOrEqual(2);
+      for (const shape of before) expect(recordedAt8.requests).toContain(shapeDigest(shape));
       const idsOf = (shape: string) => shape.split(' | ')[0]!.split(',');
-      const asked = new Set([...idsOf(first), ...idsOf(second)]);
-      expect(idsOf(pilot).every((id) => asked.has(id))).toBe(true);
-      expect(pilot).toMatch(/ \| no examples \| $/);
+      const asked = new Set(before.flatMap(idsOf));
+      expect(idsOf(actual.shapes[pilotAt]!).every((id) => asked.has(id))).toBe(true);
       const adaptive = actual.accounts.adaptive as {
         finalBatchSize: number;
         probes: { accepted: boolean }[];
@@ -137,9 +138,11 @@ describe('the batch growing in the first window', () => {
       expect(adaptive.finalBatchSize).toBeGreaterThan(8);
       expect(actual.requests.length).toBeLessThan(recordedAt8.requests.length);
       expect(actual.accounts.answered).toBe(expected.accounts.answered);
-      expect(actual.accounts.accuracy as number).toBeGreaterThan(
-        (recordedAt8.accounts.accuracy as number) - 0.01,
-      );
+      // An item that stopped after one answer got it in a call of a size the run kept.
+      const oneVote = actual.items.map((line) => line.split(' ')[4]!).filter((votes) => !votes.includes(','));
+      expect(oneVote.length).toBeGreaterThan(200);
+      const sizeOf = (votes: string) => Number(votes.split('/')[1]);
+      expect(oneVote.every((votes) => sizeOf(votes) <= adaptive.finalBatchSize)).toBe(true);
     },
   );
 });

@@ -11,17 +11,17 @@ import type { Vote } from './vote.js';
 
 const strategy = resolveStrategy({ strategy: 'adaptive', batchSize: 32, rounds: 5, format: 'lines' });
 
-const vote = (round: number, answer: string, confident: boolean): Vote => ({
-  round,
-  answer,
-  confident,
-  position: 0,
-  batchSize: 32,
-});
-
-/** A pilot item: its round-1 and round-2 answers, as `yes`/`no` and sure/unsure. */
-function item(first: [string, boolean], second: [string, boolean]) {
-  return { votes: [vote(1, ...first), vote(2, ...second)] };
+/** A pilot item: its round-1 and round-2 answers, as `yes`/`no` and sure/unsure, in calls of 32. */
+function item(...answers: [answer: string, sure: boolean][]): { votes: Vote[] } {
+  return {
+    votes: answers.map(([answer, confident], index) => ({
+      round: index + 1,
+      answer,
+      confident,
+      position: 0,
+      batchSize: 32,
+    })),
+  };
 }
 
 function pilotOf(counts: {

@@ -18,10 +18,11 @@ import { hashSeed, shuffled } from './seeded-random.js';
  *   asked in full, then SEAS's own round-2 calls one at a time, those with the most unsure answers
  *   first, until the sequential test decides; on an order-dependent model the run is then
  *   BPE+SEAS call for call.
- * - `early` (a larger batch could pay for its probes): round 1 is asked one call at a time; once two
- *   calls' answers are in, the pilot asks again, in a call of its own, every unsure one of them and
- *   sure ones to fill the call, and so on until the test decides; a stable model's batch then grows
- *   by probes before the rest of round 1 is asked at the size they keep.
+ * - `early` (a larger batch could pay for its probes): round 1 starts with four calls at once, then
+ *   one call at a time; once its answers hold a quarter of a call of unsure ones, the pilot asks
+ *   again, in a call of its own, every unsure one and sure ones to fill the call, and so on until
+ *   the test decides; a stable model's batch then grows by probes before the rest of round 1 is
+ *   asked at the size they keep.
  * Later windows `follow` the decision the first one published.
  */
 export interface AdaptivePlan {
@@ -50,9 +51,9 @@ function itemsAfter(context: RunContext, window: RunWindow): number {
  * Whether a probe of `next` items pays: a larger batch saves the fixed prompt of the calls it
  * makes unnecessary on the items still to come; the probe costs its anchors' tokens, and should
  * its size not be kept, its new items are asked again. A probe is tried only when the saving
- * covers both (a probe's size is kept about three times in four on the simulated frontier
- * model, and a rejected one made a run of 640 BoolQ items 10% dearer). Undefined when it pays,
- * else why not, in a sentence.
+ * covers both (on the simulated frontier model 5 of 8 probes of 64 kept their size, and a
+ * rejected one made a run of 640 BoolQ items 10% dearer). Undefined when it pays, else why not,
+ * in a sentence.
  */
 function probeWouldNotPay(
   context: RunContext,
@@ -99,11 +100,18 @@ export async function startAdaptivePlan(context: RunContext, window: RunWindow):
   return { decision: undefined, adaptive: { ...plan, mode } };
 }
 
-/** The first call of round 1 that is still to ask, at `size` items. */
-function nextRoundOneCall(context: RunContext, window: RunWindow, size: number): Stage {
+/** The first `count` calls of round 1 still to ask, at `size` items. */
+function nextRoundOneCalls(context: RunContext, window: RunWindow, size: number, count = 1): Stage {
   const fresh = window.active.filter((state) => state.rounds === 0);
-  return { calls: packRound(context.strategy, fresh, 1, size).slice(0, 1) };
+  return { calls: packRound(context.strategy, fresh, 1, size).slice(0, count) };
 }
+
+/**
+ * Calls of round 1 the early pilot starts from, asked at once: enough, most of the time, for a
+ * quarter of a call of unsure answers (a stable model tags about one answer in eight unsure, the
+ * 2023 models about one in twenty), and for a run's first calls to be in flight together.
+ */
+const firstCallsOfEarlyPilot = 4;
 
 function probeStage(
   context: RunContext,
@@ -132,7 +140,7 @@ export function nextAdaptiveStage(context: RunContext, window: RunWindow, plan: 
   if (adaptive.mode === 'early' && !adaptive.settled) {
     if (plan.decision === undefined) return earlyPilotStage(context, window, adaptive);
     if (adaptive.probe) return probeStage(context, window, adaptive.probe);
-    return nextRoundOneCall(context, window, size);
+    return nextRoundOneCalls(context, window, size);
   }
   const due = dueItems(window);
   if (adaptive.mode === 'late' && adaptive.pilotQueue && due.round === 2) {
@@ -155,17 +163,25 @@ function unpiloted(window: RunWindow, adaptive: AdaptivePlan): ItemState[] {
 }
 
 /**
- * `early`, undecided: one more call of round 1 while fewer than two calls' answers wait for the
- * pilot, else the pilot's next call: every unsure answer waiting (whether an unsure answer comes
- * back sure tells the two kinds of model apart fastest), then sure ones in a seeded shuffle.
+ * `early`, undecided: round 1's first calls, then one more call of round 1 while the answers
+ * waiting for the pilot hold fewer unsure ones than a quarter of a call (and fewer than eight
+ * calls' answers wait), else the
+ * pilot's next call: every unsure answer waiting, then sure ones in a seeded shuffle. Whether an
+ * unsure answer comes back sure tells the two kinds of model apart fastest: the late pilot picks
+ * SEAS's call with the most of them (4-9 of 32), and a pilot of the first two calls' answers
+ * (3 unsure of 64 on BoolQ at seed 0) called sim:gpt-4 stable.
  */
 function earlyPilotStage(context: RunContext, window: RunWindow, adaptive: AdaptivePlan): Stage {
   const { strategy } = context;
+  const tag = (state: ItemState) => state.votes.find((vote) => vote.round === 1)?.confident;
   const waiting = unpiloted(window, adaptive);
   const fresh = window.active.some((state) => state.rounds === 0);
-  if (fresh && waiting.length < 2 * strategy.batchSize)
-    return nextRoundOneCall(context, window, strategy.batchSize);
-  const tag = (state: ItemState) => state.votes.find((vote) => vote.round === 1)?.confident;
+  const unsure = waiting.filter((state) => tag(state) === false).length;
+  const enough = unsure >= Math.ceil(strategy.batchSize / 4) || waiting.length >= 8 * strategy.batchSize;
+  if (fresh && !enough) {
+    const started = window.items.some((state) => state.rounds > 0);
+    return nextRoundOneCalls(context, window, strategy.batchSize, started ? 1 : firstCallsOfEarlyPilot);
+  }
   const seed = hashSeed(strategy.seed, window.index, 'pilot', adaptive.pilot.length);
   const chosen = [
     ...waiting.filter((state) => tag(state) === false),

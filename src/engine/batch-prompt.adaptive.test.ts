@@ -78,19 +78,18 @@ describe('the adaptive rule', () => {
     ]);
     expect(results.filter((result) => result.rounds === 1)).toHaveLength(2000 - 32);
     expect(adaptive.stoppedAfterRound1).toBe(2000 - 32);
-    // A probe pays on the items to come, so the pilot runs on round 1's first calls: two calls of
-    // 32, then the pilot asks again every unsure answer of them (each tenth item) and sure ones to
-    // fill its call, then probes of larger batches, all in the first window.
-    const [first, second, pilot] = model.requests.map((request) =>
-      batchOf(request).map((entry) => entry.item),
-    );
-    expect(first).toEqual(Array.from({ length: 32 }, (_, index) => index));
-    expect(second).toEqual(Array.from({ length: 32 }, (_, index) => 32 + index));
+    // A probe pays on the items to come, so the pilot runs on round 1's first calls: four calls
+    // of 32 at once, then the pilot asks again every unsure answer (each tenth item: 13) and sure
+    // ones to fill its call, then probes of larger batches, all in the first window.
+    const asked = model.requests.map((request) => batchOf(request).map((entry) => entry.item));
+    const counting = (from: number) => Array.from({ length: 32 }, (_, index) => from + index);
+    expect(asked.slice(0, 4).sort((a, b) => a[0]! - b[0]!)).toEqual([0, 32, 64, 96].map(counting));
+    const pilot = asked[4]!;
     expect(pilot).toHaveLength(32);
-    expect(pilot!.every((item) => item < 64)).toBe(true);
-    expect(pilot!.filter((item) => item % 10 === 0).sort((a, b) => a - b)).toEqual([
-      0, 10, 20, 30, 40, 50, 60,
-    ]);
+    expect(pilot.every((item) => item < 128)).toBe(true);
+    expect(pilot.filter((item) => item % 10 === 0).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 13 }, (_, index) => index * 10),
+    );
     expect(adaptive.probes.map((probe) => [probe.batchSize, probe.accepted])).toEqual([
       [64, true],
       [100, true],
@@ -153,7 +152,7 @@ describe('the adaptive rule', () => {
   it('keeps voting on unsure answers that flip half the time, and lets the sure ones go', async () => {
     const items = makeItems(1000);
     const model = scripted((item, sure, call) => !sure && coin(item, call) < 0.5);
-    const { results, summary } = await batchPrompt({ ...common, items, model });
+    const { results, summary } = await batchPrompt({ ...fixedSize, items, model });
     const adaptive = summary.adaptive!;
     const [sure, unsure] = adaptive.strata;
     expect(sure!.stopsAfterRound1).toBe(true);
@@ -314,7 +313,12 @@ describe('the rounds of a stable model', () => {
     // item) flip half the time, so they go on voting and fewer of them are left each round.
     const flip = (item: number, sure: boolean, call: string) => !sure && coin(item, call) < 0.5;
     const run = (minRoundItems: number) =>
-      batchPrompt({ ...common, items: makeItems(400), model: scripted(flip), adaptive: { minRoundItems } });
+      batchPrompt({
+        ...fixedSize,
+        items: makeItems(400),
+        model: scripted(flip),
+        adaptive: { ...fixedSize.adaptive, minRoundItems },
+      });
     const everyRound = await run(0);
     const activeAfterPilot = (summary: typeof everyRound.summary) =>
       summary.rounds.filter((round) => round.round >= 3).map((round) => round.activeItems);

@@ -1,9 +1,11 @@
 import { answersMatch } from '../parse/answers-match.js';
 import { type Answer, normalizeAnswer } from '../parse/normalize-answer.js';
+import { BatchPromptError } from '../spec/errors.js';
 import { askCall, settleAll } from './ask-call.js';
 import { assessSettlement } from './assess-settlement.js';
 import type { ItemState } from './item-state.js';
 import {
+  dueItems,
   nextStage,
   observeStage,
   type RunWindow,
@@ -23,8 +25,9 @@ import { decideVote } from './vote.js';
 function leave(context: RunContext, window: RunWindow, plan: WindowPlan): void {
   const conditions = stoppingRules[context.strategy.earlyStop](context.strategy, plan.decision);
   for (;;) {
-    const due = Math.min(...window.active.map((state) => state.rounds));
-    const peers = window.active.filter((state) => state.rounds === due).length;
+    const next = dueItems(window);
+    const due = next.round - 1;
+    const peers = next.items.length;
     const staying: ItemState[] = [];
     for (const state of window.active) {
       if (state.rounds === 0) {
@@ -45,8 +48,9 @@ function leave(context: RunContext, window: RunWindow, plan: WindowPlan): void {
 
 /** Asks a stage's calls together; each item of the window in it goes through one more round. */
 async function askStage(context: RunContext, stage: Stage): Promise<void> {
-  const asked = stage.calls.flat().filter((state) => state.index >= 0);
-  context.enterRound(Math.max(...stage.calls.flat().map((state) => state.rounds + 1)));
+  const all = stage.calls.flat();
+  const asked = all.filter((state) => state.index >= 0);
+  context.enterRound(all.reduce((latest, state) => Math.max(latest, state.rounds + 1), 0));
   for (const state of asked) context.accounts.roundStarted(state.rounds + 1, 1);
   await settleAll(stage.calls.map((call) => askCall(context, call)));
   for (const state of asked) state.rounds += 1;
@@ -94,6 +98,9 @@ export async function runWindow(context: RunContext, window: RunWindow): Promise
     leave(context, window, plan);
     if (window.active.length === 0) break;
     const stage = nextStage(context, window, plan);
+    // A plan that asks nothing while items still vote would loop for ever: a bug, said at once.
+    if (stage.calls.length === 0)
+      throw new BatchPromptError('The round plan asked nothing while items were still voting');
     await askStage(context, stage);
     plan = observeStage(context, window, plan, stage);
   }
