@@ -208,8 +208,8 @@ export interface BatchPromptOptions extends StrategyOptions {
   /** Total item count when known in advance (for progress only). */
   itemsTotal?: number;
   /**
-   * Mixed into every batch code. Without it a code follows from the seed, the batch's place and
-   * its item ids, so whoever writes the data and knows the seed can compute it and forge an
+   * Mixed into every batch code. Without it a code follows from the seed, the call's round and
+   * attempt and its item ids, so whoever writes the data and knows the seed can compute it and forge an
    * answer line the parser accepts. Keep it stable (one per store) so that a resumed run sends
    * the same requests and hits the response cache; another secret means other prompts. It is
    * never journaled or cached. @default none

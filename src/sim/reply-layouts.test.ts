@@ -49,7 +49,7 @@ describe('simulated reply layouts', () => {
       const options = { task: boolqTask, items, batchSize: 16, rounds: 2, strategy: 'bpe' as const, format };
       // A layout reads as ours only where the model made no formatting fault: a reply numbered
       // from 1 that skips an index is rightly read as nothing. The seed is one whose run has none.
-      const seed = 4;
+      const seed = 2;
       const ours = await batchPrompt({
         ...options,
         model: createSimModel({ task: boolqTask, items, seed }),
@@ -77,7 +77,7 @@ describe('simulated reply layouts', () => {
     const server = await startSimServer({
       task: boolqTask,
       items,
-      seed: 3,
+      seed: 2,
       layout: 'code-column',
       quiet: true,
     });

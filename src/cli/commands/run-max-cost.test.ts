@@ -52,7 +52,7 @@ describe('batchprompt run --max-cost', () => {
       '--max-cost',
       budget,
     ];
-    // The whole run costs about $0.49 at the simulator's planning price: $0.3 stops it halfway.
+    // The whole run costs about $0.51 at the simulator's planning price: $0.3 stops it halfway.
     const capped = await runCli([...command('0.3')]);
     expect(capped.code).toBe(exitCodes.budget);
     const stop =
