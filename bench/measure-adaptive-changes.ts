@@ -12,12 +12,11 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { AdaptiveOptions } from '../src/engine/types.js';
 import { createSimModel } from '../src/sim/create-sim-model.js';
 import type { SimProfileName } from '../src/sim/profiles.js';
 import { loadItems } from '../src/source/load-items.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
-import { type BenchRow, measureRun } from './measure-runs.js';
+import { type BenchRow, measureRun, singlePrompt } from './measure-runs.js';
 import { writeOwnedSection } from './owned-section.js';
 import { dataDirectory, loadPaperTask, paperTasks } from './paper-data.js';
 import { benchPrompt } from './settings.js';
@@ -60,13 +59,7 @@ async function measureSmallRounds(seeds: readonly number[]): Promise<string[]> {
       for (const seed of seeds) {
         const model = createSimModel({ profile, task, items, seed });
         const common = { task, items, model, prompt: benchPrompt, seed };
-        const single = await measureRun({
-          ...common,
-          strategy: 'single',
-          batchSize: 1,
-          rounds: 1,
-          voting: 'majority',
-        });
+        const single = await measureRun({ ...common, ...singlePrompt });
         const runs = [] as BenchRow[];
         for (const minRoundItems of [8, 0]) {
           const row = await measureRun({
@@ -97,6 +90,7 @@ async function measureSmallRounds(seeds: readonly number[]): Promise<string[]> {
   return lines;
 }
 
+/** The sizes a run tried, each with its anchors agreeing and whether it was kept. */
 function probesText(row: BenchRow): string {
   const probes = row.adaptiveProbes ?? [];
   if (probes.length === 0) return 'none';
@@ -108,33 +102,30 @@ function probesText(row: BenchRow): string {
     .join(', ');
 }
 
-/** BoolQ samples of growing size in one window: where the pilot runs, the sizes tried and kept. */
-async function measureFirstWindow(sizes: readonly number[]): Promise<string[]> {
+/**
+ * BoolQ samples of growing size in one window, on each profile and seed: where the pilot runs, the
+ * sizes tried and kept, and what the run cost, with the batch allowed to grow and held at 32.
+ */
+async function measureFirstWindow(sizes: readonly number[], seeds: readonly number[]): Promise<string[]> {
   const lines = [
-    '| profile | BoolQ items | batch may grow to | pilot | sizes tried (anchors agreeing) | final batch | calls | all tokens vs single | accuracy (sim) / single |',
+    '| profile | BoolQ items | seed | pilot | sizes tried (anchors agreeing) | final batch | calls (held at 32) | all tokens vs single (held at 32) | accuracy (sim): may grow / held at 32 / single |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   const file = resolve(dataDirectory(), 'boolq.dev.jsonl');
   for (const size of sizes) {
     const items = await loadItems(file, boolqTask, { sample: size, seed: 0 });
     for (const profile of profiles) {
-      const model = createSimModel({ profile, task: boolqTask, items, seed: 0 });
-      const common = { task: boolqTask, items, model, prompt: benchPrompt, seed: 0 };
-      const single = await measureRun({
-        ...common,
-        strategy: 'single',
-        batchSize: 1,
-        rounds: 1,
-        voting: 'majority',
-      });
-      for (const adaptive of [{}, { maxBatchSize: 32 }] as AdaptiveOptions[]) {
-        const row = await measureRun({
-          ...common,
-          ...headlineRun,
-          adaptive: { ...adaptive, firstWindow: size },
-        });
+      for (const seed of seeds) {
+        const model = createSimModel({ profile, task: boolqTask, items, seed });
+        const common = { task: boolqTask, items, model, prompt: benchPrompt, seed };
+        const single = await measureRun({ ...common, ...singlePrompt });
+        const [grows, held] = [
+          await measureRun({ ...common, ...headlineRun, adaptive: { firstWindow: size } }),
+          await measureRun({ ...common, ...headlineRun, adaptive: { firstWindow: size, maxBatchSize: 32 } }),
+        ] as const;
+        const share = (row: BenchRow) => percent(tokensOf(row) / tokensOf(single));
         lines.push(
-          `| ${profile} | ${items.length} | ${adaptive.maxBatchSize ?? 100} | ${row.adaptivePilotTiming === 'first-calls' ? 'on the first calls' : 'after round 1'} | ${probesText(row)} | ${row.finalBatchSize} | ${row.calls} | ${percent(tokensOf(row) / tokensOf(single))}% | ${percent(row.accuracy)} / ${percent(single.accuracy)} |`,
+          `| ${profile} | ${items.length} | ${seed} | ${grows.adaptivePilotTiming === 'first-calls' ? 'on the first calls' : 'after round 1'} | ${probesText(grows)} | ${grows.finalBatchSize} | ${grows.calls} (${held.calls}) | ${share(grows)}% (${share(held)}%) | ${percent(grows.accuracy)} / ${percent(held.accuracy)} / ${percent(single.accuracy)} |`,
         );
       }
       process.stderr.write(`first window: ${profile} ${items.length} items done\n`);
@@ -155,7 +146,7 @@ async function main(): Promise<void> {
   const seeds = Array.from({ length: Number(values.seeds) }, (_, index) => index);
   const sizes = values.sizes.split(',').map(Number);
   const smallRounds = await measureSmallRounds(seeds);
-  const firstWindow = await measureFirstWindow(sizes);
+  const firstWindow = await measureFirstWindow(sizes, seeds.slice(0, 3));
   const command = `npx tsx bench/measure-adaptive-changes.ts --seeds ${seeds.length} --sizes ${sizes.join(',')} --write`;
   const body = [
     `Two parts of the adaptive rule, each run with and without. Batch 32 to start, at most 5 rounds, weighted vote, ${benchPrompt.format} replies, examples ${benchPrompt.examples}. Accuracy is the **simulated** model's; calls and tokens are counted. Reproduce: \`${command}\`.`,
@@ -168,7 +159,7 @@ async function main(): Promise<void> {
     '',
     '### The batch in the first window',
     '',
-    'BoolQ validation samples (seed 0) of growing size, each run as one window (`firstWindow` = the sample), with the batch allowed to grow to the default 100 and held at 32. The pilot runs on the first calls of round 1 where a probe of 64 would pay for its 32 anchors on the items to come; otherwise after round 1, as before.',
+    'BoolQ validation samples (sample seed 0) of growing size, each run as one window (`firstWindow` = the sample), on engine and simulator seeds 0-2, with the batch allowed to grow to the default 100, and held at 32 in parentheses. The pilot runs on the first calls of round 1 where a probe of 64 would pay for itself (its 32 anchors, and its 32 new items should its size not be kept) on the items to come; otherwise after round 1, as before.',
     '',
     ...firstWindow,
   ];

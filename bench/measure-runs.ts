@@ -61,6 +61,9 @@ export interface BenchRow {
   answers?: (string | null)[];
 }
 
+/** SinglePrompt: one item per call, one round; with one vote per item, majority and weighted voting agree. */
+export const singlePrompt = { strategy: 'single', batchSize: 1, rounds: 1, voting: 'majority' } as const;
+
 export interface RunSpec {
   task: Task;
   items: readonly Item[];

@@ -22,7 +22,7 @@ import { createSimModel } from '../src/sim/create-sim-model.js';
 import type { SimProfileName } from '../src/sim/profiles.js';
 import { runEngineOverhead } from './engine-overhead.js';
 import { measurePromptCosts, promptAnatomy } from './measure-prompt-costs.js';
-import { type BenchRow, measureRun, type PromptSettings } from './measure-runs.js';
+import { type BenchRow, measureRun, type PromptSettings, singlePrompt } from './measure-runs.js';
 import { boolqSampleSeed, dataDirectory, loadPaperTask, paperTasks, repositoryRoot } from './paper-data.js';
 import {
   adaptiveSeedsPath,
@@ -73,14 +73,7 @@ async function measureGrid(
     for (const profile of plan.profiles) {
       const model = createSimModel({ profile, task, items, seed: runSeed });
       const common = { task, items, model, prompt: benchPrompt, seed: runSeed };
-      // One vote per item: majority and weighted voting give the same answer.
-      const single = await measureRun({
-        ...common,
-        strategy: 'single',
-        batchSize: 1,
-        rounds: 1,
-        voting: 'majority',
-      });
+      const single = await measureRun({ ...common, ...singlePrompt });
       rows.push(single);
       log(
         `  sim:${profile} single: accuracy ${single.accuracy.toFixed(3)} (simulated), ${single.calls} calls`,
@@ -137,9 +130,7 @@ async function measureAdaptiveSeeds(seeds: readonly number[]): Promise<BenchRow[
       for (const seed of seeds) {
         const model = createSimModel({ profile, task, items, seed });
         const common = { task, items, model, prompt: benchPrompt, seed };
-        rows.push(
-          await measureRun({ ...common, strategy: 'single', batchSize: 1, rounds: 1, voting: 'majority' }),
-        );
+        rows.push(await measureRun({ ...common, ...singlePrompt }));
         rows.push(await measureRun({ ...common, strategy: 'bpe+seas', ...headlineRun }));
         rows.push(await measureRun({ ...common, strategy: 'adaptive', ...headlineRun }));
       }

@@ -266,13 +266,15 @@ function overheadSection(overhead: EngineOverheadFile | undefined): string[] {
   return lines;
 }
 
-/** Targets of issue 13 for the adaptive rule. */
+/**
+ * Targets of issue 21 for the adaptive rule: on `frontier`, all tokens <= 25% of SinglePrompt's
+ * and accuracy at most 0.5 points below it; on `gpt-4`, the batch stays at its starting size and
+ * accuracy is at most 0.3 points below BPE+SEAS's.
+ */
 const adaptiveTargets = {
-  frontierTokenShare: 0.3,
-  frontierStretch: 0.25,
+  frontierTokenShare: 0.25,
   frontierAccuracyDrop: 0.005,
   gpt4AccuracyDrop: 0.003,
-  callShare: 0.157,
 };
 
 function adaptiveRowsOf(rows: readonly BenchRow[], profile: string, task: string, seed?: number) {
@@ -292,22 +294,21 @@ function adaptiveRowsOf(rows: readonly BenchRow[], profile: string, task: string
 function adaptiveVerdict(profile: string, single: BenchRow, seas: BenchRow, adaptive: BenchRow): string {
   const misses: string[] = [];
   const tokenShare = tokensOf(adaptive) / tokensOf(single);
-  if (adaptive.calls / single.calls > adaptiveTargets.callShare) misses.push('calls over 15.7%');
   if (profile === 'frontier') {
-    if (tokenShare > adaptiveTargets.frontierTokenShare) misses.push(`tokens ${percent(tokenShare)}% > 30%`);
+    if (tokenShare > adaptiveTargets.frontierTokenShare) misses.push(`tokens ${percent(tokenShare)}% > 25%`);
     if (adaptive.accuracy < single.accuracy - adaptiveTargets.frontierAccuracyDrop - 1e-9)
       misses.push('accuracy more than 0.5 below single');
   } else {
+    if (adaptive.finalBatchSize !== adaptive.batchSize) misses.push('the batch grew');
     if (adaptive.accuracy < seas.accuracy - adaptiveTargets.gpt4AccuracyDrop - 1e-9)
       misses.push('accuracy more than 0.3 below BPE+SEAS');
-    if (tokensOf(adaptive) > tokensOf(seas)) misses.push('tokens above BPE+SEAS');
   }
   return misses.length === 0 ? 'met' : `missed: ${misses.join('; ')}`;
 }
 
 function adaptiveSection(results: BenchResults, seeds: AdaptiveSeedsFile | undefined): string[] {
   const lines = [
-    '## Adaptive rounds (issue 13): SinglePrompt, BPE+SEAS and adaptive, simulated gpt-4 and frontier',
+    '## Adaptive rounds: SinglePrompt, BPE+SEAS and adaptive, simulated gpt-4 and frontier',
     '',
     `Batch size 32 (adaptive: where it starts; "final" is where its pilot left it), at most 5 rounds, weighted vote, ${results.meta.prompt.format} replies, examples ${results.meta.prompt.examples}; seed ${results.meta.runSeed}. Cost in dollars at the built-in list price of \`${benchPriceModel}\` (input and output tokens each at their own rate) for every row, so the rows compare; it is not what either simulated model would cost. **Accuracy is the simulated model's**: \`gpt-4\` is fitted to the paper's 2023 GPT-4 (batching costs accuracy, voting wins it back), \`frontier\` to our runs of a current frontier LLM (shared REAL-MODEL-RUNS.md: one round at batch 32 as accurate as one call per item, answers stable round to round; each run's figure beside the simulated mean over five seeds: \`npx tsx scripts/calibrate-frontier.ts\`).`,
     '',
@@ -330,7 +331,7 @@ function adaptiveSection(results: BenchResults, seeds: AdaptiveSeedsFile | undef
   }
   lines.push(
     '',
-    `Targets: on \`frontier\`, all tokens <= 30% of SinglePrompt (stretch 25%) and accuracy at most 0.5 points below it; on \`gpt-4\`, accuracy at most 0.3 points below BPE+SEAS and tokens no more than BPE+SEAS's; calls <= 15.7% of SinglePrompt on both. What each pilot measured and decided:`,
+    `Targets (issue 21): on \`frontier\`, all tokens <= 25% of SinglePrompt and accuracy at most 0.5 points below it (and a final batch above 32 on at least two of the three tasks); on \`gpt-4\`, the batch stays at 32 and accuracy is at most 0.3 points below BPE+SEAS. On these three data sets (158-320 items) a probe of a larger batch would cost more tokens than it saves, so the pilot asks after round 1 and the batch keeps its starting size: see the section on the first window below. What each pilot measured and decided:`,
     '',
     ...decisions,
     '',
@@ -341,7 +342,7 @@ function adaptiveSection(results: BenchResults, seeds: AdaptiveSeedsFile | undef
       '',
       `### The same on other seeds`,
       '',
-      `One seed is one draw of the pilot and of the simulated answers. The pilot's first call is the round-2 call of BPE+SEAS with the most unsure round-1 answers (4-9 of its 32 on seed 0); whether those come back sure, with the label and tag moves of the sure ones, usually decides the test after that one call, and more calls follow only while it is undecided. An order-dependent verdict gives the very calls of BPE+SEAS, so on \`gpt-4\` adaptive and BPE+SEAS rows are equal. Adaptive against SinglePrompt and BPE+SEAS per seed (accuracy points, all tokens as a share of SinglePrompt). Reproduce: \`${seeds.command}\`.`,
+      `One seed is one draw of the pilot and of the simulated answers. The pilot's first call is the round-2 call of BPE+SEAS with the most unsure round-1 answers (4-9 of its 32 on seed 0); whether those come back sure, with the label and tag moves of the sure ones, usually decides the test after that one call, and more calls follow only while it is undecided. An order-dependent verdict gives the very calls of BPE+SEAS, so on \`gpt-4\` adaptive and BPE+SEAS rows are equal. Adaptive against SinglePrompt and BPE+SEAS per seed (accuracy points, all tokens as a share of SinglePrompt), judged by the targets above. Reproduce: \`${seeds.command}\`.`,
       '',
       '| profile | task | seed | single acc | BPE+SEAS acc / tokens | adaptive acc / tokens | final batch | targets |',
       '| --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -93,7 +93,14 @@ function answers(file: string): [string, unknown][] {
     .map((row) => [row.id, row.answer]);
 }
 
-const growth = ['--batch-size', '8', '--adaptive-probe-anchors', '8', '--adaptive-change-limit-sure', '0.2'];
+const growth = [
+  '--batch-size',
+  '8',
+  '--adaptive-probe-anchors',
+  '8',
+  '--adaptive-probe-disagreement-limit',
+  '0.2',
+];
 
 const suites = [
   { profile: 'gpt-4', killSeeds: [11, 12, 13], decision: 'order-dependent', extra: [], grows: false },

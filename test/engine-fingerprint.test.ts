@@ -114,7 +114,7 @@ describe('the batch growing in the first window', () => {
       const expected = recorded.runs[name]!;
       const cheapProbes = {
         batchSize: 8,
-        adaptive: { minRoundItems: 0, probeAnchors: 8, changeLimit: { sure: 0.2 } },
+        adaptive: { minRoundItems: 0, probeAnchors: 8, probeDisagreementLimit: 0.2 },
       };
       const recordedAt8 = await fingerprintRun({
         ...spec,
