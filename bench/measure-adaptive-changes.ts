@@ -6,9 +6,12 @@
  *   seeds 0-4, with the rule (the default) and without it (`minRoundItems` 0).
  * - the batch in the first window: BoolQ samples of growing size, one window each, on both
  *   profiles, with the default `maxBatchSize` and with the batch held at 32; SinglePrompt beside.
+ * - round 1 alone: one round at 32, 64, 100 items per call and the whole data set, on the headline
+ *   data, `frontier` profile: the tokens every adaptive run pays before its pilot, and what a
+ *   larger batch costs in accuracy on this profile.
  * `--write` puts the section in BENCHMARKS.md.
  *
- *   npx tsx bench/measure-adaptive-changes.ts [--seeds 5] [--sizes 320,640,1000,2000,3270] [--json] [--write]
+ *   npx tsx bench/measure-adaptive-changes.ts [--seeds 5] [--sizes 320,640,1000,2000,3270] [--floor-sizes 32,64,100] [--json] [--write]
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -90,6 +93,59 @@ async function measureSmallRounds(seeds: readonly number[]): Promise<string[]> {
   return lines;
 }
 
+/**
+ * Round 1 alone (strategy `batch`, one round) at growing sizes on the headline data, `frontier`
+ * profile, against SinglePrompt, averaged over seeds: what any adaptive run pays before its pilot
+ * asks anything, and the accuracy a larger batch costs on this profile.
+ */
+async function measureRoundOneFloor(seeds: readonly number[], sizes: readonly number[]): Promise<string[]> {
+  const lines = [
+    '| task | items per call | calls | all tokens vs single (mean) | accuracy (sim) minus single, by seed | mean |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  const signed = (points: number) => `${points >= 0 ? '+' : ''}${points.toFixed(1)}`;
+  for (const taskName of paperTasks) {
+    const { task, items } = await loadPaperTask(taskName);
+    const whole = [...sizes.filter((size) => size < items.length), items.length];
+    const rows = new Map<number, { calls: number; share: number; points: number[] }>();
+    for (const seed of seeds) {
+      const common = { task, items, prompt: benchPrompt, seed };
+      const model = () => createSimModel({ profile: 'frontier', task, items, seed });
+      const single = await measureRun({ ...common, model: model(), ...singlePrompt });
+      for (const batchSize of whole) {
+        const row = await measureRun({
+          ...common,
+          model: model(),
+          strategy: 'batch',
+          batchSize,
+          rounds: 1,
+          voting: 'weighted',
+        });
+        const entry = rows.get(batchSize) ?? { calls: 0, share: 0, points: [] };
+        entry.calls += row.calls / seeds.length;
+        entry.share += tokensOf(row) / tokensOf(single) / seeds.length;
+        entry.points.push((row.accuracy - single.accuracy) * 100);
+        rows.set(batchSize, entry);
+      }
+      // The default adaptive run beside them: round 1 at 32 plus its pilot and later rounds.
+      const adaptive = await measureRun({ ...common, model: model(), ...headlineRun });
+      const entry = rows.get(0) ?? { calls: 0, share: 0, points: [] };
+      entry.calls += adaptive.calls / seeds.length;
+      entry.share += tokensOf(adaptive) / tokensOf(single) / seeds.length;
+      entry.points.push((adaptive.accuracy - single.accuracy) * 100);
+      rows.set(0, entry);
+    }
+    for (const [batchSize, entry] of rows) {
+      const mean = entry.points.reduce((sum, points) => sum + points, 0) / entry.points.length;
+      lines.push(
+        `| ${taskName} | ${batchSize === 0 ? 'adaptive (default, from 32)' : batchSize === items.length ? `${batchSize} (all)` : batchSize} | ${entry.calls.toFixed(1)} | ${percent(entry.share)}% | ${entry.points.map(signed).join(', ')} | ${signed(mean)} |`,
+      );
+    }
+    process.stderr.write(`round 1 alone: ${taskName} done\n`);
+  }
+  return lines;
+}
+
 /** The sizes a run tried, each with its anchors agreeing and whether it was kept. */
 function probesText(row: BenchRow): string {
   const probes = row.adaptiveProbes ?? [];
@@ -140,14 +196,17 @@ async function main(): Promise<void> {
       seeds: { type: 'string', default: '5' },
       sizes: { type: 'string', default: '320,640,1000,2000,3270' },
       json: { type: 'boolean', default: false },
+      'floor-sizes': { type: 'string', default: '32,64,100' },
       write: { type: 'boolean', default: false },
     },
   });
   const seeds = Array.from({ length: Number(values.seeds) }, (_, index) => index);
   const sizes = values.sizes.split(',').map(Number);
   const smallRounds = await measureSmallRounds(seeds);
+  const floorSizes = values['floor-sizes'].split(',').map(Number);
+  const floor = await measureRoundOneFloor(seeds, floorSizes);
   const firstWindow = await measureFirstWindow(sizes, seeds.slice(0, 3));
-  const command = `npx tsx bench/measure-adaptive-changes.ts --seeds ${seeds.length} --sizes ${sizes.join(',')} --write`;
+  const command = `npx tsx bench/measure-adaptive-changes.ts --seeds ${seeds.length} --sizes ${sizes.join(',')} --floor-sizes ${floorSizes.join(',')} --write`;
   const body = [
     `Two parts of the adaptive rule, each run with and without. Batch 32 to start, at most 5 rounds, weighted vote, ${benchPrompt.format} replies, examples ${benchPrompt.examples}. Accuracy is the **simulated** model's; calls and tokens are counted. Reproduce: \`${command}\`.`,
     '',
@@ -157,6 +216,12 @@ async function main(): Promise<void> {
     '',
     ...smallRounds,
     '',
+    '### Round 1 alone: what a run pays before its pilot asks anything',
+    '',
+    `One round (strategy \`batch\`) on the headline data at growing sizes (and the whole data set in one call), \`frontier\` profile, seeds ${seeds.join(', ')}: calls and all tokens as a share of SinglePrompt's (means over the seeds), and accuracy minus SinglePrompt's in points. The default adaptive run is the last row of each task: it pays round 1 at 32 and its pilot (calls of items asked again), so on a few hundred items its share of tokens cannot fall much below the table's; a larger batch saves the instruction of the calls it makes unnecessary and, on this profile, costs some accuracy.`,
+    '',
+    ...floor,
+    '',
     '### The batch in the first window',
     '',
     'BoolQ validation samples (sample seed 0) of growing size, each run as one window (`firstWindow` = the sample), on engine and simulator seeds 0-2, with the batch allowed to grow to the default 100, and held at 32 in parentheses. The pilot runs on the first calls of round 1 where a probe of 64 would pay for itself (its 32 anchors, and its 32 new items should its size not be kept) on the items to come; otherwise after round 1, as before.',
@@ -164,7 +229,7 @@ async function main(): Promise<void> {
     ...firstWindow,
   ];
   if (values.write) writeOwnedSection('Adaptive rounds: small rounds and the first window', body);
-  if (values.json) process.stdout.write(`${JSON.stringify({ smallRounds, firstWindow })}\n`);
+  if (values.json) process.stdout.write(`${JSON.stringify({ smallRounds, floor, firstWindow })}\n`);
   else process.stdout.write(`${body.join('\n')}\n`);
 }
 
