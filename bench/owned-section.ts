@@ -24,16 +24,16 @@ export function formatBenchmarks(): void {
 }
 
 export const ownedSections = [
+  {
+    heading: 'Adaptive rounds: small rounds and the first window',
+    script: 'bench/measure-adaptive-changes.ts',
+  },
   { heading: 'Rate limits', script: 'bench/rate-limit.ts' },
   { heading: 'Local model', script: 'bench/local-model.ts' },
   { heading: 'GSM8K: worked solutions', script: 'bench/gsm8k.ts' },
   { heading: 'Batch API', script: 'bench/batch-api-cost.ts' },
   { heading: 'Simulated runs: memory', script: 'bench/sim-run-memory.ts' },
   { heading: 'Reply formats: output tokens', script: 'bench/format-cost.ts' },
-  {
-    heading: 'Adaptive rounds: small rounds and the first window',
-    script: 'bench/measure-adaptive-changes.ts',
-  },
 ] as const;
 
 export type OwnedHeading = (typeof ownedSections)[number]['heading'];
