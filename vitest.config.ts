@@ -16,6 +16,7 @@ const slowTests = [
   'test/interrupt.test.ts',
   'test/secrets.test.ts',
   'test/store-pressure.test.ts',
+  'test/queue-run.test.ts',
 ];
 
 export default defineConfig({

@@ -237,6 +237,13 @@ export const commandShape = {
     commands: answering,
     shownDefault: defaultPolling.maxPollIntervalMs,
   }),
+  queue: option(z.string().optional(), {
+    description:
+      'send the calls as jobs to Redis (redis:// or rediss://) for `batchprompt worker` processes to answer; the cache, journal and --max-cost stay here',
+    group: 'model',
+    commands: answering,
+    placeholder: 'redis-url',
+  }),
   simLatencyMs: option(z.number().int().min(0).optional(), {
     description: 'reply delay of the in-process simulated model',
     group: 'model',

@@ -25,10 +25,11 @@ import type { Task } from '../task/task-schema.js';
 import { mappingFromCli } from './command-flags.js';
 import type { CommandValues } from './command-options.js';
 import { describeJobEvent } from './describe-job-event.js';
+import { describeQueueEvent } from './describe-queue-event.js';
 import { printSchedulerEvent } from './describe-scheduler-event.js';
 import { describeTierEvent } from './describe-tier-event.js';
 import { rowSelection } from './row-selection.js';
-import { batchApiFromCli, schedulingFromCli } from './stack-from-cli.js';
+import { batchApiFromCli, queueFromCli, schedulingFromCli } from './stack-from-cli.js';
 
 /*
  * The one path of `run` and `eval` from (task, data, options) to (results, summary): the rows the
@@ -222,11 +223,20 @@ export async function createPipelineStack(options: {
         case 'tier-refused':
           process.stderr.write(`${describeTierEvent(event)}\n`);
           return;
+        case 'queue-connected':
+        case 'queue-lost':
+        case 'queue-back':
+        case 'queue-unavailable':
+          if (values.quiet !== true || event.type === 'queue-unavailable') {
+            process.stderr.write(`${describeQueueEvent(event)}\n`);
+          }
+          return;
         default:
           if (values.quiet !== true) process.stderr.write(`${describeJobEvent(event)}\n`);
       }
     },
     ...schedulingFromCli(values),
+    ...queueFromCli(values),
     ...(batchApi === undefined
       ? {}
       : { batchApi: { ...batchApi, detach: options.detach === true, signal: controller.signal } }),

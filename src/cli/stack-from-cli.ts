@@ -29,3 +29,8 @@ export function batchApiFromCli(values: CommandValues): BatchApiOptions | undefi
     ...(values.maxPollIntervalMs === undefined ? {} : { maxPollIntervalMs: values.maxPollIntervalMs }),
   };
 }
+
+/** With `--queue`: the calls go to Redis as jobs for `batchprompt worker` processes. */
+export function queueFromCli(values: CommandValues): Pick<ModelStackOptions, 'queue'> {
+  return values.queue === undefined ? {} : { queue: { url: values.queue } };
+}

@@ -10,6 +10,8 @@ import { createModel, type SimModelFactory } from '../providers/create-model.js'
 import { parseWithProvider } from '../providers/model-uri.js';
 import { resolveAccess } from '../providers/provider.js';
 import { serviceTierHelp } from '../providers/provider-table.js';
+import { parseRedisUrl } from '../queue/open-redis.js';
+import { createQueuedModel, type QueuedModelOptions, type QueueEvent } from '../queue/queued-model.js';
 import type { SchedulerEvent } from '../runtime/resolve-scheduler-options.js';
 import { scheduleModel } from '../runtime/schedule-model.js';
 import { createScheduler, type Scheduler } from '../runtime/scheduler.js';
@@ -50,7 +52,9 @@ export type ModelStackEvent =
   /** A reply's reported usage was implausible and replaced by a local count. */
   | { type: 'usage-replaced'; message: string }
   /** The provider refused a call in the flex tier; the event says what follows (`serviceTier`). */
-  | ServiceTierEvent;
+  | ServiceTierEvent
+  /** With `queue`: Redis was reached, lost, found again, or out of reach too long (`queue-*`). */
+  | QueueEvent;
 
 /** How the calls of a `--batch-api` run are gathered into jobs and waited for. */
 export type BatchApiOptions = Pick<
@@ -60,6 +64,12 @@ export type BatchApiOptions = Pick<
   /** The batch endpoint. @default the batch API of the URI's provider (see the provider table) */
   provider?: BatchProvider;
 };
+
+/** Where the calls of a `--queue` run go, and how long their results and an outage may last. */
+export type QueueOptions = {
+  /** `redis://[user:password@]host[:port][/db]`, or `rediss://` for TLS. */
+  url: string;
+} & Pick<QueuedModelOptions, 'keepResultsSeconds' | 'outageTimeoutMs' | 'sweepIntervalMs'>;
 
 export interface ModelStackOptions {
   /** A model URI: `sim[:profile]`, `openai:<model>`, `anthropic:<model>`, `ollama:<model>`, ... */
@@ -111,6 +121,14 @@ export interface ModelStackOptions {
   serviceTier?: ServiceTierMode;
   /** The refusals, backoff and wait of `serviceTier` (see `defaultServiceTierPolicy`). */
   serviceTierPolicy?: ServiceTierModelOptions['policy'];
+  /**
+   * Send the calls as jobs to a BullMQ queue in Redis (`--queue`), answered by `batchprompt worker`
+   * processes on any machine: the queued model replaces the scheduler and the adapter (the workers
+   * run those), beneath the cache, the spending cap and the store gate, so a cached call never
+   * becomes a job and a paid reply is stored once, here. Not with `batchApi`, nor for the
+   * in-process simulated model, whose gold answers no worker has.
+   */
+  queue?: QueueOptions;
   /**
    * Wraps the model where calls are paid for (the `spending-cap` layer, see `stackLayerOrder`):
    * it sees every attempt as it is sent, never a cache hit.
@@ -224,6 +242,51 @@ async function batchModel(options: ModelStackOptions, batchApi: BatchApiOptions)
 }
 
 /**
+ * The queued model of the URI: its calls become jobs on the model's queue in Redis. The online
+ * adapter is built for its id and capabilities only, with no key and an endpoint nothing is sent
+ * to: the process that decides the rounds needs no key in its environment.
+ */
+async function queuedModel(options: ModelStackOptions, queue: QueueOptions) {
+  const { provider } = parseWithProvider(options.uri);
+  if (provider.simulator === true) {
+    throw new InputError(
+      'the in-process simulated model cannot answer from a queue (its workers would not have the data); start `batchprompt sim serve` and give the workers --model openai-compatible:sim-gpt-4 --base-url <its url>',
+      { field: 'queue' },
+    );
+  }
+  if (options.batchApi !== undefined) {
+    throw new InputError('--queue and --batch-api each take the calls elsewhere; choose one', {
+      field: 'queue',
+    });
+  }
+  if (options.serviceTier !== undefined && options.serviceTier !== 'standard') {
+    throw new InputError(
+      `--service-tier ${options.serviceTier} is for calls sent from this process; the workers of --queue send them`,
+      { field: 'serviceTier' },
+    );
+  }
+  const { url, ...waiting } = queue;
+  const online = createModel(options.uri, {
+    baseUrl: options.baseUrl ?? 'http://127.0.0.1:9/v1',
+    apiKey: 'not-sent-by-this-process',
+    env: {},
+  });
+  const { onEvent } = options;
+  return createQueuedModel({
+    ...waiting,
+    redis: parseRedisUrl(url),
+    id: online.id,
+    // The endpoint is the workers' to know: asked here only when this process was given one too.
+    simulated:
+      options.simulatedEndpoint ??
+      (options.baseUrl !== undefined && (await detectSimulatedEndpoint(options.uri, options.baseUrl))),
+    supportsJsonSchema: online.supportsJsonSchema,
+    reuseResults: options.cache ?? true,
+    ...(onEvent === undefined ? {} : { onEvent }),
+  });
+}
+
+/**
  * The model every command uses, and the one a library user should: the provider's model (the
  * online adapter, the simulated model, or the batch-API model) under the stack's layers, built
  * here in the one order `stackLayerOrder` gives and explains: response cache, scheduler (online
@@ -263,17 +326,20 @@ function serviceTierLayerOf(options: ModelStackOptions): ServiceTierLayer | unde
 }
 
 export async function createModelStack(options: ModelStackOptions): Promise<ModelStack> {
-  const { store, onEvent, batchApi } = options;
   const tierLayer = serviceTierLayerOf(options);
   const timeoutMs =
     options.timeoutMs ??
     (tierLayer !== undefined && options.serviceTier !== 'standard' ? flexTimeoutMs : undefined);
+  const { store, onEvent, batchApi, queue } = options;
   const batch = batchApi === undefined ? undefined : await batchModel(options, batchApi);
-  const base = batch ?? (await onlineModel(options));
+  const queued = queue === undefined ? undefined : await queuedModel(options, queue);
+  // A batch API paces its own jobs, and the workers of a queue run their own schedulers.
+  const remote = batch ?? queued;
+  const base = remote ?? (await onlineModel(options));
   const scheduler = createScheduler({
-    // Unused by a batch-API model: the provider paces a job itself.
+    // Unused by a batch-API or queued model.
     concurrency:
-      batch === undefined ? (options.concurrency ?? (base.simulated && !options.simLatencyMs ? 64 : 8)) : 1,
+      remote === undefined ? (options.concurrency ?? (base.simulated && !options.simLatencyMs ? 64 : 8)) : 1,
     ...(options.requestsPerMinute === undefined ? {} : { requestsPerMinute: options.requestsPerMinute }),
     ...(options.tokensPerMinute === undefined ? {} : { tokensPerMinute: options.tokensPerMinute }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
@@ -310,7 +376,7 @@ export async function createModelStack(options: ModelStackOptions): Promise<Mode
         }),
     });
   }
-  if (batch === undefined)
+  if (remote === undefined)
     layers.push({ name: 'scheduler', wrap: (model) => scheduleModel(model, scheduler) });
   if (tierLayer !== undefined) layers.push({ name: 'service-tier', wrap: tierLayer.wrap });
   if (options.wrapPaidCalls !== undefined) layers.push({ name: 'spending-cap', wrap: options.wrapPaidCalls });
@@ -323,6 +389,9 @@ export async function createModelStack(options: ModelStackOptions): Promise<Mode
     cacheStats: () => cache?.stats() ?? { hits: 0, misses: 0, damaged: 0 },
     ...(cache === undefined ? {} : { cache }),
     ...(tierLayer === undefined ? {} : { serviceTiers: tierLayer.stats }),
-    close: () => batch?.close(),
+    close: () => {
+      batch?.close();
+      void queued?.close();
+    },
   };
 }

@@ -155,11 +155,7 @@ export function cachedModel(
     request.signal?.throwIfAborted();
     // A store that cannot take replies means every further call would be paid and then lost.
     if (storeFailure) throw storeFailure;
-    const key = cacheKey({
-      modelId: model.id,
-      settings: requestSettings(request, settingsKey),
-      messages: request.messages,
-    });
+    const key = requestCacheKey(model.id, request, settingsKey);
 
     if (enabled) {
       const found = withStore('read', () => store.responses.lookup(key));
@@ -229,6 +225,14 @@ export function cachedModel(
     writeHeldReplies,
     storeFailure: () => storeFailure,
   };
+}
+
+/**
+ * The key under which the response cache keeps the reply to `request` from the model `modelId`; a
+ * job queue beneath the cache names its jobs by it, so the two agree on what is the same call.
+ */
+export function requestCacheKey(modelId: string, request: GenerateRequest, settingsKey?: string): string {
+  return cacheKey({ modelId, settings: requestSettings(request, settingsKey), messages: request.messages });
 }
 
 /**

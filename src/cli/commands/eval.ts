@@ -245,7 +245,10 @@ export async function evalCommand(values: EvalCliValues, title?: string): Promis
       uri: values.model,
       task,
       ...(values.baseUrl ? { baseUrl: values.baseUrl } : {}),
+      // With --queue the probe asks Redis which workers listen (the simulated label), then lets go.
+      ...(values.queue === undefined ? {} : { queue: { url: values.queue } }),
     });
+    probe.close();
     const price = paidPriceFromCli(values, probe.base.id);
     cap = spendingCapFromCli(values, probe.base.id, price, (state) => {
       budgetStop = state;

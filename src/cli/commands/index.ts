@@ -7,6 +7,7 @@ import { register as registerReport } from './report.js';
 import { register as registerRun } from './run.js';
 import { register as registerSim } from './sim.js';
 import { register as registerTask } from './task.js';
+import { register as registerWorker } from './worker.js';
 
 /** Every command of the command line, in the order `--help` lists them. */
 export const commandRegistrars: CommandRegistrar[] = [
@@ -18,4 +19,5 @@ export const commandRegistrars: CommandRegistrar[] = [
   registerTask,
   registerJobs,
   registerSim,
+  registerWorker,
 ];

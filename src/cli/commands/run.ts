@@ -180,7 +180,10 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       uri: modelUri,
       task,
       ...(values.baseUrl ? { baseUrl: values.baseUrl } : {}),
+      // With --queue the probe asks Redis which workers listen (the simulated label), then lets go.
+      ...(values.queue === undefined ? {} : { queue: { url: values.queue } }),
     });
+    probe.close();
     const strategy = settleFormat(resolved, probe.base);
     const fingerprint = runFingerprint({
       task,

@@ -1,0 +1,167 @@
+import { Command } from 'commander';
+import { parseWithProvider } from '../../providers/model-uri.js';
+import { tokenBudgetKey } from '../../queue/call-job.js';
+import { openRedis, parseRedisUrl } from '../../queue/open-redis.js';
+import { type QueueWorker, startQueueWorker, type WorkerEvent } from '../../queue/queue-worker.js';
+import { limitSharedTokens } from '../../queue/shared-token-limiter.js';
+import { fatalEndpointError, InputError } from '../../spec/errors.js';
+import { wrapChatModel } from '../../spec/wrap-chat-model.js';
+import { createModelStack } from '../../stack/create-model-stack.js';
+import { rteTask } from '../../task/builtin-tasks.js';
+import { exitCodes } from '../exit-codes.js';
+import type { CommandRegistrar } from '../main.js';
+import { integerAtLeast } from '../option-parsers.js';
+
+interface WorkerCliValues {
+  queue: string;
+  model: string;
+  baseUrl?: string;
+  concurrency: number;
+  rpm?: number;
+  tpm?: number;
+  timeoutMs?: number;
+  maxRetries?: number;
+  stallMs: number;
+  json?: boolean;
+}
+
+/** One plain log line per worker event. */
+export function describeWorkerEvent(event: WorkerEvent): string {
+  switch (event.type) {
+    case 'ready':
+      return `worker ready: model ${event.model}${event.simulated ? ' (simulated, not a real LLM)' : ''}, queue ${event.queue} at ${event.redis}, ${event.concurrency} calls at once`;
+    case 'started':
+      return `job ${event.job.slice(0, 17)} started${event.attempt > 1 ? ` (attempt ${event.attempt}, after a worker stopped)` : ''}`;
+    case 'finished':
+      return `job ${event.job.slice(0, 17)} done in ${event.ms} ms: ${event.inputTokens} tokens in, ${event.outputTokens} out`;
+    case 'failed':
+      return `job ${event.job.slice(0, 17)} failed after ${event.ms} ms${event.status === undefined ? '' : ` (${event.status})`}: ${event.error}`;
+    case 'paused':
+      return `every worker of the queue paused for ${event.ms} ms: ${event.reason}`;
+    case 'disconnected':
+      return 'lost the connection to Redis; reconnecting (jobs in flight finish, their locks may lapse)';
+    case 'reconnected':
+      return 'reconnected to Redis';
+    case 'draining':
+      return `stopping: finishing ${event.inFlight} call(s) in flight, taking no new job`;
+    case 'closed':
+      return `stopped: ${event.finished} job(s) done, ${event.failed} failed`;
+  }
+}
+
+export const register: CommandRegistrar = (program, setExitCode) => {
+  program.addCommand(
+    new Command('worker')
+      .description(
+        'take the calls of `run --queue` / `eval --queue` for one model from Redis and answer them, until SIGTERM or Ctrl-C (which finish the calls in flight first)',
+      )
+      .requiredOption(
+        '--queue <redis-url>',
+        'the Redis the runs submit to: redis://[user:password@]host:6379 or rediss:// (TLS)',
+      )
+      .requiredOption(
+        '--model <uri>',
+        'the model this worker answers for, as the runs name it (e.g. openai:gpt-4o-mini)',
+      )
+      .option(
+        '--base-url <url>',
+        'endpoint of an openai-compatible: or ollama: model, on this machine or near it',
+      )
+      .option('--concurrency <n>', 'calls in flight at once on this worker', integerAtLeast(1), 4)
+      .option(
+        '--rpm <n>',
+        'requests per minute for all workers of the queue together (give each the same)',
+        integerAtLeast(1),
+      )
+      .option(
+        '--tpm <n>',
+        'tokens per minute for all workers of the queue together, kept in Redis',
+        integerAtLeast(1),
+      )
+      .option('--timeout-ms <n>', 'time allowed for one attempt', integerAtLeast(1))
+      .option('--max-retries <n>', 'retries of a failed attempt before the job fails', integerAtLeast(0))
+      .option(
+        '--stall-ms <n>',
+        "how long a job's lock lasts: the calls of a worker that died are taken by another within about twice this",
+        integerAtLeast(500),
+        30_000,
+      )
+      .option('--json', 'one JSON object a line instead of plain lines')
+      .action(async (values: WorkerCliValues) => {
+        setExitCode(await runWorker(values));
+      }),
+  );
+};
+
+async function runWorker(values: WorkerCliValues): Promise<number> {
+  const target = parseRedisUrl(values.queue);
+  if (parseWithProvider(values.model).provider.simulator === true) {
+    throw new InputError(
+      'the in-process simulated model needs the run’s data; start `batchprompt sim serve` and give the workers --model openai-compatible:sim-gpt-4 --base-url <its url>',
+      { field: 'model' },
+    );
+  }
+  const log = (event: WorkerEvent) => {
+    process.stdout.write(`${values.json ? JSON.stringify(event) : describeWorkerEvent(event)}\n`);
+  };
+  const client = openRedis(target, 'batchprompt-worker', (message) => {
+    if (values.json) process.stdout.write(`${JSON.stringify({ type: 'redis-error', error: message })}\n`);
+    else process.stderr.write(`redis: ${message}\n`);
+  });
+  let worker: QueueWorker | undefined;
+  let fatal = false;
+  let onFatal = () => {};
+  const stack = await createModelStack({
+    uri: values.model,
+    // Read only by the simulated model, which a worker refuses above.
+    task: rteTask,
+    ...(values.baseUrl === undefined ? {} : { baseUrl: values.baseUrl }),
+    concurrency: values.concurrency,
+    ...(values.timeoutMs === undefined ? {} : { timeoutMs: values.timeoutMs }),
+    ...(values.maxRetries === undefined ? {} : { maxRetries: values.maxRetries }),
+    onEvent: (event) => {
+      // A 429 on one worker holds back every worker of the queue, not only this one's scheduler.
+      if (event.type === 'rate-limited') void worker?.pauseAll(event.pauseMs, `429 from ${values.model}`);
+      else if (event.type === 'usage-replaced') process.stderr.write(`warning: ${event.message}\n`);
+    },
+    ...(values.tpm === undefined
+      ? {}
+      : {
+          wrapPaidCalls: (model) =>
+            limitSharedTokens(model, {
+              client,
+              key: tokenBudgetKey(values.model),
+              tokensPerMinute: values.tpm ?? 0,
+            }),
+        }),
+  });
+  // SIGTERM or Ctrl-C drains; so does a key the endpoint refuses, which would fail every call:
+  // this worker stops rather than fail the jobs that a worker with a good key would answer.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  onFatal = () => {
+    fatal = true;
+    stop.abort();
+  };
+  worker = await startQueueWorker({
+    redis: target,
+    client,
+    model: wrapChatModel(stack.model, {
+      generate: (request, next) =>
+        next(request).catch((error: unknown) => {
+          if (fatalEndpointError(error)) onFatal();
+          throw error;
+        }),
+    }),
+    concurrency: values.concurrency,
+    ...(values.rpm === undefined ? {} : { requestsPerMinute: values.rpm }),
+    stallIntervalMs: values.stallMs,
+    onEvent: log,
+  });
+  if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener('abort', resolve));
+  process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  await worker.close();
+  stack.close();
+  return fatal ? exitCodes.provider : exitCodes.ok;
+}
