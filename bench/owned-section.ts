@@ -34,6 +34,7 @@ export const ownedSections = [
   { heading: 'Batch API', script: 'bench/batch-api-cost.ts' },
   { heading: 'Simulated runs: memory', script: 'bench/sim-run-memory.ts' },
   { heading: 'Reply formats: output tokens', script: 'bench/format-cost.ts' },
+  { heading: 'Scaling out', script: 'bench/queue-scale-out.ts' },
 ] as const;
 
 export type OwnedHeading = (typeof ownedSections)[number]['heading'];
