@@ -17,6 +17,7 @@ const slowTests = [
   'test/secrets.test.ts',
   'test/store-pressure.test.ts',
   'test/queue-run.test.ts',
+  'test/queue-faults.test.ts',
 ];
 
 export default defineConfig({

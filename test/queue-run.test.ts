@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SimServer, startSimServer } from '../src/sim/serve.js';
 import { loadItems } from '../src/source/load-items.js';
 import { rteTask } from '../src/task/builtin-tasks.js';
+import { callJobs, killProcess, startWorker, votes, waitFor } from './queue-processes.js';
 import { redisUnavailableReason, startTestRedis, type TestRedis } from './redis-server.js';
-import { readJsonl, runCli } from './run-cli.js';
+import { runCli } from './run-cli.js';
 
 /*
  * `run --queue` against real worker processes and a real redis-server: the results equal a direct
@@ -20,67 +20,9 @@ import { readJsonl, runCli } from './run-cli.js';
 
 const dataDir = process.env.BATCHPROMPT_DATA_DIR ?? resolve('../shared/data');
 const dataFile = join(dataDir, 'rte.dev.jsonl');
-const repoRoot = resolve(import.meta.dirname, '..');
 const skipReason = existsSync(dataFile) ? redisUnavailableReason() : 'no rte.dev.jsonl beside the repository';
 const workerKey = 'sk-queue-test-4f9a1c2e7b3d5a8f0e6c';
 const model = 'openai-compatible:sim-gpt-4';
-
-interface WorkerProcess {
-  child: ChildProcess;
-  lines: string[];
-  exited: Promise<number | null>;
-}
-
-function startWorker(redisUrl: string, simUrl: string): WorkerProcess {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(repoRoot, 'scripts/dev-cli.ts'),
-      'worker',
-      '--queue',
-      redisUrl,
-      '--model',
-      model,
-      '--base-url',
-      simUrl,
-      '--concurrency',
-      '2',
-      // A lock shorter than the longest pause of a loaded machine's event loop lets a live worker's
-      // job be taken again (and paid twice): 10 s holds under a loaded CI, and a killed worker's
-      // jobs come back within about 20 s.
-      '--stall-ms',
-      '10000',
-      '--json',
-    ],
-    {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, BATCHPROMPT_API_KEY: workerKey },
-    },
-  );
-  const lines: string[] = [];
-  let buffered = '';
-  child.stdout?.on('data', (chunk) => {
-    buffered += String(chunk);
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    lines.push(...parts);
-  });
-  child.stderr?.on('data', () => {});
-  const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
-  return { child, lines, exited };
-}
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolveWait) => setTimeout(resolveWait, 20));
-}
-
-/** id, answer and votes of every result, in file order. */
-function votes(file: string): unknown[] {
-  return readJsonl(file).map((row) => [row.id, row.answer, row.votes]);
-}
 
 /** Every key and value in Redis, as text, for a search. */
 async function dumpRedis(url: string): Promise<string> {
@@ -104,13 +46,7 @@ async function dumpRedis(url: string): Promise<string> {
 }
 
 async function jobCount(url: string): Promise<number> {
-  const client = new Redis(url);
-  try {
-    return (await client.keys('batchprompt:*:call-*')).filter((key) => /:call-[0-9a-f]{64}$/.test(key))
-      .length;
-  } finally {
-    client.disconnect();
-  }
+  return (await callJobs(url)).length;
 }
 
 /** Every file under `directory`, read as text. */
@@ -126,7 +62,7 @@ describe.skipIf(skipReason !== undefined)('run --queue with worker processes and
   let redis: TestRedis;
   let server: SimServer;
   let directory: string;
-  const workers: WorkerProcess[] = [];
+  const workers: ReturnType<typeof startWorker>[] = [];
   const runArgs = (store: string, out: string, extra: string[] = []) => [
     'run',
     '--task',
@@ -161,15 +97,13 @@ describe.skipIf(skipReason !== undefined)('run --queue with worker processes and
       latencyMs: 30,
       quiet: true,
     });
-    workers.push(startWorker(redis.url, server.url), startWorker(redis.url, server.url));
+    const worker = () => startWorker(redis.url, model, server.url, [], { BATCHPROMPT_API_KEY: workerKey });
+    workers.push(worker(), worker());
     await waitFor(() => workers.every((worker) => worker.lines.some((line) => line.includes('"ready"'))));
   }, 60_000);
 
   afterAll(async () => {
-    for (const worker of workers) {
-      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
-      await worker.exited;
-    }
+    for (const worker of workers) await killProcess(worker);
     await server?.close();
     await redis?.dispose();
     if (directory) rmSync(directory, { recursive: true, force: true });

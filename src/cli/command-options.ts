@@ -3,6 +3,7 @@ import { type OptionGroup, optionLeaves } from '../engine/option-schema.js';
 import { defaultPolling } from '../jobs/batch-api-model.js';
 import { defaultLocalModelUri } from '../models/default-local-model.js';
 import { batchApiHelp, modelUriHelp, serviceTierHelp } from '../providers/provider-table.js';
+import { defaultOutageTimeoutMs } from '../queue/queue-defaults.js';
 import { resolveSchedulerOptions } from '../runtime/resolve-scheduler-options.js';
 import { defaultStoreDirectory } from '../store/open-store.js';
 
@@ -243,6 +244,13 @@ export const commandShape = {
     group: 'model',
     commands: answering,
     placeholder: 'redis-url',
+  }),
+  queueWaitMs: option(count(), {
+    description:
+      'with --queue: how long Redis may be out of reach before the run stops (exit code 4); the same command resumes later',
+    group: 'model',
+    commands: answering,
+    shownDefault: defaultOutageTimeoutMs,
   }),
   simLatencyMs: option(z.number().int().min(0).optional(), {
     description: 'reply delay of the in-process simulated model',

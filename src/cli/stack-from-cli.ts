@@ -32,5 +32,11 @@ export function batchApiFromCli(values: CommandValues): BatchApiOptions | undefi
 
 /** With `--queue`: the calls go to Redis as jobs for `batchprompt worker` processes. */
 export function queueFromCli(values: CommandValues): Pick<ModelStackOptions, 'queue'> {
-  return values.queue === undefined ? {} : { queue: { url: values.queue } };
+  if (values.queue === undefined) return {};
+  return {
+    queue: {
+      url: values.queue,
+      ...(values.queueWaitMs === undefined ? {} : { outageTimeoutMs: values.queueWaitMs }),
+    },
+  };
 }

@@ -20,7 +20,10 @@ export type WorkerEvent =
   | { type: 'started'; job: string; attempt: number }
   | { type: 'finished'; job: string; ms: number; inputTokens: number; outputTokens: number }
   | { type: 'failed'; job: string; ms: number; error: string; status?: number; fatal: boolean }
-  | { type: 'paused'; ms: number; reason: string }
+  /** Every worker of the queue holds back until `until` (epoch ms) at the latest. */
+  | { type: 'paused'; ms: number; until: number; reason: string }
+  /** The queue's shared tokens-per-minute budget is spent: a call waits this long. */
+  | { type: 'waiting-for-tokens'; ms: number }
   | { type: 'disconnected'; error?: string }
   | { type: 'reconnected' }
   | { type: 'draining'; inFlight: number }
@@ -146,8 +149,10 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
   return {
     pauseAll: async (ms, reason) => {
-      onEvent?.({ type: 'paused', ms, reason });
+      // Told once the pause is in Redis, where every worker reads it before taking a job.
+      const until = Date.now() + ms;
       await queue.rateLimit(ms);
+      onEvent?.({ type: 'paused', ms, until, reason });
     },
     close: async () => {
       closing = true;

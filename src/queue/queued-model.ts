@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Job, Queue, QueueEvents } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChatModel, GenerateRequest, GenerateResult } from '../spec/chat-model.js';
 import { AbortError, ApiCallError } from '../spec/errors.js';
@@ -15,7 +15,9 @@ import {
   queuePrefix,
   toJobData,
 } from './call-job.js';
+import { followJobEnds } from './follow-job-events.js';
 import { openRedis, type RedisTarget } from './open-redis.js';
+import { defaultKeepResultsSeconds, defaultOutageTimeoutMs } from './queue-defaults.js';
 
 /** What the coordinator's side of the queue reports as it goes. */
 export type QueueEvent =
@@ -86,8 +88,8 @@ interface PendingCall {
  */
 export async function createQueuedModel(options: QueuedModelOptions): Promise<QueuedChatModel> {
   const { redis, onEvent } = options;
-  const keepSeconds = options.keepResultsSeconds ?? 86_400;
-  const outageTimeoutMs = options.outageTimeoutMs ?? 60_000;
+  const keepSeconds = options.keepResultsSeconds ?? defaultKeepResultsSeconds;
+  const outageTimeoutMs = options.outageTimeoutMs ?? defaultOutageTimeoutMs;
   const name = queueNameFor(options.id);
   const stats: QueueStats = { submitted: 0, reattached: 0, resubmitted: 0 };
   const pending = new Map<string, PendingCall>();
@@ -96,10 +98,8 @@ export async function createQueuedModel(options: QueuedModelOptions): Promise<Qu
     lastError = message;
   });
   const queue = new Queue<CallJobData, CallJobResult>(name, { connection: client, prefix: queuePrefix });
-  const events = new QueueEvents(name, { connection: client, prefix: queuePrefix });
-  // Connection errors arrive through the client's own handler; these would only repeat them.
+  // Connection errors arrive through the client's own handler; this would only repeat them.
   queue.on('error', () => {});
-  events.on('error', () => {});
 
   let unavailable: ApiCallError | undefined;
   let closing = false;
@@ -141,10 +141,12 @@ export async function createQueuedModel(options: QueuedModelOptions): Promise<Qu
       call.resolve(fromJobResult(outcome.result));
     }
   };
-  events.on('completed', ({ jobId, returnvalue }) => {
-    settle(jobId, { result: returnvalue as unknown as CallJobResult });
+  // The stream is read on a connection of its own: a blocking read holds the one it is sent on.
+  const eventsClient = openRedis(redis, 'batchprompt-coordinator-events', () => {});
+  const events = followJobEnds(eventsClient, `${queuePrefix}:${name}:events`, (end) => {
+    if ('failedReason' in end) settle(end.jobId, { failedReason: end.failedReason });
+    else settle(end.jobId, parseResult(end.returnvalue));
   });
-  events.on('failed', ({ jobId, failedReason }) => settle(jobId, { failedReason }));
 
   /** Adds the call's job (a no-op when one with its id exists) and looks at what is there. */
   async function submit(call: PendingCall): Promise<void> {
@@ -239,7 +241,11 @@ export async function createQueuedModel(options: QueuedModelOptions): Promise<Qu
       const closed = new AbortError('the job queue was closed');
       for (const call of pending.values()) call.reject(closed);
       pending.clear();
-      await Promise.allSettled([events.close(), queue.close()]);
+      events.stop();
+      eventsClient.disconnect();
+      // BullMQ's close waits for Redis; with Redis away the connection is dropped instead.
+      if (client.status === 'ready') await queue.close().catch(() => {});
+      else void queue.close().catch(() => {});
       client.disconnect();
     },
   };
@@ -254,6 +260,17 @@ export async function createQueuedModel(options: QueuedModelOptions): Promise<Qu
   );
   onEvent?.({ type: 'queue-connected', queue: name, redis: redis.display, workers: workers.length });
   return labelledSimulated === model.simulated ? model : { ...model, simulated: labelledSimulated };
+}
+
+/** A job's return value as the events stream carries it (JSON text); a damaged one fails the call. */
+function parseResult(text: string): { result: CallJobResult } | { failedReason: string } {
+  try {
+    const result = JSON.parse(text) as CallJobResult | null;
+    if (result !== null && typeof result.text === 'string') return { result };
+  } catch {
+    // Not JSON: reported below.
+  }
+  return { failedReason: `the job's result is not a reply: ${text.slice(0, 80)}` };
 }
 
 /** Workers whose model is simulated start their BullMQ name with this, so a coordinator can tell. */

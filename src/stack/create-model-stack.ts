@@ -10,8 +10,7 @@ import { createModel, type SimModelFactory } from '../providers/create-model.js'
 import { parseWithProvider } from '../providers/model-uri.js';
 import { resolveAccess } from '../providers/provider.js';
 import { serviceTierHelp } from '../providers/provider-table.js';
-import { parseRedisUrl } from '../queue/open-redis.js';
-import { createQueuedModel, type QueuedModelOptions, type QueueEvent } from '../queue/queued-model.js';
+import type { QueuedModelOptions, QueueEvent } from '../queue/queued-model.js';
 import type { SchedulerEvent } from '../runtime/resolve-scheduler-options.js';
 import { scheduleModel } from '../runtime/schedule-model.js';
 import { createScheduler, type Scheduler } from '../runtime/scheduler.js';
@@ -272,6 +271,11 @@ async function queuedModel(options: ModelStackOptions, queue: QueueOptions) {
     env: {},
   });
   const { onEvent } = options;
+  // Loaded only by a run with a queue: BullMQ and its Redis client weigh on every command's start.
+  const [{ createQueuedModel }, { parseRedisUrl }] = await Promise.all([
+    import('../queue/queued-model.js'),
+    import('../queue/open-redis.js'),
+  ]);
   return createQueuedModel({
     ...waiting,
     redis: parseRedisUrl(url),

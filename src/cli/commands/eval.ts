@@ -38,6 +38,7 @@ import {
   spendingCapFromCli,
 } from '../run-pipeline.js';
 import { scoresTable } from '../scores-table.js';
+import { queueFromCli } from '../stack-from-cli.js';
 import { storeTagSecret } from '../store-tag-secret.js';
 
 export interface EvalCliValues extends PipelineCliValues {
@@ -246,7 +247,7 @@ export async function evalCommand(values: EvalCliValues, title?: string): Promis
       task,
       ...(values.baseUrl ? { baseUrl: values.baseUrl } : {}),
       // With --queue the probe asks Redis which workers listen (the simulated label), then lets go.
-      ...(values.queue === undefined ? {} : { queue: { url: values.queue } }),
+      ...queueFromCli(values),
     });
     probe.close();
     const price = paidPriceFromCli(values, probe.base.id);

@@ -43,6 +43,7 @@ import {
   spendingCapFromCli,
 } from '../run-pipeline.js';
 import { serviceTierRow } from '../service-tier-row.js';
+import { queueFromCli } from '../stack-from-cli.js';
 import { storeTagSecret } from '../store-tag-secret.js';
 
 interface RunCliValues extends PipelineCliValues {
@@ -181,7 +182,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       task,
       ...(values.baseUrl ? { baseUrl: values.baseUrl } : {}),
       // With --queue the probe asks Redis which workers listen (the simulated label), then lets go.
-      ...(values.queue === undefined ? {} : { queue: { url: values.queue } }),
+      ...queueFromCli(values),
     });
     probe.close();
     const strategy = settleFormat(resolved, probe.base);

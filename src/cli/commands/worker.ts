@@ -1,9 +1,6 @@
 import { Command } from 'commander';
 import { parseWithProvider } from '../../providers/model-uri.js';
-import { tokenBudgetKey } from '../../queue/call-job.js';
-import { openRedis, parseRedisUrl } from '../../queue/open-redis.js';
-import { type QueueWorker, startQueueWorker, type WorkerEvent } from '../../queue/queue-worker.js';
-import { limitSharedTokens } from '../../queue/shared-token-limiter.js';
+import type { QueueWorker, WorkerEvent } from '../../queue/queue-worker.js';
 import { fatalEndpointError, InputError } from '../../spec/errors.js';
 import { wrapChatModel } from '../../spec/wrap-chat-model.js';
 import { createModelStack } from '../../stack/create-model-stack.js';
@@ -38,6 +35,8 @@ export function describeWorkerEvent(event: WorkerEvent): string {
       return `job ${event.job.slice(0, 17)} failed after ${event.ms} ms${event.status === undefined ? '' : ` (${event.status})`}: ${event.error}`;
     case 'paused':
       return `every worker of the queue paused for ${event.ms} ms: ${event.reason}`;
+    case 'waiting-for-tokens':
+      return `the queue's tokens-per-minute budget is spent: a call waits ${event.ms} ms`;
     case 'disconnected':
       return 'lost the connection to Redis; reconnecting (jobs in flight finish, their locks may lapse)';
     case 'reconnected':
@@ -94,6 +93,14 @@ export const register: CommandRegistrar = (program, setExitCode) => {
 };
 
 async function runWorker(values: WorkerCliValues): Promise<number> {
+  // Loaded here, not with the command line: BullMQ and its Redis client weigh on every command's start.
+  const [{ tokenBudgetKey }, { openRedis, parseRedisUrl }, { startQueueWorker }, { limitSharedTokens }] =
+    await Promise.all([
+      import('../../queue/call-job.js'),
+      import('../../queue/open-redis.js'),
+      import('../../queue/queue-worker.js'),
+      import('../../queue/shared-token-limiter.js'),
+    ]);
   const target = parseRedisUrl(values.queue);
   if (parseWithProvider(values.model).provider.simulator === true) {
     throw new InputError(
@@ -102,7 +109,10 @@ async function runWorker(values: WorkerCliValues): Promise<number> {
     );
   }
   const log = (event: WorkerEvent) => {
-    process.stdout.write(`${values.json ? JSON.stringify(event) : describeWorkerEvent(event)}\n`);
+    // JSON lines carry the time, for whoever lines up the logs of several workers.
+    process.stdout.write(
+      `${values.json ? JSON.stringify({ at: Date.now(), ...event }) : describeWorkerEvent(event)}\n`,
+    );
   };
   const client = openRedis(target, 'batchprompt-worker', (message) => {
     if (values.json) process.stdout.write(`${JSON.stringify({ type: 'redis-error', error: message })}\n`);
@@ -132,6 +142,7 @@ async function runWorker(values: WorkerCliValues): Promise<number> {
               client,
               key: tokenBudgetKey(values.model),
               tokensPerMinute: values.tpm ?? 0,
+              onWait: (ms) => log({ type: 'waiting-for-tokens', ms }),
             }),
         }),
   });
