@@ -16,7 +16,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSimServer } from '../src/sim/serve.js';
@@ -24,6 +24,7 @@ import { loadItems } from '../src/source/load-items.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
 import { startTestRedis } from '../test/redis-server.js';
 import { writeOwnedSection } from './owned-section.js';
+import { describeOverhead, measureQueueOverhead } from './queue-overhead.js';
 
 const { values } = parseArgs({
   options: {
@@ -185,6 +186,7 @@ interface ScaleRow {
 }
 
 const scale: ScaleRow[] = [];
+const loadAtStart = loadavg();
 try {
   const direct = await run(['--base-url', server.url, '--concurrency', String(4 * perWorker)]);
   scale.push({
@@ -253,12 +255,15 @@ try {
     wallS: killed.wallMs / 1000,
   };
 
+  // The queue alone, in this process, with a model that only waits: what BullMQ and Redis cost.
+  const overhead = await measureQueueOverhead({ workers: 4, calls: 400, latencyMs, promptChars: 3000 });
+  const loadAtEnd = loadavg();
   const one = scale.find((row) => row.setup.includes(' 1 worker'))!;
   const four = scale.find((row) => row.setup.includes(' 4 worker'))!;
   const speedup = four.itemsPerSecond / one.itemsPerSecond;
   if (values.json) {
     process.stdout.write(
-      `${JSON.stringify({ latencyMs, rows, batchSize, scale, speedup, kills }, null, 2)}\n`,
+      `${JSON.stringify({ latencyMs, rows, batchSize, scale, speedup, kills, overhead, loadAtStart, loadAtEnd }, null, 2)}\n`,
     );
   }
   const lines = [
@@ -272,6 +277,12 @@ try {
     ),
     '',
     `4 workers give ${speedup.toFixed(2)}x the items per second of 1 (target >= 3.3x). Overhead per call = (queued wall time - direct wall time) x 16 slots / calls.`,
+    '',
+    `The machine's load average (1, 5, 15 min) was ${loadAtStart.map((load) => load.toFixed(1)).join(' ')} at the start and ${loadAtEnd.map((load) => load.toFixed(1)).join(' ')} at the end: its 2 cores were shared with other test runs, and every process of the table (coordinator, 4 workers, simulator, Redis) waits for a core in turn.`,
+    '',
+    'The queue alone (`bench/queue-overhead.ts`: coordinator and 4 workers in one process, a model that only waits, no engine and no simulator):',
+    '',
+    ...describeOverhead(overhead).map((line) => `- ${line}`),
     '',
     `4 workers, one SIGKILLed twice mid-run (restarted after the first kill, --stall-ms ${stallMs}): ${kills.itemsLost} items lost, results ${kills.identical ? 'identical to' : 'DIFFERENT from'} the uninterrupted run vote for vote, ${kills.extraPaidCalls} calls paid beyond the uninterrupted run's against ${kills.callsInFlightAtKills} in flight on the killed worker at the kills; wall time ${kills.wallS.toFixed(1)} s.`,
   ];
