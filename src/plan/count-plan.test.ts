@@ -74,3 +74,22 @@ describe('countPlan', () => {
     expect(summary.calls).toBe(36);
   });
 });
+
+describe('countPlan, output tokens by reply format', () => {
+  it('counts the same calls answered in lines and in JSON, the chosen format as the plan does', async () => {
+    const strategy = resolveStrategy({ strategy: 'bpe', batchSize: 32, rounds: 3, format: 'json' });
+    const plan = await countPlan(boolqTask, items, strategy);
+    const { lines, json } = plan.outputTokensByFormat;
+    expect(json.worstCase).toBe(plan.worstCase.outputTokens);
+    expect(json.single).toBe(plan.single.outputTokens);
+    const linesPlan = await countPlan(boolqTask, items, { ...strategy, format: 'lines' });
+    expect(lines.worstCase).toBe(linesPlan.worstCase.outputTokens);
+    // 70 items, 3 rounds: JSON entries as the prompt shows them, `{"id":"3 abcd","answer":"yes sure"}`,
+    // about 12 tokens each; answer lines `3 (abcd): yes sure` about 7.
+    const answers = 70 * 3;
+    expect(json.worstCase / answers).toBeGreaterThan(11);
+    expect(json.worstCase / answers).toBeLessThan(13);
+    expect(lines.worstCase / answers).toBeGreaterThan(6);
+    expect(lines.worstCase / answers).toBeLessThan(8);
+  });
+});

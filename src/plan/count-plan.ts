@@ -1,7 +1,7 @@
 import { firstWindowSize } from '../engine/first-window-size.js';
 import { packBatches } from '../engine/pack-batches.js';
 import type { Item, ResolvedStrategy } from '../engine/types.js';
-import { type OutputFormat, renderAnswerLine, renderBatch, renderItem } from '../prompt/render-batch.js';
+import { type OutputFormat, renderBatch, renderItem, renderReply } from '../prompt/render-batch.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import type { Task } from '../task/task-schema.js';
 
@@ -18,6 +18,42 @@ export interface CountedPlan {
   worstCase: PlanFigures;
   /** Largest item, in tokens, and its 0-based place. */
   largestItem: { index: number; tokens: number };
+  /**
+   * Output tokens of SinglePrompt and of the worst case in each reply format, the strategy's own
+   * included: the same calls, answered in lines or in JSON.
+   */
+  outputTokensByFormat: Record<OutputFormat, { single: number; worstCase: number }>;
+}
+
+const outputFormats: readonly OutputFormat[] = ['lines', 'json'];
+
+/**
+ * Output tokens of a reply of `count` answers in each format, written as the worked examples are
+ * (the first label, or a two-digit number, each sure). Worked solutions are not counted: their
+ * length is the model's.
+ */
+class ReplyCounter {
+  private readonly tokensByKey = new Map<string, number>();
+
+  constructor(private readonly task: Task) {}
+
+  tokens(format: OutputFormat, count: number): number {
+    const key = `${format}:${count}`;
+    let tokens = this.tokensByKey.get(key);
+    if (tokens === undefined) {
+      const answer = this.task.answer;
+      const value =
+        answer.type === 'labels'
+          ? (answer.labels[0]?.value ?? 'yes')
+          : answer.type === 'number'
+            ? 42
+            : 'answer';
+      const answers = Array.from({ length: count }, () => ({ answer: value, confident: true }));
+      tokens = countTokens(renderReply(answers, format, 'abcd', false));
+      this.tokensByKey.set(key, tokens);
+    }
+    return tokens;
+  }
 }
 
 /**
@@ -65,21 +101,6 @@ class PromptCounter {
     // The last item has no blank line after it.
     return this.fixedTokens(itemTokens.length, includeExamples) + items - 1;
   }
-
-  answerTokens(count: number): number {
-    const label = this.task.answer.type === 'labels' ? (this.task.answer.labels[0]?.value ?? 'yes') : '42';
-    if (this.format === 'json') {
-      const entries = Array.from({ length: count }, (_, index) => ({
-        id: index,
-        answer: label,
-        confident: true,
-      }));
-      return countTokens(JSON.stringify({ answers: entries }));
-    }
-    return countTokens(
-      Array.from({ length: count }, (_, index) => renderAnswerLine(index, 'abcd', label, true)).join('\n'),
-    );
-  }
 }
 
 /**
@@ -97,8 +118,12 @@ export async function countPlan(
   const single: PlanFigures = { calls: 0, inputTokens: 0, outputTokens: 0 };
   const worstCase: PlanFigures = { calls: 0, inputTokens: 0, outputTokens: 0 };
   const largestItem = { index: -1, tokens: 0 };
+  const replies = new ReplyCounter(task);
+  const outputTokensByFormat = {
+    lines: { single: 0, worstCase: 0 },
+    json: { single: 0, worstCase: 0 },
+  };
   const singleFixed = singleCounter.fixedTokens(1, strategy.examples !== 'none');
-  const singleAnswer = singleCounter.answerTokens(1);
   let window: number[] = [];
   let windowLimit = firstWindowSize(strategy);
   let count = 0;
@@ -115,7 +140,9 @@ export async function countPlan(
           strategy.examples === 'every-call' || (strategy.examples === 'first-round' && round === 1);
         worstCase.calls += 1;
         worstCase.inputTokens += counter.batchTokens(batch, includeExamples);
-        worstCase.outputTokens += counter.answerTokens(batch.length);
+        worstCase.outputTokens += replies.tokens(strategy.format, batch.length);
+        for (const format of outputFormats)
+          outputTokensByFormat[format].worstCase += replies.tokens(format, batch.length);
       }
     }
     window = [];
@@ -129,7 +156,8 @@ export async function countPlan(
     }
     single.calls += 1;
     single.inputTokens += singleFixed + tokens - 1;
-    single.outputTokens += singleAnswer;
+    single.outputTokens += replies.tokens(strategy.format, 1);
+    for (const format of outputFormats) outputTokensByFormat[format].single += replies.tokens(format, 1);
     window.push(tokens);
     count += 1;
     if (window.length >= windowLimit) {
@@ -138,5 +166,5 @@ export async function countPlan(
     }
   }
   flushWindow();
-  return { items: count, single, worstCase, largestItem };
+  return { items: count, single, worstCase, largestItem, outputTokensByFormat };
 }

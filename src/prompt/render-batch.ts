@@ -202,7 +202,11 @@ export function renderReasoningBlock(
   return `${renderReasoningHeader(index, tag)} ${reasoning.trim()}\n${renderAnswerLine(index, tag, answer, confident)}`;
 }
 
-function renderAnswers(
+/**
+ * A whole reply in the format asked for, as the worked examples show it: the plan counts its
+ * output tokens from the same text.
+ */
+export function renderReply(
   answers: readonly { answer: string | number; confident: boolean; reasoning?: string | undefined }[],
   format: OutputFormat,
   tag: string,
@@ -237,7 +241,7 @@ function exampleTurns(task: Task, format: OutputFormat): ChatMessage[] {
   if (task.examples.length === 0) return [];
   return [
     { role: 'user', content: renderItems(task, task.examples, exampleTag) },
-    { role: 'assistant', content: renderAnswers(task.examples, format, exampleTag, task.reasoning) },
+    { role: 'assistant', content: renderReply(task.examples, format, exampleTag, task.reasoning) },
   ];
 }
 

@@ -70,6 +70,33 @@ describe('batchprompt plan', () => {
     );
   });
 
+  it('shows output tokens and their dollars in each reply format, the chosen one marked', async () => {
+    const data = dataFile(60);
+    const planOf = async (extra: string[]) =>
+      runCli(['plan', '--task', 'rte', '--data', data, '--model', 'openai:gpt-4.1-mini', ...extra]);
+    const plan = JSON.parse((await planOf(['--json'])).stdout);
+    const [lines, json] = plan.formats;
+    expect([lines.format, json.format]).toEqual(['lines', 'json']);
+    // A model with JSON schemas takes JSON under `auto`: its row is the plan's own figures.
+    expect([lines.chosen, json.chosen]).toEqual([false, true]);
+    expect(json.worstCase.outputTokens).toBe(plan.worstCase.outputTokens);
+    expect(json.expected.outputTokens).toBe(plan.expected.outputTokens);
+    // Lines cost fewer output tokens for the same calls, counted and simulated.
+    expect(lines.worstCase.outputTokens).toBeLessThan(json.worstCase.outputTokens);
+    expect(lines.expected.outputTokens).toBeLessThan(json.expected.outputTokens);
+    // The output alone, at gpt-4.1-mini's $1.60 per million output tokens.
+    expect(lines.expected.outputCostUsd).toBeCloseTo((lines.expected.outputTokens * 1.6) / 1e6, 10);
+    // With --format lines the other row is the chosen one and holds the plan's figures.
+    const linesPlan = JSON.parse((await planOf(['--format', 'lines', '--json'])).stdout);
+    expect(linesPlan.formats[0].chosen).toBe(true);
+    expect(linesPlan.formats[0].worstCase.outputTokens).toBe(linesPlan.worstCase.outputTokens);
+    expect(linesPlan.formats[0].expected.outputTokens).toBe(linesPlan.expected.outputTokens);
+    expect(linesPlan.formats[0].worstCase.outputTokens).toBe(lines.worstCase.outputTokens);
+    const text = (await planOf([])).stdout;
+    expect(text).toMatch(/json \(chosen\)/);
+    expect(text).toContain('output tokens by reply format');
+  });
+
   it('prices with a price file, and says so when no price is known', async () => {
     const prices = join(directory, 'prices.json');
     writeFileSync(prices, JSON.stringify({ 'ollama:llama3.1': { input: 1, output: 2 } }));

@@ -4,8 +4,9 @@ import { batchPrompt } from '../../engine/batch-prompt.js';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
 import { hashSeed, seededRandom } from '../../engine/seeded-random.js';
 import type { Item, ResolvedStrategy } from '../../engine/types.js';
-import { countPlan, type PlanFigures } from '../../plan/count-plan.js';
+import { type CountedPlan, countPlan, type PlanFigures } from '../../plan/count-plan.js';
 import { batchPriceOf, costUsd, loadPrices, type ModelPrice, priceOf } from '../../plan/price-table.js';
+import type { OutputFormat } from '../../prompt/render-batch.js';
 import { parseModelUri } from '../../providers/model-uri.js';
 import { createSimModel } from '../../sim/create-sim-model.js';
 import { isSimProfileName, type SimProfileName } from '../../sim/profiles.js';
@@ -51,7 +52,25 @@ export interface PlanJson {
   adaptive: (PlanLine & { basis: string; finalBatchSize: number; decision: string }) | null;
   /** BPE+SEAS's forecast beside the adaptive rule, when that is the chosen strategy; else absent. */
   bpeSeas: (PlanLine & { basis: string }) | null;
+  /** Output tokens and their dollars in each reply format, lines and JSON, the chosen one marked. */
+  formats: PlanFormat[];
   largestItemTokens: number;
+}
+
+export interface PlanOutput {
+  outputTokens: number;
+  /** The dollars of these output tokens alone, at the output rate. */
+  outputCostUsd: number | null;
+}
+
+export interface PlanFormat {
+  format: OutputFormat;
+  /** The format a run would take: `--format`, or what `auto` takes for this model. */
+  chosen: boolean;
+  single: PlanOutput;
+  worstCase: PlanOutput;
+  /** The chosen strategy's simulated run, answered in this format; absent without early stopping. */
+  expected: PlanOutput | null;
 }
 
 function priced(figures: PlanFigures, price: ModelPrice | undefined): PlanLine {
@@ -90,6 +109,74 @@ async function simulateExpected(
   };
 }
 
+/**
+ * The output side of the plan in each reply format. The counts are exact for the replies asked
+ * for; the expected figures run the chosen strategy on the simulator once more in the format it
+ * did not take, since re-asks and early stopping differ by format.
+ */
+async function planFormats(
+  task: Task,
+  sample: Item[],
+  counted: CountedPlan,
+  strategy: ResolvedStrategy,
+  profile: SimProfileName,
+  price: ModelPrice | undefined,
+  expected: PlanFigures | null,
+): Promise<PlanFormat[]> {
+  const output = (tokens: number): PlanOutput => ({
+    outputTokens: tokens,
+    outputCostUsd: costUsd(price, 0, tokens) ?? null,
+  });
+  const formats: PlanFormat[] = [];
+  for (const format of ['lines', 'json'] as const) {
+    const chosen = format === strategy.format;
+    let simulated: number | undefined;
+    if (expected !== null) {
+      simulated = chosen
+        ? expected.outputTokens
+        : (await simulateExpected(task, sample, counted.items, { ...strategy, format }, profile)).figures
+            .outputTokens;
+    }
+    formats.push({
+      format,
+      chosen,
+      single: output(counted.outputTokensByFormat[format].single),
+      worstCase: output(counted.outputTokensByFormat[format].worstCase),
+      expected: simulated === undefined ? null : output(simulated),
+    });
+  }
+  return formats;
+}
+
+/** The items of the data file, counting invalid rows and keeping a seeded uniform sample of the valid ones. */
+function sampledItems(
+  source: Parameters<typeof readSource>[0],
+  sampleSize: number,
+  seed: number,
+): { items: AsyncIterable<Item>; sample: Item[]; invalid: () => number } {
+  let invalid = 0;
+  const sample: Item[] = [];
+  let seen = 0;
+  const random = seededRandom(hashSeed('plan-sample', seed));
+  const items = (async function* () {
+    for await (const entry of readSource(source)) {
+      if (entry.kind === 'invalid') {
+        invalid += 1;
+        continue;
+      }
+      // Reservoir sampling (seeded): a uniform sample of the file, in one pass, in bounded memory.
+      seen += 1;
+      if (sample.length < sampleSize) sample.push(entry.item);
+      else {
+        const slot = Math.floor(random() * seen);
+        if (slot < sampleSize) sample[slot] = entry.item;
+      }
+      yield entry.item;
+    }
+  })();
+  return { items, sample, invalid: () => invalid };
+}
+
 export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
   const task = loadTask(values.task, { reasoning: values.reasoning === true });
   const uri = parseModelUri(values.model);
@@ -101,26 +188,7 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
     maxItemTokens: strategy.maxBatchTokens,
     ...mappingFromCli(values),
   };
-  let invalid = 0;
-  const sample: Item[] = [];
-  let seen = 0;
-  const random = seededRandom(hashSeed('plan-sample', strategy.seed));
-  const items = (async function* () {
-    for await (const entry of readSource(source)) {
-      if (entry.kind === 'invalid') {
-        invalid += 1;
-        continue;
-      }
-      // Reservoir sampling (seeded): a uniform sample of the file, in one pass, in bounded memory.
-      seen += 1;
-      if (sample.length < values.simulateSample) sample.push(entry.item);
-      else {
-        const slot = Math.floor(random() * seen);
-        if (slot < values.simulateSample) sample[slot] = entry.item;
-      }
-      yield entry.item;
-    }
-  })();
+  const { items, sample, invalid } = sampledItems(source, values.simulateSample, strategy.seed);
   const counted = await countPlan(task, items, strategy);
   const prices = loadPrices(values.prices);
   const modelId = uri.provider === 'sim' ? `sim:${uri.model || 'gpt-4'}` : uri.uri;
@@ -163,11 +231,12 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
       decision: simulated.decision,
     };
   }
+  const formats = await planFormats(task, sample, counted, strategy, profileName, price, expected);
   return {
     model: modelId,
     task: task.name,
     items: counted.items,
-    invalid,
+    invalid: invalid(),
     strategy,
     price: price ?? null,
     batchApi: values.batchApi === true,
@@ -176,6 +245,7 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
     expected,
     adaptive,
     bpeSeas,
+    formats,
     largestItemTokens: counted.largestItem.tokens,
   };
 }
@@ -234,7 +304,37 @@ export function renderPlan(plan: PlanJson): string {
         ]
       : []),
   ];
-  return `${table.toString()}\n${notes.join('\n')}`;
+  return `${table.toString()}\n${notes.join('\n')}\n\n${renderFormats(plan)}`;
+}
+
+/** Output tokens and their dollars in each reply format. */
+function renderFormats(plan: PlanJson): string {
+  const withExpected = plan.formats.some((format) => format.expected !== null);
+  const table = new Table({
+    ...tableStyle(),
+    head: [
+      'replies',
+      'output tokens: SinglePrompt',
+      'worst case',
+      ...(withExpected ? ['expected (simulated)'] : []),
+      'per item',
+      'output cost (USD)',
+    ],
+  });
+  for (const format of plan.formats) {
+    // The figures a run is most likely to see: the simulated run's where there is one.
+    const likely = format.expected ?? format.worstCase;
+    table.push([
+      `${format.format}${format.chosen ? ' (chosen)' : ''}`,
+      String(format.single.outputTokens),
+      String(format.worstCase.outputTokens),
+      ...(withExpected ? [String(format.expected?.outputTokens ?? '-')] : []),
+      plan.items === 0 ? '-' : (likely.outputTokens / plan.items).toFixed(1),
+      likely.outputCostUsd === null ? '-' : likely.outputCostUsd.toFixed(4),
+    ]);
+  }
+  const basis = withExpected ? 'expected run' : 'worst case';
+  return `${table.toString()}\noutput tokens by reply format, of the ${plan.strategy.strategy} run above; per item and output cost: its ${basis}. Choose with --format lines|json.`;
 }
 
 export const register: CommandRegistrar = (program, setExitCode) => {
