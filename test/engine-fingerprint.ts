@@ -236,8 +236,12 @@ export async function fingerprintRun(spec: FingerprintCase): Promise<RunFingerpr
   const { task, items } = await dataOf(spec.data);
   const model = fingerprintModel(spec.profile, task, items);
   const calls: CallRecord[] = [];
-  // The demo runs with the library's defaults; RTE with the bench's prompt.
-  const prompt = spec.data === 'demo' ? {} : ({ format: 'lines', examples: 'first-round' } as const);
+  // The demo runs with the library's defaults of the recording, when `auto` took JSON for a model
+  // with JSON schemas (it now takes lines for one billed per token); RTE with the bench's prompt.
+  const prompt =
+    spec.data === 'demo'
+      ? ({ format: 'json' } as const)
+      : ({ format: 'lines', examples: 'first-round' } as const);
   const { results, summary } = await batchPrompt({
     task,
     items,

@@ -59,7 +59,7 @@ export async function askCall(
   context: RunContext,
   call: ItemState[],
   attempt = 0,
-  shape: AttemptShape = { format: context.strategy.format },
+  shape: AttemptShape = { format: context.replyFormat.current },
 ): Promise<void> {
   context.throwIfAborted();
   const { strategy, task } = context;
@@ -115,6 +115,7 @@ export async function askCall(
     reasoning: task.reasoning,
     truncated,
   });
+  context.observeReply({ format: rendered.format, issue: parsed.issue?.kind, truncated });
   const canRetry = attempt < strategy.maxReasks;
   const missing: ItemState[] = [];
   const problemByIndex = new Map(parsed.problems.map((problem) => [problem.index, problem]));
@@ -155,7 +156,12 @@ export async function askCall(
   });
   if (plan === undefined) return;
   const parts = plan.parts === 2 ? halves(missing) : [missing];
-  const next: AttemptShape = { format: plan.format, reaskReason: plan.reason };
+  // After the run left lines for JSON, a re-ask that keeps its format is asked in JSON too.
+  const switched = context.replyFormat.switched !== undefined && plan.format === shape.format;
+  const next: AttemptShape = {
+    format: switched ? context.replyFormat.current : plan.format,
+    reaskReason: plan.reason,
+  };
   await settleAll(parts.map((part) => askCall(context, part, attempt + 1, next)));
 }
 

@@ -412,8 +412,9 @@ describe('batchPrompt with a scripted model', () => {
     expect(results.map((result) => result.id)).toEqual(makeItems(23).map((item) => item.id));
   });
 
-  it('uses the JSON format with a schema for models that support it', async () => {
+  it('uses the JSON format with a schema for a local model that supports it', async () => {
     const model = createScriptedModel({
+      id: 'local:model.gguf',
       supportsJsonSchema: true,
       reply: (request) =>
         JSON.stringify({

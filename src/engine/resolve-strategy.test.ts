@@ -49,10 +49,14 @@ describe('resolveStrategy', () => {
   it('keeps `auto` until the model is known, then settles it once', () => {
     const resolved = resolveStrategy({});
     expect(resolved.format).toBe('auto');
-    expect(settleFormat(resolved, { supportsJsonSchema: true }).format).toBe('json');
+    // `auto`: lines for a model billed per output token, JSON for a local one (reply-format-rule.ts).
+    expect(settleFormat(resolved, { id: 'openai:gpt-4.1-mini', supportsJsonSchema: true }).format).toBe(
+      'lines',
+    );
+    expect(settleFormat(resolved, { id: 'local:model.gguf', supportsJsonSchema: true }).format).toBe('json');
     expect(settleFormat(resolved, { supportsJsonSchema: false }).format).toBe('lines');
-    expect(resolveStrategy({ format: 'lines' }, { supportsJsonSchema: true }).format).toBe('lines');
-    expect(resolveStrategy({}, { supportsJsonSchema: true }).format).toBe('json');
+    expect(resolveStrategy({ format: 'json' }, { supportsJsonSchema: true }).format).toBe('json');
+    expect(resolveStrategy({}, { id: 'sim:frontier', supportsJsonSchema: true }).format).toBe('lines');
   });
 
   it('takes the deprecated changeLimit names for the options that replaced them, with one warning each', () => {

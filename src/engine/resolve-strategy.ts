@@ -1,5 +1,5 @@
+import { autoReplyFormat, type ReplyFormatModel } from '../parse/reply-format-rule.js';
 import type { OutputFormat } from '../prompt/render-batch.js';
-import type { ChatModel } from '../spec/chat-model.js';
 import { InputError } from '../spec/errors.js';
 import { parseOptions, setAtPath, valueAtPath } from './option-schema.js';
 import {
@@ -11,7 +11,7 @@ import {
 } from './strategy-options.js';
 import type { BatchPromptOptions } from './types.js';
 
-type ModelFormatSupport = Pick<ChatModel, 'supportsJsonSchema'>;
+type ModelFormatSupport = ReplyFormatModel;
 
 /** The format a resolved strategy has before the model is known: the one given, or maybe `auto`. */
 type FormatOf<Given> = Given extends { format: infer Format extends OutputFormat }
@@ -65,12 +65,15 @@ export function resolveStrategy(
   return model === undefined ? resolved : settleFormat(resolved, model);
 }
 
-/** `auto` becomes `json` where the model supports JSON schemas, else `lines`. */
+/**
+ * `auto` becomes the format `autoReplyFormat` picks for the model: `lines` for a model billed per
+ * output token, `json` for a local model held to it by a grammar.
+ */
 export function settleFormat(
   strategy: ResolvedStrategy<OutputFormat | 'auto'>,
   model: ModelFormatSupport,
 ): ResolvedStrategy {
-  const format = strategy.format === 'auto' ? (model.supportsJsonSchema ? 'json' : 'lines') : strategy.format;
+  const format = strategy.format === 'auto' ? autoReplyFormat(model).format : strategy.format;
   return { ...strategy, format };
 }
 

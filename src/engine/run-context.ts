@@ -1,4 +1,11 @@
 import { setMaxListeners } from 'node:events';
+import {
+  observeReply,
+  type ReplyFormatState,
+  type ReplyObservation,
+  startReplyFormat,
+  summarizeReplyFormat,
+} from '../parse/reply-format-rule.js';
 import { type OutputFormat, renderBatch } from '../prompt/render-batch.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
@@ -66,12 +73,16 @@ export class RunContext {
   readonly #calls = new AbortController();
   readonly #onCallerAbort = () => this.#calls.abort(this.options.signal?.reason);
   readonly #tokensPerAnswer = new Map<OutputFormat, number>();
+  /** The format new calls are asked in, and what line replies showed so far (`reply-format-rule.ts`). */
+  replyFormat: ReplyFormatState;
 
   constructor(
     readonly options: BatchPromptOptions,
     readonly strategy: ResolvedStrategy,
   ) {
     this.adaptive = new AdaptiveRun(strategy);
+    const given = options.resolvedStrategy?.format ?? options.format ?? 'auto';
+    this.replyFormat = startReplyFormat(strategy.format, given === 'auto' ? 'auto' : 'given', options.model);
     // Every call waiting for a scheduler slot listens on this signal until it starts; a long queue
     // is expected and its listeners go when the calls do, so Node's leak warning at 10 is noise.
     setMaxListeners(0, this.#calls.signal);
@@ -130,6 +141,11 @@ export class RunContext {
     return Math.max(0, countMessageTokens(rendered.messages) - sample.tokens);
   }
 
+  /** A reply was read: line replies that keep failing as lines switch an `auto` run to JSON. */
+  observeReply(reply: ReplyObservation): void {
+    this.replyFormat = observeReply(this.replyFormat, reply);
+  }
+
   recordCall(call: CallRecord, replayed: boolean): void {
     this.accounts.call(call, replayed);
     this.options.onCall?.(call);
@@ -156,6 +172,7 @@ export class RunContext {
       simulated: this.model.simulated,
       task: this.task.name,
       strategy: this.strategy,
+      replyFormat: summarizeReplyFormat(this.replyFormat),
       ...this.accounts.totals(),
       ...(this.strategy.earlyStop === 'adaptive' ? { adaptive: this.adaptive.summary(this.accounts) } : {}),
       wallMs: Date.now() - this.startedAt,

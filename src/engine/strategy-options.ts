@@ -247,11 +247,15 @@ export const strategyShape = {
     derivedDefault: 'seas with bpe+seas, adaptive with adaptive, else none',
   }),
   /**
-   * Reply format: one line per answer, or a JSON object; `auto` takes JSON where the model
-   * supports JSON schemas, and is settled once the model is known. @default 'auto'
+   * Reply format: one line per answer, or a JSON object. `auto` takes lines for models billed per
+   * output token (a line costs about three quarters of a JSON entry's output tokens) and JSON for
+   * local models (a grammar holds them to it for free), and switches a run from lines to JSON for
+   * good once more than 2% of its last 50 line replies could not be read as lines
+   * (`reply-format-rule.ts`); it is settled once the model is known. @default 'auto'
    */
   format: option(z.enum(['auto', 'json', 'lines']).default('auto'), {
-    description: 'reply format; auto takes json where the model supports JSON schemas',
+    description:
+      'reply format; auto takes lines for billed models and json for local ones, and switches to json when over 2% of the last 50 line replies cannot be read',
     group: 'strategy',
   }),
   /**

@@ -1,4 +1,5 @@
 import type { Answer } from '../parse/normalize-answer.js';
+import type { ReplyFormatSummary } from '../parse/reply-format-rule.js';
 import type { OutputFormat } from '../prompt/render-batch.js';
 import type { ChatModel, FinishReason } from '../spec/chat-model.js';
 import type { Task } from '../task/task-schema.js';
@@ -85,6 +86,8 @@ export interface RunSummary {
   simulated: boolean;
   task: string;
   strategy: ResolvedStrategy;
+  /** How the reply format was chosen, and whether the run switched to JSON (and after what). */
+  replyFormat: ReplyFormatSummary;
   items: number;
   answered: number;
   unanswered: number;

@@ -70,6 +70,11 @@ export interface SimModelOptions {
    */
   layout?: SimReplyLayout;
   /**
+   * Chance per request that a reply asked in lines drifts from the format (answers in sentences
+   * without the batch code, see `renderSimReply`); JSON replies never do. @default 0
+   */
+  lineDrift?: number;
+  /**
    * What to do with an item that has no gold answer: `guess` a fixed answer (for planning on
    * unlabelled data, where the figures are labelled simulated anyway), or `refuse` it, failing the
    * request with an `InputError` that names the item's place in the batch: the command line's
@@ -145,6 +150,12 @@ export function createSimModel(options: SimModelOptions): SimModel {
       `Expected \`layout\` to be one of ${simReplyLayouts.join(', ')}, got \`${String(layout)}\``,
       { field: 'layout' },
     );
+  }
+  const lineDrift = options.lineDrift ?? 0;
+  if (!(lineDrift >= 0 && lineDrift <= 1)) {
+    throw new InputError(`Expected \`lineDrift\` to be a number from 0 to 1, got \`${String(lineDrift)}\``, {
+      field: 'lineDrift',
+    });
   }
   const unknownItems = options.unknownItems ?? 'guess';
   if (unknownItems !== 'guess' && unknownItems !== 'refuse') {
@@ -270,6 +281,7 @@ export function createSimModel(options: SimModelOptions): SimModel {
       conflictingAnswer,
       echoes,
       layout,
+      lineDrift,
     }).text;
   }
 

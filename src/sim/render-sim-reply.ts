@@ -39,7 +39,13 @@ function echoedJsonEntry(echo: EchoedAnswer): JsonAnswerEntry {
   return code === undefined ? { ...entry, id: String(id) } : entry;
 }
 
-export type SimFault = 'skip-index' | 'repeat-index' | 'wrong-count' | 'off-by-one' | 'chatter';
+export type SimFault =
+  | 'skip-index'
+  | 'repeat-index'
+  | 'wrong-count'
+  | 'off-by-one'
+  | 'chatter'
+  | 'line-drift';
 
 /**
  * How the simulated model lays out its reply. `ours` is the asked format; the others are layouts
@@ -84,6 +90,12 @@ export interface RenderSimReplyInput {
   echoes?: readonly EchoedAnswer[];
   /** @default 'ours' */
   layout?: SimReplyLayout;
+  /**
+   * Chance per request that a reply asked in lines drifts from the format, as small models do:
+   * it answers in sentences without the batch code (`Input 3 is entailment, I am sure.`), which
+   * no parser may attribute. JSON replies are held by their schema and never drift. @default 0
+   */
+  lineDrift?: number;
 }
 
 export interface SimReply {
@@ -140,6 +152,11 @@ export function renderSimReply(input: RenderSimReplyInput): SimReply {
   }
 
   const echoes = input.echoes ?? [];
+  const [driftDraw = 1] = hashUniforms(1, 'line-drift', input.seed, input.requestDigest);
+  if (format === 'lines' && driftDraw < (input.lineDrift ?? 0)) {
+    happened.push('line-drift');
+    return { text: renderDriftedReply(entries), faults: happened };
+  }
   const layout = input.layout ?? 'ours';
   if (layout !== 'ours' && !entries.some((entry) => entry.reasoning !== undefined)) {
     return { text: renderLayout(layout, entries, format, tag, echoes), faults: happened };
@@ -178,6 +195,15 @@ export function renderSimReply(input: RenderSimReplyInput): SimReply {
       text = `${text}\n\nLet me know if you would like the reasoning behind any of these.`;
   }
   return { text, faults: happened };
+}
+
+/** Answers in sentences, without the batch code: what a model that drifted from lines writes. */
+function renderDriftedReply(entries: readonly ReplyEntry[]): string {
+  const sentences = entries.map(
+    (entry) =>
+      `Input ${entry.index} is ${entry.answer}${entry.confident ? ', I am sure.' : ', though I am not sure.'}`,
+  );
+  return `Sure! Here is what I think of each input.\n\n${sentences.join('\n')}`;
 }
 
 function renderLayout(

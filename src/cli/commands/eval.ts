@@ -7,6 +7,7 @@ import type { StrategyComparisonWithDetails } from '../../eval/analyze-compariso
 import { comparisonRow, defaultStrategies, type StrategyComparison } from '../../eval/compare.js';
 import type { ResultsWriter } from '../../io/write-results.js';
 import { createResultsWriter, resultsFormatOf } from '../../io/write-results.js';
+import { describeReplyFormat } from '../../parse/reply-format-rule.js';
 import type { SpendingCap, SpendingCapState } from '../../plan/spending-cap.js';
 import { calibrationSource } from '../../sim/profiles.js';
 import { simulatorSource } from '../../source/read-source.js';
@@ -396,7 +397,7 @@ function printOne(
     summary.accuracy === undefined ? 'no gold labels' : `${(summary.accuracy * 100).toFixed(1)}%`;
   process.stdout.write(
     `${[
-      `${simulatedNotice(model)}; task ${report.task}, ${summary.items} items, strategy ${summary.strategy.strategy} (batch ${summary.strategy.batchSize}, ${summary.strategy.rounds} rounds, ${summary.strategy.voting} vote)`,
+      `${simulatedNotice(model)}; task ${report.task}, ${summary.items} items, strategy ${summary.strategy.strategy} (batch ${summary.strategy.batchSize}, ${summary.strategy.rounds} rounds, ${summary.strategy.voting} vote); format ${describeReplyFormat(summary.replyFormat)}`,
       `accuracy ${accuracy}; ${summary.calls} calls, ${summary.inputTokens} input and ${summary.outputTokens} output tokens; ${summary.answered} answered, ${summary.failed + summary.unanswered} without an answer`,
       summaryTable(summary),
       details.scores === null ? undefined : scoresTable(details.scores, plainOutput()),

@@ -77,24 +77,41 @@ describe('batchprompt plan', () => {
     const plan = JSON.parse((await planOf(['--json'])).stdout);
     const [lines, json] = plan.formats;
     expect([lines.format, json.format]).toEqual(['lines', 'json']);
-    // A model with JSON schemas takes JSON under `auto`: its row is the plan's own figures.
-    expect([lines.chosen, json.chosen]).toEqual([false, true]);
-    expect(json.worstCase.outputTokens).toBe(plan.worstCase.outputTokens);
-    expect(json.expected.outputTokens).toBe(plan.expected.outputTokens);
+    // A model billed per output token takes lines under `auto`: its row is the plan's own figures.
+    expect([lines.chosen, json.chosen]).toEqual([true, false]);
+    expect(plan.formatChoice).toMatch(/^auto: billed per output token/);
+    expect(lines.worstCase.outputTokens).toBe(plan.worstCase.outputTokens);
+    expect(lines.expected.outputTokens).toBe(plan.expected.outputTokens);
     // Lines cost fewer output tokens for the same calls, counted and simulated.
     expect(lines.worstCase.outputTokens).toBeLessThan(json.worstCase.outputTokens);
     expect(lines.expected.outputTokens).toBeLessThan(json.expected.outputTokens);
     // The output alone, at gpt-4.1-mini's $1.60 per million output tokens.
     expect(lines.expected.outputCostUsd).toBeCloseTo((lines.expected.outputTokens * 1.6) / 1e6, 10);
-    // With --format lines the other row is the chosen one and holds the plan's figures.
-    const linesPlan = JSON.parse((await planOf(['--format', 'lines', '--json'])).stdout);
-    expect(linesPlan.formats[0].chosen).toBe(true);
-    expect(linesPlan.formats[0].worstCase.outputTokens).toBe(linesPlan.worstCase.outputTokens);
-    expect(linesPlan.formats[0].expected.outputTokens).toBe(linesPlan.expected.outputTokens);
-    expect(linesPlan.formats[0].worstCase.outputTokens).toBe(lines.worstCase.outputTokens);
+    // With --format json the other row is the chosen one and holds the plan's figures.
+    const jsonPlan = JSON.parse((await planOf(['--format', 'json', '--json'])).stdout);
+    expect(jsonPlan.formats[1].chosen).toBe(true);
+    expect(jsonPlan.formatChoice).toBe('as given');
+    expect(jsonPlan.formats[1].worstCase.outputTokens).toBe(jsonPlan.worstCase.outputTokens);
+    expect(jsonPlan.formats[1].expected.outputTokens).toBe(jsonPlan.expected.outputTokens);
+    expect(jsonPlan.formats[1].worstCase.outputTokens).toBe(json.worstCase.outputTokens);
     const text = (await planOf([])).stdout;
-    expect(text).toMatch(/json \(chosen\)/);
+    expect(text).toMatch(/lines \(chosen\)/);
     expect(text).toContain('output tokens by reply format');
+    expect(text).toContain('Replies in lines (auto: billed per output token');
+    // A local model takes JSON, which its grammar holds it to.
+    const local = await runCli([
+      'plan',
+      '--task',
+      'rte',
+      '--data',
+      data,
+      '--model',
+      'local:model.gguf',
+      '--json',
+    ]);
+    const localPlan = JSON.parse(local.stdout);
+    expect(localPlan.strategy.format).toBe('json');
+    expect(localPlan.formatChoice).toMatch(/^auto: a local model/);
   });
 
   it('prices with a price file, and says so when no price is known', async () => {

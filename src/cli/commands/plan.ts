@@ -4,6 +4,7 @@ import { batchPrompt } from '../../engine/batch-prompt.js';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
 import { hashSeed, seededRandom } from '../../engine/seeded-random.js';
 import type { Item, ResolvedStrategy } from '../../engine/types.js';
+import { autoReplyFormat } from '../../parse/reply-format-rule.js';
 import { type CountedPlan, countPlan, type PlanFigures } from '../../plan/count-plan.js';
 import { batchPriceOf, costUsd, loadPrices, type ModelPrice, priceOf } from '../../plan/price-table.js';
 import type { OutputFormat } from '../../prompt/render-batch.js';
@@ -54,6 +55,8 @@ export interface PlanJson {
   bpeSeas: (PlanLine & { basis: string }) | null;
   /** Output tokens and their dollars in each reply format, lines and JSON, the chosen one marked. */
   formats: PlanFormat[];
+  /** Why the chosen format: `as given`, or what `auto` read off the model. */
+  formatChoice: string;
   largestItemTokens: number;
 }
 
@@ -180,8 +183,14 @@ function sampledItems(
 export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
   const task = loadTask(values.task, { reasoning: values.reasoning === true });
   const uri = parseModelUri(values.model);
-  const supportsJsonSchema = uri.provider !== 'local';
-  const strategy = resolveStrategy(strategyFromCli(values), { supportsJsonSchema });
+  // Every provider of the table takes JSON schemas (a local model through its grammar).
+  const formatModel = { id: uri.uri, supportsJsonSchema: true };
+  const strategyOptions = strategyFromCli(values);
+  const strategy = resolveStrategy(strategyOptions, formatModel);
+  const formatChoice =
+    (strategyOptions.format ?? 'auto') === 'auto'
+      ? `auto: ${autoReplyFormat(formatModel).reason}; a run switches to json when its line replies keep failing`
+      : 'as given';
   const source = {
     file: values.data,
     task,
@@ -213,7 +222,7 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
   if (strategy.strategy === 'adaptive' && counted.items > 0) {
     const seasStrategy = resolveStrategy(
       { ...strategyFromCli(values), strategy: 'bpe+seas', earlyStop: 'seas' },
-      { supportsJsonSchema },
+      formatModel,
     );
     const simulated = await simulateExpected(task, sample, counted.items, seasStrategy, profileName);
     bpeSeas = { ...priced(simulated.figures, price), basis: simulated.basis };
@@ -221,7 +230,7 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
   if (strategy.strategy !== 'adaptive' && strategy.strategy !== 'single' && counted.items > 0) {
     const adaptiveStrategy = resolveStrategy(
       { ...strategyFromCli(values), strategy: 'adaptive' },
-      { supportsJsonSchema },
+      formatModel,
     );
     const simulated = await simulateExpected(task, sample, counted.items, adaptiveStrategy, profileName);
     adaptive = {
@@ -246,6 +255,7 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
     adaptive,
     bpeSeas,
     formats,
+    formatChoice,
     largestItemTokens: counted.largestItem.tokens,
   };
 }
@@ -334,7 +344,7 @@ function renderFormats(plan: PlanJson): string {
     ]);
   }
   const basis = withExpected ? 'expected run' : 'worst case';
-  return `${table.toString()}\noutput tokens by reply format, of the ${plan.strategy.strategy} run above; per item and output cost: its ${basis}. Choose with --format lines|json.`;
+  return `${table.toString()}\noutput tokens by reply format, of the ${plan.strategy.strategy} run above; per item and output cost: its ${basis}. Replies in ${plan.strategy.format} (${plan.formatChoice}); choose with --format lines|json.`;
 }
 
 export const register: CommandRegistrar = (program, setExitCode) => {

@@ -5,6 +5,7 @@ import type { AdaptiveSummary } from '../../engine/types.js';
 import type { RunDetails } from '../../eval/analyze-results.js';
 import { createResultsWriter, type ResultRow, type ResultsWriter } from '../../io/write-results.js';
 import { defaultLocalModelUri } from '../../models/default-local-model.js';
+import { describeReplyFormat, type ReplyFormatSummary } from '../../parse/reply-format-rule.js';
 import { costUsd } from '../../plan/price-table.js';
 import { serviceTierCostUsd } from '../../plan/service-tier-cost.js';
 import type { SpendingCap, SpendingCapState } from '../../plan/spending-cap.js';
@@ -96,6 +97,8 @@ export interface RunSummaryJson {
   resumed: boolean;
   task: string;
   strategy: { strategy: string; batchSize: number; rounds: number; voting: string };
+  /** How the reply format was chosen, and whether the run switched to JSON (and after what). */
+  replyFormat: ReplyFormatSummary;
   /** Accuracy by round, by position and by confidence (where gold labels were given), one batch as sent. */
   details: RunDetails;
   /** The calls went through the provider's batch API (`--batch-api`), priced at its batch rate. */
@@ -362,6 +365,7 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
         rounds: strategy.rounds,
         voting: strategy.voting,
       },
+      replyFormat: summary.replyFormat,
       details: outcome.details,
       ...(values.batchApi ? { batchApi: true } : {}),
     };
@@ -487,6 +491,7 @@ export function renderRunSummary(summary: RunSummaryJson): string {
         : `$${summary.estimatedCostUsd.toFixed(4)}`,
     ],
     ['wall time', `${(summary.wallMs / 1000).toFixed(1)} s`],
+    ['format', describeReplyFormat(summary.replyFormat)],
   );
   if (summary.serviceTiers !== undefined) table.push(serviceTierRow(summary.serviceTiers));
   if (summary.accuracy !== undefined)
