@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 copy=$(mktemp -d)
 trap 'rm -rf "$copy"' EXIT
 git -C "$root" archive HEAD | tar -x -C "$copy"
-git -C "$root" diff bf3b069 bf3b069^ -- src/prompt/render-batch.ts src/sim/render-sim-reply.ts | (cd "$copy" && patch -s -p1)
+git -C "$root" diff -U1 bf3b069 bf3b069^ -- src/prompt/render-batch.ts src/sim/render-sim-reply.ts | (cd "$copy" && patch -s -p1)
 ln -s "$root/node_modules" "$copy/node_modules"
 export BATCHPROMPT_DATA_DIR="${BATCHPROMPT_DATA_DIR:-$root/../shared/data}"
 (cd "$copy" && npx tsx bench/format-cost.ts --json --formats json --drift 0 --label "earlier JSON entries") > "$root/bench/results/format-cost-baseline.json"
