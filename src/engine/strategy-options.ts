@@ -326,7 +326,7 @@ export interface ResolvedStrategy<Format extends OutputFormat | 'auto' = OutputF
    */
   earlyStop: EarlyStop;
   /**
-   * Reply format; `auto` is settled by the model (JSON where it supports JSON schemas).
+   * Reply format; `auto` is settled by the model (lines for one billed per output token, JSON for a local one).
    */
   format: Format;
   /**
