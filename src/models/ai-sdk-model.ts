@@ -23,7 +23,7 @@ import type {
 } from '../spec/chat-model.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import { ApiCallError, type BatchPromptError, InputError } from '../spec/errors.js';
-import { replyBodyLimit } from './bounded-fetch.js';
+import { type CallReply, callReply } from './bounded-fetch.js';
 import { redactSecrets } from './redact-secrets.js';
 import { sanitizeHeaders } from './sanitize-headers.js';
 import { toModelError } from './to-model-error.js';
@@ -84,12 +84,13 @@ export function fromLanguageModel(languageModel: LanguageModelV3, options: AiSdk
     const responseFormat = request.responseFormat;
     const wantsSchema = responseFormat?.type === 'json' && supportsJsonSchema;
     const callSignal = linkedSignal(request.signal);
+    // A reply is a few lines per item; far more than the output cap allows is not an answer.
+    const call: CallReply = {
+      limit: options.maxReplyBytes ?? Math.max(256 * 1024, 64 * (request.maxOutputTokens ?? 16_384)),
+    };
     let result: Awaited<ReturnType<typeof generateText>>;
     try {
-      // A reply is a few lines per item; far more than the output cap allows is not an answer.
-      const replyLimit =
-        options.maxReplyBytes ?? Math.max(256 * 1024, 64 * (request.maxOutputTokens ?? 16_384));
-      result = await replyBodyLimit.run(replyLimit, () =>
+      result = await callReply.run(call, () =>
         generateText({
           model: languageModel,
           messages: request.messages.map(toModelMessage),
@@ -107,7 +108,13 @@ export function fromLanguageModel(languageModel: LanguageModelV3, options: AiSdk
       );
     } catch (error) {
       const modelError = toModelError(error, { modelId: id, signal: request.signal, secrets });
-      throw tiers !== undefined && request.serviceTier === 'flex' ? asFlexRefusal(modelError) : modelError;
+      // A body the server sent with a success status is billed, whether or not it could be read.
+      const billed = billedFailureUsage(call, request);
+      const counted =
+        billed === undefined || !ApiCallError.isInstance(modelError)
+          ? modelError
+          : modelError.withBilledUsage(billed);
+      throw tiers !== undefined && request.serviceTier === 'flex' ? asFlexRefusal(counted) : counted;
     } finally {
       callSignal.release();
     }
@@ -116,7 +123,7 @@ export function fromLanguageModel(languageModel: LanguageModelV3, options: AiSdk
     const text = redactSecrets(result.text, secrets);
     return {
       text,
-      usage: toUsage(result.usage, request, text, (message) => warn(`${id}: ${message}`)),
+      usage: toUsage(result.usage, request, text, call, (message) => warn(`${id}: ${message}`)),
       finishReason: toFinishReason(result.finishReason),
       headers: sanitizeHeaders(result.response.headers, secrets),
       ...(tiers === undefined ? {} : tierOf(tiers, result.response.body, result.providerMetadata)),
@@ -211,42 +218,105 @@ function rawJsonOutput(schema: JsonSchema, name: string): OutputInterface<string
 }
 
 /**
- * Provider figures where reported; otherwise local o200k counts, marked estimated. Both input
- * figures include cached tokens (the AI SDK adds Anthropic's cache reads and writes into
- * `inputTokens`), so `cachedInputTokens` is a part of `inputTokens`, not an addition to it.
+ * Provider figures where they are counts this request could have produced; otherwise local o200k
+ * counts over the prompt and the reply, marked estimated. Both input figures include cached
+ * tokens (the AI SDK adds Anthropic's cache reads and writes into `inputTokens`), so
+ * `cachedInputTokens` is a part of `inputTokens`, not an addition to it.
  */
 function toUsage(
   usage: LanguageModelUsage,
   request: GenerateRequest,
   text: string,
+  call: CallReply,
   warn: (message: string) => void,
 ): Usage {
-  const estimated = usage.inputTokens === undefined || usage.outputTokens === undefined;
-  const cachedInputTokens = usage.inputTokenDetails?.cacheReadTokens;
   const localInput = countMessageTokens(request.messages);
   const localOutput = countTokens(text);
-  const inputTokens = usage.inputTokens ?? localInput;
-  const outputTokens = usage.outputTokens ?? localOutput;
-  // Generous bounds (other tokenizers, chat templates, reasoning tokens): only figures no request
-  // could produce are refused, such as a server claiming two billion tokens, which would price the
-  // run absurdly and stall a --tpm budget for weeks.
-  const maxInput = 4 * localInput + 1024;
-  const maxOutput = 4 * (request.maxOutputTokens ?? localOutput) + 1024;
-  const plausible = (value: number, max: number) => Number.isInteger(value) && value >= 0 && value <= max;
-  if (!plausible(inputTokens, maxInput) || !plausible(outputTokens, maxOutput)) {
-    warn(
-      `the reported usage (${inputTokens} in, ${outputTokens} out) is beyond what this request allows (at most ${maxInput} in, ${maxOutput} out); counted locally instead (${localInput} in, ${localOutput} out), marked estimated`,
-    );
+  const problem = usageProblem(usage, request, call, localInput, localOutput);
+  if (problem !== undefined) {
+    // Figures the SDK fills in for an absent usage are not worth a warning; wrong ones are.
+    if (problem !== 'missing') {
+      warn(
+        `the reported usage ${problem}; counted locally instead (${localInput} in, ${localOutput} out), marked estimated`,
+      );
+    }
     return { inputTokens: localInput, outputTokens: localOutput, estimated: true };
   }
+  const cachedInputTokens = usage.inputTokenDetails?.cacheReadTokens;
+  const inputTokens = usage.inputTokens as number;
   return {
     inputTokens,
-    outputTokens,
-    ...(cachedInputTokens === undefined || !plausible(cachedInputTokens, inputTokens)
+    outputTokens: usage.outputTokens as number,
+    ...(cachedInputTokens === undefined || !isCount(cachedInputTokens, inputTokens)
       ? {}
       : { cachedInputTokens }),
-    ...(estimated ? { estimated: true } : {}),
   };
+}
+
+function isCount(value: unknown, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max;
+}
+
+/**
+ * Why the reported usage cannot be billed as is, or undefined when it can: absent, not counts
+ * (text, null, negative: see `boundedFetch`), zero for a prompt or a reply that was not empty (a
+ * proxy that blanks usage would otherwise make every call free and `--max-cost` stop nothing), or
+ * beyond what the request allows. The bounds are generous (other tokenizers, chat templates,
+ * reasoning tokens): only figures no request could produce are refused, such as two billion
+ * tokens, which would price the run absurdly and stall a `--tpm` budget for weeks.
+ */
+function usageProblem(
+  usage: LanguageModelUsage,
+  request: GenerateRequest,
+  call: CallReply,
+  localInput: number,
+  localOutput: number,
+): string | undefined {
+  if (usage.inputTokens === undefined || usage.outputTokens === undefined) return 'missing';
+  if (call.unusableUsage !== undefined) return `holds no count in ${call.unusableUsage.join(', ')}`;
+  const reported = `(${usage.inputTokens} in, ${usage.outputTokens} out)`;
+  const maxInput = 4 * localInput + 1024;
+  const maxOutput = 4 * (request.maxOutputTokens ?? localOutput) + 1024;
+  if (!isCount(usage.inputTokens, maxInput) || !isCount(usage.outputTokens, maxOutput))
+    return `${reported} is beyond what this request allows (at most ${maxInput} in, ${maxOutput} out)`;
+  if (usage.inputTokens === 0 && localInput > 0)
+    return `${reported} counts no tokens for a prompt that has some`;
+  if (usage.outputTokens === 0 && localOutput > 0)
+    return `${reported} counts no tokens for a reply that has some`;
+  return undefined;
+}
+
+/**
+ * The tokens of a call that failed after its server answered with a success status (a body cut,
+ * garbled, or larger than the limit): the prompt, and the body as received, counted locally. A
+ * provider cannot bill more output than the request allowed; a body declared too large and not
+ * read is billed at that allowance. Undefined when no success body arrived (an error status, no
+ * connection): those are not billed.
+ */
+function billedFailureUsage(call: CallReply, request: GenerateRequest): Usage | undefined {
+  if (call.status === undefined || call.status < 200 || call.status >= 300 || call.body === undefined)
+    return undefined;
+  const allowance = request.maxOutputTokens ?? Number.POSITIVE_INFINITY;
+  const received =
+    call.body === '' && Number.isFinite(allowance) ? allowance : countLongText(call.body, allowance);
+  return {
+    inputTokens: countMessageTokens(request.messages),
+    outputTokens: Math.min(received, allowance),
+    estimated: true,
+  };
+}
+
+/**
+ * o200k tokens of a text that may be a large body, counted in slices: a long run of one
+ * character is a single word to the tokenizer, whose merges grow with its length squared. Slices
+ * count a few tokens more at their seams; counting stops once `enough` is passed.
+ */
+function countLongText(text: string, enough: number): number {
+  const slice = 4096;
+  let total = 0;
+  for (let start = 0; start < text.length && total <= enough; start += slice)
+    total += countTokens(text.slice(start, start + slice));
+  return total;
 }
 
 function toFinishReason(finishReason: AiSdkFinishReason): FinishReason {

@@ -1,14 +1,15 @@
-import type { ChatModel } from '../spec/chat-model.js';
+import type { ChatModel, Usage } from '../spec/chat-model.js';
 import { countMessageTokens } from '../spec/count-tokens.js';
-import { AbortError } from '../spec/errors.js';
+import { AbortError, ApiCallError } from '../spec/errors.js';
 import { wrapChatModel } from '../spec/wrap-chat-model.js';
 import { costUsd, type ModelPrice } from './price-table.js';
 
 /** Where a capped run stood when it stopped. */
 export interface SpendingCapState {
   budgetUsd: number;
-  /** Dollars of the calls that completed (their real token counts). */
+  /** Dollars of the requests sent: those answered and the failures that were billed. */
   spentUsd: number;
+  /** Requests paid for: answered, or failed with a body that was billed (see `ApiCallError.billedUsage`). */
   calls: number;
   /** Set once a call was refused: the worst-case cost it would have brought the total to. */
   refused?: { wouldReachUsd: number };
@@ -25,7 +26,8 @@ export interface SpendingCap {
  * prompt tokens counted with o200k, and its full output allowance at the output price); when that,
  * with what is spent and what the calls in flight may still cost, would pass the budget, the call
  * is not made and `onExceeded` is told once, so the caller can stop the run. A completed call is
- * then counted at its real usage.
+ * then counted at its real usage, and so is a failed one that was billed (a success status with a
+ * body that could not be used).
  */
 export function createSpendingCap(options: {
   budgetUsd: number;
@@ -57,11 +59,18 @@ export function createSpendingCap(options: {
             throw new AbortError(`the call would pass the budget of $${options.budgetUsd}`);
           }
           reservedUsd += worstCase;
+          const pay = (usage: Usage) => {
+            calls += 1;
+            spentUsd += costUsd(options.price, usage.inputTokens, usage.outputTokens) ?? 0;
+          };
           try {
             const result = await next(request);
-            calls += 1;
-            spentUsd += costUsd(options.price, result.usage.inputTokens, result.usage.outputTokens) ?? 0;
+            pay(result.usage);
             return result;
+          } catch (error) {
+            // A reply the server sent but that could not be used is billed all the same.
+            if (ApiCallError.isInstance(error) && error.billedUsage !== undefined) pay(error.billedUsage);
+            throw error;
           } finally {
             reservedUsd -= worstCase;
           }

@@ -3,6 +3,8 @@
  * `isInstance` checks work across duplicate copies of the package in one process.
  */
 
+import type { Usage } from './chat-model.js';
+
 const baseMarker = Symbol.for('batchprompt.error');
 
 export class BatchPromptError extends Error {
@@ -27,6 +29,16 @@ function brandCheck(marker: symbol) {
 
 const apiCallMarker = Symbol.for('batchprompt.error.api-call');
 
+export interface ApiCallErrorOptions {
+  status?: number;
+  headers?: Record<string, string>;
+  isRetryable?: boolean;
+  isFatal?: boolean;
+  url?: string;
+  cause?: unknown;
+  billedUsage?: Usage;
+}
+
 /** A model endpoint answered with an error status, or could not be reached. */
 export class ApiCallError extends BatchPromptError {
   readonly [apiCallMarker] = true;
@@ -40,18 +52,14 @@ export class ApiCallError extends BatchPromptError {
    */
   readonly isFatal: boolean;
   readonly url: string | undefined;
+  /**
+   * The tokens the request was billed for although it failed: the server answered with a success
+   * status and a body that could not be used (cut, garbled, too large), counted locally.
+   * Undefined when nothing was billed (an error status, no connection).
+   */
+  readonly billedUsage: Usage | undefined;
 
-  constructor(
-    message: string,
-    options: {
-      status?: number;
-      headers?: Record<string, string>;
-      isRetryable?: boolean;
-      isFatal?: boolean;
-      url?: string;
-      cause?: unknown;
-    } = {},
-  ) {
+  constructor(message: string, options: ApiCallErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = 'ApiCallError';
     this.status = options.status;
@@ -59,10 +67,46 @@ export class ApiCallError extends BatchPromptError {
     this.url = options.url;
     this.isFatal = options.isFatal ?? isFatalStatus(options.status);
     this.isRetryable = !this.isFatal && (options.isRetryable ?? isRetryableStatus(options.status));
+    this.billedUsage = options.billedUsage;
+  }
+
+  /** The same error, billed for `usage`. */
+  withBilledUsage(usage: Usage): ApiCallError {
+    const copy = new ApiCallError(this.message, {
+      ...(this.status === undefined ? {} : { status: this.status }),
+      headers: this.headers,
+      isRetryable: this.isRetryable,
+      isFatal: this.isFatal,
+      ...(this.url === undefined ? {} : { url: this.url }),
+      cause: this.cause,
+      billedUsage: usage,
+    });
+    copy.stack = this.stack;
+    return copy;
   }
 
   static override isInstance(error: unknown): error is ApiCallError {
     return brandCheck(apiCallMarker)(error);
+  }
+}
+
+const breakerMarker = Symbol.for('batchprompt.error.breaker');
+
+/**
+ * The run stopped because its last requests all failed the same way (the request ledger's
+ * breaker): fatal, so that no retry, split or re-ask follows. The message names the failure and
+ * the count.
+ */
+export class BreakerError extends ApiCallError {
+  readonly [breakerMarker] = true;
+
+  constructor(message: string, options: Omit<ApiCallErrorOptions, 'isFatal' | 'isRetryable'> = {}) {
+    super(message, { ...options, isFatal: true });
+    this.name = 'BreakerError';
+  }
+
+  static override isInstance(error: unknown): error is BreakerError {
+    return brandCheck(breakerMarker)(error);
   }
 }
 
