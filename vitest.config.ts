@@ -10,6 +10,7 @@ const slowTests = [
   'test/crash-resume.test.ts',
   'test/batch-crash-resume.test.ts',
   'test/input-validation.test.ts',
+  'test/paid-requests.test.ts',
   'test/concurrent-runs.test.ts',
   'test/batch-api.test.ts',
   'test/http-faults.test.ts',

@@ -1,5 +1,6 @@
 import {
   ApiCallError,
+  BreakerError,
   fatalEndpointError,
   InputError,
   isAbortError,
@@ -15,6 +16,8 @@ export function describeError(error: unknown): { message: string; code: number }
   if (StoreError.isInstance(error)) return { message: `error: ${error.message}`, code: exitCodes.storage };
   if (LockError.isInstance(error)) return { message: `error: ${error.message}`, code: exitCodes.locked };
   if (isAbortError(error)) return { message: 'interrupted', code: exitCodes.interrupted };
+  // The request ledger's breaker: its message names the failure, the count and how to resume.
+  if (BreakerError.isInstance(error)) return { message: `error: ${error.message}`, code: exitCodes.provider };
   if (ApiCallError.isInstance(error) || RetryError.isInstance(error)) {
     const apiError = RetryError.isInstance(error) ? error.lastError : error;
     // The URL is redacted where the error was made; the key is never in the message.

@@ -180,6 +180,7 @@ export async function createPipelineStack(options: {
   const { values, controller, store, cap } = options;
   let damagedReplies = 0;
   let paidCachedInputTokens = 0;
+  let usageWarnings = 0;
   const batchApi = batchApiFromCli(values);
   const stack = await createModelStack({
     uri: options.modelUri,
@@ -206,7 +207,11 @@ export async function createPipelineStack(options: {
           }
           return;
         case 'usage-replaced':
-          process.stderr.write(`warning: ${event.message}\n`);
+          // A proxy that blanks usage does so on every call: the summary counts them all.
+          usageWarnings += 1;
+          if (usageWarnings <= 3) process.stderr.write(`warning: ${event.message}\n`);
+          if (usageWarnings === 3)
+            process.stderr.write('warning: further usage replaced is counted in the summary only\n');
           return;
         case 'job-detached':
         case 'job-cancelled': {

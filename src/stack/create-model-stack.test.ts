@@ -96,12 +96,18 @@ function countingCap(): { wrap: (model: ChatModel) => ChatModel; seen: () => num
 }
 
 describe('createModelStack', () => {
-  it('stacks cache, scheduler, spending cap and store gate in that order, and the batch API without a scheduler', async () => {
+  it('stacks cache, scheduler, spending cap, store gate and request ledger in that order, and the batch API without a scheduler', async () => {
     const cap = countingCap();
     const online = await stackOver(answer, { wrapPaidCalls: cap.wrap });
-    expect(online.stack.layers).toEqual(['cache', 'scheduler', 'spending-cap', 'store-gate']);
+    expect(online.stack.layers).toEqual([
+      'cache',
+      'scheduler',
+      'spending-cap',
+      'store-gate',
+      'request-ledger',
+    ]);
     const withoutStore = await createModelStack({ uri: 'sim', task: boolqTask });
-    expect(withoutStore.layers).toEqual(['scheduler']);
+    expect(withoutStore.layers).toEqual(['scheduler', 'request-ledger']);
     const provider = { provider: 'openai-compatible' } as BatchProvider;
     const batch = await createModelStack({
       uri: 'openai-compatible:test-model',
@@ -112,7 +118,7 @@ describe('createModelStack', () => {
       batchApi: { provider },
       wrapPaidCalls: cap.wrap,
     });
-    expect(batch.layers).toEqual(['cache', 'spending-cap', 'store-gate']);
+    expect(batch.layers).toEqual(['cache', 'spending-cap', 'store-gate', 'request-ledger']);
     batch.close();
   });
 

@@ -32,6 +32,7 @@ import {
   type ServiceTierStats,
 } from './create-service-tier-layer.js';
 import type { ServiceTierMode } from './next-tier-step.js';
+import { createRequestLedger, type RequestTally } from './request-ledger.js';
 import { type StackLayer, type StackLayerName, stackModel } from './stack-layers.js';
 
 /** Everything the stack reports, told to its one `onEvent`. */
@@ -94,6 +95,11 @@ export interface ModelStackOptions {
   tokensPerMinute?: number;
   timeoutMs?: number;
   maxRetries?: number;
+  /**
+   * Requests in a row that may fail the same way (4xx, 5xx, an unusable reply, no reply) before
+   * the run stops with a fatal error naming the failure and the count. @default 10
+   */
+  breakAfter?: number;
   /** The response cache and run journal; without it nothing is cached. */
   store?: Store;
   /** Journal every call under this run (with `store`). */
@@ -146,6 +152,8 @@ export interface ModelStack {
   layers: readonly StackLayerName[];
   scheduler: Scheduler;
   cacheStats: () => CacheStats;
+  /** Every request sent to the provider by outcome, billed failures with their tokens. */
+  requests: () => RequestTally;
   /** The response cache over the model, when there is a store. */
   cache?: CachedChatModel;
   /** With `serviceTier`: the paid calls by the tier they ran in, and the flex refusals. */
@@ -294,7 +302,7 @@ async function queuedModel(options: ModelStackOptions, queue: QueueOptions) {
  * The model every command uses, and the one a library user should: the provider's model (the
  * online adapter, the simulated model, or the batch-API model) under the stack's layers, built
  * here in the one order `stackLayerOrder` gives and explains: response cache, scheduler (online
- * only), spending cap, store gate.
+ * only), spending cap, store gate, request ledger.
  */
 /**
  * A flex reply can take many minutes (OpenAI advises a 15-minute timeout for flex processing,
@@ -384,6 +392,10 @@ export async function createModelStack(options: ModelStackOptions): Promise<Mode
     layers.push({ name: 'scheduler', wrap: (model) => scheduleModel(model, scheduler) });
   if (tierLayer !== undefined) layers.push({ name: 'service-tier', wrap: tierLayer.wrap });
   if (options.wrapPaidCalls !== undefined) layers.push({ name: 'spending-cap', wrap: options.wrapPaidCalls });
+  const ledger = createRequestLedger(
+    options.breakAfter === undefined ? {} : { breakAfter: options.breakAfter },
+  );
+  layers.push({ name: 'request-ledger', wrap: ledger.wrap });
   const { model, order } = stackModel(base, layers);
   return {
     model,
@@ -391,6 +403,7 @@ export async function createModelStack(options: ModelStackOptions): Promise<Mode
     layers: order,
     scheduler,
     cacheStats: () => cache?.stats() ?? { hits: 0, misses: 0, damaged: 0 },
+    requests: ledger.tally,
     ...(cache === undefined ? {} : { cache }),
     ...(tierLayer === undefined ? {} : { serviceTiers: tierLayer.stats }),
     close: () => {

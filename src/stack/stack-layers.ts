@@ -13,13 +13,23 @@ import type { ChatModel } from '../spec/chat-model.js';
  * - `spending-cap`: beneath the scheduler, so that it prices every attempt as it is sent, and not
  *   the calls still queued for a slot; above everything that sends;
  * - `store-gate`: a call that waited while the store failed is not sent, since its reply could not
- *   be kept.
+ *   be kept;
+ * - `request-ledger`: last before the provider, so that it sees exactly the requests sent, each
+ *   attempt of a retried call apart: it counts them by outcome (billed failures with their tokens)
+ *   and stops the run when the last ones all failed the same way (see `createRequestLedger`).
  *
  * A queue of remote workers belongs beneath these, in place of the scheduler and the adapter (the
  * workers run those): the cache, the journal and the spending cap stay with the process that
  * decides the rounds, so a cached call never becomes a job and a paid reply is stored once.
  */
-export const stackLayerOrder = ['cache', 'service-tier', 'scheduler', 'spending-cap', 'store-gate'] as const;
+export const stackLayerOrder = [
+  'cache',
+  'service-tier',
+  'scheduler',
+  'spending-cap',
+  'store-gate',
+  'request-ledger',
+] as const;
 
 export type StackLayerName = (typeof stackLayerOrder)[number];
 

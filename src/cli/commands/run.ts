@@ -13,6 +13,8 @@ import { type InvalidRow, simulatorSource } from '../../source/read-source.js';
 import { AbortError, InputError, isAbortError, LockError, StoreError } from '../../spec/errors.js';
 import { createModelStack, type ModelStack } from '../../stack/create-model-stack.js';
 import type { ServiceTierStats } from '../../stack/create-service-tier-layer.js';
+import type { RequestTally } from '../../stack/request-ledger.js';
+import { requestTallyRows } from '../../stack/request-tally-rows.js';
 import type { CachedChatModel } from '../../store/cached-model.js';
 import { openStore, type Store } from '../../store/open-store.js';
 import { runFingerprint } from '../../store/run-fingerprint.js';
@@ -72,6 +74,8 @@ export interface RunSummaryJson {
   /** Of `inputTokens`, those the provider read from its prompt cache (priced at the cached rate). */
   cachedInputTokens: number;
   estimatedCostUsd: number | null;
+  /** Every request sent by this invocation, answered or failed; `failedCostUsd` prices the billed failures. */
+  requests: RequestTally & { failedCostUsd: number | null };
   wallMs: number;
   /** Calls and tokens of the whole run, cache hits included: what the job costs from scratch. */
   totalCalls: number;
@@ -324,9 +328,14 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
     const { summary } = outcome;
     const paidCachedInputTokens = built.paidCachedInputTokens();
     const serviceTiers = built.stack.serviceTiers?.();
-    const calls = summary.calls - summary.replayedCalls;
-    const inputTokens = summary.inputTokens - summary.replayedInputTokens;
-    const outputTokens = summary.outputTokens - summary.replayedOutputTokens;
+    // Failed requests whose bodies were billed count as calls with their tokens, and cost alike.
+    const requests = built.stack.requests();
+    const failedCostUsd = costUsd(price, requests.failedInputTokens, requests.failedOutputTokens);
+    const calls = summary.calls - summary.replayedCalls + requests.billedFailed;
+    const inputTokens = summary.inputTokens - summary.replayedInputTokens + requests.failedInputTokens;
+    const outputTokens = summary.outputTokens - summary.replayedOutputTokens + requests.failedOutputTokens;
+    const tierCostUsd =
+      serviceTiers === undefined ? undefined : serviceTierCostUsd(price, base.id, serviceTiers.byTier);
     const json: RunSummaryJson = {
       runId,
       model: summary.model,
@@ -344,8 +353,11 @@ export async function runCommand(values: RunCliValues, print: (text: string) => 
       estimatedCostUsd:
         (serviceTiers === undefined
           ? costUsd(price, inputTokens, outputTokens, paidCachedInputTokens)
-          : serviceTierCostUsd(price, base.id, serviceTiers.byTier)) ?? null,
+          : tierCostUsd === undefined
+            ? undefined
+            : tierCostUsd + (failedCostUsd ?? 0)) ?? null,
       ...(serviceTiers === undefined ? {} : { serviceTiers }),
+      requests: { ...requests, failedCostUsd: failedCostUsd ?? null },
       wallMs: summary.wallMs,
       totalCalls: summary.calls,
       totalInputTokens: summary.inputTokens,
@@ -483,6 +495,7 @@ export function renderRunSummary(summary: RunSummaryJson): string {
       `${summary.answered} / ${summary.unanswered} / ${summary.failed} / ${summary.invalid}`,
     ],
     ['calls made (cache hits)', `${summary.calls} (${summary.cacheHits})`],
+    ...requestTallyRows(summary.requests),
     ['tokens in / out (this invocation)', `${summary.inputTokens} / ${summary.outputTokens}`],
     [
       'estimated cost',

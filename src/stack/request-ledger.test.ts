@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatModel, GenerateResult } from '../spec/chat-model.js';
+import { AbortError, ApiCallError, BreakerError } from '../spec/errors.js';
+import { rejectionOf } from '../test/rejection-of.js';
+import { createRequestLedger, failureKind, nextStreak } from './request-ledger.js';
+
+const request = { messages: [{ role: 'user' as const, content: 'Input 0 (abcd): is it so?' }] };
+const reply: GenerateResult = {
+  text: '0 (abcd): yes',
+  usage: { inputTokens: 20, outputTokens: 4 },
+  finishReason: 'stop',
+};
+
+/** A model that answers or throws as `outcomes` say, one entry per call, counting the calls. */
+function scriptedModel(outcomes: (GenerateResult | Error)[]): ChatModel & { calls: () => number } {
+  let calls = 0;
+  return {
+    id: 'test:scripted',
+    simulated: false,
+    supportsJsonSchema: false,
+    calls: () => calls,
+    async generate() {
+      const outcome = outcomes[calls] ?? outcomes.at(-1)!;
+      calls += 1;
+      if (outcome instanceof Error) throw outcome;
+      return outcome;
+    },
+  };
+}
+
+const status = (code: number) => new ApiCallError(`the API answered with status ${code}`, { status: code });
+const unusable = () =>
+  new ApiCallError('the reply could not be read', {
+    status: 200,
+    isRetryable: true,
+    billedUsage: { inputTokens: 20, outputTokens: 9, estimated: true },
+  });
+
+describe('failureKind', () => {
+  it('sorts failures into refusals, server errors, unusable replies and no reply; a 429 into none', () => {
+    expect(failureKind(status(400))).toBe('refused');
+    expect(failureKind(status(422))).toBe('refused');
+    expect(failureKind(status(500))).toBe('server-error');
+    expect(failureKind(status(503))).toBe('server-error');
+    expect(failureKind(unusable())).toBe('unusable-reply');
+    expect(failureKind(status(408))).toBe('no-reply');
+    expect(failureKind(new ApiCallError('timed out', { isRetryable: true }))).toBe('no-reply');
+    expect(failureKind(status(429))).toBeUndefined();
+  });
+});
+
+describe('nextStreak', () => {
+  it('grows with failures of one kind, starts anew with another, ends with an answer, ignores a 429', () => {
+    let streak = nextStreak({ kind: undefined, length: 0 }, 'refused');
+    streak = nextStreak(streak, 'refused');
+    expect(streak).toEqual({ kind: 'refused', length: 2 });
+    expect(nextStreak(streak, undefined)).toEqual(streak);
+    expect(nextStreak(streak, 'server-error')).toEqual({ kind: 'server-error', length: 1 });
+    expect(nextStreak(streak, 'answered')).toEqual({ kind: undefined, length: 0 });
+  });
+});
+
+describe('createRequestLedger', () => {
+  it('counts every request by outcome, the billed failures with their tokens', async () => {
+    const ledger = createRequestLedger();
+    const model = ledger.wrap(
+      scriptedModel([
+        reply,
+        unusable(),
+        status(500),
+        { ...reply, usage: { inputTokens: 20, outputTokens: 4, estimated: true } },
+      ]),
+    );
+    await model.generate(request);
+    await rejectionOf(model.generate(request));
+    await rejectionOf(model.generate(request));
+    await model.generate(request);
+    expect(ledger.tally()).toEqual({
+      sent: 4,
+      answered: 2,
+      failed: 2,
+      billedFailed: 1,
+      inputTokens: 40,
+      outputTokens: 8,
+      failedInputTokens: 20,
+      failedOutputTokens: 9,
+      countedLocally: 2,
+      failures: { refused: 0, 'server-error': 1, 'unusable-reply': 1, 'no-reply': 0 },
+    });
+  });
+
+  it('does not count what was never sent: an abort, or an address where nothing listens', async () => {
+    const ledger = createRequestLedger();
+    const refusedLocally = new ApiCallError('connection refused', { isFatal: true });
+    const model = ledger.wrap(scriptedModel([new AbortError(), refusedLocally]));
+    await rejectionOf(model.generate(request));
+    await rejectionOf(model.generate(request));
+    expect(ledger.tally().sent).toBe(0);
+  });
+
+  it('stops the run once the last N requests failed the same way, and sends nothing after', async () => {
+    const ledger = createRequestLedger({ breakAfter: 3 });
+    const inner = scriptedModel([status(400), status(500), status(400), status(400), status(400)]);
+    const model = ledger.wrap(inner);
+    for (let call = 0; call < 4; call++) {
+      const error = await rejectionOf(model.generate(request));
+      expect(BreakerError.isInstance(error)).toBe(false);
+    }
+    // 500 broke the first run of 400s: only the three after it trip the breaker.
+    const tripped = await rejectionOf(model.generate(request));
+    expect(BreakerError.isInstance(tripped)).toBe(true);
+    expect((tripped as BreakerError).isFatal).toBe(true);
+    expect(tripped.message).toMatch(
+      /after 5 requests \(0 answered\): the last 3 requests .*refused with a 4xx status/,
+    );
+    const after = await rejectionOf(model.generate(request));
+    expect(after).toBe(tripped);
+    expect(inner.calls()).toBe(5);
+  });
+
+  it('keeps the billed tokens of the request that tripped the breaker, for the spending cap', async () => {
+    const ledger = createRequestLedger({ breakAfter: 2 });
+    const model = ledger.wrap(scriptedModel([unusable()]));
+    await rejectionOf(model.generate(request));
+    const tripped = await rejectionOf(model.generate(request));
+    expect(BreakerError.isInstance(tripped)).toBe(true);
+    expect((tripped as BreakerError).billedUsage).toEqual({
+      inputTokens: 20,
+      outputTokens: 9,
+      estimated: true,
+    });
+  });
+
+  it('an answer between failures keeps the run going', async () => {
+    const ledger = createRequestLedger({ breakAfter: 2 });
+    const model = ledger.wrap(scriptedModel([status(400), reply, status(400), reply]));
+    await rejectionOf(model.generate(request));
+    await model.generate(request);
+    const error = await rejectionOf(model.generate(request));
+    expect(BreakerError.isInstance(error)).toBe(false);
+    await model.generate(request);
+  });
+});

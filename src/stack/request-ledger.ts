@@ -1,0 +1,167 @@
+import type { ChatModel, Usage } from '../spec/chat-model.js';
+import { ApiCallError, BreakerError } from '../spec/errors.js';
+import { wrapChatModel } from '../spec/wrap-chat-model.js';
+
+/**
+ * How a request that reached the server failed, as far as a run can act on it:
+ * - `refused`: a 4xx status other than 408 and 429 (the request is wrong, so is its retry);
+ * - `server-error`: a 5xx status;
+ * - `unusable-reply`: a success status with a body that could not be used (cut, garbled, too
+ *   large); billed all the same;
+ * - `no-reply`: a timeout (408, or none at all) or a connection that broke.
+ * A 429 is none of these: the scheduler paces the run after it, and it neither starts nor breaks
+ * a run of failures.
+ */
+export type FailureKind = 'refused' | 'server-error' | 'unusable-reply' | 'no-reply';
+
+const failureWords: Record<FailureKind, string> = {
+  refused: 'were refused with a 4xx status',
+  'server-error': 'failed with a 5xx status',
+  'unusable-reply': 'got a success status with a body that could not be used (malformed, cut or too large)',
+  'no-reply': 'got no reply (timed out or the connection broke)',
+};
+
+/** Every request that reached the server, by outcome, with the tokens billed for each kind. */
+export interface RequestTally {
+  /** Requests sent: `answered + failed`. */
+  sent: number;
+  /** Requests whose reply was handed on (a reply cut off at the output limit included). */
+  answered: number;
+  failed: number;
+  /** Of the failed, those billed: a success status with a body that could not be used. */
+  billedFailed: number;
+  /** Tokens of the answered requests. */
+  inputTokens: number;
+  outputTokens: number;
+  /** Tokens of the billed failures, counted locally over the prompt and the body received. */
+  failedInputTokens: number;
+  failedOutputTokens: number;
+  /** Requests (answered or billed failures) whose tokens were counted locally, not as reported. */
+  countedLocally: number;
+  /** Failed requests by kind; a 429 is in `failed` alone. */
+  failures: Record<FailureKind, number>;
+}
+
+/** The failures in a row at the end of the requests so far: their kind and how many. */
+export interface FailureStreak {
+  kind: FailureKind | undefined;
+  length: number;
+}
+
+/** Default of `breakAfter`: requests in a row that failed the same way before the run stops. */
+export const defaultBreakAfter = 10;
+
+/** The kind of a request's failure, or undefined for one that tells nothing of the server (429). */
+export function failureKind(error: unknown): FailureKind | undefined {
+  const status = ApiCallError.isInstance(error) ? error.status : undefined;
+  if (status === 429) return undefined;
+  if (status !== undefined && status >= 200 && status < 300) return 'unusable-reply';
+  if (status !== undefined && status >= 500) return 'server-error';
+  if (status === undefined || status === 408) return 'no-reply';
+  return 'refused';
+}
+
+/** The streak after one more request: an answer ends it, a failure of another kind starts anew. */
+export function nextStreak(
+  streak: FailureStreak,
+  outcome: FailureKind | 'answered' | undefined,
+): FailureStreak {
+  if (outcome === undefined) return streak;
+  if (outcome === 'answered') return { kind: undefined, length: 0 };
+  return outcome === streak.kind
+    ? { kind: outcome, length: streak.length + 1 }
+    : { kind: outcome, length: 1 };
+}
+
+/** The error that stops the run once `streak.length` requests in a row failed alike. */
+export function breakerError(
+  streak: FailureStreak,
+  last: unknown,
+  sent: Pick<RequestTally, 'sent' | 'answered'>,
+  billedUsage?: Usage,
+): BreakerError {
+  const kind = streak.kind ?? 'no-reply';
+  const lastMessage = last instanceof Error ? last.message : String(last);
+  const url = ApiCallError.isInstance(last) ? last.url : undefined;
+  return new BreakerError(
+    `the run stopped after ${sent.sent} requests (${sent.answered} answered): the last ${streak.length} requests${url === undefined ? '' : ` to ${url}`} all ${failureWords[kind]} (the last: ${lastMessage}); asking again would only pay for the same failure. The replies received are kept in the store: the same command resumes once the endpoint is fixed`,
+    {
+      ...(ApiCallError.isInstance(last) && last.status !== undefined ? { status: last.status } : {}),
+      ...(url === undefined ? {} : { url }),
+      ...(billedUsage === undefined ? {} : { billedUsage }),
+      cause: last,
+    },
+  );
+}
+
+export interface RequestLedger {
+  /** Wraps the model that sends: every call through it is a request that reached the server. */
+  wrap(model: ChatModel): ChatModel;
+  tally(): RequestTally;
+}
+
+/**
+ * Counts every request sent, answered or failed, with the tokens of the failures that are billed,
+ * and breaks the run: once `breakAfter` requests in a row failed the same way (see `FailureKind`),
+ * the last of them and every call after it fail with a fatal `BreakerError` naming the failure and
+ * the count, so that no retry, split or re-ask sends into the same wall. Errors raised before a
+ * request is sent (an abort, a bad request caught locally) are not requests and count nowhere;
+ * nor, for now, does an attempt the scheduler timed out, which reaches here as an abort.
+ */
+export function createRequestLedger(options: { breakAfter?: number } = {}): RequestLedger {
+  const breakAfter = options.breakAfter ?? defaultBreakAfter;
+  const tally: RequestTally = {
+    sent: 0,
+    answered: 0,
+    failed: 0,
+    billedFailed: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    failedInputTokens: 0,
+    failedOutputTokens: 0,
+    countedLocally: 0,
+    failures: { refused: 0, 'server-error': 0, 'unusable-reply': 0, 'no-reply': 0 },
+  };
+  let streak: FailureStreak = { kind: undefined, length: 0 };
+  let broken: BreakerError | undefined;
+  return {
+    tally: () => ({ ...tally, failures: { ...tally.failures } }),
+    wrap(model) {
+      return wrapChatModel(model, {
+        async generate(request, next) {
+          if (broken !== undefined) throw broken;
+          try {
+            const result = await next(request);
+            tally.sent += 1;
+            tally.answered += 1;
+            tally.inputTokens += result.usage.inputTokens;
+            tally.outputTokens += result.usage.outputTokens;
+            if (result.usage.estimated === true) tally.countedLocally += 1;
+            streak = nextStreak(streak, 'answered');
+            return result;
+          } catch (error) {
+            // Not sent: an abort, a request refused locally, an address where nothing listens.
+            if (!ApiCallError.isInstance(error) || (error.isFatal && error.status === undefined)) throw error;
+            tally.sent += 1;
+            tally.failed += 1;
+            const kind = failureKind(error);
+            if (kind !== undefined) tally.failures[kind] += 1;
+            if (error.billedUsage !== undefined) {
+              tally.billedFailed += 1;
+              tally.failedInputTokens += error.billedUsage.inputTokens;
+              tally.failedOutputTokens += error.billedUsage.outputTokens;
+              if (error.billedUsage.estimated === true) tally.countedLocally += 1;
+            }
+            streak = nextStreak(streak, kind);
+            if (broken !== undefined || streak.length < breakAfter) throw error;
+            broken = breakerError(streak, error, tally);
+            // The request that tripped the breaker was billed like any other: the cap above counts it.
+            throw error.billedUsage === undefined
+              ? broken
+              : breakerError(streak, error, tally, error.billedUsage);
+          }
+        },
+      });
+    },
+  };
+}

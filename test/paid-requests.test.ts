@@ -1,0 +1,253 @@
+import { writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitCodes } from '../src/cli/exit-codes.js';
+import { type SimServer, startSimServer } from '../src/sim/serve.js';
+import { loadItems } from '../src/source/load-items.js';
+import { useTempDir } from '../src/test/temp-dir.js';
+import { runCli } from './run-cli.js';
+
+/*
+ * Every request that reaches the server is counted and priced, and a run that only meets one
+ * kind of failure stops: the command line against a proxy on 127.0.0.1 in front of the
+ * simulator's HTTP server, the proxy rewriting the replies the way misbehaving endpoints and
+ * proxies do (usage blanked or turned to text, bodies cut, every call refused or failed).
+ */
+
+type Mode = 'honest' | 'zero-usage' | 'text-usage' | 'malformed' | 'refuse-400' | 'fail-500';
+
+const temp = useTempDir();
+const dataFile = temp('data.jsonl');
+writeFileSync(
+  dataFile,
+  `${Array.from({ length: 64 }, (_, index) =>
+    JSON.stringify({
+      id: `row-${index}`,
+      question: `is ${index} an even number`,
+      passage: `The number ${index} is ${index % 2 === 0 ? 'even' : 'odd'}; it comes after ${index - 1}.`,
+      label: index % 2 === 0,
+    }),
+  ).join('\n')}\n`,
+);
+const pricesFile = temp('prices.json');
+writeFileSync(pricesFile, JSON.stringify({ 'openai-compatible:test-model': { input: 2.5, output: 10 } }));
+
+let sim: SimServer;
+let proxy: Server;
+let proxyUrl = '';
+let mode: Mode = 'honest';
+/**
+ * Chat requests that reached the proxy (model listings are not requests), by the key they carry:
+ * each run has a key of its own, so that a request a stopped run had already sent, arriving late,
+ * counts for that run and not the next.
+ */
+const posts = new Map<string, number>();
+/** Requests the proxy is still answering: a run's count is read once none is. */
+let open = 0;
+let idle: (() => void) | undefined;
+
+/** The simulator's reply as the mode rewrites it: status and body. */
+function rewrite(status: number, body: string): { status: number; body: string } {
+  if (mode === 'refuse-400')
+    return { status: 400, body: JSON.stringify({ error: { message: 'the request is not valid' } }) };
+  if (mode === 'fail-500')
+    return { status: 500, body: JSON.stringify({ error: { message: 'upstream failed' } }) };
+  if (status !== 200 || mode === 'honest') return { status, body };
+  if (mode === 'malformed') return { status, body: body.slice(0, Math.floor(body.length / 2)) };
+  const reply = JSON.parse(body) as { usage: Record<string, unknown> };
+  reply.usage =
+    mode === 'zero-usage'
+      ? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
+      : Object.fromEntries(Object.entries(reply.usage).map(([key, value]) => [key, String(value)]));
+  return { status, body: JSON.stringify(reply) };
+}
+
+beforeAll(async () => {
+  const { boolqTask } = await import('../src/task/builtin-tasks.js');
+  const items = await loadItems(dataFile, boolqTask, { labelField: 'label' });
+  sim = await startSimServer({ task: boolqTask, items, seed: 0, quiet: true });
+  const upstream = new URL(sim.url);
+  proxy = createServer(async (incoming, response) => {
+    open += 1;
+    response.on('close', () => {
+      open -= 1;
+      if (open === 0) idle?.();
+    });
+    const key = String(incoming.headers.authorization);
+    if (incoming.method === 'POST') posts.set(key, (posts.get(key) ?? 0) + 1);
+    const chunks: Buffer[] = [];
+    for await (const chunk of incoming) chunks.push(chunk as Buffer);
+    const forwarded = httpRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: incoming.url,
+        method: incoming.method,
+        headers: incoming.headers,
+      },
+      async (reply) => {
+        const parts: Buffer[] = [];
+        for await (const part of reply) parts.push(part as Buffer);
+        const body = Buffer.concat(parts).toString('utf8');
+        const sent =
+          incoming.method === 'POST'
+            ? rewrite(reply.statusCode ?? 500, body)
+            : { status: reply.statusCode ?? 500, body };
+        response.writeHead(sent.status, { 'content-type': 'application/json' });
+        response.end(sent.body);
+      },
+    );
+    forwarded.end(Buffer.concat(chunks));
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/v1`;
+});
+
+const savedKey = process.env.BATCHPROMPT_API_KEY;
+afterAll(async () => {
+  if (savedKey === undefined) delete process.env.BATCHPROMPT_API_KEY;
+  else process.env.BATCHPROMPT_API_KEY = savedKey;
+  await new Promise<void>((resolve) => {
+    proxy.closeAllConnections();
+    proxy.close(() => resolve());
+  });
+  await sim.close();
+});
+
+let stores = 0;
+
+/** Runs the command line through the proxy in `runMode`; returns its exit, output and the requests it made. */
+async function runThrough(runMode: Mode, extra: string[] = []) {
+  mode = runMode;
+  stores += 1;
+  const key = `sk-paid-requests-run-${stores}`;
+  process.env.BATCHPROMPT_API_KEY = key;
+  const ran = await runCli([
+    'run',
+    '--task',
+    'boolq',
+    '--data',
+    dataFile,
+    '--label-field',
+    'label',
+    '--model',
+    'openai-compatible:test-model',
+    '--base-url',
+    proxyUrl,
+    '--prices',
+    pricesFile,
+    '--strategy',
+    'bpe',
+    '--rounds',
+    '2',
+    '--batch-size',
+    '8',
+    '--store-dir',
+    temp(`store-${stores}`),
+    '--json',
+    '--quiet',
+    '--yes',
+    ...extra,
+  ]);
+  // Requests the run sent before it stopped are answered before they are counted.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (open > 0) await new Promise<void>((resolve) => (idle = resolve));
+  return { ...ran, posts: posts.get(`Bearer ${key}`) ?? 0 };
+}
+
+interface Summary {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  estimatedCostUsd: number;
+  requests: { sent: number; answered: number; failed: number; billedFailed: number; countedLocally: number };
+}
+
+describe('usage a server reports', () => {
+  it('blanked to 0 stops a run at --max-cost after as many requests as honest usage does', async () => {
+    const honest = await runThrough('honest', ['--concurrency', '1']);
+    expect(honest.code).toBe(exitCodes.ok);
+    const full = JSON.parse(honest.stdout) as Summary;
+    expect(full.requests).toMatchObject({
+      sent: honest.posts,
+      answered: honest.posts,
+      failed: 0,
+      countedLocally: 0,
+    });
+    // A budget of half the whole run's cost stops the honest run part way, and the blanked one alike.
+    const budget = (full.estimatedCostUsd / 2).toFixed(4);
+    const cappedHonest = await runThrough('honest', ['--concurrency', '1', '--max-cost', budget]);
+    const cappedZero = await runThrough('zero-usage', ['--concurrency', '1', '--max-cost', budget]);
+    expect(cappedHonest.code).toBe(exitCodes.budget);
+    expect(cappedZero.code).toBe(exitCodes.budget);
+    expect(cappedHonest.posts).toBeGreaterThan(0);
+    expect(cappedHonest.posts).toBeLessThan(honest.posts);
+    expect(cappedZero.posts).toBe(cappedHonest.posts);
+  }, 120_000);
+
+  it('given as text is counted locally, marked so in the summary, and the answers are kept', async () => {
+    const honest = JSON.parse((await runThrough('honest')).stdout) as Summary;
+    const text = await runThrough('text-usage');
+    expect(text.code).toBe(exitCodes.ok);
+    const summary = JSON.parse(text.stdout) as Summary & { answered: number };
+    expect(summary.answered).toBe(64);
+    expect(summary.requests).toMatchObject({
+      sent: text.posts,
+      answered: text.posts,
+      countedLocally: text.posts,
+    });
+    // The simulator counts with the same o200k tokenizer, so the local counts are its own figures.
+    expect(summary.inputTokens).toBe(honest.inputTokens);
+    expect(summary.outputTokens).toBe(honest.outputTokens);
+    expect(text.stderr).toContain('holds no count in usage.prompt_tokens');
+  }, 120_000);
+});
+
+describe('replies that cannot be used', () => {
+  it('are billed: with every body cut in half, a budget the honest run fits in stops the run within 16 requests, the replies counted', async () => {
+    const honest = await runThrough('honest');
+    expect(honest.code).toBe(exitCodes.ok);
+    const budget = (JSON.parse(honest.stdout) as Summary).estimatedCostUsd.toFixed(4);
+    const cut = await runThrough('malformed', ['--max-cost', budget]);
+    expect([exitCodes.budget, exitCodes.provider]).toContain(cut.code);
+    expect(cut.posts).toBeGreaterThan(0);
+    expect(cut.posts).toBeLessThanOrEqual(16);
+    if (cut.code === exitCodes.budget) {
+      // The replies received were billed: the budget message counts them, at a cost above zero
+      // (requests still under way when the budget stopped the run were cut off unanswered).
+      const stop = /(\d+) call\(s\) made for \$(\d+\.\d+)/.exec(cut.stderr);
+      expect(Number(stop?.[1])).toBeGreaterThan(0);
+      expect(Number(stop?.[1])).toBeLessThanOrEqual(cut.posts);
+      expect(Number(stop?.[2])).toBeGreaterThan(0);
+    }
+  }, 120_000);
+
+  it('stop the run by the breaker without a budget: exit 4, naming the failure and the count', async () => {
+    const cut = await runThrough('malformed', ['--concurrency', '1']);
+    expect(cut.code).toBe(exitCodes.provider);
+    expect(cut.posts).toBe(10);
+    expect(cut.stderr).toMatch(
+      /the last 10 requests .*all got a success status with a body that could not be used/,
+    );
+  }, 120_000);
+});
+
+describe('an endpoint that fails every request', () => {
+  it('refusing with 400 stops the run with exit 4 within 30 requests', async () => {
+    const refused = await runThrough('refuse-400');
+    expect(refused.code).toBe(exitCodes.provider);
+    expect(refused.posts).toBeGreaterThanOrEqual(10);
+    expect(refused.posts).toBeLessThanOrEqual(30);
+    expect(refused.stderr).toMatch(/the last 10 requests .*all were refused with a 4xx status/);
+  }, 120_000);
+
+  it('answering 500 stops a run of 8 rows after 10 requests or so, the retries included', async () => {
+    const failed = await runThrough('fail-500', ['--limit', '8']);
+    expect(failed.code).toBe(exitCodes.provider);
+    // The breaker's ten, and at most one more call that was under way beside them.
+    expect(failed.posts).toBeGreaterThanOrEqual(10);
+    expect(failed.posts).toBeLessThanOrEqual(11);
+    expect(failed.stderr).toMatch(/the last 10 requests .*all failed with a 5xx status/);
+  }, 180_000);
+});
