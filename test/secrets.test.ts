@@ -395,6 +395,11 @@ describe('the planted API key', () => {
         '--no-cache',
         '--max-retries',
         '0',
+        // One batch in one round: its failures are recorded before ten in a row would stop the run.
+        '--limit',
+        '8',
+        '--strategy',
+        'batch',
         '--out',
         join(directory, 'failing.jsonl'),
       ]);
@@ -427,7 +432,17 @@ describe('the planted API key', () => {
   it('is written nowhere when the endpoint answers 500 quoting the key, after retries', async () => {
     front.mode = 'server-error';
     const directory = freshDirectory('run-500');
-    const printed = await runCli(runArgs(directory, 'openai-compatible:sim-gpt-4', ['--max-retries', '1']));
+    // One batch in one round: its failures are recorded before ten in a row would stop the run.
+    const printed = await runCli(
+      runArgs(directory, 'openai-compatible:sim-gpt-4', [
+        '--max-retries',
+        '1',
+        '--limit',
+        '8',
+        '--strategy',
+        'batch',
+      ]),
+    );
     expect(printed.code === exitCodes.ok || printed.code === exitCodes.provider).toBe(true);
     expect(front.authorizations.length).toBeGreaterThan(1);
     expect(readFileSync(join(directory, 'results.jsonl'), 'utf8')).toContain(
