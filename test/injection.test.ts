@@ -1,12 +1,12 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tagSecretFileName } from '../src/cli/store-tag-secret.js';
 import { batchPrompt } from '../src/engine/batch-prompt.js';
 import { batchTag } from '../src/engine/seeded-random.js';
 import type { BatchPromptOptions, Item, ItemResult } from '../src/engine/types.js';
 import { parseReply } from '../src/parse/parse-reply.js';
 import { renderBatch } from '../src/prompt/render-batch.js';
+import { tagSecretFileName } from '../src/session/store-tag-secret.js';
 import { createSimModel, type SimInjectionOptions } from '../src/sim/create-sim-model.js';
 import type { ChatModel } from '../src/spec/chat-model.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';

@@ -255,15 +255,16 @@ export async function loadSourceItems(
 }
 
 /**
- * The source the simulated model learns its gold answers from: the named label column, else the
- * task's gold field or `label`. Every valid row must have a gold answer there: the simulator
- * answers from it, and a guess passed off as a model's answer (then cached and replayed) would be
- * a lie. Throws an `InputError` naming the file, line and column of the first row without one.
+ * The items the simulated model learns its gold answers from, read with the named label column,
+ * else the task's gold field or `label`. Every valid row must have a gold answer there: the
+ * simulator answers from it, and a guess passed off as a model's answer (then cached and
+ * replayed) would be a lie. Throws, as it reads, an `InputError` naming the file, line and column
+ * of the first row without one.
  */
-export async function simulatorSource(
+export async function* simulatorItems(
   options: DataSourceOptions,
   signal?: AbortSignal,
-): Promise<DataSourceOptions> {
+): AsyncGenerator<Item> {
   const labelField = options.labelField ?? options.task.goldField ?? 'label';
   const withLabels: DataSourceOptions = { ...options, labelField };
   const advice = `the simulated model (sim) answers only items with gold labels, read from column \`${labelField}\``;
@@ -284,6 +285,7 @@ export async function simulatorSource(
       }
       if (entry.item.gold === undefined)
         throw refuse(`this row has none (id \`${entry.item.id}\`)`, entry.line);
+      yield entry.item;
     }
   } catch (error) {
     // A file without the column at all fails on its first row, before any item.
@@ -291,5 +293,4 @@ export async function simulatorSource(
       throw refuse(error.message.replace(/^.*?: /, ''), error.line);
     throw error;
   }
-  return withLabels;
 }

@@ -316,7 +316,7 @@ export class RunJournal {
 }
 
 /** Ten hex characters: short enough to type after `--resume`, and never starting with `-`. */
-function newRunId(): string {
+export function newRunId(): string {
   return randomBytes(5).toString('hex');
 }
 

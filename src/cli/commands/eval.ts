@@ -5,47 +5,28 @@ import { resolveStrategy } from '../../engine/resolve-strategy.js';
 import type { AdaptiveSummary, RunSummary } from '../../engine/types.js';
 import type { StrategyComparisonWithDetails } from '../../eval/analyze-comparison.js';
 import { comparisonRow, defaultStrategies, type StrategyComparison } from '../../eval/compare.js';
-import type { ResultsWriter } from '../../io/write-results.js';
-import { createResultsWriter, resultsFormatOf } from '../../io/write-results.js';
+import { resultsFormatOf } from '../../io/write-results.js';
 import { describeReplyFormat } from '../../parse/reply-format-rule.js';
-import type { SpendingCap, SpendingCapState } from '../../plan/spending-cap.js';
+import { parseWithProvider } from '../../providers/model-uri.js';
+import type { PipelineOutcome } from '../../session/run-pipeline.js';
 import { calibrationSource } from '../../sim/profiles.js';
-import { simulatorSource } from '../../source/read-source.js';
 import type { ChatModel } from '../../spec/chat-model.js';
-import { AbortError, InputError, isAbortError } from '../../spec/errors.js';
-import { createModelStack } from '../../stack/create-model-stack.js';
-import type { Store } from '../../store/open-store.js';
-import { openStore } from '../../store/open-store.js';
+import { InputError } from '../../spec/errors.js';
 import { loadTask } from '../../task/load-task.js';
 import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
+import { withCommandContext } from '../command-context.js';
 import { addCommandOptions, strategyFromCli } from '../command-flags.js';
-import { exitCodes } from '../exit-codes.js';
-import { listenForInterrupt } from '../listen-for-interrupt.js';
+import type { CommandValues } from '../command-options.js';
 import type { CommandRegistrar } from '../main.js';
-import { outcomeExitCode, type RunOutcomeCounts } from '../outcome-exit-code.js';
 import { plainOutput, tableStyle } from '../plain-output.js';
-import { createProgressReporter, type ProgressReporter } from '../progress-reporter.js';
-import { resultRow } from '../result-row.js';
-import {
-  budgetStopMessage,
-  createPipelineStack,
-  isSimulatedUri,
-  type PipelineCliValues,
-  type PipelineOutcome,
-  paidPriceFromCli,
-  progressSink,
-  runPipeline,
-  selectSource,
-  spendingCapFromCli,
-} from '../run-pipeline.js';
 import { scoresTable } from '../scores-table.js';
-import { queueFromCli } from '../stack-from-cli.js';
-import { storeTagSecret } from '../store-tag-secret.js';
+import { selectSourceFromCli } from '../source-from-cli.js';
+import { type OutcomeCounts, outcomeReason } from '../stop-reasons.js';
 
-export interface EvalCliValues extends PipelineCliValues {
+export interface EvalCliValues extends CommandValues {
   model: string;
-  compare?: boolean;
-  reviewOut?: string;
+  storeDir: string;
+  cache: boolean;
 }
 
 /** The `--json` shape of a comparison, shared by `eval --compare` and `demo`. */
@@ -163,19 +144,6 @@ function printComparison(report: ComparisonJson, model: ChatModel, json: boolean
   process.stdout.write(`${lines.filter((line) => line !== undefined).join('\n')}\n`);
 }
 
-/** The exit code of a finished comparison: nothing answered by any strategy is never 0. */
-export function comparisonExitCode(outcome: RunOutcomeCounts): number {
-  const exit = outcomeExitCode(outcome);
-  if (exit.message) {
-    // The counts add up every strategy's results, so they say so.
-    const cause = exit.message.replace(/^error: no item got an answer: /, '');
-    process.stderr.write(
-      `error: no strategy of the comparison got an answer for any item; over all strategies: ${cause}\n`,
-    );
-  }
-  return exit.code;
-}
-
 export const register: CommandRegistrar = (program, setExitCode) => {
   const command = addCommandOptions(
     new Command('eval').description(
@@ -213,12 +181,9 @@ export async function evalCommand(values: EvalCliValues, title?: string): Promis
   const strategies = values.compare
     ? defaultStrategies.map((name) => resolveStrategy({ ...shared, strategy: name }))
     : [resolveStrategy(strategyOptions)];
-  const { seed, maxBatchTokens } = strategies[0]!;
-  const selected = await selectSource(values, task, {
-    maxItemTokens: maxBatchTokens,
-    seed,
+  const selected = await selectSourceFromCli(values, task, strategies[0]!, {
     labelField: values.labelField ?? task.goldField ?? 'label',
-    skipInvalidDoes: 'leaves it out of the scores and goes on',
+    skipInvalidHint: '--skip-invalid leaves it out of the scores and goes on',
   });
   const { scan } = selected;
   if (scan.invalidCount > 0) {
@@ -226,157 +191,65 @@ export async function evalCommand(values: EvalCliValues, title?: string): Promis
       `${scan.invalidCount} bad row(s) left out of the scores (--skip-invalid); the first: ${scan.invalid[0]!.error.message}\n`,
     );
   }
-  const simulated = isSimulatedUri(values.model);
-  // The simulator answers from gold labels, so every row must have one (exit 3 otherwise).
-  const knownSource = simulated ? await simulatorSource(selected.source) : selected.source;
-
-  const interrupt = listenForInterrupt(values.concurrency);
-  const { controller } = interrupt;
-  let store: Store | undefined;
-  let closeStack = () => {};
-  let writer: ResultsWriter | undefined;
-  let reviewWriter: ResultsWriter | undefined;
-  let budgetStop: SpendingCapState | undefined;
-  let cap: SpendingCap | undefined;
-  let answeredSoFar = 0;
-  let progress: ProgressReporter | undefined;
-  /** The strategies whose lines `--out` holds so far (with --compare). */
-  let comparedLines = 0;
-  try {
-    const probe = await createModelStack({
-      uri: values.model,
-      task,
-      ...(values.baseUrl ? { baseUrl: values.baseUrl } : {}),
-      // With --queue the probe asks Redis which workers listen (the simulated label), then lets go.
-      ...queueFromCli(values),
-    });
-    probe.close();
-    const price = paidPriceFromCli(values, probe.base.id);
-    cap = spendingCapFromCli(values, probe.base.id, price, (state) => {
-      budgetStop = state;
-      controller.abort(new AbortError('the budget is spent'));
-    });
-    // Batch jobs are journaled in the store even with --no-cache, so that they are never paid twice.
-    store = !values.batchApi && (simulated || !values.cache) ? undefined : openStore(values.storeDir);
-    const built = await createPipelineStack({
+  return withCommandContext(
+    {
       values,
       modelUri: values.model,
       task,
-      knownSource,
-      seed,
-      controller,
-      ...(store === undefined ? {} : { store }),
-      ...(cap === undefined ? {} : { cap }),
-    });
-    const { model } = built.stack;
-    closeStack = built.stack.close;
-    const tagSecret = values.secretTags ? { tagSecret: storeTagSecret(values.storeDir) } : {};
-    const reporter = createProgressReporter({
-      quiet: values.quiet === true || (values.json === true && !process.stderr.isTTY),
-    });
-    progress = reporter;
-    const outcome: RunOutcomeCounts = { items: 0, answered: 0, unanswered: 0, failed: 0 };
-    const rows: StrategyComparisonWithDetails[] = [];
-    let last: PipelineOutcome | undefined;
-    for (const strategy of strategies) {
-      const name = strategy.strategy;
+      selected,
+      seed: strategies[0]!.seed,
       // Evaluation always has gold labels, so every format gets the gold and correct columns.
-      if (!values.compare && values.out !== undefined)
-        writer = createResultsWriter(values.out, { labelled: true });
-      if (values.reviewOut !== undefined)
-        reviewWriter = createResultsWriter(values.reviewOut, { labelled: true });
-      const run = await runPipeline({
-        task,
-        selected,
-        strategy,
-        model,
-        signal: controller.signal,
-        ...tagSecret,
-        sinks: {
-          progress: progressSink(reporter, price, built),
-          result: async (result) => {
-            const row = resultRow(result);
-            await writer?.write(row);
-            if (!result.settled) await reviewWriter?.write(row);
-            if (result.status === 'answered') answeredSoFar += 1;
-          },
-        },
-      });
-      await writer?.close();
-      await reviewWriter?.close();
-      last = run;
-      const { summary } = run;
-      outcome.items += summary.items;
-      outcome.answered += summary.answered;
-      outcome.unanswered += summary.unanswered;
-      outcome.failed += summary.failed;
-      const row = { ...comparisonRow(name, summary, run.unsettled), details: run.details };
-      rows.push(row);
-      if (values.compare && values.out !== undefined) {
-        // One line per strategy as it ends, so an interrupted comparison keeps the strategies done.
-        const { details: _details, ...line } = row;
-        const header = { model: model.id, simulated: model.simulated, task: task.name, items: scan.items };
-        await appendFile(values.out, `${JSON.stringify({ ...header, ...line })}\n`, {
-          flag: comparedLines === 0 ? 'w' : 'a',
-        });
-        comparedLines += 1;
+      ...(values.compare
+        ? {}
+        : { results: { layout: { labelled: true }, withInput: false, invalidRows: false } }),
+      // Batch jobs are journaled in the store even with --no-cache, so that they are never paid twice.
+      withStore:
+        values.batchApi === true || (!parseWithProvider(values.model).provider.simulator && values.cache),
+      resumeHint: (kept) =>
+        `nothing was scored${kept}; completed calls to a real provider are cached, so the same command again asks only the rest`,
+      ...(values.compare
+        ? { noAnswer: 'no strategy of the comparison got an answer for any item; over all strategies' }
+        : {}),
+      passes: strategies.length,
+    },
+    async (context) => {
+      const { model } = context.session;
+      const outcome: OutcomeCounts = { items: 0, answered: 0, unanswered: 0, failed: 0 };
+      const rows: StrategyComparisonWithDetails[] = [];
+      let last: PipelineOutcome | undefined;
+      for (const strategy of strategies) {
+        const run = await context.answer(strategy);
+        last = run;
+        const { summary } = run;
+        outcome.items += summary.items;
+        outcome.answered += summary.answered;
+        outcome.unanswered += summary.unanswered;
+        outcome.failed += summary.failed;
+        const row = { ...comparisonRow(strategy.strategy, summary, run.unsettled), details: run.details };
+        rows.push(row);
+        if (values.compare && values.out !== undefined) {
+          // One line per strategy as it ends, so an interrupted comparison keeps the strategies done.
+          const { details: _details, ...line } = row;
+          const header = { model: model.id, simulated: model.simulated, task: task.name, items: scan.items };
+          await appendFile(values.out, `${JSON.stringify({ ...header, ...line })}\n`, {
+            flag: context.comparedLines === 0 ? 'w' : 'a',
+          });
+          context.comparedLines += 1;
+        }
       }
-    }
-    reporter.stop();
-    const report: ComparisonJson = {
-      model: model.id,
-      simulated: model.simulated,
-      task: task.name,
-      items: scan.items,
-      strategies: rows,
-    };
-    if (values.compare) {
-      printComparison(report, model, values.json === true, title);
-      return comparisonExitCode(outcome);
-    }
-    printOne(values, report, model, last!);
-    const exit = outcomeExitCode(outcome);
-    if (exit.message) process.stderr.write(`${exit.message}\n`);
-    return exit.code;
-  } catch (error) {
-    progress?.stop();
-    // What was written stays: a results file's rows in its `.partial`, a comparison's finished lines.
-    const partial = [
-      ...(writer === undefined ? [] : [`${values.out}.partial`]),
-      ...(reviewWriter === undefined ? [] : [`${values.reviewOut}.partial`]),
-    ];
-    const kept =
-      comparedLines > 0
-        ? ` (the ${comparedLines} strateg${comparedLines === 1 ? 'y' : 'ies'} done are in ${values.out})`
-        : partial.length > 0
-          ? ` (partial results in ${partial.join(' and ')})`
-          : '';
-    if (budgetStop !== undefined) {
-      process.stderr.write(
-        budgetStopMessage(
-          budgetStop,
-          cap?.state() ?? budgetStop,
-          answeredSoFar,
-          scan.items * strategies.length,
-          kept,
-        ),
-      );
-      return exitCodes.budget;
-    }
-    if (isAbortError(error) || controller.signal.aborted) {
-      process.stderr.write(
-        `\ninterrupted: nothing was scored${kept}; completed calls to a real provider are cached, so the same command again asks only the rest\n`,
-      );
-      return exitCodes.interrupted;
-    }
-    throw error;
-  } finally {
-    interrupt.dispose();
-    closeStack();
-    writer?.release();
-    reviewWriter?.release();
-    store?.close();
-  }
+      await context.complete();
+      const report: ComparisonJson = {
+        model: model.id,
+        simulated: model.simulated,
+        task: task.name,
+        items: scan.items,
+        strategies: rows,
+      };
+      if (values.compare) printComparison(report, model, values.json === true, title);
+      else printOne(values, report, model, last!);
+      return outcomeReason(outcome);
+    },
+  );
 }
 
 /** One strategy's evaluation, as JSON or as its tables. */

@@ -1,0 +1,39 @@
+import type { ResolvedStrategy } from '../engine/types.js';
+import type { OutputFormat } from '../prompt/render-batch.js';
+import { type SelectedSource, selectSource } from '../session/select-source.js';
+import type { Task } from '../task/task-schema.js';
+import { mappingFromCli } from './command-flags.js';
+import type { CommandValues } from './command-options.js';
+
+/**
+ * The rows `run` and `eval` answer: the data file as the flags map it, cut to `--limit` or a
+ * `--sample` (the same rows for both commands), scanned once before anything is paid for.
+ */
+export function selectSourceFromCli(
+  values: CommandValues,
+  task: Task,
+  strategy: ResolvedStrategy<OutputFormat | 'auto'>,
+  options: {
+    /** The gold column, where the command requires one (eval). */
+    labelField?: string;
+    /** What `--skip-invalid` would do with a bad row, for the message that refuses one. */
+    skipInvalidHint: string;
+  },
+): Promise<SelectedSource> {
+  return selectSource(
+    {
+      file: values.data,
+      task,
+      maxItemTokens: strategy.maxBatchTokens,
+      ...mappingFromCli(values),
+      ...(options.labelField === undefined ? {} : { labelField: options.labelField }),
+    },
+    {
+      ...(values.limit === undefined ? {} : { limit: values.limit }),
+      ...(values.sample === undefined ? {} : { sample: values.sample }),
+      seed: strategy.seed,
+      skipInvalid: values.skipInvalid === true,
+      skipInvalidHint: options.skipInvalidHint,
+    },
+  );
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { RunStop } from '../session/run-stop.js';
+import { ApiCallError, InputError, StoreError } from '../spec/errors.js';
+import { exitCodes } from './exit-codes.js';
+import {
+  exitCodeOf,
+  outcomeReason,
+  type StopContext,
+  type StopKind,
+  type StopReason,
+  stopMessage,
+  stopReasonOf,
+  stopReasons,
+} from './stop-reasons.js';
+
+const context: StopContext = {
+  storeDir: '.store',
+  answered: 3,
+  items: 10,
+  kept: ' (partial results in out.jsonl.partial)',
+  resumeHint: 'run the same command again to resume (partial results in out.jsonl.partial)',
+  noAnswer: 'no item got an answer',
+};
+
+const budgetState = { budgetUsd: 0.1, spentUsd: 0.08, calls: 4, refused: { wouldReachUsd: 0.12 } };
+
+/** One reason of each kind, with the exit code and a piece of the message it must give. */
+const cases: { [K in StopKind]: { reason: Extract<StopReason, { kind: K }>; code: number; says: string } } = {
+  completed: { reason: { kind: 'completed' }, code: exitCodes.ok, says: '' },
+  unattributed: {
+    reason: { kind: 'unattributed', counts: { items: 3, answered: 0, unanswered: 3, failed: 0 } },
+    code: exitCodes.incomplete,
+    says: 'error: no item got an answer: all 3 unanswered, no reply could be attributed',
+  },
+  'endpoint-failed': {
+    reason: { kind: 'endpoint-failed', counts: { items: 3, answered: 0, unanswered: 1, failed: 2 } },
+    code: exitCodes.provider,
+    says: 'error: no item got an answer: 2 failed because their calls to the model endpoint failed',
+  },
+  budget: {
+    reason: { kind: 'budget', state: budgetState },
+    code: exitCodes.budget,
+    says: 'stopped at the budget: the next call could have taken the cost to $0.1200, over --max-cost $0.1; 4 call(s) made for $0.0800, 3 of 10 items',
+  },
+  detached: {
+    reason: { kind: 'detached', jobId: 'batch_1' },
+    code: exitCodes.detached,
+    says: 'detached: batch job(s) submitted or still running (batch_1); run the same command again to wait for them and collect the results; `batchprompt jobs --store-dir .store`',
+  },
+  cancelled: {
+    reason: { kind: 'cancelled', jobId: 'batch_2' },
+    code: exitCodes.interrupted,
+    says: 'batch job batch_2 was cancelled: its finished requests are kept',
+  },
+  interrupted: {
+    reason: { kind: 'interrupted' },
+    code: exitCodes.interrupted,
+    says: 'interrupted: run the same command again to resume (partial results in out.jsonl.partial)',
+  },
+  declined: {
+    reason: { kind: 'declined' },
+    code: exitCodes.interrupted,
+    says: 'not started: nothing was sent',
+  },
+  fatal: {
+    reason: { kind: 'fatal', error: new InputError('bad row', { file: 'a.jsonl', line: 2 }) },
+    code: exitCodes.input,
+    says: '',
+  },
+};
+
+describe('exitCodeOf', () => {
+  for (const kind of Object.keys(stopReasons) as StopKind[]) {
+    it(`gives ${kind} its exit code and message`, () => {
+      const { reason, code, says } = cases[kind];
+      expect(exitCodeOf(reason)).toBe(code);
+      const message = stopMessage(reason, context);
+      if (says === '') expect(message).toBe('');
+      else expect(message).toContain(says);
+    });
+  }
+
+  it('gives a fatal error the code its kind of error has', () => {
+    expect(exitCodeOf({ kind: 'fatal', error: new StoreError('disk full', { path: 'x' }) })).toBe(
+      exitCodes.storage,
+    );
+    expect(exitCodeOf({ kind: 'fatal', error: new ApiCallError('no key', { status: 401 }) })).toBe(
+      exitCodes.provider,
+    );
+    expect(exitCodeOf({ kind: 'fatal', error: new Error('bug') })).toBe(exitCodes.internal);
+  });
+});
+
+describe('outcomeReason', () => {
+  it('is completed when any item got an answer, or there was nothing to answer', () => {
+    expect(outcomeReason({ items: 3, answered: 1, unanswered: 1, failed: 1 })).toEqual({ kind: 'completed' });
+    expect(outcomeReason({ items: 0, answered: 0, unanswered: 0, failed: 0 })).toEqual({ kind: 'completed' });
+  });
+
+  it('never completes when nothing was answered: the endpoint failed with failed calls, else nothing was attributed', () => {
+    expect(outcomeReason({ items: 3, answered: 0, unanswered: 1, failed: 2 }).kind).toBe('endpoint-failed');
+    expect(outcomeReason({ items: 3, answered: 0, unanswered: 3, failed: 0 }).kind).toBe('unattributed');
+  });
+});
+
+describe('stopReasonOf', () => {
+  const aborted = (reason?: unknown) => {
+    const controller = new AbortController();
+    controller.abort(reason);
+    return controller.signal;
+  };
+
+  it('reads the reason a run was stopped with off its signal, and any other abort as an interruption', () => {
+    const budget = { kind: 'budget', state: budgetState } as const;
+    expect(stopReasonOf(aborted(new RunStop(budget)), new Error('aborted'))).toEqual(budget);
+    expect(stopReasonOf(aborted(new RunStop({ kind: 'detached', jobId: 'j' })), new Error('x'))).toEqual({
+      kind: 'detached',
+      jobId: 'j',
+    });
+    expect(stopReasonOf(aborted(new Error('SIGINT')), new Error('x'))).toEqual({ kind: 'interrupted' });
+  });
+
+  it('lets a store failure count over an interruption, but not over the budget', () => {
+    const failure = new StoreError('disk full', { path: 'x' });
+    expect(stopReasonOf(aborted(), failure)).toEqual({ kind: 'fatal', error: failure });
+    expect(stopReasonOf(aborted(new RunStop({ kind: 'budget', state: budgetState })), failure).kind).toBe(
+      'budget',
+    );
+    expect(stopReasonOf(new AbortController().signal, failure)).toEqual({ kind: 'fatal', error: failure });
+  });
+});

@@ -1,0 +1,121 @@
+import type { SpendingCapState } from '../plan/spending-cap.js';
+import { type RunStopReason, runStopReason } from '../session/run-stop.js';
+import { StoreError } from '../spec/errors.js';
+import { describeError } from './describe-error.js';
+import { exitCodes } from './exit-codes.js';
+
+/** What a command's items came to when it ran to its end. */
+export interface OutcomeCounts {
+  items: number;
+  answered: number;
+  unanswered: number;
+  failed: number;
+}
+
+/**
+ * Why a command ended: a run's early stop, carried as its signal's abort reason (`RunStop`), or
+ * what the finished run's counts say (`outcomeReason`), or the error it threw.
+ */
+export type StopReason =
+  | RunStopReason
+  | { kind: 'completed' }
+  /** Nothing answered and no call failed: no reply could be attributed to any item. */
+  | { kind: 'unattributed'; counts: OutcomeCounts }
+  /** Nothing answered: every item's calls failed. */
+  | { kind: 'endpoint-failed'; counts: OutcomeCounts }
+  /** A paid run the user did not confirm: nothing was sent. */
+  | { kind: 'declined' }
+  | { kind: 'fatal'; error: unknown };
+
+export type StopKind = StopReason['kind'];
+
+/** What the messages say about the command that stopped. */
+export interface StopContext {
+  /** The store folder, for the commands that list its batch jobs. */
+  storeDir: string;
+  /** Items with a final answer so far, of how many. */
+  answered: number;
+  items: number;
+  /** Where the results so far are, as ` (partial results in out.jsonl.partial)`, or ''. */
+  kept: string;
+  /** What the same command does when run again, after an interruption. */
+  resumeHint: string;
+  /** The budget's state now: calls in flight when it stopped the run have settled since. */
+  spent?: SpendingCapState;
+  /** How a run that answered nothing is described: `no item got an answer`. */
+  noAnswer: string;
+}
+
+type Entry<K extends StopKind> = {
+  exitCode: number | ((reason: Extract<StopReason, { kind: K }>) => number);
+  /** What stderr says, '' for nothing. */
+  message: (reason: Extract<StopReason, { kind: K }>, context: StopContext) => string;
+};
+
+/**
+ * Every reason a command ends, with its exit code and its message: a new reason is one entry. The
+ * README's exit-code table lists the codes.
+ */
+export const stopReasons: { [K in StopKind]: Entry<K> } = {
+  completed: { exitCode: exitCodes.ok, message: () => '' },
+  unattributed: {
+    exitCode: exitCodes.incomplete,
+    message: ({ counts }, { noAnswer }) =>
+      `error: ${noAnswer}: all ${counts.unanswered} unanswered, no reply could be attributed to them (the reason is in each result's error)\n`,
+  },
+  'endpoint-failed': {
+    exitCode: exitCodes.provider,
+    message: ({ counts }, { noAnswer }) =>
+      `error: ${noAnswer}: ${counts.failed} failed because their calls to the model endpoint failed (the reason is in each result's error)${counts.unanswered > 0 ? `, ${counts.unanswered} unanswered` : ''}\n`,
+  },
+  budget: {
+    exitCode: exitCodes.budget,
+    message: ({ state }, context) => {
+      const spent = context.spent ?? state;
+      return `\nstopped at the budget: the next call could have taken the cost to $${state.refused?.wouldReachUsd.toFixed(4)}, over --max-cost $${state.budgetUsd}; ${spent.calls} call(s) made for $${spent.spentUsd.toFixed(4)}, ${context.answered} of ${context.items} items with a final answer so far. Completed calls are cached: the same command with a higher --max-cost continues from here${context.kept}\n`;
+    },
+  },
+  detached: {
+    exitCode: exitCodes.detached,
+    message: ({ jobId }, { storeDir }) =>
+      `\ndetached: batch job(s) submitted or still running (${jobId}); run the same command again to wait for them and collect the results; \`batchprompt jobs --store-dir ${storeDir}\` shows their status\n`,
+  },
+  cancelled: {
+    exitCode: exitCodes.interrupted,
+    message: ({ jobId }) =>
+      `\nbatch job ${jobId} was cancelled: its finished requests are kept; run the same command again to submit only the rest\n`,
+  },
+  interrupted: {
+    exitCode: exitCodes.interrupted,
+    message: (_, { resumeHint }) => `\ninterrupted: ${resumeHint}\n`,
+  },
+  declined: { exitCode: exitCodes.interrupted, message: () => 'not started: nothing was sent\n' },
+  fatal: { exitCode: ({ error }) => describeError(error).code, message: () => '' },
+};
+
+/** The exit code of a command that ended for this reason. */
+export function exitCodeOf(reason: StopReason): number {
+  const entry = stopReasons[reason.kind] as Entry<StopKind>;
+  return typeof entry.exitCode === 'number' ? entry.exitCode : entry.exitCode(reason);
+}
+
+/** What stderr says when a command ended for this reason, '' for nothing. */
+export function stopMessage(reason: StopReason, context: StopContext): string {
+  return (stopReasons[reason.kind] as Entry<StopKind>).message(reason, context);
+}
+
+/** The reason of a run that went to its end: it answered something, or why not. */
+export function outcomeReason(counts: OutcomeCounts): StopReason {
+  if (counts.items === 0 || counts.answered > 0) return { kind: 'completed' };
+  return counts.failed > 0 ? { kind: 'endpoint-failed', counts } : { kind: 'unattributed', counts };
+}
+
+/**
+ * Why a command that threw `error` stopped: the reason its run's signal was aborted with, unless
+ * the store failed, which counts more than anything but the budget; else the error itself.
+ */
+export function stopReasonOf(signal: AbortSignal, error: unknown): StopReason {
+  const stopped = runStopReason(signal);
+  if (stopped !== undefined && (stopped.kind === 'budget' || !StoreError.isInstance(error))) return stopped;
+  return { kind: 'fatal', error };
+}
