@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sampleItems } from '../source/load-items.js';
 import { rowSelection } from './row-selection.js';
 
 function chosen(select: ((row: number) => boolean) | undefined, total: number): number[] {
@@ -17,6 +18,17 @@ describe('rowSelection', () => {
     expect(chosen(rowSelection({ sample: 25, seed: 8 }, 1000), 1000)).not.toEqual(first);
     // Spread over the file, not the first rows.
     expect(first.at(-1)!).toBeGreaterThan(500);
+  });
+
+  it("picks the rows the library's loadItems sample picks, for every seed", () => {
+    const rows = Array.from({ length: 400 }, (_, row) => row);
+    for (const seed of [0, 1, 7, 123]) {
+      for (const sample of [1, 17, 320, 399]) {
+        expect(chosen(rowSelection({ sample, seed }, rows.length), rows.length)).toEqual(
+          sampleItems(rows, sample, seed),
+        );
+      }
+    }
   });
 
   it('takes every row when the sample is not smaller than the file', () => {
