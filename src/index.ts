@@ -43,6 +43,20 @@ export type {
 } from './runtime/resolve-scheduler-options.js';
 export { scheduleModel } from './runtime/schedule-model.js';
 export { createScheduler, type Scheduler, type SchedulerStats } from './runtime/scheduler.js';
+export {
+  openRunSession,
+  type RunSession,
+  type RunSessionOptions,
+  type SessionStackOptions,
+} from './session/open-run-session.js';
+export type { PipelineOutcome, PipelineSinks, SourceRow } from './session/run-pipeline.js';
+export { RunStop, type RunStopReason } from './session/run-stop.js';
+export {
+  type SelectedSource,
+  type SelectSourceInput,
+  type SelectSourceOptions,
+  selectSource,
+} from './session/select-source.js';
 export { createSimModel, type SimModel, type SimModelOptions } from './sim/create-sim-model.js';
 export { createItemCatalog, type ItemCatalog, type KnownItem } from './sim/item-catalog.js';
 export { type SimServer, type SimServerOptions, startSimServer } from './sim/serve.js';

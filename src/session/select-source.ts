@@ -1,3 +1,4 @@
+import { resolveStrategy } from '../engine/resolve-strategy.js';
 import {
   type DataSourceOptions,
   dataFileIdentity,
@@ -6,6 +7,9 @@ import {
 } from '../source/read-source.js';
 import { InputError } from '../spec/errors.js';
 import { rowSelection } from './row-selection.js';
+
+/** The data file as a run reads it; an item's largest size defaults to the default batch's token limit. */
+export type SelectSourceInput = Omit<DataSourceOptions, 'maxItemTokens'> & { maxItemTokens?: number };
 
 /** The rows a run answers, with what the first pass found in them. */
 export interface SelectedSource {
@@ -34,11 +38,15 @@ export interface SelectSourceOptions {
  * unless `skipInvalid` lets the run go on without it.
  */
 export async function selectSource(
-  source: DataSourceOptions,
+  source: SelectSourceInput,
   options: SelectSourceOptions = {},
 ): Promise<SelectedSource> {
   const identity = dataFileIdentity(source.file);
-  const selected: DataSourceOptions = { ...source };
+  // An item over the batch's token limit could not be sent in any batch.
+  const selected: DataSourceOptions = {
+    ...source,
+    maxItemTokens: source.maxItemTokens ?? resolveStrategy({}).maxBatchTokens,
+  };
   // A trial takes the first rows or a sample of them; a sample needs the row count.
   if (options.limit !== undefined) selected.rows = rowSelection({ limit: options.limit, seed: 0 }, 0);
   else if (options.sample !== undefined) {
