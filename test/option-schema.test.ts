@@ -179,6 +179,7 @@ describe('the strategy options', () => {
   });
 
   it('run takes --permutation balanced and answers (it refused the flag before)', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'batchprompt-option-table-'));
     const result = await runCli([
       'run',
       '--task',
@@ -191,7 +192,9 @@ describe('the strategy options', () => {
       'balanced',
       '--no-cache',
       '--store-dir',
-      mkdtempSync(join(tmpdir(), 'batchprompt-option-table-')),
+      store,
+      '--out',
+      join(store, 'results.jsonl'),
       '--json',
       '--quiet',
     ]);

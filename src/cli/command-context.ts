@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { ResolvedStrategy } from '../engine/types.js';
 import {
   createResultsWriter,
@@ -103,8 +104,8 @@ export async function withCommandContext(
   try {
     if (options.results !== undefined) {
       const { layout } = options.results;
-      if (values.out !== undefined) files.out = createResultsWriter(values.out, layout);
-      if (values.reviewOut !== undefined) files.review = createResultsWriter(values.reviewOut, layout);
+      if (values.out !== undefined) files.out = openResultsFile(values.out, layout);
+      if (values.reviewOut !== undefined) files.review = openResultsFile(values.reviewOut, layout);
     }
     store = options.withStore ? openStore(values.storeDir) : undefined;
     session = await openCommandSession(options, store, interrupt.controller.signal);
@@ -157,8 +158,43 @@ export async function withCommandContext(
 }
 
 interface ResultsFiles {
-  out?: ResultsWriter;
-  review?: ResultsWriter;
+  out?: ResultsFile;
+  review?: ResultsFile;
+}
+
+/** A results writer that counts its rows. */
+interface ResultsFile extends ResultsWriter {
+  readonly file: string;
+  readonly rows: number;
+}
+
+/**
+ * The results writer of `file`, whose `.partial` is removed when it is given up before any row
+ * was written into it (a run refused by its endpoint, a paid run not confirmed): such a file
+ * holds nothing, and would be left beside the user's data.
+ */
+function openResultsFile(file: string, layout: ResultsLayout): ResultsFile {
+  const writer = createResultsWriter(file, layout);
+  let rows = 0;
+  let closed = false;
+  return {
+    file,
+    get rows() {
+      return rows;
+    },
+    async write(row) {
+      await writer.write(row);
+      rows += 1;
+    },
+    async close() {
+      await writer.close();
+      closed = true;
+    },
+    release() {
+      writer.release();
+      if (!closed && rows === 0) rmSync(`${file}.partial`, { force: true });
+    },
+  };
 }
 
 /** What of the results an unfinished command kept: a results file's `.partial`, a comparison's lines. */
@@ -170,10 +206,9 @@ function keptText(
   if (comparedLines > 0) {
     return ` (the ${comparedLines} strateg${comparedLines === 1 ? 'y' : 'ies'} done are in ${values.out})`;
   }
-  const partial = [
-    ...(files.out === undefined ? [] : [`${values.out}.partial`]),
-    ...(files.review === undefined ? [] : [`${values.reviewOut}.partial`]),
-  ];
+  const partial = [files.out, files.review].flatMap((results) =>
+    results === undefined || results.rows === 0 ? [] : [`${results.file}.partial`],
+  );
   return partial.length > 0 ? ` (partial results in ${partial.join(' and ')})` : '';
 }
 

@@ -18,6 +18,7 @@ import { withCommandContext } from '../command-context.js';
 import { addCommandOptions, strategyFromCli } from '../command-flags.js';
 import type { CommandValues } from '../command-options.js';
 import type { CommandRegistrar } from '../main.js';
+import { commandInputs, refuseClashingPaths } from '../output-paths.js';
 import { plainOutput, tableStyle } from '../plain-output.js';
 import { scoresTable } from '../scores-table.js';
 import { selectSourceFromCli } from '../source-from-cli.js';
@@ -167,6 +168,10 @@ export async function evalCommand(values: EvalCliValues, title?: string): Promis
   if (values.detach) {
     throw new InputError('--detach works with run only: eval waits for its batch jobs', { field: 'detach' });
   }
+  refuseClashingPaths(commandInputs(values), [
+    ...(values.out === undefined ? [] : [{ flag: '--out', path: values.out }]),
+    ...(values.reviewOut === undefined ? [] : [{ flag: '--review-out', path: values.reviewOut }]),
+  ]);
   if (values.out !== undefined) checkEvalOut(values.out, values.compare === true);
   if (values.reviewOut !== undefined && values.compare) {
     throw new InputError(

@@ -113,6 +113,8 @@ describe('batchprompt report', () => {
       'label',
       '--store-dir',
       join(directory, 'run-store'),
+      '--out',
+      join(directory, 'run.jsonl'),
       '--json',
       '--quiet',
     ]);

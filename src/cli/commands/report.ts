@@ -5,6 +5,7 @@ import { parseReportInput } from '../../report/report-input.js';
 import { InputError } from '../../spec/errors.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
+import { refuseClashingPaths } from '../output-paths.js';
 
 interface ReportCliValues {
   output?: string;
@@ -20,6 +21,8 @@ export async function reportCommand(
   values: ReportCliValues,
   print: (text: string) => void,
 ): Promise<number> {
+  const outputFile = values.output ?? defaultReportFile(inputFile);
+  refuseClashingPaths([{ flag: 'the report input', path: inputFile }], [{ flag: '-o', path: outputFile }]);
   let text: string;
   try {
     text = await readFile(inputFile, 'utf8');
@@ -30,12 +33,6 @@ export async function reportCommand(
     });
   }
   const input = parseReportInput(text, inputFile);
-  const outputFile = values.output ?? defaultReportFile(inputFile);
-  if (outputFile === inputFile) {
-    throw new InputError('the report would overwrite its own input; choose another file with -o', {
-      file: inputFile,
-    });
-  }
   await writeFile(outputFile, renderReport(input, { sourceFile: inputFile }));
   print(
     `report written to ${outputFile}${input.data.simulated ? ` (simulated model ${input.data.model}: not a real LLM)` : ''}`,

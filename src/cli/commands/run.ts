@@ -22,6 +22,7 @@ import type { CommandValues } from '../command-options.js';
 import { confirmPaidRun } from '../confirm-paid-run.js';
 import { prepareLocalModel } from '../default-model.js';
 import type { CommandRegistrar } from '../main.js';
+import { commandInputs, defaultResultsFile, refuseClashingPaths } from '../output-paths.js';
 import { tableStyle } from '../plain-output.js';
 import { serviceTierRow } from '../service-tier-row.js';
 import { selectSourceFromCli } from '../source-from-cli.js';
@@ -81,7 +82,13 @@ export interface RunSummaryJson {
   serviceTiers?: ServiceTierStats;
 }
 
-export async function runCommand(values: RunCliValues, print: (text: string) => void): Promise<number> {
+export async function runCommand(given: RunCliValues, print: (text: string) => void): Promise<number> {
+  // Answers paid for are never thrown away: without --out they go to a new file beside the data.
+  const values = { ...given, out: given.out ?? defaultResultsFile(given.data) };
+  refuseClashingPaths(commandInputs(values), [
+    { flag: '--out', path: values.out },
+    ...(values.reviewOut === undefined ? [] : [{ flag: '--review-out', path: values.reviewOut }]),
+  ]);
   // Without --model: the default local GGUF model, downloaded on first use.
   const modelUri = values.model ?? defaultLocalModelUri;
   await prepareLocalModel(modelUri, {
