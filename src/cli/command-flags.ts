@@ -146,7 +146,17 @@ function parserFor(spec: FlagSpec): ((value: string, previous: unknown) => unkno
       return { ...(previous as Record<string, string> | undefined), [match[1]!.trim()]: match[2]!.trim() };
     };
   }
-  if (kind.type === 'text' || kind.type === 'switch') return undefined;
+  if (kind.type === 'switch') return undefined;
+  if (kind.type === 'text') {
+    // A text option with a rule of its own (`--allow-failed 2%`) is checked at the flag too.
+    return (value) => {
+      const parsed = spec.schema.safeParse(value);
+      if (!parsed.success) {
+        throw new InvalidArgumentError(`expected ${parsed.error.issues[0]?.message}, got \`${value}\``);
+      }
+      return value;
+    };
+  }
   return (value) => {
     const text = value.trim();
     const parsed =

@@ -51,6 +51,8 @@ function option<T extends z.ZodType>(schema: T, meta: CommandOptionMeta): T {
 
 const all = schemaCommands;
 const answering = ['run', 'eval'] as const;
+const allowFailedExpected = 'a count of items (5) or a share of them (2.5%)';
+const isAllowFailed = (text: string) => /^(\d+|\d+(\.\d+)?%)$/.test(text.trim());
 /** The scheduler's own defaults, shown as they are rather than written out again. */
 const schedulerDefaults = resolveSchedulerOptions({});
 const count = () => z.number().int().min(1).optional();
@@ -88,11 +90,12 @@ export const commandShape = {
   }),
   out: option(z.string().optional(), {
     description: {
-      run: 'results file, .jsonl, .csv or .parquet',
+      run: 'results file, .jsonl, .csv or .parquet; never an input or another output',
       eval: 'write per-item results (JSONL or CSV); with --compare, one JSON line per strategy',
     },
     group: 'essentials',
     commands: answering,
+    shownDefault: { run: 'a new <data>.results.<ext> beside the data' },
     placeholder: 'file',
   }),
   compare: option(z.boolean().optional(), {
@@ -170,6 +173,14 @@ export const commandShape = {
     },
     group: 'model',
     commands: answering,
+  }),
+  allowFailed: option(z.string().refine(isAllowFailed, allowFailedExpected).optional(), {
+    description:
+      'succeed (exit 0) when up to this many items end without an answer: a count (5) or a share of the items (2%); more, and the run exits 1 (incomplete)',
+    group: 'model',
+    commands: answering,
+    shownDefault: 0,
+    placeholder: 'n|p%',
   }),
   prices: option(z.string().optional(), {
     description: 'JSON price table overriding the built-in one',

@@ -27,6 +27,15 @@ const budgetState = { budgetUsd: 0.1, spentUsd: 0.08, calls: 4, refused: { would
 /** One reason of each kind, with the exit code and a piece of the message it must give. */
 const cases: { [K in StopKind]: { reason: Extract<StopReason, { kind: K }>; code: number; says: string } } = {
   completed: { reason: { kind: 'completed' }, code: exitCodes.ok, says: '' },
+  incomplete: {
+    reason: {
+      kind: 'incomplete',
+      counts: { items: 10, answered: 7, unanswered: 2, failed: 1 },
+      accepted: false,
+    },
+    code: exitCodes.incomplete,
+    says: 'incomplete: 3 of 10 items have no answer (2 unanswered, 1 failed;',
+  },
   unattributed: {
     reason: { kind: 'unattributed', counts: { items: 3, answered: 0, unanswered: 3, failed: 0 } },
     code: exitCodes.incomplete,
@@ -92,14 +101,35 @@ describe('exitCodeOf', () => {
 });
 
 describe('outcomeReason', () => {
-  it('is completed when any item got an answer, or there was nothing to answer', () => {
-    expect(outcomeReason({ items: 3, answered: 1, unanswered: 1, failed: 1 })).toEqual({ kind: 'completed' });
+  it('is completed when every item got an answer, or there was nothing to answer', () => {
+    expect(outcomeReason({ items: 3, answered: 3, unanswered: 0, failed: 0 })).toEqual({ kind: 'completed' });
     expect(outcomeReason({ items: 0, answered: 0, unanswered: 0, failed: 0 })).toEqual({ kind: 'completed' });
   });
 
-  it('never completes when nothing was answered: the endpoint failed with failed calls, else nothing was attributed', () => {
-    expect(outcomeReason({ items: 3, answered: 0, unanswered: 1, failed: 2 }).kind).toBe('endpoint-failed');
-    expect(outcomeReason({ items: 3, answered: 0, unanswered: 3, failed: 0 }).kind).toBe('unattributed');
+  it('is incomplete, exit 1, when any item ended without an answer, whether unanswered or failed', () => {
+    const some = outcomeReason({ items: 3, answered: 1, unanswered: 1, failed: 1 });
+    expect(some).toMatchObject({ kind: 'incomplete', accepted: false });
+    expect(exitCodeOf(some)).toBe(exitCodes.incomplete);
+    expect(exitCodeOf(outcomeReason({ items: 277, answered: 276, unanswered: 0, failed: 1 }))).toBe(1);
+  });
+
+  it('accepts up to --allow-failed items without an answer, as a count or a share, and says so', () => {
+    const counts = { items: 200, answered: 195, unanswered: 3, failed: 2 };
+    expect(exitCodeOf(outcomeReason(counts, '5'))).toBe(exitCodes.ok);
+    expect(exitCodeOf(outcomeReason(counts, '4'))).toBe(exitCodes.incomplete);
+    expect(exitCodeOf(outcomeReason(counts, '2.5%'))).toBe(exitCodes.ok);
+    expect(exitCodeOf(outcomeReason(counts, '2%'))).toBe(exitCodes.incomplete);
+    expect(stopMessage(outcomeReason(counts, '2.5%'), context)).toBe(
+      "note: 5 of 200 items have no answer (3 unanswered, 2 failed; the reason is in each result's error), within --allow-failed 2.5%\n",
+    );
+    expect(stopMessage(outcomeReason(counts, '4'), context)).toContain('--allow-failed 5 accepts them');
+  });
+
+  it('never completes when nothing was answered, whatever --allow-failed says', () => {
+    expect(outcomeReason({ items: 3, answered: 0, unanswered: 1, failed: 2 }, '100%').kind).toBe(
+      'endpoint-failed',
+    );
+    expect(outcomeReason({ items: 3, answered: 0, unanswered: 3, failed: 0 }, '3').kind).toBe('unattributed');
   });
 });
 

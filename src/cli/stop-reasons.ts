@@ -19,6 +19,11 @@ export interface OutcomeCounts {
 export type StopReason =
   | RunStopReason
   | { kind: 'completed' }
+  /**
+   * Some items ended without an answer (unanswered or failed) and others got one; `accepted` when
+   * `--allow-failed` allows that many.
+   */
+  | { kind: 'incomplete'; counts: OutcomeCounts; accepted: boolean; allowFailed?: string }
   /** Nothing answered and no call failed: no reply could be attributed to any item. */
   | { kind: 'unattributed'; counts: OutcomeCounts }
   /** Nothing answered: every item's calls failed. */
@@ -58,6 +63,16 @@ type Entry<K extends StopKind> = {
  */
 export const stopReasons: { [K in StopKind]: Entry<K> } = {
   completed: { exitCode: exitCodes.ok, message: () => '' },
+  incomplete: {
+    exitCode: ({ accepted }) => (accepted ? exitCodes.ok : exitCodes.incomplete),
+    message: ({ counts, accepted, allowFailed }) => {
+      const missing = counts.unanswered + counts.failed;
+      const which = `${counts.unanswered} unanswered, ${counts.failed} failed; the reason is in each result's error`;
+      return accepted
+        ? `note: ${missing} of ${counts.items} items have no answer (${which}), within --allow-failed ${allowFailed}\n`
+        : `incomplete: ${missing} of ${counts.items} items have no answer (${which}); the same command again asks only them, and --allow-failed ${missing} accepts them\n`;
+    },
+  },
   unattributed: {
     exitCode: exitCodes.incomplete,
     message: ({ counts }, { noAnswer }) =>
@@ -104,10 +119,33 @@ export function stopMessage(reason: StopReason, context: StopContext): string {
   return (stopReasons[reason.kind] as Entry<StopKind>).message(reason, context);
 }
 
-/** The reason of a run that went to its end: it answered something, or why not. */
-export function outcomeReason(counts: OutcomeCounts): StopReason {
-  if (counts.items === 0 || counts.answered > 0) return { kind: 'completed' };
-  return counts.failed > 0 ? { kind: 'endpoint-failed', counts } : { kind: 'unattributed', counts };
+/**
+ * How many items may end without an answer in a run that still succeeds (`--allow-failed`): a
+ * count (`5`) or a share of the items (`2.5%`).
+ */
+export function parseAllowFailed(text: string): { count: number } | { share: number } {
+  const match = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
+  if (match === null || (match[2] === '' && !Number.isInteger(Number(match[1])))) {
+    throw new Error(`expected a count of items (5) or a share of them (2.5%), got \`${text}\``);
+  }
+  return match[2] === '%' ? { share: Number(match[1]) / 100 } : { count: Number(match[1]) };
+}
+
+/**
+ * The reason of a run that went to its end: every item answered, or some without an answer (exit
+ * 1 unless `allowFailed` accepts that many), or none answered (never a success: the endpoint
+ * failed every call, or no reply could be attributed).
+ */
+export function outcomeReason(counts: OutcomeCounts, allowFailed?: string): StopReason {
+  const missing = counts.unanswered + counts.failed;
+  if (counts.items === 0 || missing === 0) return { kind: 'completed' };
+  if (counts.answered === 0) {
+    return counts.failed > 0 ? { kind: 'endpoint-failed', counts } : { kind: 'unattributed', counts };
+  }
+  const allowance = allowFailed === undefined ? { count: 0 } : parseAllowFailed(allowFailed);
+  const accepted =
+    'count' in allowance ? missing <= allowance.count : missing <= allowance.share * counts.items;
+  return { kind: 'incomplete', counts, accepted, ...(allowFailed === undefined ? {} : { allowFailed }) };
 }
 
 /**

@@ -252,7 +252,7 @@ export async function evalCommand(values: EvalCliValues, title?: string): Promis
       };
       if (values.compare) printComparison(report, model, values.json === true, title);
       else printOne(values, report, model, last!);
-      return outcomeReason(outcome);
+      return outcomeReason(outcome, values.allowFailed);
     },
   );
 }

@@ -156,7 +156,7 @@ export async function runCommand(given: RunCliValues, print: (text: string) => v
       const { details: _details, ...totals } = json;
       session.finish(totals);
       print(values.json ? JSON.stringify(json, null, 2) : renderRunSummary(json));
-      return outcomeReason(outcome.summary);
+      return outcomeReason(outcome.summary, values.allowFailed);
     },
   );
 }
