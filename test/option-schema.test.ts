@@ -14,7 +14,9 @@ import {
   strategyFromCli,
 } from '../src/cli/command-flags.js';
 import { type CommandName, schemaCommands } from '../src/cli/command-options.js';
-import { commandRegistrars } from '../src/cli/commands/index.js';
+import { register as registerEval } from '../src/cli/commands/eval.js';
+import { register as registerPlan } from '../src/cli/commands/plan.js';
+import { register as registerRun } from '../src/cli/commands/run.js';
 import { renderOptionReference } from '../src/cli/render-option-reference.js';
 import { optionDefault, valueAtPath } from '../src/engine/option-schema.js';
 import { resolveStrategy } from '../src/engine/resolve-strategy.js';
@@ -38,7 +40,7 @@ const demoData = resolve(import.meta.dirname, '../examples/demo/yes-no.jsonl');
 function program(): { program: Command; captured: () => Record<string, unknown> | undefined } {
   const root = new Command().exitOverride();
   let captured: Record<string, unknown> | undefined;
-  for (const register of commandRegistrars) register(root, () => {});
+  for (const register of [registerRun, registerPlan, registerEval]) register(root, () => {});
   for (const command of root.commands) {
     command.exitOverride();
     command.action((values: Record<string, unknown>) => {

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { commandRegistrars } from './commands/index.js';
+import { type CommandName, commandSummaries } from './commands/command-summaries.js';
+import { commandModules } from './commands/index.js';
 import { describeError } from './describe-error.js';
 import { exitCodes } from './exit-codes.js';
 
@@ -16,10 +17,15 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     )
     .version('0.1.0')
     .exitOverride();
-  for (const register of commandRegistrars) {
-    register(program, (code) => {
-      exitCode = code;
-    });
+  // Only the command named is loaded; the others are listed by name and summary for `--help`.
+  const named = commandNamed(argv.slice(2));
+  for (const name of Object.keys(commandSummaries) as CommandName[]) {
+    if (name === named) {
+      const { register } = await commandModules[name]();
+      register(program, (code) => {
+        exitCode = code;
+      });
+    } else program.addCommand(new Command(name).description(commandSummaries[name]));
   }
   // Commands built with `new Command()` do not inherit these settings from the program. A usage
   // error shows its message and one line on where the options are, not the whole help over it.
@@ -41,4 +47,11 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     return described.code;
   }
   return exitCode;
+}
+
+/** The command the arguments name (`help run` names run), if any. */
+function commandNamed(args: readonly string[]): CommandName | undefined {
+  const words = args.filter((arg) => !arg.startsWith('-'));
+  const name = words[0] === 'help' ? words[1] : words[0];
+  return name !== undefined && Object.hasOwn(commandSummaries, name) ? (name as CommandName) : undefined;
 }

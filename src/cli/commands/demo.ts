@@ -6,6 +6,7 @@ import { BatchPromptError } from '../../spec/errors.js';
 import { defaultStoreDirectory } from '../../store/open-store.js';
 import { boolqTask } from '../../task/builtin-tasks.js';
 import type { CommandRegistrar } from '../main.js';
+import { commandSummaries } from './command-summaries.js';
 import { evalCommand } from './eval.js';
 
 const demoFile = join('examples', 'demo', 'yes-no.jsonl');
@@ -30,9 +31,7 @@ export function findDemoData(start = dirname(fileURLToPath(import.meta.url))): s
 export const register: CommandRegistrar = (program, setExitCode) => {
   program.addCommand(
     new Command('demo')
-      .description(
-        'offline demo: compare SinglePrompt, BatchPrompt, BPE, BPE+SEAS and adaptive rounds on 64 shipped yes/no questions with the simulated model',
-      )
+      .description(commandSummaries.demo)
       .option('--json', 'print JSON instead of a table')
       .action(async (values: { json?: boolean }) => {
         // `eval --compare` of the shipped data with the simulator at the default seed: the same

@@ -23,6 +23,7 @@ import { plainOutput, tableStyle } from '../plain-output.js';
 import { scoresTable } from '../scores-table.js';
 import { selectSourceFromCli } from '../source-from-cli.js';
 import { type OutcomeCounts, outcomeReason } from '../stop-reasons.js';
+import { commandSummaries } from './command-summaries.js';
 
 export interface EvalCliValues extends CommandValues {
   model: string;
@@ -146,12 +147,7 @@ function printComparison(report: ComparisonJson, model: ChatModel, json: boolean
 }
 
 export const register: CommandRegistrar = (program, setExitCode) => {
-  const command = addCommandOptions(
-    new Command('eval').description(
-      'answer a labelled data set and score the answers; --compare runs every strategy side by side',
-    ),
-    'eval',
-  );
+  const command = addCommandOptions(new Command('eval').description(commandSummaries.eval), 'eval');
   command.action(async (values: EvalCliValues) => {
     setExitCode(await evalCommand(values));
   });

@@ -1,23 +1,18 @@
 import type { CommandRegistrar } from '../main.js';
-import { register as registerDemo } from './demo.js';
-import { register as registerEval } from './eval.js';
-import { register as registerJobs } from './jobs.js';
-import { register as registerPlan } from './plan.js';
-import { register as registerReport } from './report.js';
-import { register as registerRun } from './run.js';
-import { register as registerSim } from './sim.js';
-import { register as registerTask } from './task.js';
-import { register as registerWorker } from './worker.js';
+import type { CommandName } from './command-summaries.js';
 
-/** Every command of the command line, in the order `--help` lists them. */
-export const commandRegistrars: CommandRegistrar[] = [
-  registerRun,
-  registerPlan,
-  registerEval,
-  registerDemo,
-  registerReport,
-  registerTask,
-  registerJobs,
-  registerSim,
-  registerWorker,
-];
+/**
+ * Every command's module, loaded only when the command line names it: each brings its own
+ * dependencies (the AI SDK, SQLite, the tokenizer), which `--help` and `--version` do without.
+ */
+export const commandModules: Record<CommandName, () => Promise<{ register: CommandRegistrar }>> = {
+  run: () => import('./run.js'),
+  plan: () => import('./plan.js'),
+  eval: () => import('./eval.js'),
+  demo: () => import('./demo.js'),
+  report: () => import('./report.js'),
+  task: () => import('./task.js'),
+  jobs: () => import('./jobs.js'),
+  sim: () => import('./sim.js'),
+  worker: () => import('./worker.js'),
+};

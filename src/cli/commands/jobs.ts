@@ -8,6 +8,7 @@ import { defaultStoreDirectory, openStore, type Store } from '../../store/open-s
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
 import { tableStyle } from '../plain-output.js';
+import { commandSummaries } from './command-summaries.js';
 
 interface JobsCliValues {
   storeDir?: string;
@@ -126,9 +127,7 @@ function renderJobs(listings: readonly JobListing[]): string {
 
 export const register: CommandRegistrar = (program, setExitCode) => {
   const jobs = new Command('jobs')
-    .description(
-      'list the provider batch jobs of a store (`run --batch-api`), with their status, counts and age',
-    )
+    .description(commandSummaries.jobs)
     .option('--store-dir <dir>', `cache and journal folder (default ${defaultStoreDirectory})`)
     .option('--no-refresh', 'show what the store recorded; ask no provider')
     .option('--json', 'print the jobs as JSON')

@@ -20,6 +20,7 @@ import type { CommandValues } from '../command-options.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
 import { tableStyle } from '../plain-output.js';
+import { commandSummaries } from './command-summaries.js';
 
 interface PlanCliValues extends CommandValues {
   model: string;
@@ -348,10 +349,7 @@ function renderFormats(plan: PlanJson): string {
 }
 
 export const register: CommandRegistrar = (program, setExitCode) => {
-  const command = addCommandOptions(
-    new Command('plan').description('calls, tokens and cost before anything is sent (no model calls)'),
-    'plan',
-  );
+  const command = addCommandOptions(new Command('plan').description(commandSummaries.plan), 'plan');
   command.action(async (values: PlanCliValues) => {
     const plan = await planCommand(values);
     process.stdout.write(`${values.json ? JSON.stringify(plan, null, 2) : renderPlan(plan)}\n`);

@@ -6,6 +6,7 @@ import { InputError } from '../../spec/errors.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
 import { refuseClashingPaths } from '../output-paths.js';
+import { commandSummaries } from './command-summaries.js';
 
 interface ReportCliValues {
   output?: string;
@@ -43,9 +44,7 @@ export async function reportCommand(
 export const register: CommandRegistrar = (program, setExitCode) => {
   program.addCommand(
     new Command('report')
-      .description(
-        'write a self-contained HTML report (charts, a sample batch) of `eval --json`, `eval --compare --json` or `run --json` output',
-      )
+      .description(commandSummaries.report)
       .argument('<file>', 'the JSON that eval --json, eval --compare --json or run --json printed')
       .option('-o, --output <file>', 'the HTML file to write (default: the input with .html)')
       .action(async (inputFile: string, values: ReportCliValues) => {

@@ -27,6 +27,7 @@ import { tableStyle } from '../plain-output.js';
 import { serviceTierRow } from '../service-tier-row.js';
 import { selectSourceFromCli } from '../source-from-cli.js';
 import { outcomeReason } from '../stop-reasons.js';
+import { commandSummaries } from './command-summaries.js';
 
 interface RunCliValues extends CommandValues {
   storeDir: string;
@@ -270,10 +271,7 @@ export function renderRunSummary(summary: RunSummaryJson): string {
 }
 
 export const register: CommandRegistrar = (program, setExitCode) => {
-  const command = addCommandOptions(
-    new Command('run').description('answer the task for every row of a data file'),
-    'run',
-  );
+  const command = addCommandOptions(new Command('run').description(commandSummaries.run), 'run');
   command.action(async (values: RunCliValues) => {
     setExitCode(await runCommand(values, (text) => process.stdout.write(`${text}\n`)));
   });

@@ -8,6 +8,7 @@ import { loadTask } from '../../task/load-task.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
 import { integerAtLeast, numberBetween, oneOf } from '../option-parsers.js';
+import { commandSummaries } from './command-summaries.js';
 
 interface SimServeCliValues {
   port: number;
@@ -36,9 +37,7 @@ interface SimServeCliValues {
 const rate = numberBetween(0, 1);
 
 export const register: CommandRegistrar = (program, setExitCode) => {
-  const sim = new Command('sim').description(
-    'the simulated model (calibrated to published or measured results; not a real LLM)',
-  );
+  const sim = new Command('sim').description(commandSummaries.sim);
   sim.addCommand(
     new Command('serve')
       .description(

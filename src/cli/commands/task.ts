@@ -8,6 +8,7 @@ import type { Task } from '../../task/task-schema.js';
 import { taskTemplate } from '../../task/task-template.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
+import { commandSummaries } from './command-summaries.js';
 
 /** What a task file defines, in one paragraph: what `task check` prints when the file is good. */
 export function describeTask(task: Task): string {
@@ -27,7 +28,7 @@ export function describeTask(task: Task): string {
 }
 
 export const register: CommandRegistrar = (program, setExitCode) => {
-  const task = new Command('task').description('check a task file, or write a commented one to start from');
+  const task = new Command('task').description(commandSummaries.task);
   task
     .command('check')
     .description(

@@ -8,6 +8,7 @@ import { rteTask } from '../../task/builtin-tasks.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
 import { integerAtLeast } from '../option-parsers.js';
+import { commandSummaries } from './command-summaries.js';
 
 interface WorkerCliValues {
   queue: string;
@@ -51,9 +52,7 @@ export function describeWorkerEvent(event: WorkerEvent): string {
 export const register: CommandRegistrar = (program, setExitCode) => {
   program.addCommand(
     new Command('worker')
-      .description(
-        'take the calls of `run --queue` / `eval --queue` for one model from Redis and answer them, until SIGTERM or Ctrl-C (which finish the calls in flight first)',
-      )
+      .description(commandSummaries.worker)
       .requiredOption(
         '--queue <redis-url>',
         'the Redis the runs submit to: redis://[user:password@]host:6379 or rediss:// (TLS)',

@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../src/test/temp-dir.js';
+
+/*
+ * `--version` and `--help` load no command: the AI SDK, the provider SDKs, SQLite and the o200k
+ * tokenizer come with the command that uses them. Each case runs the command line from source in
+ * a process of its own, with a resolve hook recording every module it loads.
+ */
+
+const repoRoot = resolve(import.meta.dirname, '..');
+const temp = useTempDir();
+/** Packages that only a command's work needs. */
+const heavy = [
+  /bullmq/,
+  /ioredis/,
+  /\/node_modules\/ai\//,
+  /\/node_modules\/@ai-sdk\//,
+  /gpt-tokenizer/,
+  /\/node_modules\/openai\//,
+  /@anthropic-ai/,
+  /better-sqlite3/,
+];
+
+let runs = 0;
+function importsOf(args: string[]): { status: number | null; stdout: string; imports: string[] } {
+  runs += 1;
+  const record = temp(`imports-${runs}.txt`);
+  const result = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--import',
+      './test/fixtures/record-imports.mjs',
+      join('scripts', 'dev-cli.ts'),
+      ...args,
+    ],
+    { cwd: repoRoot, env: { ...process.env, BATCHPROMPT_RECORD_IMPORTS: record }, encoding: 'utf8' },
+  );
+  const imports = readFileSync(record, 'utf8').trim().split('\n');
+  return { status: result.status, stdout: result.stdout, imports };
+}
+
+const heavyIn = (imports: string[]) => imports.filter((url) => heavy.some((pattern) => pattern.test(url)));
+
+describe('the command line loads a command only when it is named', () => {
+  it('--version imports neither the AI SDK nor the tokenizer, nor any command', () => {
+    const { status, stdout, imports } = importsOf(['--version']);
+    expect(status).toBe(0);
+    expect(stdout.trim()).toBe(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version);
+    expect(imports.some((url) => url.endsWith('/src/cli/main.ts'))).toBe(true);
+    expect(heavyIn(imports)).toEqual([]);
+    expect(imports.filter((url) => /\/src\/cli\/commands\/(?!index|command-summaries)/.test(url))).toEqual(
+      [],
+    );
+  });
+
+  it('--help lists every command from their summaries without loading one', () => {
+    const { status, stdout, imports } = importsOf(['--help']);
+    expect(status).toBe(0);
+    for (const name of ['run', 'plan', 'eval', 'demo', 'report', 'task', 'jobs', 'sim', 'worker']) {
+      expect(stdout).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+    }
+    expect(heavyIn(imports)).toEqual([]);
+  });
+
+  it('run --help loads run, and the recorder sees what it loads (the AI SDK among it)', () => {
+    const { status, stdout, imports } = importsOf(['run', '--help']);
+    expect(status).toBe(0);
+    expect(stdout).toContain('Essentials:');
+    expect(stdout).toMatch(/--task <task>\s+built-in task .*\(required\)/);
+    expect(imports.some((url) => url.endsWith('/src/cli/commands/run.ts'))).toBe(true);
+    expect(heavyIn(imports).length).toBeGreaterThan(0);
+  });
+});
