@@ -76,6 +76,8 @@ export interface CommandContext {
   answered: number;
   /** A comparison's strategies whose line `--out` holds, for the messages. */
   comparedLines: number;
+  /** The first strategy began answering (calls may have been paid for). */
+  readonly began: boolean;
 }
 
 /**
@@ -133,8 +135,10 @@ export async function withCommandContext(
     stopProgress();
     session?.close();
     interrupt.dispose();
-    files.out?.release();
-    files.review?.release();
+    // A run that began answering keeps its .partial, rows or not; one that never began leaves none.
+    const began = context?.began === true;
+    files.out?.release(began);
+    files.review?.release(began);
     store?.close();
   }
 
@@ -162,37 +166,31 @@ interface ResultsFiles {
   review?: ResultsFile;
 }
 
-/** A results writer that counts its rows. */
-interface ResultsFile extends ResultsWriter {
-  readonly file: string;
-  readonly rows: number;
+/** A results writer whose `.partial` a run that never began answering does not leave behind. */
+interface ResultsFile extends Omit<ResultsWriter, 'release'> {
+  /** Gives up the file; its `.partial` stays only with `keep`. */
+  release(keep: boolean): void;
 }
 
 /**
- * The results writer of `file`, whose `.partial` is removed when it is given up before any row
- * was written into it (a run refused by its endpoint, a paid run not confirmed): such a file
- * holds nothing, and would be left beside the user's data.
+ * The results writer of `file`. Its `.partial` is removed when the command gives it up before it
+ * began answering (an endpoint that refused the run, a paid run not confirmed): such a file holds
+ * nothing, and would be left beside the user's data.
  */
 function openResultsFile(file: string, layout: ResultsLayout): ResultsFile {
   const writer = createResultsWriter(file, layout);
-  let rows = 0;
   let closed = false;
   return {
-    file,
-    get rows() {
-      return rows;
-    },
     async write(row) {
       await writer.write(row);
-      rows += 1;
     },
     async close() {
       await writer.close();
       closed = true;
     },
-    release() {
+    release(keep) {
       writer.release();
-      if (!closed && rows === 0) rmSync(`${file}.partial`, { force: true });
+      if (!closed && !keep) rmSync(`${file}.partial`, { force: true });
     },
   };
 }
@@ -206,9 +204,10 @@ function keptText(
   if (comparedLines > 0) {
     return ` (the ${comparedLines} strateg${comparedLines === 1 ? 'y' : 'ies'} done are in ${values.out})`;
   }
-  const partial = [files.out, files.review].flatMap((results) =>
-    results === undefined || results.rows === 0 ? [] : [`${results.file}.partial`],
-  );
+  const partial = [
+    ...(files.out === undefined ? [] : [`${values.out}.partial`]),
+    ...(files.review === undefined ? [] : [`${values.reviewOut}.partial`]),
+  ];
   return partial.length > 0 ? ` (partial results in ${partial.join(' and ')})` : '';
 }
 
@@ -221,13 +220,18 @@ function createContext(
   stopProgress: () => void,
 ): CommandContext {
   const results = options.results;
+  let began = false;
   const context: CommandContext = {
     session,
     unsettled: { count: 0, review: [] },
     answered: 0,
     comparedLines: 0,
-    answer: (strategy) =>
-      session.run(strategy, {
+    get began() {
+      return began;
+    },
+    answer: (strategy) => {
+      began = true;
+      return session.run(strategy, {
         progress: (state, replayed) => {
           // With --service-tier, each tier's calls at that tier's rate.
           const tiers = session.stack.serviceTiers?.();
@@ -264,7 +268,8 @@ function createContext(
           }
           if (result.status === 'answered') context.answered += 1;
         },
-      }),
+      });
+    },
     async complete() {
       await files.out?.close();
       await files.review?.close();
