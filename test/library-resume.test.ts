@@ -19,8 +19,8 @@ const repoRoot = resolve(import.meta.dirname, '..');
 const dataDir = process.env.BATCHPROMPT_DATA_DIR ?? resolve(repoRoot, '../shared/data');
 const dataFile = join(dataDir, 'rte.dev.jsonl');
 const hasData = existsSync(dataFile);
-/** The scheduler's default concurrency: the most calls that can be in flight at the kill. */
-const defaultConcurrency = 8;
+/** The block's `concurrency`: the most calls that can be in flight at the kill. */
+const concurrency = 4;
 
 /** The README's block, pointed at this checkout, the data file and `storeDir`. */
 function documentedScript(storeDir: string): string {
@@ -31,6 +31,8 @@ function documentedScript(storeDir: string): string {
     if (!text.includes(from)) throw new Error(`the README block no longer contains ${from}`);
     return text.replace(from, to);
   };
+  // The bound below is the block's own concurrency.
+  replace(block, `concurrency: ${concurrency}`, '');
   let script = replace(block, "from 'batchprompt'", `from ${JSON.stringify(join(repoRoot, 'src/index.ts'))}`);
   script = replace(script, "'rte.dev.jsonl'", JSON.stringify(dataFile));
   return replace(script, "openStore('.batchprompt')", `openStore(${JSON.stringify(storeDir)})`);
@@ -127,7 +129,7 @@ describe.skipIf(!hasData)("the README's library run, killed and called again", (
     expect(answers(second.stdout)).toEqual(referenceAnswers);
     const paidAgain = server.stats().requests - killedAt - referenceRequests;
     expect(paidAgain).toBeGreaterThanOrEqual(0);
-    expect(paidAgain).toBeLessThanOrEqual(defaultConcurrency);
+    expect(paidAgain).toBeLessThanOrEqual(concurrency);
 
     // A third call finds the run completed and starts a new one, whose replies all come from the store.
     const third = await start(script, server).done;
