@@ -70,7 +70,10 @@ describe('run without --model, where node-llama-cpp is not installed', () => {
       ...['--store-dir', join(directory, 'store'), '--out', out, '--quiet'],
     ]);
     expect(sim.code, sim.stderr).toBe(exitCodes.ok);
-    const openai = await runCli(['run', '--task', 'boolq', '--data', data, '--model', 'openai:gpt-4.1-mini']);
+    const openai = await runCli([
+      ...['run', '--task', 'boolq', '--data', data, '--model', 'openai:gpt-4.1-mini'],
+      ...['--out', join(directory, 'openai.jsonl')],
+    ]);
     expect(openai.code).toBe(exitCodes.input);
     expect(openai.stderr).toContain('OPENAI_API_KEY');
   });

@@ -60,6 +60,8 @@ async function runWithTier(tier: string, flexRefusalRate: number) {
       '8',
       '--store-dir',
       join(directory, `store-${tier}-${flexRefusalRate}`),
+      '--out',
+      join(directory, `results-${tier}-${flexRefusalRate}.jsonl`),
       '--json',
       '--quiet',
     ]);
