@@ -2,7 +2,7 @@ import { batchTag } from '../src/engine/seeded-random.js';
 import { renderAnswerLine, renderBatch, renderJsonAnswerEntry } from '../src/prompt/render-batch.js';
 import { countMessageTokens, countTokens } from '../src/spec/count-tokens.js';
 import { boolqTask, qqpTask, rteTask } from '../src/task/builtin-tasks.js';
-import type { Task } from '../src/task/task-schema.js';
+import type { SingleOutputTask as Task } from '../src/task/task-schema.js';
 
 /*
  * What one answer costs in a JSON reply, by entry shape: output tokens (o200k) of whole replies,

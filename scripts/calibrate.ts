@@ -48,7 +48,7 @@ import {
 } from '../src/sim/published-figures.js';
 import { loadItems } from '../src/source/load-items.js';
 import { builtinTasks } from '../src/task/builtin-tasks.js';
-import type { Task } from '../src/task/task-schema.js';
+import type { SingleOutputTask as Task } from '../src/task/task-schema.js';
 import { calibrateFrontier } from './calibrate-frontier.js';
 
 const paperTasks: PaperTask[] = ['boolq', 'rte', 'qqp'];

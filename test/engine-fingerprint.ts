@@ -25,7 +25,7 @@ import { readRenderedBatch } from '../src/prompt/read-rendered-batch.js';
 import { loadItems } from '../src/source/load-items.js';
 import type { ChatModel, GenerateRequest } from '../src/spec/chat-model.js';
 import { boolqTask, rteTask } from '../src/task/builtin-tasks.js';
-import type { Task } from '../src/task/task-schema.js';
+import type { SingleOutputTask as Task } from '../src/task/task-schema.js';
 
 const repositoryRoot = resolve(import.meta.dirname, '..');
 export const fingerprintFixture = join(repositoryRoot, 'test/fixtures/engine-fingerprints.json');

@@ -10,7 +10,8 @@ import { type OutputFormat, renderBatch } from '../prompt/render-batch.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import { AbortError, type BatchPromptError } from '../spec/errors.js';
-import type { Task } from '../task/task-schema.js';
+import { singleOutputOnly } from '../task/task-outputs.js';
+import type { SingleOutputTask } from '../task/task-schema.js';
 import { AdaptiveRun } from './adaptive-run.js';
 import type { ItemState } from './item-state.js';
 import { RunAccounts } from './run-accounts.js';
@@ -38,7 +39,7 @@ export const reasoningTokensPerItem = 320;
  * not cut off; the cap is a ceiling, and only the tokens really generated are paid for. A task
  * with reasoning adds the worked solution's allowance and its block header.
  */
-function estimateTokensPerAnswer(task: Task, format: OutputFormat): number {
+function estimateTokensPerAnswer(task: SingleOutputTask, format: OutputFormat): number {
   const longest =
     task.answer.type === 'labels'
       ? task.answer.labels.reduce(
@@ -95,8 +96,8 @@ export class RunContext {
     return this.#calls.signal;
   }
 
-  get task(): Task {
-    return this.options.task;
+  get task(): SingleOutputTask {
+    return singleOutputOnly(this.options.task, 'the engine');
   }
 
   get model(): ChatModel {
@@ -124,7 +125,7 @@ export class RunContext {
   tokensPerAnswer(format: OutputFormat): number {
     let tokens = this.#tokensPerAnswer.get(format);
     if (tokens === undefined) {
-      tokens = estimateTokensPerAnswer(this.options.task, format);
+      tokens = estimateTokensPerAnswer(this.task, format);
       this.#tokensPerAnswer.set(format, tokens);
     }
     return tokens;

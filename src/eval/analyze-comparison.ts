@@ -1,4 +1,5 @@
 import { answersMatch } from '../parse/answers-match.js';
+import { singleOutputOnly } from '../task/task-outputs.js';
 import { analyzeResults, type RunDetails, taskLabels } from './analyze-results.js';
 import {
   type CompareStrategiesOptions,
@@ -32,7 +33,7 @@ export async function compareStrategiesWithDetails(
         rounds: run.summary.rounds,
         voting: run.summary.strategy.voting,
         sampleBatch: run.sampleBatch,
-        matches: (answer, gold) => answersMatch(options.task, answer, gold),
+        matches: (answer, gold) => answersMatch(singleOutputOnly(options.task, 'eval'), answer, gold),
         items: options.items,
         ...taskLabels(options.task),
       }),

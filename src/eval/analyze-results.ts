@@ -334,6 +334,7 @@ export class ResultsAnalyzer {
 
 /** The task's labels in order, as the `labels` option of the analysis; nothing for number and text tasks. */
 export function taskLabels(task: Task): { labels?: string[] } {
+  if (task.outputs !== undefined) return {};
   return task.answer.type === 'labels' ? { labels: task.answer.labels.map((label) => label.value) } : {};
 }
 

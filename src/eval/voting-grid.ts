@@ -4,10 +4,10 @@ import { decideVote, type Voting } from '../engine/vote.js';
 import { answersMatch } from '../parse/answers-match.js';
 import { normalizeAnswer } from '../parse/normalize-answer.js';
 import type { ChatModel } from '../spec/chat-model.js';
-import type { Task } from '../task/task-schema.js';
+import type { SingleOutputTask } from '../task/task-schema.js';
 
 export interface VotingGridOptions {
-  task: Task;
+  task: SingleOutputTask;
   items: readonly Item[];
   model: ChatModel;
   batchSize: number;

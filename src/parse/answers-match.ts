@@ -1,4 +1,4 @@
-import type { Task } from '../task/task-schema.js';
+import type { WithAnswerSpace } from '../task/task-schema.js';
 import type { Answer } from './normalize-answer.js';
 
 /**
@@ -8,7 +8,7 @@ import type { Answer } from './normalize-answer.js';
  * exactly (they are already normalised).
  */
 export function answersMatch(
-  task: Task,
+  task: WithAnswerSpace,
   answer: Answer | null | undefined,
   gold: Answer | null | undefined,
 ): boolean {

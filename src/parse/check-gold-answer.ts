@@ -1,8 +1,8 @@
 import { InputError } from '../spec/errors.js';
-import type { Task } from '../task/task-schema.js';
+import type { WithAnswerSpace } from '../task/task-schema.js';
 import { type Answer, normalizeAnswer } from './normalize-answer.js';
 
-function describeAnswerSpace(task: Task): string {
+function describeAnswerSpace(task: WithAnswerSpace): string {
   switch (task.answer.type) {
     case 'labels':
       return `one of the task's labels (${task.answer.labels.map((label) => label.value).join(', ')}) or their aliases`;
@@ -18,7 +18,7 @@ function describeAnswerSpace(task: Task): string {
  * bad input, not a wrong answer: scored as one, it would lower the accuracy without a word.
  */
 export function checkGoldAnswer(
-  task: Task,
+  task: WithAnswerSpace,
   gold: unknown,
   where: { file: string; line: number; field: string },
 ): Answer {

@@ -1,4 +1,4 @@
-import { normalizeLabelText, type Task } from '../task/task-schema.js';
+import { normalizeLabelText, type WithAnswerSpace } from '../task/task-schema.js';
 import { readNumber } from './read-number.js';
 
 export type Answer = string | number;
@@ -9,9 +9,9 @@ interface LabelLookup {
   spellings: { text: string; label: string }[];
 }
 
-const lookups = new WeakMap<Task, LabelLookup>();
+const lookups = new WeakMap<WithAnswerSpace, LabelLookup>();
 
-function labelLookup(task: Task): LabelLookup {
+function labelLookup(task: WithAnswerSpace): LabelLookup {
   const cached = lookups.get(task);
   if (cached) return cached;
   const exact = new Map<string, string>();
@@ -39,7 +39,7 @@ const leadingWords = /^(?:the )?(?:answer|label|class|prediction|result)(?: is)?
  * ...`) is read as that label, but a label followed by another answer (`entailment: no`, `yes or
  * no`) is read as nothing.
  */
-export function normalizeAnswer(task: Task, raw: unknown): Answer | undefined {
+export function normalizeAnswer(task: WithAnswerSpace, raw: unknown): Answer | undefined {
   if (raw === null || raw === undefined) return undefined;
   const text =
     typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : '';

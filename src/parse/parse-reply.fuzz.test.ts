@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { boolqTask, qqpTask, rteTask } from '../task/builtin-tasks.js';
-import type { Task } from '../task/task-schema.js';
+import type { SingleOutputTask as Task } from '../task/task-schema.js';
 import { parseReply } from './parse-reply.js';
 
 /*

@@ -1,4 +1,4 @@
-import type { Task } from '../task/task-schema.js';
+import type { SingleOutputTask } from '../task/task-schema.js';
 import { attributeCandidates } from './attribute-candidates.js';
 import { isolateFinalAnswers } from './isolate-final-answers.js';
 import type { ParsedReply } from './parsed-reply.js';
@@ -47,7 +47,11 @@ export interface ParseReplyOptions {
  * - after an index with no readable answer, the numbering of later ones cannot be trusted, so only
  *   the items before it are used.
  */
-export function parseReply(task: Task, replyText: string, options: ParseReplyOptions): ParsedReply {
+export function parseReply(
+  task: SingleOutputTask,
+  replyText: string,
+  options: ParseReplyOptions,
+): ParsedReply {
   if (options.reasoning === true) {
     // Without a batch code no block can be told from a quote inside a solution: nothing is read.
     const isolated = isolateFinalAnswers(replyText, {

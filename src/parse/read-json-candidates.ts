@@ -1,4 +1,4 @@
-import type { Task } from '../task/task-schema.js';
+import type { WithAnswerSpace as Task } from '../task/task-schema.js';
 import { normalizeAnswer } from './normalize-answer.js';
 import { type ReplyCandidate, splitConfidence } from './reply-candidate.js';
 
@@ -157,7 +157,7 @@ function valueCandidates(task: Task, value: unknown): ReplyCandidate[] | undefin
  * Whether some object in JSON text names a key twice. `JSON.parse` keeps the last silently, so
  * such an object could hide a second answer for an index or a second id for an entry.
  */
-function hasDuplicateKeys(json: string): boolean {
+export function hasDuplicateKeys(json: string): boolean {
   const stack: (Set<string> | undefined)[] = [];
   let position = 0;
   while (position < json.length) {

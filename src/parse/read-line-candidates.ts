@@ -1,5 +1,5 @@
-import type { Task } from '../task/task-schema.js';
-import { normalizeAnswer } from './normalize-answer.js';
+import type { WithAnswerSpace } from '../task/task-schema.js';
+import { type Answer, normalizeAnswer } from './normalize-answer.js';
 import { type ReplyCandidate, splitConfidence } from './reply-candidate.js';
 
 /*
@@ -93,7 +93,29 @@ function tableRowAsLine(
 /** `Answer: entailment sure` on the line after a bare item header `Input 3 (code)`. */
 const answerOnNextLinePattern = /^(?:final\s+)?(?:answer|label|prediction)\s*[:=\-–—]\s*(\S.*)$/i;
 
-export function readLineCandidates(task: Task, text: string, tag: string | undefined): ReplyCandidate[] {
+/**
+ * How the text of an answer line after its index and code is read: the answer it gives (undefined
+ * when none can be read) and its confidence. A task with several outputs reads one per output.
+ */
+export type AnswerBodyReader = (body: string) => { answer: Answer | undefined; confident: boolean };
+
+export function readLineCandidates(
+  task: WithAnswerSpace,
+  text: string,
+  tag: string | undefined,
+): ReplyCandidate[] {
+  return readAnswerLines(text, tag, (body) => {
+    const { rest, confident } = splitConfidence(body);
+    return { answer: normalizeAnswer(task, rest), confident };
+  });
+}
+
+/** Every answer line of a reply, its body read by `readBody`. */
+export function readAnswerLines(
+  text: string,
+  tag: string | undefined,
+  readBody: AnswerBodyReader,
+): ReplyCandidate[] {
   const candidates: ReplyCandidate[] = [];
   const rawLines = text.split(/\r?\n/);
   let header: TableHeader | undefined;
@@ -133,8 +155,7 @@ export function readLineCandidates(task: Task, text: string, tag: string | undef
         joined = true;
       }
     }
-    const { rest, confident } = splitConfidence(body);
-    const answer = normalizeAnswer(task, rest);
+    const { answer, confident } = readBody(body);
     // `Input 0 (k9q2) to Input 15 (k9q2), in order:` mentions an input, it answers nothing: a
     // header with neither a separator nor an answer after it is not an answer line.
     if (match[7] === undefined && !joined && answer === undefined && body.trim().length > 0) continue;

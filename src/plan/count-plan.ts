@@ -2,6 +2,7 @@ import { firstWindowSize } from '../engine/first-window-size.js';
 import { packBatches } from '../engine/pack-batches.js';
 import type { Item, ResolvedStrategy } from '../engine/types.js';
 import { type OutputFormat, renderBatch, renderItem, renderReply } from '../prompt/render-batch.js';
+import { renderOutputsReply } from '../prompt/render-outputs.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import type { Task } from '../task/task-schema.js';
 
@@ -40,7 +41,11 @@ class ReplyCounter {
   tokens(format: OutputFormat, count: number): number {
     const key = `${format}:${count}`;
     let tokens = this.tokensByKey.get(key);
-    if (tokens === undefined) {
+    if (tokens === undefined && this.task.outputs !== undefined) {
+      tokens = countTokens(renderOutputsReply(this.task, format, count));
+      this.tokensByKey.set(key, tokens);
+    }
+    if (tokens === undefined && this.task.outputs === undefined) {
       const answer = this.task.answer;
       const value =
         answer.type === 'labels'
@@ -52,7 +57,7 @@ class ReplyCounter {
       tokens = countTokens(renderReply(answers, format, 'abcd', false));
       this.tokensByKey.set(key, tokens);
     }
-    return tokens;
+    return tokens ?? 0;
   }
 }
 

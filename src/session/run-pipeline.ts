@@ -8,6 +8,7 @@ import { dataFileIdentity, type InvalidRow, readSource } from '../source/read-so
 import { createSourceDigest } from '../source/source-digest.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { InputError } from '../spec/errors.js';
+import { singleOutputOnly } from '../task/task-outputs.js';
 import type { Task } from '../task/task-schema.js';
 import type { SelectedSource } from './select-source.js';
 
@@ -102,7 +103,7 @@ export async function runPipeline(options: {
   // The vote is re-counted round by round as the engine counts it.
   const analyzer = new ResultsAnalyzer({
     voting: stream.strategy.voting,
-    matches: (answer, gold) => answersMatch(task, answer, gold),
+    matches: (answer, gold) => answersMatch(singleOutputOnly(task, 'eval'), answer, gold),
     ...taskLabels(task),
   });
   const writeInvalidBefore = async (row: number) => {

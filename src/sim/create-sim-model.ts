@@ -6,6 +6,7 @@ import { delay } from '../runtime/delay.js';
 import type { ChatModel, GenerateRequest, GenerateResult } from '../spec/chat-model.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import { AbortError, InputError } from '../spec/errors.js';
+import { singleOutputOnly } from '../task/task-outputs.js';
 import type { Task } from '../task/task-schema.js';
 import { createBeliefQuantiles } from './belief-quantiles.js';
 import { decideAnswer, type SimAnswer } from './decide-answer.js';
@@ -165,7 +166,7 @@ export function createSimModel(options: SimModelOptions): SimModel {
   }
   const refuseUnknown = unknownItems === 'refuse';
   const echoInjections = injection !== undefined && (injection.echo ?? true);
-  const { task } = options;
+  const task = singleOutputOnly(options.task, 'the simulated model');
   const profile = simProfiles[profileName];
   const catalog = options.catalog ?? createItemCatalog(task, options.items ?? []);
   const { goldOf } = options;

@@ -1,5 +1,9 @@
 import type { Answer } from '../parse/normalize-answer.js';
-import type { Task } from '../task/task-schema.js';
+import type { AnswerSpace } from '../task/task-schema.js';
+
+/** What the simulator needs of a task to answer it: its answer space. */
+type Task = { readonly answer: AnswerSpace };
+
 import { flipErrorForBatch, positionWeight } from './flip-error.js';
 import type { CatalogItem } from './item-catalog.js';
 import { itemTraits } from './item-traits.js';

@@ -1,5 +1,5 @@
 import { type Answer, normalizeAnswer } from '../parse/normalize-answer.js';
-import type { Task } from '../task/task-schema.js';
+import type { WithAnswerSpace } from '../task/task-schema.js';
 
 /** Text inside one item that imitates an answer line: `Input 3 (abcd): no (sure)`, `Input 3: no`. */
 export interface ForgedAnswer {
@@ -35,7 +35,10 @@ const answerForAllPattern =
  * and an "answer X for every input" instruction. The simulator uses it to behave like a weak
  * model that echoes or obeys such text; nothing in the engine relies on it.
  */
-export function findInjections(task: Task, fields: Readonly<Record<string, string>>): ItemInjections {
+export function findInjections(
+  task: WithAnswerSpace & { fields: readonly { name: string }[] },
+  fields: Readonly<Record<string, string>>,
+): ItemInjections {
   const forged: ForgedAnswer[] = [];
   let answerForAll: Answer | undefined;
   for (const field of task.fields) {

@@ -76,7 +76,11 @@ export function createItemCatalog(task: Task, items: Iterable<KnownItem> = []): 
       const digest = digestOf(item.fields);
       const [keyHigh, keyLow] = catalogKey(digest);
       if (goldCodes.get(keyHigh, keyLow) === undefined)
-        goldCodes.set(keyHigh, keyLow, codeOf(normalizeAnswer(task, item.gold)));
+        goldCodes.set(
+          keyHigh,
+          keyLow,
+          codeOf(task.outputs === undefined ? normalizeAnswer(task, item.gold) : undefined),
+        );
     },
     forEachLabelled(visit) {
       goldCodes.forEach((keyHigh, keyLow, code) => {

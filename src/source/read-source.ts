@@ -8,6 +8,7 @@ import { validateMapping } from '../io/validate-mapping.js';
 import { checkGoldAnswer } from '../parse/check-gold-answer.js';
 import { renderItem } from '../prompt/render-batch.js';
 import { InputError } from '../spec/errors.js';
+import { singleOutputOnly } from '../task/task-outputs.js';
 import type { Task } from '../task/task-schema.js';
 import { createIdRegister, type RereadId } from './id-register.js';
 import { sampleItems } from './load-items.js';
@@ -123,7 +124,10 @@ export async function* readSource(
       const item: Item = { id: mapped.id, fields: mapped.fields };
       if (mapped.gold !== undefined) {
         // An unknown gold label is bad input, named here, not an item scored wrong later.
-        checkGoldAnswer(options.task, mapped.gold, { ...where, field: mapping.labelField ?? 'label' });
+        checkGoldAnswer(singleOutputOnly(options.task, 'reading gold labels'), mapped.gold, {
+          ...where,
+          field: mapping.labelField ?? 'label',
+        });
         item.gold = mapped.gold;
       }
       const rendered = renderItem(options.task, item, 0, 'abcd');

@@ -1,12 +1,12 @@
 import { defineTask } from './define-task.js';
-import type { Task } from './task-schema.js';
+import type { SingleOutputTask } from './task-schema.js';
 
 /*
  * The built-in tasks of the evaluation data sets. Instructions and examples are written for this
  * project; the examples are invented and never drawn from the evaluation data.
  */
 
-export const boolqTask: Task = defineTask({
+export const boolqTask: SingleOutputTask = defineTask({
   name: 'boolq',
   instruction:
     'Read the passage, then answer the question about it with yes or no. Base the answer on the passage; use general knowledge only where the passage leaves the question open.',
@@ -66,7 +66,7 @@ export const boolqTask: Task = defineTask({
   ],
 });
 
-export const rteTask: Task = defineTask({
+export const rteTask: SingleOutputTask = defineTask({
   name: 'rte',
   instruction:
     'Decide whether the premise entails the hypothesis: whether a careful reader who accepts the premise as true would have to accept the hypothesis as true too.',
@@ -110,7 +110,7 @@ export const rteTask: Task = defineTask({
   ],
 });
 
-export const qqpTask: Task = defineTask({
+export const qqpTask: SingleOutputTask = defineTask({
   name: 'qqp',
   instruction:
     'Decide whether the two questions ask the same thing, so that one answer would serve both. Questions about related topics that would need different answers are not duplicates.',
@@ -170,7 +170,7 @@ export const qqpTask: Task = defineTask({
  * GSM8K: grade-school arithmetic word problems, answered with a worked solution and then the
  * number. Whole numbers, compared exactly (the test split's answers are all integers).
  */
-export const gsm8kTask: Task = defineTask({
+export const gsm8kTask: SingleOutputTask = defineTask({
   name: 'gsm8k',
   instruction:
     'Solve the math word problem. Work it out in a few short steps, writing each calculation, then give the final answer as a number.',
@@ -199,7 +199,7 @@ export const gsm8kTask: Task = defineTask({
   ],
 });
 
-export const builtinTasks: Readonly<Record<string, Task>> = {
+export const builtinTasks: Readonly<Record<string, SingleOutputTask>> = {
   boolq: boolqTask,
   rte: rteTask,
   qqp: qqpTask,

@@ -6,6 +6,10 @@ import {
   exampleSchema,
   fieldSchema,
   labelSchema,
+  type MultiOutputTask,
+  outputAnswerSpaceSchema,
+  outputSchema,
+  type SingleOutputTask,
   type Task,
   type TaskInput,
   taskSchema,
@@ -32,6 +36,23 @@ function keysAt(definition: unknown, path: readonly (string | number)[]): string
     return option === undefined ? ['type'] : shape(option);
   }
   if (first === 'answer' && second === 'labels' && typeof third === 'number' && fourth === undefined)
+    return shape(labelSchema);
+  if (first === 'outputs' && typeof second === 'number')
+    return outputKeysAt(definition, second, path.slice(2));
+  return [];
+}
+
+/** The keys an object inside output `index` of a task's `outputs` may have, at `rest` below it. */
+function outputKeysAt(definition: unknown, index: number, rest: readonly (string | number)[]): string[] {
+  const shape = (schema: { shape: Record<string, unknown> }) => Object.keys(schema.shape);
+  const [first, second, third] = rest;
+  if (rest.length === 0) return shape(outputSchema);
+  if (first === 'answer' && rest.length === 1) {
+    const type = (valueAt(definition, ['outputs', index, 'answer']) as { type?: unknown } | undefined)?.type;
+    const option = outputAnswerSpaceSchema.options.find((candidate) => candidate.shape.type.value === type);
+    return option === undefined ? ['type'] : shape(option);
+  }
+  if (first === 'answer' && second === 'labels' && typeof third === 'number' && rest.length === 3)
     return shape(labelSchema);
   return [];
 }
@@ -110,7 +131,9 @@ export function checkTask(
   definition: TaskInput | unknown,
 ): { task: Task } | { problem: TaskProblem; problems: TaskProblem[] } {
   const parsed = taskSchema.safeParse(definition);
-  if (parsed.success) return { task: parsed.data };
+  // The cross-key checks have made sure of what the schema's types cannot say: `answer` or
+  // `outputs`, and examples shaped for the one given.
+  if (parsed.success) return { task: parsed.data as Task };
   const described = parsed.error.issues.flatMap((issue) => describeIssue(issue, definition));
   const misspelt = new Set(
     described.flatMap((problem) =>
@@ -135,6 +158,9 @@ export function checkTask(
 }
 
 /** Validates a task definition once, filling in defaults. Throws InputError naming the bad field. */
+export function defineTask(definition: TaskInput & { outputs: unknown[] }, source?: string): MultiOutputTask;
+export function defineTask(definition: TaskInput & { answer: object }, source?: string): SingleOutputTask;
+export function defineTask(definition: TaskInput | unknown, source?: string): Task;
 export function defineTask(definition: TaskInput | unknown, source?: string): Task {
   const checked = checkTask(definition);
   if ('task' in checked) return checked.task;

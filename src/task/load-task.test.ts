@@ -69,7 +69,7 @@ describe('loadTask errors in a task file', () => {
     expect(error.column).toBe(1);
     expect(error.field).toBe('example');
     expect(error.message).toBe(
-      `${file}, line 7, column 1, field \`example\`: invalid task: unknown key \`example\` (did you mean \`examples\`?); the keys here are \`name\`, \`instruction\`, \`fields\`, \`answer\`, \`examples\`, \`goldField\`, \`reasoning\``,
+      `${file}, line 7, column 1, field \`example\`: invalid task: unknown key \`example\` (did you mean \`examples\`?); the keys here are \`name\`, \`instruction\`, \`fields\`, \`answer\`, \`outputs\`, \`examples\`, \`goldField\`, \`reasoning\``,
     );
   });
 

@@ -14,12 +14,15 @@ describe('task.schema.json', () => {
       properties: Record<string, { description?: string; items?: { anyOf?: unknown[] } }>;
       additionalProperties: boolean;
       required: string[];
+      oneOf: unknown[];
     };
     expect(Object.keys(schema.properties)).toEqual(Object.keys(taskSchema.shape));
     expect(schema.additionalProperties).toBe(false);
-    expect(schema.required).toEqual(['name', 'instruction', 'fields', 'answer']);
+    expect(schema.required).toEqual(['name', 'instruction', 'fields']);
+    expect(schema.oneOf).toEqual([{ required: ['answer'] }, { required: ['outputs'] }]);
     for (const property of Object.values(schema.properties)) expect(property.description).toBeTruthy();
     expect(schema.properties.fields?.items?.anyOf?.[0]).toEqual({ type: 'string', minLength: 1 });
     expect(JSON.stringify(schema.properties.answer)).toContain('"anyOf":[{"type":"string","minLength":1}');
+    expect(JSON.stringify(schema.properties.outputs)).toContain('"anyOf":[{"type":"string","minLength":1}');
   });
 });

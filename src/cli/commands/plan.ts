@@ -14,6 +14,7 @@ import { isSimProfileName, type SimProfileName } from '../../sim/profiles.js';
 import { readSource } from '../../source/read-source.js';
 import { InputError } from '../../spec/errors.js';
 import { loadTask } from '../../task/load-task.js';
+import { singleOutputOnly } from '../../task/task-outputs.js';
 import type { Task } from '../../task/task-schema.js';
 import { addCommandOptions, mappingFromCli, strategyFromCli } from '../command-flags.js';
 import type { CommandValues } from '../command-options.js';
@@ -94,7 +95,8 @@ async function simulateExpected(
   strategy: ResolvedStrategy,
   profile: SimProfileName,
 ): Promise<{ figures: PlanFigures; basis: string; finalBatchSize: number; decision: string }> {
-  const fallbackGold = task.answer.type === 'labels' ? task.answer.labels[0]?.value : undefined;
+  const answer = singleOutputOnly(task, 'plan').answer;
+  const fallbackGold = answer.type === 'labels' ? answer.labels[0]?.value : undefined;
   const sample = items.map((item) =>
     item.gold === undefined && fallbackGold !== undefined ? { ...item, gold: fallbackGold } : item,
   );

@@ -110,7 +110,7 @@ describe('batchprompt task init and task check', () => {
     const lines = check.stderr.trimEnd().split('\n');
     expect(lines.at(-1)).toBe(`6 problems in ${file}`);
     expect(lines.slice(0, -1)).toEqual([
-      `error: ${file}, line 2, column 1, field \`instructions\`: invalid task: unknown key \`instructions\` (did you mean \`instruction\`?); the keys here are \`name\`, \`instruction\`, \`fields\`, \`answer\`, \`examples\`, \`goldField\`, \`reasoning\``,
+      `error: ${file}, line 2, column 1, field \`instructions\`: invalid task: unknown key \`instructions\` (did you mean \`instruction\`?); the keys here are \`name\`, \`instruction\`, \`fields\`, \`answer\`, \`outputs\`, \`examples\`, \`goldField\`, \`reasoning\``,
       `error: ${file}, line 3, column 1, field \`fields\`: invalid task: field \`subject\` is listed twice`,
       `error: ${file}, line 9, column 7, field \`answer.labels.1.alias\`: invalid task: unknown key \`alias\` (did you mean \`aliases\`?); the keys here are \`value\`, \`description\`, \`aliases\``,
       expect.stringMatching(

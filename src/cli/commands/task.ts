@@ -4,26 +4,36 @@ import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { builtinTasks } from '../../task/builtin-tasks.js';
 import { checkTaskFile, loadTask, taskFileError } from '../../task/load-task.js';
-import type { Task } from '../../task/task-schema.js';
+import type { AnswerSpace, OutputAnswerSpace, Task } from '../../task/task-schema.js';
 import { taskTemplate } from '../../task/task-template.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
 import { commandSummaries } from './command-summaries.js';
 
 /** What a task file defines, in one paragraph: what `task check` prints when the file is good. */
+function describeAnswers(space: AnswerSpace | OutputAnswerSpace): string {
+  if (space.type === 'number') return `a ${space.integer ? 'whole ' : ''}number`;
+  if (space.type === 'text') return `text of at most ${space.maxWords} words`;
+  const labels = space.labels.map((label) => label.value).join(', ');
+  if (!('multiple' in space) || !space.multiple) return `one of ${space.labels.length} labels (${labels})`;
+  return `${space.min ?? 1} to ${space.max ?? space.labels.length} of ${space.labels.length} labels (${labels})`;
+}
+
 export function describeTask(task: Task): string {
   const answer =
-    task.answer.type === 'labels'
-      ? `one of ${task.answer.labels.length} labels (${task.answer.labels.map((label) => label.value).join(', ')})`
-      : task.answer.type === 'number'
-        ? `a ${task.answer.integer ? 'whole ' : ''}number`
-        : `text of at most ${task.answer.maxWords} words`;
+    task.outputs === undefined
+      ? describeAnswers(task.answer)
+      : `${task.outputs.length} outputs in one pass: ${task.outputs.map((output) => `\`${output.name}\`, ${describeAnswers(output.answer)}`).join('; ')}`;
+  const gold =
+    task.outputs !== undefined
+      ? `gold answers in the columns named like the outputs (map others with --label-field <output>=<column>)`
+      : task.goldField === undefined
+        ? 'no gold column (give one with --label-field)'
+        : `gold answers in column \`${task.goldField}\``;
   return [
     `task \`${task.name}\`: the model sees ${task.fields.map((field) => field.name).join(', ')} and answers ${answer}`,
     `${task.examples.length} worked example(s)${task.reasoning ? ', with a worked solution before each answer' : ''}`,
-    task.goldField === undefined
-      ? 'no gold column (give one with --label-field)'
-      : `gold answers in column \`${task.goldField}\``,
+    gold,
   ].join('; ');
 }
 
