@@ -1,9 +1,12 @@
-import { parseReply } from '../parse/parse-reply.js';
-import { type OutputFormat, renderBatch } from '../prompt/render-batch.js';
+import { parseReply, type ReplyIssue } from '../parse/parse-reply.js';
+import { type OutputFormat, type RenderedBatch, renderBatch } from '../prompt/render-batch.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { AbortError, BatchPromptError, isAbortError, StoreError } from '../spec/errors.js';
+import type { SingleOutputTask } from '../task/task-schema.js';
 import type { ItemState } from './item-state.js';
+import { outputsOfCall } from './output-votes.js';
 import { failedCallPlan, failureCause, reaskPlan } from './reask-plan.js';
+import { recordOutputVotes } from './record-output-votes.js';
 import type { RunContext } from './run-context.js';
 import { batchTag } from './seeded-random.js';
 
@@ -75,6 +78,8 @@ export async function askCall(
       tag,
       includeExamples,
       ...(shape.reaskReason === undefined ? {} : { reaskReason: shape.reaskReason }),
+      // A task with outputs: the outputs its items still need this round (a re-ask asks fewer).
+      ...(task.outputs === undefined ? {} : { outputs: outputsOfCall(call, task) }),
     },
   );
 
@@ -108,15 +113,51 @@ export async function askCall(
   );
 
   const truncated = reply.finishReason === 'length';
-  const parsed = parseReply(task, reply.text, {
+  const canRetry = attempt < strategy.maxReasks;
+  const { missing, issue } =
+    task.outputs === undefined
+      ? recordVotes(task, call, rendered, reply.text, truncated, canRetry)
+      : recordOutputVotes({ task, call, rendered, text: reply.text, truncated, canRetry });
+  context.observeReply({ format: rendered.format, issue: issue?.kind, truncated });
+  // Re-ask only the items that got no usable answer, and never with the prompt that just failed.
+  const plan = reaskPlan({
+    batchSize: call.length,
+    missing: missing.length,
+    format: shape.format,
+    issue,
+    truncated,
+    attempt,
+    maxReasks: strategy.maxReasks,
+    supportsJsonSchema: context.model.supportsJsonSchema,
+  });
+  if (plan === undefined) return;
+  const parts = plan.parts === 2 ? halves(missing) : [missing];
+  // After the run left lines for JSON, a re-ask that keeps its format is asked in JSON too.
+  const switched = context.replyFormat.switched !== undefined && plan.format === shape.format;
+  const next: AttemptShape = {
+    format: switched ? context.replyFormat.current : plan.format,
+    reaskReason: plan.reason,
+  };
+  await settleAll(parts.map((part) => askCall(context, part, attempt + 1, next)));
+}
+
+/** Gives each item of a call the vote its reply holds for it; returns the items left without one. */
+function recordVotes(
+  task: SingleOutputTask,
+  call: readonly ItemState[],
+  rendered: RenderedBatch,
+  text: string,
+  truncated: boolean,
+  canRetry: boolean,
+): { missing: ItemState[]; issue: ReplyIssue | undefined } {
+  const { tag } = rendered;
+  const parsed = parseReply(task, text, {
     format: rendered.format,
     expectedCount: rendered.expectedCount,
     tag,
     reasoning: task.reasoning,
     truncated,
   });
-  context.observeReply({ format: rendered.format, issue: parsed.issue?.kind, truncated });
-  const canRetry = attempt < strategy.maxReasks;
   const missing: ItemState[] = [];
   const problemByIndex = new Map(parsed.problems.map((problem) => [problem.index, problem]));
   call.forEach((state, position) => {
@@ -143,26 +184,7 @@ export async function askCall(
       );
     }
   });
-  // Re-ask only the items that got no usable answer, and never with the prompt that just failed.
-  const plan = reaskPlan({
-    batchSize: call.length,
-    missing: missing.length,
-    format: shape.format,
-    issue: parsed.issue,
-    truncated,
-    attempt,
-    maxReasks: strategy.maxReasks,
-    supportsJsonSchema: context.model.supportsJsonSchema,
-  });
-  if (plan === undefined) return;
-  const parts = plan.parts === 2 ? halves(missing) : [missing];
-  // After the run left lines for JSON, a re-ask that keeps its format is asked in JSON too.
-  const switched = context.replyFormat.switched !== undefined && plan.format === shape.format;
-  const next: AttemptShape = {
-    format: switched ? context.replyFormat.current : plan.format,
-    reaskReason: plan.reason,
-  };
-  await settleAll(parts.map((part) => askCall(context, part, attempt + 1, next)));
+  return { missing, issue: parsed.issue };
 }
 
 /** A call that got no reply: the run stops, or the call is split, asked again, or its items recorded failed. */

@@ -1,6 +1,5 @@
 import { renderItem } from '../prompt/render-batch.js';
 import { countTokens } from '../spec/count-tokens.js';
-import { singleOutputOnly } from '../task/task-outputs.js';
 import { firstWindowSize } from './first-window-size.js';
 import type { ItemState } from './item-state.js';
 import { strategyOfRun } from './resolve-strategy.js';
@@ -39,7 +38,6 @@ export interface BatchPromptStream extends AsyncIterable<ItemResult> {
  * bounded by `windowSize` times the windows in flight (two), whatever the input's length.
  */
 export function streamBatchPrompt(options: BatchPromptOptions): BatchPromptStream {
-  singleOutputOnly(options.task, 'batchPrompt');
   const strategy = strategyOfRun(options);
   const context = new RunContext(options, strategy);
   const windowsInFlight = 2;

@@ -1,3 +1,4 @@
+import type { OutputState } from './output-votes.js';
 import type { Item } from './types.js';
 import type { Vote } from './vote.js';
 
@@ -12,4 +13,9 @@ export interface ItemState {
   /** True when a call for this item failed outright (as opposed to a reply without its answer). */
   callFailed: boolean;
   rounds: number;
+  /**
+   * A task with several outputs: each output's own votes and whether it settled. `votes` then
+   * holds the row's vote per round (every output's answer joined), which the adaptive rule reads.
+   */
+  outputs?: Map<string, OutputState>;
 }

@@ -7,11 +7,11 @@ import {
   summarizeReplyFormat,
 } from '../parse/reply-format-rule.js';
 import { type OutputFormat, renderBatch } from '../prompt/render-batch.js';
+import { longestOutputsAnswer } from '../prompt/render-outputs.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import { AbortError, type BatchPromptError } from '../spec/errors.js';
-import { singleOutputOnly } from '../task/task-outputs.js';
-import type { SingleOutputTask } from '../task/task-schema.js';
+import type { Task } from '../task/task-schema.js';
 import { AdaptiveRun } from './adaptive-run.js';
 import type { ItemState } from './item-state.js';
 import { RunAccounts } from './run-accounts.js';
@@ -39,7 +39,8 @@ export const reasoningTokensPerItem = 320;
  * not cut off; the cap is a ceiling, and only the tokens really generated are paid for. A task
  * with reasoning adds the worked solution's allowance and its block header.
  */
-function estimateTokensPerAnswer(task: SingleOutputTask, format: OutputFormat): number {
+function estimateTokensPerAnswer(task: Task, format: OutputFormat): number {
+  if (task.outputs !== undefined) return countTokens(longestOutputsAnswer(task, format)) + 2;
   const longest =
     task.answer.type === 'labels'
       ? task.answer.labels.reduce(
@@ -96,8 +97,8 @@ export class RunContext {
     return this.#calls.signal;
   }
 
-  get task(): SingleOutputTask {
-    return singleOutputOnly(this.options.task, 'the engine');
+  get task(): Task {
+    return this.options.task;
   }
 
   get model(): ChatModel {

@@ -1,9 +1,11 @@
 import { answersMatch } from '../parse/answers-match.js';
 import { type Answer, normalizeAnswer } from '../parse/normalize-answer.js';
 import { BatchPromptError } from '../spec/errors.js';
+import type { MultiOutputTask } from '../task/task-schema.js';
 import { askCall, settleAll } from './ask-call.js';
 import { assessSettlement } from './assess-settlement.js';
 import type { ItemState } from './item-state.js';
+import { outputsOutcome, settleOutputs } from './output-votes.js';
 import {
   dueItems,
   nextStage,
@@ -35,7 +37,10 @@ function leave(context: RunContext, window: RunWindow, plan: WindowPlan): void {
         continue;
       }
       const history = { votes: state.votes, round: state.rounds, ...(state.rounds === due ? { peers } : {}) };
-      const reason = stopReason(conditions, history);
+      const reason =
+        context.task.outputs === undefined
+          ? stopReason(conditions, history)
+          : settleOutputs(state, context.task, conditions, history);
       if (reason === undefined) staying.push(state);
       else context.accounts.stopped(state.rounds, reason);
     }
@@ -57,6 +62,8 @@ async function askStage(context: RunContext, stage: Stage): Promise<void> {
 }
 
 function finishItem(context: RunContext, state: ItemState): ItemResult {
+  const { task } = context;
+  if (task.outputs !== undefined) return finishOutputsItem(context, task, state);
   const outcome = decideVote(state.votes, context.strategy.voting);
   const status = outcome ? 'answered' : state.callFailed ? 'failed' : 'unanswered';
   const result: ItemResult = {
@@ -77,10 +84,33 @@ function finishItem(context: RunContext, state: ItemState): ItemResult {
     if (reasoning !== undefined) result.reasoning = reasoning;
   }
   if (state.item.gold !== undefined && state.item.gold !== null) {
-    const gold: Answer | null = normalizeAnswer(context.task, state.item.gold) ?? null;
+    const gold: Answer | null = normalizeAnswer(task, state.item.gold) ?? null;
     result.gold = gold;
-    result.correct = answersMatch(context.task, outcome?.answer, gold);
+    result.correct = answersMatch(task, outcome?.answer, gold);
   }
+  context.accounts.finished(result);
+  return result;
+}
+
+/**
+ * An item of a task with outputs: an answer per output (`outputs`), no single `answer`. It is
+ * answered when every output is; otherwise its error names what the outputs without one met.
+ */
+function finishOutputsItem(context: RunContext, task: MultiOutputTask, state: ItemState): ItemResult {
+  const { outputs, answered, correct, ...row } = outputsOutcome(state, task, context.strategy.voting);
+  const result: ItemResult = {
+    index: state.index,
+    id: state.item.id,
+    answer: null,
+    ...row,
+    tally: {},
+    votes: state.votes,
+    status: answered ? 'answered' : state.callFailed ? 'failed' : 'unanswered',
+    rounds: state.rounds,
+    outputs,
+  };
+  if (!answered) result.error = state.problems.join('; ') || 'no answer';
+  if (correct !== undefined) result.correct = correct;
   context.accounts.finished(result);
   return result;
 }

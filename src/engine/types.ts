@@ -3,6 +3,7 @@ import type { ReplyFormatSummary } from '../parse/reply-format-rule.js';
 import type { OutputFormat } from '../prompt/render-batch.js';
 import type { ChatModel, FinishReason } from '../spec/chat-model.js';
 import type { Task } from '../task/task-schema.js';
+import type { OutputResult } from './output-votes.js';
 import type { SequentialEvidence } from './sequential-change-test.js';
 import type { ResolvedStrategy, StrategyOptions } from './strategy-options.js';
 import type { Vote } from './vote.js';
@@ -55,6 +56,12 @@ export interface ItemResult {
   correct?: boolean;
   /** Tasks with reasoning: the worked solution of the earliest vote that gave the final answer. */
   reasoning?: string;
+  /**
+   * A task with several outputs: each output's answer, votes and settlement, by name. `answer` is
+   * then null; `confidence` and `margin` are the weakest output's, `settled` and `correct` hold
+   * when they hold for every output, and `votes` are the row's (every output's answer joined).
+   */
+  outputs?: Record<string, OutputResult>;
 }
 
 export interface CallRecord {

@@ -225,3 +225,28 @@ export function renderOutputsReply(task: MultiOutputTask, format: 'lines' | 'jso
     });
   return indexes.map((index) => renderOutputsAnswerLine(index, 'abcd', answers)).join('\n');
 }
+
+/** The longest answer an output allows, as a reply writes it: what the output cap is sized for. */
+function longestOutputValue(output: TaskOutput): OutputValue {
+  const space = output.answer;
+  if (space.type === 'number') return '-1234567.89';
+  if (space.type === 'text') return 'word '.repeat(space.maxWords).trim();
+  const values = space.labels.map((label) => label.value);
+  if (space.multiple) return values.slice(0, space.max ?? values.length);
+  return values.reduce((best, value) => (value.length > best.length ? value : best), '');
+}
+
+/**
+ * The longest line or JSON entry a reply may give one input of a task with outputs, every output
+ * answered with its longest answer and tagged unsure: the output cap per item is sized on it.
+ */
+export function longestOutputsAnswer(task: MultiOutputTask, format: 'lines' | 'json'): string {
+  const answers = task.outputs.map((output) => ({
+    name: output.name,
+    answer: longestOutputValue(output),
+    confident: false,
+  }));
+  return format === 'json'
+    ? `${JSON.stringify(renderOutputsJsonEntry(9999, 'abcd', answers))},`
+    : renderOutputsAnswerLine(9999, 'abcd', answers);
+}
