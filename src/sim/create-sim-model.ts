@@ -9,6 +9,7 @@ import { AbortError, InputError } from '../spec/errors.js';
 import { singleOutputOnly } from '../task/task-outputs.js';
 import type { Task } from '../task/task-schema.js';
 import { createBeliefQuantiles } from './belief-quantiles.js';
+import { createOutputsSimModel } from './create-outputs-sim-model.js';
 import { decideAnswer, type SimAnswer } from './decide-answer.js';
 import { decideStableAnswer } from './decide-stable-answer.js';
 import { findInjections } from './find-injections.js';
@@ -103,6 +104,17 @@ export interface SimInjectionOptions {
 export interface SimModel extends ChatModel {
   readonly profile: SimProfileName;
   readonly seed: number;
+  /**
+   * The answer the model gives one item at `position` of a batch of `batchSize`, in the request
+   * whose digest is `requestDigest`, without writing a reply: how the simulator of a task with
+   * several outputs decides each output.
+   */
+  answerItem(
+    fields: Readonly<Record<string, string>>,
+    requestDigest: string,
+    position: number,
+    batchSize: number,
+  ): SimAnswer;
 }
 
 /** Reply to a request that holds no rendered batch. */
@@ -118,6 +130,7 @@ const noBatchReply = 'I could not find any inputs to answer in your message.';
  * paper ran at temperature 0).
  */
 export function createSimModel(options: SimModelOptions): SimModel {
+  if (options.task.outputs !== undefined) return createOutputsSimModel({ ...options, task: options.task });
   const profileName = options.profile ?? 'gpt-4';
   if (!isSimProfileName(profileName)) {
     throw new InputError(
@@ -357,5 +370,10 @@ export function createSimModel(options: SimModelOptions): SimModel {
     profile: profileName,
     seed,
     generate,
+    answerItem(fields, requestDigest, position, batchSize) {
+      const catalogued = catalog.find(fields);
+      const item = catalogued ?? derivedItem(fields);
+      return answerFor(item, catalogued !== undefined, fields, requestDigest, position, batchSize);
+    },
   };
 }

@@ -2,6 +2,7 @@ import { type Answer, normalizeAnswer } from '../parse/normalize-answer.js';
 import { flattenFieldValue } from '../prompt/render-batch.js';
 import type { Task } from '../task/task-schema.js';
 import { HashTable64 } from '../util/hash-table-64.js';
+import { encodeOutputsGold } from './outputs-gold.js';
 import { textDigest } from './sim-random.js';
 
 export interface CatalogItem {
@@ -79,7 +80,11 @@ export function createItemCatalog(task: Task, items: Iterable<KnownItem> = []): 
         goldCodes.set(
           keyHigh,
           keyLow,
-          codeOf(task.outputs === undefined ? normalizeAnswer(task, item.gold) : undefined),
+          codeOf(
+            task.outputs === undefined
+              ? normalizeAnswer(task, item.gold)
+              : encodeOutputsGold(task, item.gold),
+          ),
         );
     },
     forEachLabelled(visit) {

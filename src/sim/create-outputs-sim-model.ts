@@ -1,0 +1,256 @@
+import { decode, encode } from 'gpt-tokenizer/encoding/o200k_base';
+import type { Answer } from '../parse/normalize-answer.js';
+import { readRenderedBatch } from '../prompt/read-rendered-batch.js';
+import {
+  type OutputAnswerText,
+  renderOutputsAnswerLine,
+  renderOutputsJsonEntry,
+} from '../prompt/render-outputs.js';
+import { delay } from '../runtime/delay.js';
+import type { GenerateRequest, GenerateResult } from '../spec/chat-model.js';
+import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
+import { AbortError } from '../spec/errors.js';
+import { taskForOutput } from '../task/task-outputs.js';
+import type { MultiOutputTask, SingleOutputTask, TaskOutput } from '../task/task-schema.js';
+import { createSimModel, type SimModel, type SimModelOptions } from './create-sim-model.js';
+import { catalogKey, createItemCatalog, type ItemCatalog } from './item-catalog.js';
+import { decodeOutputGold, encodeOutputsGold } from './outputs-gold.js';
+import type { SimProfileName } from './profiles.js';
+import { hashUniforms, textDigest } from './sim-random.js';
+
+/*
+ * The simulated model of a task with several outputs. Each output of an item is its own question
+ * with its own gold answer and difficulty: it is answered by the single-question simulator of that
+ * output (a multi-choice output: one yes/no question per label, the set being the labels answered
+ * yes), keyed on the item and the output, so outputs are right or wrong independently. Asking more
+ * outputs in one prompt costs a little accuracy, by profile (`lossPerExtraOutput`). Replies are
+ * written well formed, in the asked layout; formatting faults are those of single-question
+ * replies and are not simulated here.
+ */
+
+/**
+ * Chance, per output asked beyond the first in a prompt, that an answer is replaced by a wrong
+ * one. `frontier`: Pipal et al. 2026 (arXiv 2604.03684) found up to 10 variables per prompt
+ * within about 2 points of one at a time on most current models: 0.2 points per extra output
+ * (1.8 at ten). The paper profiles (`gpt-4`, `gpt-3.5`) are older models with no published
+ * figure: we assume they lose more, 0.5 and 1 point per extra output.
+ */
+export const lossPerExtraOutput: Readonly<Record<SimProfileName, number>> = {
+  frontier: 0.002,
+  'gpt-4': 0.005,
+  'gpt-3.5': 0.01,
+};
+
+/** An output's catalog, seen through the catalog of the whole task: its own gold and identity per item. */
+function outputCatalog(
+  whole: ItemCatalog,
+  key: string,
+  goldOf: (encoded: Answer | undefined) => Answer | undefined,
+): ItemCatalog {
+  // The first 16 hex digits are all a catalog keeps of a digest: derive the output's from them.
+  const derive = (prefix: string) => textDigest(`${prefix}\u0001${key}`);
+  const hex = (half: number) => (half >>> 0).toString(16).padStart(8, '0');
+  return {
+    find(fields) {
+      const found = whole.find(fields);
+      return found === undefined
+        ? undefined
+        : { digest: derive(found.digest.slice(0, 16)), gold: goldOf(found.gold) };
+    },
+    digestOf: (fields) => derive(whole.digestOf(fields).slice(0, 16)),
+    add() {
+      throw new Error('an output’s catalog is read through the task’s: add items to that one');
+    },
+    forEachLabelled(visit) {
+      whole.forEachLabelled((high, low) => visit(...catalogKey(derive(hex(high) + hex(low)))));
+    },
+    get size() {
+      return whole.size;
+    },
+  };
+}
+
+/** The yes/no question of one label of a multi-choice output. */
+function labelTask(task: MultiOutputTask, output: TaskOutput, label: string): SingleOutputTask {
+  return {
+    name: `${task.name}.${output.name}.${label}`,
+    instruction: `${task.instruction}\n\nDoes ${output.name} include ${label}?`,
+    fields: task.fields,
+    reasoning: false,
+    answer: {
+      type: 'labels',
+      labels: [
+        { value: 'yes', aliases: [] },
+        { value: 'no', aliases: [] },
+      ],
+    },
+    examples: [],
+  };
+}
+
+type Decider = (
+  fields: Readonly<Record<string, string>>,
+  request: string,
+  position: number,
+  size: number,
+) => OutputAnswerText;
+
+function outputDecider(
+  options: SimModelOptions & { task: MultiOutputTask },
+  catalog: ItemCatalog,
+  output: TaskOutput,
+): Decider {
+  const { task } = options;
+  const model = (
+    key: string,
+    questionTask: SingleOutputTask,
+    goldOf: (gold: unknown) => Answer | undefined,
+  ): SimModel => {
+    const { items: _items, goldOf: rowGold, ...common } = options;
+    return createSimModel({
+      ...common,
+      task: questionTask,
+      catalog: outputCatalog(catalog, key, goldOf),
+      ...(rowGold === undefined
+        ? {}
+        : { goldOf: (fields) => goldOf(encodeOutputsGold(task, rowGold(fields))) }),
+    });
+  };
+  const space = output.answer;
+  if (space.type === 'labels' && space.multiple) {
+    const labels = space.labels.map((label) => {
+      const inSet = (gold: unknown) => {
+        const set = decodeOutputGold(gold, output.name);
+        return Array.isArray(set) ? (set.includes(label.value) ? 'yes' : 'no') : undefined;
+      };
+      return {
+        label: label.value,
+        model: model(`${output.name}\u0001${label.value}`, labelTask(task, output, label.value), inSet),
+      };
+    });
+    return (fields, request, position, size) => {
+      const answers = labels.map((entry) => ({
+        label: entry.label,
+        ...entry.model.answerItem(fields, request, position, size),
+      }));
+      return {
+        name: output.name,
+        answer: answers.filter((entry) => entry.answer === 'yes').map((entry) => entry.label),
+        confident: answers.every((entry) => entry.confident),
+      };
+    };
+  }
+  const single = model(output.name, taskForOutput(task, output.name) as SingleOutputTask, (gold) => {
+    const value = decodeOutputGold(gold, output.name);
+    return Array.isArray(value) ? undefined : (value as Answer | undefined);
+  });
+  return (fields, request, position, size) => ({
+    name: output.name,
+    ...single.answerItem(fields, request, position, size),
+  });
+}
+
+/** A wrong answer for an output, drawn from `draw` in [0, 1): another label, a number off by one, other words. */
+function wrongAnswer(
+  output: TaskOutput,
+  given: OutputAnswerText['answer'],
+  draw: number,
+): OutputAnswerText['answer'] {
+  const space = output.answer;
+  if (space.type === 'number') return Number(given) + 1;
+  if (space.type === 'text') return `${String(given)} perhaps`;
+  const values = space.labels.map((label) => label.value);
+  if (space.multiple) {
+    // One label in or out of the set.
+    const label = values[Math.floor(draw * values.length)]!;
+    const set = given as readonly string[];
+    return set.includes(label)
+      ? set.filter((entry) => entry !== label)
+      : values.filter((entry) => set.includes(entry) || entry === label);
+  }
+  const others = values.filter((value) => value !== given);
+  return others[Math.floor(draw * others.length)] ?? given;
+}
+
+/** The outputs the last user message asks, from the line a call asking only some of them ends with. */
+function askedOutputs(task: MultiOutputTask, text: string): TaskOutput[] {
+  const only = /This time answer only the questions? ([^:\n]+):/.exec(text);
+  if (only === null) return task.outputs;
+  const names = new Set(only[1]!.split(',').map((name) => name.trim()));
+  return task.outputs.filter((output) => names.has(output.name));
+}
+
+export function createOutputsSimModel(options: SimModelOptions & { task: MultiOutputTask }): SimModel {
+  const { task } = options;
+  const profile = options.profile ?? 'gpt-4';
+  const seed = options.seed ?? 0;
+  const catalog = options.catalog ?? createItemCatalog(task, options.items ?? []);
+  const deciders = new Map(
+    task.outputs.map((output) => [output.name, outputDecider(options, catalog, output)]),
+  );
+  const loss = lossPerExtraOutput[profile] ?? 0;
+
+  function replyText(request: GenerateRequest): string {
+    const lastUser = request.messages.findLast((message) => message.role === 'user')?.content ?? '';
+    const rendered = readRenderedBatch(lastUser);
+    if (rendered.length === 0) return 'I could not find any inputs to answer in your message.';
+    const format = request.responseFormat?.type === 'json' ? 'json' : 'lines';
+    const requestDigest = textDigest(
+      [format, ...request.messages.map((message) => `${message.role}\u0002${message.content}`)].join(
+        '\u0001',
+      ),
+    );
+    const asked = askedOutputs(task, lastUser);
+    const tag = rendered[0]?.tag ?? '';
+    const rows = rendered.map((entry, position) =>
+      asked.map((output) => {
+        const answer = deciders.get(output.name)!(entry.fields, requestDigest, position, rendered.length);
+        const [slip = 1, draw = 0] = hashUniforms(
+          2,
+          'output-count',
+          seed,
+          requestDigest,
+          position,
+          output.name,
+        );
+        if (slip >= loss * (asked.length - 1)) return answer;
+        return { ...answer, answer: wrongAnswer(output, answer.answer, draw) };
+      }),
+    );
+    if (format === 'json') {
+      return JSON.stringify({
+        answers: rendered.map((entry, row) => renderOutputsJsonEntry(entry.index, tag, rows[row]!)),
+      });
+    }
+    return rendered.map((entry, row) => renderOutputsAnswerLine(entry.index, tag, rows[row]!)).join('\n');
+  }
+
+  async function generate(request: GenerateRequest): Promise<GenerateResult> {
+    if (request.signal?.aborted) throw new AbortError(undefined, { cause: request.signal.reason });
+    await delay(options.latencyMs ?? 0, request.signal);
+    let text = replyText(request);
+    let finishReason: GenerateResult['finishReason'] = 'stop';
+    const limit = request.maxOutputTokens;
+    if (limit !== undefined && countTokens(text) > limit) {
+      text = decode(encode(text).slice(0, Math.max(0, Math.floor(limit))));
+      finishReason = 'length';
+    }
+    return {
+      text,
+      usage: { inputTokens: countMessageTokens(request.messages), outputTokens: countTokens(text) },
+      finishReason,
+    };
+  }
+
+  return {
+    id: `sim:${profile}`,
+    simulated: true,
+    supportsJsonSchema: true,
+    profile,
+    seed,
+    generate,
+    answerItem() {
+      throw new Error('a task with several outputs is answered output by output, in whole replies');
+    },
+  };
+}
