@@ -16,5 +16,19 @@ export function resultRow(result: ItemResult, input?: Record<string, unknown>): 
   if (result.gold !== undefined) row.gold = result.gold;
   if (result.correct !== undefined) row.correct = result.correct;
   if (input !== undefined) row.input = input;
+  if (result.outputs !== undefined) {
+    row.outputs = Object.fromEntries(
+      Object.entries(result.outputs).map(([name, output]) => [
+        name,
+        {
+          answer: output.answer,
+          confidence: output.confidence,
+          settled: output.settled,
+          ...(output.gold === undefined ? {} : { gold: output.gold }),
+          ...(output.correct === undefined ? {} : { correct: output.correct }),
+        },
+      ]),
+    );
+  }
   return row;
 }

@@ -24,6 +24,17 @@ export interface ResultRow {
   correct?: boolean;
   /** The row as it was read from the data file; written ahead of the answer columns. */
   input?: Record<string, unknown>;
+  /** A task with several outputs: each output's answer (a list for a multi-choice one), by name. */
+  outputs?: Record<string, OutputCells>;
+}
+
+/** One output's cells of a results row. */
+export interface OutputCells {
+  answer: string | number | readonly string[] | null;
+  confidence: number | null;
+  settled: boolean;
+  gold?: unknown;
+  correct?: boolean;
 }
 
 /**
@@ -40,6 +51,13 @@ export interface ResultsLayout {
   idColumn?: string;
   /** Gold labels were given: CSV and Parquet files get `gold` and `correct` columns. */
   labelled?: boolean;
+  /**
+   * A task with several outputs, their names in order: each output gets columns of its own
+   * (`<output>`, `<output>_confidence`, `<output>_settled`, and with gold `<output>_gold`,
+   * `<output>_correct`) in place of `answer` and `votes`; the row's `confidence`, `settled` and
+   * `correct` are its weakest output's.
+   */
+  outputs?: readonly string[];
 }
 
 export interface ResultsWriter {
@@ -170,17 +188,36 @@ export function createResultsWriter(file: string, layout: ResultsLayout = {}): R
 interface ResultColumn {
   name: string;
   /** `isId`: the ids come from this input column, so a row without input shows its id there. */
-  source: { input: string; isId?: boolean } | { answer: AnswerColumn } | { id: true };
+  source:
+    | { input: string; isId?: boolean }
+    | { answer: AnswerColumn }
+    | { id: true }
+    | { output: string; cell: keyof OutputCells };
+}
+
+/** The answer columns of a layout, each named as it would be without input columns beside it. */
+function answerColumnsOf(layout: ResultsLayout, withGold: boolean): ResultColumn[] {
+  const answers: AnswerColumn[] = [...answerColumns, ...(withGold ? goldColumns : [])];
+  if (layout.outputs === undefined) return answers.map((answer) => ({ name: answer, source: { answer } }));
+  const cells: (keyof OutputCells)[] = [
+    'answer',
+    'confidence',
+    'settled',
+    ...(withGold ? (['gold', 'correct'] as const) : []),
+  ];
+  const perOutput = layout.outputs.flatMap((output) =>
+    cells.map((cell) => ({
+      name: cell === 'answer' ? output : `${output}_${cell}`,
+      source: { output, cell },
+    })),
+  );
+  const row = answers.filter((answer) => answer !== 'answer' && answer !== 'votes' && answer !== 'gold');
+  return [...perOutput, ...row.map((answer) => ({ name: answer, source: { answer } }))];
 }
 
 function resultColumns(layout: ResultsLayout, withGold: boolean): ResultColumn[] {
-  const answers: AnswerColumn[] = [...answerColumns, ...(withGold ? goldColumns : [])];
-  if (layout.inputColumns === undefined) {
-    return [
-      { name: 'id', source: { id: true } },
-      ...answers.map((answer) => ({ name: answer, source: { answer } })),
-    ];
-  }
+  const answers = answerColumnsOf(layout, withGold);
+  if (layout.inputColumns === undefined) return [{ name: 'id', source: { id: true } }, ...answers];
   const taken = new Set(layout.inputColumns);
   // An input column keeps its name; an answer column that would clash with one is prefixed.
   const free = (name: string) => (taken.has(name) ? `batchprompt_${name}` : name);
@@ -190,7 +227,7 @@ function resultColumns(layout: ResultsLayout, withGold: boolean): ResultColumn[]
       name: input,
       source: { input, isId: input === layout.idColumn },
     })),
-    ...answers.map((answer) => ({ name: free(answer), source: { answer } })),
+    ...answers.map((column) => ({ ...column, name: free(column.name) })),
   ];
 }
 
@@ -201,6 +238,7 @@ function cellValue(row: ResultRow, column: ResultColumn): unknown {
     if (row.input !== undefined && Object.hasOwn(row.input, source.input)) return row.input[source.input];
     return source.isId ? row.id : undefined;
   }
+  if ('output' in source) return row.outputs?.[source.output]?.[source.cell];
   return row[source.answer];
 }
 

@@ -8,10 +8,10 @@ import { validateMapping } from '../io/validate-mapping.js';
 import { checkGoldAnswer } from '../parse/check-gold-answer.js';
 import { renderItem } from '../prompt/render-batch.js';
 import { InputError } from '../spec/errors.js';
-import { singleOutputOnly } from '../task/task-outputs.js';
 import type { Task } from '../task/task-schema.js';
 import { createIdRegister, type RereadId } from './id-register.js';
 import { sampleItems } from './load-items.js';
+import { checkOutputGoldColumns, outputGoldColumns, readOutputsGold } from './read-outputs-gold.js';
 import { createSourceDigest } from './source-digest.js';
 
 export interface DataSourceOptions {
@@ -72,7 +72,11 @@ export async function* readSource(
   options: DataSourceOptions,
   signal?: AbortSignal,
 ): AsyncGenerator<SourceEntry> {
+  const { task } = options;
+  // A task with outputs reads a gold column per output instead of one `labelField`.
+  const goldColumns = task.outputs === undefined ? undefined : outputGoldColumns(task, options.labelField);
   let mapping = mappingFor(options);
+  if (goldColumns !== undefined) delete mapping.labelField;
   let row = 0;
   let mappingChecked = false;
   // Two rows with one id cannot both be matched to their answers by id downstream (results,
@@ -104,7 +108,10 @@ export async function* readSource(
       if (options.idField === undefined && Object.hasOwn(source.record, 'id'))
         mapping = { ...mapping, idField: 'id' };
       const optionalLabel = options.labelFieldIfPresent;
+      if (goldColumns !== undefined && options.labelField !== undefined)
+        checkOutputGoldColumns(goldColumns, Object.keys(source.record), where);
       if (
+        goldColumns === undefined &&
         options.labelField === undefined &&
         optionalLabel !== undefined &&
         Object.hasOwn(source.record, optionalLabel)
@@ -122,12 +129,12 @@ export async function* readSource(
         );
       }
       const item: Item = { id: mapped.id, fields: mapped.fields };
-      if (mapped.gold !== undefined) {
+      if (task.outputs !== undefined) {
+        const gold = readOutputsGold(task, goldColumns!, source.record, where);
+        if (gold !== undefined) item.gold = gold;
+      } else if (mapped.gold !== undefined) {
         // An unknown gold label is bad input, named here, not an item scored wrong later.
-        checkGoldAnswer(singleOutputOnly(options.task, 'reading gold labels'), mapped.gold, {
-          ...where,
-          field: mapping.labelField ?? 'label',
-        });
+        checkGoldAnswer(task, mapped.gold, { ...where, field: mapping.labelField ?? 'label' });
         item.gold = mapped.gold;
       }
       const rendered = renderItem(options.task, item, 0, 'abcd');

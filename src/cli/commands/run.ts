@@ -106,7 +106,12 @@ export async function runCommand(given: RunCliValues, print: (text: string) => v
     skipInvalidHint: '--skip-invalid records it and goes on',
   });
   const { scan } = selected;
-  const labelled = values.labelField !== undefined;
+  const labelled =
+    task.outputs === undefined
+      ? values.labelField !== undefined
+      : task.outputs.every((output) => scan.columns.includes(output.name)) || values.labelField !== undefined;
+  const outputColumns =
+    task.outputs === undefined ? {} : { outputs: task.outputs.map((output) => output.name) };
   return withCommandContext(
     {
       values,
@@ -117,11 +122,12 @@ export async function runCommand(given: RunCliValues, print: (text: string) => v
       results: {
         layout:
           values.columns === 'answers-only'
-            ? { labelled }
+            ? { labelled, ...outputColumns }
             : {
                 inputColumns: scan.columns,
                 ...(scan.idColumn === undefined ? {} : { idColumn: scan.idColumn }),
                 labelled,
+                ...outputColumns,
               },
         withInput: values.columns !== 'answers-only',
         invalidRows: true,
