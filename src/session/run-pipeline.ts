@@ -2,13 +2,13 @@ import { type BatchPromptStream, streamBatchPrompt } from '../engine/batch-promp
 import type { ItemResult, Progress, ResolvedStrategy } from '../engine/types.js';
 import { ResultsAnalyzer, type RunDetails, type SampleBatch, taskLabels } from '../eval/analyze-results.js';
 import { recordFirstCall } from '../eval/analyze-sample-batch.js';
+import { type OutputScores, OutputsScorer } from '../eval/score-outputs.js';
 import { answersMatch } from '../parse/answers-match.js';
 import type { OutputFormat } from '../prompt/render-batch.js';
 import { dataFileIdentity, type InvalidRow, readSource } from '../source/read-source.js';
 import { createSourceDigest } from '../source/source-digest.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { InputError } from '../spec/errors.js';
-import { singleOutputOnly } from '../task/task-outputs.js';
 import type { Task } from '../task/task-schema.js';
 import type { SelectedSource } from './select-source.js';
 
@@ -38,6 +38,8 @@ export interface PipelineOutcome {
   summary: ReturnType<BatchPromptStream['summary']>;
   /** Accuracy by round, by position and by confidence, and the first call as sent. */
   details: RunDetails;
+  /** A task with several outputs: each output's scores against its own gold answers. */
+  outputScores?: OutputScores[];
   /** Items whose votes never settled. */
   unsettled: number;
   sampleBatch: SampleBatch | null;
@@ -101,9 +103,11 @@ export async function runPipeline(options: {
         }),
   });
   // The vote is re-counted round by round as the engine counts it.
+  const outputsScorer = task.outputs === undefined ? undefined : new OutputsScorer(task);
   const analyzer = new ResultsAnalyzer({
     voting: stream.strategy.voting,
-    matches: (answer, gold) => answersMatch(singleOutputOnly(task, 'eval'), answer, gold),
+    // A task with outputs has no single answer: its items are scored output by output above.
+    matches: (answer, gold) => task.outputs === undefined && answersMatch(task, answer, gold),
     ...taskLabels(task),
   });
   const writeInvalidBefore = async (row: number) => {
@@ -118,11 +122,19 @@ export async function runPipeline(options: {
     if (!result.settled) unsettled += 1;
     await sinks.result?.(result, row);
     analyzer.add(result, row?.fields);
+    outputsScorer?.add(result);
   }
   await writeInvalidBefore(Number.POSITIVE_INFINITY);
   const summary = stream.summary();
   const sampleBatch = recorder.sample();
-  return { summary, details: analyzer.finish(summary.rounds, sampleBatch), unsettled, sampleBatch };
+  const details = analyzer.finish(summary.rounds, sampleBatch);
+  return {
+    summary,
+    details,
+    unsettled,
+    sampleBatch,
+    ...(outputsScorer === undefined ? {} : { outputScores: outputsScorer.finish() }),
+  };
 }
 
 /** The data file must be the one the validation pass read: same size, same modification time. */

@@ -5,6 +5,7 @@ import { resolveStrategy } from '../../engine/resolve-strategy.js';
 import type { AdaptiveSummary, RunSummary } from '../../engine/types.js';
 import type { StrategyComparisonWithDetails } from '../../eval/analyze-comparison.js';
 import { comparisonRow, defaultStrategies, type StrategyComparison } from '../../eval/compare.js';
+import { describeOutputScores } from '../../eval/score-outputs.js';
 import { resultsFormatOf } from '../../io/write-results.js';
 import { describeReplyFormat } from '../../parse/reply-format-rule.js';
 import { parseWithProvider } from '../../providers/model-uri.js';
@@ -202,7 +203,16 @@ export async function evalCommand(values: EvalCliValues, title?: string): Promis
       // Evaluation always has gold labels, so every format gets the gold and correct columns.
       ...(values.compare
         ? {}
-        : { results: { layout: { labelled: true }, withInput: false, invalidRows: false } }),
+        : {
+            results: {
+              layout: {
+                labelled: true,
+                ...(task.outputs === undefined ? {} : { outputs: task.outputs.map((output) => output.name) }),
+              },
+              withInput: false,
+              invalidRows: false,
+            },
+          }),
       // Batch jobs are journaled in the store even with --no-cache, so that they are never paid twice.
       withStore:
         values.batchApi === true || (!parseWithProvider(values.model).provider.simulator && values.cache),
@@ -226,7 +236,11 @@ export async function evalCommand(values: EvalCliValues, title?: string): Promis
         outcome.answered += summary.answered;
         outcome.unanswered += summary.unanswered;
         outcome.failed += summary.failed;
-        const row = { ...comparisonRow(strategy.strategy, summary, run.unsettled), details: run.details };
+        const row = {
+          ...comparisonRow(strategy.strategy, summary, run.unsettled),
+          ...(run.outputScores === undefined ? {} : { outputs: run.outputScores }),
+          details: run.details,
+        };
         rows.push(row);
         if (values.compare && values.out !== undefined) {
           // One line per strategy as it ends, so an interrupted comparison keeps the strategies done.
@@ -268,12 +282,15 @@ function printOne(
   }
   const { summary, details } = run;
   const accuracy =
-    summary.accuracy === undefined ? 'no gold labels' : `${(summary.accuracy * 100).toFixed(1)}%`;
+    summary.accuracy === undefined
+      ? 'no gold labels'
+      : `${(summary.accuracy * 100).toFixed(1)}%${run.outputScores === undefined ? '' : ' (rows with every output right)'}`;
   process.stdout.write(
     `${[
       `${simulatedNotice(model)}; task ${report.task}, ${summary.items} items, strategy ${summary.strategy.strategy} (batch ${summary.strategy.batchSize}, ${summary.strategy.rounds} rounds, ${summary.strategy.voting} vote); format ${describeReplyFormat(summary.replyFormat)}`,
       `accuracy ${accuracy}; ${summary.calls} calls, ${summary.inputTokens} input and ${summary.outputTokens} output tokens; ${summary.answered} answered, ${summary.failed + summary.unanswered} without an answer`,
       summaryTable(summary),
+      run.outputScores === undefined ? undefined : describeOutputScores(run.outputScores).join('\n'),
       details.scores === null ? undefined : scoresTable(details.scores, plainOutput()),
       summary.adaptive === undefined ? undefined : adaptiveTable(summary.adaptive),
       values.out === undefined ? undefined : `results written to ${values.out}`,
