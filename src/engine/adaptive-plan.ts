@@ -1,5 +1,6 @@
 import { type AdaptiveDecision, decidePilot, judgeProbe } from './adaptive-decision.js';
 import type { ItemState } from './item-state.js';
+import { pilotAnswers } from './output-votes.js';
 import {
   dueItems,
   type ProbedAnchor,
@@ -317,7 +318,7 @@ function observePilot(context: RunContext, window: RunWindow, plan: WindowPlan, 
       ? !adaptive.pilotQueue!.some((call) => call.every((state) => state.rounds === 1))
       : window.active.every((state) => state.rounds > 0) &&
         unpiloted(window, { ...adaptive, pilot }).length === 0;
-  const verdict = decidePilot({ pilot, complete }, strategy);
+  const verdict = decidePilot({ pilot: pilotAnswers(pilot), complete }, strategy);
   const next: WindowPlan = { ...plan, adaptive: { ...adaptive, pilot } };
   if (verdict.decision === undefined) return next;
   context.adaptive.recordPilot(verdict, pilot.length);

@@ -42,6 +42,19 @@ export function outputsOfCall(call: readonly ItemState[], task: MultiOutputTask)
   return task.outputs.map((output) => output.name).filter((name) => wanted.has(name));
 }
 
+/**
+ * The answers the adaptive pilot measures: an item's votes, or for a task with outputs each
+ * output's votes on their own, so that the pilot sees how often each answer changes rather than
+ * how often any of a row's answers does.
+ */
+export function pilotAnswers(pilot: readonly ItemState[]): { votes: readonly Vote[] }[] {
+  return pilot.flatMap((state) =>
+    state.outputs === undefined
+      ? [state]
+      : [...state.outputs.values()].map((output) => ({ votes: output.votes })),
+  );
+}
+
 /** A set of labels as one vote's answer: `refund,deadline`, or `none`. */
 export function labelSetKey(labels: readonly string[]): string {
   return labels.length === 0 ? noLabelsWord : labels.join(',');
@@ -53,8 +66,8 @@ function labelsOfKey(key: string): string[] {
 
 /**
  * The row-level vote of a round: the answers the item's outputs gave in it, joined, sure when
- * every one was. The adaptive rule measures agreement between rounds on it (a row repeated
- * exactly), which is stricter than any one output's.
+ * every one was. What the adaptive rule reads of an item beyond its pilot (the unsure answers it
+ * asks first, the anchors of a larger batch) is this vote, a row repeated exactly.
  */
 export function updateRowVote(state: ItemState, task: MultiOutputTask, round: number, template: Vote): void {
   const parts: string[] = [];
