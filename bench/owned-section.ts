@@ -35,6 +35,7 @@ export const ownedSections = [
   { heading: 'Simulated runs: memory', script: 'bench/sim-run-memory.ts' },
   { heading: 'Reply formats: output tokens', script: 'bench/format-cost.ts' },
   { heading: 'Scaling out', script: 'bench/queue-scale-out.ts' },
+  { heading: 'Several outputs per item', script: 'bench/multi-output-cost.ts' },
 ] as const;
 
 export type OwnedHeading = (typeof ownedSections)[number]['heading'];
