@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test/run-cli.js';
+import { outputsTaskTemplate } from '../../task/outputs-task-template.js';
 import { taskTemplate } from '../../task/task-template.js';
 import { exitCodes } from '../exit-codes.js';
 
@@ -13,6 +14,18 @@ const directory = mkdtempSync(join(tmpdir(), 'batchprompt-task-command-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 describe('batchprompt task init and task check', () => {
+  it('writes a task with several outputs on --outputs, which checks clean', async () => {
+    const file = join(directory, 'outputs.yaml');
+    const init = await runCli(['task', 'init', '--outputs', file]);
+    expect(init.code).toBe(exitCodes.ok);
+    expect(readFileSync(file, 'utf8')).toBe(outputsTaskTemplate);
+    const check = await runCli(['task', 'check', file]);
+    expect(check.code, check.stderr).toBe(exitCodes.ok);
+    expect(check.stdout).toContain(
+      'answers 3 outputs in one pass: `topic`, one of 3 labels (billing, technical, account); `urgency`, one of 3 labels (low, normal, high); `mentions`, 0 to 3 of 3 labels (refund, deadline, callback); 1 worked example(s); gold answers in the columns named like the outputs',
+    );
+  });
+
   it('writes a template that checks clean and plans a run over a CSV with its columns', async () => {
     const file = join(directory, 'task.yaml');
     const init = await runCli(['task', 'init', file]);

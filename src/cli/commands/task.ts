@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { builtinTasks } from '../../task/builtin-tasks.js';
 import { checkTaskFile, loadTask, taskFileError } from '../../task/load-task.js';
+import { outputsTaskTemplate } from '../../task/outputs-task-template.js';
 import type { AnswerSpace, OutputAnswerSpace, Task } from '../../task/task-schema.js';
 import { taskTemplate } from '../../task/task-template.js';
 import { exitCodes } from '../exit-codes.js';
@@ -69,11 +70,12 @@ export const register: CommandRegistrar = (program, setExitCode) => {
     .command('init')
     .description('write a task file with every key explained, to edit into your own')
     .argument('[file]', 'where to write it', 'task.yaml')
-    .action(async (file: string) => {
+    .option('--outputs', 'a task that asks several questions per item (outputs:) instead of one')
+    .action(async (file: string, flags: { outputs?: boolean }) => {
       try {
         // `task init scratch/task.yaml` works in a fresh checkout: the folder is made if missing.
         await mkdir(dirname(file), { recursive: true });
-        await writeFile(file, taskTemplate, { flag: 'wx' });
+        await writeFile(file, flags.outputs ? outputsTaskTemplate : taskTemplate, { flag: 'wx' });
       } catch (error) {
         if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
         process.stderr.write(
