@@ -14,8 +14,7 @@ import { isSimProfileName, type SimProfileName } from '../../sim/profiles.js';
 import { readSource } from '../../source/read-source.js';
 import { InputError } from '../../spec/errors.js';
 import { loadTask } from '../../task/load-task.js';
-import { singleOutputOnly } from '../../task/task-outputs.js';
-import type { Task } from '../../task/task-schema.js';
+import type { AnswerSpace, MultiOutputTask, OutputAnswerSpace, Task } from '../../task/task-schema.js';
 import { addCommandOptions, mappingFromCli, strategyFromCli } from '../command-flags.js';
 import type { CommandValues } from '../command-options.js';
 import { exitCodes } from '../exit-codes.js';
@@ -88,6 +87,20 @@ function priced(figures: PlanFigures, price: ModelPrice | undefined): PlanLine {
  * gold answer get the first label as a stand-in: the simulator only needs one to decide when it
  * errs, and the stopping rate depends on its error and confidence rates, not on the label.
  */
+/** The first label of an answer space: the simulated gold answer of an item without one. */
+function firstLabel(space: AnswerSpace | OutputAnswerSpace): string | undefined {
+  return space.type === 'labels' ? space.labels[0]?.value : undefined;
+}
+
+/** A task with outputs: each output's first label (an empty set for a multi-choice one), where all have labels. */
+function fallbackOutputsGold(task: MultiOutputTask): Record<string, unknown> | undefined {
+  const entries = task.outputs.map((output) => {
+    const space = output.answer;
+    return [output.name, space.type === 'labels' && space.multiple ? [] : firstLabel(space)] as const;
+  });
+  return entries.every(([, value]) => value !== undefined) ? Object.fromEntries(entries) : undefined;
+}
+
 async function simulateExpected(
   task: Task,
   items: Item[],
@@ -95,8 +108,7 @@ async function simulateExpected(
   strategy: ResolvedStrategy,
   profile: SimProfileName,
 ): Promise<{ figures: PlanFigures; basis: string; finalBatchSize: number; decision: string }> {
-  const answer = singleOutputOnly(task, 'plan').answer;
-  const fallbackGold = answer.type === 'labels' ? answer.labels[0]?.value : undefined;
+  const fallbackGold = task.outputs === undefined ? firstLabel(task.answer) : fallbackOutputsGold(task);
   const sample = items.map((item) =>
     item.gold === undefined && fallbackGold !== undefined ? { ...item, gold: fallbackGold } : item,
   );
