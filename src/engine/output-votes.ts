@@ -127,23 +127,19 @@ export interface OutputResult {
 
 /** An output's final answer from its votes, with how settled it is. */
 export function decideOutput(output: TaskOutput, votes: Vote[], voting: Voting): OutputResult {
-  const settlement = assessSettlement(votes, voting);
-  if (output.answer.type === 'labels' && output.answer.multiple) {
-    const labels = output.answer.labels.map((label) => label.value);
-    const decided = decideLabelSet(votes, voting, labels);
-    return {
-      answer: decided?.answer ?? null,
-      confidence: decided === undefined ? null : Math.round(decided.confidence * 1000) / 1000,
-      ...settlement,
-      tally: decided?.tally ?? {},
-      votes,
-    };
-  }
-  const decided = decideVote(votes, voting);
+  const space = output.answer;
+  const decided =
+    space.type === 'labels' && space.multiple
+      ? decideLabelSet(
+          votes,
+          voting,
+          space.labels.map((label) => label.value),
+        )
+      : decideVote(votes, voting);
   return {
     answer: decided?.answer ?? null,
     confidence: decided === undefined ? null : Math.round(decided.confidence * 1000) / 1000,
-    ...settlement,
+    ...assessSettlement(votes, voting),
     tally: decided?.tally ?? {},
     votes,
   };

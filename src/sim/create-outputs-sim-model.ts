@@ -1,4 +1,3 @@
-import { decode, encode } from 'gpt-tokenizer/encoding/o200k_base';
 import type { Answer } from '../parse/normalize-answer.js';
 import { readRenderedBatch } from '../prompt/read-rendered-batch.js';
 import {
@@ -6,13 +5,10 @@ import {
   renderOutputsAnswerLine,
   renderOutputsJsonEntry,
 } from '../prompt/render-outputs.js';
-import { delay } from '../runtime/delay.js';
-import type { GenerateRequest, GenerateResult } from '../spec/chat-model.js';
-import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
-import { AbortError } from '../spec/errors.js';
+import type { GenerateRequest } from '../spec/chat-model.js';
 import { taskForOutput } from '../task/task-outputs.js';
 import type { MultiOutputTask, SingleOutputTask, TaskOutput } from '../task/task-schema.js';
-import { createSimModel, type SimModel, type SimModelOptions } from './create-sim-model.js';
+import { createSimModel, type SimModel, type SimModelOptions, simulatedReply } from './create-sim-model.js';
 import { catalogKey, createItemCatalog, type ItemCatalog } from './item-catalog.js';
 import { decodeOutputGold, encodeOutputsGold } from './outputs-gold.js';
 import type { SimProfileName } from './profiles.js';
@@ -225,30 +221,13 @@ export function createOutputsSimModel(options: SimModelOptions & { task: MultiOu
     return rendered.map((entry, row) => renderOutputsAnswerLine(entry.index, tag, rows[row]!)).join('\n');
   }
 
-  async function generate(request: GenerateRequest): Promise<GenerateResult> {
-    if (request.signal?.aborted) throw new AbortError(undefined, { cause: request.signal.reason });
-    await delay(options.latencyMs ?? 0, request.signal);
-    let text = replyText(request);
-    let finishReason: GenerateResult['finishReason'] = 'stop';
-    const limit = request.maxOutputTokens;
-    if (limit !== undefined && countTokens(text) > limit) {
-      text = decode(encode(text).slice(0, Math.max(0, Math.floor(limit))));
-      finishReason = 'length';
-    }
-    return {
-      text,
-      usage: { inputTokens: countMessageTokens(request.messages), outputTokens: countTokens(text) },
-      finishReason,
-    };
-  }
-
   return {
     id: `sim:${profile}`,
     simulated: true,
     supportsJsonSchema: true,
     profile,
     seed,
-    generate,
+    generate: (request) => simulatedReply(request, options.latencyMs ?? 0, replyText),
     answerItem() {
       throw new Error('a task with several outputs is answered output by output, in whole replies');
     },

@@ -117,6 +117,31 @@ export interface SimModel extends ChatModel {
   ): SimAnswer;
 }
 
+/**
+ * A simulated model's reply to a request after `latencyMs`: the text `replyText` writes, cut at
+ * the request's output limit as a real model's reply would be, with its tokens counted (o200k).
+ */
+export async function simulatedReply(
+  request: GenerateRequest,
+  latencyMs: number,
+  replyText: (request: GenerateRequest) => string,
+): Promise<GenerateResult> {
+  if (request.signal?.aborted) throw new AbortError(undefined, { cause: request.signal.reason });
+  await delay(latencyMs, request.signal);
+  let text = replyText(request);
+  let finishReason: GenerateResult['finishReason'] = 'stop';
+  const limit = request.maxOutputTokens;
+  if (limit !== undefined && countTokens(text) > limit) {
+    text = decode(encode(text).slice(0, Math.max(0, Math.floor(limit))));
+    finishReason = 'length';
+  }
+  return {
+    text,
+    usage: { inputTokens: countMessageTokens(request.messages), outputTokens: countTokens(text) },
+    finishReason,
+  };
+}
+
 /** Reply to a request that holds no rendered batch. */
 const noBatchReply = 'I could not find any inputs to answer in your message.';
 
@@ -346,21 +371,8 @@ export function createSimModel(options: SimModelOptions): SimModel {
     return echoes;
   }
 
-  async function generate(request: GenerateRequest): Promise<GenerateResult> {
-    if (request.signal?.aborted) throw new AbortError(undefined, { cause: request.signal.reason });
-    await delay(latencyMs, request.signal);
-    let text = replyText(request);
-    let finishReason: GenerateResult['finishReason'] = 'stop';
-    const limit = request.maxOutputTokens;
-    if (limit !== undefined && countTokens(text) > limit) {
-      text = decode(encode(text).slice(0, Math.max(0, Math.floor(limit))));
-      finishReason = 'length';
-    }
-    return {
-      text,
-      usage: { inputTokens: countMessageTokens(request.messages), outputTokens: countTokens(text) },
-      finishReason,
-    };
+  function generate(request: GenerateRequest): Promise<GenerateResult> {
+    return simulatedReply(request, latencyMs, replyText);
   }
 
   return {
