@@ -149,8 +149,10 @@ describe('a store write that fails mid-run (disk full)', () => {
     expect(result!.stderr).toContain(`${storeDir}/store.sqlite`);
     expect(result!.stderr).toMatch(/SQLITE_FULL/);
     expect(result!.stderr).not.toMatch(/item failed|call failed/);
-    // The calls made are counted, never "0", and equal what the server saw.
-    expect(result!.stderr).toContain(`${paid} model call(s) were made, every reply paid for is in the store`);
+    // The requests sent are counted, never "0", and equal what the server saw.
+    expect(result!.stderr).toContain(
+      `${paid} request(s) reached the server (${paid} answered), every reply paid for is in the store`,
+    );
     // It stopped paying: fewer calls than a whole run.
     expect(paid).toBeLessThan(singleRunRequests);
     const { statuses, replies } = inspect(storeDir, (database) => ({
@@ -169,6 +171,32 @@ describe('a store write that fails mid-run (disk full)', () => {
       expect(resumed.code).toBe(exitCodes.ok);
     });
     expect(paid + resumedPaid).toBe(singleRunRequests);
+  });
+
+  it('says that no request reached the server when the store failed before the first was sent', async () => {
+    const storeDir = temp('full-before-sending');
+    let failedWrites = 0;
+    onStoreOpened = (store) => {
+      // The journal's note that a call starts is the first write of every call, before it is sent.
+      store.journal.recordCallStarted = () => {
+        failedWrites += 1;
+        throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+      };
+    };
+    let result: Awaited<ReturnType<typeof runCli>> | undefined;
+    const paid = await requestsOf(async () => {
+      result = await runCli(runArgs(storeDir));
+    });
+    expect(failedWrites).toBeGreaterThan(0);
+    expect(paid).toBe(0);
+    expect(result!.code).toBe(exitCodes.storage);
+    expect(result!.stderr).toMatch(/SQLITE_FULL/);
+    expect(result!.stderr).toContain('no request had reached the server, nothing was paid for');
+    expect(result!.stderr).not.toMatch(/\d+ request\(s\) reached the server|model call\(s\) were made/);
+    // The calls that never went out gave their claims back: none is left for another process to wait on.
+    expect(
+      inspect(storeDir, (database) => database.prepare('SELECT count(*) AS count FROM claims').get()),
+    ).toEqual({ count: 0 });
   });
 });
 

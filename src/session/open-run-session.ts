@@ -187,7 +187,13 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
         }),
       finish: (totals) => journalRun?.finish(totals),
       keepPaidReplies: (error) =>
-        keepPaidReplies(error, opened.cache, options.signal ?? new AbortController().signal, options.onNote),
+        keepPaidReplies(
+          error,
+          opened.cache,
+          opened.requests,
+          options.signal ?? new AbortController().signal,
+          options.onNote,
+        ),
       close() {
         opened.close();
         journalRun?.release();

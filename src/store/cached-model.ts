@@ -172,10 +172,19 @@ export function cachedModel(
       if (answered !== undefined) return replay(key, answered);
     }
 
-    stats.misses += 1;
     // Journaled before sending: if the process dies while the call is in flight, the journal shows
     // a call that was (probably) paid for and never answered.
-    if (runId !== undefined) withStore('write', () => store.journal.recordCallStarted(runId, key));
+    if (runId !== undefined) {
+      try {
+        withStore('write', () => store.journal.recordCallStarted(runId, key));
+      } catch (error) {
+        // Never sent: the claim goes back (if the store still takes that), or another process
+        // sharing the store would wait on it for nothing.
+        if (enabled) ignoreFailure(() => store.claims.release(key));
+        throw error;
+      }
+    }
+    stats.misses += 1;
     let result: GenerateResult;
     inFlight += 1;
     try {
@@ -277,4 +286,12 @@ function sleep(milliseconds: number, signal: AbortSignal | undefined): Promise<v
 
 function usageCounts(usage: Usage): { inputTokens: number; outputTokens: number } {
   return { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens };
+}
+
+function ignoreFailure(operation: () => void): void {
+  try {
+    operation();
+  } catch {
+    // The error that matters is the one already being thrown.
+  }
 }
