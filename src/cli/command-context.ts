@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import type { ResolvedStrategy } from '../engine/types.js';
 import {
   createResultsWriter,
@@ -137,8 +136,8 @@ export async function withCommandContext(
     interrupt.dispose();
     // A run that began answering keeps its .partial, rows or not; one that never began leaves none.
     const began = context?.began === true;
-    files.out?.release(began);
-    files.review?.release(began);
+    await files.out?.release(began);
+    await files.review?.release(began);
     store?.close();
   }
 
@@ -169,7 +168,7 @@ interface ResultsFiles {
 /** A results writer whose `.partial` a run that never began answering does not leave behind. */
 interface ResultsFile extends Omit<ResultsWriter, 'release'> {
   /** Gives up the file; its `.partial` stays only with `keep`. */
-  release(keep: boolean): void;
+  release(keep: boolean): Promise<void>;
 }
 
 /**
@@ -188,9 +187,8 @@ function openResultsFile(file: string, layout: ResultsLayout): ResultsFile {
       await writer.close();
       closed = true;
     },
-    release(keep) {
-      writer.release();
-      if (!closed && !keep) rmSync(`${file}.partial`, { force: true });
+    async release(keep) {
+      if (!closed) await writer.release({ discard: !keep });
     },
   };
 }

@@ -172,9 +172,24 @@ describe('createResultsWriter', () => {
     await first.write(rows[0]!);
     await first.close();
     const second = createResultsWriter(file);
-    second.release();
+    await second.release();
     expect(existsSync(`${file}.lock`)).toBe(false);
     expect(readFileSync(file, 'utf8')).toContain('"id":"1"');
+  });
+
+  it('given up before its file opened, leaves no .partial once release resolves, and frees the lock', async () => {
+    const file = pathTo('given-up.jsonl');
+    // Released in the same tick as created: the file is still opening when release is called.
+    await createResultsWriter(file).release({ discard: true });
+    // Anything the stream would create late has been created by now, had release not waited.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(existsSync(`${file}.partial`)).toBe(false);
+    expect(existsSync(`${file}.lock`)).toBe(false);
+    const kept = createResultsWriter(file);
+    await kept.write(rows[0]!);
+    await kept.release();
+    expect(readFileSync(`${file}.partial`, 'utf8')).toContain('"id":"1"');
+    expect(existsSync(file)).toBe(false);
   });
 
   it('takes over a lock left by a process that is gone, and a .partial it left', async () => {

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -66,10 +66,11 @@ export interface ResultsWriter {
   /** Flushes the rows and gives the file its final name. Calling it again does nothing. */
   close(): Promise<void>;
   /**
-   * Gives up the file without a final name: what was written stays in `.partial`, and the lock is
-   * released for the next run. Does nothing after `close`.
+   * Gives up the file without a final name: what was written stays in `.partial` (removed with
+   * `discard`), and the lock is released for the next run. Resolves once the file is closed, so
+   * nothing is created or written after it. Does nothing after `close`.
    */
-  release(): void;
+  release(options?: { discard?: boolean }): Promise<void>;
 }
 
 export type ResultsFormat = 'jsonl' | 'csv' | 'parquet';
@@ -175,10 +176,18 @@ export function createResultsWriter(file: string, layout: ResultsLayout = {}): R
       })();
       return closing;
     },
-    release() {
+    async release(options) {
       if (closing || released) return;
       released = true;
+      // The file may still be opening: wait for the stream to close, or a `.partial` removed
+      // now would be created afterwards, beside the user's data.
       stream.end();
+      try {
+        await finished(stream);
+      } catch {
+        // Nothing written is worth more than the lock: the error listener has recorded it.
+      }
+      if (options?.discard === true) rmSync(partialFile, { force: true });
       claim.release();
     },
   };
@@ -322,9 +331,10 @@ function parquetResultsWriter(
       })();
       return closing;
     },
-    release() {
+    async release() {
       if (closing || released) return;
       released = true;
+      // Nothing is on disk before `close`, so there is nothing to discard.
       claim.release();
     },
   };
