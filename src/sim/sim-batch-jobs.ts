@@ -140,6 +140,9 @@ export function createSimBatchJobs({
   const files = new Map<string, SimFile>();
   const jobs = new Map<string, SimJob>();
   let jobsSeen = 0;
+  // Counts every file stored, so that two uploads of the same bytes get different ids without a
+  // random part: a job's id seeds its fault draws, and a test must meet the same faults each run.
+  let filesStored = 0;
   const stats: SimBatchStats = {
     filesUploaded: 0,
     jobsCreated: 0,
@@ -168,13 +171,14 @@ export function createSimBatchJobs({
 
   function storeFile(content: string, filename: string, purpose: string): SimFile {
     const file: SimFile = {
-      id: newId('file-sim', filename, content.length, Math.random()),
+      id: newId('file-sim', filename, content.length, filesStored),
       bytes: Buffer.byteLength(content),
       createdAt: seconds(now()),
       filename,
       purpose,
       content,
     };
+    filesStored += 1;
     files.set(file.id, file);
     return file;
   }
