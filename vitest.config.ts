@@ -19,6 +19,7 @@ const slowTests = [
   'test/store-pressure.test.ts',
   'test/queue-run.test.ts',
   'test/queue-faults.test.ts',
+  'test/gemini-batch.test.ts',
 ];
 
 export default defineConfig({
