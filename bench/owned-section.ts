@@ -28,6 +28,7 @@ export const ownedSections = [
     heading: 'Adaptive rounds: small rounds and the first window',
     script: 'bench/measure-adaptive-changes.ts',
   },
+  { heading: 'Adaptive pilot: the verdict', script: 'bench/measure-pilot-moves.ts' },
   { heading: 'Rate limits', script: 'bench/rate-limit.ts' },
   { heading: 'Local model', script: 'bench/local-model.ts' },
   { heading: 'GSM8K: worked solutions', script: 'bench/gsm8k.ts' },

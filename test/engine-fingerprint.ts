@@ -168,9 +168,16 @@ export interface FingerprintCase {
 
 /**
  * Options that turn off what the adaptive rule learned after the recording, so that its runs are
- * the recorded rule's: a stable model's small later rounds are asked (`minRoundItems` 0).
+ * the recorded rule's: a stable model's small later rounds are asked (`minRoundItems` 0), and the
+ * pilot's sequential test weighs moves at the rates it had then.
  */
-export const recordedAdaptiveRule: Partial<BatchPromptOptions> = { adaptive: { minRoundItems: 0 } };
+export const recordedAdaptiveRule: Partial<BatchPromptOptions> = {
+  adaptive: {
+    minRoundItems: 0,
+    stableChangeRate: { sure: 0.04, unsure: 0.25 },
+    orderDependentChangeRate: { sure: 0.12, unsure: 0.75 },
+  },
+};
 
 /** Every strategy on both kinds of model, on the shipped demo data (library defaults) and on RTE (the bench's prompt). */
 export const fingerprintCases: FingerprintCase[] = (['demo', 'rte'] as const).flatMap((data) =>

@@ -66,9 +66,10 @@ function sampleValue(spec: FlagSpec): { text: string; value: unknown } {
   }
   if (kind.type === 'integer') return { text: String(kind.minimum + 3), value: kind.minimum + 3 };
   if (kind.type !== 'number') throw new Error(`${spec.flag} is no strategy option`);
-  // Half the default where it has one (other options may have to stay on its side of theirs:
-  // the adaptive test's stable rate below its order-dependent one), else half the range.
-  const value = typeof byDefault === 'number' && byDefault > 0 ? byDefault / 2 : (kind.maximum ?? 2) / 2;
+  // Three quarters of the default where it has one (other options may have to stay on its side of
+  // theirs: the adaptive test's stable rate below its order-dependent one, 0.04 and 0.08 for sure
+  // answers), else half the range.
+  const value = typeof byDefault === 'number' && byDefault > 0 ? byDefault * 0.75 : (kind.maximum ?? 2) / 2;
   return { text: String(value), value };
 }
 

@@ -91,6 +91,30 @@ describe('decidePilot on hand-made observations', () => {
     expect(exhausted.text).toMatch(/^sequential test undecided when round 2 was complete: /);
   });
 
+  it('takes first pilot calls of the simulated profiles as their kind of model, or asks again', () => {
+    const verdict = (counts: Parameters<typeof pilotOf>[0]) =>
+      decidePilot({ pilot: pilotOf(counts), complete: false }, strategy).test?.verdict;
+    // sim:gpt-4, BoolQ seed 0 (bench prompt): 3 of 28 sure answers moved; all 4 unsure ones (2
+    // changed label).
+    expect(verdict({ sureStay: 25, sureMove: 3, unsureStay: 0, unsureTurnSure: 2, unsureFlip: 2 })).toBe(
+      'order-dependent',
+    );
+    // sim:gpt-3.5: about 30% of sure answers and 80% of unsure ones move.
+    expect(verdict({ sureStay: 18, sureMove: 8, unsureStay: 1, unsureTurnSure: 5 })).toBe('order-dependent');
+    // sim:frontier, RTE seed 1: 1 of 24 sure answers changed; 2 of 8 unsure ones came back sure.
+    expect(verdict({ sureStay: 23, sureMove: 1, unsureStay: 6, unsureTurnSure: 2 })).toBe('stable');
+    // sim:frontier, QQP seed 0: 1 of 19 sure answers moved, 4 of 11 unsure ones.
+    expect(verdict({ sureStay: 18, sureMove: 1, unsureStay: 7, unsureTurnSure: 3, unsureFlip: 1 })).toBe(
+      'stable',
+    );
+    // sim:frontier, RTE seed 0 with examples in every call: 6 of 8 unsure answers moved (5 came back
+    // sure, 1 changed label), none of 24 sure ones; and the kill-and-resume run at 16 items per call:
+    // 4 of 5 unsure moved, none of 11 sure. Neither called the model order-dependent: the pilot asks
+    // another call (at the earlier rates, 0.25 and 0.75 for unsure answers, both did).
+    expect(verdict({ sureStay: 24, unsureStay: 2, unsureTurnSure: 5, unsureFlip: 1 })).toBe('undecided');
+    expect(verdict({ sureStay: 11, unsureStay: 1, unsureTurnSure: 3, unsureFlip: 1 })).toBe('undecided');
+  });
+
   it('needs no pilot when one round is all a run may ask', () => {
     const { decision, text } = decidePilot({ pilot: [], complete: false }, { ...strategy, rounds: 1 });
     expect(decision).toEqual({ stable: true, stopsAfterRound1: { sure: true, unsure: true }, batchSize: 32 });

@@ -4,6 +4,7 @@ import type { GenerateRequest } from '../spec/chat-model.js';
 import { boolqTask } from '../task/builtin-tasks.js';
 import { createScriptedModel } from '../test/scripted-model.js';
 import { batchPrompt } from './batch-prompt.js';
+import { resolveStrategy } from './resolve-strategy.js';
 import { sequentialChangeTest } from './sequential-change-test.js';
 import type { Item, StratumFigures } from './types.js';
 
@@ -56,6 +57,16 @@ function scripted(
   });
 }
 
+/** The sequential test's rates and risk as a run takes them by default. */
+const defaultRates = (() => {
+  const { adaptive } = resolveStrategy({ strategy: 'adaptive' });
+  return {
+    stableRate: adaptive.stableChangeRate,
+    unstableRate: adaptive.orderDependentChangeRate,
+    risk: adaptive.risk,
+  };
+})();
+
 const common = { task: boolqTask, format: 'lines', batchSize: 32, rounds: 5, strategy: 'adaptive' } as const;
 /** The batch may not grow: the pilot then waits for round 1 and asks SEAS's own round-2 calls. */
 const fixedSize = { ...common, adaptive: { maxBatchSize: 32 } } as const;
@@ -67,7 +78,7 @@ describe('the adaptive rule', () => {
     const { results, summary } = await batchPrompt({ ...common, items, model });
     const adaptive = summary.adaptive!;
     // About 29 sure and 3 unsure answers per call of 32, none moving: the test calls the model
-    // stable after the first call (29 x log(0.88 / 0.96) + 3 x log(0.25 / 0.75) < log(0.1 / 0.9)).
+    // stable after the first call (29 x log(0.92 / 0.96) + 3 x log(0.15 / 0.7) < log(0.1 / 0.9)).
     expect(adaptive.pilotItems).toBe(32);
     expect(adaptive.test?.verdict).toBe('stable');
     expect(
@@ -170,7 +181,9 @@ describe('the adaptive rule', () => {
 
   it('falls back to SEAS for every item when sure answers flip, with the very calls of bpe+seas', async () => {
     const items = makeItems(600);
-    const flip = (item: number, sure: boolean, call: string) => sure && coin(item, call) < 0.15;
+    // A sure answer that changes adds log(0.08 / 0.04), one that stays log(0.92 / 0.96): flipping
+    // 30% of them outweighs the unsure answers' log(0.15 / 0.7) each, three in a call.
+    const flip = (item: number, sure: boolean, call: string) => sure && coin(item, call) < 0.3;
     const model = scripted(flip);
     const { results, summary } = await batchPrompt({ ...fixedSize, items, model });
     const adaptive = summary.adaptive!;
@@ -217,8 +230,9 @@ describe('the adaptive rule', () => {
 
   it('asks one more pilot call at a time while the test is undecided', async () => {
     // A model sure of everything; one sure answer of the first round-2 call changes its label.
-    // After that change the test needs 38 repeats before it calls the model stable: 31 are not
-    // enough, so it asks a second call, and that one is enough.
+    // After that change the test needs 68 repeats before it calls the model stable (sure answers
+    // alone tell a stable model from an order-dependent one only weakly): 63 are not enough, so it
+    // asks a third call, and that one is enough.
     let changing: number | undefined;
     const model = scripted(
       (item, _sure, _call, firstRound) => {
@@ -238,18 +252,13 @@ describe('the adaptive rule', () => {
     const sure = adaptive.strata[0]!;
     expect(sure.changed).toBe(1);
     expect(adaptive.test?.verdict).toBe('stable');
-    expect(adaptive.pilotItems).toBe(64);
-    expect(sure.items).toBe(64);
-    const rates = {
-      stableRate: { sure: 0.04, unsure: 0.25 },
-      unstableRate: { sure: 0.12, unsure: 0.75 },
-      risk: 0.1,
-    };
+    expect(adaptive.pilotItems).toBe(96);
+    expect(sure.items).toBe(96);
     const none = { items: 0, moved: 0 };
-    expect(sequentialChangeTest({ sure: { items: 32, moved: 1 }, unsure: none }, rates).verdict).toBe(
+    expect(sequentialChangeTest({ sure: { items: 64, moved: 1 }, unsure: none }, defaultRates).verdict).toBe(
       'undecided',
     );
-    expect(sequentialChangeTest({ sure: { items: 64, moved: 1 }, unsure: none }, rates).verdict).toBe(
+    expect(sequentialChangeTest({ sure: { items: 96, moved: 1 }, unsure: none }, defaultRates).verdict).toBe(
       'stable',
     );
   });
@@ -288,11 +297,12 @@ describe('the adaptive rule', () => {
     const test = adaptive.test!;
     expect(test.sure).toEqual({ items: sure.items, moved: sure.moved });
     expect(test.unsure).toEqual({ items: unsure.items, moved: unsure.moved });
+    const { stableRate, unstableRate } = defaultRates;
     expect(test.logLikelihoodRatio).toBeCloseTo(
-      sure.moved * Math.log(0.12 / 0.04) +
-        (sure.items - sure.moved) * Math.log(0.88 / 0.96) +
-        unsure.moved * Math.log(0.75 / 0.25) +
-        (unsure.items - unsure.moved) * Math.log(0.25 / 0.75),
+      sure.moved * Math.log(unstableRate.sure / stableRate.sure) +
+        (sure.items - sure.moved) * Math.log((1 - unstableRate.sure) / (1 - stableRate.sure)) +
+        unsure.moved * Math.log(unstableRate.unsure / stableRate.unsure) +
+        (unsure.items - unsure.moved) * Math.log((1 - unstableRate.unsure) / (1 - stableRate.unsure)),
       10,
     );
     expect(sure.stopsAfterRound1).toBe(test.verdict === 'stable');
