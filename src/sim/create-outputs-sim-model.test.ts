@@ -4,7 +4,7 @@ import { parseOutputsReply } from '../parse/parse-outputs-reply.js';
 import { renderBatch } from '../prompt/render-batch.js';
 import { loadTask } from '../task/load-task.js';
 import type { MultiOutputTask } from '../task/task-schema.js';
-import { lossPerExtraOutput } from './create-outputs-sim-model.js';
+import { outputCountLossChance } from './create-outputs-sim-model.js';
 import { createSimModel } from './create-sim-model.js';
 
 const task = loadTask(
@@ -66,6 +66,14 @@ describe('the simulated model of a task with outputs', () => {
       expect(right).toBeGreaterThanOrEqual(24);
       expect(right).toBeLessThan(32);
     }
-    expect(lossPerExtraOutput.frontier * 9).toBeLessThanOrEqual(0.02);
+  });
+
+  it('loses nothing on frontier up to 10 outputs per prompt (Pipal et al. 2026), and the assumed figures past it and on the paper profiles', () => {
+    expect(outputCountLossChance('frontier', 1)).toBe(0);
+    expect(outputCountLossChance('frontier', 10)).toBe(0);
+    expect(outputCountLossChance('frontier', 12)).toBeCloseTo(0.004, 10);
+    expect(outputCountLossChance('gpt-4', 1)).toBe(0);
+    expect(outputCountLossChance('gpt-4', 3)).toBeCloseTo(0.01, 10);
+    expect(outputCountLossChance('gpt-3.5', 10)).toBeCloseTo(0.09, 10);
   });
 });
