@@ -25,6 +25,7 @@ import { scoresTable } from '../scores-table.js';
 import { selectSourceFromCli } from '../source-from-cli.js';
 import { type OutcomeCounts, outcomeReason } from '../stop-reasons.js';
 import { commandSummaries } from './command-summaries.js';
+import { compareOutputPasses } from './eval-outputs-compare.js';
 
 export interface EvalCliValues extends CommandValues {
   model: string;
@@ -178,6 +179,10 @@ export async function evalCommand(values: EvalCliValues, title?: string): Promis
   }
   const task = loadTask(values.task, { reasoning: values.reasoning === true });
   const strategyOptions = strategyFromCli(values);
+  // A task with outputs compares asking them in one pass with one run per output, not strategies.
+  if (values.compare && task.outputs !== undefined) {
+    return compareOutputPasses(values, task, resolveStrategy(strategyOptions), title);
+  }
   const { strategy: _chosen, ...shared } = strategyOptions;
   // Each strategy resolved once, before anything is read; the engine settles an `auto` format.
   const strategies = values.compare
