@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { adaptiveSection } from './adaptive-section.js';
 import { escapeHtml } from './escape-html.js';
 import { htmlDefinitionList, htmlTable as table } from './html-table.js';
+import { outputsSection } from './outputs-section.js';
 import { renderCheckScript } from './render-check-script.js';
 import type { ReportInput, RunDetailsInput } from './report-input.js';
 import { type RunView, runsOf } from './report-runs.js';
@@ -382,6 +383,7 @@ ${summarySection(input, runs)}
 ${roundsSection(input, runs)}
 ${positionSection(input, runs)}
 ${confidenceSection(input, runs)}
+${outputsSection(runs)}
 ${scoresSection(withDetails(runs), unavailable(input))}
 ${adaptiveSection(runs)}
 ${reviewSection(withDetails(runs), unavailable(input))}

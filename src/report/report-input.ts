@@ -6,6 +6,26 @@ const share = z.number().min(0).max(1);
 
 const voteCountSchema = z.object({ votes: count, correct: count });
 
+/** Per-class scores, macro F1 and kappa of one confusion matrix (`ConfusionScores`). */
+const confusionSchema = z.object({
+  matrix: z.object({ labels: z.array(z.string()), counts: z.array(z.array(count)) }),
+  items: count,
+  accuracy: share.nullable(),
+  perClass: z.array(
+    z.object({
+      label: z.string(),
+      support: count,
+      predicted: count,
+      truePositives: count,
+      precision: share.nullable(),
+      recall: share.nullable(),
+      f1: share.nullable(),
+    }),
+  ),
+  macroF1: share.nullable(),
+  kappa: z.number().min(-1).max(1).nullable(),
+});
+
 /** The `details` that `eval --json` and `eval --compare --json` add per run (see analyze-results). */
 const detailsSchema = z.object({
   voting: z.string(),
@@ -32,27 +52,7 @@ const detailsSchema = z.object({
     })
     .nullable(),
   // Written by batchprompt since it scores by class and lists items to review; older files lack them.
-  scores: z
-    .object({
-      matrix: z.object({ labels: z.array(z.string()), counts: z.array(z.array(count)) }),
-      items: count,
-      accuracy: share.nullable(),
-      perClass: z.array(
-        z.object({
-          label: z.string(),
-          support: count,
-          predicted: count,
-          truePositives: count,
-          precision: share.nullable(),
-          recall: share.nullable(),
-          f1: share.nullable(),
-        }),
-      ),
-      macroF1: share.nullable(),
-      kappa: z.number().min(-1).max(1).nullable(),
-    })
-    .nullable()
-    .optional(),
+  scores: confusionSchema.nullable().optional(),
   review: z
     .array(
       z.object({
@@ -79,6 +79,27 @@ const detailsSchema = z.object({
     )
     .optional(),
   reviewCounts: z.object({ wrong: count, uncertain: count }).optional(),
+});
+
+/** One output's scores of a task with outputs (`OutputScores`): against that output's own gold answers. */
+const outputScoresSchema = z.object({
+  output: z.string(),
+  scored: count,
+  correct: count,
+  accuracy: share.nullable(),
+  confusion: confusionSchema.optional(),
+  labels: z
+    .array(
+      z.object({
+        label: z.string(),
+        support: count,
+        predicted: count,
+        truePositives: count,
+        f1: share.nullable(),
+      }),
+    )
+    .optional(),
+  jaccard: share.nullable().optional(),
 });
 
 /** What the adaptive rule measured and decided (`AdaptiveSummary`). */
@@ -159,6 +180,8 @@ const comparisonSchema = z.object({
         unsettled: count.optional(),
         finalBatchSize: count.optional(),
         adaptive: adaptiveSchema.optional(),
+        // A task with outputs: each output's scores (written since tasks could have outputs).
+        outputs: z.array(outputScoresSchema).optional(),
         // Absent in the output of batchprompt versions before `report` existed.
         details: detailsSchema.optional(),
       }),
@@ -221,6 +244,7 @@ const runSummarySchema = z.object({
 
 export type RunDetailsInput = z.infer<typeof detailsSchema>;
 export type AdaptiveInput = z.infer<typeof adaptiveSchema>;
+export type OutputScoresInput = z.infer<typeof outputScoresSchema>;
 export type ReviewItemInput = z.infer<typeof reviewItemSchema>;
 export type ComparisonInput = z.infer<typeof comparisonSchema>;
 export type EvalRunInput = z.infer<typeof evalRunSchema>;

@@ -1,6 +1,7 @@
 import type {
   AdaptiveInput,
   EvalRunInput,
+  OutputScoresInput,
   ReportInput,
   ReviewItemInput,
   RunDetailsInput,
@@ -24,6 +25,8 @@ export interface RunView {
   unsettled?: number;
   adaptive?: AdaptiveInput;
   review?: ReviewItemInput[];
+  /** A task with outputs: each output's scores against its own gold answers. */
+  outputs?: OutputScoresInput[];
 }
 
 /** The optional figures a view carries over from its source, when the source has them. */
@@ -57,6 +60,7 @@ export function runsOf(input: ReportInput): RunView[] {
         answered: strategy.answered,
         withoutAnswer: strategy.failed,
         ...(strategy.details === undefined ? {} : { details: strategy.details }),
+        ...(strategy.outputs === undefined ? {} : { outputs: strategy.outputs }),
         ...extrasOf(strategy),
       }));
     case 'eval':

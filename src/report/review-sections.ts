@@ -17,7 +17,8 @@ function cells(tag: 'td' | 'th', values: readonly (string | number)[]): string {
   return values.map((value) => `<${tag}>${escapeHtml(String(value))}</${tag}>`).join('');
 }
 
-function scoresBlock(scores: Scores): string {
+/** One confusion matrix: kappa, macro F1 and accuracy, per-class figures and the matrix itself. */
+export function scoresBlock(scores: Scores): string {
   const perClass = scores.perClass
     .map(
       (score) =>
