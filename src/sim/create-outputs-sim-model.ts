@@ -1,6 +1,7 @@
 import type { Answer } from '../parse/normalize-answer.js';
 import { readRenderedBatch } from '../prompt/read-rendered-batch.js';
 import {
+  formatOutputValue,
   type OutputAnswerText,
   renderOutputsAnswerLine,
   renderOutputsJsonEntry,
@@ -11,7 +12,8 @@ import type { MultiOutputTask, SingleOutputTask, TaskOutput } from '../task/task
 import { createSimModel, type SimModel, type SimModelOptions, simulatedReply } from './create-sim-model.js';
 import { catalogKey, createItemCatalog, type ItemCatalog } from './item-catalog.js';
 import { decodeOutputGold, encodeOutputsGold } from './outputs-gold.js';
-import type { SimProfileName } from './profiles.js';
+import { type SimProfileName, simProfiles } from './profiles.js';
+import { type ReplyEntry, type ReplyEntryWriter, renderSimReply } from './render-sim-reply.js';
 import { hashUniforms, textDigest } from './sim-random.js';
 
 /*
@@ -19,9 +21,9 @@ import { hashUniforms, textDigest } from './sim-random.js';
  * with its own gold answer and difficulty: it is answered by the single-question simulator of that
  * output (a multi-choice output: one yes/no question per label, the set being the labels answered
  * yes), keyed on the item and the output, so outputs are right or wrong independently. Asking more
- * outputs in one prompt may cost accuracy, by profile (`outputCountLoss`). Replies are
- * written well formed, in the asked layout; formatting faults are those of single-question
- * replies and are not simulated here.
+ * outputs in one prompt may cost accuracy, by profile (`outputCountLoss`). Replies are written in
+ * the asked format with the profile's formatting faults, as single-question replies are
+ * (`outputsReplyWriter`); the other layouts of `SimReplyLayout` are not written for outputs.
  */
 
 /** How asking several outputs in one prompt costs a profile accuracy. */
@@ -192,6 +194,39 @@ function askedOutputs(task: MultiOutputTask, text: string): TaskOutput[] {
   return task.outputs.filter((output) => names.has(output.name));
 }
 
+/**
+ * How the simulator writes the entries of a reply to a task with outputs: an entry's answer is the
+ * number of its row of answers (`rows`), and the conflicting answer of a repeated index is that row
+ * with its first output answered otherwise. The reply then carries the formatting faults of a
+ * single-question reply (`renderSimReply`): skipped, repeated or extra indexes, numbering off by
+ * one, chatter, drift into sentences.
+ */
+export function outputsReplyWriter(
+  task: MultiOutputTask,
+  rows: readonly (readonly OutputAnswerText[])[],
+): { writer: ReplyEntryWriter; conflictingAnswer: (answer: Answer) => Answer } {
+  const conflictMark = '!';
+  const rowOf = (entry: ReplyEntry): readonly OutputAnswerText[] => {
+    const key = String(entry.answer);
+    const row = rows[Number.parseInt(key, 10)] ?? [];
+    if (!key.endsWith(conflictMark) || row.length === 0) return row;
+    const [first, ...rest] = row;
+    const output = task.outputs.find((candidate) => candidate.name === first!.name)!;
+    return [{ ...first!, answer: wrongAnswer(output, first!.answer, 0.5) }, ...rest];
+  };
+  return {
+    writer: {
+      line: (entry, tag) => renderOutputsAnswerLine(entry.index, tag, rowOf(entry)),
+      json: (entry, tag) => renderOutputsJsonEntry(entry.index, tag, rowOf(entry)),
+      sentence: (entry) =>
+        `Input ${entry.index} is ${rowOf(entry)
+          .map((answer) => `${answer.name} ${formatOutputValue(answer.answer)}`)
+          .join(', ')}, I think.`,
+    },
+    conflictingAnswer: (answer) => `${String(answer)}${conflictMark}`,
+  };
+}
+
 export function createOutputsSimModel(options: SimModelOptions & { task: MultiOutputTask }): SimModel {
   const { task } = options;
   const profile = options.profile ?? 'gpt-4';
@@ -229,12 +264,18 @@ export function createOutputsSimModel(options: SimModelOptions & { task: MultiOu
         return { ...answer, answer: wrongAnswer(output, answer.answer, draw) };
       }),
     );
-    if (format === 'json') {
-      return JSON.stringify({
-        answers: rendered.map((entry, row) => renderOutputsJsonEntry(entry.index, tag, rows[row]!)),
-      });
-    }
-    return rendered.map((entry, row) => renderOutputsAnswerLine(entry.index, tag, rows[row]!)).join('\n');
+    const { writer, conflictingAnswer } = outputsReplyWriter(task, rows);
+    return renderSimReply({
+      entries: rendered.map((entry, row) => ({ index: entry.index, answer: String(row), confident: true })),
+      writer,
+      format,
+      tag,
+      faults: simProfiles[profile].faults,
+      seed,
+      requestDigest,
+      conflictingAnswer,
+      lineDrift: options.lineDrift ?? 0,
+    }).text;
   }
 
   return {

@@ -76,8 +76,22 @@ export function isSimReplyLayout(value: unknown): value is SimReplyLayout {
   return typeof value === 'string' && (simReplyLayouts as readonly string[]).includes(value);
 }
 
+/**
+ * How a reply writes its entries when an entry is more than one answer (a task with outputs: a
+ * line or JSON entry naming each output). The entry's `answer` is then the writer's own key for
+ * what the item's entry says, and `conflictingAnswer` gives the key of a different one.
+ */
+export interface ReplyEntryWriter {
+  line(entry: ReplyEntry, tag: string): string;
+  json(entry: ReplyEntry, tag: string): Record<string, unknown>;
+  /** The entry in a sentence without the batch code, as a model drifting from lines writes it. */
+  sentence(entry: ReplyEntry): string;
+}
+
 export interface RenderSimReplyInput {
   entries: readonly ReplyEntry[];
+  /** Writes each entry, for entries that are not one answer each; layouts then stay `ours`. */
+  writer?: ReplyEntryWriter;
   format: 'lines' | 'json';
   /** The batch code to echo on every answer line. */
   tag: string;
@@ -155,18 +169,23 @@ export function renderSimReply(input: RenderSimReplyInput): SimReply {
   const [driftDraw = 1] = hashUniforms(1, 'line-drift', input.seed, input.requestDigest);
   if (format === 'lines' && driftDraw < (input.lineDrift ?? 0)) {
     happened.push('line-drift');
-    return { text: renderDriftedReply(entries), faults: happened };
+    return { text: renderDriftedReply(entries, input.writer), faults: happened };
   }
-  const layout = input.layout ?? 'ours';
+  const { writer } = input;
+  const layout = writer === undefined ? (input.layout ?? 'ours') : 'ours';
   if (layout !== 'ours' && !entries.some((entry) => entry.reasoning !== undefined)) {
     return { text: renderLayout(layout, entries, format, tag, echoes), faults: happened };
   }
   if (format === 'json') {
     // A JSON schema leaves no room for prose around the answers.
     // The entries take the shape the prompt asks for, the batch code included.
-    const answers: JsonAnswerEntry[] = [];
+    const answers: (JsonAnswerEntry | Record<string, unknown>)[] = [];
     for (const entry of entries) {
-      answers.push(renderJsonAnswerEntry(entry.index, tag, entry.answer, entry.confident, entry.reasoning));
+      answers.push(
+        writer === undefined
+          ? renderJsonAnswerEntry(entry.index, tag, entry.answer, entry.confident, entry.reasoning)
+          : writer.json(entry, tag),
+      );
       for (const echo of echoes) if (echo.fromIndex === entry.index) answers.push(echoedJsonEntry(echo));
     }
     return { text: JSON.stringify({ answers }), faults: happened };
@@ -177,9 +196,11 @@ export function renderSimReply(input: RenderSimReplyInput): SimReply {
   const withReasoning = entries.some((entry) => entry.reasoning !== undefined);
   const lines = entries.flatMap((entry) => {
     const own =
-      entry.reasoning === undefined
-        ? renderAnswerLine(entry.index, tag, entry.answer, entry.confident)
-        : renderReasoningBlock(entry.index, tag, entry.reasoning, entry.answer, entry.confident);
+      writer !== undefined
+        ? writer.line(entry, tag)
+        : entry.reasoning === undefined
+          ? renderAnswerLine(entry.index, tag, entry.answer, entry.confident)
+          : renderReasoningBlock(entry.index, tag, entry.reasoning, entry.answer, entry.confident);
     // A chattier reply bolds the number and code, as models often do in markdown.
     const written = bold ? own.replace(/^(\d+ \([^)]*\))/, '**$1**') : own;
     const copied = echoes.filter((echo) => echo.fromIndex === entry.index).map((echo) => echo.text);
@@ -198,10 +219,11 @@ export function renderSimReply(input: RenderSimReplyInput): SimReply {
 }
 
 /** Answers in sentences, without the batch code: what a model that drifted from lines writes. */
-function renderDriftedReply(entries: readonly ReplyEntry[]): string {
-  const sentences = entries.map(
-    (entry) =>
-      `Input ${entry.index} is ${entry.answer}${entry.confident ? ', I am sure.' : ', though I am not sure.'}`,
+function renderDriftedReply(entries: readonly ReplyEntry[], writer: ReplyEntryWriter | undefined): string {
+  const sentences = entries.map((entry) =>
+    writer === undefined
+      ? `Input ${entry.index} is ${entry.answer}${entry.confident ? ', I am sure.' : ', though I am not sure.'}`
+      : writer.sentence(entry),
   );
   return `Sure! Here is what I think of each input.\n\n${sentences.join('\n')}`;
 }
