@@ -1,6 +1,6 @@
 import { type AdaptiveDecision, decidePilot, judgeProbe } from './adaptive-decision.js';
 import type { ItemState } from './item-state.js';
-import { pilotAnswers } from './output-votes.js';
+import { observedVotes, pilotAnswers } from './output-votes.js';
 import {
   dueItems,
   type ProbedAnchor,
@@ -203,9 +203,13 @@ function pilotQueue(context: RunContext, window: RunWindow): ItemState[][] {
     2,
     strategy.batchSize,
   );
-  // Whether an unsure answer comes back sure tells the two kinds of model apart fastest.
+  // Whether an unsure answer comes back sure tells the two kinds of model apart fastest; a task
+  // with outputs counts each unsure output's answer, as the pilot observes them.
   const unsureIn = (call: readonly ItemState[]) =>
-    call.filter((state) => state.votes.find((vote) => vote.round === 1)?.confident === false).length;
+    call.reduce(
+      (sum, state) => sum + [...observedVotes(state, 1).values()].filter((vote) => !vote.confident).length,
+      0,
+    );
   return calls
     .map((call, index) => ({ call, index, unsure: unsureIn(call) }))
     .sort((a, b) => b.unsure - a.unsure || a.index - b.index)
@@ -245,7 +249,7 @@ function anchorCandidates(context: RunContext, window: RunWindow, plan: WindowPl
         callFailed: false,
         rounds: 0,
       },
-      answer: String(state.votes.find((vote) => vote.round === 1)!.answer),
+      answers: new Map([...observedVotes(state, 1)].map(([name, vote]) => [name, String(vote.answer)])),
     }));
 }
 
@@ -291,12 +295,19 @@ function observeProbe(
   probe: number,
   anchors: ProbedAnchor[],
 ) {
-  const answered = anchors.filter((anchor) => anchor.copy.votes.length > 0);
-  const agreed = answered.filter((anchor) => String(anchor.copy.votes[0]!.answer) === anchor.answer).length;
-  const judged = judgeProbe(
-    { batchSize: probe, anchors: answered.length, agreed },
-    context.strategy.adaptive,
-  );
+  // Each answer an anchor gave again is one observation: each output's, for a task with outputs.
+  let compared = 0;
+  let agreed = 0;
+  for (const anchor of anchors) {
+    const given = observedVotes(anchor.copy, 1);
+    for (const [name, answer] of anchor.answers) {
+      const vote = given.get(name);
+      if (vote === undefined) continue;
+      compared += 1;
+      if (String(vote.answer) === answer) agreed += 1;
+    }
+  }
+  const judged = judgeProbe({ batchSize: probe, anchors: compared, agreed }, context.strategy.adaptive);
   context.adaptive.recordProbe(judged);
   const { probe: _asked, ...adaptive } = plan.adaptive!;
   const next: WindowPlan = { ...plan, adaptive };

@@ -55,6 +55,25 @@ export function pilotAnswers(pilot: readonly ItemState[]): { votes: readonly Vot
   );
 }
 
+/**
+ * An item's vote of one round as the adaptive rule observes it beyond the pilot (which round-2
+ * calls to ask first, whether a probe's anchors agree): one vote per output of a task with
+ * outputs, by output name, so that a row of ten answers counts as ten observations, as in the
+ * pilot; the item's own vote under `''` otherwise.
+ */
+export function observedVotes(state: ItemState, round: number): Map<string, Vote> {
+  const lists: [string, readonly Vote[]][] =
+    state.outputs === undefined
+      ? [['', state.votes]]
+      : [...state.outputs].map(([name, output]) => [name, output.votes]);
+  const observed = new Map<string, Vote>();
+  for (const [name, votes] of lists) {
+    const vote = votes.find((entry) => entry.round === round);
+    if (vote !== undefined) observed.set(name, vote);
+  }
+  return observed;
+}
+
 /** A set of labels as one vote's answer: `refund,deadline`, or `none`. */
 export function labelSetKey(labels: readonly string[]): string {
   return labels.length === 0 ? noLabelsWord : labels.join(',');
@@ -66,8 +85,8 @@ function labelsOfKey(key: string): string[] {
 
 /**
  * The row-level vote of a round: the answers the item's outputs gave in it, joined, sure when
- * every one was. What the adaptive rule reads of an item beyond its pilot (the unsure answers it
- * asks first, the anchors of a larger batch) is this vote, a row repeated exactly.
+ * every one was. Which items may serve as a probe's anchors is read from this vote (a row answered
+ * sure and repeated exactly); what they are then compared on is each output (`observedVotes`).
  */
 export function updateRowVote(state: ItemState, task: MultiOutputTask, round: number, template: Vote): void {
   const parts: string[] = [];

@@ -22,7 +22,8 @@ export interface RunWindow {
 /** An anchor of a probe: a copy of an answered item, asked again, and the answer it gave before. */
 export interface ProbedAnchor {
   copy: ItemState;
-  answer: string;
+  /** The round-1 answers the copy is compared with, by output (`''` for a task with one answer). */
+  answers: ReadonlyMap<string, string>;
 }
 
 /** Calls the loop asks together; an item is asked in the round after those it went through. */
