@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { threeOutputTask } from '../../test/three-output-task.js';
 import {
   type OutputAnswerText,
   renderOutputsAnswerLine,
   renderOutputsJsonEntry,
 } from '../prompt/render-outputs.js';
-import { defineTask } from '../task/define-task.js';
-import type { MultiOutputTask } from '../task/task-schema.js';
 import { type ParsedOutputsReply, parseOutputsReply } from './parse-outputs-reply.js';
 
 /*
@@ -15,19 +14,7 @@ import { type ParsedOutputsReply, parseOutputsReply } from './parse-outputs-repl
  * item, and never on another output.
  */
 
-const task = defineTask({
-  name: 'tickets',
-  instruction: 'Answer each question about the ticket.',
-  fields: ['body'],
-  outputs: [
-    { name: 'topic', answer: { type: 'labels', labels: ['billing', 'delivery', 'account'] } },
-    { name: 'urgency', answer: { type: 'labels', labels: ['low', 'high'] } },
-    {
-      name: 'mentions',
-      answer: { type: 'labels', labels: ['refund', 'deadline', 'callback'], multiple: true, min: 0 },
-    },
-  ],
-}) as MultiOutputTask;
+const task = threeOutputTask;
 
 const tag = 'nf3u';
 const count = 16;

@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { defineTask } from '../task/define-task.js';
+import { threeOutputTask } from '../../test/three-output-task.js';
 import { parseOutputsReply } from './parse-outputs-reply.js';
 
-const task = defineTask({
-  name: 'tickets',
-  instruction: 'Answer each question about the ticket.',
-  fields: ['body'],
-  outputs: [
-    { name: 'topic', answer: { type: 'labels', labels: ['billing', 'delivery', 'account'] } },
-    { name: 'urgency', answer: { type: 'labels', labels: ['low', 'high'] } },
-    {
-      name: 'mentions',
-      answer: { type: 'labels', labels: ['refund', 'deadline', 'callback'], multiple: true, min: 0 },
-    },
-  ],
-});
+const task = threeOutputTask;
 
 const lines = (text: string, expectedCount: number, outputs?: string[]) =>
   parseOutputsReply(task, text, {
