@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJsonl, runCli } from '../../../test/run-cli.js';
-import type { OutputsComparisonJson } from './eval-outputs-compare.js';
+import { renderReport } from '../../report/render-report.js';
+import { parseReportInput } from '../../report/report-input.js';
+import type { OutputsComparisonRow } from './eval-outputs-compare.js';
 
 /*
  * `eval --compare` on a task with outputs: the one pass and one run per output, side by side, on
@@ -56,46 +58,58 @@ describe('eval --compare on a task with outputs', () => {
     const { code, stdout, stderr } = await compare('--json');
     expect(stderr).not.toMatch(/error/i);
     expect(code).toBe(0);
-    const report = JSON.parse(stdout) as OutputsComparisonJson;
+    const report = JSON.parse(stdout) as {
+      simulated: boolean;
+      items: number;
+      strategies: OutputsComparisonRow[];
+    };
     expect(report.simulated).toBe(true);
     expect(report.items).toBe(60);
-    const [onePass, ...separate] = report.passes;
-    expect(onePass!.way).toBe('one pass');
-    expect(Object.keys(onePass!.accuracy)).toEqual(['topic', 'urgency', 'tone', 'mentions']);
-    expect(separate.map((pass) => [pass.way, Object.keys(pass.accuracy)])).toEqual([
-      ['one output', ['topic']],
-      ['one output', ['urgency']],
-      ['one output', ['tone']],
-      ['one output', ['mentions']],
+    const accuracyOf = (row: OutputsComparisonRow) =>
+      Object.fromEntries(row.outputs.map((score) => [score.output, score.accuracy]));
+    const [onePass, ...separate] = report.strategies;
+    expect(onePass!.name).toBe('one pass');
+    expect(Object.keys(accuracyOf(onePass!))).toEqual(['topic', 'urgency', 'tone', 'mentions']);
+    expect(separate.map((row) => [row.name, Object.keys(accuracyOf(row))])).toEqual([
+      ['topic alone', ['topic']],
+      ['urgency alone', ['urgency']],
+      ['tone alone', ['tone']],
+      ['mentions alone', ['mentions']],
     ]);
-    for (const pass of report.passes) {
-      expect(pass.answered).toBe(60);
-      for (const accuracy of Object.values(pass.accuracy)) expect(accuracy).toBeGreaterThan(0.3);
+    for (const row of report.strategies) {
+      expect(row.answered).toBe(60);
+      for (const accuracy of Object.values(accuracyOf(row))) expect(accuracy).toBeGreaterThan(0.3);
     }
     // Each item's text is sent once for four questions, instead of four times.
-    const tokens = (pass: (typeof report.passes)[number]) => pass.inputTokens + pass.outputTokens;
-    const separateTokens = separate.reduce((sum, pass) => sum + tokens(pass), 0);
+    const tokens = (row: OutputsComparisonRow) => row.inputTokens + row.outputTokens;
+    const separateTokens = separate.reduce((sum, row) => sum + tokens(row), 0);
     expect(tokens(onePass!)).toBeLessThan(0.6 * separateTokens);
+    // The report makes a page of it: each run in the summary, each output's section.
+    const html = renderReport(parseReportInput(stdout, 'compare.json'));
+    for (const name of ['one pass', 'topic alone', 'mentions alone'])
+      expect(html).toContain(`<td>${name}</td>`);
+    for (const name of ['topic', 'urgency', 'tone', 'mentions'])
+      expect(html).toContain(`id="output-${name}"`);
   });
 
   it('prints a table with a column per output and the one pass’s share of the separate runs’ tokens, labelled simulated', async () => {
     const { code, stdout } = await compare();
     expect(code).toBe(0);
     expect(stdout).toContain('simulated model (sim:frontier) — not a real LLM');
-    expect(stdout).toMatch(/one pass \(4 outputs\).*\d+\.\d%/);
+    expect(stdout).toMatch(/one pass .*\d+\.\d%/);
     for (const name of ['topic', 'urgency', 'tone', 'mentions']) expect(stdout).toContain(`${name} alone`);
     expect(stdout).toContain('separate runs, total');
   });
 
-  it('writes one JSON line per pass to --out', async () => {
+  it('writes one JSON line per run to --out', async () => {
     const out = join(directory, 'passes.jsonl');
     expect((await compare('--out', out)).code).toBe(0);
-    expect(readJsonl(out).map((line) => line.way)).toEqual([
+    expect(readJsonl(out).map((line) => line.name)).toEqual([
       'one pass',
-      'one output',
-      'one output',
-      'one output',
-      'one output',
+      'topic alone',
+      'urgency alone',
+      'tone alone',
+      'mentions alone',
     ]);
   });
 

@@ -1,9 +1,12 @@
 import { appendFile } from 'node:fs/promises';
 import Table from 'cli-table3';
-import type { ResolvedStrategy, RunSummary } from '../../engine/types.js';
+import type { ResolvedStrategy } from '../../engine/types.js';
+import type { StrategyComparisonWithDetails } from '../../eval/analyze-comparison.js';
+import { comparisonRow } from '../../eval/compare.js';
 import type { OutputScores } from '../../eval/score-outputs.js';
 import type { OutputFormat } from '../../prompt/render-batch.js';
 import { parseWithProvider } from '../../providers/model-uri.js';
+import type { PipelineOutcome } from '../../session/run-pipeline.js';
 import { calibrationSource } from '../../sim/profiles.js';
 import { outputGoldColumns } from '../../source/read-outputs-gold.js';
 import type { ChatModel } from '../../spec/chat-model.js';
@@ -16,63 +19,59 @@ import { selectSourceFromCli } from '../source-from-cli.js';
 import { outcomeReason } from '../stop-reasons.js';
 import type { EvalCliValues } from './eval.js';
 
-/** One pass of the comparison: the task with every output, or one output's own task. */
-export interface OutputsComparisonPass {
-  /** `one pass`, or the output a single-question run asked. */
-  way: 'one pass' | 'one output';
-  /** The outputs the pass asked. */
-  outputs: string[];
-  calls: number;
-  inputTokens: number;
-  outputTokens: number;
-  answered: number;
-  failed: number;
-  /** Accuracy per output asked, against that output's gold column (null where nothing was scored). */
-  accuracy: Record<string, number | null>;
+/**
+ * One run of the comparison, in the shape of a strategy row of `eval --compare --json` (so that
+ * `report` reads it): named `one pass` or `<output> alone`, with each output's scores.
+ */
+export interface OutputsComparisonRow extends Omit<StrategyComparisonWithDetails, 'name'> {
+  name: string;
+  /** The outputs the run asked, each scored against its own gold column. */
+  outputs: OutputScores[];
 }
 
-/** The `--json` shape of `eval --compare` on a task with outputs. */
-export interface OutputsComparisonJson {
-  model: string;
-  simulated: boolean;
-  task: string;
-  items: number;
-  strategy: string;
-  passes: OutputsComparisonPass[];
-}
-
-/** Each output's accuracy from a pass: its output scores, or the run's accuracy for a single-question task. */
-function accuracyOf(summary: RunSummary, scores: readonly OutputScores[] | undefined, outputs: string[]) {
-  if (scores === undefined) return { [outputs[0]!]: summary.accuracy ?? null };
-  return Object.fromEntries(scores.map((score) => [score.output, score.accuracy]));
+/**
+ * The scores of one output's own run: its output scores where the run was of a task with one
+ * multi-choice output, else built from the run's accuracy and scores by class.
+ */
+function aloneScores(output: string, run: PipelineOutcome): OutputScores[] {
+  if (run.outputScores !== undefined) return run.outputScores;
+  const scored = run.details.scored;
+  const accuracy = run.summary.accuracy ?? null;
+  return [
+    {
+      output,
+      scored,
+      correct: accuracy === null ? 0 : Math.round(accuracy * scored),
+      accuracy,
+      ...(run.details.scores === null ? {} : { confusion: run.details.scores }),
+    },
+  ];
 }
 
 const percent = (value: number | null | undefined) =>
   value === null || value === undefined ? '-' : `${(value * 100).toFixed(1)}%`;
 
-/** The passes side by side, the separate runs' total last, with the one pass's share of its tokens. */
-export function outputsComparisonTable(
-  task: MultiOutputTask,
-  passes: readonly OutputsComparisonPass[],
-): string {
+/** The runs side by side, the separate runs' total last, with the one pass's share of its tokens. */
+export function outputsComparisonTable(task: MultiOutputTask, rows: readonly OutputsComparisonRow[]): string {
   const names = task.outputs.map((output) => output.name);
-  const separate = passes.filter((pass) => pass.way === 'one output');
+  const [onePass, ...separate] = rows;
   const total = (key: 'calls' | 'inputTokens' | 'outputTokens') =>
-    separate.reduce((sum, pass) => sum + pass[key], 0);
+    separate.reduce((sum, row) => sum + row[key], 0);
   const separateTokens = total('inputTokens') + total('outputTokens');
   const table = new Table({
     ...tableStyle(),
-    head: ['way', 'calls', 'input tokens', 'output tokens', 'tokens vs separate runs', ...names],
+    head: ['run', 'calls', 'input tokens', 'output tokens', 'tokens vs separate runs', ...names],
   });
-  for (const pass of passes) {
-    const tokens = pass.inputTokens + pass.outputTokens;
+  for (const row of rows) {
+    const tokens = row.inputTokens + row.outputTokens;
+    const accuracy = new Map(row.outputs.map((score) => [score.output, score.accuracy]));
     table.push([
-      pass.way === 'one pass' ? `one pass (${pass.outputs.length} outputs)` : `${pass.outputs[0]} alone`,
-      pass.calls,
-      pass.inputTokens,
-      pass.outputTokens,
-      pass.way === 'one pass' && separateTokens > 0 ? `${((100 * tokens) / separateTokens).toFixed(1)}%` : '',
-      ...names.map((name) => (name in pass.accuracy ? percent(pass.accuracy[name]) : '')),
+      row.name,
+      row.calls,
+      row.inputTokens,
+      row.outputTokens,
+      row === onePass && separateTokens > 0 ? `${((100 * tokens) / separateTokens).toFixed(1)}%` : '',
+      ...names.map((name) => (accuracy.has(name) ? percent(accuracy.get(name)) : '')),
     ]);
   }
   if (separate.length > 0) {
@@ -108,21 +107,16 @@ export async function compareOutputPasses(
     );
   }
   const columns = outputGoldColumns(task, values.labelField);
-  const plan: { way: OutputsComparisonPass['way']; task: Task; labelField: string; outputs: string[] }[] = [
-    {
-      way: 'one pass',
-      task,
-      labelField: values.labelField ?? 'label',
-      outputs: task.outputs.map((output) => output.name),
-    },
+  const plan: { name: string; task: Task; labelField: string; alone?: string }[] = [
+    { name: 'one pass', task, labelField: values.labelField ?? 'label' },
     ...task.outputs.map((output) => ({
-      way: 'one output' as const,
+      name: `${output.name} alone`,
       task: taskForOutput(task, output.name),
       labelField: columns.get(output.name) ?? output.name,
-      outputs: [output.name],
+      alone: output.name,
     })),
   ];
-  const passes: OutputsComparisonPass[] = [];
+  const rows: OutputsComparisonRow[] = [];
   let items = 0;
   let model: ChatModel | undefined;
   let exitCode = 0;
@@ -154,21 +148,18 @@ export async function compareOutputPasses(
         const run = await context.answer(strategy);
         await context.complete();
         const { summary } = run;
-        const pass: OutputsComparisonPass = {
-          way: step.way,
-          outputs: step.outputs,
-          calls: summary.calls,
-          inputTokens: summary.inputTokens,
-          outputTokens: summary.outputTokens,
-          answered: summary.answered,
-          failed: summary.failed + summary.unanswered,
-          accuracy: accuracyOf(summary, run.outputScores, step.outputs),
+        const row: OutputsComparisonRow = {
+          ...comparisonRow(strategy.strategy, summary, run.unsettled),
+          name: step.name,
+          outputs: step.alone === undefined ? (run.outputScores ?? []) : aloneScores(step.alone, run),
+          details: run.details,
         };
-        passes.push(pass);
+        rows.push(row);
         if (values.out !== undefined) {
+          const { details: _details, ...line } = row;
           const header = { model: model.id, simulated: model.simulated, task: task.name, items };
-          await appendFile(values.out, `${JSON.stringify({ ...header, ...pass })}\n`, {
-            flag: passes.length === 1 ? 'w' : 'a',
+          await appendFile(values.out, `${JSON.stringify({ ...header, ...line })}\n`, {
+            flag: rows.length === 1 ? 'w' : 'a',
           });
         }
         return outcomeReason(
@@ -186,14 +177,14 @@ export async function compareOutputPasses(
     // Unanswered items (exit 1) leave the other passes worth running; anything else stops here.
     if (code !== 0 && code !== 1) break;
   }
-  if (model !== undefined && passes.length > 0)
-    printOutputsComparison(task, passes, model, items, strategy, values.json === true, title);
+  if (model !== undefined && rows.length > 0)
+    printOutputsComparison(task, rows, model, items, strategy, values.json === true, title);
   return exitCode;
 }
 
 function printOutputsComparison(
   task: MultiOutputTask,
-  passes: OutputsComparisonPass[],
+  rows: OutputsComparisonRow[],
   model: ChatModel,
   items: number,
   strategy: ResolvedStrategy<OutputFormat | 'auto'>,
@@ -201,21 +192,15 @@ function printOutputsComparison(
   title: string | undefined,
 ): void {
   if (json) {
-    const report: OutputsComparisonJson = {
-      model: model.id,
-      simulated: model.simulated,
-      task: task.name,
-      items,
-      strategy: strategy.strategy,
-      passes,
-    };
+    // The shape of every `eval --compare --json`, so that `report` makes a page of it.
+    const report = { model: model.id, simulated: model.simulated, task: task.name, items, strategies: rows };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
   const lines = [
     title,
     `${model.simulated ? `simulated model (${model.id}) — not a real LLM` : `model ${model.id}`}; task ${task.name}, ${items} items, strategy ${strategy.strategy}: every output in one pass, then one run per output`,
-    outputsComparisonTable(task, passes),
+    outputsComparisonTable(task, rows),
     model.simulated
       ? `These figures come from the simulated model, ${calibrationSource(model.id)}; they say nothing new about any real model.`
       : undefined,
