@@ -10,19 +10,21 @@ import { commandSummaries } from './command-summaries.js';
 import { evalCommand } from './eval.js';
 
 const demoFile = join('examples', 'demo', 'yes-no.jsonl');
+const ticketsDirectory = join('examples', 'tickets');
 
 /**
- * The shipped demo data, found by walking up from this module: the same code runs from `src/`
- * (tsx) and from the bundle in `dist/`, at different depths below the package root.
+ * The shipped demo data (or another shipped example file), found by walking up from this module:
+ * the same code runs from `src/` (tsx) and from the bundle in `dist/`, at different depths below
+ * the package root.
  */
-export function findDemoData(start = dirname(fileURLToPath(import.meta.url))): string {
+export function findDemoData(start = dirname(fileURLToPath(import.meta.url)), file = demoFile): string {
   let directory = start;
   for (;;) {
-    const candidate = join(directory, demoFile);
+    const candidate = join(directory, file);
     if (existsSync(candidate)) return candidate;
     const parent = dirname(directory);
     if (parent === directory) {
-      throw new BatchPromptError(`The demo data ${demoFile} is missing from the installed package`);
+      throw new BatchPromptError(`The demo data ${file} is missing from the installed package`);
     }
     directory = parent;
   }
@@ -33,22 +35,34 @@ export const register: CommandRegistrar = (program, setExitCode) => {
     new Command('demo')
       .description(commandSummaries.demo)
       .option('--json', 'print JSON instead of a table')
-      .action(async (values: { json?: boolean }) => {
+      .option(
+        '--outputs',
+        'ask the shipped tickets four questions each, in one pass and one run per question',
+      )
+      .action(async (values: { json?: boolean; outputs?: boolean }) => {
+        const common = {
+          model: values.outputs ? 'sim:frontier' : 'sim:gpt-4',
+          compare: true,
+          json: values.json ?? false,
+          quiet: true,
+          cache: false,
+          storeDir: defaultStoreDirectory,
+        };
         // `eval --compare` of the shipped data with the simulator at the default seed: the same
         // path as eval.
-        const code = await evalCommand(
-          {
-            task: boolqTask.name,
-            data: findDemoData(),
-            model: 'sim:gpt-4',
-            compare: true,
-            json: values.json ?? false,
-            quiet: true,
-            cache: false,
-            storeDir: defaultStoreDirectory,
-          },
-          'batchprompt demo: one task, five strategies, the same 64 yes/no questions (examples/demo/yes-no.jsonl)',
-        );
+        const code = values.outputs
+          ? await evalCommand(
+              {
+                ...common,
+                task: findDemoData(undefined, join(ticketsDirectory, 'task.yaml')),
+                data: findDemoData(undefined, join(ticketsDirectory, 'tickets.jsonl')),
+              },
+              'batchprompt demo --outputs: four questions about each of 240 support tickets (examples/tickets), asked in one pass and one run per question',
+            )
+          : await evalCommand(
+              { ...common, task: boolqTask.name, data: findDemoData() },
+              'batchprompt demo: one task, five strategies, the same 64 yes/no questions (examples/demo/yes-no.jsonl)',
+            );
         setExitCode(code);
       }),
   );

@@ -118,4 +118,13 @@ describe('eval --compare on a task with outputs', () => {
     expect(code).toBe(3);
     expect(stderr).toMatch(/--max-cost with --compare on a task with outputs/);
   });
+
+  it('is what demo --outputs shows on the shipped tickets', async () => {
+    const { code, stdout } = await runCli(['demo', '--outputs']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('batchprompt demo --outputs: four questions about each of 240 support tickets');
+    expect(stdout).toContain('simulated model (sim:frontier) — not a real LLM; task tickets, 240 items');
+    for (const name of ['one pass', 'topic alone', 'mentions alone', 'separate runs, total'])
+      expect(stdout).toContain(name);
+  });
 });
