@@ -22,7 +22,12 @@ const context: StopContext = {
   noAnswer: 'no item got an answer',
 };
 
-const budgetState = { budgetUsd: 0.1, spentUsd: 0.08, calls: 4, refused: { wouldReachUsd: 0.12 } };
+const budgetState = {
+  budgetUsd: 0.1,
+  spentUsd: 0.08,
+  calls: 4,
+  refused: { wouldReachUsd: 0.12, inFlight: 2 },
+};
 
 /** One reason of each kind, with the exit code and a piece of the message it must give. */
 const cases: { [K in StopKind]: { reason: Extract<StopReason, { kind: K }>; code: number; says: string } } = {
@@ -49,7 +54,7 @@ const cases: { [K in StopKind]: { reason: Extract<StopReason, { kind: K }>; code
   budget: {
     reason: { kind: 'budget', state: budgetState },
     code: exitCodes.budget,
-    says: 'stopped at the budget: the next call could have taken the cost to $0.1200, over --max-cost $0.1; 4 call(s) made for $0.0800, 3 of 10 items',
+    says: 'stopped at the budget: the next call could have taken the cost to $0.1200, over --max-cost $0.1; 4 call(s) made for $0.0800 (2 of them in flight when the budget was reached, let finish), 3 of 10 items',
   },
   detached: {
     reason: { kind: 'detached', jobId: 'batch_1' },

@@ -87,7 +87,11 @@ export const stopReasons: { [K in StopKind]: Entry<K> } = {
     exitCode: exitCodes.budget,
     message: ({ state }, context) => {
       const spent = context.spent ?? state;
-      return `\nstopped at the budget: the next call could have taken the cost to $${state.refused?.wouldReachUsd.toFixed(4)}, over --max-cost $${state.budgetUsd}; ${spent.calls} call(s) made for $${spent.spentUsd.toFixed(4)}, ${context.answered} of ${context.items} items with a final answer so far. Completed calls are cached: the same command with a higher --max-cost continues from here${context.kept}\n`;
+      const inFlight = state.refused?.inFlight ?? 0;
+      // Those calls were sent before the budget was reached: paid for either way, so let finish.
+      const settled =
+        inFlight === 0 ? '' : ` (${inFlight} of them in flight when the budget was reached, let finish)`;
+      return `\nstopped at the budget: the next call could have taken the cost to $${state.refused?.wouldReachUsd.toFixed(4)}, over --max-cost $${state.budgetUsd}; ${spent.calls} call(s) made for $${spent.spentUsd.toFixed(4)}${settled}, ${context.answered} of ${context.items} items with a final answer so far. Completed calls are cached: the same command with a higher --max-cost continues from here${context.kept}\n`;
     },
   },
   detached: {

@@ -45,4 +45,78 @@ describe('createSpendingCap', () => {
     await rejectionOf(model.generate(request));
     expect(cap.state()).toMatchObject({ calls: 0, spentUsd: 0 });
   });
+
+  it('lets the requests in flight when the budget is reached finish and counts them before it stops the run', async () => {
+    const stops: SpendingCapState[] = [];
+    const cap = createSpendingCap({ budgetUsd: 1.5, price, onExceeded: (state) => stops.push(state) });
+    const pending: (() => void)[] = [];
+    const model = cap.wrap({
+      id: 'test:slow',
+      simulated: false,
+      supportsJsonSchema: false,
+      generate: () =>
+        new Promise((resolve) =>
+          pending.push(() =>
+            resolve({ text: 'ok', finishReason: 'stop', usage: { inputTokens: 600, outputTokens: 100 } }),
+          ),
+        ),
+    });
+    // About $1 at worst each (its output allowance): the first is let through, the second could pass $1.50.
+    const sent = model.generate(request);
+    let refusedSettled = false;
+    const refused = rejectionOf(model.generate(request)).then((error) => {
+      refusedSettled = true;
+      return error;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pending).toHaveLength(1);
+    // The run is not stopped while a paid request is out: stopping would throw its reply away.
+    expect(stops).toHaveLength(0);
+    expect(refusedSettled).toBe(false);
+    pending[0]!();
+    expect((await sent).text).toBe('ok');
+    expect((await refused).name).toBe('AbortError');
+    // Counted at its real usage, $0.70, before the run is told to stop.
+    expect(stops).toMatchObject([{ budgetUsd: 1.5, calls: 1, refused: { inFlight: 1 } }]);
+    expect(stops[0]!.spentUsd).toBeCloseTo(0.7, 10);
+    // Every later call is refused at once, and the run is told only once.
+    expect((await rejectionOf(model.generate(request))).name).toBe('AbortError');
+    expect(stops).toHaveLength(1);
+  });
+
+  it('tells at once when asked not to wait (a batch API collects its jobs on resume)', async () => {
+    const stops: SpendingCapState[] = [];
+    const cap = createSpendingCap({
+      budgetUsd: 1.5,
+      price,
+      onExceeded: (state) => stops.push(state),
+      waitForCallsInFlight: false,
+    });
+    const model = cap.wrap({
+      id: 'test:never',
+      simulated: false,
+      supportsJsonSchema: false,
+      generate: () => new Promise(() => {}),
+    });
+    void model.generate(request);
+    expect((await rejectionOf(model.generate(request))).name).toBe('AbortError');
+    expect(stops).toMatchObject([{ calls: 0, refused: { inFlight: 1 } }]);
+  });
+
+  it('stops waiting for the requests in flight when the run is aborted', async () => {
+    const stops: SpendingCapState[] = [];
+    const cap = createSpendingCap({ budgetUsd: 1.5, price, onExceeded: (state) => stops.push(state) });
+    const model = cap.wrap({
+      id: 'test:never',
+      simulated: false,
+      supportsJsonSchema: false,
+      generate: () => new Promise(() => {}),
+    });
+    const controller = new AbortController();
+    void model.generate({ ...request, signal: controller.signal });
+    const refused = rejectionOf(model.generate({ ...request, signal: controller.signal }));
+    controller.abort();
+    expect((await refused).name).toBe('AbortError');
+    expect(stops).toHaveLength(1);
+  });
 });

@@ -11,8 +11,11 @@ export interface SpendingCapState {
   spentUsd: number;
   /** Requests paid for: answered, or failed with a body that was billed (see `ApiCallError.billedUsage`). */
   calls: number;
-  /** Set once a call was refused: the worst-case cost it would have brought the total to. */
-  refused?: { wouldReachUsd: number };
+  /**
+   * Set once a call was refused: the worst-case cost it would have brought the total to, and the
+   * requests then in flight (let finish, and counted in `calls` and `spentUsd` once back).
+   */
+  refused?: { wouldReachUsd: number; inFlight: number };
 }
 
 export interface SpendingCap {
@@ -25,19 +28,26 @@ export interface SpendingCap {
  * A budget for the calls that reach the provider. Before each call its worst case is priced (its
  * prompt tokens counted with o200k, and its full output allowance at the output price); when that,
  * with what is spent and what the calls in flight may still cost, would pass the budget, the call
- * is not made and `onExceeded` is told once, so the caller can stop the run. A completed call is
- * then counted at its real usage, and so is a failed one that was billed (a success status with a
- * body that could not be used).
+ * is not made, nor any after it. The requests already sent are paid for whatever happens next, so
+ * the refused call waits until they are back (their replies reach the response cache above, and a
+ * resumed run does not pay for them again) before `onExceeded` is told, once, so the caller can
+ * stop the run; `waitForCallsInFlight: false` tells it at once (a batch API's jobs are journaled
+ * and collected by the resumed run). A completed call is counted at its real usage, and so is a
+ * failed one that was billed (a success status with a body that could not be used).
  */
 export function createSpendingCap(options: {
   budgetUsd: number;
   price: ModelPrice;
   onExceeded: (state: SpendingCapState) => void;
+  /** @default true */
+  waitForCallsInFlight?: boolean;
 }): SpendingCap {
   let spentUsd = 0;
   let reservedUsd = 0;
   let calls = 0;
   let refused: SpendingCapState['refused'];
+  let told = false;
+  const inFlight = createInFlightCount();
   const state = (): SpendingCapState => ({
     budgetUsd: options.budgetUsd,
     spentUsd,
@@ -52,13 +62,16 @@ export function createSpendingCap(options: {
           const worstCase =
             costUsd(options.price, countMessageTokens(request.messages), request.maxOutputTokens ?? 0) ?? 0;
           if (refused !== undefined || spentUsd + reservedUsd + worstCase > options.budgetUsd) {
-            if (refused === undefined) {
-              refused = { wouldReachUsd: spentUsd + reservedUsd + worstCase };
+            refused ??= { wouldReachUsd: spentUsd + reservedUsd + worstCase, inFlight: inFlight.count() };
+            if (options.waitForCallsInFlight !== false) await inFlight.settled(request.signal);
+            if (!told) {
+              told = true;
               options.onExceeded(state());
             }
             throw new AbortError(`the call would pass the budget of $${options.budgetUsd}`);
           }
           reservedUsd += worstCase;
+          inFlight.add(1);
           const pay = (usage: Usage) => {
             calls += 1;
             spentUsd += costUsd(options.price, usage.inputTokens, usage.outputTokens) ?? 0;
@@ -73,8 +86,36 @@ export function createSpendingCap(options: {
             throw error;
           } finally {
             reservedUsd -= worstCase;
+            inFlight.add(-1);
           }
         },
+      });
+    },
+  };
+}
+
+/** The requests in flight, and a wait until there are none (or until `signal` aborts). */
+function createInFlightCount() {
+  let count = 0;
+  let waiting: (() => void)[] = [];
+  return {
+    count: () => count,
+    add(change: number) {
+      count += change;
+      if (count > 0) return;
+      const wake = waiting;
+      waiting = [];
+      for (const resolve of wake) resolve();
+    },
+    settled(signal: AbortSignal | undefined): Promise<void> {
+      if (count === 0 || signal?.aborted) return Promise.resolve();
+      return new Promise((resolve) => {
+        const onAbort = () => resolve();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        waiting.push(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        });
       });
     },
   };

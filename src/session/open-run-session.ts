@@ -45,7 +45,10 @@ export interface RunSessionOptions {
     identity?: Record<string, unknown>;
     resume?: string;
   };
-  /** Stop before a call could take the cost past this many dollars. */
+  /**
+   * Stop before a call could take the cost past this many dollars. The calls then in flight are
+   * let finish (paid either way): their replies are kept, their cost counted in `spent`.
+   */
   maxCostUsd?: number;
   /** Prices by model id, in dollars per million tokens. @default the built-in table */
   prices?: Record<string, ModelPrice>;
@@ -151,7 +154,9 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
     const { base } = stack;
     const listPrice = priceOf(options.prices ?? defaultPrices, base.id);
     const price = batchApi === undefined ? listPrice : batchPriceOf(listPrice, base.id);
-    cap = spendingCap(options.maxCostUsd, base.id, price, (state) => stop({ kind: 'budget', state }));
+    cap = spendingCap(options.maxCostUsd, base.id, price, batchApi === undefined, (state) =>
+      stop({ kind: 'budget', state }),
+    );
     journalRun?.begin({
       task: task.name,
       data: selected.source.file,
@@ -235,6 +240,7 @@ function spendingCap(
   maxCostUsd: number | undefined,
   modelId: string,
   price: ModelPrice | undefined,
+  waitForCallsInFlight: boolean,
   onExceeded: (state: SpendingCapState) => void,
 ): SpendingCap | undefined {
   if (maxCostUsd === undefined) return undefined;
@@ -244,5 +250,5 @@ function spendingCap(
       { field: 'max-cost' },
     );
   }
-  return createSpendingCap({ budgetUsd: maxCostUsd, price, onExceeded });
+  return createSpendingCap({ budgetUsd: maxCostUsd, price, onExceeded, waitForCallsInFlight });
 }

@@ -1,0 +1,160 @@
+import { writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitCodes } from '../src/cli/exit-codes.js';
+import { type SimServer, startSimServer } from '../src/sim/serve.js';
+import { boolqTask } from '../src/task/builtin-tasks.js';
+import { useTempDir } from '../src/test/temp-dir.js';
+import { runCli } from './run-cli.js';
+
+/*
+ * --max-cost reached while a request is out at the server, through the command line against a
+ * proxy in front of the simulator's HTTP server: a request already sent is paid for whatever
+ * happens, so the run lets it finish, counts it, keeps its reply, and the run resumed later pays
+ * for each request once.
+ */
+
+const temp = useTempDir();
+const items = Array.from({ length: 64 }, (_, index) => ({
+  id: `r${index}`,
+  fields: { question: `is ${index} even`, passage: `The number ${index} is ${index % 2 ? 'odd' : 'even'}.` },
+  gold: index % 2 === 0,
+}));
+let sim: SimServer;
+let proxy: Server;
+let proxyUrl = '';
+/** Chat requests that reached the proxy. */
+let posts = 0;
+/** When set, the proxy holds the request with this number that long before passing it on. */
+let hold: { post: number; ms: number } | undefined;
+let dataFile: string;
+let pricesFile: string;
+let counter = 0;
+
+beforeAll(async () => {
+  sim = await startSimServer({ task: boolqTask, items, quiet: true });
+  const upstream = new URL(sim.url);
+  proxy = createServer(async (incoming, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of incoming) chunks.push(chunk as Buffer);
+    if (incoming.method === 'POST') {
+      posts += 1;
+      if (hold?.post === posts) await new Promise((resolve) => setTimeout(resolve, hold?.ms));
+    }
+    const forwarded = httpRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: incoming.url,
+        method: incoming.method,
+        headers: incoming.headers,
+      },
+      (reply) => {
+        response.writeHead(reply.statusCode ?? 500, reply.headers);
+        reply.pipe(response);
+      },
+    );
+    forwarded.end(Buffer.concat(chunks));
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/v1`;
+  dataFile = temp('data.jsonl');
+  writeFileSync(
+    dataFile,
+    `${items.map((item) => JSON.stringify({ id: item.id, ...item.fields, label: item.gold })).join('\n')}\n`,
+  );
+  pricesFile = temp('prices.json');
+  writeFileSync(pricesFile, JSON.stringify({ 'openai-compatible:sim-gpt-4': { input: 30, output: 60 } }));
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => {
+    proxy?.closeAllConnections();
+    proxy?.close(() => resolve());
+  });
+  await sim?.close();
+});
+
+function runArgs(storeDir: string, maxCost?: number): string[] {
+  counter += 1;
+  return [
+    'run',
+    '--task',
+    'boolq',
+    '--data',
+    dataFile,
+    '--model',
+    'openai-compatible:sim-gpt-4',
+    '--base-url',
+    proxyUrl,
+    '--label-field',
+    'label',
+    '--format',
+    'lines',
+    '--batch-size',
+    '8',
+    '--rounds',
+    '2',
+    '--no-seas',
+    '--concurrency',
+    '2',
+    '--store-dir',
+    storeDir,
+    '--out',
+    temp(`out-${counter}.jsonl`),
+    '--prices',
+    pricesFile,
+    '--json',
+    '--quiet',
+    ...(maxCost === undefined ? [] : ['--max-cost', String(maxCost)]),
+  ];
+}
+
+async function counted(args: string[]) {
+  const before = posts;
+  const result = await runCli(args);
+  return { ...result, requests: posts - before };
+}
+
+describe('a budget reached while a request is out at the server', () => {
+  it('lets it finish, counts it in the stop message, and the resumed run does not pay for it again', async () => {
+    const reference = await counted(runArgs(temp('reference-store')));
+    expect(reference.code).toBe(exitCodes.ok);
+    const summary = JSON.parse(reference.stdout) as { calls: number; estimatedCostUsd: number };
+    const callCost = summary.estimatedCostUsd / summary.calls;
+
+    // A budget below any call: the message gives one call's worst case, and nothing is sent.
+    const probe = await counted(runArgs(temp('probe-store'), 0.000001));
+    expect(probe.requests).toBe(0);
+    const worstCase = Number(/could have taken the cost to \$([\d.]+)/.exec(probe.stderr)?.[1]);
+    expect(worstCase).toBeGreaterThan(callCost);
+
+    // Two calls go out at once and fit at their worst. The first comes back at once; the second
+    // is held at the proxy, so the third, at its worst with the second's worst still reserved,
+    // passes the budget while the second is out at the server.
+    const storeDir = temp('capped-store');
+    const budget = Number((2 * worstCase + callCost / 2).toFixed(6));
+    hold = { post: posts + 2, ms: 3000 };
+    const capped = await counted(runArgs(storeDir, budget));
+    hold = undefined;
+    expect(capped.code, capped.stderr).toBe(exitCodes.budget);
+    expect(capped.requests).toBe(2);
+    const stop =
+      /(\d+) call\(s\) made for \$([\d.]+) \((\d+) of them in flight when the budget was reached, let finish\)/.exec(
+        capped.stderr,
+      );
+    expect(stop, capped.stderr).not.toBeNull();
+    // Both requests the server saw are counted and priced, the one in flight at the stop included.
+    expect(Number(stop![1])).toBe(2);
+    expect(Number(stop![3])).toBe(1);
+    // Two calls' dollars, not one's (calls differ in size by a few tokens).
+    expect(Number(stop![2])).toBeGreaterThan(1.5 * callCost);
+    expect(Number(stop![2])).toBeLessThanOrEqual(budget);
+
+    // Its reply was kept: the same command with room to finish pays only for the rest.
+    const resumed = await counted(runArgs(storeDir, 1000));
+    expect(resumed.code, resumed.stderr).toBe(exitCodes.ok);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ resumed: true, cacheHits: 2, answered: 64 });
+    expect(capped.requests + resumed.requests).toBe(reference.requests);
+  });
+});
