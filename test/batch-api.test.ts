@@ -230,7 +230,7 @@ describe.skipIf(!hasData)('run --batch-api on all of RTE against sim serve', () 
   }, 120_000);
 
   it('prices the batch run at half the online price', async () => {
-    const onlinePriced = await runCli(args('sim:gpt-4', folder('priced-online'), []));
+    const onlinePriced = await runCli(args('sim:gpt-4', folder('priced-online'), ['--prices', pricesFile()]));
     const directory = folder('priced-batch');
     const batch = await withClockRunning(clock, () =>
       runCli(
@@ -251,8 +251,9 @@ describe.skipIf(!hasData)('run --batch-api on all of RTE against sim serve', () 
 
   function pricesFile(): string {
     const file = temp('prices.json');
-    // The same price as the in-process simulator's, for the endpoint's model id.
-    writeFileSync(file, JSON.stringify({ 'openai-compatible:sim-gpt-4': { input: 30, output: 60 } }));
+    // One price for the in-process simulator (which bills nothing unless given one) and the endpoint's model id.
+    const price = { input: 30, output: 60 };
+    writeFileSync(file, JSON.stringify({ 'sim:gpt-4': price, 'openai-compatible:sim-gpt-4': price }));
     return file;
   }
 });

@@ -2,7 +2,7 @@ import type { ResolvedStrategy } from '../engine/types.js';
 import { batchPriceOf, defaultPrices, type ModelPrice, priceOf } from '../plan/price-table.js';
 import { createSpendingCap, type SpendingCap, type SpendingCapState } from '../plan/spending-cap.js';
 import type { OutputFormat } from '../prompt/render-batch.js';
-import { parseModelUri } from '../providers/model-uri.js';
+import { parseModelUri, parseWithProvider } from '../providers/model-uri.js';
 import { simulatorItems } from '../source/read-source.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { InputError, type StoreError } from '../spec/errors.js';
@@ -50,7 +50,11 @@ export interface RunSessionOptions {
    * let finish (paid either way): their replies are kept, their cost counted in `spent`.
    */
   maxCostUsd?: number;
-  /** Prices by model id, in dollars per million tokens. @default the built-in table */
+  /**
+   * Prices by model id, in dollars per million tokens. The simulated model (`sim`) bills nothing:
+   * its calls are priced only by an entry given here for it, never by the built-in table's
+   * planning price (which `plan` shows). @default the built-in table
+   */
   prices?: Record<string, ModelPrice>;
   /** Seed of the simulated model. @default 0 */
   seed?: number;
@@ -152,10 +156,15 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
       },
     });
     const { base } = stack;
-    const listPrice = priceOf(options.prices ?? defaultPrices, base.id);
+    const simulator = parseWithProvider(options.model).provider.simulator === true;
+    const listPrice = sessionPrice(options.prices, base.id, simulator);
     const price = batchApi === undefined ? listPrice : batchPriceOf(listPrice, base.id);
-    cap = spendingCap(options.maxCostUsd, base.id, price, batchApi === undefined, (state) =>
-      stop({ kind: 'budget', state }),
+    cap = spendingCap(
+      options.maxCostUsd,
+      base.id,
+      price,
+      { simulator, waitForCallsInFlight: batchApi === undefined },
+      (state) => stop({ kind: 'budget', state }),
     );
     journalRun?.begin({
       task: task.name,
@@ -233,6 +242,22 @@ function claimRun(options: RunSessionOptions): JournalRun | undefined {
 }
 
 /**
+ * The price the calls of `modelId` are paid at. The in-process simulated model bills nothing: the
+ * built-in table prices its profiles as the models they imitate for `plan` to read, and a run
+ * prints such a planning price as if it were billed; so a simulated run is priced only by a price
+ * given for it (`--prices`: an entry of its own, a different object from the built-in one).
+ */
+function sessionPrice(
+  prices: Record<string, ModelPrice> | undefined,
+  modelId: string,
+  simulator: boolean,
+): ModelPrice | undefined {
+  const price = priceOf(prices ?? defaultPrices, modelId);
+  if (!simulator) return price;
+  return price === priceOf(defaultPrices, modelId) ? undefined : price;
+}
+
+/**
  * The spending cap `maxCostUsd` sets, or none without it. Refused, before any call, for a model
  * the price table does not know: a budget that cannot be counted would stop nothing.
  */
@@ -240,15 +265,17 @@ function spendingCap(
   maxCostUsd: number | undefined,
   modelId: string,
   price: ModelPrice | undefined,
-  waitForCallsInFlight: boolean,
+  model: { simulator: boolean; waitForCallsInFlight: boolean },
   onExceeded: (state: SpendingCapState) => void,
 ): SpendingCap | undefined {
   if (maxCostUsd === undefined) return undefined;
   if (price === undefined) {
+    const why = model.simulator ? ' (the simulated model bills nothing)' : '';
     throw new InputError(
-      `--max-cost needs a price for \`${modelId}\`; give one with --prices file.json ({ "${modelId}": { "input": 2.5, "output": 10 } }, dollars per million tokens)`,
+      `--max-cost needs a price for \`${modelId}\`${why}; give one with --prices file.json ({ "${modelId}": { "input": 2.5, "output": 10 } }, dollars per million tokens)`,
       { field: 'max-cost' },
     );
   }
+  const { waitForCallsInFlight } = model;
   return createSpendingCap({ budgetUsd: maxCostUsd, price, onExceeded, waitForCallsInFlight });
 }

@@ -140,6 +140,9 @@ describe('eval --limit, --review-out and --max-cost', () => {
   it('--max-cost stops before the call that would cross the budget, exit 6, and keeps the results so far', async () => {
     const file = data(48);
     const out = join(directory, 'out.jsonl');
+    // The simulated model bills nothing: a budget for it needs a price given with --prices.
+    const planningPrices = join(directory, 'planning-prices.json');
+    writeFileSync(planningPrices, JSON.stringify({ 'sim:gpt-4': { input: 30, output: 60 } }));
     const capped = await runCli([
       'eval',
       '--task',
@@ -157,6 +160,8 @@ describe('eval --limit, --review-out and --max-cost', () => {
       '--quiet',
       '--max-cost',
       '0.6',
+      '--prices',
+      planningPrices,
       '--out',
       out,
     ]);
@@ -169,7 +174,24 @@ describe('eval --limit, --review-out and --max-cost', () => {
     expect(capped.stdout).toBe('');
     expect(existsSync(out)).toBe(false);
 
-    // The budget is priced from --prices too: a model the table lacks is refused before any call.
+    // Without a price of its own the simulated model cannot be held to a budget: refused before any call.
+    const unpriced = await runCli([
+      'eval',
+      '--task',
+      'boolq',
+      '--data',
+      file,
+      '--model',
+      'sim',
+      '--max-cost',
+      '0.6',
+    ]);
+    expect(unpriced.code).toBe(exitCodes.input);
+    expect(unpriced.stderr).toContain(
+      '--max-cost needs a price for `sim:gpt-4` (the simulated model bills nothing)',
+    );
+
+    // The budget is priced from --prices too.
     const prices = join(directory, 'prices.json');
     writeFileSync(prices, JSON.stringify({ 'sim:gpt-4': { input: 0.001, output: 0.001 } }));
     const cheap = await runCli([

@@ -33,6 +33,9 @@ function data(): string {
 describe('batchprompt run --max-cost', () => {
   it('stops before the call that would cross the budget, and the same command with more continues from the cache', async () => {
     const file = data();
+    // The simulated model bills nothing: priced here as the model it imitates.
+    const prices = join(directory, 'prices.json');
+    writeFileSync(prices, JSON.stringify({ 'sim:gpt-4': { input: 30, output: 60 } }));
     // One call at a time, so which call is refused does not depend on timing.
     const command = (budget: string) => [
       'run',
@@ -49,10 +52,12 @@ describe('batchprompt run --max-cost', () => {
       '--store-dir',
       join(directory, 'store'),
       '--quiet',
+      '--prices',
+      prices,
       '--max-cost',
       budget,
     ];
-    // The whole run costs about $0.51 at the simulator's planning price: $0.3 stops it halfway.
+    // The whole run costs about $0.51 at that price: $0.3 stops it halfway.
     const capped = await runCli([...command('0.3')]);
     expect(capped.code).toBe(exitCodes.budget);
     const stop =

@@ -98,6 +98,38 @@ describe('batchprompt run', () => {
     ).toEqual(lines);
   });
 
+  it('prints no dollar figure for the simulated model unless --prices gives it a price', async () => {
+    const data = write('data.jsonl', rows(40));
+    const args = (out: string, extra: string[]) => [
+      'run',
+      '--data',
+      data,
+      '--out',
+      join(directory, `${out}.jsonl`),
+      '--task',
+      'boolq',
+      '--model',
+      'sim',
+      '--store-dir',
+      join(directory, `${out}-store`),
+      ...extra,
+    ];
+    // Text and progress (stderr is no terminal here: plain progress lines).
+    const text = await runCli(args('text', []));
+    expect(text.code).toBe(exitCodes.ok);
+    expect(text.stdout).toContain('none: a simulated model bills nothing (--prices gives it a price)');
+    expect(text.stderr).toContain('progress: ');
+    expect(`${text.stdout}${text.stderr}`).not.toMatch(/\$\d/);
+    const json = await runCli(args('json', ['--json', '--quiet']));
+    expect(JSON.parse(json.stdout)).toMatchObject({ simulated: true, estimatedCostUsd: null });
+
+    // A price given for it is used, in the summary and the progress line alike.
+    const prices = write('prices.json', JSON.stringify({ 'sim:gpt-4': { input: 1, output: 2 } }));
+    const priced = await runCli(args('priced', ['--prices', prices]));
+    expect(priced.stdout).toMatch(/estimated cost\s*│\s*\$0\.\d{4}/);
+    expect(priced.stderr).toMatch(/progress: .*~\$0\.\d{4}/);
+  });
+
   it('refuses a malformed JSONL line before any call, naming file and line', async () => {
     const data = write('bad.jsonl', `${rows(3)}\n{"id": "x", "question": oops}\n${rows(2)}`);
     const result = await runCli(['run', '--data', data, '--json', ...common()]);

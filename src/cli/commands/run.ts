@@ -257,7 +257,9 @@ export function renderRunSummary(summary: RunSummaryJson): string {
     [
       'estimated cost',
       summary.estimatedCostUsd === null
-        ? 'no price for this model'
+        ? summary.simulated
+          ? 'none: a simulated model bills nothing (--prices gives it a price)'
+          : 'no price for this model'
         : `$${summary.estimatedCostUsd.toFixed(4)}`,
     ],
     ['wall time', `${(summary.wallMs / 1000).toFixed(1)} s`],
