@@ -122,6 +122,16 @@ describe('Ctrl-C during a run', () => {
     expect(summary).toMatchObject({ items: 96, answered: 96, resumed: true });
   }, 300_000);
 
+  it('does not promise a resume from the cache when --no-cache kept no reply', async () => {
+    const before = server.stats().requests;
+    const first = runCli(join(directory, 'no-cache-store'), server.url, 'run', ['--no-cache']);
+    await interruptOnceCalling(first, before + 4);
+    const { stderr } = first.output();
+    expect(stderr).toContain('--no-cache kept no reply');
+    expect(stderr).toContain('the same command pays for every call again');
+    expect(stderr).not.toContain('cached; run the same command again to resume');
+  }, 120_000);
+
   it('stops eval the same way: exit code 130 without waiting for the calls in flight', async () => {
     const before = server.stats().requests;
     const out = join(directory, 'eval-results.jsonl');

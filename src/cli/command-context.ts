@@ -54,8 +54,11 @@ export interface CommandContextOptions {
   /** Open the store (response cache, journal, batch jobs). */
   withStore: boolean;
   journal?: RunSessionOptions['journal'];
-  /** What stderr says the same command does again after an interruption, given what was kept. */
-  resumeHint: (kept: string) => string;
+  /**
+   * What stderr says the same command does again after an interruption, given what was kept and
+   * whether the replies paid for are kept for it (`repliesKept`).
+   */
+  resumeHint: (kept: string, repliesKept: boolean) => string;
   /** How a run that answered nothing is described. @default 'no item got an answer' */
   noAnswer?: string;
   /** Runs the items go through, for the budget's count of items so far. @default 1 */
@@ -145,13 +148,17 @@ export async function withCommandContext(
   function finish(reason: StopReason): number {
     const kept = keptText(values, files, context?.comparedLines ?? 0);
     const spent = session?.spent();
+    // In the response cache, or a batch API's job journal (kept even with --no-cache); neither
+    // without a store.
+    const repliesKept = store !== undefined && (values.cache !== false || values.batchApi === true);
     process.stderr.write(
       stopMessage(reason, {
         storeDir: values.storeDir,
         answered: context?.answered ?? 0,
         items: options.selected.scan.items * (options.passes ?? 1),
         kept,
-        resumeHint: options.resumeHint(kept),
+        resumeHint: options.resumeHint(kept, repliesKept),
+        repliesKept,
         ...(spent === undefined ? {} : { spent }),
         noAnswer: options.noAnswer ?? 'no item got an answer',
       }),

@@ -19,6 +19,7 @@ const context: StopContext = {
   items: 10,
   kept: ' (partial results in out.jsonl.partial)',
   resumeHint: 'run the same command again to resume (partial results in out.jsonl.partial)',
+  repliesKept: true,
   noAnswer: 'no item got an answer',
 };
 
@@ -93,6 +94,16 @@ describe('exitCodeOf', () => {
       else expect(message).toContain(says);
     });
   }
+
+  it('promises a budget stop continues from the cache only when the replies were kept', () => {
+    const budget = { kind: 'budget', state: budgetState } as const;
+    expect(stopMessage(budget, context)).toContain('Completed calls are cached');
+    const unkept = stopMessage(budget, { ...context, repliesKept: false });
+    expect(unkept).not.toContain('cached');
+    expect(unkept).toContain(
+      'No reply was kept (--no-cache, or no store): the same command with a higher --max-cost starts over',
+    );
+  });
 
   it('gives a fatal error the code its kind of error has', () => {
     expect(exitCodeOf({ kind: 'fatal', error: new StoreError('disk full', { path: 'x' }) })).toBe(

@@ -45,6 +45,8 @@ export interface StopContext {
   kept: string;
   /** What the same command does when run again, after an interruption. */
   resumeHint: string;
+  /** The replies paid for are kept (cache, batch jobs), so the same command does not pay for them again. */
+  repliesKept: boolean;
   /** The budget's state now: calls in flight when it stopped the run have settled since. */
   spent?: SpendingCapState;
   /** How a run that answered nothing is described: `no item got an answer`. */
@@ -91,7 +93,7 @@ export const stopReasons: { [K in StopKind]: Entry<K> } = {
       // Those calls were sent before the budget was reached: paid for either way, so let finish.
       const settled =
         inFlight === 0 ? '' : ` (${inFlight} of them in flight when the budget was reached, let finish)`;
-      return `\nstopped at the budget: the next call could have taken the cost to $${state.refused?.wouldReachUsd.toFixed(4)}, over --max-cost $${state.budgetUsd}; ${spent.calls} call(s) made for $${spent.spentUsd.toFixed(4)}${settled}, ${context.answered} of ${context.items} items with a final answer so far. Completed calls are cached: the same command with a higher --max-cost continues from here${context.kept}\n`;
+      return `\nstopped at the budget: the next call could have taken the cost to $${state.refused?.wouldReachUsd.toFixed(4)}, over --max-cost $${state.budgetUsd}; ${spent.calls} call(s) made for $${spent.spentUsd.toFixed(4)}${settled}, ${context.answered} of ${context.items} items with a final answer so far. ${context.repliesKept ? 'Completed calls are cached: the same command with a higher --max-cost continues from here' : 'No reply was kept (--no-cache, or no store): the same command with a higher --max-cost starts over and pays again'}${context.kept}\n`;
     },
   },
   detached: {

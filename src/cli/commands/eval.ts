@@ -221,8 +221,14 @@ export async function evalCommand(values: EvalCliValues, title?: string): Promis
       // Batch jobs are journaled in the store even with --no-cache, so that they are never paid twice.
       withStore:
         values.batchApi === true || (!parseWithProvider(values.model).provider.simulator && values.cache),
-      resumeHint: (kept) =>
-        `nothing was scored${kept}; completed calls to a real provider are cached, so the same command again asks only the rest`,
+      resumeHint: (kept, repliesKept) =>
+        `nothing was scored${kept}; ${
+          repliesKept
+            ? 'completed calls are cached, so the same command again asks only the rest'
+            : parseWithProvider(values.model).provider.simulator
+              ? 'the in-process simulated model is not cached: the same command runs it again from the start, at no cost'
+              : '--no-cache kept no reply: the same command pays for every call again (without --no-cache, it asks only the rest)'
+        }`,
       ...(values.compare
         ? { noAnswer: 'no strategy of the comparison got an answer for any item; over all strategies' }
         : {}),

@@ -147,7 +147,10 @@ export async function runCommand(given: RunCliValues, print: (text: string) => v
         },
         ...(values.resume === undefined ? {} : { resume: values.resume }),
       },
-      resumeHint: (kept) => `completed calls are cached; run the same command again to resume${kept}`,
+      resumeHint: (kept, repliesKept) =>
+        repliesKept
+          ? `completed calls are cached; run the same command again to resume${kept}`
+          : `--no-cache kept no reply${kept}: the same command pays for every call again (without --no-cache, the replies paid for are kept and the same command resumes from them)`,
     },
     async (context) => {
       const { session } = context;
