@@ -15,7 +15,14 @@ import { runCli } from './run-cli.js';
  * proxies do (usage blanked or turned to text, bodies cut, every call refused or failed).
  */
 
-type Mode = 'honest' | 'zero-usage' | 'text-usage' | 'malformed' | 'refuse-400' | 'fail-500';
+type Mode =
+  | 'honest'
+  | 'zero-usage'
+  | 'text-usage'
+  | 'malformed'
+  | 'some-malformed'
+  | 'refuse-400'
+  | 'fail-500';
 
 const temp = useTempDir();
 const dataFile = temp('data.jsonl');
@@ -46,6 +53,8 @@ const posts = new Map<string, number>();
 /** Requests the proxy is still answering: a run's count is read once none is. */
 let open = 0;
 let idle: (() => void) | undefined;
+/** Success replies rewritten in this mode, for `some-malformed`, which cuts every third. */
+let successes = 0;
 
 /** The simulator's reply as the mode rewrites it: status and body. */
 function rewrite(status: number, body: string): { status: number; body: string } {
@@ -54,7 +63,10 @@ function rewrite(status: number, body: string): { status: number; body: string }
   if (mode === 'fail-500')
     return { status: 500, body: JSON.stringify({ error: { message: 'upstream failed' } }) };
   if (status !== 200 || mode === 'honest') return { status, body };
-  if (mode === 'malformed') return { status, body: body.slice(0, Math.floor(body.length / 2)) };
+  successes += 1;
+  if (mode === 'malformed' || (mode === 'some-malformed' && successes % 3 === 0))
+    return { status, body: body.slice(0, Math.floor(body.length / 2)) };
+  if (mode === 'some-malformed') return { status, body };
   const reply = JSON.parse(body) as { usage: Record<string, unknown> };
   reply.usage =
     mode === 'zero-usage'
@@ -117,14 +129,22 @@ afterAll(async () => {
 
 let stores = 0;
 
-/** Runs the command line through the proxy in `runMode`; returns its exit, output and the requests it made. */
-async function runThrough(runMode: Mode, extra: string[] = []) {
+/**
+ * Runs the command line (`run`, or `eval` for `command`) through the proxy in `runMode`; returns
+ * its exit, output and the requests it made. `--json --quiet` unless `text`.
+ */
+async function runThrough(
+  runMode: Mode,
+  extra: string[] = [],
+  { command = 'run', text = false }: { command?: 'run' | 'eval'; text?: boolean } = {},
+) {
   mode = runMode;
+  successes = 0;
   stores += 1;
   const key = `sk-paid-requests-run-${stores}`;
   process.env.BATCHPROMPT_API_KEY = key;
   const ran = await runCli([
-    'run',
+    command,
     '--task',
     'boolq',
     '--data',
@@ -145,9 +165,8 @@ async function runThrough(runMode: Mode, extra: string[] = []) {
     '8',
     '--store-dir',
     temp(`store-${stores}`),
-    '--json',
-    '--quiet',
-    '--yes',
+    ...(text ? [] : ['--json', '--quiet']),
+    ...(command === 'run' ? ['--yes'] : []),
     ...extra,
   ]);
   // Requests the run sent before it stopped are answered before they are counted.
@@ -228,6 +247,43 @@ describe('replies that cannot be used', () => {
     expect(cut.posts).toBe(10);
     expect(cut.stderr).toMatch(
       /the last 10 requests .*all got a success status with a body that could not be used/,
+    );
+  }, 120_000);
+});
+
+describe('billed failures in eval', () => {
+  it('are shown as run shows them: counted in calls, tokens and dollars, in the JSON, the text and the progress line', async () => {
+    // One call at a time, so that the same requests are cut in both commands.
+    const ran = await runThrough('some-malformed', ['--concurrency', '1']);
+    expect(ran.code, ran.stderr).toBe(exitCodes.ok);
+    const run = JSON.parse(ran.stdout) as Summary & { requests: { failedCostUsd: number } };
+    expect(run.requests.billedFailed).toBeGreaterThan(0);
+
+    const evaluated = await runThrough('some-malformed', ['--concurrency', '1'], { command: 'eval' });
+    expect(evaluated.code, evaluated.stderr).toBe(exitCodes.ok);
+    const [row] = (
+      JSON.parse(evaluated.stdout) as {
+        strategies: { calls: number; inputTokens: number; requests: unknown }[];
+      }
+    ).strategies;
+    expect(row!.requests).toEqual(run.requests);
+    expect(row!.requests).toMatchObject({ sent: evaluated.posts });
+    expect({ calls: row!.calls, inputTokens: row!.inputTokens }).toEqual({
+      calls: run.calls,
+      inputTokens: run.inputTokens,
+    });
+
+    const text = await runThrough('some-malformed', ['--concurrency', '1'], { command: 'eval', text: true });
+    expect(text.code, text.stderr).toBe(exitCodes.ok);
+    const { sent, answered, failed, billedFailed } = run.requests as unknown as Record<string, number>;
+    expect(text.stdout).toContain(
+      `requests sent: answered / failed: ${sent}: ${answered} / ${failed} (${billedFailed} billed: `,
+    );
+    expect(text.stdout).toContain(
+      `$${run.requests.failedCostUsd.toFixed(4)}, counted in calls, tokens and cost`,
+    );
+    expect(text.stderr).toMatch(
+      new RegExp(`progress: .*requests ${sent} \\(${failed} failed, ${billedFailed} billed\\)`),
     );
   }, 120_000);
 });

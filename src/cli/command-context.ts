@@ -9,6 +9,7 @@ import { costUsd, loadPrices } from '../plan/price-table.js';
 import { serviceTierCostUsd } from '../plan/service-tier-cost.js';
 import type { OutputFormat } from '../prompt/render-batch.js';
 import { openRunSession, type RunSession, type RunSessionOptions } from '../session/open-run-session.js';
+import { pricedRequests, requestsSince, withBilledFailures } from '../session/paid-requests.js';
 import type { PipelineOutcome } from '../session/run-pipeline.js';
 import type { SelectedSource } from '../session/select-source.js';
 import type { InvalidRow } from '../source/read-source.js';
@@ -236,20 +237,33 @@ function createContext(
     },
     answer: (strategy) => {
       began = true;
+      const before = session.stack.requests();
       return session.run(strategy, {
         progress: (state, replayed) => {
+          // Billed failures are paid calls: counted in the cost as the summary counts them.
+          const requests = pricedRequests(requestsSince(session.stack.requests(), before), session.price);
+          const paid = withBilledFailures(
+            {
+              calls: 0,
+              inputTokens: state.inputTokens - replayed.inputTokens,
+              outputTokens: state.outputTokens - replayed.outputTokens,
+            },
+            requests,
+          );
           // With --service-tier, each tier's calls at that tier's rate.
           const tiers = session.stack.serviceTiers?.();
+          const tierCost =
+            tiers === undefined
+              ? undefined
+              : serviceTierCostUsd(session.price, session.base.id, tiers.byTier);
           progress.update(
             state,
             tiers === undefined
-              ? costUsd(
-                  session.price,
-                  state.inputTokens - replayed.inputTokens,
-                  state.outputTokens - replayed.outputTokens,
-                  session.paidCachedInputTokens(),
-                )
-              : serviceTierCostUsd(session.price, session.base.id, tiers.byTier),
+              ? costUsd(session.price, paid.inputTokens, paid.outputTokens, session.paidCachedInputTokens())
+              : tierCost === undefined
+                ? undefined
+                : tierCost + (requests.failedCostUsd ?? 0),
+            requests,
           );
         },
         ...(results?.invalidRows

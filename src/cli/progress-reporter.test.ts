@@ -69,6 +69,16 @@ describe('createProgressReporter off a terminal', () => {
     expect(lines[1]).toContain('6.0 calls/min | eta 6m00s');
   });
 
+  it('shows the requests once some failed, the billed ones among them', () => {
+    const { stream, text } = fakeStream(false);
+    const reporter = createProgressReporter({ stream, intervalMs: 0, now: manualClock().now });
+    reporter.update(progress(10), 0.01, { sent: 10, failed: 0, billedFailed: 0 });
+    reporter.update(progress(12), 0.02, { sent: 13, failed: 3, billedFailed: 2 });
+    const lines = text().trim().split('\n');
+    expect(lines[0]).not.toContain('requests');
+    expect(lines[1]).toContain('| calls 12 | requests 13 (3 failed, 2 billed) | tokens');
+  });
+
   it('prints nothing when quiet', () => {
     const { stream, text } = fakeStream(false);
     const reporter = createProgressReporter({ stream, quiet: true });

@@ -1,8 +1,13 @@
 import cliProgress from 'cli-progress';
 import type { Progress } from '../engine/types.js';
+import type { RequestTally } from '../stack/request-ledger.js';
+
+/** The requests sent so far, for the progress line: shown once any failed. */
+export type ProgressRequests = Pick<RequestTally, 'sent' | 'failed' | 'billedFailed'>;
 
 export interface ProgressReporter {
-  update(progress: Progress, costUsd: number | undefined): void;
+  /** `costUsd` counts the billed failures among `requests`, as the summary does. */
+  update(progress: Progress, costUsd: number | undefined, requests?: ProgressRequests): void;
   stop(): void;
 }
 
@@ -15,7 +20,12 @@ function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
-function describe(progress: Progress, costUsd: number | undefined, elapsedMs: number): string {
+function describe(
+  progress: Progress,
+  costUsd: number | undefined,
+  elapsedMs: number,
+  requests: ProgressRequests | undefined,
+): string {
   const total = progress.itemsTotal;
   const settled = progress.itemsSettled;
   // A rough estimate: the time so far per item with a final answer, times the items left. Before
@@ -26,10 +36,16 @@ function describe(progress: Progress, costUsd: number | undefined, elapsedMs: nu
     elapsedMs > 0 ? `${((progress.calls / elapsedMs) * 60_000).toFixed(1)} calls/min` : '- calls/min';
   const cost = costUsd === undefined ? '' : ` | ~$${costUsd.toFixed(4)}`;
   const failed = progress.failedCalls > 0 ? ` (${progress.failedCalls} failed)` : '';
+  // As the summary's row: requests that reached the server, the failed ones, the billed among them.
+  const failedRequests =
+    requests === undefined || requests.failed === 0
+      ? []
+      : [`requests ${requests.sent} (${requests.failed} failed, ${requests.billedFailed} billed)`];
   return [
     `final answers ${settled}${total === undefined ? '' : `/${total}`}`,
     `round ${progress.round}/${progress.maxRounds}`,
     `calls ${progress.calls}${failed}`,
+    ...failedRequests,
     `tokens ${progress.inputTokens}+${progress.outputTokens}${cost}`,
     rate,
     `eta ${eta}`,
@@ -59,8 +75,8 @@ export function createProgressReporter(options: {
     );
     let started = false;
     return {
-      update(progress, costUsd) {
-        const details = describe(progress, costUsd, now() - startedAt);
+      update(progress, costUsd, requests) {
+        const details = describe(progress, costUsd, now() - startedAt, requests);
         if (!started) {
           bar.start(progress.itemsTotal ?? 0, progress.itemsSettled, { details });
           started = true;
@@ -81,8 +97,8 @@ export function createProgressReporter(options: {
     stream.write(`progress: ${line}\n`);
   };
   return {
-    update(progress, costUsd) {
-      last = describe(progress, costUsd, now() - startedAt);
+    update(progress, costUsd, requests) {
+      last = describe(progress, costUsd, now() - startedAt, requests);
       if (now() - lastPrintedAt >= intervalMs) print(last);
     },
     stop() {

@@ -9,10 +9,17 @@ import { describeOutputScores } from '../../eval/score-outputs.js';
 import { resultsFormatOf } from '../../io/write-results.js';
 import { describeReplyFormat } from '../../parse/reply-format-rule.js';
 import { parseWithProvider } from '../../providers/model-uri.js';
+import {
+  type PricedRequests,
+  pricedRequests,
+  requestsSince,
+  withBilledFailures,
+} from '../../session/paid-requests.js';
 import type { PipelineOutcome } from '../../session/run-pipeline.js';
 import { calibrationSource } from '../../sim/profiles.js';
 import type { ChatModel } from '../../spec/chat-model.js';
 import { InputError } from '../../spec/errors.js';
+import { requestTallyRows } from '../../stack/request-tally-rows.js';
 import { loadTask } from '../../task/load-task.js';
 import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
 import { withCommandContext } from '../command-context.js';
@@ -39,8 +46,11 @@ export interface ComparisonJson {
   simulated: boolean;
   task: string;
   items: number;
-  /** Each row also carries `details` (per round, by position, by confidence, a sample batch) for `report`. */
-  strategies: StrategyComparisonWithDetails[];
+  /**
+   * Each row also carries `details` (per round, by position, by confidence, a sample batch) for
+   * `report`, and the requests its pass sent (`eval`; billed failures counted in its calls and tokens).
+   */
+  strategies: (StrategyComparisonWithDetails & { requests?: PricedRequests })[];
 }
 
 /** The line every output of a simulated run carries. */
@@ -141,6 +151,10 @@ function printComparison(report: ComparisonJson, model: ChatModel, json: boolean
     title,
     `${simulatedNotice(model)}; task ${report.task}, ${report.items} items`,
     comparisonTable(report.strategies),
+    // The request counts of the strategies whose requests failed: the table counts billed ones.
+    ...report.strategies
+      .filter((row) => (row.requests?.failed ?? 0) > 0)
+      .flatMap((row) => requestLines(row).map((line) => `${row.name}: ${line}`)),
     model.simulated
       ? `These figures come from the simulated model, ${calibrationSource(model.id)}; they say nothing new about any real model.`
       : undefined,
@@ -235,12 +249,15 @@ export async function evalCommand(values: EvalCliValues, title?: string): Promis
       passes: strategies.length,
     },
     async (context) => {
-      const { model } = context.session;
+      const { model, stack, price } = context.session;
       const outcome: OutcomeCounts = { items: 0, answered: 0, unanswered: 0, failed: 0 };
-      const rows: StrategyComparisonWithDetails[] = [];
+      const rows: ComparisonJson['strategies'] = [];
       let last: PipelineOutcome | undefined;
       for (const strategy of strategies) {
+        const before = stack.requests();
         const run = await context.answer(strategy);
+        // The passes run one after another: the ledger's counts since this one began are its own.
+        const requests = pricedRequests(requestsSince(stack.requests(), before), price);
         last = run;
         const { summary } = run;
         outcome.items += summary.items;
@@ -248,7 +265,8 @@ export async function evalCommand(values: EvalCliValues, title?: string): Promis
         outcome.unanswered += summary.unanswered;
         outcome.failed += summary.failed;
         const row = {
-          ...comparisonRow(strategy.strategy, summary, run.unsettled),
+          ...withBilledFailures(comparisonRow(strategy.strategy, summary, run.unsettled), requests),
+          requests,
           ...(run.outputScores === undefined ? {} : { outputs: run.outputScores }),
           details: run.details,
         };
@@ -292,6 +310,7 @@ function printOne(
     return;
   }
   const { summary, details } = run;
+  const row = report.strategies[0]!;
   const accuracy =
     summary.accuracy === undefined
       ? 'no gold labels'
@@ -299,7 +318,8 @@ function printOne(
   process.stdout.write(
     `${[
       `${simulatedNotice(model)}; task ${report.task}, ${summary.items} items, strategy ${summary.strategy.strategy} (batch ${summary.strategy.batchSize}, ${summary.strategy.rounds} rounds, ${summary.strategy.voting} vote); format ${describeReplyFormat(summary.replyFormat)}`,
-      `accuracy ${accuracy}; ${summary.calls} calls, ${summary.inputTokens} input and ${summary.outputTokens} output tokens; ${summary.answered} answered, ${summary.failed + summary.unanswered} without an answer`,
+      `accuracy ${accuracy}; ${row.calls} calls, ${row.inputTokens} input and ${row.outputTokens} output tokens; ${summary.answered} answered, ${summary.failed + summary.unanswered} without an answer`,
+      ...requestLines(row),
       summaryTable(summary),
       run.outputScores === undefined ? undefined : describeOutputScores(run.outputScores).join('\n'),
       details.scores === null ? undefined : scoresTable(details.scores, plainOutput()),
@@ -309,4 +329,11 @@ function printOne(
       .filter((line) => line !== undefined)
       .join('\n')}\n`,
   );
+}
+
+/** A strategy's requests as the run summary shows them (`requestTallyRows`), one line a row. */
+function requestLines(row: ComparisonJson['strategies'][number]): string[] {
+  return row.requests === undefined
+    ? []
+    : requestTallyRows(row.requests).map(([label, value]) => `${label}: ${value}`);
 }

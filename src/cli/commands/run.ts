@@ -9,10 +9,10 @@ import { costUsd } from '../../plan/price-table.js';
 import { serviceTierCostUsd } from '../../plan/service-tier-cost.js';
 import type { OutputFormat } from '../../prompt/render-batch.js';
 import type { RunSession } from '../../session/open-run-session.js';
+import { type PricedRequests, pricedRequests, withBilledFailures } from '../../session/paid-requests.js';
 import type { PipelineOutcome } from '../../session/run-pipeline.js';
 import { InputError } from '../../spec/errors.js';
 import type { ServiceTierStats } from '../../stack/create-service-tier-layer.js';
-import type { RequestTally } from '../../stack/request-ledger.js';
 import { requestTallyRows } from '../../stack/request-tally-rows.js';
 import { loadTask } from '../../task/load-task.js';
 import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
@@ -54,7 +54,7 @@ export interface RunSummaryJson {
   estimatedCostUsd: number | null;
   wallMs: number;
   /** Every request sent by this invocation, answered or failed; `failedCostUsd` prices the billed failures. */
-  requests: RequestTally & { failedCostUsd: number | null };
+  requests: PricedRequests;
   /** Calls and tokens of the whole run, cache hits included: what the job costs from scratch. */
   totalCalls: number;
   totalInputTokens: number;
@@ -183,11 +183,16 @@ function runSummaryJson(
   const paidCachedInputTokens = session.paidCachedInputTokens();
   const serviceTiers = session.stack.serviceTiers?.();
   // Failed requests whose bodies were billed count as calls with their tokens, and cost alike.
-  const requests = session.stack.requests();
-  const failedCostUsd = costUsd(session.price, requests.failedInputTokens, requests.failedOutputTokens);
-  const calls = summary.calls - summary.replayedCalls + requests.billedFailed;
-  const inputTokens = summary.inputTokens - summary.replayedInputTokens + requests.failedInputTokens;
-  const outputTokens = summary.outputTokens - summary.replayedOutputTokens + requests.failedOutputTokens;
+  const requests = pricedRequests(session.stack.requests(), session.price);
+  const { failedCostUsd } = requests;
+  const { calls, inputTokens, outputTokens } = withBilledFailures(
+    {
+      calls: summary.calls - summary.replayedCalls,
+      inputTokens: summary.inputTokens - summary.replayedInputTokens,
+      outputTokens: summary.outputTokens - summary.replayedOutputTokens,
+    },
+    requests,
+  );
   const tierCostUsd =
     serviceTiers === undefined
       ? undefined
@@ -212,7 +217,7 @@ function runSummaryJson(
         : tierCostUsd === undefined
           ? undefined
           : tierCostUsd + (failedCostUsd ?? 0)) ?? null,
-    requests: { ...requests, failedCostUsd: failedCostUsd ?? null },
+    requests,
     ...(serviceTiers === undefined ? {} : { serviceTiers }),
     wallMs: summary.wallMs,
     totalCalls: summary.calls,
