@@ -77,33 +77,14 @@ afterAll(async () => {
 
 function runArgs(storeDir: string, maxCost?: number): string[] {
   counter += 1;
+  // Two calls in flight at a time, eight items a call, two rounds.
+  const settings =
+    '--task boolq --label-field label --format lines --batch-size 8 --rounds 2 --no-seas --concurrency 2';
   return [
     'run',
-    '--task',
-    'boolq',
-    '--data',
-    dataFile,
-    '--model',
-    'openai-compatible:sim-gpt-4',
-    '--base-url',
-    proxyUrl,
-    '--label-field',
-    'label',
-    '--format',
-    'lines',
-    '--batch-size',
-    '8',
-    '--rounds',
-    '2',
-    '--no-seas',
-    '--concurrency',
-    '2',
-    '--store-dir',
-    storeDir,
-    '--out',
-    temp(`out-${counter}.jsonl`),
-    '--prices',
-    pricesFile,
+    ...settings.split(' '),
+    ...['--data', dataFile, '--model', 'openai-compatible:sim-gpt-4', '--base-url', proxyUrl],
+    ...['--store-dir', storeDir, '--out', temp(`out-${counter}.jsonl`), '--prices', pricesFile],
     '--json',
     '--quiet',
     ...(maxCost === undefined ? [] : ['--max-cost', String(maxCost)]),

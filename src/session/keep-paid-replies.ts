@@ -11,16 +11,16 @@ const heldReplyRetryMs = 2000;
  * are let finish, since they are paid for either way, and every reply that could not be stored
  * is written as soon as the store takes it again (space freed, lock released), retrying for a
  * few minutes; aborting `signal` gives up. `onNote` hears what is held and for how long. Returns
- * the error to end with, saying how many requests reached the server (`requests`, the stack's
+ * the error to end with, saying how many requests reached the server (`stack.requests`, its
  * ledger: a call stopped by the store before it was sent is none), what was kept and what was lost.
  */
 export async function keepPaidReplies(
   error: StoreError,
-  cache: CachedChatModel | undefined,
-  requests: () => Pick<RequestTally, 'sent' | 'answered'>,
+  stack: { cache?: CachedChatModel | undefined; requests: () => Pick<RequestTally, 'sent' | 'answered'> },
   signal: AbortSignal,
   onNote: (text: string) => void = () => {},
 ): Promise<StoreError> {
+  const { cache, requests } = stack;
   if (cache === undefined) return error;
   const deadline = Date.now() + heldReplyPatienceMs;
   let announced = false;

@@ -156,16 +156,11 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
       },
     });
     const { base } = stack;
-    const simulator = parseWithProvider(options.model).provider.simulator === true;
-    const listPrice = sessionPrice(options.prices, base.id, simulator);
-    const price = batchApi === undefined ? listPrice : batchPriceOf(listPrice, base.id);
-    cap = spendingCap(
-      options.maxCostUsd,
-      base.id,
-      price,
-      { simulator, waitForCallsInFlight: batchApi === undefined },
-      (state) => stop({ kind: 'budget', state }),
+    const priced = sessionPricing(options, base.id, batchApi !== undefined, (state) =>
+      stop({ kind: 'budget', state }),
     );
+    cap = priced.cap;
+    const { price } = priced;
     journalRun?.begin({
       task: task.name,
       data: selected.source.file,
@@ -201,13 +196,7 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
         }),
       finish: (totals) => journalRun?.finish(totals),
       keepPaidReplies: (error) =>
-        keepPaidReplies(
-          error,
-          opened.cache,
-          opened.requests,
-          options.signal ?? new AbortController().signal,
-          options.onNote,
-        ),
+        keepPaidReplies(error, opened, options.signal ?? new AbortController().signal, options.onNote),
       close() {
         opened.close();
         journalRun?.release();
@@ -239,6 +228,26 @@ function claimRun(options: RunSessionOptions): JournalRun | undefined {
     ...(journal.resume === undefined ? {} : { resume: journal.resume }),
     ...(options.onNote === undefined ? {} : { onNote: options.onNote }),
   });
+}
+
+/** The price the session's calls are paid at (the batch rate with a batch API), and its spending cap. */
+function sessionPricing(
+  options: RunSessionOptions,
+  modelId: string,
+  batchApi: boolean,
+  onExceeded: (state: SpendingCapState) => void,
+): { price: ModelPrice | undefined; cap: SpendingCap | undefined } {
+  const simulator = parseWithProvider(options.model).provider.simulator === true;
+  const listPrice = sessionPrice(options.prices, modelId, simulator);
+  const price = batchApi ? batchPriceOf(listPrice, modelId) : listPrice;
+  const cap = spendingCap(
+    options.maxCostUsd,
+    modelId,
+    price,
+    { simulator, waitForCallsInFlight: !batchApi },
+    onExceeded,
+  );
+  return { price, cap };
 }
 
 /**

@@ -176,15 +176,8 @@ describe('eval --limit, --review-out and --max-cost', () => {
 
     // Without a price of its own the simulated model cannot be held to a budget: refused before any call.
     const unpriced = await runCli([
-      'eval',
-      '--task',
-      'boolq',
-      '--data',
+      ...'eval --task boolq --model sim --max-cost 0.6 --data'.split(' '),
       file,
-      '--model',
-      'sim',
-      '--max-cost',
-      '0.6',
     ]);
     expect(unpriced.code).toBe(exitCodes.input);
     expect(unpriced.stderr).toContain(
