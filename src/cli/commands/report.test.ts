@@ -45,10 +45,12 @@ describe('eval --json details', () => {
     const report = JSON.parse(run.stdout) as ComparisonJson;
     expect(Object.keys(report)).toEqual(['model', 'simulated', 'task', 'items', 'strategies']);
     for (const row of report.strategies) {
-      // The adaptive rule's row also says what its pilot measured and decided.
+      // The adaptive rule's row also says what its pilot measured and decided; every row, the
+      // requests its pass sent.
       expect(Object.keys(row)).toEqual([
         ...comparisonFields,
         ...(row.name === 'adaptive' ? ['adaptive'] : []),
+        'requests',
         'details',
       ]);
       expect(row.details.byRound).toHaveLength(row.rounds);
