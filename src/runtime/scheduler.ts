@@ -48,6 +48,17 @@ export interface Scheduler {
   stats(): SchedulerStats;
 }
 
+/** The errors the scheduler aborted attempts with when they timed out (see `isAttemptTimeout`). */
+const attemptTimeouts = new WeakSet<object>();
+
+/**
+ * Whether an attempt's signal was aborted because the attempt timed out: the request was sent and
+ * no reply came in time. Any other reason (the caller's abort, a run stopped) is not a timeout.
+ */
+export function isAttemptTimeout(reason: unknown): reason is ApiCallError {
+  return typeof reason === 'object' && reason !== null && attemptTimeouts.has(reason);
+}
+
 /** setTimeout fires at once for longer delays, so those mean "no timeout". */
 const longestTimerMs = 2 ** 31 - 1;
 
@@ -119,6 +130,9 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
 
   async function attempt(model: ChatModel, request: GenerateRequest): Promise<GenerateResult> {
     const callerSignal = request.signal;
+    // Aborted while the call waited for its turn: its listener below would never fire, and the
+    // request would go out all the same.
+    if (callerSignal?.aborted) throw new AbortError(undefined, { cause: callerSignal.reason });
     // One controller per attempt, fed by the caller's signal and by the timeout. Not
     // AbortSignal.any: with a long-lived run signal, Node keeps every composite signal of every
     // attempt reachable from it (nodejs/node#55351, #64476), and its timeout timer cannot be
@@ -127,11 +141,16 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     const onCallerAbort = () => controller.abort(callerSignal?.reason);
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
     let timer: ReturnType<typeof setTimeout> | undefined;
-    let timedOut = false;
+    let timedOut: ApiCallError | undefined;
     if (resolved.timeoutMs <= longestTimerMs) {
       timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
+        // The attempt's signal carries the timeout as its reason: a layer beneath (the request
+        // ledger) tells a request that was sent and timed out from one the caller gave up.
+        timedOut = new ApiCallError(`The call to ${model.id} timed out after ${resolved.timeoutMs} ms`, {
+          isRetryable: true,
+        });
+        attemptTimeouts.add(timedOut);
+        controller.abort(timedOut);
       }, resolved.timeoutMs);
     }
     // Settles the attempt at once on abort or timeout, even if the model ignores its signal.
@@ -155,12 +174,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     } catch (error) {
       counters.failed++;
       if (callerSignal?.aborted) throw new AbortError(undefined, { cause: callerSignal.reason });
-      if (timedOut) {
-        throw new ApiCallError(`The call to ${model.id} timed out after ${resolved.timeoutMs} ms`, {
-          isRetryable: true,
-          cause: error,
-        });
-      }
+      if (timedOut !== undefined) throw timedOut;
       throw error;
     } finally {
       counters.inFlight--;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { scheduleModel } from '../runtime/schedule-model.js';
+import { createScheduler } from '../runtime/scheduler.js';
 import type { ChatModel, GenerateResult } from '../spec/chat-model.js';
 import { AbortError, ApiCallError, BreakerError } from '../spec/errors.js';
 import { rejectionOf } from '../test/rejection-of.js';
@@ -96,6 +98,44 @@ describe('createRequestLedger', () => {
     await rejectionOf(model.generate(request));
     await rejectionOf(model.generate(request));
     expect(ledger.tally().sent).toBe(0);
+  });
+
+  it('counts an attempt the scheduler timed out as a request without a reply, and the caller giving up as none', async () => {
+    const ledger = createRequestLedger({ breakAfter: 2 });
+    // A server that never answers: the adapter ends the request as fetch does, on the abort.
+    const hanging: ChatModel = {
+      id: 'test:hanging',
+      simulated: false,
+      supportsJsonSchema: false,
+      generate: ({ signal }) =>
+        new Promise((_, reject) =>
+          signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))),
+        ),
+    };
+    const model = scheduleModel(ledger.wrap(hanging), createScheduler({ timeoutMs: 20, maxRetries: 0 }));
+    const timedOut = await rejectionOf(model.generate(request));
+    expect(timedOut.message).toContain('timed out after 20 ms');
+    expect(ledger.tally()).toMatchObject({ sent: 1, failed: 1, billedFailed: 0 });
+    expect(ledger.tally().failures['no-reply']).toBe(1);
+
+    // Given up before it was sent (while it waited for its turn), and once it was out.
+    const caller = new AbortController();
+    const givenUp = model.generate({ ...request, signal: caller.signal });
+    caller.abort(new Error('interrupted'));
+    expect((await rejectionOf(givenUp)).name).toBe('AbortError');
+    const later = new AbortController();
+    const givenUpLater = model.generate({ ...request, signal: later.signal });
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    later.abort(new Error('interrupted'));
+    expect((await rejectionOf(givenUpLater)).name).toBe('AbortError');
+    expect(ledger.tally().sent).toBe(1);
+
+    // Timeouts in a row break the run as any failure of one kind does: the call after the second
+    // is not sent.
+    await rejectionOf(model.generate(request));
+    expect(ledger.tally().failures['no-reply']).toBe(2);
+    expect(await rejectionOf(model.generate(request))).toBeInstanceOf(BreakerError);
+    expect(ledger.tally().sent).toBe(2);
   });
 
   it('stops the run once the last N requests failed the same way, and sends nothing after', async () => {

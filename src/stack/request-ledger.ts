@@ -1,3 +1,4 @@
+import { isAttemptTimeout } from '../runtime/scheduler.js';
 import type { ChatModel, Usage } from '../spec/chat-model.js';
 import { ApiCallError, BreakerError } from '../spec/errors.js';
 import { wrapChatModel } from '../spec/wrap-chat-model.js';
@@ -105,8 +106,9 @@ export interface RequestLedger {
  * and breaks the run: once `breakAfter` requests in a row failed the same way (see `FailureKind`),
  * the last of them and every call after it fail with a fatal `BreakerError` naming the failure and
  * the count, so that no retry, split or re-ask sends into the same wall. Errors raised before a
- * request is sent (an abort, a bad request caught locally) are not requests and count nowhere;
- * nor, for now, does an attempt the scheduler timed out, which reaches here as an abort.
+ * request is sent (an abort, a bad request caught locally) are not requests and count nowhere. An
+ * attempt the scheduler timed out (its signal aborted with the timeout's `ApiCallError`) was sent
+ * and got no reply: it counts as a failure of that kind, unbilled, as no usage came back.
  */
 export function createRequestLedger(options: { breakAfter?: number } = {}): RequestLedger {
   const breakAfter = options.breakAfter ?? defaultBreakAfter;
@@ -139,9 +141,12 @@ export function createRequestLedger(options: { breakAfter?: number } = {}): Requ
             if (result.usage.estimated === true) tally.countedLocally += 1;
             streak = nextStreak(streak, 'answered');
             return result;
-          } catch (error) {
+          } catch (caught) {
+            // A timed-out attempt reaches here as whatever the adapter made of the abort.
+            const error = isAttemptTimeout(request.signal?.reason) ? request.signal.reason : caught;
             // Not sent: an abort, a request refused locally, an address where nothing listens.
-            if (!ApiCallError.isInstance(error) || (error.isFatal && error.status === undefined)) throw error;
+            if (!ApiCallError.isInstance(error) || (error.isFatal && error.status === undefined))
+              throw caught;
             tally.sent += 1;
             tally.failed += 1;
             const kind = failureKind(error);
