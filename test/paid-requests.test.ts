@@ -248,6 +248,11 @@ describe('replies that cannot be used', () => {
     expect(cut.stderr).toMatch(
       /the last 10 requests .*all got a success status with a body that could not be used/,
     );
+    // The count is a flag.
+    const sooner = await runThrough('malformed', ['--concurrency', '1', '--break-after', '4']);
+    expect(sooner.code).toBe(exitCodes.provider);
+    expect(sooner.posts).toBe(4);
+    expect(sooner.stderr).toMatch(/the last 4 requests .*all got a success status/);
   }, 120_000);
 });
 

@@ -5,6 +5,7 @@ import { defaultLocalModelUri } from '../models/default-local-model.js';
 import { batchApiHelp, modelUriHelp, serviceTierHelp } from '../providers/provider-table.js';
 import { defaultOutageTimeoutMs } from '../queue/queue-defaults.js';
 import { resolveSchedulerOptions } from '../runtime/resolve-scheduler-options.js';
+import { defaultBreakAfter } from '../stack/request-ledger.js';
 import { defaultStoreDirectory } from '../store/open-store.js';
 
 /*
@@ -212,6 +213,13 @@ export const commandShape = {
     group: 'model',
     commands: answering,
     shownDefault: schedulerDefaults.maxRetries,
+  }),
+  breakAfter: option(z.number().int().min(1).optional(), {
+    description:
+      'stop the run (exit 4) once this many requests in a row failed the same way (4xx but 429, 5xx, an unusable reply, no reply)',
+    group: 'model',
+    commands: answering,
+    shownDefault: defaultBreakAfter,
   }),
   serviceTier: option(z.enum(['flex', 'standard', 'auto']).optional(), {
     description: `the provider's service tier (flex and auto: ${serviceTierHelp()}): flex is half the price, slower (--timeout-ms becomes 15 min) and refused at times with a 429; a call refused 3 times in a row waits a minute and asks flex again, or with auto runs in standard. The summary counts the calls of each tier`,

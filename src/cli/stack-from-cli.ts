@@ -13,6 +13,7 @@ export function schedulingFromCli(values: CommandValues): Partial<ModelStackOpti
   if (values.tpm !== undefined) options.tokensPerMinute = values.tpm;
   if (values.timeoutMs !== undefined) options.timeoutMs = values.timeoutMs;
   if (values.maxRetries !== undefined) options.maxRetries = values.maxRetries;
+  if (values.breakAfter !== undefined) options.breakAfter = values.breakAfter;
   if (values.simLatencyMs !== undefined) options.simLatencyMs = values.simLatencyMs;
   if (values.serviceTier !== undefined) options.serviceTier = values.serviceTier;
   return options;
