@@ -233,10 +233,13 @@ describe('replies that cannot be used', () => {
     expect(cut.posts).toBeGreaterThan(0);
     expect(cut.posts).toBeLessThanOrEqual(16);
     if (cut.code === exitCodes.budget) {
-      // The replies received were billed: the budget message counts every one, at a cost above
-      // zero (requests still under way when the budget was reached were let finish).
+      // The replies received were billed: the budget message counts them, at a cost above zero.
+      // Requests under way when the budget was reached are let finish, but the breaker may trip on
+      // one of them, and the run it stops gives up the others (test/budget-stop.test.ts checks
+      // that a budget stop alone counts every request sent).
       const stop = /(\d+) call\(s\) made for \$(\d+\.\d+)/.exec(cut.stderr);
-      expect(Number(stop?.[1])).toBe(cut.posts);
+      expect(Number(stop?.[1])).toBeGreaterThan(0);
+      expect(Number(stop?.[1])).toBeLessThanOrEqual(cut.posts);
       expect(Number(stop?.[2])).toBeGreaterThan(0);
     }
   }, 120_000);
