@@ -111,11 +111,11 @@ describe('a budget reached while a request is out at the server', () => {
     expect(worstCase).toBeGreaterThan(callCost);
 
     // Two calls go out at once and fit at their worst. The first comes back at once; the second
-    // is held at the proxy, so the third, at its worst with the second's worst still reserved,
-    // passes the budget while the second is out at the server.
+    // is held at the proxy (long enough for a loaded machine to send the next), so the third, at
+    // its worst with the second's worst still reserved, passes the budget while the second is out.
     const storeDir = temp('capped-store');
     const budget = Number((2 * worstCase + callCost / 2).toFixed(6));
-    hold = { post: posts + 2, ms: 3000 };
+    hold = { post: posts + 2, ms: 8000 };
     const capped = await counted(runArgs(storeDir, budget));
     hold = undefined;
     expect(capped.code, capped.stderr).toBe(exitCodes.budget);
@@ -137,5 +137,5 @@ describe('a budget reached while a request is out at the server', () => {
     expect(resumed.code, resumed.stderr).toBe(exitCodes.ok);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ resumed: true, cacheHits: 2, answered: 64 });
     expect(capped.requests + resumed.requests).toBe(reference.requests);
-  });
+  }, 120_000);
 });
