@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
 import { openStore } from '../src/store/open-store.js';
 import { useTempDir } from '../src/test/temp-dir.js';
-import { runCli } from './run-cli.js';
+import { cliFlags } from './harness/cli-flags.js';
+import { readJsonl, runCli } from './harness/run-cli.js';
 
 /*
  * Input that changes under a run, or that cannot be told apart: a data file cut or edited between
@@ -56,22 +57,17 @@ function setUp(content: string): { data: string; store: string; out: string } {
 function runArgs(paths: { data: string; store: string; out: string }, extra: string[] = []): string[] {
   return [
     'run',
-    '--task',
-    'boolq',
-    '--data',
-    paths.data,
-    '--model',
-    'sim',
-    '--label-field',
-    'label',
-    '--batch-size',
-    '8',
-    '--store-dir',
-    paths.store,
-    '--out',
-    paths.out,
-    '--json',
-    '--quiet',
+    ...cliFlags({
+      task: 'boolq',
+      data: paths.data,
+      model: 'sim',
+      'label-field': 'label',
+      'batch-size': 8,
+      'store-dir': paths.store,
+      out: paths.out,
+      json: true,
+      quiet: true,
+    }),
     ...extra,
   ];
 }
@@ -156,10 +152,7 @@ describe('duplicate ids', () => {
     const paths = setUp(rows(10, (index) => (index === 5 ? 'r2' : `r${index}`)));
     const result = await runCli(runArgs(paths, ['--skip-invalid']));
     expect(result.code).toBe(exitCodes.ok);
-    const written = readFileSync(paths.out, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line));
+    const written = readJsonl(paths.out);
     expect(written.map((row) => row.status)).toEqual([
       'answered',
       'answered',

@@ -1,17 +1,14 @@
-import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
-import { readRenderedBatch } from '../src/prompt/read-rendered-batch.js';
-import {
-  chatCompletion,
-  type LoopbackServer,
-  type RecordedRequest,
-  sendJson,
-  startLoopbackServer,
-} from '../src/test/loopback-server.js';
+import { answerEachItem } from '../src/test/answer-each-item.js';
+import { chatCompletion } from '../src/test/loopback-server.js';
 import { useTempDir } from '../src/test/temp-dir.js';
-import { runCli } from './run-cli.js';
+import { type ChatEndpoint, startChatEndpoint, upstreamFailure } from './harness/chat-endpoint.js';
+import { cliFlags } from './harness/cli-flags.js';
+import { writeJsonl } from './harness/data-files.js';
+import { runCli } from './harness/run-cli.js';
+import { useEnvironment } from './harness/use-environment.js';
 
 /*
  * A dead or refusing endpoint stops the run at once with exit code 4 and a message naming the
@@ -20,89 +17,62 @@ import { runCli } from './run-cli.js';
 
 const plantedKey = 'sk-test-refusal-0123456789abcdef';
 const temp = useTempDir();
-const dataFile = temp('data.jsonl');
-writeFileSync(
-  dataFile,
-  `${Array.from({ length: 8 }, (_, index) =>
-    JSON.stringify({
-      id: `row-${index}`,
-      question: `is ${index} even`,
-      passage: `number ${index}`,
-      label: index % 2 === 0,
-    }),
-  ).join('\n')}\n`,
+const dataFile = writeJsonl(
+  temp('data.jsonl'),
+  Array.from({ length: 8 }, (_, index) => ({
+    id: `row-${index}`,
+    question: `is ${index} even`,
+    passage: `number ${index}`,
+    label: index % 2 === 0,
+  })),
 );
-
-/** Answers every item of the request's batch `yes`, in the format the prompt asks for. */
-function answerBatch(request: RecordedRequest): Record<string, unknown> {
-  const messages = (request.body as { messages: { role: string; content: string }[] }).messages;
-  const batch = readRenderedBatch(messages.at(-1)?.content ?? '');
-  return chatCompletion(batch.map((entry) => `${entry.index} (${entry.tag}): yes sure`).join('\n'));
-}
-
-const chatCalls = (loopback: LoopbackServer) =>
-  loopback.requests.filter((request) => request.method === 'POST');
 
 type Mode = 'answer' | 'first-then-401' | 'always-500';
 let mode: Mode = 'answer';
-let server: LoopbackServer;
-const saved = process.env.BATCHPROMPT_API_KEY;
+let server: ChatEndpoint;
+useEnvironment({ BATCHPROMPT_API_KEY: plantedKey });
 
 beforeEach(async () => {
-  process.env.BATCHPROMPT_API_KEY = plantedKey;
-  server = await startLoopbackServer((request, response) => {
-    // `run` first asks (GET) whether the endpoint is batchprompt's simulator: it is not.
-    if (request.method !== 'POST') return sendJson(response, 404, { error: { message: 'not found' } });
-    const calls = chatCalls(server).length;
-    if (mode === 'answer' || (mode === 'first-then-401' && calls === 1)) {
-      sendJson(response, 200, answerBatch(request));
-    } else if (mode === 'first-then-401') {
-      sendJson(response, 401, {
-        error: { message: `Incorrect API key provided: ${plantedKey}`, type: 'invalid_request_error' },
-      });
-    } else {
-      sendJson(response, 500, { error: { message: 'upstream failed', type: 'server_error' } });
+  server = await startChatEndpoint((request, callsBefore) => {
+    if (mode === 'answer' || (mode === 'first-then-401' && callsBefore === 0)) {
+      // Every item of the batch `yes`, in the format the prompt asks for.
+      return {
+        status: 200,
+        body: chatCompletion(answerEachItem(request, () => ({ answer: 'yes', sure: true }))),
+      };
     }
+    if (mode === 'always-500') return upstreamFailure;
+    return {
+      status: 401,
+      body: {
+        error: { message: `Incorrect API key provided: ${plantedKey}`, type: 'invalid_request_error' },
+      },
+    };
   });
 });
 
 afterEach(async () => {
   await server.close();
-  if (saved === undefined) delete process.env.BATCHPROMPT_API_KEY;
-  else process.env.BATCHPROMPT_API_KEY = saved;
-});
-
-afterAll(() => {
-  if (saved !== undefined) process.env.BATCHPROMPT_API_KEY = saved;
 });
 
 function runArgs(baseUrl: string, store: string, extra: string[] = []): string[] {
   return [
     'run',
-    '--task',
-    'boolq',
-    '--data',
-    dataFile,
-    '--model',
-    'openai-compatible:test-model',
-    '--base-url',
-    baseUrl,
-    '--label-field',
-    'label',
-    '--format',
-    'lines',
-    '--strategy',
-    'bpe',
-    '--rounds',
-    '3',
-    '--batch-size',
-    '4',
-    '--concurrency',
-    '1',
-    '--store-dir',
-    store,
-    '--json',
-    '--quiet',
+    ...cliFlags({
+      task: 'boolq',
+      data: dataFile,
+      model: 'openai-compatible:test-model',
+      'base-url': baseUrl,
+      'label-field': 'label',
+      format: 'lines',
+      strategy: 'bpe',
+      rounds: 3,
+      'batch-size': 4,
+      concurrency: 1,
+      'store-dir': store,
+      json: true,
+      quiet: true,
+    }),
     ...extra,
   ];
 }
@@ -134,17 +104,17 @@ describe('run against an endpoint that refuses the run', () => {
     expect(refused.stderr).toContain('Incorrect API key provided: [redacted]');
     expect(`${refused.stdout}${refused.stderr}`).not.toContain(plantedKey);
     // One reply, then one refused call: nothing was asked again after the refusal.
-    expect(chatCalls(server)).toHaveLength(2);
+    expect(server.chatCalls()).toHaveLength(2);
 
     // Once the endpoint answers, the same command resumes: the first batch comes from the store.
     mode = 'answer';
-    const requestsBefore = chatCalls(server).length;
+    const requestsBefore = server.chatCalls().length;
     const resumed = await runCli(runArgs(server.origin, store));
     expect(resumed.code).toBe(exitCodes.ok);
     const summary = JSON.parse(resumed.stdout) as { answered: number; cacheHits: number; calls: number };
     expect(summary.answered).toBe(8);
     expect(summary.cacheHits).toBeGreaterThanOrEqual(1);
-    expect(chatCalls(server).length - requestsBefore).toBe(summary.calls);
+    expect(server.chatCalls().length - requestsBefore).toBe(summary.calls);
   });
 
   it('stops at once with exit 4 when nothing listens at the address', async () => {

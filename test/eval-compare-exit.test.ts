@@ -1,16 +1,13 @@
-import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
-import { readRenderedBatch } from '../src/prompt/read-rendered-batch.js';
-import {
-  chatCompletion,
-  type LoopbackServer,
-  type RecordedRequest,
-  sendJson,
-  startLoopbackServer,
-} from '../src/test/loopback-server.js';
+import { answerEachItem } from '../src/test/answer-each-item.js';
+import { chatCompletion } from '../src/test/loopback-server.js';
 import { useTempDir } from '../src/test/temp-dir.js';
-import { runCli } from './run-cli.js';
+import { type ChatEndpoint, startChatEndpoint, upstreamFailure } from './harness/chat-endpoint.js';
+import { cliFlags } from './harness/cli-flags.js';
+import { writeJsonl } from './harness/data-files.js';
+import { runCli } from './harness/run-cli.js';
+import { useEnvironment } from './harness/use-environment.js';
 
 /*
  * `eval --compare` follows the rule of run and eval: a comparison in which no strategy answered
@@ -18,64 +15,53 @@ import { runCli } from './run-cli.js';
  */
 
 const temp = useTempDir();
-const dataFile = temp('data.jsonl');
-writeFileSync(
-  dataFile,
-  `${Array.from({ length: 6 }, (_, index) =>
-    JSON.stringify({ question: `is ${index} even`, passage: `number ${index}`, label: index % 2 === 0 }),
-  ).join('\n')}\n`,
+const dataFile = writeJsonl(
+  temp('data.jsonl'),
+  Array.from({ length: 6 }, (_, index) => ({
+    question: `is ${index} even`,
+    passage: `number ${index}`,
+    label: index % 2 === 0,
+  })),
 );
 
 type Mode = 'answer' | 'chatter' | 'always-500';
 let mode: Mode = 'answer';
-let server: LoopbackServer;
-const saved = process.env.BATCHPROMPT_API_KEY;
-
-function answerBatch(request: RecordedRequest): Record<string, unknown> {
-  const messages = (request.body as { messages: { role: string; content: string }[] }).messages;
-  const batch = readRenderedBatch(messages.at(-1)?.content ?? '');
-  return chatCompletion(batch.map((entry) => `${entry.index} (${entry.tag}): yes sure`).join('\n'));
-}
+let server: ChatEndpoint;
+useEnvironment({ BATCHPROMPT_API_KEY: 'sk-test-compare-0123456789' });
 
 beforeEach(async () => {
-  process.env.BATCHPROMPT_API_KEY = 'sk-test-compare-0123456789';
-  server = await startLoopbackServer((request, response) => {
-    if (request.method !== 'POST') return sendJson(response, 404, { error: { message: 'not found' } });
-    if (mode === 'answer') return sendJson(response, 200, answerBatch(request));
+  server = await startChatEndpoint((request) => {
+    if (mode === 'answer')
+      return {
+        status: 200,
+        body: chatCompletion(answerEachItem(request, () => ({ answer: 'yes', sure: true }))),
+      };
     // A reply that answers no item: nothing can be attributed, whatever is asked again.
-    if (mode === 'chatter') return sendJson(response, 200, chatCompletion('I would rather not say.'));
-    sendJson(response, 500, { error: { message: 'upstream failed', type: 'server_error' } });
+    if (mode === 'chatter') return { status: 200, body: chatCompletion('I would rather not say.') };
+    return upstreamFailure;
   });
 });
 
 afterEach(async () => {
   await server.close();
-  if (saved === undefined) delete process.env.BATCHPROMPT_API_KEY;
-  else process.env.BATCHPROMPT_API_KEY = saved;
 });
 
 function compareArgs(): string[] {
   return [
     'eval',
     '--compare',
-    '--task',
-    'boolq',
-    '--data',
-    dataFile,
-    '--model',
-    'openai-compatible:test-model',
-    '--base-url',
-    server.origin,
-    '--format',
-    'lines',
-    '--rounds',
-    '2',
-    '--batch-size',
-    '3',
-    '--max-retries',
-    '0',
-    '--no-cache',
-    '--json',
+    ...cliFlags({
+      task: 'boolq',
+      data: dataFile,
+      model: 'openai-compatible:test-model',
+      'base-url': server.origin,
+      format: 'lines',
+      rounds: 2,
+      'batch-size': 3,
+      'max-retries': 0,
+      'no-cache': true,
+      json: true,
+    }),
   ];
 }
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SimServer, startSimServer } from '../src/sim/serve.js';
 import { loadItems } from '../src/source/load-items.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
-import { runCli } from './run-cli.js';
+import { runCli } from './harness/run-cli.js';
 
 /* `eval` over a real provider path gives what the in-process simulator gives, call for call. */
 

@@ -1,17 +1,16 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
-import { readRenderedBatch } from '../src/prompt/read-rendered-batch.js';
-import {
-  chatCompletion,
-  type LoopbackServer,
-  type RecordedRequest,
-  sendJson,
-  startLoopbackServer,
-} from '../src/test/loopback-server.js';
+import { answerEachItem } from '../src/test/answer-each-item.js';
+import { chatCompletion } from '../src/test/loopback-server.js';
 import { useTempDir } from '../src/test/temp-dir.js';
-import { runCli } from './run-cli.js';
+import { type ChatEndpoint, startChatEndpoint } from './harness/chat-endpoint.js';
+import { cliFlags } from './harness/cli-flags.js';
+import { writeJsonl } from './harness/data-files.js';
+import { repoRoot } from './harness/repo-paths.js';
+import { runCli } from './harness/run-cli.js';
+import { useEnvironment } from './harness/use-environment.js';
 
 /*
  * README's exit-code table against the code, and the codes a run gives on the real command line:
@@ -19,53 +18,42 @@ import { runCli } from './run-cli.js';
  * accepts up to that many, and bad option values and inputs exit 2 and 3 as the table says.
  */
 
-const repoRoot = resolve(import.meta.dirname, '..');
 const temp = useTempDir();
-const dataFile = temp('data.jsonl');
 const rowCount = 10;
 /**
  * Rows the endpoint never answers (their passage says `withheld`): each the last of its call, so
  * that the answers before it are used (a gap before an answer would void the answers after it).
  */
 const unanswerable = [4, 9];
-writeFileSync(
-  dataFile,
-  `${Array.from({ length: rowCount }, (_, index) =>
-    JSON.stringify({
-      id: `row-${index}`,
-      question: `is ${index} even`,
-      passage: unanswerable.includes(index) ? `number ${index}, withheld` : `number ${index}`,
-      label: index % 2 === 0,
-    }),
-  ).join('\n')}\n`,
+const dataFile = writeJsonl(
+  temp('data.jsonl'),
+  Array.from({ length: rowCount }, (_, index) => ({
+    id: `row-${index}`,
+    question: `is ${index} even`,
+    passage: unanswerable.includes(index) ? `number ${index}, withheld` : `number ${index}`,
+    label: index % 2 === 0,
+  })),
 );
 
-/** Answers every item of the batch `yes`, except those whose passage says `withheld`. */
-function answerSome(request: RecordedRequest): Record<string, unknown> {
-  const messages = (request.body as { messages: { role: string; content: string }[] }).messages;
-  const batch = readRenderedBatch(messages.at(-1)?.content ?? '');
-  const lines = batch
-    .filter((entry) => !Object.values(entry.fields).some((text) => text.includes('withheld')))
-    .map((entry) => `${entry.index} (${entry.tag}): yes sure`);
-  return chatCompletion(lines.join('\n'));
-}
-
-let server: LoopbackServer;
-const saved = process.env.BATCHPROMPT_API_KEY;
+let server: ChatEndpoint;
+useEnvironment({ BATCHPROMPT_API_KEY: 'sk-test-exit-codes' }, 'all');
 
 beforeAll(async () => {
-  process.env.BATCHPROMPT_API_KEY = 'sk-test-exit-codes';
-  server = await startLoopbackServer((request, response) => {
-    // `run` first asks (GET) whether the endpoint is batchprompt's simulator: it is not.
-    if (request.method !== 'POST') return sendJson(response, 404, { error: { message: 'not found' } });
-    sendJson(response, 200, answerSome(request));
-  });
+  // Every item of the batch `yes`, except those whose passage says `withheld`.
+  server = await startChatEndpoint((request) => ({
+    status: 200,
+    body: chatCompletion(
+      answerEachItem(request, (entry) =>
+        Object.values(entry.fields).some((text) => text.includes('withheld'))
+          ? undefined
+          : { answer: 'yes', sure: true },
+      ),
+    ),
+  }));
 });
 
 afterAll(async () => {
   await server.close();
-  if (saved === undefined) delete process.env.BATCHPROMPT_API_KEY;
-  else process.env.BATCHPROMPT_API_KEY = saved;
 });
 
 let runIndex = 0;
@@ -76,27 +64,19 @@ afterEach(() => {
 function runArgs(extra: string[] = []): string[] {
   return [
     'run',
-    '--task',
-    'boolq',
-    '--data',
-    dataFile,
-    '--model',
-    'openai-compatible:test-model',
-    '--base-url',
-    server.origin,
-    '--format',
-    'lines',
-    '--strategy',
-    'batch',
-    '--batch-size',
-    '5',
-    '--concurrency',
-    '1',
-    '--store-dir',
-    temp('store'),
-    '--out',
-    temp(`results-${runIndex}.jsonl`),
-    '--quiet',
+    ...cliFlags({
+      task: 'boolq',
+      data: dataFile,
+      model: 'openai-compatible:test-model',
+      'base-url': server.origin,
+      format: 'lines',
+      strategy: 'batch',
+      'batch-size': 5,
+      concurrency: 1,
+      'store-dir': temp('store'),
+      out: temp(`results-${runIndex}.jsonl`),
+      quiet: true,
+    }),
     ...extra,
   ];
 }

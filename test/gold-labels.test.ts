@@ -2,39 +2,32 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
 import { useTempDir } from '../src/test/temp-dir.js';
-import { runCli } from './run-cli.js';
+import { cliFlags } from './harness/cli-flags.js';
+import { writeJsonl } from './harness/data-files.js';
+import { readJsonl, runCli } from './harness/run-cli.js';
 
 /* A gold label the task cannot answer with is bad input, not a wrong answer scored in silence. */
 
 const temp = useTempDir();
 
 function writeRows(name: string, labels: unknown[]): string {
-  const file = temp(name);
-  writeFileSync(
-    file,
-    `${labels
-      .map((label, index) =>
-        JSON.stringify({ id: `r${index}`, question: `q ${index}`, passage: `p ${index}`, label }),
-      )
-      .join('\n')}\n`,
+  return writeJsonl(
+    temp(name),
+    labels.map((label, index) => ({ id: `r${index}`, question: `q ${index}`, passage: `p ${index}`, label })),
   );
-  return file;
 }
 
 const runArgs = (data: string, extra: string[] = []) => [
   'run',
-  '--task',
-  'boolq',
-  '--data',
-  data,
-  '--model',
-  'sim',
-  '--label-field',
-  'label',
-  '--store-dir',
-  temp('store'),
-  '--json',
-  '--quiet',
+  ...cliFlags({
+    task: 'boolq',
+    data,
+    model: 'sim',
+    'label-field': 'label',
+    'store-dir': temp('store'),
+    json: true,
+    quiet: true,
+  }),
   ...extra,
 ];
 
@@ -55,10 +48,7 @@ describe('gold labels outside the label set', () => {
     const result = await runCli(runArgs(data, ['--skip-invalid', '--out', out]));
     expect(result.code).toBe(exitCodes.ok);
     expect(JSON.parse(result.stdout)).toMatchObject({ answered: 3, invalid: 2 });
-    const rows = readFileSync(out, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { id: string; status: string; error?: string });
+    const rows = readJsonl(out);
     expect(rows.map((row) => [row.id, row.status])).toEqual([
       ['r0', 'answered'],
       ['r1', 'answered'],
@@ -87,11 +77,7 @@ describe('the simulated model without gold labels', () => {
     const extra = ['--strategy', 'single', '--no-cache'];
     expect((await runCli(runArgs(data, [...extra, '--out', outWith]))).code).toBe(exitCodes.ok);
     expect((await runCli(withoutLabelField(data, [...extra, '--out', outWithout]))).code).toBe(exitCodes.ok);
-    const answers = (file: string) =>
-      readFileSync(file, 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => (JSON.parse(line) as { answer: unknown }).answer);
+    const answers = (file: string) => readJsonl(file).map((row) => row.answer);
     // Before, without --label-field every item got one fixed guess whatever its label.
     expect(answers(outWithout)).toEqual(answers(outWith));
     expect(new Set(answers(outWithout)).size).toBe(2);

@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batchPrompt } from '../src/engine/batch-prompt.js';
@@ -11,7 +11,9 @@ import { createSimModel, type SimInjectionOptions } from '../src/sim/create-sim-
 import type { ChatModel } from '../src/spec/chat-model.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
 import { useTempDir } from '../src/test/temp-dir.js';
-import { runCli } from './run-cli.js';
+import { cliFlags } from './harness/cli-flags.js';
+import { itemRows, writeJsonl } from './harness/data-files.js';
+import { runCli } from './harness/run-cli.js';
 
 /*
  * Cross-item injection. Some items carry text that imitates answer lines for other indices, or
@@ -260,29 +262,20 @@ describe('run --secret-tags', () => {
 
   it('keeps one random secret in the store, readable by its owner only, and replays a run from the cache', async () => {
     const data = temp('data.jsonl');
-    writeFileSync(
-      data,
-      `${makeItems()
-        .slice(0, 40)
-        .map((item) => JSON.stringify({ id: item.id, ...item.fields, label: true }))
-        .join('\n')}\n`,
-    );
+    writeJsonl(data, itemRows(makeItems().slice(0, 40)));
     const store = temp('store');
     const args = [
       'run',
-      '--task',
-      'boolq',
-      '--data',
-      data,
-      '--model',
-      'sim',
-      '--label-field',
-      'label',
-      '--secret-tags',
-      '--store-dir',
-      store,
-      '--json',
-      '--quiet',
+      ...cliFlags({
+        task: 'boolq',
+        data,
+        model: 'sim',
+        'label-field': 'label',
+        'secret-tags': true,
+        'store-dir': store,
+        json: true,
+        quiet: true,
+      }),
     ];
     const first = await runCli(args);
     expect(first.code).toBe(0);

@@ -21,7 +21,7 @@ import { renderOptionReference } from '../src/cli/render-option-reference.js';
 import { optionDefault, valueAtPath } from '../src/engine/option-schema.js';
 import { resolveStrategy } from '../src/engine/resolve-strategy.js';
 import { strategyOptionLeaves } from '../src/engine/strategy-options.js';
-import { runCli } from './run-cli.js';
+import { runCli } from './harness/run-cli.js';
 
 /*
  * One declaration per option: the library's strategy options, every command's flags and help,

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import { readJsonl } from './run-cli.js';
+import { readJsonl } from './harness/run-cli.js';
 
 /*
  * Processes of the job-queue tests: `batchprompt worker` and `batchprompt run` started as the

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../test/run-cli.js';
+import { runCli } from '../../test/harness/run-cli.js';
 import { exitCodes } from './exit-codes.js';
 
 // node-llama-cpp absent, as after `npm ci` in a checkout or an install of the package (CI installs

@@ -1,6 +1,7 @@
 // batchprompt/test: the test doubles batchprompt's own tests use, for tests of code built on it.
 // Not part of the main entry point: nothing here belongs in a production bundle. (`temp-dir.ts` and
 // `node-llama-cpp-available.ts` stay out: they need vitest, or import node-llama-cpp on load.)
+export { answerEachItem, batchOfRequest } from './answer-each-item.js';
 export { type BuildParquetOptions, buildParquetFile, type ParquetColumn } from './build-parquet-file.js';
 export { collect } from './collect.js';
 export { type EchoModel, echoModel } from './echo-model.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../test/run-cli.js';
+import { runCli } from '../../../test/harness/run-cli.js';
 import { exitCodes } from '../exit-codes.js';
 import type { ComparisonJson } from './eval.js';
 import { defaultReportFile } from './report.js';

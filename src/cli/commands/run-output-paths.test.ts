@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readJsonl, runCli } from '../../../test/run-cli.js';
+import { readJsonl, runCli } from '../../../test/harness/run-cli.js';
 import { exitCodes } from '../exit-codes.js';
 
 let directory: string;

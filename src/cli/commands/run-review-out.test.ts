@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readJsonl, runCli } from '../../../test/run-cli.js';
+import { readJsonl, runCli } from '../../../test/harness/run-cli.js';
 import { exitCodes } from '../exit-codes.js';
 
 let directory: string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../../test/run-cli.js';
+import { runCli } from '../../../test/harness/run-cli.js';
 import { startSimServer } from '../../sim/serve.js';
 import { loadItems } from '../../source/load-items.js';
 import { boolqTask } from '../../task/builtin-tasks.js';

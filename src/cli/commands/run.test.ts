@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../../test/run-cli.js';
+import { runCli } from '../../../test/harness/run-cli.js';
 import { defaultLocalModelPath, defaultLocalModelUri } from '../../models/default-local-model.js';
 import { nodeLlamaCppAvailable } from '../../test/node-llama-cpp-available.js';
 import { writeTinyGguf } from '../../test/write-tiny-gguf.js';

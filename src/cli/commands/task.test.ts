@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../test/run-cli.js';
+import { runCli } from '../../../test/harness/run-cli.js';
 import { outputsTaskTemplate } from '../../task/outputs-task-template.js';
 import { taskTemplate } from '../../task/task-template.js';
 import { exitCodes } from '../exit-codes.js';
