@@ -28,7 +28,9 @@ export { createResultsWriter, type ResultRow, readRecords } from './io/index.js'
 export { fromLanguageModel } from './models/ai-sdk-model.js';
 export { type Answer, normalizeAnswer } from './parse/normalize-answer.js';
 export { type ParsedReply, parseReply } from './parse/parse-reply.js';
+export { type CountedPlan, countPlan, type PlanFigures } from './plan/count-plan.js';
 export { costUsd, defaultPrices, loadPrices, type ModelPrice, priceOf } from './plan/price-table.js';
+export { type ExpectedRun, sampleWhileReading, simulateExpected } from './plan/simulate-expected.js';
 export {
   type BatchEntry,
   type OutputFormat,

@@ -1,20 +1,17 @@
 import Table from 'cli-table3';
 import { Command } from 'commander';
-import { batchPrompt } from '../../engine/batch-prompt.js';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
-import { hashSeed, seededRandom } from '../../engine/seeded-random.js';
 import type { Item, ResolvedStrategy } from '../../engine/types.js';
 import { autoReplyFormat } from '../../parse/reply-format-rule.js';
 import { type CountedPlan, countPlan, type PlanFigures } from '../../plan/count-plan.js';
 import { batchPriceOf, costUsd, loadPrices, type ModelPrice, priceOf } from '../../plan/price-table.js';
+import { sampleWhileReading, simulateExpected } from '../../plan/simulate-expected.js';
 import type { OutputFormat } from '../../prompt/render-batch.js';
 import { parseModelUri } from '../../providers/model-uri.js';
-import { createSimModel } from '../../sim/create-sim-model.js';
 import { isSimProfileName, type SimProfileName } from '../../sim/profiles.js';
-import { readSource } from '../../source/read-source.js';
 import { InputError } from '../../spec/errors.js';
 import { loadTask } from '../../task/load-task.js';
-import type { AnswerSpace, MultiOutputTask, OutputAnswerSpace, Task } from '../../task/task-schema.js';
+import type { Task } from '../../task/task-schema.js';
 import { addCommandOptions, mappingFromCli, strategyFromCli } from '../command-flags.js';
 import type { CommandValues } from '../command-options.js';
 import { exitCodes } from '../exit-codes.js';
@@ -82,52 +79,6 @@ function priced(figures: PlanFigures, price: ModelPrice | undefined): PlanLine {
 }
 
 /**
- * Early stopping depends on how the model answers, so the expected cost comes from running the
- * calibrated simulator over (a sample of) the items, scaled to the whole file. Items without a
- * gold answer get the first label as a stand-in: the simulator only needs one to decide when it
- * errs, and the stopping rate depends on its error and confidence rates, not on the label.
- */
-/** The first label of an answer space: the simulated gold answer of an item without one. */
-function firstLabel(space: AnswerSpace | OutputAnswerSpace): string | undefined {
-  return space.type === 'labels' ? space.labels[0]?.value : undefined;
-}
-
-/** A task with outputs: each output's first label (an empty set for a multi-choice one), where all have labels. */
-function fallbackOutputsGold(task: MultiOutputTask): Record<string, unknown> | undefined {
-  const entries = task.outputs.map((output) => {
-    const space = output.answer;
-    return [output.name, space.type === 'labels' && space.multiple ? [] : firstLabel(space)] as const;
-  });
-  return entries.every(([, value]) => value !== undefined) ? Object.fromEntries(entries) : undefined;
-}
-
-async function simulateExpected(
-  task: Task,
-  items: Item[],
-  totalItems: number,
-  strategy: ResolvedStrategy,
-  profile: SimProfileName,
-): Promise<{ figures: PlanFigures; basis: string; finalBatchSize: number; decision: string }> {
-  const fallbackGold = task.outputs === undefined ? firstLabel(task.answer) : fallbackOutputsGold(task);
-  const sample = items.map((item) =>
-    item.gold === undefined && fallbackGold !== undefined ? { ...item, gold: fallbackGold } : item,
-  );
-  const model = createSimModel({ profile, task, items: sample, seed: strategy.seed });
-  const { summary } = await batchPrompt({ ...strategy, task, items: sample, model });
-  const scale = totalItems / Math.max(1, sample.length);
-  return {
-    figures: {
-      calls: Math.round(summary.calls * scale),
-      inputTokens: Math.round(summary.inputTokens * scale),
-      outputTokens: Math.round(summary.outputTokens * scale),
-    },
-    basis: `simulated (sim:${profile}) on ${sample.length} of ${totalItems} items${scale === 1 ? '' : ', scaled'}`,
-    finalBatchSize: summary.adaptive?.finalBatchSize ?? summary.strategy.batchSize,
-    decision: summary.adaptive?.decision ?? '',
-  };
-}
-
-/**
  * The output side of the plan in each reply format. The counts are exact for the replies asked
  * for; the expected figures run the chosen strategy on the simulator once more in the format it
  * did not take, since re-asks and early stopping differ by format.
@@ -166,35 +117,6 @@ async function planFormats(
   return formats;
 }
 
-/** The items of the data file, counting invalid rows and keeping a seeded uniform sample of the valid ones. */
-function sampledItems(
-  source: Parameters<typeof readSource>[0],
-  sampleSize: number,
-  seed: number,
-): { items: AsyncIterable<Item>; sample: Item[]; invalid: () => number } {
-  let invalid = 0;
-  const sample: Item[] = [];
-  let seen = 0;
-  const random = seededRandom(hashSeed('plan-sample', seed));
-  const items = (async function* () {
-    for await (const entry of readSource(source)) {
-      if (entry.kind === 'invalid') {
-        invalid += 1;
-        continue;
-      }
-      // Reservoir sampling (seeded): a uniform sample of the file, in one pass, in bounded memory.
-      seen += 1;
-      if (sample.length < sampleSize) sample.push(entry.item);
-      else {
-        const slot = Math.floor(random() * seen);
-        if (slot < sampleSize) sample[slot] = entry.item;
-      }
-      yield entry.item;
-    }
-  })();
-  return { items, sample, invalid: () => invalid };
-}
-
 export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
   const task = loadTask(values.task, { reasoning: values.reasoning === true });
   const uri = parseModelUri(values.model);
@@ -212,7 +134,7 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
     maxItemTokens: strategy.maxBatchTokens,
     ...mappingFromCli(values),
   };
-  const { items, sample, invalid } = sampledItems(source, values.simulateSample, strategy.seed);
+  const { items, sample, invalid } = sampleWhileReading(source, values.simulateSample, strategy.seed);
   const counted = await countPlan(task, items, strategy);
   const prices = loadPrices(values.prices);
   const modelId = uri.provider === 'sim' ? `sim:${uri.model || 'gpt-4'}` : uri.uri;
