@@ -1,3 +1,4 @@
+import { packInOrder } from '../util/pack-in-order.js';
 import type { AdaptiveDecision } from './adaptive-decision.js';
 import {
   type AdaptivePlan,
@@ -6,7 +7,6 @@ import {
   startAdaptivePlan,
 } from './adaptive-plan.js';
 import type { ItemState } from './item-state.js';
-import { packBatches } from './pack-batches.js';
 import { permutationSchemes } from './permutation-schemes.js';
 import type { RunContext } from './run-context.js';
 import { hashSeed, shuffled } from './seeded-random.js';
@@ -50,10 +50,10 @@ export function packRound(
   round: number,
   batchSize: number,
 ): ItemState[][] {
-  const packed = packBatches(order, {
-    batchSize,
-    maxBatchTokens: strategy.maxBatchTokens,
-    tokensOf: (state) => state.tokens,
+  const packed = packInOrder(order, {
+    maxEntries: batchSize,
+    maxSize: strategy.maxBatchTokens,
+    sizeOf: (state) => state.tokens,
   });
   return round > 1 ? permutationSchemes[strategy.permutation](packed) : packed;
 }

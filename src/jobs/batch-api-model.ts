@@ -4,6 +4,7 @@ import { AbortError, ApiCallError, BatchPromptError } from '../spec/errors.js';
 import { cacheKey } from '../store/cache-key.js';
 import type { JobOutcome, JobRecord } from '../store/job-journal.js';
 import type { Store } from '../store/open-store.js';
+import { packInOrder } from '../util/pack-in-order.js';
 import type { BatchEntry, BatchProvider, ProviderJobState, ProviderOutcome } from './batch-provider.js';
 
 /** What the batch model reports as it submits, waits and collects. */
@@ -189,23 +190,11 @@ export function createBatchApiModel(options: BatchApiModelOptions): BatchApiMode
       if (entry !== undefined) entries.push({ customId, request: entry.request });
     }
     gathering.clear();
-    const jobs: BatchEntry[][] = [];
-    let current: BatchEntry[] = [];
-    let bytes = 0;
-    for (const entry of entries) {
-      const size = provider.requestBytes(entry);
-      if (
-        current.length > 0 &&
-        (current.length >= provider.maxRequests || bytes + size > provider.maxBytes)
-      ) {
-        jobs.push(current);
-        current = [];
-        bytes = 0;
-      }
-      current.push(entry);
-      bytes += size;
-    }
-    if (current.length > 0) jobs.push(current);
+    const jobs = packInOrder(entries, {
+      maxEntries: provider.maxRequests,
+      maxSize: provider.maxBytes,
+      sizeOf: (entry) => provider.requestBytes(entry),
+    });
     await Promise.all(jobs.map((job) => submit(job)));
   }
 

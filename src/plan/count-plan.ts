@@ -1,10 +1,10 @@
 import { firstWindowSize } from '../engine/first-window-size.js';
-import { packBatches } from '../engine/pack-batches.js';
 import type { Item, ResolvedStrategy } from '../engine/types.js';
 import { type OutputFormat, renderBatch, renderItem, renderReply } from '../prompt/render-batch.js';
 import { renderOutputsReply } from '../prompt/render-outputs.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import type { Task } from '../task/task-schema.js';
+import { packInOrder } from '../util/pack-in-order.js';
 
 export interface PlanFigures {
   calls: number;
@@ -135,10 +135,10 @@ export async function countPlan(
 
   // Batches are cut by the engine's own packer, so a plan and a run agree on every call.
   const flushWindow = () => {
-    for (const batch of packBatches(window, {
-      batchSize: strategy.batchSize,
-      maxBatchTokens: strategy.maxBatchTokens,
-      tokensOf: (tokens) => tokens,
+    for (const batch of packInOrder(window, {
+      maxEntries: strategy.batchSize,
+      maxSize: strategy.maxBatchTokens,
+      sizeOf: (tokens) => tokens,
     })) {
       for (let round = 1; round <= strategy.rounds; round += 1) {
         const includeExamples =
