@@ -11,6 +11,7 @@
  * then tensor data, each tensor aligned to `general.alignment` bytes.
  */
 import { writeFile } from 'node:fs/promises';
+import { seededRandom } from '../engine/seeded-random.js';
 
 export interface TinyGgufOptions {
   /** Width of the residual stream. @default 64 */
@@ -111,18 +112,6 @@ function vocabulary(): { tokens: string[]; tokenTypes: number[]; merges: string[
   return { tokens, tokenTypes, merges };
 }
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32): the same seed writes the same file. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class ByteWriter {
   private chunks: Uint8Array[] = [];
   length = 0;
@@ -132,28 +121,27 @@ class ByteWriter {
     this.length += chunk.length;
   }
 
-  uint32(value: number): void {
-    const chunk = new Uint8Array(4);
-    new DataView(chunk.buffer).setUint32(0, value, true);
+  /** `value` in `size` bytes, little-endian, as `write` puts it into a DataView. */
+  private fixed(size: number, write: (view: DataView) => void): void {
+    const chunk = new Uint8Array(size);
+    write(new DataView(chunk.buffer));
     this.push(chunk);
+  }
+
+  uint32(value: number): void {
+    this.fixed(4, (view) => view.setUint32(0, value, true));
   }
 
   int32(value: number): void {
-    const chunk = new Uint8Array(4);
-    new DataView(chunk.buffer).setInt32(0, value, true);
-    this.push(chunk);
+    this.fixed(4, (view) => view.setInt32(0, value, true));
   }
 
   uint64(value: number): void {
-    const chunk = new Uint8Array(8);
-    new DataView(chunk.buffer).setBigUint64(0, BigInt(value), true);
-    this.push(chunk);
+    this.fixed(8, (view) => view.setBigUint64(0, BigInt(value), true));
   }
 
   float32(value: number): void {
-    const chunk = new Uint8Array(4);
-    new DataView(chunk.buffer).setFloat32(0, value, true);
-    this.push(chunk);
+    this.fixed(4, (view) => view.setFloat32(0, value, true));
   }
 
   string(value: string): void {
@@ -182,37 +170,21 @@ class ByteWriter {
   }
 }
 
+/** A metadata value: its type code, then the value (an array: element type, count, elements). */
 function writeMetadataValue(writer: ByteWriter, entry: MetadataValue): void {
-  switch (entry.type) {
-    case 'uint32':
-      writer.uint32(valueType.uint32);
-      writer.uint32(entry.value);
-      return;
-    case 'float32':
-      writer.uint32(valueType.float32);
-      writer.float32(entry.value);
-      return;
-    case 'bool':
-      writer.uint32(valueType.bool);
-      writer.bytes(Uint8Array.of(entry.value ? 1 : 0));
-      return;
-    case 'string':
-      writer.uint32(valueType.string);
-      writer.string(entry.value);
-      return;
-    case 'string[]':
-      writer.uint32(valueType.array);
-      writer.uint32(valueType.string);
-      writer.uint64(entry.value.length);
-      for (const item of entry.value) writer.string(item);
-      return;
-    case 'int32[]':
-      writer.uint32(valueType.array);
-      writer.uint32(valueType.int32);
-      writer.uint64(entry.value.length);
-      for (const item of entry.value) writer.int32(item);
-      return;
-  }
+  const array = <T>(elementType: number, values: readonly T[], writeOne: (value: T) => void) => {
+    writer.uint32(valueType.array);
+    writer.uint32(elementType);
+    writer.uint64(values.length);
+    for (const value of values) writeOne(value);
+  };
+  if (entry.type === 'string[]') array(valueType.string, entry.value, (value) => writer.string(value));
+  else if (entry.type === 'int32[]') array(valueType.int32, entry.value, (value) => writer.int32(value));
+  else writer.uint32(valueType[entry.type]);
+  if (entry.type === 'uint32') writer.uint32(entry.value);
+  else if (entry.type === 'float32') writer.float32(entry.value);
+  else if (entry.type === 'bool') writer.bytes(Uint8Array.of(entry.value ? 1 : 0));
+  else if (entry.type === 'string') writer.string(entry.value);
 }
 
 interface ResolvedTinyGgufOptions {
