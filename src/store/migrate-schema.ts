@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { BatchPromptError } from '../spec/errors.js';
-import { replyChecksum } from './reply-checksum.js';
+import { type ChecksummedReply, replyChecksum } from './reply-checksum.js';
 
 type Migration = string | ((database: Database.Database) => void);
 
@@ -64,7 +64,7 @@ const migrations: readonly Migration[] = [
       .prepare(
         'SELECT key, text, input_tokens, output_tokens, cached_input_tokens, estimated, finish_reason FROM responses',
       )
-      .all() as ChecksumRow[];
+      .all() as ChecksummedReply[];
     const update = database.prepare('UPDATE responses SET checksum = ? WHERE key = ?');
     for (const row of rows) update.run(replyChecksum(row), row.key);
   },
@@ -109,16 +109,6 @@ const migrations: readonly Migration[] = [
   CREATE INDEX batch_requests_by_custom_id ON batch_requests (custom_id, state);
   `,
 ];
-
-interface ChecksumRow {
-  key: string;
-  text: string;
-  input_tokens: number;
-  output_tokens: number;
-  cached_input_tokens: number | null;
-  estimated: number | null;
-  finish_reason: string;
-}
 
 /** The schema version this code writes. */
 export const schemaVersion = migrations.length;
