@@ -145,6 +145,12 @@ export async function simulatedReply(
 /** Reply to a request that holds no rendered batch. */
 const noBatchReply = 'I could not find any inputs to answer in your message.';
 
+/** A simulator option outside its range is refused as bad input: `Expected \`<field>\` to be <what>, got \`<value>\``. */
+function requireOption(valid: boolean, field: string, expected: string, value: unknown): asserts valid {
+  if (!valid)
+    throw new InputError(`Expected \`${field}\` to be ${expected}, got \`${String(value)}\``, { field });
+}
+
 /**
  * The calibrated simulated model: a `ChatModel` that reads the same messages a real model gets,
  * finds the batch in the last user message, recognises each item by its text and answers it the
@@ -157,51 +163,35 @@ const noBatchReply = 'I could not find any inputs to answer in your message.';
 export function createSimModel(options: SimModelOptions): SimModel {
   if (options.task.outputs !== undefined) return createOutputsSimModel({ ...options, task: options.task });
   const profileName = options.profile ?? 'gpt-4';
-  if (!isSimProfileName(profileName)) {
-    throw new InputError(
-      `Expected \`profile\` to be one of ${simProfileNames.join(', ')}, got \`${String(profileName)}\``,
-      { field: 'profile' },
-    );
-  }
+  requireOption(
+    isSimProfileName(profileName),
+    'profile',
+    `one of ${simProfileNames.join(', ')}`,
+    profileName,
+  );
   const seed = options.seed ?? 0;
-  if (!Number.isFinite(seed)) {
-    throw new InputError(`Expected \`seed\` to be a finite number, got \`${String(seed)}\``, {
-      field: 'seed',
-    });
-  }
+  requireOption(Number.isFinite(seed), 'seed', 'a finite number', seed);
   const latencyMs = options.latencyMs ?? 0;
-  if (!(latencyMs >= 0)) {
-    throw new InputError(`Expected \`latencyMs\` to be a number >= 0, got \`${String(latencyMs)}\``, {
-      field: 'latencyMs',
-    });
-  }
+  requireOption(latencyMs >= 0, 'latencyMs', 'a number >= 0', latencyMs);
   const injection = options.injection;
   const obeyProbability = injection?.obeyProbability ?? 0;
-  if (!(obeyProbability >= 0 && obeyProbability <= 1)) {
-    throw new InputError(
-      `Expected \`injection.obeyProbability\` to be a number from 0 to 1, got \`${String(obeyProbability)}\``,
-      { field: 'injection.obeyProbability' },
-    );
-  }
+  requireOption(
+    obeyProbability >= 0 && obeyProbability <= 1,
+    'injection.obeyProbability',
+    'a number from 0 to 1',
+    obeyProbability,
+  );
   const layout = options.layout ?? 'ours';
-  if (!isSimReplyLayout(layout)) {
-    throw new InputError(
-      `Expected \`layout\` to be one of ${simReplyLayouts.join(', ')}, got \`${String(layout)}\``,
-      { field: 'layout' },
-    );
-  }
+  requireOption(isSimReplyLayout(layout), 'layout', `one of ${simReplyLayouts.join(', ')}`, layout);
   const lineDrift = options.lineDrift ?? 0;
-  if (!(lineDrift >= 0 && lineDrift <= 1)) {
-    throw new InputError(`Expected \`lineDrift\` to be a number from 0 to 1, got \`${String(lineDrift)}\``, {
-      field: 'lineDrift',
-    });
-  }
+  requireOption(lineDrift >= 0 && lineDrift <= 1, 'lineDrift', 'a number from 0 to 1', lineDrift);
   const unknownItems = options.unknownItems ?? 'guess';
-  if (unknownItems !== 'guess' && unknownItems !== 'refuse') {
-    throw new InputError(`Expected \`unknownItems\` to be guess or refuse, got \`${String(unknownItems)}\``, {
-      field: 'unknownItems',
-    });
-  }
+  requireOption(
+    unknownItems === 'guess' || unknownItems === 'refuse',
+    'unknownItems',
+    'guess or refuse',
+    unknownItems,
+  );
   const refuseUnknown = unknownItems === 'refuse';
   const echoInjections = injection !== undefined && (injection.echo ?? true);
   const task = singleOutputOnly(options.task, 'the simulated model');

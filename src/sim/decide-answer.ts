@@ -32,13 +32,20 @@ export interface DecideAnswerInput {
   item: CatalogItem | undefined;
 }
 
+/** One of the labels other than `answer`, chosen by `draw` in [0, 1); `answer` when there is none. */
+export function otherLabel(
+  space: { labels: readonly { value: string }[] },
+  answer: Answer,
+  draw: number,
+): Answer {
+  const others = space.labels.map((label) => label.value).filter((value) => value !== answer);
+  return others[Math.floor(draw * others.length)] ?? answer;
+}
+
 /** A wrong answer: another label, a nearby number, or a vague text. */
 function wrongAnswer(task: Task, gold: Answer, draw: number): Answer {
   const space = task.answer;
-  if (space.type === 'labels') {
-    const others = space.labels.map((label) => label.value).filter((value) => value !== gold);
-    return others[Math.floor(draw * others.length)] ?? gold;
-  }
+  if (space.type === 'labels') return otherLabel(space, gold, draw);
   if (space.type === 'number' && typeof gold === 'number') {
     // The slips of arithmetic word problems: a step too few or too many (about a tenth off), a
     // quantity counted twice, a misplaced digit. Four kinds, so that the wrong answers of one

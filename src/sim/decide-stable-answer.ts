@@ -4,7 +4,7 @@ import type { AnswerSpace } from '../task/task-schema.js';
 /** What the simulator needs of a task to answer it: its answer space. */
 type Task = { readonly answer: AnswerSpace };
 
-import type { SimAnswer } from './decide-answer.js';
+import { otherLabel, type SimAnswer } from './decide-answer.js';
 import type { StableProfileCalibration, StableTaskCalibration } from './frontier-profile.js';
 import type { CatalogItem } from './item-catalog.js';
 import { hashUniforms } from './sim-random.js';
@@ -31,10 +31,7 @@ export interface DecideStableAnswerInput {
 /** Another answer than `answer`: the next label (a random one of the others), a nearby number, or a vague text. */
 function otherAnswer(task: Task, answer: Answer, draw: number): Answer {
   const space = task.answer;
-  if (space.type === 'labels') {
-    const others = space.labels.map((label) => label.value).filter((value) => value !== answer);
-    return others[Math.floor(draw * others.length)] ?? answer;
-  }
+  if (space.type === 'labels') return otherLabel(space, answer, draw);
   if (space.type === 'number' && typeof answer === 'number') {
     const step = Math.max(1, Math.round(Math.abs(answer) * 0.1));
     return draw < 0.5 ? answer - step : answer + step;
