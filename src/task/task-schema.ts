@@ -57,26 +57,26 @@ export const outputAnswerSpaceSchema = z.discriminatedUnion('type', [
   textSpaceSchema,
 ]);
 
-/** One question of a task with `outputs:`: its name (its key in replies and its results column) and answers. */
-export const outputSchema = z.strictObject({
-  name: z
+/** A name the prompt shows and the results use as a key: a letter or underscore, then letters, digits or underscores. */
+function nameSchema(what: string) {
+  return z
     .string()
     .regex(
       /^[A-Za-z_][A-Za-z0-9_]*$/,
-      'an output name is a letter or underscore followed by letters, digits or underscores',
-    ),
+      `${what} name is a letter or underscore followed by letters, digits or underscores`,
+    );
+}
+
+/** One question of a task with `outputs:`: its name (its key in replies and its results column) and answers. */
+export const outputSchema = z.strictObject({
+  name: nameSchema('an output'),
   /** What the output means, shown to the model beside its name. */
   description: z.string().optional(),
   answer: outputAnswerSpaceSchema,
 });
 
 export const fieldSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(
-      /^[A-Za-z_][A-Za-z0-9_]*$/,
-      'a field name is a letter or underscore followed by letters, digits or underscores',
-    ),
+  name: nameSchema('a field'),
   description: z.string().optional(),
 });
 
