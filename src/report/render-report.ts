@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { roundFigures } from '../eval/round-figures.js';
 import { adaptiveSection } from './adaptive-section.js';
 import { escapeHtml } from './escape-html.js';
 import { htmlDefinitionList, htmlTable as table } from './html-table.js';
@@ -8,7 +9,7 @@ import type { ReportInput, RunDetailsInput } from './report-input.js';
 import { type RunView, runsOf } from './report-runs.js';
 import { reportStyles } from './report-styles.js';
 import { reviewSection, scoresSection } from './review-sections.js';
-import { barChart, formatShare, type LineSeries, lineChart } from './svg-charts.js';
+import { barChart, formatShare, type LineChartOptions, type LineSeries, lineChart } from './svg-charts.js';
 import { unsettledSection } from './unsettled-section.js';
 
 export interface RenderReportOptions {
@@ -158,18 +159,17 @@ function roundsSection(input: ReportInput, runs: readonly RunView[]): string {
       }),
     };
   });
-  const hasAccuracy = accuracySeries.some((series) => series.points.length > 0);
-  const accuracyChart = hasAccuracy
-    ? lineChart({
-        id: 'chart-accuracy-by-round',
-        title: 'Accuracy of the vote over rounds 1..r',
-        xLabel: 'round',
-        yLabel: 'accuracy',
-        xTicks: ticks,
-        yKind: 'share',
-        series: accuracySeries,
-      })
-    : '<p class="unavailable">No accuracy: the data has no gold labels.</p>';
+  const accuracyChart = accuracyChartOr(
+    {
+      id: 'chart-accuracy-by-round',
+      title: 'Accuracy of the vote over rounds 1..r',
+      xLabel: 'round',
+      yLabel: 'accuracy',
+      xTicks: ticks,
+      series: accuracySeries,
+    },
+    'No accuracy: the data has no gold labels.',
+  );
   const tokenChart = lineChart({
     id: 'chart-tokens-by-round',
     title: 'Tokens spent (input + output) by the end of round r',
@@ -180,16 +180,7 @@ function roundsSection(input: ReportInput, runs: readonly RunView[]): string {
     series: tokenSeries,
   });
   const rows = detailed.flatMap(({ run, details }) =>
-    details.byRound.map((round) => [
-      run.name,
-      round.round,
-      round.activeItems,
-      round.calls,
-      round.inputTokens,
-      round.outputTokens,
-      round.stopped,
-      accuracyText(round.accuracy),
-    ]),
+    details.byRound.map((round) => [run.name, ...roundFigures(round), accuracyText(round.accuracy)]),
   );
   const numbers = `<details><summary>The numbers</summary>${table(
     [
@@ -205,6 +196,13 @@ function roundsSection(input: ReportInput, runs: readonly RunView[]): string {
     rows,
   )}</details>`;
   return `<section id="rounds">${heading}<p>Accuracy if the run had stopped after round r (the votes of rounds 1..r, recounted), and what the rounds up to r cost. Later rounds of BPE re-ask every item in a new order; SEAS lets items that were answered confidently twice leave.</p><div class="charts">${accuracyChart}${tokenChart}</div>${numbers}</section>`;
+}
+
+/** A chart of accuracies where any series has a point; otherwise a line that says why there is none. */
+function accuracyChartOr(options: Omit<LineChartOptions, 'yKind'>, unavailableText: string): string {
+  return options.series.some((series) => series.points.length > 0)
+    ? lineChart({ ...options, yKind: 'share' })
+    : `<p class="unavailable">${unavailableText}</p>`;
 }
 
 function positionSection(input: ReportInput, runs: readonly RunView[]): string {
@@ -235,18 +233,17 @@ function positionSection(input: ReportInput, runs: readonly RunView[]): string {
     unplotted.length > 0
       ? `<p class="note">Not plotted (one item per call, so no position effect): ${escapeHtml(unplotted.join(', '))}.</p>`
       : '';
-  const hasVotes = series.some((entry) => entry.points.length > 0);
-  const chart = hasVotes
-    ? lineChart({
-        id: 'chart-accuracy-by-position',
-        title: 'Accuracy of single votes by relative position in the batch',
-        xLabel: 'position in the batch (share of the batch before the item)',
-        yLabel: 'accuracy of votes',
-        xTicks: [0, 0.25, 0.5, 0.75, 1].map((value) => ({ value, label: `${value * 100}%` })),
-        yKind: 'share',
-        series,
-      })
-    : '<p class="unavailable">No votes on items with gold labels in batches of more than one item.</p>';
+  const chart = accuracyChartOr(
+    {
+      id: 'chart-accuracy-by-position',
+      title: 'Accuracy of single votes by relative position in the batch',
+      xLabel: 'position in the batch (share of the batch before the item)',
+      yLabel: 'accuracy of votes',
+      xTicks: [0, 0.25, 0.5, 0.75, 1].map((value) => ({ value, label: `${value * 100}%` })),
+      series,
+    },
+    'No votes on items with gold labels in batches of more than one item.',
+  );
   return `<section id="position">${heading}<p>Every vote of every round on an item with a gold label, by where the item stood in its batch (position divided by batch size, in buckets). Models tend to answer worse in the middle of long batches.</p>${chart}${note}</section>`;
 }
 

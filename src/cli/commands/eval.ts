@@ -5,6 +5,7 @@ import { resolveStrategy } from '../../engine/resolve-strategy.js';
 import type { AdaptiveSummary, RunSummary } from '../../engine/types.js';
 import type { StrategyComparisonWithDetails } from '../../eval/analyze-comparison.js';
 import { comparisonRow, defaultStrategies, type StrategyComparison } from '../../eval/compare.js';
+import { roundFigures } from '../../eval/round-figures.js';
 import { describeOutputScores } from '../../eval/score-outputs.js';
 import { resultsFormatOf } from '../../io/write-results.js';
 import { describeReplyFormat } from '../../parse/reply-format-rule.js';
@@ -103,16 +104,7 @@ function summaryTable(summary: RunSummary): string {
     ...tableStyle(),
     head: ['round', 'active items', 'calls', 'input tokens', 'output tokens', 'stopped'],
   });
-  for (const round of summary.rounds) {
-    table.push([
-      round.round,
-      round.activeItems,
-      round.calls,
-      round.inputTokens,
-      round.outputTokens,
-      round.stopped,
-    ]);
-  }
+  for (const round of summary.rounds) table.push(roundFigures(round));
   return table.toString();
 }
 
