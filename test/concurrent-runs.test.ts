@@ -1,13 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
 import { type SimServer, startSimServer } from '../src/sim/serve.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
+import { useTempDir } from '../src/test/temp-dir.js';
+import { cliFlags } from './harness/cli-flags.js';
+import { itemRows, parityItems, writeJsonl } from './harness/data-files.js';
+import { answersIn } from './harness/run-cli.js';
+import { spawnCli } from './harness/spawn-cli.js';
+import { startFront } from './harness/start-front.js';
+import { waitFor } from './harness/wait-for.js';
 
 /*
  * Two `run`s at once, as from two terminals: separate processes on one store, against the
@@ -17,16 +19,11 @@ import { boolqTask } from '../src/task/builtin-tasks.js';
  * be refused and the first's file left whole.
  */
 
-const repoRoot = resolve(import.meta.dirname, '..');
-const items = Array.from({ length: 96 }, (_, index) => ({
-  id: `r${index}`,
-  fields: { question: `is ${index} even`, passage: `The number ${index} is ${index % 2 ? 'odd' : 'even'}.` },
-  gold: index % 2 === 0,
-}));
+const temp = useTempDir();
+const items = parityItems(96);
 
 let server: SimServer;
 let gate: Gate;
-let directory: string;
 
 interface Gate {
   url: string;
@@ -39,41 +36,22 @@ interface Gate {
   stop(): Promise<void>;
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolveBody, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
 /** A front that counts chat requests and forwards them to the simulator while open. */
 async function startGate(target: SimServer): Promise<Gate> {
   let release: (() => void) | undefined;
   let opened: Promise<void> = Promise.resolve();
   const state = { requests: 0, waiting: 0 };
-  const http: Server = createServer(async (request, response) => {
-    const body = await readBody(request);
-    const path = (request.url ?? '/').replace(/^\/v1/, '');
-    if (path.startsWith('/chat/completions')) {
+  const front = await startFront(target.url, async (request, forward) => {
+    if (request.path.replace(/^\/v1/, '').startsWith('/chat/completions')) {
       state.requests += 1;
       state.waiting += 1;
       await opened;
       state.waiting -= 1;
     }
-    const forwarded = await fetch(`${target.url}${path}`, {
-      method: request.method ?? 'GET',
-      headers: { 'content-type': 'application/json' },
-      ...(request.method === 'POST' ? { body } : {}),
-    });
-    response.writeHead(forwarded.status, { 'content-type': 'application/json' });
-    response.end(await forwarded.text());
+    return forward();
   });
-  await new Promise<void>((resolveListen) => http.listen(0, '127.0.0.1', resolveListen));
-  const port = (http.address() as AddressInfo).port;
   return Object.assign(state, {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: front.url,
     close() {
       opened = new Promise<void>((resolveOpen) => {
         release = resolveOpen;
@@ -82,131 +60,68 @@ async function startGate(target: SimServer): Promise<Gate> {
     open() {
       release?.();
     },
-    stop: () => new Promise<void>((resolveStop) => http.close(() => resolveStop())),
+    stop: front.close,
   });
 }
+
 let dataFile: string;
 
-function cliArgs(storeDir: string, out: string): string[] {
-  return [
-    '--import',
-    'tsx',
-    join(repoRoot, 'scripts/dev-cli.ts'),
+function start(storeDir: string, out: string) {
+  return spawnCli([
     'run',
-    '--task',
-    'boolq',
-    '--data',
-    dataFile,
-    '--model',
-    'openai-compatible:sim-gpt-4',
-    '--base-url',
-    gate.url,
-    '--label-field',
-    'label',
-    '--format',
-    'lines',
-    '--batch-size',
-    '8',
-    '--rounds',
-    '2',
-    '--no-seas',
-    '--concurrency',
-    '2',
-    '--store-dir',
-    storeDir,
-    '--out',
-    out,
-    '--json',
-    '--quiet',
-  ];
-}
-
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(storeDir: string, out: string): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(process.execPath, cliArgs(storeDir, out), {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += String(chunk);
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  const done = new Promise<Finished>((resolveDone) => {
-    child.on('exit', (code) => resolveDone({ code, stdout, stderr }));
-  });
-  return { child, done };
-}
-
-/** Resolves once `condition` holds, polling; generous bounds, for a slow process start. */
-async function until(condition: () => boolean, what: string, timeoutMs = 180_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolveWait) => setTimeout(resolveWait, 20));
-  }
-}
-
-function answers(file: string): [string, unknown][] {
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as { id: string; answer: unknown })
-    .map((row) => [row.id, row.answer]);
+    ...cliFlags({
+      task: 'boolq',
+      data: dataFile,
+      model: 'openai-compatible:sim-gpt-4',
+      'base-url': gate.url,
+      'label-field': 'label',
+      format: 'lines',
+      'batch-size': 8,
+      rounds: 2,
+      'no-seas': true,
+      concurrency: 2,
+      'store-dir': storeDir,
+      out,
+      json: true,
+      quiet: true,
+    }),
+  ]);
 }
 
 let singleRunRequests: number;
-let reference: [string, unknown][];
+let reference: [unknown, unknown][];
 
 beforeAll(async () => {
-  directory = mkdtempSync(join(tmpdir(), 'batchprompt-concurrent-'));
   // Latency long enough that two runs started apart are both in flight at once.
   server = await startSimServer({ task: boolqTask, items, seed: 0, quiet: true });
   gate = await startGate(server);
-  dataFile = join(directory, 'data.jsonl');
-  writeFileSync(
-    dataFile,
-    `${items.map((item) => JSON.stringify({ id: item.id, ...item.fields, label: item.gold })).join('\n')}\n`,
-  );
+  dataFile = writeJsonl(temp('data.jsonl'), itemRows(items));
   const before = gate.requests;
-  const out = join(directory, 'reference.jsonl');
-  const result = await start(join(directory, 'reference-store'), out).done;
+  const out = temp('reference.jsonl');
+  const result = await start(temp('reference-store'), out).done;
   expect(result.code).toBe(exitCodes.ok);
   singleRunRequests = gate.requests - before;
-  reference = answers(out);
+  reference = answersIn(out);
 }, 240_000);
 
 afterAll(async () => {
   gate?.open();
   await gate?.stop();
   await server?.close();
-  if (directory) rmSync(directory, { recursive: true, force: true });
 });
 
 describe('two runs at once', () => {
   it('on one store, with other outputs: run side by side and pay for each request once between them', async () => {
-    const storeDir = join(directory, 'shared-store');
+    const storeDir = temp('shared-store');
     const before = gate.requests;
     gate.close();
-    const first = start(storeDir, join(directory, 'first.jsonl'));
+    const first = start(storeDir, temp('first.jsonl'));
     // The first run is paying: its first calls (as many as --concurrency) wait at the gate.
-    await until(() => gate.waiting === 2, 'the first run has two calls in flight');
-    let secondStderr = '';
-    const second = start(storeDir, join(directory, 'second.jsonl'));
-    second.child.stderr?.on('data', (chunk) => {
-      secondStderr += String(chunk);
-    });
+    await waitFor(() => gate.waiting === 2, 'the first run has two calls in flight');
+    const second = start(storeDir, temp('second.jsonl'));
     // Open once the second run has started its calls: it waits on the first's claims (so it sends
     // nothing), or it sends requests of its own, which reach the gate and are counted.
-    await until(() => /beside it/.test(secondStderr) || gate.waiting > 2, 'the second run is under way');
+    await waitFor(() => /beside it/.test(second.stderr()) || gate.waiting > 2, 'the second run is under way');
     await new Promise((resolveWait) => setTimeout(resolveWait, 500));
     gate.open();
     const [firstResult, secondResult] = await Promise.all([first.done, second.done]);
@@ -219,25 +134,25 @@ describe('two runs at once', () => {
     expect(secondSummary.runId).not.toBe(firstSummary.runId);
     expect(gate.requests - before).toBe(singleRunRequests);
     expect(firstSummary.calls + secondSummary.calls).toBe(singleRunRequests);
-    expect(answers(join(directory, 'first.jsonl'))).toEqual(reference);
-    expect(answers(join(directory, 'second.jsonl'))).toEqual(reference);
+    expect(answersIn(temp('first.jsonl'))).toEqual(reference);
+    expect(answersIn(temp('second.jsonl'))).toEqual(reference);
   }, 240_000);
 
   it('on one --out: the second is refused with exit 2 naming the first, whose file stays whole', async () => {
-    const out = join(directory, 'contested.jsonl');
+    const out = temp('contested.jsonl');
     gate.close();
-    const first = start(join(directory, 'store-a'), out);
-    await until(() => gate.waiting === 2, 'the first run has two calls in flight');
-    const secondRun = start(join(directory, 'store-b'), out);
+    const first = start(temp('store-a'), out);
+    await waitFor(() => gate.waiting === 2, 'the first run has two calls in flight');
+    const secondRun = start(temp('store-b'), out);
     // Refused, it ends on its own; let in, it would pay and reach the gate too.
-    await until(() => secondRun.child.exitCode !== null || gate.waiting > 2, 'the second run ends or pays');
+    await waitFor(() => secondRun.child.exitCode !== null || gate.waiting > 2, 'the second run ends or pays');
     gate.open();
     const second = await secondRun.done;
     expect(second.code).toBe(exitCodes.locked);
     expect(second.stderr).toMatch(new RegExp(`results file ${out} is in use by process ${first.child.pid}`));
     const firstResult = await first.done;
     expect(firstResult.code).toBe(exitCodes.ok);
-    expect(answers(out)).toEqual(reference);
+    expect(answersIn(out)).toEqual(reference);
     expect(existsSync(`${out}.lock`)).toBe(false);
     expect(existsSync(`${out}.partial`)).toBe(false);
   }, 240_000);

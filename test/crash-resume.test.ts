@@ -1,12 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../src/engine/seeded-random.js';
-import { type SimServer, startSimServer } from '../src/sim/serve.js';
-import { loadItems } from '../src/source/load-items.js';
+import type { SimServer } from '../src/sim/serve.js';
 import { rteTask } from '../src/task/builtin-tasks.js';
+import { useTempDir } from '../src/test/temp-dir.js';
+import { cliFlags } from './harness/cli-flags.js';
+import { sharedDataFile } from './harness/repo-paths.js';
+import { answersIn } from './harness/run-cli.js';
+import { spawnCli } from './harness/spawn-cli.js';
+import { startSimOn } from './harness/start-sim-on.js';
+import { waitFor } from './harness/wait-for.js';
 
 /*
  * A run against the simulator's HTTP server is killed with SIGKILL at a random point, then the
@@ -20,77 +24,28 @@ import { rteTask } from '../src/task/builtin-tasks.js';
  * window: a resumed run must take the same pilot, probes and sizes from the cached replies.
  */
 
-const dataDir = process.env.BATCHPROMPT_DATA_DIR ?? resolve('../shared/data');
-const dataFile = join(dataDir, 'rte.dev.jsonl');
-const hasData = existsSync(dataFile);
-const repoRoot = resolve(import.meta.dirname, '..');
+const rte = sharedDataFile('rte.dev.jsonl');
+const temp = useTempDir();
 const concurrency = 3;
 
-function cliArgs(server: SimServer, storeDir: string, out: string, extra: readonly string[]): string[] {
-  return [
-    '--import',
-    'tsx',
-    join(repoRoot, 'scripts/dev-cli.ts'),
+function start(server: SimServer, storeDir: string, out: string, extra: readonly string[]) {
+  return spawnCli([
     'run',
-    '--task',
-    'rte',
-    '--data',
-    dataFile,
-    '--model',
-    'openai-compatible:sim-gpt-4',
-    '--base-url',
-    server.url,
-    '--format',
-    'lines',
-    '--batch-size',
-    '16',
-    '--concurrency',
-    String(concurrency),
-    '--store-dir',
-    storeDir,
-    '--out',
-    out,
-    '--json',
-    '--quiet',
+    ...cliFlags({
+      task: 'rte',
+      data: rte.file,
+      model: 'openai-compatible:sim-gpt-4',
+      'base-url': server.url,
+      format: 'lines',
+      'batch-size': 16,
+      concurrency,
+      'store-dir': storeDir,
+      out,
+      json: true,
+      quiet: true,
+    }),
     ...extra,
-  ];
-}
-
-function start(
-  server: SimServer,
-  storeDir: string,
-  out: string,
-  extra: readonly string[],
-): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string }> } {
-  const child = spawn(process.execPath, cliArgs(server, storeDir, out, extra), {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += String(chunk);
-  });
-  child.stderr?.on('data', () => {});
-  const done = new Promise<{ code: number | null; stdout: string }>((resolveDone) => {
-    child.on('exit', (code) => resolveDone({ code, stdout }));
-  });
-  return { child, done };
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
-    await new Promise((resolveWait) => setTimeout(resolveWait, 5));
-  }
-}
-
-function answers(file: string): [string, unknown][] {
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line))
-    .map((row) => [row.id, row.answer]);
+  ]);
 }
 
 const growth = [
@@ -117,18 +72,17 @@ const suites = [
 
 for (const { profile, killSeeds, decision, extra, grows } of suites) {
   const name = `sim ${profile}${grows ? ', the batch growing in the first window' : ''}`;
-  describe.skipIf(!hasData)(`a run killed with SIGKILL and run again (${name})`, () => {
+  describe.skipIf(!rte.present)(`a run killed with SIGKILL and run again (${name})`, () => {
     let server: SimServer;
     let directory: string;
-    let reference: [string, unknown][];
+    let reference: [unknown, unknown][];
     let referenceRequests: number;
     let referenceDecision: string;
     let referenceAdaptive: { finalBatchSize: number; probes: unknown[] };
 
     beforeAll(async () => {
-      directory = mkdtempSync(join(tmpdir(), 'batchprompt-crash-'));
-      const items = await loadItems(dataFile, rteTask);
-      server = await startSimServer({ task: rteTask, items, profile, seed: 0, latencyMs: 40, quiet: true });
+      directory = temp.folder(`${profile}${grows ? '-growing' : ''}`);
+      server = await startSimOn(rte.file, rteTask, { profile, latencyMs: 40 });
       const before = server.stats().requests;
       const out = join(directory, 'reference.jsonl');
       const { done } = start(server, join(directory, 'reference-store'), out, extra);
@@ -136,13 +90,12 @@ for (const { profile, killSeeds, decision, extra, grows } of suites) {
       expect(result.code).toBe(0);
       referenceAdaptive = JSON.parse(result.stdout).adaptive;
       referenceDecision = JSON.parse(result.stdout).adaptive.decision;
-      reference = answers(out);
+      reference = answersIn(out);
       referenceRequests = server.stats().requests - before;
     }, 120_000);
 
     afterAll(async () => {
       await server?.close();
-      if (directory) rmSync(directory, { recursive: true, force: true });
     });
 
     it('has a reference run that answered every item', () => {
@@ -164,7 +117,7 @@ for (const { profile, killSeeds, decision, extra, grows } of suites) {
         const before = server.stats().requests;
         const first = start(server, storeDir, out, extra);
         const target = Math.max(1, Math.floor(referenceRequests * killAfter));
-        await waitFor(() => server.stats().requests - before >= target, 60_000);
+        await waitFor(() => server.stats().requests - before >= target, `${target} requests`, 60_000);
         first.child.kill('SIGKILL');
         const killed = await first.done;
         expect(killed.code).toBeNull();
@@ -176,7 +129,7 @@ for (const { profile, killSeeds, decision, extra, grows } of suites) {
         const summary = JSON.parse(finished.stdout);
         expect(summary.resumed).toBe(true);
         expect(summary.cacheHits).toBeGreaterThan(0);
-        expect(answers(out)).toEqual(reference);
+        expect(answersIn(out)).toEqual(reference);
         expect(summary.adaptive.decision).toBe(referenceDecision);
         expect(summary.adaptive.probes).toEqual(referenceAdaptive.probes);
         expect(summary.adaptive.finalBatchSize).toBe(referenceAdaptive.finalBatchSize);

@@ -1,14 +1,15 @@
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
 import { flattenFieldValue } from '../src/prompt/render-batch.js';
+import { type LoopbackServer, startLoopbackServer } from '../src/test/loopback-server.js';
 import { useTempDir } from '../src/test/temp-dir.js';
-import { runCli } from './run-cli.js';
+import { cliFlags } from './harness/cli-flags.js';
+import { readJsonl, runCli } from './harness/run-cli.js';
+import { spawnCli } from './harness/spawn-cli.js';
+import { waitFor } from './harness/wait-for.js';
 
 /*
  * Bad input the existing run tests do not cover: a 50 MB field, a million-row file with one bad
@@ -17,58 +18,48 @@ import { runCli } from './run-cli.js';
  */
 
 const temp = useTempDir();
-const repoRoot = resolve(import.meta.dirname, '..');
 
-/** An endpoint that counts requests and answers none: any call to it is a failure of the test. */
-let endpoint: Server;
-let endpointRequests = 0;
-let endpointUrl: string;
+/** An endpoint that answers no request: any call to it is a failure of the test. */
+let endpoint: LoopbackServer;
 
 beforeAll(async () => {
-  endpoint = createServer((_request, response) => {
-    endpointRequests += 1;
+  endpoint = await startLoopbackServer((_request, response) => {
     response.writeHead(500).end();
   });
-  await new Promise<void>((resolveListen) => endpoint.listen(0, '127.0.0.1', resolveListen));
-  endpointUrl = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/v1`;
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolveClose) => endpoint.close(() => resolveClose()));
+  await endpoint.close();
 });
+
+/** `run` of `data` against the endpoint: the tests expect it refused before any call. */
+function refusedRun(data: string, storeDir: string) {
+  return runCli([
+    'run',
+    ...cliFlags({
+      task: 'boolq',
+      data,
+      model: 'openai-compatible:any',
+      'base-url': `${endpoint.origin}/v1`,
+      'store-dir': storeDir,
+      quiet: true,
+    }),
+  ]);
+}
 
 function row(index: number, passage = `a short passage about statement ${index}`): string {
   return JSON.stringify({ id: `r${index}`, question: `is statement ${index} true`, passage, label: true });
 }
 
-function freshDirectory(name: string): string {
-  const directory = temp(name);
-  mkdirSync(directory);
-  return directory;
-}
-
 describe('a 50 MB field', () => {
-  const directory = freshDirectory('huge-field');
+  const directory = temp.folder('huge-field');
   const bigPassage = 'word '.repeat(10 * 1024 * 1024);
 
   it('in JSONL is refused as too large, naming the line, within seconds and before any call', async () => {
     const data = join(directory, 'huge.jsonl');
     writeFileSync(data, `${row(0)}\n${row(1, bigPassage)}\n${row(2)}\n`);
     const started = Date.now();
-    const result = await runCli([
-      'run',
-      '--task',
-      'boolq',
-      '--data',
-      data,
-      '--model',
-      'openai-compatible:any',
-      '--base-url',
-      endpointUrl,
-      '--store-dir',
-      join(directory, 'store'),
-      '--quiet',
-    ]);
+    const result = await refusedRun(data, join(directory, 'store'));
     const elapsedMs = Date.now() - started;
     expect(result.code).toBe(exitCodes.input);
     expect(result.stderr).toContain(`${data}, line 2`);
@@ -76,7 +67,7 @@ describe('a 50 MB field', () => {
     // Measured about 1 s idle: the line is read in linear time and token counting stops at the limit.
     // The bound is for a loaded machine; the quadratic reading it guards against took minutes.
     expect(elapsedMs).toBeLessThan(60_000);
-    expect(endpointRequests).toBe(0);
+    expect(endpoint.requests).toHaveLength(0);
     expect(existsSync(join(directory, 'store'))).toBe(false);
   }, 120_000);
 
@@ -86,56 +77,36 @@ describe('a 50 MB field', () => {
     const out = join(directory, 'huge-skip.jsonl.out.jsonl');
     const result = await runCli([
       'run',
-      '--task',
-      'boolq',
-      '--data',
-      data,
-      '--model',
-      'sim',
-      '--label-field',
-      'label',
-      '--skip-invalid',
-      '--store-dir',
-      join(directory, 'store-skip'),
-      '--out',
-      out,
-      '--json',
-      '--quiet',
+      ...cliFlags({
+        task: 'boolq',
+        data,
+        model: 'sim',
+        'label-field': 'label',
+        'skip-invalid': true,
+        'store-dir': join(directory, 'store-skip'),
+        out,
+        json: true,
+        quiet: true,
+      }),
     ]);
     expect(result.code).toBe(exitCodes.ok);
-    const rows = readFileSync(out, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line));
+    const rows = readJsonl(out);
     expect(rows.map((entry) => [entry.id, entry.status])).toEqual([
       ['r0', 'answered'],
       ['r1', 'invalid'],
       ['r2', 'answered'],
     ]);
-    expect(rows[1].error).toMatch(/more than 64000 tokens/);
+    expect(rows[1]?.error).toMatch(/more than 64000 tokens/);
   }, 120_000);
 
   it('in CSV is refused as too large, naming the line', async () => {
     const data = join(directory, 'huge.csv');
     writeFileSync(data, `id,question,passage\nr0,q0,short\nr1,q1,${bigPassage}\nr2,q2,short\n`);
-    const result = await runCli([
-      'run',
-      '--task',
-      'boolq',
-      '--data',
-      data,
-      '--model',
-      'openai-compatible:any',
-      '--base-url',
-      endpointUrl,
-      '--store-dir',
-      join(directory, 'store-csv'),
-      '--quiet',
-    ]);
+    const result = await refusedRun(data, join(directory, 'store-csv'));
     expect(result.code).toBe(exitCodes.input);
     expect(result.stderr).toContain(`${data}, line 3`);
     expect(result.stderr).toMatch(/more than 64000 tokens/);
-    expect(endpointRequests).toBe(0);
+    expect(endpoint.requests).toHaveLength(0);
   }, 120_000);
 
   it('is flattened exactly as every whitespace run replaced by one space (the fast path changes nothing)', () => {
@@ -160,7 +131,7 @@ describe('a 50 MB field', () => {
 
 describe('a million-row file with one bad row in the middle', () => {
   it('is refused before any call, naming the line, in well under 30 s', async () => {
-    const directory = freshDirectory('million');
+    const directory = temp.folder('million');
     const data = join(directory, 'million.jsonl');
     const badLine = 500_001;
     const file = openSync(data, 'w');
@@ -174,20 +145,7 @@ describe('a million-row file with one bad row in the middle', () => {
     }
     closeSync(file);
     const started = Date.now();
-    const result = await runCli([
-      'run',
-      '--task',
-      'boolq',
-      '--data',
-      data,
-      '--model',
-      'openai-compatible:any',
-      '--base-url',
-      endpointUrl,
-      '--store-dir',
-      join(directory, 'store'),
-      '--quiet',
-    ]);
+    const result = await refusedRun(data, join(directory, 'store'));
     const elapsedMs = Date.now() - started;
     expect(result.code).toBe(exitCodes.input);
     expect(result.stderr).toContain(`${data}, line ${badLine}`);
@@ -195,13 +153,13 @@ describe('a million-row file with one bad row in the middle', () => {
     // Measured about 10 s idle: every row is read and counted once, and nothing is sent. The bound is
     // for a loaded 2-core machine (50 s seen at load 17).
     expect(elapsedMs).toBeLessThan(180_000);
-    expect(endpointRequests).toBe(0);
+    expect(endpoint.requests).toHaveLength(0);
     expect(existsSync(join(directory, 'store'))).toBe(false);
   }, 300_000);
 });
 
 describe('a task file with a bad label set', () => {
-  const directory = freshDirectory('tasks');
+  const directory = temp.folder('tasks');
   const data = join(directory, 'data.jsonl');
   writeFileSync(data, `${row(0)}\n`);
 
@@ -222,15 +180,13 @@ describe('a task file with a bad label set', () => {
       );
       const result = await runCli([
         'run',
-        '--task',
-        taskFile,
-        '--data',
-        data,
-        '--model',
-        'sim',
-        '--store-dir',
-        join(directory, 'store'),
-        '--quiet',
+        ...cliFlags({
+          task: taskFile,
+          data,
+          model: 'sim',
+          'store-dir': join(directory, 'store'),
+          quiet: true,
+        }),
       ]);
       expect(result.code).toBe(exitCodes.input);
       // Where the `labels` key is: line 6, indented by two.
@@ -242,56 +198,38 @@ describe('a task file with a bad label set', () => {
 
 describe('results of a run that did not finish', () => {
   it('are only in <out>.partial after an interrupt, and under <out> once the run is resumed to the end', async () => {
-    const directory = freshDirectory('partial');
+    const directory = temp.folder('partial');
     const data = join(directory, 'data.jsonl');
     writeFileSync(data, `${Array.from({ length: 120 }, (_, index) => row(index)).join('\n')}\n`);
     const out = join(directory, 'out.jsonl');
     const args = [
-      '--import',
-      'tsx',
-      join(repoRoot, 'scripts/dev-cli.ts'),
       'run',
-      '--task',
-      'boolq',
-      '--data',
-      data,
-      '--model',
-      'sim',
-      '--label-field',
-      'label',
-      '--batch-size',
-      '4',
-      '--concurrency',
-      '1',
-      '--sim-latency-ms',
-      '40',
-      '--store-dir',
-      join(directory, 'store'),
-      '--out',
-      out,
-      '--json',
-      '--quiet',
+      ...cliFlags({
+        task: 'boolq',
+        data,
+        model: 'sim',
+        'label-field': 'label',
+        'batch-size': 4,
+        concurrency: 1,
+        'sim-latency-ms': 40,
+        'store-dir': join(directory, 'store'),
+        out,
+        json: true,
+        quiet: true,
+      }),
     ];
-    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += String(chunk);
-    });
-    const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
-    const started = Date.now();
-    while (!existsSync(`${out}.partial`)) {
-      if (Date.now() - started > 20_000) throw new Error('the run never opened its results file');
-      await new Promise((resolveWait) => setTimeout(resolveWait, 20));
-    }
+    const interrupted = spawnCli(args);
+    await waitFor(() => existsSync(`${out}.partial`), 'the run opened its results file', 20_000);
     // Some calls in: 30 batches of 4 at 40 ms each take over a second, so the run is mid-way.
     await new Promise((resolveWait) => setTimeout(resolveWait, 300));
-    child.kill('SIGINT');
-    expect(await exited).toBe(exitCodes.interrupted);
-    expect(stderr).toContain(`partial results in ${out}.partial`);
+    interrupted.child.kill('SIGINT');
+    const exit = await interrupted.done;
+    expect(exit.code).toBe(exitCodes.interrupted);
+    expect(exit.stderr).toContain(`partial results in ${out}.partial`);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(`${out}.partial`)).toBe(true);
 
-    const resumed = await runCli(args.slice(3));
+    const resumed = await runCli(args);
     expect(resumed.code).toBe(exitCodes.ok);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ resumed: true, answered: 120 });
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(120);

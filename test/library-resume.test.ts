@@ -1,11 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SimServer, startSimServer } from '../src/sim/serve.js';
-import { loadItems } from '../src/source/load-items.js';
+import type { SimServer } from '../src/sim/serve.js';
 import { rteTask } from '../src/task/builtin-tasks.js';
+import { useTempDir } from '../src/test/temp-dir.js';
+import { repoRoot, sharedDataFile } from './harness/repo-paths.js';
+import { spawnNode } from './harness/spawn-cli.js';
+import { startSimOn } from './harness/start-sim-on.js';
+import { waitFor } from './harness/wait-for.js';
 
 /*
  * The README's library block (after `<!-- library-resume -->`) is run as written, with only the
@@ -15,10 +17,8 @@ import { rteTask } from '../src/task/builtin-tasks.js';
  * run and gives the answers of an uninterrupted run, paying again only for the calls in flight.
  */
 
-const repoRoot = resolve(import.meta.dirname, '..');
-const dataDir = process.env.BATCHPROMPT_DATA_DIR ?? resolve(repoRoot, '../shared/data');
-const dataFile = join(dataDir, 'rte.dev.jsonl');
-const hasData = existsSync(dataFile);
+const rte = sharedDataFile('rte.dev.jsonl');
+const temp = useTempDir();
 /** The block's `concurrency`: the most calls that can be in flight at the kill. */
 const concurrency = 4;
 
@@ -34,41 +34,19 @@ function documentedScript(storeDir: string): string {
   // The bound below is the block's own concurrency.
   replace(block, `concurrency: ${concurrency}`, '');
   let script = replace(block, "from 'batchprompt'", `from ${JSON.stringify(join(repoRoot, 'src/index.ts'))}`);
-  script = replace(script, "'rte.dev.jsonl'", JSON.stringify(dataFile));
+  script = replace(script, "'rte.dev.jsonl'", JSON.stringify(rte.file));
   return replace(script, "openStore('.batchprompt')", `openStore(${JSON.stringify(storeDir)})`);
 }
 
-function start(
-  script: string,
-  server: SimServer,
-): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: repoRoot,
-    env: { ...process.env, OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'sk-library-resume-test' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** Runs a script through tsx with the simulator standing in for OpenAI. */
+function start(script: string, server: SimServer) {
+  return spawnNode(['--import', 'tsx', script], {
+    OPENAI_BASE_URL: server.url,
+    OPENAI_API_KEY: 'sk-library-resume-test',
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += String(chunk);
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolveDone) => {
-    child.on('exit', (code) => resolveDone({ code, stdout, stderr }));
-  });
-  return { child, done };
 }
 
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
-    await new Promise((resolveWait) => setTimeout(resolveWait, 5));
-  }
-}
-
+/** `[id, answer]` of each line the block printed. */
 function answers(stdout: string): [string, unknown][] {
   return stdout
     .trim()
@@ -77,32 +55,21 @@ function answers(stdout: string): [string, unknown][] {
     .map((row) => [row.id, row.answer]);
 }
 
-describe.skipIf(!hasData)("the README's library run, killed and called again", () => {
+describe.skipIf(!rte.present)("the README's library run, killed and called again", () => {
   let server: SimServer;
-  let directory: string;
 
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'batchprompt-library-resume-'));
-    const items = await loadItems(dataFile, rteTask);
-    server = await startSimServer({
-      task: rteTask,
-      items,
-      profile: 'gpt-4',
-      seed: 0,
-      latencyMs: 40,
-      quiet: true,
-    });
+    server = await startSimOn(rte.file, rteTask, { profile: 'gpt-4', latencyMs: 40 });
   });
 
   afterAll(async () => {
     await server?.close();
-    if (directory) rmSync(directory, { recursive: true, force: true });
   });
 
   it('resumes the journal run: the same answers as a run never killed, only calls in flight paid again', async () => {
     const write = (name: string) => {
-      const file = join(directory, `${name}.mts`);
-      writeFileSync(file, documentedScript(join(directory, `${name}-store`)));
+      const file = temp(`${name}.mts`);
+      writeFileSync(file, documentedScript(temp(`${name}-store`)));
       return file;
     };
     const referenceScript = write('reference');
@@ -119,7 +86,8 @@ describe.skipIf(!hasData)("the README's library run, killed and called again", (
     const script = write('killed');
     const killedAt = server.stats().requests;
     const first = start(script, server);
-    await waitFor(() => server.stats().requests - killedAt >= Math.floor(referenceRequests / 2), 60_000);
+    const half = Math.floor(referenceRequests / 2);
+    await waitFor(() => server.stats().requests - killedAt >= half, `${half} requests`, 60_000);
     first.child.kill('SIGKILL');
     expect((await first.done).code).toBeNull();
 
