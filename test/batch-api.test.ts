@@ -1,13 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
-import { type SimServer, startSimServer } from '../src/sim/serve.js';
-import { loadItems } from '../src/source/load-items.js';
+import type { SimServer, startSimServer } from '../src/sim/serve.js';
 import { openStore } from '../src/store/open-store.js';
 import { rteTask } from '../src/task/builtin-tasks.js';
 import { useTempDir } from '../src/test/temp-dir.js';
-import { runCli } from './run-cli.js';
+import { cliFlags } from './harness/cli-flags.js';
+import { sharedDataFile } from './harness/repo-paths.js';
+import { answersIn, runCli } from './harness/run-cli.js';
+import { type SimClock, startSimOn, withClockRunning } from './harness/start-sim-on.js';
 
 /*
  * `run --batch-api` through the official SDK clients against the simulator's batch endpoints, on
@@ -17,17 +19,11 @@ import { runCli } from './run-cli.js';
  * the machine was fast or slow.
  */
 
-const dataDir = process.env.BATCHPROMPT_DATA_DIR ?? resolve('../shared/data');
-const dataFile = join(dataDir, 'rte.dev.jsonl');
-const hasData = existsSync(dataFile);
+const rte = sharedDataFile('rte.dev.jsonl');
+const dataFile = rte.file;
 const temp = useTempDir();
 /** A fresh directory for one run's store and results. */
-function folder(name: string): string {
-  const path = temp(name);
-  mkdirSync(path, { recursive: true });
-  return path;
-}
-const savedEnvironment = { ...process.env };
+const folder = temp.folder;
 
 interface Summary {
   answered: number;
@@ -41,80 +37,43 @@ interface Summary {
   estimatedCostUsd: number | null;
 }
 
-function answers(file: string): [string, unknown][] {
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as { id: string; answer: unknown })
-    .map((row) => [row.id, row.answer]);
-}
-
 function args(model: string, directory: string, extra: string[]): string[] {
   return [
     'run',
-    '--task',
-    'rte',
-    '--data',
-    dataFile,
-    '--model',
-    model,
-    '--label-field',
-    'label',
-    '--format',
-    'lines',
-    '--batch-size',
-    '16',
-    '--store-dir',
-    join(directory, 'store'),
-    '--out',
-    join(directory, 'results.jsonl'),
-    '--json',
-    '--quiet',
+    ...cliFlags({
+      task: 'rte',
+      data: dataFile,
+      model,
+      'label-field': 'label',
+      format: 'lines',
+      'batch-size': 16,
+      'store-dir': join(directory, 'store'),
+      out: join(directory, 'results.jsonl'),
+      json: true,
+      quiet: true,
+    }),
     ...extra,
   ];
 }
 
 /** A simulator whose clock moves only when the test says so. */
 async function startSim(batch: Parameters<typeof startSimServer>[0]['batch']) {
-  const clock = { now: Date.parse('2026-01-01T00:00:00Z') };
-  const items = await loadItems(dataFile, rteTask);
-  const server = await startSimServer({
-    task: rteTask,
-    items,
-    seed: 0,
-    quiet: true,
-    batch,
-    now: () => clock.now,
-  });
+  const clock: SimClock = { now: Date.parse('2026-01-01T00:00:00Z') };
+  const server = await startSimOn(dataFile, rteTask, { batch, now: () => clock.now });
   return { server, clock };
-}
-
-/** Moves the simulator's clock an hour on every few milliseconds while `work` runs: every job ends soon. */
-async function withClockRunning<T>(clock: { now: number }, work: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => {
-    clock.now += 3_600_000;
-  }, 5);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 const batchFlags = ['--batch-api', '--poll-interval-ms', '10', '--max-poll-interval-ms', '40'];
 
 afterEach(() => {
-  for (const name of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'BATCHPROMPT_API_KEY']) {
-    if (savedEnvironment[name] === undefined) delete process.env[name];
-    else process.env[name] = savedEnvironment[name];
-  }
+  vi.unstubAllEnvs();
 });
 
-describe.skipIf(!hasData)('run --batch-api on all of RTE against sim serve', () => {
+describe.skipIf(!rte.present)('run --batch-api on all of RTE against sim serve', () => {
   let server: SimServer;
   let clock: { now: number };
   let online: Summary;
-  let onlineAnswers: [string, unknown][];
+  let onlineAnswers: [unknown, unknown][];
 
   beforeAll(async () => {
     ({ server, clock } = await startSim({ completionDelayMs: 60_000 }));
@@ -122,7 +81,7 @@ describe.skipIf(!hasData)('run --batch-api on all of RTE against sim serve', () 
     const printed = await runCli(args('openai-compatible:sim-gpt-4', directory, ['--base-url', server.url]));
     expect(printed.code).toBe(exitCodes.ok);
     online = JSON.parse(printed.stdout) as Summary;
-    onlineAnswers = answers(join(directory, 'results.jsonl'));
+    onlineAnswers = answersIn(join(directory, 'results.jsonl'));
   }, 120_000);
 
   afterAll(async () => {
@@ -140,15 +99,15 @@ describe.skipIf(!hasData)('run --batch-api on all of RTE against sim serve', () 
     [
       'openai:sim-gpt-4',
       (url: string) => {
-        process.env.OPENAI_API_KEY = 'test-key';
+        vi.stubEnv('OPENAI_API_KEY', 'test-key');
         return ['--base-url', url];
       },
     ],
     [
       'anthropic:sim-claude',
       (url: string) => {
-        process.env.ANTHROPIC_API_KEY = 'test-key';
-        process.env.ANTHROPIC_BASE_URL = url;
+        vi.stubEnv('ANTHROPIC_API_KEY', 'test-key');
+        vi.stubEnv('ANTHROPIC_BASE_URL', url);
         return [];
       },
     ],
@@ -161,7 +120,7 @@ describe.skipIf(!hasData)('run --batch-api on all of RTE against sim serve', () 
       );
       expect(printed.code, printed.stderr).toBe(exitCodes.ok);
       const summary = JSON.parse(printed.stdout) as Summary;
-      expect(answers(join(directory, 'results.jsonl'))).toEqual(onlineAnswers);
+      expect(answersIn(join(directory, 'results.jsonl'))).toEqual(onlineAnswers);
       expect(summary).toMatchObject({
         answered: 277,
         calls: online.totalCalls,
@@ -193,23 +152,17 @@ describe.skipIf(!hasData)('run --batch-api on all of RTE against sim serve', () 
   it('eval --batch-api scores the same answers as eval online', async () => {
     const evalArgs = (directory: string, extra: string[]) => [
       'eval',
-      '--task',
-      'rte',
-      '--data',
-      dataFile,
-      '--model',
-      'openai-compatible:sim-gpt-4',
-      '--base-url',
-      server.url,
-      '--format',
-      'lines',
-      '--batch-size',
-      '16',
-      '--sample',
-      '64',
-      '--store-dir',
-      join(directory, 'store'),
-      '--json',
+      ...cliFlags({
+        task: 'rte',
+        data: dataFile,
+        model: 'openai-compatible:sim-gpt-4',
+        'base-url': server.url,
+        format: 'lines',
+        'batch-size': 16,
+        sample: 64,
+        'store-dir': join(directory, 'store'),
+        json: true,
+      }),
       ...extra,
     ];
     const onlineEval = await runCli(evalArgs(folder('eval-online'), []));
@@ -258,7 +211,7 @@ describe.skipIf(!hasData)('run --batch-api on all of RTE against sim serve', () 
   }
 });
 
-describe.skipIf(!hasData)('a batch job that expires with 60% done', () => {
+describe.skipIf(!rte.present)('a batch job that expires with 60% done', () => {
   it('resubmits only the other 40%, pays for nothing twice and ends with the same answers', async () => {
     const reference = await startSim({ completionDelayMs: 0 });
     const referenceDirectory = folder('expiry-reference');
@@ -280,8 +233,8 @@ describe.skipIf(!hasData)('a batch job that expires with 60% done', () => {
         args('openai-compatible:sim-gpt-4', directory, ['--base-url', server.url, ...batchFlags]),
       );
       expect(printed.code, printed.stderr).toBe(exitCodes.ok);
-      expect(answers(join(directory, 'results.jsonl'))).toEqual(
-        answers(join(referenceDirectory, 'results.jsonl')),
+      expect(answersIn(join(directory, 'results.jsonl'))).toEqual(
+        answersIn(join(referenceDirectory, 'results.jsonl')),
       );
       const stats = server.stats().batch;
       // Nothing paid twice: the model answered exactly as many requests as without the expiry.
@@ -316,7 +269,7 @@ describe.skipIf(!hasData)('a batch job that expires with 60% done', () => {
   }, 120_000);
 });
 
-describe.skipIf(!hasData)('--detach, jobs and jobs cancel against the simulator', () => {
+describe.skipIf(!rte.present)('--detach, jobs and jobs cancel against the simulator', () => {
   it('submits and exits, lists the job, cancels it, and a rerun keeps what finished and submits the rest', async () => {
     const { server, clock } = await startSim({ completionDelayMs: 60_000 });
     try {

@@ -1,15 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
 import { costUsd } from '../src/plan/price-table.js';
-import { type SimServer, startSimServer } from '../src/sim/serve.js';
-import { loadItems } from '../src/source/load-items.js';
+import type { SimServer } from '../src/sim/serve.js';
 import { openStore } from '../src/store/open-store.js';
 import { rteTask } from '../src/task/builtin-tasks.js';
 import { useTempDir } from '../src/test/temp-dir.js';
-import { runCli } from './run-cli.js';
+import { cliFlags } from './harness/cli-flags.js';
+import { sharedDataFile } from './harness/repo-paths.js';
+import { answersIn, runCli } from './harness/run-cli.js';
+import { spawnCli } from './harness/spawn-cli.js';
+import { startSimOn, withClockRunning } from './harness/start-sim-on.js';
+import { useEnvironment } from './harness/use-environment.js';
+import { waitFor } from './harness/wait-for.js';
 
 /*
  * `run --batch-api` with a `google:` model: Gemini batch mode through `@google/genai` against the
@@ -19,19 +23,10 @@ import { runCli } from './run-cli.js';
  * simulator's clock is the test's.
  */
 
-const dataDir = process.env.BATCHPROMPT_DATA_DIR ?? resolve('../shared/data');
-const dataFile = join(dataDir, 'rte.dev.jsonl');
-const hasData = existsSync(dataFile);
-const repoRoot = resolve(import.meta.dirname, '..');
+const rte = sharedDataFile('rte.dev.jsonl');
+const dataFile = rte.file;
 const temp = useTempDir();
-const keyVariable = 'GOOGLE_GENERATIVE_AI_API_KEY';
-const savedKey = process.env[keyVariable];
-
-function folder(name: string): string {
-  const path = temp(name);
-  mkdirSync(path, { recursive: true });
-  return path;
-}
+const folder = temp.folder;
 
 interface Summary {
   answered: number;
@@ -44,69 +39,38 @@ interface Summary {
   estimatedCostUsd: number | null;
 }
 
-function answers(file: string): [string, unknown][] {
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as { id: string; answer: unknown })
-    .map((row) => [row.id, row.answer]);
-}
-
 function args(model: string, baseUrl: string, directory: string, extra: string[] = []): string[] {
   return [
     'run',
-    '--task',
-    'rte',
-    '--data',
-    dataFile,
-    '--model',
-    model,
-    '--base-url',
-    baseUrl,
-    '--label-field',
-    'label',
-    '--format',
-    'lines',
-    '--batch-size',
-    '16',
-    '--store-dir',
-    join(directory, 'store'),
-    '--out',
-    join(directory, 'results.jsonl'),
-    '--json',
-    '--quiet',
+    ...cliFlags({
+      task: 'rte',
+      data: dataFile,
+      model,
+      'base-url': baseUrl,
+      'label-field': 'label',
+      format: 'lines',
+      'batch-size': 16,
+      'store-dir': join(directory, 'store'),
+      out: join(directory, 'results.jsonl'),
+      json: true,
+      quiet: true,
+    }),
     ...extra,
   ];
 }
 
 const batchFlags = ['--batch-api', '--poll-interval-ms', '10', '--max-poll-interval-ms', '40'];
 
-async function withClockRunning<T>(clock: { now: number }, work: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => {
-    clock.now += 3_600_000;
-  }, 5);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-describe.skipIf(!hasData)('run --batch-api with google: against the simulator', () => {
+describe.skipIf(!rte.present)('run --batch-api with google: against the simulator', () => {
+  useEnvironment({ GOOGLE_GENERATIVE_AI_API_KEY: 'gemini-test-key-0001' }, 'all');
   let server: SimServer;
   const clock = { now: Date.parse('2026-06-01T00:00:00Z') };
   let gemini: string;
   let online: Summary;
-  let onlineAnswers: [string, unknown][];
+  let onlineAnswers: [unknown, unknown][];
 
   beforeAll(async () => {
-    process.env[keyVariable] = 'gemini-test-key-0001';
-    const items = await loadItems(dataFile, rteTask);
-    server = await startSimServer({
-      task: rteTask,
-      items,
-      seed: 0,
-      quiet: true,
+    server = await startSimOn(dataFile, rteTask, {
       batch: { completionDelayMs: 60_000 },
       now: () => clock.now,
     });
@@ -115,13 +79,11 @@ describe.skipIf(!hasData)('run --batch-api with google: against the simulator', 
     const printed = await runCli(args('openai-compatible:sim-gpt-4', server.url, directory));
     expect(printed.code, printed.stderr).toBe(exitCodes.ok);
     online = JSON.parse(printed.stdout) as Summary;
-    onlineAnswers = answers(join(directory, 'results.jsonl'));
+    onlineAnswers = answersIn(join(directory, 'results.jsonl'));
   }, 120_000);
 
   afterAll(async () => {
     await server?.close();
-    if (savedKey === undefined) delete process.env[keyVariable];
-    else process.env[keyVariable] = savedKey;
   });
 
   it("gives the online run's answers and tokens, one job per round, labelled simulated and priced at the batch rate", async () => {
@@ -134,7 +96,7 @@ describe.skipIf(!hasData)('run --batch-api with google: against the simulator', 
     );
     expect(printed.code, printed.stderr).toBe(exitCodes.ok);
     const summary = JSON.parse(printed.stdout) as Summary;
-    expect(answers(join(directory, 'results.jsonl'))).toEqual(onlineAnswers);
+    expect(answersIn(join(directory, 'results.jsonl'))).toEqual(onlineAnswers);
     expect(summary).toMatchObject({
       answered: 277,
       totalCalls: online.totalCalls,
@@ -165,10 +127,11 @@ describe.skipIf(!hasData)('run --batch-api with google: against the simulator', 
     const directory = folder('killed');
     const before = server.stats().batch;
     const first = spawnCli(args('google:sim-gemini', gemini, directory, [...batchFlags]));
-    while (server.stats().batch.jobsCreated === before.jobsCreated) {
-      if (first.exited()) throw new Error(`the first run ended before submitting: ${first.stderr()}`);
-      await new Promise((resolveWait) => setTimeout(resolveWait, 5));
-    }
+    await waitFor(() => {
+      if (first.child.exitCode !== null)
+        throw new Error(`the first run ended before submitting: ${first.stderr()}`);
+      return server.stats().batch.jobsCreated > before.jobsCreated;
+    }, 'the first run submitted its job');
     first.child.kill('SIGKILL');
     await first.done;
     // The clock stood still: the job had not ended when the process died.
@@ -182,7 +145,7 @@ describe.skipIf(!hasData)('run --batch-api with google: against the simulator', 
     expect(printed.code, printed.stderr).toBe(exitCodes.ok);
     expect(printed.stderr).toMatch(/found in the store/);
     expect(JSON.parse(printed.stdout)).toMatchObject({ answered: 277, resumed: true });
-    expect(answers(join(directory, 'results.jsonl'))).toEqual(onlineAnswers);
+    expect(answersIn(join(directory, 'results.jsonl'))).toEqual(onlineAnswers);
     // Every request answered once, as in an uninterrupted run.
     expect(server.stats().batch.requestsAnswered - before.requestsAnswered).toBe(online.totalCalls);
   }, 180_000);
@@ -209,7 +172,7 @@ describe.skipIf(!hasData)('run --batch-api with google: against the simulator', 
     );
     expect(finished.code, finished.stderr).toBe(exitCodes.ok);
     expect(JSON.parse(finished.stdout)).toMatchObject({ answered: 277, resumed: true });
-    expect(answers(join(directory, 'results.jsonl'))).toEqual(onlineAnswers);
+    expect(answersIn(join(directory, 'results.jsonl'))).toEqual(onlineAnswers);
     const opened = openStore(store);
     try {
       const [first, second] = opened.jobs.listJobs();
@@ -229,23 +192,3 @@ describe.skipIf(!hasData)('run --batch-api with google: against the simulator', 
     }
   }, 180_000);
 });
-
-function spawnCli(cliArgs: string[]) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(repoRoot, 'scripts/dev-cli.ts'), ...cliArgs],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: process.env },
-  );
-  let stderr = '';
-  let exited = false;
-  child.stderr?.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  const done = new Promise<void>((resolveDone) => {
-    child.on('exit', () => {
-      exited = true;
-      resolveDone();
-    });
-  });
-  return { child, done, exited: () => exited, stderr: () => stderr };
-}

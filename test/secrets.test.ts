@@ -1,6 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
@@ -8,7 +6,10 @@ import { type SimServer, startSimServer } from '../src/sim/serve.js';
 import { openStore } from '../src/store/open-store.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
 import { useTempDir } from '../src/test/temp-dir.js';
-import { runCli } from './run-cli.js';
+import { cliFlags } from './harness/cli-flags.js';
+import { itemRows, writeJsonl } from './harness/data-files.js';
+import { runCli } from './harness/run-cli.js';
+import { type FrontReply, startFront } from './harness/start-front.js';
 
 /*
  * A recognisable key is planted in the environment, sent to a local endpoint (the simulator's
@@ -29,15 +30,6 @@ interface Front {
   authorizations: string[];
   mode: FrontMode;
   close(): Promise<void>;
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
 }
 
 /**
@@ -61,80 +53,56 @@ function credentialEchoLines(authorization: string): string[] {
   ];
 }
 
+/** A 200 chat reply of the simulator with `lines` added to its answer text. */
+function withLines(reply: FrontReply, lines: string[]): FrontReply {
+  const parsed = JSON.parse(reply.body) as { choices: { message: { content: string } }[] };
+  parsed.choices[0]!.message.content += `\n${lines.join('\n')}`;
+  return { status: reply.status, body: JSON.stringify(parsed) };
+}
+
 /** An endpoint that records the credential of every request, then forwards it or fails it. */
-async function startFront(target: SimServer): Promise<Front> {
+async function startKeyFront(target: SimServer): Promise<Front> {
   const front: Omit<Front, 'url' | 'close'> = { authorizations: [], mode: 'forward' };
-  const server: Server = createServer(async (request, response) => {
-    front.authorizations.push(String(request.headers.authorization ?? ''));
-    const body = await readBody(request);
-    const presented = String(request.headers.authorization ?? '').replace(/^Bearer /, '');
+  const server = await startFront(target.url, async (request, forward) => {
+    const authorization = String(request.headers.authorization ?? '');
+    front.authorizations.push(authorization);
+    const presented = authorization.replace(/^Bearer /, '');
     if (front.mode === 'unauthorized') {
-      response.writeHead(401, { 'content-type': 'application/json' });
-      response.end(
-        JSON.stringify({
-          error: {
-            message: `Incorrect API key provided: ${presented}. You can find your API key at https://example.invalid/keys.`,
-            type: 'invalid_request_error',
-            code: 'invalid_api_key',
-          },
-        }),
-      );
-      return;
+      const message = `Incorrect API key provided: ${presented}. You can find your API key at https://example.invalid/keys.`;
+      return {
+        status: 401,
+        body: JSON.stringify({ error: { message, type: 'invalid_request_error', code: 'invalid_api_key' } }),
+      };
     }
     if (front.mode === 'server-error') {
-      response.writeHead(500, { 'content-type': 'application/json' });
-      const echoed = credentialEchoLines(String(request.headers.authorization ?? '')).join(' ');
-      response.end(
-        JSON.stringify({
+      const echoed = credentialEchoLines(authorization).join(' ');
+      return {
+        status: 500,
+        body: JSON.stringify({
           error: { message: `upstream failed for key ${presented} (${echoed})`, type: 'server_error' },
         }),
-      );
-      return;
+      };
     }
-    const path = (request.url ?? '/').replace(/^\/v1/, '');
-    const forwarded = await fetch(`${target.url}${path}`, {
-      method: request.method ?? 'GET',
-      headers: { 'content-type': 'application/json' },
-      ...(request.method === 'POST' ? { body } : {}),
-    });
-    response.writeHead(forwarded.status, { 'content-type': 'application/json' });
-    const forwardedText = await forwarded.text();
-    if (front.mode === 'echo-header' && forwarded.ok && path.startsWith('/chat/completions')) {
-      const reply = JSON.parse(forwardedText) as { choices: { message: { content: string } }[] };
-      reply.choices[0]!.message.content +=
-        `\n${credentialEchoLines(String(request.headers.authorization)).join('\n')}`;
-      response.end(JSON.stringify(reply));
-      return;
-    }
-    if (front.mode === 'echo-key' && forwarded.ok && path.startsWith('/chat/completions')) {
+    const reply = await forward();
+    const chat =
+      reply.status >= 200 &&
+      reply.status < 300 &&
+      request.path.replace(/^\/v1/, '').startsWith('/chat/completions');
+    if (front.mode === 'echo-header' && chat) return withLines(reply, credentialEchoLines(authorization));
+    if (front.mode === 'echo-key' && chat) {
       // A 200 reply that answers and also echoes the credential it was sent, as written and in
       // the encodings a server might use: base64, URL-encoding, and base64 inside a longer blob.
-      const reply = JSON.parse(forwardedText) as { choices: { message: { content: string } }[] };
-      const credential = presented || String(request.headers.authorization ?? '');
-      reply.choices[0]!.message.content += [
-        '',
+      const credential = presented || authorization;
+      return withLines(reply, [
         `your key is ${credential}`,
         `b64 ${Buffer.from(credential).toString('base64')}`,
         `blob ${Buffer.from(`xy${credential}z`).toString('base64')}`,
         `url ${encodeURIComponent(credential)}`,
-      ].join('\n');
-      response.end(JSON.stringify(reply));
-      return;
+      ]);
     }
-    response.end(forwardedText);
+    return reply;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return Object.assign(front, {
-    url: `http://127.0.0.1:${port}/v1`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  });
-}
-
-function freshDirectory(name: string): string {
-  const directory = temp(name);
-  mkdirSync(directory);
-  return directory;
+  return Object.assign(front, { url: server.url, close: server.close });
 }
 
 function everyFile(directory: string): string[] {
@@ -224,12 +192,8 @@ const savedEnvironment = { ...process.env };
 
 beforeAll(async () => {
   sim = await startSimServer({ task: boolqTask, items, quiet: true });
-  front = await startFront(sim);
-  dataFile = temp('data.jsonl');
-  writeFileSync(
-    dataFile,
-    `${items.map((item) => JSON.stringify({ id: item.id, ...item.fields, label: item.gold })).join('\n')}\n`,
-  );
+  front = await startKeyFront(sim);
+  dataFile = writeJsonl(temp('data.jsonl'), itemRows(items));
 });
 
 afterAll(async () => {
@@ -254,26 +218,19 @@ afterEach(() => {
 function runArgs(directory: string, model: string, extra: string[] = []): string[] {
   return [
     'run',
-    '--task',
-    'boolq',
-    '--data',
-    dataFile,
-    '--model',
-    model,
-    '--base-url',
-    front.url,
-    '--label-field',
-    'label',
-    '--format',
-    'lines',
-    '--batch-size',
-    '8',
-    '--store-dir',
-    join(directory, 'store'),
-    '--out',
-    join(directory, 'results.jsonl'),
-    '--json',
-    '--quiet',
+    ...cliFlags({
+      task: 'boolq',
+      data: dataFile,
+      model,
+      'base-url': front.url,
+      'label-field': 'label',
+      format: 'lines',
+      'batch-size': 8,
+      'store-dir': join(directory, 'store'),
+      out: join(directory, 'results.jsonl'),
+      json: true,
+      quiet: true,
+    }),
     ...extra,
   ];
 }
@@ -287,7 +244,7 @@ function expectNoKey(directory: string, printed: { stdout: string; stderr: strin
 
 describe('the planted API key', () => {
   it('is checked for in a way that finds it: the search sees a key written to a file', () => {
-    const directory = freshDirectory('self-check');
+    const directory = temp.folder('self-check');
     writeFileSync(join(directory, 'leak.log'), `header Authorization: Bearer ${plantedKey}\n`);
     writeFileSync(join(directory, 'clean.log'), 'Authorization: Bearer [redacted]\n');
     expect(filesHoldingTheKey(directory)).toEqual([join(directory, 'leak.log')]);
@@ -298,7 +255,7 @@ describe('the planted API key', () => {
     ['openai-compatible:sim-gpt-4', 'BATCHPROMPT_API_KEY'],
   ] as const) {
     it(`is sent but written nowhere by run with ${model} (key from ${variable}), nor by report on its summary`, async () => {
-      const directory = freshDirectory(`run-${variable}`);
+      const directory = temp.folder(`run-${variable}`);
       // A second connection held open keeps SQLite from checkpointing and deleting the -wal file
       // when the command closes the store, so the search below covers the WAL and SHM files too.
       const keeper = openStore(join(directory, 'store'));
@@ -327,7 +284,7 @@ describe('the planted API key', () => {
 
   it('is written nowhere when a 200 reply echoes it, as is, in base64 or URL-encoded', async () => {
     front.mode = 'echo-key';
-    const directory = freshDirectory('run-echo');
+    const directory = temp.folder('run-echo');
     const keeper = openStore(join(directory, 'store'));
     try {
       const printed = await runCli(runArgs(directory, 'openai-compatible:sim-gpt-4'));
@@ -360,7 +317,7 @@ describe('the planted API key', () => {
     expect(textRevealing(`e2=[redacted] e3=[redacted]`, password)).toBe(false);
 
     front.mode = 'echo-header';
-    const directory = freshDirectory('run-echo-basic');
+    const directory = temp.folder('run-echo-basic');
     const args = runArgs(directory, 'openai-compatible:sim-gpt-4');
     args[args.indexOf(front.url)] = front.url.replace('http://', `http://${credential}@`);
     const keeper = openStore(join(directory, 'store'));
@@ -396,12 +353,11 @@ describe('the planted API key', () => {
         '--max-retries',
         '0',
         // One batch in one round: its failures are recorded before ten in a row would stop the run.
-        '--limit',
-        '8',
-        '--strategy',
-        'batch',
-        '--out',
-        join(directory, 'failing.jsonl'),
+        ...cliFlags({
+          limit: 8,
+          strategy: 'batch',
+          out: join(directory, 'failing.jsonl'),
+        }),
       ]);
       expect(readFileSync(join(directory, 'failing.jsonl'), 'utf8')).toMatch(
         /upstream failed .*e3=\[redacted\]/,
@@ -420,7 +376,7 @@ describe('the planted API key', () => {
 
   it('is written nowhere when the endpoint answers 401 quoting the key', async () => {
     front.mode = 'unauthorized';
-    const directory = freshDirectory('run-401');
+    const directory = temp.folder('run-401');
     const printed = await runCli(runArgs(directory, 'openai:gpt-4o-mini', ['--max-retries', '0']));
     // A 401 stops the run at the first call.
     expect(printed.code).toBe(exitCodes.provider);
@@ -431,16 +387,15 @@ describe('the planted API key', () => {
 
   it('is written nowhere when the endpoint answers 500 quoting the key, after retries', async () => {
     front.mode = 'server-error';
-    const directory = freshDirectory('run-500');
+    const directory = temp.folder('run-500');
     // One batch in one round: its failures are recorded before ten in a row would stop the run.
     const printed = await runCli(
       runArgs(directory, 'openai-compatible:sim-gpt-4', [
-        '--max-retries',
-        '1',
-        '--limit',
-        '8',
-        '--strategy',
-        'batch',
+        ...cliFlags({
+          'max-retries': 1,
+          limit: 8,
+          strategy: 'batch',
+        }),
       ]),
     );
     expect(printed.code === exitCodes.ok || printed.code === exitCodes.provider).toBe(true);
@@ -452,30 +407,22 @@ describe('the planted API key', () => {
   });
 
   it('is sent but written nowhere by eval against the endpoint, ok or failing', async () => {
-    const directory = freshDirectory('eval');
+    const directory = temp.folder('eval');
     const evalArgs = (out: string) => [
       'eval',
-      '--task',
-      'boolq',
-      '--data',
-      dataFile,
-      '--model',
-      'openai:gpt-4o-mini',
-      '--base-url',
-      front.url,
-      '--format',
-      'lines',
-      '--batch-size',
-      '8',
-      '--rounds',
-      '1',
-      '--strategy',
-      'batch',
-      '--store-dir',
-      join(directory, 'store'),
-      '--out',
-      join(directory, out),
-      '--json',
+      ...cliFlags({
+        task: 'boolq',
+        data: dataFile,
+        model: 'openai:gpt-4o-mini',
+        'base-url': front.url,
+        format: 'lines',
+        'batch-size': 8,
+        rounds: 1,
+        strategy: 'batch',
+        'store-dir': join(directory, 'store'),
+        out: join(directory, out),
+        json: true,
+      }),
     ];
     const passing = await runCli(evalArgs('eval.jsonl'));
     expect(passing.code).toBe(exitCodes.ok);
@@ -506,7 +453,7 @@ describe('the planted API key with --batch-api', () => {
       });
       const savedAnthropicKey = process.env.ANTHROPIC_API_KEY;
       process.env[variable] = plantedKey;
-      const directory = freshDirectory(`batch-${variable}`);
+      const directory = temp.folder(`batch-${variable}`);
       const keeper = openStore(join(directory, 'store'));
       try {
         const args = runArgs(directory, model, ['--batch-api', '--poll-interval-ms', '10']).map((argument) =>

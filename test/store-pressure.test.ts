@@ -9,7 +9,9 @@ import { type SimServer, startSimServer } from '../src/sim/serve.js';
 import type { Store } from '../src/store/open-store.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
 import { useTempDir } from '../src/test/temp-dir.js';
-import { runCli } from './run-cli.js';
+import { cliFlags } from './harness/cli-flags.js';
+import { itemRows, parityItems, writeJsonl } from './harness/data-files.js';
+import { runCli } from './harness/run-cli.js';
 
 /*
  * The store under pressure, through the command line against the simulator's HTTP server: a
@@ -34,22 +36,14 @@ vi.mock('../src/store/open-store.js', async (importOriginal) => {
 });
 
 const temp = useTempDir();
-const items = Array.from({ length: 64 }, (_, index) => ({
-  id: `r${index}`,
-  fields: { question: `is ${index} even`, passage: `The number ${index} is ${index % 2 ? 'odd' : 'even'}.` },
-  gold: index % 2 === 0,
-}));
+const items = parityItems(64);
 let server: SimServer;
 let dataFile: string;
 let counter = 0;
 
 beforeAll(async () => {
   server = await startSimServer({ task: boolqTask, items, quiet: true });
-  dataFile = temp('data.jsonl');
-  writeFileSync(
-    dataFile,
-    `${items.map((item) => JSON.stringify({ id: item.id, ...item.fields, label: item.gold })).join('\n')}\n`,
-  );
+  dataFile = writeJsonl(temp('data.jsonl'), itemRows(items));
 });
 afterAll(async () => {
   await server?.close();
@@ -62,31 +56,22 @@ function runArgs(storeDir: string, extra: string[] = []): string[] {
   counter += 1;
   return [
     'run',
-    '--task',
-    'boolq',
-    '--data',
-    dataFile,
-    '--model',
-    'openai-compatible:sim-gpt-4',
-    '--base-url',
-    server.url,
-    '--label-field',
-    'label',
-    '--format',
-    'lines',
-    '--batch-size',
-    '8',
-    '--rounds',
-    '2',
-    '--no-seas',
-    '--concurrency',
-    '2',
-    '--store-dir',
-    storeDir,
-    '--out',
-    temp(`out-${counter}.jsonl`),
-    '--json',
-    '--quiet',
+    ...cliFlags({
+      task: 'boolq',
+      data: dataFile,
+      model: 'openai-compatible:sim-gpt-4',
+      'base-url': server.url,
+      'label-field': 'label',
+      format: 'lines',
+      'batch-size': 8,
+      rounds: 2,
+      'no-seas': true,
+      concurrency: 2,
+      'store-dir': storeDir,
+      out: temp(`out-${counter}.jsonl`),
+      json: true,
+      quiet: true,
+    }),
     ...extra,
   ];
 }
