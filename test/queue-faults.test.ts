@@ -1,14 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jobIdFor, queueNameFor, queuePrefix } from '../src/queue/call-job.js';
 import { parseRedisUrl } from '../src/queue/open-redis.js';
 import { createQueuedModel, type QueuedChatModel } from '../src/queue/queued-model.js';
-import { type SimServer, startSimServer } from '../src/sim/serve.js';
-import { loadItems } from '../src/source/load-items.js';
+import type { SimServer } from '../src/sim/serve.js';
 import { countMessageTokens, countTokens } from '../src/spec/count-tokens.js';
 import { requestCacheKey } from '../src/store/cached-model.js';
 import { rteTask } from '../src/task/builtin-tasks.js';
@@ -19,18 +16,15 @@ import {
   sendJson,
   startLoopbackServer,
 } from '../src/test/loopback-server.js';
-import {
-  type CliProcess,
-  callJobs,
-  eventsOf,
-  killProcess,
-  startCli,
-  startWorker,
-  votes,
-  waitFor,
-} from './queue-processes.js';
+import { useTempDir } from '../src/test/temp-dir.js';
+import { cliFlags } from './harness/cli-flags.js';
+import { sharedDataFile } from './harness/repo-paths.js';
+import { runCli } from './harness/run-cli.js';
+import { type CliProcess, killProcess, spawnCli } from './harness/spawn-cli.js';
+import { startSimOn } from './harness/start-sim-on.js';
+import { waitFor } from './harness/wait-for.js';
+import { callJobs, eventsOf, startWorker, votes } from './queue-processes.js';
 import { redisUnavailableReason, startTestRedis, type TestRedis } from './redis-server.js';
-import { runCli } from './run-cli.js';
 
 /*
  * The job queue's faults, each with real processes and a real redis-server: the coordinator killed
@@ -38,9 +32,10 @@ import { runCli } from './run-cli.js';
  * holds back every worker, the shared tokens-per-minute budget, and SIGTERM draining a worker.
  */
 
-const dataDir = process.env.BATCHPROMPT_DATA_DIR ?? resolve('../shared/data');
-const dataFile = join(dataDir, 'rte.dev.jsonl');
-const skipReason = existsSync(dataFile) ? redisUnavailableReason() : 'no rte.dev.jsonl beside the repository';
+const rte = sharedDataFile('rte.dev.jsonl');
+const dataFile = rte.file;
+const skipReason = rte.present ? redisUnavailableReason() : 'no rte.dev.jsonl beside the repository';
+const temp = useTempDir();
 const simModel = 'openai-compatible:sim-gpt-4';
 
 describe.skipIf(skipReason !== undefined)('the job queue under faults', () => {
@@ -53,23 +48,17 @@ describe.skipIf(skipReason !== undefined)('the job queue under faults', () => {
 
   const runArgs = (store: string, out: string, model = simModel) => [
     'run',
-    '--task',
-    'rte',
-    '--data',
-    dataFile,
-    '--model',
-    model,
-    '--limit',
-    '48',
-    '--batch-size',
-    '8',
-    '--format',
-    'lines',
-    '--store-dir',
-    join(directory, store),
-    '--out',
-    join(directory, out),
-    '--json',
+    ...cliFlags({
+      task: 'rte',
+      data: dataFile,
+      model,
+      limit: 48,
+      'batch-size': 8,
+      format: 'lines',
+      'store-dir': join(directory, store),
+      out: join(directory, out),
+      json: true,
+    }),
   ];
   const simWorker = () => {
     const worker = startWorker(redis.url, simModel, server.url);
@@ -78,17 +67,9 @@ describe.skipIf(skipReason !== undefined)('the job queue under faults', () => {
   };
 
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'batchprompt-queue-faults-'));
+    directory = temp.folder('runs');
     redis = await startTestRedis();
-    const items = await loadItems(dataFile, rteTask);
-    server = await startSimServer({
-      task: rteTask,
-      items,
-      profile: 'gpt-4',
-      seed: 0,
-      latencyMs: 150,
-      quiet: true,
-    });
+    server = await startSimOn(dataFile, rteTask, { profile: 'gpt-4', latencyMs: 150 });
     const reference = await runCli([...runArgs('direct-store', 'direct.jsonl'), '--base-url', server.url]);
     expect(reference.code, reference.stderr).toBe(0);
     direct = votes(join(directory, 'direct.jsonl'));
@@ -105,18 +86,20 @@ describe.skipIf(skipReason !== undefined)('the job queue under faults', () => {
   afterAll(async () => {
     await server?.close();
     await redis?.dispose();
-    if (directory) rmSync(directory, { recursive: true, force: true });
   });
 
   it('resumes a coordinator killed with SIGKILL by re-attaching to its jobs: no call is paid twice', async () => {
     const workers = [simWorker(), simWorker()];
     const before = server.stats().requests;
-    const first = startCli([...runArgs('killed-store', 'killed.jsonl'), '--queue', redis.url]);
+    const first = spawnCli([...runArgs('killed-store', 'killed.jsonl'), '--queue', redis.url]);
     processes.push(first);
     // Killed once some replies reached it and others are still being answered.
-    await waitFor(() => workers.flatMap((worker) => eventsOf(worker, 'finished')).length >= 4);
+    await waitFor(
+      () => workers.flatMap((worker) => eventsOf(worker, 'finished')).length >= 4,
+      'four jobs finished',
+    );
     first.child.kill('SIGKILL');
-    await first.exited;
+    await first.done;
     const resumed = await runCli([...runArgs('killed-store', 'killed.jsonl'), '--queue', redis.url]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(votes(join(directory, 'killed.jsonl'))).toEqual(direct);
@@ -129,11 +112,20 @@ describe.skipIf(skipReason !== undefined)('the job queue under faults', () => {
 
   it('waits out a Redis restart in the middle of a run and gives the uninterrupted results', async () => {
     const workers = [simWorker(), simWorker()];
-    await waitFor(() => workers.every((worker) => eventsOf(worker, 'ready').length === 1));
+    await waitFor(
+      () => workers.every((worker) => eventsOf(worker, 'ready').length === 1),
+      'every worker is ready',
+    );
     const running = runCli([...runArgs('restart-store', 'restart.jsonl'), '--queue', redis.url]);
-    await waitFor(() => workers.flatMap((worker) => eventsOf(worker, 'started')).length >= 4);
+    await waitFor(
+      () => workers.flatMap((worker) => eventsOf(worker, 'started')).length >= 4,
+      'four jobs started',
+    );
     await redis.stop();
-    await waitFor(() => workers.every((worker) => eventsOf(worker, 'disconnected').length > 0));
+    await waitFor(
+      () => workers.every((worker) => eventsOf(worker, 'disconnected').length > 0),
+      'every worker lost Redis',
+    );
     await redis.start();
     const result = await running;
     expect(result.code, result.stderr).toBe(0);
@@ -174,7 +166,7 @@ describe.skipIf(skipReason !== undefined)('the job queue under faults', () => {
     const result = await runCli([...runArgs('refused-store', 'refused.jsonl', model), '--queue', redis.url]);
     expect(result.code, result.stderr).toBe(4);
     expect(result.stderr).toMatch(/401/);
-    expect(await worker.exited).toBe(4);
+    expect((await worker.done).code).toBe(4);
     expect(eventsOf(worker, 'failed').some((event) => event.status === 401 && event.fatal === true)).toBe(
       true,
     );
@@ -230,7 +222,10 @@ describe.skipIf(skipReason !== undefined)('the job queue under faults', () => {
         startWorker(redis.url, model, `${endpoint.origin}/v1`),
       ];
       processes.push(...workers);
-      await waitFor(() => workers.every((worker) => eventsOf(worker, 'ready').length === 1));
+      await waitFor(
+        () => workers.every((worker) => eventsOf(worker, 'ready').length === 1),
+        'every worker is ready',
+      );
       const coordinator = await queued();
       const replies = await Promise.all(
         Array.from({ length: 12 }, (_, index) => coordinator.generate(ask(`question ${index}`))),
@@ -278,13 +273,19 @@ describe.skipIf(skipReason !== undefined)('the job queue under faults', () => {
         startWorker(redis.url, model, `${endpoint!.origin}/v1`, ['--tpm', String(tokensPerMinute)]),
       );
       processes.push(...workers);
-      await waitFor(() => workers.every((worker) => eventsOf(worker, 'ready').length === 1));
+      await waitFor(
+        () => workers.every((worker) => eventsOf(worker, 'ready').length === 1),
+        'every worker is ready',
+      );
       const coordinator = await queued();
       for (const question of questions)
         void coordinator.generate(ask(question, outputTokens)).catch(() => {});
       // Each worker alone would take two calls at once; together they stop at the budget's three
       // until the window slides (20 s at the least), and both wait for it.
-      await waitFor(() => workers.every((worker) => eventsOf(worker, 'waiting-for-tokens').length > 0));
+      await waitFor(
+        () => workers.every((worker) => eventsOf(worker, 'waiting-for-tokens').length > 0),
+        'every worker waits for tokens',
+      );
       expect(chats()).toHaveLength(3);
     }, 120_000);
 
@@ -298,7 +299,7 @@ describe.skipIf(skipReason !== undefined)('the job queue under faults', () => {
       });
       const worker = startWorker(redis.url, model, `${endpoint.origin}/v1`);
       processes.push(worker);
-      await waitFor(() => eventsOf(worker, 'ready').length === 1);
+      await waitFor(() => eventsOf(worker, 'ready').length === 1, 'the worker is ready');
       const coordinator = await queued();
       const questions = Array.from({ length: 5 }, (_, index) => `drained ${index}`);
       let answered = 0;
@@ -309,17 +310,17 @@ describe.skipIf(skipReason !== undefined)('the job queue under faults', () => {
         }),
       );
       for (const reply of replies) reply.catch(() => {});
-      await waitFor(() => held.length === 2);
+      await waitFor(() => held.length === 2, 'two requests are held');
       worker.child.kill('SIGTERM');
-      await waitFor(() => eventsOf(worker, 'draining').length === 1);
+      await waitFor(() => eventsOf(worker, 'draining').length === 1, 'the worker drains');
       expect(eventsOf(worker, 'draining')[0]!.inFlight).toBe(2);
       for (const release of held) release();
-      expect(await worker.exited).toBe(0);
+      expect((await worker.done).code).toBe(0);
       expect(eventsOf(worker, 'started')).toHaveLength(2);
       expect(eventsOf(worker, 'closed')[0]).toMatchObject({ finished: 2, failed: 0 });
       expect(chats()).toHaveLength(2);
       // The two calls in flight were answered; the other three wait in Redis for another worker.
-      await waitFor(() => answered === 2);
+      await waitFor(() => answered === 2, 'both held requests were answered');
       const client = new Redis(redis.url);
       const waiting = await client.llen(`${queuePrefix}:${queueNameFor(model)}:wait`);
       const unfinished = await Promise.all(

@@ -1,46 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { readJsonl } from './harness/run-cli.js';
+import { type CliProcess, spawnCli } from './harness/spawn-cli.js';
 
 /*
- * Processes of the job-queue tests: `batchprompt worker` and `batchprompt run` started as the
- * command line a user runs (through tsx, from the checkout), with their output read line by line.
+ * Processes of the job-queue tests: `batchprompt worker` started as the command line a user runs
+ * (through tsx, from the checkout), with its `--json` events read line by line.
  */
-
-export const repoRoot = resolve(import.meta.dirname, '..');
-
-export interface CliProcess {
-  child: ChildProcess;
-  /** Standard output, one entry a line, as it arrives. */
-  lines: string[];
-  /** Standard error so far. */
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Starts the command line with `args` in a process of its own. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/dev-cli.ts'), ...args], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  const lines: string[] = [];
-  let buffered = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    buffered += String(chunk);
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    lines.push(...parts);
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
-  return { child, lines, stderr: () => stderr, exited };
-}
 
 /** A `batchprompt worker --json` for `model` at `baseUrl`, and its events parsed. */
 export function startWorker(
@@ -50,7 +15,7 @@ export function startWorker(
   extra: string[] = [],
   env: NodeJS.ProcessEnv = {},
 ): CliProcess & { events: () => Record<string, unknown>[] } {
-  const started = startCli(
+  const started = spawnCli(
     [
       'worker',
       '--queue',
@@ -83,17 +48,6 @@ export function startWorker(
 /** Events of one type from a worker's `--json` lines. */
 export function eventsOf(worker: { events: () => Record<string, unknown>[] }, type: string) {
   return worker.events().filter((event) => event.type === type);
-}
-
-/** Stops a process still running (SIGKILL) and waits for it. */
-export async function killProcess(process: CliProcess): Promise<void> {
-  if (process.child.exitCode === null && process.child.signalCode === null) process.child.kill('SIGKILL');
-  await process.exited;
-}
-
-/** Waits for `condition`, checked every 20 ms; the test's own timeout bounds it. */
-export async function waitFor(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolveWait) => setTimeout(resolveWait, 20));
 }
 
 /** id, answer and votes of every result, in file order. */

@@ -1,14 +1,18 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SimServer, startSimServer } from '../src/sim/serve.js';
-import { loadItems } from '../src/source/load-items.js';
+import type { SimServer } from '../src/sim/serve.js';
 import { rteTask } from '../src/task/builtin-tasks.js';
-import { callJobs, killProcess, startWorker, votes, waitFor } from './queue-processes.js';
+import { useTempDir } from '../src/test/temp-dir.js';
+import { cliFlags } from './harness/cli-flags.js';
+import { sharedDataFile } from './harness/repo-paths.js';
+import { runCli } from './harness/run-cli.js';
+import { killProcess } from './harness/spawn-cli.js';
+import { startSimOn } from './harness/start-sim-on.js';
+import { waitFor } from './harness/wait-for.js';
+import { callJobs, startWorker, votes } from './queue-processes.js';
 import { redisUnavailableReason, startTestRedis, type TestRedis } from './redis-server.js';
-import { runCli } from './run-cli.js';
 
 /*
  * `run --queue` against real worker processes and a real redis-server: the results equal a direct
@@ -18,9 +22,10 @@ import { runCli } from './run-cli.js';
  * outputs.
  */
 
-const dataDir = process.env.BATCHPROMPT_DATA_DIR ?? resolve('../shared/data');
-const dataFile = join(dataDir, 'rte.dev.jsonl');
-const skipReason = existsSync(dataFile) ? redisUnavailableReason() : 'no rte.dev.jsonl beside the repository';
+const rte = sharedDataFile('rte.dev.jsonl');
+const dataFile = rte.file;
+const skipReason = rte.present ? redisUnavailableReason() : 'no rte.dev.jsonl beside the repository';
+const temp = useTempDir();
 const workerKey = 'sk-queue-test-4f9a1c2e7b3d5a8f0e6c';
 const model = 'openai-compatible:sim-gpt-4';
 
@@ -65,48 +70,36 @@ describe.skipIf(skipReason !== undefined)('run --queue with worker processes and
   const workers: ReturnType<typeof startWorker>[] = [];
   const runArgs = (store: string, out: string, extra: string[] = []) => [
     'run',
-    '--task',
-    'rte',
-    '--data',
-    dataFile,
-    '--model',
-    model,
-    '--limit',
-    '60',
-    '--batch-size',
-    '8',
-    '--format',
-    'lines',
-    '--store-dir',
-    join(directory, store),
-    '--out',
-    join(directory, out),
-    '--json',
+    ...cliFlags({
+      task: 'rte',
+      data: dataFile,
+      model,
+      limit: 60,
+      'batch-size': 8,
+      format: 'lines',
+      'store-dir': join(directory, store),
+      out: join(directory, out),
+      json: true,
+    }),
     ...extra,
   ];
 
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'batchprompt-queue-'));
+    directory = temp.folder('runs');
     redis = await startTestRedis();
-    const items = await loadItems(dataFile, rteTask);
-    server = await startSimServer({
-      task: rteTask,
-      items,
-      profile: 'gpt-4',
-      seed: 0,
-      latencyMs: 30,
-      quiet: true,
-    });
+    server = await startSimOn(dataFile, rteTask, { profile: 'gpt-4', latencyMs: 30 });
     const worker = () => startWorker(redis.url, model, server.url, [], { BATCHPROMPT_API_KEY: workerKey });
     workers.push(worker(), worker());
-    await waitFor(() => workers.every((worker) => worker.lines.some((line) => line.includes('"ready"'))));
+    await waitFor(
+      () => workers.every((worker) => worker.lines.some((line) => line.includes('"ready"'))),
+      'every worker is ready',
+    );
   }, 60_000);
 
   afterAll(async () => {
     for (const worker of workers) await killProcess(worker);
     await server?.close();
     await redis?.dispose();
-    if (directory) rmSync(directory, { recursive: true, force: true });
   });
 
   let direct: unknown[];
@@ -157,9 +150,10 @@ describe.skipIf(skipReason !== undefined)('run --queue with worker processes and
     const running = runCli([...runArgs('kill-store', 'kill.jsonl'), '--queue', redis.url]);
     await waitFor(
       () => victim.lines.filter((line) => line.includes('"started"')).length >= startedBefore + 2,
+      'the victim started two more jobs',
     );
     victim.child.kill('SIGKILL');
-    await victim.exited;
+    await victim.done;
     const result = await running;
     expect(result.code).toBe(0);
     expect(votes(join(directory, 'kill.jsonl'))).toEqual(direct);
