@@ -6,7 +6,8 @@ import { exitCodes } from '../src/cli/exit-codes.js';
 import { type SimServer, startSimServer } from '../src/sim/serve.js';
 import { loadItems } from '../src/source/load-items.js';
 import { useTempDir } from '../src/test/temp-dir.js';
-import { runCli } from './run-cli.js';
+import { writeJsonl } from './harness/data-files.js';
+import { runCli } from './harness/run-cli.js';
 
 /*
  * Every request that reaches the server is counted and priced, and a run that only meets one
@@ -25,17 +26,14 @@ type Mode =
   | 'fail-500';
 
 const temp = useTempDir();
-const dataFile = temp('data.jsonl');
-writeFileSync(
-  dataFile,
-  `${Array.from({ length: 64 }, (_, index) =>
-    JSON.stringify({
-      id: `row-${index}`,
-      question: `is ${index} an even number`,
-      passage: `The number ${index} is ${index % 2 === 0 ? 'even' : 'odd'}; it comes after ${index - 1}.`,
-      label: index % 2 === 0,
-    }),
-  ).join('\n')}\n`,
+const dataFile = writeJsonl(
+  temp('data.jsonl'),
+  Array.from({ length: 64 }, (_, index) => ({
+    id: `row-${index}`,
+    question: `is ${index} an even number`,
+    passage: `The number ${index} is ${index % 2 === 0 ? 'even' : 'odd'}; it comes after ${index - 1}.`,
+    label: index % 2 === 0,
+  })),
 );
 const pricesFile = temp('prices.json');
 writeFileSync(pricesFile, JSON.stringify({ 'openai-compatible:test-model': { input: 2.5, output: 10 } }));
