@@ -6,7 +6,7 @@ import { exitCodes } from '../src/cli/exit-codes.js';
 import { type SimServer, startSimServer } from '../src/sim/serve.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
 import { useTempDir } from '../src/test/temp-dir.js';
-import { runCli } from './run-cli.js';
+import { runCli } from './harness/run-cli.js';
 
 /*
  * --max-cost reached while a request is out at the server, through the command line against a

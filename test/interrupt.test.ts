@@ -91,9 +91,9 @@ describe('Ctrl-C during a run', () => {
 
   it('does not promise a resume from the cache when --no-cache kept no reply', async () => {
     const before = server.stats().requests;
-    const first = runCli(join(directory, 'no-cache-store'), server.url, 'run', ['--no-cache']);
+    const first = start(temp('no-cache-store'), server.url, 'run', ['--no-cache']);
     await interruptOnceCalling(first, before + 4);
-    const { stderr } = first.output();
+    const stderr = first.stderr();
     expect(stderr).toContain('--no-cache kept no reply');
     expect(stderr).toContain('the same command pays for every call again');
     expect(stderr).not.toContain('cached; run the same command again to resume');

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonl, runCli } from '../../../test/run-cli.js';
+import { readJsonl, runCli } from '../../../test/harness/run-cli.js';
 import { renderReport } from '../../report/render-report.js';
 import { parseReportInput } from '../../report/report-input.js';
 import type { OutputsComparisonRow } from './eval-outputs-compare.js';
