@@ -13,10 +13,11 @@ import {
   helpText,
   strategyFromCli,
 } from '../src/cli/command-flags.js';
-import { type CommandName, schemaCommands } from '../src/cli/command-options.js';
+import { type CommandName, schemaCommands, strategyCommands } from '../src/cli/command-options.js';
 import { register as registerEval } from '../src/cli/commands/eval.js';
 import { register as registerPlan } from '../src/cli/commands/plan.js';
 import { register as registerRun } from '../src/cli/commands/run.js';
+import { register as registerWorker } from '../src/cli/commands/worker.js';
 import { renderOptionReference } from '../src/cli/render-option-reference.js';
 import { optionDefault, valueAtPath } from '../src/engine/option-schema.js';
 import { resolveStrategy } from '../src/engine/resolve-strategy.js';
@@ -40,7 +41,7 @@ const demoData = resolve(import.meta.dirname, '../examples/demo/yes-no.jsonl');
 function program(): { program: Command; captured: () => Record<string, unknown> | undefined } {
   const root = new Command().exitOverride();
   let captured: Record<string, unknown> | undefined;
-  for (const register of [registerRun, registerPlan, registerEval]) register(root, () => {});
+  for (const register of [registerRun, registerPlan, registerEval, registerWorker]) register(root, () => {});
   for (const command of root.commands) {
     command.exitOverride();
     command.action((values: Record<string, unknown>) => {
@@ -118,7 +119,7 @@ describe('the strategy options', () => {
     expect(() => resolveStrategy({ batchSize: 0 })).toThrow('Expected `batchSize` to be an integer >= 1');
   });
 
-  for (const name of schemaCommands) {
+  for (const name of strategyCommands) {
     it(`sets every strategy option from \`${name}\` exactly as the library takes it`, async () => {
       for (const spec of strategyFlags()) {
         const { program: root, captured } = program();
@@ -161,6 +162,74 @@ describe('the strategy options', () => {
       '1',
     ]);
     expect(share.stderr).toContain('expected a number above 0 and below 1, got `1`');
+  });
+
+  it('gives a worker its options through the same schema: defaults, required flags, the same refusals', async () => {
+    const { program: root, captured } = program();
+    const queue = 'redis://127.0.0.1:6379';
+    await root.parseAsync([
+      'node',
+      'batchprompt',
+      'worker',
+      '--queue',
+      queue,
+      '--model',
+      'openai:gpt-4o-mini',
+    ]);
+    expect(captured()).toEqual({ queue, model: 'openai:gpt-4o-mini', concurrency: 4 });
+    await root.parseAsync([
+      'node',
+      'batchprompt',
+      'worker',
+      '--queue',
+      queue,
+      '--model',
+      'openai:gpt-4o-mini',
+      '--concurrency',
+      '2',
+      '--tpm',
+      '9000',
+      '--stall-ms',
+      '2000',
+      '--json',
+    ]);
+    expect(captured()).toMatchObject({ concurrency: 2, tpm: 9000, stallMs: 2000, json: true });
+    expect(strategyFlags().some((spec) => spec.commands.includes('worker'))).toBe(false);
+    const stall = await runCli([
+      'worker',
+      '--queue',
+      queue,
+      '--model',
+      'openai:gpt-4o-mini',
+      '--stall-ms',
+      '100',
+    ]);
+    expect(stall.code).toBe(2);
+    expect(stall.stderr).toContain(
+      "option '--stall-ms <n>' argument '100' is invalid. expected an integer >= 500, got `100`",
+    );
+    const concurrency = await runCli([
+      'worker',
+      '--queue',
+      queue,
+      '--model',
+      'openai:gpt-4o-mini',
+      '--concurrency',
+      'x',
+    ]);
+    expect(concurrency.stderr).toContain('expected an integer >= 1, got `x`');
+    const noQueue = await runCli(['worker', '--model', 'openai:gpt-4o-mini']);
+    expect(noQueue.code).toBe(2);
+    expect(noQueue.stderr).toContain("required option '--queue <redis-url>' not specified");
+    const notRedis = await runCli([
+      'worker',
+      '--queue',
+      'http://127.0.0.1:6379',
+      '--model',
+      'openai:gpt-4o-mini',
+    ]);
+    expect(notRedis.code).toBe(3);
+    expect(notRedis.stderr).toContain('field `queue`: `http://127.0.0.1:6379` is not a Redis URL');
   });
 
   it('turns --no-seas into bpe', async () => {

@@ -17,10 +17,10 @@ import {
   type CommandValues,
   commandOptionLeaves,
   type PerCommand,
-  schemaCommands,
+  strategyCommands,
 } from './command-options.js';
 
-/** One flag of `run`, `eval` or `plan`, from a strategy option or a command option. */
+/** One flag of `run`, `eval`, `plan` or `worker`, from a strategy option or a command option. */
 export interface FlagSpec {
   flag: `--${string}`;
   kind: OptionKind;
@@ -33,7 +33,8 @@ export interface FlagSpec {
   shownDefault?: PerCommand<string | number>;
   /** The value the command sees when the flag is absent. */
   value?: PerCommand<string | number>;
-  required: boolean;
+  /** Must be given, to every command or to those named. */
+  required?: PerCommand<true>;
   placeholder?: string;
   /** The strategy option it sets (`adaptive.risk`). */
   strategyPath?: string;
@@ -61,10 +62,9 @@ export function commandFlags(): readonly FlagSpec[] {
         kind: optionKind(schema),
         schema,
         group: meta.group,
-        commands: schemaCommands,
+        commands: strategyCommands,
         description: meta.description,
         ...(shownDefault === undefined ? {} : { shownDefault }),
-        required: false,
         strategyPath: path,
         ...(meta.replacedBy === undefined ? {} : { replacedBy: flagOf(meta.replacedBy) }),
       };
@@ -79,7 +79,7 @@ export function commandFlags(): readonly FlagSpec[] {
         description: meta.description,
         ...(meta.shownDefault === undefined ? {} : { shownDefault: meta.shownDefault }),
         ...(meta.value === undefined ? {} : { value: meta.value }),
-        required: meta.required === true,
+        ...(meta.required === undefined ? {} : { required: meta.required }),
         ...(meta.placeholder === undefined ? {} : { placeholder: meta.placeholder }),
       }),
     ),
@@ -119,6 +119,11 @@ export function defaultText(spec: FlagSpec, command: CommandName): string | unde
   return shown === undefined ? undefined : String(shown);
 }
 
+/** Whether `command` must be given the flag. */
+export function isRequired(spec: FlagSpec, command: CommandName): boolean {
+  return forCommand(spec.required, command) === true;
+}
+
 export function descriptionFor(spec: FlagSpec, command: CommandName): string {
   const text = forCommand(spec.description, command);
   if (text === undefined) throw new Error(`${spec.flag} has no description for ${command}`);
@@ -131,7 +136,7 @@ export function descriptionFor(spec: FlagSpec, command: CommandName): string {
  */
 export function helpText(spec: FlagSpec, command: CommandName): string {
   const description = descriptionFor(spec, command);
-  if (spec.required) return `${description} (required)`;
+  if (isRequired(spec, command)) return `${description} (required)`;
   const shown = forCommand(spec.shownDefault, command);
   return shown === undefined ? description : `${description} (default: ${String(shown)})`;
 }
@@ -183,7 +188,7 @@ export function addCommandOptions(command: Command, name: CommandName): Command 
     ).helpGroup(optionGroups[spec.group]);
     const parser = parserFor(spec);
     if (parser) option.argParser(parser);
-    if (spec.required) option.makeOptionMandatory();
+    if (isRequired(spec, name)) option.makeOptionMandatory();
     if (spec.replacedBy) option.hideHelp();
     const value = forCommand(spec.value, name);
     if (value !== undefined) option.default(value, String(value));

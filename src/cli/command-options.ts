@@ -3,23 +3,26 @@ import { type OptionGroup, optionLeaves } from '../engine/option-schema.js';
 import { defaultPolling } from '../jobs/batch-api-model.js';
 import { defaultLocalModelUri } from '../models/default-local-model.js';
 import { batchApiHelp, modelUriHelp, serviceTierHelp } from '../providers/provider-table.js';
-import { defaultOutageTimeoutMs } from '../queue/queue-defaults.js';
+import { defaultOutageTimeoutMs, defaultStallMs } from '../queue/queue-defaults.js';
 import { resolveSchedulerOptions } from '../runtime/resolve-scheduler-options.js';
 import { defaultBreakAfter } from '../stack/request-ledger.js';
 import { defaultStoreDirectory } from '../store/open-store.js';
 
 /*
- * The options of `run`, `eval` and `plan` beyond the library's strategy options, declared as one
- * zod schema: it gives the values a command's action receives (`CommandValues`), checks each
+ * The options of `run`, `eval`, `plan` and `worker` beyond the library's strategy options, declared
+ * as one zod schema: it gives the values a command's action receives (`CommandValues`), checks each
  * flag's value, and its metadata builds the flags, `--help` and the README's option reference
  * together with the strategy options (`command-flags.ts`). A new option is one entry here and the
  * code that reads it.
  */
 
 /** The commands that take their options from the schemas. */
-export type CommandName = 'run' | 'eval' | 'plan';
+export type CommandName = 'run' | 'eval' | 'plan' | 'worker';
 
-export const schemaCommands: readonly CommandName[] = ['run', 'eval', 'plan'];
+export const schemaCommands: readonly CommandName[] = ['run', 'eval', 'plan', 'worker'];
+
+/** The commands that read a data set, and so take the strategy options; a worker only makes calls. */
+export const strategyCommands: readonly CommandName[] = ['run', 'eval', 'plan'];
 
 /** One value for every command, or one per command where they differ. */
 export type PerCommand<T> = T | Partial<Record<CommandName, T>>;
@@ -28,8 +31,8 @@ export interface CommandOptionMeta {
   description: PerCommand<string>;
   group: OptionGroup;
   commands: readonly CommandName[];
-  /** Must be given. */
-  required?: true;
+  /** Must be given (by the commands named, where it is required of some only). */
+  required?: PerCommand<true>;
   /**
    * The default as `--help` and the README show it, where it is applied by the library or where
    * the option is read rather than given to the command (`value`).
@@ -50,8 +53,10 @@ function option<T extends z.ZodType>(schema: T, meta: CommandOptionMeta): T {
   return schema;
 }
 
-const all = schemaCommands;
+const all = strategyCommands;
 const answering = ['run', 'eval'] as const;
+/** The options a worker takes too: where the calls come from, the model, and its limits. */
+const callers = ['run', 'eval', 'worker'] as const;
 const allowFailedExpected = 'a count of items (5) or a share of them (2.5%)';
 const isAllowFailed = (text: string) => /^(\d+|\d+(\.\d+)?%)$/.test(text.trim());
 /** The scheduler's own defaults, shown as they are rather than written out again. */
@@ -59,6 +64,8 @@ const schedulerDefaults = resolveSchedulerOptions({});
 const count = () => z.number().int().min(1).optional();
 const modelUris = modelUriHelp();
 const batchApiDescription = `send each voting round as one job to the provider's batch API (${batchApiHelp()}): half the price, results within 24 h`;
+const queueDescription =
+  'send the calls as jobs to Redis (redis:// or rediss://) for `batchprompt worker` processes to answer; the cache, journal and --max-cost stay here';
 const reviewOutDescription =
   'also write the rows whose votes never settled (unsure throughout, or split) to this file, for a person to check';
 
@@ -82,9 +89,15 @@ export const commandShape = {
     placeholder: 'file',
   }),
   model: option(z.string().optional(), {
-    description: { run: modelUris, eval: modelUris, plan: 'the model to price' },
+    description: {
+      run: modelUris,
+      eval: modelUris,
+      plan: 'the model to price',
+      worker: 'the model this worker answers for, as the runs name it (e.g. openai:gpt-4o-mini)',
+    },
     group: 'essentials',
-    commands: all,
+    commands: [...all, 'worker'],
+    required: { worker: true },
     shownDefault: { run: `a small local model, ${defaultLocalModelUri}, downloaded on first use` },
     value: { eval: 'sim', plan: 'sim' },
     placeholder: 'uri',
@@ -164,7 +177,7 @@ export const commandShape = {
   baseUrl: option(z.string().optional(), {
     description: 'endpoint for openai-compatible: and ollama: models',
     group: 'model',
-    commands: answering,
+    commands: callers,
     placeholder: 'url',
   }),
   maxCost: option(z.number().min(0).optional(), {
@@ -195,23 +208,48 @@ export const commandShape = {
     commands: ['run'],
   }),
   concurrency: option(count(), {
-    description: 'calls in flight at once',
+    description: {
+      run: 'calls in flight at once',
+      eval: 'calls in flight at once',
+      worker: 'calls in flight at once on this worker',
+    },
     group: 'model',
-    commands: answering,
-    shownDefault: '64 for the simulated model without latency, else 8',
+    commands: callers,
+    shownDefault: {
+      run: '64 for the simulated model without latency, else 8',
+      eval: '64 for the simulated model without latency, else 8',
+    },
+    value: { worker: 4 },
   }),
-  rpm: option(count(), { description: 'requests per minute limit', group: 'model', commands: answering }),
-  tpm: option(count(), { description: 'tokens per minute limit', group: 'model', commands: answering }),
+  rpm: option(count(), {
+    description: {
+      run: 'requests per minute limit',
+      eval: 'requests per minute limit',
+      worker:
+        "requests per minute for all workers of the queue together, through BullMQ's limiter (give each the same)",
+    },
+    group: 'model',
+    commands: callers,
+  }),
+  tpm: option(count(), {
+    description: {
+      run: 'tokens per minute limit',
+      eval: 'tokens per minute limit',
+      worker: 'tokens per minute for all workers of the queue together, kept in Redis (give each the same)',
+    },
+    group: 'model',
+    commands: callers,
+  }),
   timeoutMs: option(count(), {
     description: 'per-call timeout in milliseconds',
     group: 'model',
-    commands: answering,
+    commands: callers,
     shownDefault: schedulerDefaults.timeoutMs,
   }),
   maxRetries: option(z.number().int().min(0).optional(), {
     description: 'retries of a failed call',
     group: 'model',
-    commands: answering,
+    commands: callers,
     shownDefault: schedulerDefaults.maxRetries,
   }),
   breakAfter: option(z.number().int().min(1).optional(), {
@@ -258,10 +296,15 @@ export const commandShape = {
     shownDefault: defaultPolling.maxPollIntervalMs,
   }),
   queue: option(z.string().optional(), {
-    description:
-      'send the calls as jobs to Redis (redis:// or rediss://) for `batchprompt worker` processes to answer; the cache, journal and --max-cost stay here',
+    description: {
+      run: queueDescription,
+      eval: queueDescription,
+      worker:
+        'the Redis the runs submit their calls to: redis://[user:password@]host:6379, or rediss:// (TLS)',
+    },
     group: 'model',
-    commands: answering,
+    commands: callers,
+    required: { worker: true },
     placeholder: 'redis-url',
   }),
   queueWaitMs: option(count(), {
@@ -270,6 +313,13 @@ export const commandShape = {
     group: 'model',
     commands: answering,
     shownDefault: defaultOutageTimeoutMs,
+  }),
+  stallMs: option(z.number().int().min(500).optional(), {
+    description:
+      "how long a job's lock lasts without renewal: the calls of a worker that died are taken by another within about twice this",
+    group: 'model',
+    commands: ['worker'],
+    shownDefault: defaultStallMs,
   }),
   simLatencyMs: option(z.number().int().min(0).optional(), {
     description: 'reply delay of the in-process simulated model',
@@ -322,9 +372,10 @@ export const commandShape = {
       run: 'print the summary as JSON',
       eval: 'print JSON instead of tables',
       plan: 'print the plan as JSON',
+      worker: 'log one JSON object a line instead of plain lines',
     },
     group: 'output',
-    commands: all,
+    commands: [...all, 'worker'],
   }),
   quiet: option(z.boolean().optional(), {
     description: 'no progress output',

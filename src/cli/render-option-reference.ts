@@ -1,5 +1,12 @@
 import { optionGroups } from '../engine/option-schema.js';
-import { commandFlags, defaultText, descriptionFor, type FlagSpec, placeholderOf } from './command-flags.js';
+import {
+  commandFlags,
+  defaultText,
+  descriptionFor,
+  type FlagSpec,
+  isRequired,
+  placeholderOf,
+} from './command-flags.js';
 import { type CommandName, schemaCommands } from './command-options.js';
 
 /** A table cell: pipes escaped; outside code, angle brackets too, or `<m>` would read as a tag. */
@@ -11,11 +18,16 @@ function proseCell(text: string): string {
   return cell(text).replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
-/** One text for all the option's commands, or `run: ...; eval: ...` where they differ. */
+/**
+ * One text for all the option's commands, or `run, eval: ...; worker: ...` where they differ,
+ * the commands that share a text named together.
+ */
 function perCommand(spec: FlagSpec, text: (command: CommandName) => string): string {
-  const texts = new Set(spec.commands.map(text));
-  if (texts.size <= 1) return text(spec.commands[0]!);
-  return spec.commands.map((command) => `${command}: ${text(command)}`).join('; ');
+  const byText = new Map<string, CommandName[]>();
+  for (const command of spec.commands)
+    byText.set(text(command), [...(byText.get(text(command)) ?? []), command]);
+  if (byText.size <= 1) return text(spec.commands[0]!);
+  return [...byText].map(([shared, commands]) => `${commands.join(', ')}: ${shared}`).join('; ');
 }
 
 /**
@@ -30,9 +42,9 @@ export function renderOptionReference(): string {
     lines.push('| option | default | commands | description |', '|---|---|---|---|');
     for (const spec of commandFlags().filter((candidate) => candidate.group === group)) {
       const placeholder = placeholderOf(spec);
-      const shownDefault = spec.required
-        ? 'required'
-        : perCommand(spec, (command) => defaultText(spec, command) ?? '-');
+      const shownDefault = perCommand(spec, (command) =>
+        isRequired(spec, command) ? 'required' : (defaultText(spec, command) ?? '-'),
+      );
       lines.push(
         `| \`${cell(`${spec.flag}${placeholder === '' ? '' : ` ${placeholder}`}`)}\` | ${proseCell(shownDefault)} | ${schemaCommands.filter((name) => spec.commands.includes(name)).join(', ')} | ${proseCell(perCommand(spec, (command) => descriptionFor(spec, command)))} |`,
       );

@@ -12,6 +12,7 @@ import {
   toJobResult,
 } from './call-job.js';
 import type { RedisTarget } from './open-redis.js';
+import { defaultStallMs } from './queue-defaults.js';
 import { simulatedWorkerPrefix } from './queued-model.js';
 
 /** What a worker reports as it goes: one plain log line or one JSON line each. */
@@ -44,7 +45,7 @@ export interface QueueWorkerOptions {
   requestsPerMinute?: number;
   /**
    * How long a job's lock lasts without renewal, and how often the worker looks for jobs whose
-   * worker died: such a job is taken again within about twice this. @default 30_000
+   * worker died: such a job is taken again within about twice this. @default defaultStallMs (30 s)
    */
   stallIntervalMs?: number;
   onEvent?: (event: WorkerEvent) => void;
@@ -71,7 +72,7 @@ const maxStalledCount = 5;
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
   const { model, client, onEvent } = options;
   const name = queueNameFor(model.id);
-  const stallMs = options.stallIntervalMs ?? 30_000;
+  const stallMs = options.stallIntervalMs ?? defaultStallMs;
   const counts = { finished: 0, failed: 0 };
   let inFlight = 0;
   let closing = false;

@@ -5,22 +5,17 @@ import { fatalEndpointError, InputError } from '../../spec/errors.js';
 import { wrapChatModel } from '../../spec/wrap-chat-model.js';
 import { createModelStack } from '../../stack/create-model-stack.js';
 import { rteTask } from '../../task/builtin-tasks.js';
+import { addCommandOptions } from '../command-flags.js';
+import type { CommandValues } from '../command-options.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
-import { integerAtLeast } from '../option-parsers.js';
 import { commandSummaries } from './command-summaries.js';
 
-interface WorkerCliValues {
+/** A worker's values: the schema's, with the ones it requires and defaults always there. */
+interface WorkerCliValues extends CommandValues {
   queue: string;
   model: string;
-  baseUrl?: string;
   concurrency: number;
-  rpm?: number;
-  tpm?: number;
-  timeoutMs?: number;
-  maxRetries?: number;
-  stallMs: number;
-  json?: boolean;
 }
 
 /** One plain log line per worker event. */
@@ -50,44 +45,12 @@ export function describeWorkerEvent(event: WorkerEvent): string {
 }
 
 export const register: CommandRegistrar = (program, setExitCode) => {
+  // The flags come from the one option schema (command-options.ts), checked as run's are.
+  const command = addCommandOptions(new Command('worker').description(commandSummaries.worker), 'worker');
   program.addCommand(
-    new Command('worker')
-      .description(commandSummaries.worker)
-      .requiredOption(
-        '--queue <redis-url>',
-        'the Redis the runs submit to: redis://[user:password@]host:6379 or rediss:// (TLS)',
-      )
-      .requiredOption(
-        '--model <uri>',
-        'the model this worker answers for, as the runs name it (e.g. openai:gpt-4o-mini)',
-      )
-      .option(
-        '--base-url <url>',
-        'endpoint of an openai-compatible: or ollama: model, on this machine or near it',
-      )
-      .option('--concurrency <n>', 'calls in flight at once on this worker', integerAtLeast(1), 4)
-      .option(
-        '--rpm <n>',
-        'requests per minute for all workers of the queue together (give each the same)',
-        integerAtLeast(1),
-      )
-      .option(
-        '--tpm <n>',
-        'tokens per minute for all workers of the queue together, kept in Redis',
-        integerAtLeast(1),
-      )
-      .option('--timeout-ms <n>', 'time allowed for one attempt', integerAtLeast(1))
-      .option('--max-retries <n>', 'retries of a failed attempt before the job fails', integerAtLeast(0))
-      .option(
-        '--stall-ms <n>',
-        "how long a job's lock lasts: the calls of a worker that died are taken by another within about twice this",
-        integerAtLeast(500),
-        30_000,
-      )
-      .option('--json', 'one JSON object a line instead of plain lines')
-      .action(async (values: WorkerCliValues) => {
-        setExitCode(await runWorker(values));
-      }),
+    command.action(async (values: WorkerCliValues) => {
+      setExitCode(await runWorker(values));
+    }),
   );
 };
 
@@ -166,7 +129,7 @@ async function runWorker(values: WorkerCliValues): Promise<number> {
     }),
     concurrency: values.concurrency,
     ...(values.rpm === undefined ? {} : { requestsPerMinute: values.rpm }),
-    stallIntervalMs: values.stallMs,
+    ...(values.stallMs === undefined ? {} : { stallIntervalMs: values.stallMs }),
     onEvent: log,
   });
   if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener('abort', resolve));
