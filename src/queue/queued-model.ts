@@ -167,25 +167,34 @@ export async function createQueuedModel(options: QueuedModelOptions): Promise<Qu
    * Returns whether the job had to be added again.
    */
   async function inspect(call: PendingCall, justAdded: boolean): Promise<boolean> {
-    const job = await Job.fromId<CallJobData, CallJobResult>(queue, call.jobId);
+    // The fields that say where the job is, not its data: the prompt is the bulk of a job, and
+    // every call is looked at once after it is added.
+    const [timestamp, finishedOn, failedReason, returnvalue] = await client.hmget(
+      queue.toKey(call.jobId),
+      'timestamp',
+      'finishedOn',
+      'failedReason',
+      'returnvalue',
+    );
     if (!pending.has(call.jobId)) return false;
-    if (job === undefined) {
+    if (timestamp === null) {
       stats.resubmitted += 1;
       await submit(call);
       return true;
     }
-    const ours = job.timestamp === call.addedAt;
+    const ours = Number(timestamp) === call.addedAt;
     if (justAdded) {
       if (ours) stats.submitted += 1;
       else stats.reattached += 1;
     }
-    if (job.finishedOn === undefined) return false;
-    if (job.failedReason && !ours) {
-      await job.retry('failed');
+    if (finishedOn === null) return false;
+    if (failedReason && !ours) {
+      const job = await Job.fromId<CallJobData, CallJobResult>(queue, call.jobId);
+      await job?.retry('failed');
       return false;
     }
-    if (job.failedReason) settle(call.jobId, { failedReason: job.failedReason });
-    else settle(call.jobId, { result: job.returnvalue });
+    if (failedReason) settle(call.jobId, { failedReason });
+    else settle(call.jobId, parseResult(returnvalue ?? 'null'));
     return false;
   }
 
