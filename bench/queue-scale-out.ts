@@ -1,25 +1,34 @@
 /**
  * Scale-out through the job queue: `run --queue` against `batchprompt worker` processes on this
- * machine, all calling one simulator server with a fixed latency, and a direct run at the same
- * total concurrency for comparison. Starts its own redis-server (Debian's package) on a free
- * loopback port, with no persistence.
+ * machine, all calling one simulator server with a fixed latency, each beside a direct run with as
+ * many calls in flight (workers x 4), so that what the queue costs is told apart from what the
+ * run's own rounds and this machine allow. Starts its own redis-server (Debian's package) on a free
+ * loopback port, with no persistence. For each workload:
  *
- * - items per second with 1, 2 and 4 workers (each with --concurrency 4), from the run's own wall
- *   time (the engine's, not the process start);
- * - the queue's overhead per call: (queued wall time - direct wall time) x concurrency / calls,
- *   the time each call slot spent on the queue beyond the model's own latency;
- * - a run with 4 workers, one of them SIGKILLed twice (and restarted after the first kill): items
- *   lost, whether the results equal an uninterrupted run's vote for vote, and the calls paid again
- *   against the calls that worker had in flight when it was killed.
+ * - items per second with 1, 2 and 4 workers (each with --concurrency 4) and of the direct runs at
+ *   4, 8 and 16 calls in flight, from the run's own wall time (the engine's, not the process start);
+ *   and a direct run with no limit on calls in flight: the least time the run's rounds take at this
+ *   latency, which no number of workers can beat;
+ * - the queue's overhead per call: (queued wall time - direct wall time) x calls in flight / calls,
+ *   the time each call slot spent on the queue beyond the direct run's;
  *
- *   npx tsx bench/queue-scale-out.ts [--latency-ms 400] [--rows 600] [--batch-size 4] [--json] [--write]
+ * and once, on the first workload, a run with 4 workers, one of them SIGKILLed twice (and restarted
+ * after the first kill): items lost, whether the results equal an uninterrupted run's vote for vote,
+ * and the calls paid again against the calls that worker had in flight when it was killed.
+ *
+ * Workloads (`--workloads`, comma-separated): `default` is the default strategy (adaptive, batch 32)
+ * at `--latency-ms`; `one-round` is `--strategy batch` (every call of the run at once, nothing to
+ * wait for between rounds) at `--one-round-latency-ms`.
+ *
+ *   npx tsx bench/queue-scale-out.ts [--latency-ms 400] [--one-round-latency-ms 2000] [--rows 3270]
+ *     [--workloads default,one-round] [--json] [--write]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startSimServer } from '../src/sim/serve.js';
+import { type SimServer, startSimServer } from '../src/sim/serve.js';
 import { loadItems } from '../src/source/load-items.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
 import { startTestRedis } from '../test/redis-server.js';
@@ -29,16 +38,15 @@ import { describeOverhead, measureQueueOverhead } from './queue-overhead.js';
 const { values } = parseArgs({
   options: {
     'latency-ms': { type: 'string', default: '400' },
-    rows: { type: 'string', default: '600' },
-    'batch-size': { type: 'string', default: '4' },
+    'one-round-latency-ms': { type: 'string', default: '2000' },
+    rows: { type: 'string' },
+    workloads: { type: 'string', default: 'default,one-round' },
     json: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
   },
 });
-const latencyMs = Number(values['latency-ms']);
-const rows = Number(values.rows);
-const batchSize = Number(values['batch-size']);
 const perWorker = 4;
+const workerCounts = [1, 2, 4];
 const repoRoot = resolve(import.meta.dirname, '..');
 const dataFile = resolve(repoRoot, '../shared/data/boolq.dev.jsonl');
 if (!existsSync(dataFile)) throw new Error(`${dataFile} is missing`);
@@ -46,16 +54,37 @@ const model = 'openai-compatible:sim-gpt-4';
 const workDirectory = mkdtempSync(join(tmpdir(), 'batchprompt-queue-bench-'));
 const cli = ['--import', 'tsx', join(repoRoot, 'scripts/dev-cli.ts')];
 
+interface Workload {
+  name: string;
+  description: string;
+  latencyMs: number;
+  /** Flags of every run of the workload, beyond the task, data and model. */
+  flags: string[];
+}
+
+const workloads: Workload[] = values.workloads.split(',').map((name): Workload => {
+  if (name === 'default')
+    return {
+      name,
+      description: 'default strategy (adaptive, batch size 32)',
+      latencyMs: Number(values['latency-ms']),
+      flags: [],
+    };
+  if (name === 'one-round')
+    return {
+      name,
+      description: 'one round (--strategy batch, batch size 32): every call of the run asked at once',
+      latencyMs: Number(values['one-round-latency-ms']),
+      flags: ['--strategy', 'batch'],
+    };
+  throw new Error(`no workload ${name}: default or one-round`);
+});
+
 const redis = await startTestRedis();
 const items = await loadItems(dataFile, boolqTask);
-const server = await startSimServer({
-  task: boolqTask,
-  items,
-  profile: 'gpt-4',
-  seed: 0,
-  latencyMs,
-  quiet: true,
-});
+const rows = values.rows === undefined ? items.length : Number(values.rows);
+/** The simulator of the workload being measured (each workload has its latency). */
+let server: SimServer | undefined;
 
 interface Worker {
   child: ChildProcess;
@@ -74,7 +103,7 @@ function startWorker(stallMs: number): Promise<Worker> {
       '--model',
       model,
       '--base-url',
-      server.url,
+      server!.url,
       '--concurrency',
       String(perWorker),
       '--stall-ms',
@@ -119,10 +148,10 @@ interface RunFigures {
 }
 
 let runNumber = 0;
-async function run(extra: string[]): Promise<RunFigures> {
+async function run(workload: Workload, extra: string[]): Promise<RunFigures> {
   runNumber += 1;
   const out = join(workDirectory, `run-${runNumber}.jsonl`);
-  const before = server.stats().requests;
+  const before = server!.stats().requests;
   const child = spawn(
     process.execPath,
     [
@@ -136,8 +165,7 @@ async function run(extra: string[]): Promise<RunFigures> {
       model,
       '--limit',
       String(rows),
-      '--batch-size',
-      String(batchSize),
+      ...workload.flags,
       '--store-dir',
       join(workDirectory, `store-${runNumber}`),
       '--out',
@@ -155,7 +183,7 @@ async function run(extra: string[]): Promise<RunFigures> {
   const code = await new Promise<number | null>((resolveExit) => child.on('exit', resolveExit));
   if (code !== 0) throw new Error(`run ${extra.join(' ')} exited ${code}`);
   const summary = JSON.parse(stdout) as { wallMs: number };
-  return { wallMs: summary.wallMs, calls: server.stats().requests - before, items: rows, out };
+  return { wallMs: summary.wallMs, calls: server!.stats().requests - before, items: rows, out };
 }
 
 function votes(file: string): string {
@@ -176,131 +204,220 @@ function unanswered(file: string): number {
     .filter((line) => (JSON.parse(line) as { answer: unknown }).answer === null).length;
 }
 
-interface ScaleRow {
-  setup: string;
-  concurrency: number;
-  wallS: number;
-  itemsPerSecond: number;
-  calls: number;
-  overheadMsPerCall?: number;
+/** The machine's load average (1, 5, 15 minutes) as text. */
+function load(): string {
+  return loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ');
 }
 
-const scale: ScaleRow[] = [];
-const loadAtStart = loadavg();
-try {
-  const direct = await run(['--base-url', server.url, '--concurrency', String(4 * perWorker)]);
-  scale.push({
-    setup: `direct, --concurrency ${4 * perWorker}`,
-    concurrency: 4 * perWorker,
-    wallS: direct.wallMs / 1000,
-    itemsPerSecond: direct.items / (direct.wallMs / 1000),
-    calls: direct.calls,
-  });
-  const reference = votes(direct.out);
-  for (const count of [1, 2, 4]) {
+interface ScaleRow {
+  /** Calls in flight: the direct run's --concurrency, the workers' slots together. */
+  slots: number;
+  workers: number;
+  direct: RunFigures;
+  queued: RunFigures;
+  /** Load average as each of the two runs started. */
+  loadAtDirect: string;
+  loadAtQueued: string;
+}
+
+interface WorkloadFigures {
+  workload: Workload;
+  rows: ScaleRow[];
+  /** A direct run with no limit on calls in flight: the least time the run's rounds take. */
+  unbounded: RunFigures;
+  loadAtUnbounded: string;
+  /** The direct run at 4 calls in flight, whose votes every other run must give. */
+  reference: string;
+}
+
+const itemsPerSecond = (figures: RunFigures) => figures.items / (figures.wallMs / 1000);
+const overheadMsPerCall = (row: ScaleRow) =>
+  ((row.queued.wallMs - row.direct.wallMs) * row.slots) / row.queued.calls;
+
+/** Each worker count beside a direct run with as many calls in flight; votes must match throughout. */
+async function measureWorkload(workload: Workload): Promise<WorkloadFigures> {
+  const rowsOut: ScaleRow[] = [];
+  let reference: string | undefined;
+  const same = (figures: RunFigures, what: string) => {
+    reference ??= votes(figures.out);
+    if (votes(figures.out) !== reference) throw new Error(`${what} differs from the first direct run`);
+  };
+  for (const count of workerCounts) {
+    const slots = count * perWorker;
+    const loadAtDirect = load();
+    const direct = await run(workload, ['--base-url', server!.url, '--concurrency', String(slots)]);
+    same(direct, `the direct run at ${slots}`);
     await flushRedis();
     const workers = await Promise.all(Array.from({ length: count }, () => startWorker(30_000)));
-    const queued = await run(['--queue', redis.url]);
+    const loadAtQueued = load();
+    const queued = await run(workload, ['--queue', redis.url]);
     await stopWorkers(workers);
-    if (votes(queued.out) !== reference)
-      throw new Error(`the queued run with ${count} worker(s) differs from the direct run`);
-    scale.push({
-      setup: `--queue, ${count} worker(s) x ${perWorker}`,
-      concurrency: count * perWorker,
-      wallS: queued.wallMs / 1000,
-      itemsPerSecond: queued.items / (queued.wallMs / 1000),
-      calls: queued.calls,
-      ...(count === 4
-        ? { overheadMsPerCall: ((queued.wallMs - direct.wallMs) * count * perWorker) / queued.calls }
-        : {}),
-    });
+    same(queued, `the queued run with ${count} worker(s)`);
+    rowsOut.push({ slots, workers: count, direct, queued, loadAtDirect, loadAtQueued });
   }
+  const loadAtUnbounded = load();
+  const unbounded = await run(workload, ['--base-url', server!.url, '--concurrency', '100000']);
+  same(unbounded, 'the direct run with no limit');
+  return { workload, rows: rowsOut, unbounded, loadAtUnbounded, reference: reference! };
+}
 
-  // Four workers, one of them killed twice with SIGKILL while it holds calls.
+interface KillFigures {
+  kills: number;
+  itemsLost: number;
+  identical: boolean;
+  extraPaidCalls: number;
+  callsInFlightAtKills: number;
+  wallS: number;
+  stallMs: number;
+}
+
+/**
+ * The calls a killed worker held: every time a job was taken again after its worker died (BullMQ
+ * counts the times a job was taken in its `ats` field). A worker's own log cannot tell, since its
+ * last lines may not have reached the pipe when it is killed.
+ */
+async function jobsTakenAgain(): Promise<number> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(redis.url);
+  try {
+    const keys = (await client.keys('batchprompt:*:call-*')).filter((key) => /:call-[^:]+$/.test(key));
+    let again = 0;
+    for (const key of keys) again += Math.max(0, Number((await client.hget(key, 'ats')) ?? 1) - 1);
+    return again;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Four workers, one of them killed twice with SIGKILL while it holds calls. */
+async function measureKills(figures: WorkloadFigures): Promise<KillFigures> {
   await flushRedis();
   const stallMs = 2_000;
   const workers = await Promise.all(Array.from({ length: 4 }, () => startWorker(stallMs)));
-  const before = server.stats().requests;
+  const before = server!.stats().requests;
   let runEnded = false;
-  const running = run(['--queue', redis.url]).finally(() => {
+  const running = run(figures.workload, ['--queue', redis.url]).finally(() => {
     runEnded = true;
   });
-  const inFlightAtKills: number[] = [];
+  let kills = 0;
   let victim = workers[0]!;
+  const started = () => victim.lines.filter((line) => line.includes('"type":"started"')).length;
   for (const kill of [1, 2]) {
-    const startedBefore = victim.lines.filter((line) => line.includes('"type":"started"')).length;
-    // Killed once it holds calls; a run that ends first is not killed again.
-    while (
-      !runEnded &&
-      victim.lines.filter((line) => line.includes('"type":"started"')).length < startedBefore + perWorker
-    ) {
+    const startedBefore = started();
+    // Killed once it has taken calls; a run that ends first is not killed again.
+    while (!runEnded && started() < startedBefore + perWorker) {
       await new Promise((resolveWait) => setTimeout(resolveWait, 20));
     }
     if (runEnded) break;
-    const started = victim.lines.filter((line) => line.includes('"type":"started"')).length;
-    const ended = victim.lines.filter((line) => /"type":"(finished|failed)"/.test(line)).length;
     victim.child.kill('SIGKILL');
     await victim.exited;
-    inFlightAtKills.push(started - ended);
+    kills += 1;
     if (kill === 1) {
       victim = await startWorker(stallMs);
       workers[0] = victim;
     }
   }
   const killed = await running;
-  const killedCalls = server.stats().requests - before;
-  await stopWorkers(workers.slice(1));
-  const uninterruptedCalls =
-    scale.find((row) => row.concurrency === 4 * perWorker && row.setup.startsWith('--queue'))?.calls ?? 0;
-  const kills = {
-    itemsLost: unanswered(killed.out) - unanswered(direct.out),
-    identical: votes(killed.out) === reference,
-    extraPaidCalls: killedCalls - uninterruptedCalls,
-    callsInFlightAtKills: inFlightAtKills.reduce((sum, count) => sum + count, 0),
+  const killedCalls = server!.stats().requests - before;
+  // The victim of the last kill is gone; a restarted one the run outlived is stopped with the rest.
+  await stopWorkers(
+    workers.filter((worker) => worker.child.exitCode === null && worker.child.signalCode === null),
+  );
+  const uninterrupted = figures.rows.find((row) => row.workers === 4)!.queued;
+  const [first] = figures.rows;
+  return {
+    kills,
+    itemsLost: unanswered(killed.out) - unanswered(first!.direct.out),
+    identical: votes(killed.out) === figures.reference,
+    extraPaidCalls: killedCalls - uninterrupted.calls,
+    callsInFlightAtKills: await jobsTakenAgain(),
     wallS: killed.wallMs / 1000,
+    stallMs,
   };
+}
 
+function describeWorkload(figures: WorkloadFigures): string[] {
+  const { workload, rows: scale, unbounded } = figures;
+  const one = scale.find((row) => row.workers === 1)!;
+  const four = scale.find((row) => row.workers === 4)!;
+  const seconds = (figures: RunFigures) => `${(figures.wallMs / 1000).toFixed(1)} s`;
+  const rate = (figures: RunFigures) => itemsPerSecond(figures).toFixed(1);
+  return [
+    `### ${workload.description}, ${workload.latencyMs} ms a call`,
+    '',
+    `${rows} BoolQ rows, ${one.queued.calls} calls. Command: \`${['run', ...workload.flags].join(' ')}\` with \`--queue\` or with \`--base-url\` and \`--concurrency\`.`,
+    '',
+    '| calls in flight | direct: wall | direct: items/s | queue: workers x 4 | queue: wall | queue: items/s | queue overhead per call | load average at direct / queue |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...scale.map(
+      (row) =>
+        `| ${row.slots} | ${seconds(row.direct)} | ${rate(row.direct)} | ${row.workers} | ${seconds(row.queued)} | ${rate(row.queued)} | ${overheadMsPerCall(row).toFixed(1)} ms | ${row.loadAtDirect} / ${row.loadAtQueued} |`,
+    ),
+    `| no limit | ${seconds(unbounded)} | ${rate(unbounded)} | | | | | ${figures.loadAtUnbounded} |`,
+    '',
+    `4 workers give ${(itemsPerSecond(four.queued) / itemsPerSecond(one.queued)).toFixed(2)}x the items per second of 1 worker (target >= 3.3x); the direct run at 16 calls in flight gives ${(itemsPerSecond(four.direct) / itemsPerSecond(one.direct)).toFixed(2)}x that at 4, and with no limit ${(itemsPerSecond(unbounded) / itemsPerSecond(one.direct)).toFixed(2)}x: what the run's own rounds allow at this latency on this machine, whatever carries the calls.`,
+  ];
+}
+
+const loadAtStart = load();
+try {
+  const measured: WorkloadFigures[] = [];
+  let kills: KillFigures | undefined;
+  for (const workload of workloads) {
+    server = await startSimServer({
+      task: boolqTask,
+      items,
+      profile: 'gpt-4',
+      seed: 0,
+      latencyMs: workload.latencyMs,
+      quiet: true,
+    });
+    try {
+      const figures = await measureWorkload(workload);
+      measured.push(figures);
+      if (kills === undefined) kills = await measureKills(figures);
+    } finally {
+      await server.close();
+    }
+  }
   // The queue alone, in this process, with a model that only waits: what BullMQ and Redis cost.
-  const overhead = await measureQueueOverhead({ workers: 4, calls: 400, latencyMs, promptChars: 3000 });
-  const loadAtEnd = loadavg();
-  const one = scale.find((row) => row.setup.includes(' 1 worker'))!;
-  const four = scale.find((row) => row.setup.includes(' 4 worker'))!;
-  const speedup = four.itemsPerSecond / one.itemsPerSecond;
+  const overhead = await measureQueueOverhead({
+    workers: 4,
+    calls: 400,
+    latencyMs: Number(values['latency-ms']),
+    promptChars: 3000,
+  });
+  const loadAtEnd = load();
   if (values.json) {
     process.stdout.write(
-      `${JSON.stringify({ latencyMs, rows, batchSize, scale, speedup, kills, overhead, loadAtStart, loadAtEnd }, null, 2)}\n`,
+      `${JSON.stringify({ rows, measured, kills, overhead, loadAtStart, loadAtEnd }, null, 2)}\n`,
     );
   }
   const lines = [
-    `Simulated gpt-4 behind \`sim serve\` with ${latencyMs} ms a call (not a real LLM), ${rows} BoolQ rows, batch size ${batchSize}, default strategy; workers and coordinator on this machine (2 cores), Redis ${'7'} on loopback. Items per second from the run's own wall time.`,
+    `Simulated gpt-4 behind \`sim serve\` (not a real LLM) with a fixed latency a call; the coordinator, the workers (each \`--concurrency 4\`), the simulator and Redis 7 all on this machine (2 cores, shared). Each queued run is set beside a direct run with as many calls in flight; items per second come from the run's own wall time. Overhead per call = (queued wall time - direct wall time) x calls in flight / calls. Load average (1 min) as each run started; it was ${loadAtStart} (1, 5, 15 min) at the start and ${loadAtEnd} at the end.`,
     '',
-    '| setup | calls in flight | wall time | items/s | calls | queue overhead per call |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...scale.map(
-      (row) =>
-        `| ${row.setup} | ${row.concurrency} | ${row.wallS.toFixed(1)} s | ${row.itemsPerSecond.toFixed(1)} | ${row.calls} | ${row.overheadMsPerCall === undefined ? '' : `${row.overheadMsPerCall.toFixed(1)} ms`} |`,
-    ),
-    '',
-    `4 workers give ${speedup.toFixed(2)}x the items per second of 1 (target >= 3.3x). Overhead per call = (queued wall time - direct wall time) x 16 slots / calls.`,
-    '',
-    `The machine's load average (1, 5, 15 min) was ${loadAtStart.map((load) => load.toFixed(1)).join(' ')} at the start and ${loadAtEnd.map((load) => load.toFixed(1)).join(' ')} at the end: its 2 cores were shared with other test runs, and every process of the table (coordinator, 4 workers, simulator, Redis) waits for a core in turn.`,
-    '',
+    ...measured.flatMap((figures) => [...describeWorkload(figures), '']),
+    ...(kills === undefined
+      ? []
+      : [
+          `4 workers on the first workload, one SIGKILLed ${kills.kills} time(s) mid-run (restarted after the first kill, --stall-ms ${kills.stallMs}): ${kills.itemsLost} items lost, results ${kills.identical ? 'identical to' : 'DIFFERENT from'} the uninterrupted run vote for vote, ${kills.extraPaidCalls} calls paid beyond the uninterrupted run's against ${kills.callsInFlightAtKills} jobs taken again after the kills (the calls the killed worker held); wall time ${kills.wallS.toFixed(1)} s.`,
+          '',
+        ]),
     'The queue alone (`bench/queue-overhead.ts`: coordinator and 4 workers in one process, a model that only waits, no engine and no simulator):',
     '',
     ...describeOverhead(overhead).map((line) => `- ${line}`),
-    '',
-    `4 workers, one SIGKILLed ${inFlightAtKills.length} time(s) mid-run (restarted after the first kill, --stall-ms ${stallMs}): ${kills.itemsLost} items lost, results ${kills.identical ? 'identical to' : 'DIFFERENT from'} the uninterrupted run vote for vote, ${kills.extraPaidCalls} calls paid beyond the uninterrupted run's against ${kills.callsInFlightAtKills} in flight on the killed worker at the kills; wall time ${kills.wallS.toFixed(1)} s.`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   if (values.write) {
     writeOwnedSection('Scaling out', [
       ...lines,
       '',
-      `\`npx tsx bench/queue-scale-out.ts --latency-ms ${latencyMs} --rows ${rows} --batch-size ${batchSize} --write\``,
+      `\`npx tsx bench/queue-scale-out.ts --latency-ms ${values['latency-ms']} --one-round-latency-ms ${values['one-round-latency-ms']} --rows ${rows} --workloads ${values.workloads} --write\``,
     ]);
   }
 } finally {
-  await server.close();
   await redis.dispose();
   rmSync(workDirectory, { recursive: true, force: true });
 }
