@@ -167,56 +167,19 @@ describe('the strategy options', () => {
   it('gives a worker its options through the same schema: defaults, required flags, the same refusals', async () => {
     const { program: root, captured } = program();
     const queue = 'redis://127.0.0.1:6379';
-    await root.parseAsync([
-      'node',
-      'batchprompt',
-      'worker',
-      '--queue',
-      queue,
-      '--model',
-      'openai:gpt-4o-mini',
-    ]);
+    const worker = ['worker', '--queue', queue, '--model', 'openai:gpt-4o-mini'];
+    await root.parseAsync(['node', 'batchprompt', ...worker]);
     expect(captured()).toEqual({ queue, model: 'openai:gpt-4o-mini', concurrency: 4 });
-    await root.parseAsync([
-      'node',
-      'batchprompt',
-      'worker',
-      '--queue',
-      queue,
-      '--model',
-      'openai:gpt-4o-mini',
-      '--concurrency',
-      '2',
-      '--tpm',
-      '9000',
-      '--stall-ms',
-      '2000',
-      '--json',
-    ]);
+    const flags = ['--concurrency', '2', '--tpm', '9000', '--stall-ms', '2000', '--json'];
+    await root.parseAsync(['node', 'batchprompt', ...worker, ...flags]);
     expect(captured()).toMatchObject({ concurrency: 2, tpm: 9000, stallMs: 2000, json: true });
     expect(strategyFlags().some((spec) => spec.commands.includes('worker'))).toBe(false);
-    const stall = await runCli([
-      'worker',
-      '--queue',
-      queue,
-      '--model',
-      'openai:gpt-4o-mini',
-      '--stall-ms',
-      '100',
-    ]);
+    const stall = await runCli([...worker, '--stall-ms', '100']);
     expect(stall.code).toBe(2);
     expect(stall.stderr).toContain(
       "option '--stall-ms <n>' argument '100' is invalid. expected an integer >= 500, got `100`",
     );
-    const concurrency = await runCli([
-      'worker',
-      '--queue',
-      queue,
-      '--model',
-      'openai:gpt-4o-mini',
-      '--concurrency',
-      'x',
-    ]);
+    const concurrency = await runCli([...worker, '--concurrency', 'x']);
     expect(concurrency.stderr).toContain('expected an integer >= 1, got `x`');
     const noQueue = await runCli(['worker', '--model', 'openai:gpt-4o-mini']);
     expect(noQueue.code).toBe(2);
