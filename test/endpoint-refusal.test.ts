@@ -95,8 +95,9 @@ describe('run against an endpoint that refuses the run', () => {
     const refused = await runCli(runArgs(server.origin, store));
     const elapsed = performance.now() - started;
     expect(refused.code).toBe(exitCodes.provider);
-    // Generous for a loaded machine; before, the 401 was asked again in every round and split.
-    expect(elapsed).toBeLessThan(10_000);
+    // The count of calls below is the proof; the time only has to rule out rounds of backoff,
+    // generously: the run took 11 s on this machine while slow suites ran beside it.
+    expect(elapsed).toBeLessThan(60_000);
     expect(refused.stderr).toContain(
       `the model endpoint at ${server.origin}/chat/completions refused the run`,
     );
@@ -125,7 +126,8 @@ describe('run against an endpoint that refuses the run', () => {
     );
     const elapsed = performance.now() - started;
     expect(refused.code).toBe(exitCodes.provider);
-    expect(elapsed).toBeLessThan(10_000);
+    // Generous for a loaded machine; the absence of "retrying in" below is the proof.
+    expect(elapsed).toBeLessThan(60_000);
     expect(refused.stderr).toContain(
       `the model endpoint at http://127.0.0.1:${port}/chat/completions refused the run`,
     );

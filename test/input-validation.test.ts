@@ -219,7 +219,7 @@ describe('results of a run that did not finish', () => {
       }),
     ];
     const interrupted = spawnCli(args);
-    await waitFor(() => existsSync(`${out}.partial`), 'the run opened its results file', 20_000);
+    await waitFor(() => existsSync(`${out}.partial`), 'the run opened its results file', 150_000);
     // Some calls in: 30 batches of 4 at 40 ms each take over a second, so the run is mid-way.
     await new Promise((resolveWait) => setTimeout(resolveWait, 300));
     interrupted.child.kill('SIGINT');
@@ -234,5 +234,5 @@ describe('results of a run that did not finish', () => {
     expect(JSON.parse(resumed.stdout)).toMatchObject({ resumed: true, answered: 120 });
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(120);
     expect(existsSync(`${out}.partial`)).toBe(false);
-  }, 120_000);
+  }, 300_000);
 });

@@ -269,7 +269,9 @@ describe('batchprompt run', () => {
       try {
         const started = performance.now();
         const result = await runCli(['run', '--task', 'boolq', '--data', data, '--quiet']);
-        expect(performance.now() - started).toBeLessThan(10_000);
+        // Loading node-llama-cpp alone takes seconds on a loaded machine; a retrying download
+        // would take minutes.
+        expect(performance.now() - started).toBeLessThan(60_000);
         expect(result.code).toBe(exitCodes.input);
         expect(result.stderr).toContain(
           `\`${defaultLocalModelPath({ BATCHPROMPT_MODEL_DIR: modelDirectory })}\``,
