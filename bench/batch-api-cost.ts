@@ -202,7 +202,7 @@ function section(rows: readonly TaskFigures[]): string[] {
   }
   lines.push(
     '',
-    'What a prompt cache could reuse between two calls of a run: the tokens at the start of their messages that are the same (system message, then the examples in round 1). The system message names the number of inputs, so two batches of different sizes (the last of a round, a re-ask) part within it:',
+    'What a prompt cache could reuse between two calls of a run: the tokens at the start of their messages that are the same (system message, then the examples in round 1). The number of inputs is the first line of the message holding the batch, after everything the calls share, so two batches of different sizes (the last of a round, a re-ask) share as much as two of the same size:',
     '',
     '| task | round 1, same size / other size | later rounds, same size / other size |',
     '| --- | --- | --- |',
@@ -211,7 +211,7 @@ function section(rows: readonly TaskFigures[]): string[] {
         `| ${row.task} | ${row.sharedPrefix.sameSize} / ${row.sharedPrefix.otherSize} | ${row.sharedPrefix.laterRoundSameSize} / ${row.sharedPrefix.laterRoundOtherSize} |`,
     ),
     '',
-    "Moving the count out of the system message would give the other-size calls the same-size prefix; but every prefix here is below the providers' minimum for prompt caching (OpenAI caches from 1,024 prompt tokens, Anthropic from 1,024 to 4,096 by model), so on these tasks it would save nothing, and the prompt is left as it is.",
+    "Every prefix here is below the providers' minimum for prompt caching (OpenAI caches from 1,024 prompt tokens, Anthropic from 1,024 to 4,096 by model), so on these tasks a prompt cache saves nothing; on a task with a long guideline it does.",
     '',
     'A job per round, plus a follow-up job per round for its re-asks: a voting run waits for up to twice as many jobs as it has rounds, each of which a provider may take up to 24 hours over.',
     '',

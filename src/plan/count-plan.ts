@@ -90,7 +90,7 @@ class PromptCounter {
         Array.from({ length: count }, () => blank),
         { format: this.format, tag: 'abcd', includeExamples },
       );
-      // The system message says how many inputs there are, so it is counted for this count.
+      // The batch's first line says how many inputs it holds, so it is counted for this count.
       fixed =
         countMessageTokens(withCount.messages.slice(0, -1)) +
         countMessageTokens(rendered.messages.slice(-1)) -

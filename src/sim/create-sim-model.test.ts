@@ -142,8 +142,12 @@ describe('createSimModel', () => {
       }
       return problems;
     };
-    expect(await problemsAt(2)).toBe(0);
-    expect(await problemsAt(100)).toBeGreaterThan(3);
+    // At 2 items a request has a 2.3% chance of chatter and well under 1% of any other fault, so
+    // 60 requests show a few problems at most; at 100 items about half of them have one.
+    const small = await problemsAt(2);
+    const large = await problemsAt(100);
+    expect(small).toBeLessThanOrEqual(5);
+    expect(large).toBeGreaterThan(small + 10);
   });
 
   it('cuts the reply at maxOutputTokens and says so', async () => {
