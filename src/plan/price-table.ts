@@ -2,53 +2,100 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { priceKeyOf } from '../providers/model-uri.js';
 import { InputError } from '../spec/errors.js';
+import { defaultPrices } from './default-prices.js';
 
-/** US dollars per million tokens. */
-export interface ModelPrice {
+export { defaultPrices };
+
+/** What one service tier charges, in US dollars per million tokens. */
+export interface TierPrice {
   input: number;
   output: number;
-  /** Input tokens read from the provider's prompt cache; priced as `input` when absent. */
+  /** Input tokens read from the provider's prompt cache; charged as `input` where absent. */
   cachedInput?: number;
-  /** Where the figure came from, shown next to the estimate. */
+  /** Input tokens written to the provider's prompt cache (Anthropic bills them); charged as `input` where absent. */
+  cacheWrite?: number;
+}
+
+/** A model's price: its standard rates, and those of its other tiers where it has them. */
+export interface ModelPrice extends TierPrice {
+  /**
+   * The provider's batch API. `null` where the provider has no batch price for the model;
+   * where absent, half of every standard rate, the discount all three providers' batch APIs give.
+   */
+  batch?: TierPrice | null;
+  /** The flex service tier (synchronous calls at a lower rate), where the provider sells one. */
+  flex?: TierPrice;
+  /** The shortest prompt prefix the provider caches, in tokens, and where that figure came from. */
+  minCachedPrefix?: { tokens: number; source: string };
+  /** Where the figures came from, and when; shown next to every estimate. */
   source?: string;
 }
 
-const listPrice =
-  'provider list price, standard tier, as recorded in batchprompt 0.1.0 (check before relying on it)';
+export type PriceTier = 'standard' | 'batch' | 'flex';
+export const priceTiers: readonly PriceTier[] = ['standard', 'batch', 'flex'];
+
+/** What a tier charges, with where its figures came from. */
+export interface TierCharge extends TierPrice {
+  tier: PriceTier;
+  source: string;
+}
+
+const batchShare = 0.5;
+
+function halved(rates: TierPrice): TierPrice {
+  return {
+    input: rates.input * batchShare,
+    output: rates.output * batchShare,
+    ...(rates.cachedInput === undefined ? {} : { cachedInput: rates.cachedInput * batchShare }),
+    ...(rates.cacheWrite === undefined ? {} : { cacheWrite: rates.cacheWrite * batchShare }),
+  };
+}
+
+function ratesOf(rates: TierPrice): TierPrice {
+  return {
+    input: rates.input,
+    output: rates.output,
+    ...(rates.cachedInput === undefined ? {} : { cachedInput: rates.cachedInput }),
+    ...(rates.cacheWrite === undefined ? {} : { cacheWrite: rates.cacheWrite }),
+  };
+}
 
 /**
- * Prices of common models, keyed by model URI. They change often: `--prices file.json` overrides
- * or extends them with `{ "openai:gpt-4o": { "input": 2.5, "output": 10 } }`.
+ * What a model's calls are charged in a tier, or undefined where there is no price: an unknown
+ * model, a model whose provider sells no such tier, or one no source gives a figure for.
  */
-export const defaultPrices: Readonly<Record<string, ModelPrice>> = {
-  'openai:gpt-4o': { input: 2.5, output: 10, cachedInput: 1.25, source: listPrice },
-  'openai:gpt-4o-mini': { input: 0.15, output: 0.6, cachedInput: 0.075, source: listPrice },
-  'openai:gpt-4.1': { input: 2, output: 8, cachedInput: 0.5, source: listPrice },
-  'openai:gpt-4.1-mini': { input: 0.4, output: 1.6, cachedInput: 0.1, source: listPrice },
-  'openai:gpt-4.1-nano': { input: 0.1, output: 0.4, cachedInput: 0.025, source: listPrice },
-  'openai:gpt-4': { input: 30, output: 60, source: listPrice },
-  'openai:gpt-3.5-turbo': { input: 0.5, output: 1.5, source: listPrice },
-  'anthropic:claude-3-5-haiku-latest': { input: 0.8, output: 4, cachedInput: 0.08, source: listPrice },
-  'anthropic:claude-sonnet-4-0': { input: 3, output: 15, cachedInput: 0.3, source: listPrice },
-  'anthropic:claude-opus-4-0': { input: 15, output: 75, cachedInput: 1.5, source: listPrice },
-  'google:gemini-2.0-flash': { input: 0.1, output: 0.4, source: listPrice },
-  'google:gemini-2.5-flash': { input: 0.3, output: 2.5, source: listPrice },
-  'google:gemini-2.5-pro': { input: 1.25, output: 10, source: listPrice },
-  // The simulated profiles are priced as the models they imitate, so plans read like real ones.
-  'sim:gpt-4': { input: 30, output: 60, source: 'priced as openai:gpt-4 (the model sim:gpt-4 imitates)' },
-  'sim:gpt-3.5': {
-    input: 0.5,
-    output: 1.5,
-    source: 'priced as openai:gpt-3.5-turbo (imitated by sim:gpt-3.5)',
-  },
-};
+export function tierPrice(
+  price: ModelPrice | undefined,
+  tier: PriceTier,
+  modelId = '',
+): TierCharge | undefined {
+  if (price === undefined) return undefined;
+  const source = price.source ?? modelId;
+  if (tier === 'standard') return { tier, ...ratesOf(price), source };
+  if (tier === 'flex') return price.flex === undefined ? undefined : { tier, ...ratesOf(price.flex), source };
+  if (price.batch === null) return undefined;
+  if (price.batch !== undefined) return { tier, ...ratesOf(price.batch), source };
+  return { tier, ...halved(price), source: `${source}; batch API: ${batchShare * 100}% of every rate` };
+}
+
+/** The price of a model's requests through its provider's batch API (see `tierPrice`). */
+export function batchPriceOf(price: ModelPrice | undefined, modelId: string): TierCharge | undefined {
+  return tierPrice(price, 'batch', modelId);
+}
+
+const tierSchema = z.object({
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  cachedInput: z.number().nonnegative().optional(),
+  cacheWrite: z.number().nonnegative().optional(),
+});
 
 const priceFileSchema = z.record(
   z.string(),
-  z.object({
-    input: z.number().nonnegative(),
-    output: z.number().nonnegative(),
-    cachedInput: z.number().nonnegative().optional(),
+  tierSchema.extend({
+    batch: tierSchema.nullable().optional(),
+    flex: tierSchema.optional(),
+    minCachedPrefixTokens: z.number().int().positive().optional(),
     source: z.string().optional(),
   }),
 );
@@ -71,14 +118,25 @@ export function loadPrices(file?: string): Record<string, ModelPrice> {
     );
   }
   const overrides = Object.fromEntries(
-    Object.entries(checked.data).map(([model, price]) => [model, { ...price, source: price.source ?? file }]),
+    Object.entries(checked.data).map(
+      ([model, { minCachedPrefixTokens, source, ...price }]): [string, ModelPrice] => [
+        model,
+        {
+          ...(price as ModelPrice),
+          ...(minCachedPrefixTokens === undefined
+            ? {}
+            : { minCachedPrefix: { tokens: minCachedPrefixTokens, source: file } }),
+          source: source ?? file,
+        },
+      ],
+    ),
   );
   return { ...defaultPrices, ...overrides };
 }
 
 /**
  * The price of a model: its exact id first, then the key its provider prices it under (`sim` as
- * `sim:gpt-4`, see the provider table).
+ * `sim:gpt-4`, a dated snapshot as its model, see the provider table).
  */
 export function priceOf(prices: Record<string, ModelPrice>, modelId: string): ModelPrice | undefined {
   if (Object.hasOwn(prices, modelId)) return prices[modelId];
@@ -86,41 +144,47 @@ export function priceOf(prices: Record<string, ModelPrice>, modelId: string): Mo
   return key === undefined || !Object.hasOwn(prices, key) ? undefined : prices[key];
 }
 
+/** A call's input tokens by how they are charged. Cache reads and writes are parts of `inputTokens`. */
+export interface ChargedTokens {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens?: number;
+  cacheWriteTokens?: number;
+}
+
 /**
- * Dollars for a call's tokens. `cachedInputTokens` are part of `inputTokens` (as providers report
- * them) and are priced at the cached rate where the table has one.
+ * Dollars for a call's tokens. Cache reads and writes are parts of `inputTokens` (as providers
+ * report them) and are charged at their own rates where the tier has them, at the input rate
+ * where it has not.
  */
 export function costUsd(
-  price: ModelPrice | undefined,
+  price: TierPrice | undefined,
   inputTokens: number,
   outputTokens: number,
   cachedInputTokens = 0,
+  cacheWriteTokens = 0,
 ): number | undefined {
   if (!price) return undefined;
   const cached = Math.min(Math.max(0, cachedInputTokens), inputTokens);
+  const written = Math.min(Math.max(0, cacheWriteTokens), inputTokens - cached);
   return (
-    ((inputTokens - cached) * price.input +
+    ((inputTokens - cached - written) * price.input +
       cached * (price.cachedInput ?? price.input) +
+      written * (price.cacheWrite ?? price.input) +
       outputTokens * price.output) /
     1_000_000
   );
 }
 
-/** Share of the list price that OpenAI's Batch API and Anthropic's Message Batches charge (cache reads included). */
-const batchShare = 0.5;
-
-/**
- * The price of a model's requests through its provider's batch API: half of every rate, as OpenAI
- * Batch and Anthropic Message Batches charge, simulated profiles priced as the models they imitate.
- */
-export function batchPriceOf(price: ModelPrice | undefined, modelId: string): ModelPrice | undefined {
-  if (!price) return undefined;
-  return {
-    input: price.input * batchShare,
-    output: price.output * batchShare,
-    ...(price.cachedInput === undefined ? {} : { cachedInput: price.cachedInput * batchShare }),
-    source: `${price.source ?? modelId}; batch API: ${batchShare * 100}% of it`,
-  };
+/** `costUsd` over a usage figure. */
+export function costOfUsage(price: TierPrice | undefined, tokens: ChargedTokens): number | undefined {
+  return costUsd(
+    price,
+    tokens.inputTokens,
+    tokens.outputTokens,
+    tokens.cachedInputTokens ?? 0,
+    tokens.cacheWriteTokens ?? 0,
+  );
 }
 
 /**

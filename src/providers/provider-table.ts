@@ -50,6 +50,8 @@ const openaiProvider: Provider = {
   apiKey: { variable: 'OPENAI_API_KEY', required: true },
   endpoint: { defaultUrl: 'https://api.openai.com/v1', variable: 'OPENAI_BASE_URL' },
   serviceTiers: openaiServiceTiers,
+  // A dated snapshot (gpt-4.1-mini-2025-04-14) is priced as its model.
+  priceKey: (target) => `openai:${target.model.replace(/-\d{4}-\d{2}-\d{2}$/, '')}`,
   // The chat completions API rather than the Responses API: OPENAI_BASE_URL often points at a
   // compatible server (vLLM, a proxy, our simulator) that speaks only chat completions.
   createOnline: ({ target, access, fetch, adapter }) =>
@@ -81,6 +83,10 @@ const anthropicProvider: Provider = {
   example: 'anthropic:claude-sonnet-4-5',
   apiKey: { variable: 'ANTHROPIC_API_KEY', required: true },
   endpoint: { defaultUrl: 'https://api.anthropic.com/v1', variable: 'ANTHROPIC_BASE_URL' },
+  // Aliases and dated snapshots (claude-sonnet-4-0, claude-sonnet-4-20250514,
+  // claude-3-5-haiku-latest) are priced as their model.
+  priceKey: (target) =>
+    `anthropic:${target.model.replace(/-(\d{8}|latest)$/, '').replace(/^(claude-(?:opus|sonnet|haiku)-\d+)-0$/, '$1')}`,
   // @ai-sdk/anthropic sends a JSON schema as `output_config.format` on models with native
   // structured outputs and as a forced `json` tool on older ones; either way the text is JSON.
   // Anthropic rejects `seed`, and the SDK would log a warning for it on every call.

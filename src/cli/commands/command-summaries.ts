@@ -6,6 +6,8 @@
 export const commandSummaries = {
   run: 'answer the task for every row of a data file',
   plan: 'calls, tokens and cost before anything is sent (no model calls)',
+  prices:
+    'print what a model is charged per million tokens in each tier (standard, batch API, flex), with cache reads and writes, and where each figure came from',
   eval: 'answer a labelled data set and score the answers; --compare runs every strategy side by side',
   demo: 'offline demo: compare SinglePrompt, BatchPrompt, BPE, BPE+SEAS and adaptive rounds on 64 shipped yes/no questions with the simulated model',
   report:

@@ -8,6 +8,7 @@ import type { CommandName } from './command-summaries.js';
 export const commandModules: Record<CommandName, () => Promise<{ register: CommandRegistrar }>> = {
   run: () => import('./run.js'),
   plan: () => import('./plan.js'),
+  prices: () => import('./prices.js'),
   eval: () => import('./eval.js'),
   demo: () => import('./demo.js'),
   report: () => import('./report.js'),
