@@ -1,5 +1,4 @@
-import type { ChatMessage, GenerateRequest, ResponseFormat } from '../spec/chat-model.js';
-import { contentText, optionalPositiveInteger } from './read-openai-chat-request.js';
+import { readAnthropicRequest } from './read-anthropic-request.js';
 import { asRecord, parseJsonObject, SimHttpError } from './serve-http.js';
 import type { JobRequest, SimBatchJobs, SimBatchReply, SimJob } from './sim-batch-jobs.js';
 import { textDigest } from './sim-random.js';
@@ -10,40 +9,6 @@ const anthropicCustomId = /^[a-zA-Z0-9_-]{1,64}$/;
 
 function isoTime(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-/** Anthropic Messages params as the simulated model's request: `system` becomes the first message. */
-function anthropicRequest(params: Record<string, unknown>, where: string): GenerateRequest {
-  if (typeof params.model !== 'string') throw new SimHttpError(400, `${where}.model: Field required`);
-  const maxTokens = optionalPositiveInteger(params.max_tokens, `${where}.max_tokens`);
-  if (maxTokens === undefined) throw new SimHttpError(400, `${where}.max_tokens: Field required`);
-  if (!Array.isArray(params.messages) || params.messages.length === 0) {
-    throw new SimHttpError(400, `${where}.messages: at least one message is required`);
-  }
-  const messages: ChatMessage[] = [];
-  if (params.system !== undefined)
-    messages.push({ role: 'system', content: contentText(params.system, `${where}.system`, 'blocks') });
-  params.messages.forEach((entry, index) => {
-    const record = asRecord(entry) ?? {};
-    if (record.role !== 'user' && record.role !== 'assistant') {
-      throw new SimHttpError(400, `${where}.messages.${index}.role: Input should be 'user' or 'assistant'`);
-    }
-    messages.push({
-      role: record.role,
-      content: contentText(record.content, `${where}.messages.${index}`, 'blocks'),
-    });
-  });
-  const format = asRecord(asRecord(params.output_config)?.format);
-  const responseFormat: ResponseFormat =
-    format?.type === 'json_schema'
-      ? { type: 'json', schema: asRecord(format.schema) ?? {}, name: 'response' }
-      : { type: 'text' };
-  return {
-    messages,
-    responseFormat,
-    maxOutputTokens: maxTokens,
-    ...(typeof params.temperature === 'number' ? { temperature: params.temperature } : {}),
-  };
 }
 
 /**
@@ -108,10 +73,11 @@ export function createAnthropicBatchRoute(batchJobs: SimBatchJobs, baseUrl: () =
           container: null,
           diagnostics: null,
           usage: {
-            input_tokens: result.usage.inputTokens,
+            // Anthropic's input_tokens leave out what was read from or written to the cache.
+            input_tokens: result.usage.inputTokens - outcome.cache.readTokens - outcome.cache.writeTokens,
             output_tokens: result.usage.outputTokens,
-            cache_creation_input_tokens: 0,
-            cache_read_input_tokens: 0,
+            cache_creation_input_tokens: outcome.cache.writeTokens,
+            cache_read_input_tokens: outcome.cache.readTokens,
             cache_creation: null,
             inference_geo: null,
             output_tokens_details: null,
@@ -159,11 +125,8 @@ export function createAnthropicBatchRoute(batchJobs: SimBatchJobs, baseUrl: () =
       seen.add(customId);
       const params = asRecord(record.params);
       if (params === undefined) throw new SimHttpError(400, `requests.${index}.params: Field required`);
-      return {
-        customId,
-        request: anthropicRequest(params, `requests.${index}.params`),
-        model: String(params.model),
-      };
+      const { request, breakpoints } = readAnthropicRequest(params, `requests.${index}.params`);
+      return { customId, request, model: String(params.model), cacheStyle: { kind: 'marked', breakpoints } };
     });
     const job: SimJob = {
       api: 'anthropic',

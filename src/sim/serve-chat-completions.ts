@@ -6,6 +6,7 @@ import { chatCompletionBody } from './chat-completion-body.js';
 import type { SimModel } from './create-sim-model.js';
 import { readOpenAiChatRequest } from './read-openai-chat-request.js';
 import { openAiErrorBody, parseJsonObject, SimHttpError, sendReply } from './serve-http.js';
+import type { SimPromptCache } from './sim-prompt-cache.js';
 import { hashUniforms, textDigest } from './sim-random.js';
 import { createSlidingWindowLimiter } from './sliding-window-limiter.js';
 
@@ -39,6 +40,8 @@ export interface ChatCompletionsOptions {
   flexRefusalRate?: number;
   /** Clock of the rate limiter and of `created`. @default Date.now */
   now?: () => number;
+  /** OpenAI's automatic prompt cache, as the server emulates it. */
+  promptCache: SimPromptCache;
 }
 
 export interface ChatCompletionsStats {
@@ -48,6 +51,8 @@ export interface ChatCompletionsStats {
   /** Requests answered in each service tier (`flex`, `default`), and flex requests refused. */
   serviceTiers: { flex: number; default: number; flexRefused: number };
   promptTokens: number;
+  /** Prompt tokens read from the emulated prompt cache (a part of `promptTokens`). */
+  cachedPromptTokens: number;
   completionTokens: number;
   /** Connections held open by the timeout fault right now. */
   held: number;
@@ -114,6 +119,7 @@ export function createChatCompletionsRoute(options: ChatCompletionsOptions) {
     rateLimited: 0,
     serviceTiers: { flex: 0, default: 0, flexRefused: 0 },
     promptTokens: 0,
+    cachedPromptTokens: 0,
     completionTokens: 0,
     held: 0,
   };
@@ -272,13 +278,15 @@ export function createChatCompletionsRoute(options: ChatCompletionsOptions) {
     const faulted = await answerFault(response, fault, limitHeaders);
     if (faulted !== undefined) return faulted;
 
+    const modelName = typeof body.model === 'string' ? body.model : model.id;
+    const cacheUse = options.promptCache.use(modelName, request.messages, { kind: 'automatic' });
     const result = await generateReply(response, request, fault);
+    cacheUse.commit();
     admission.settle(result.usage.inputTokens + result.usage.outputTokens);
     stats.promptTokens += result.usage.inputTokens;
     stats.completionTokens += result.usage.outputTokens;
     const created = Math.floor((options.now ?? Date.now)() / 1000);
     const id = `chatcmpl-sim-${textDigest(`${bodyDigest}:${result.text}`)}`;
-    const modelName = typeof body.model === 'string' ? body.model : model.id;
     if (fault === 'malformed') {
       const [variant = 0] = hashUniforms(1, 'malformed', seed, bodyDigest);
       sendReply(
@@ -297,7 +305,14 @@ export function createChatCompletionsRoute(options: ChatCompletionsOptions) {
       response,
       200,
       {
-        ...chatCompletionBody({ id, created, model: modelName, systemFingerprint, result }),
+        ...chatCompletionBody({
+          id,
+          created,
+          model: modelName,
+          systemFingerprint,
+          result,
+          cachedTokens: cacheUse.readTokens,
+        }),
         service_tier: serviceTier,
       },
       {
@@ -305,7 +320,11 @@ export function createChatCompletionsRoute(options: ChatCompletionsOptions) {
         'x-batchprompt-simulated': 'true',
       },
     );
-    return { status: 200, tokens: `in=${result.usage.inputTokens} out=${result.usage.outputTokens}` };
+    stats.cachedPromptTokens += cacheUse.readTokens;
+    return {
+      status: 200,
+      tokens: `in=${result.usage.inputTokens} cached=${cacheUse.readTokens} out=${result.usage.outputTokens}`,
+    };
   }
 
   return {

@@ -160,7 +160,13 @@ export function createGeminiBatchRoute(batchJobs: SimBatchJobs, baseUrl: () => s
     seen.add(key);
     const request = asRecord(parsed?.request);
     if (request === undefined) throw new SimHttpError(400, `${where}: \`request\` is required`);
-    return { customId: key, request: readGeminiRequest(request, `${where}.request`), model };
+    // Gemini caches a repeated prefix implicitly, as OpenAI does.
+    return {
+      customId: key,
+      request: readGeminiRequest(request, `${where}.request`),
+      model,
+      cacheStyle: { kind: 'automatic' },
+    };
   }
 
   function createBatch(model: string, body: Record<string, unknown>): SimJob {

@@ -69,7 +69,12 @@ function readBatchLine(line: string, endpoint: unknown, seen: Set<string>): JobR
   if (requestBody === undefined || typeof requestBody.model !== 'string') {
     throw new SimHttpError(400, '`body.model` is required');
   }
-  return { customId, request: readOpenAiChatRequest(requestBody, 'body'), model: requestBody.model };
+  return {
+    customId,
+    request: readOpenAiChatRequest(requestBody, 'body'),
+    model: requestBody.model,
+    cacheStyle: { kind: 'automatic' },
+  };
 }
 
 /**
@@ -103,7 +108,7 @@ export function createOpenAiBatchRoute(batchJobs: SimBatchJobs, seed: number) {
                 model: outcome.model,
                 systemFingerprint: `sim-seed-${seed}`,
                 result,
-                cachedTokens: 0,
+                cachedTokens: outcome.cache.readTokens,
               }),
             },
             error: null,

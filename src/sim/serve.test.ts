@@ -42,6 +42,8 @@ describe('startSimServer', () => {
       prompt_tokens: expected.usage.inputTokens,
       completion_tokens: expected.usage.outputTokens,
       total_tokens: expected.usage.inputTokens + expected.usage.outputTokens,
+      // As OpenAI reports it on every reply; a prompt this short is never cached.
+      prompt_tokens_details: { cached_tokens: 0 },
     });
   });
 

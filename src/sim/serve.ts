@@ -3,6 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { InputError } from '../spec/errors.js';
 import { simulatorModelOwner } from '../util/simulator-marker.js';
 import { createSimModel, type SimModelOptions } from './create-sim-model.js';
+import {
+  type AnthropicMessagesStats,
+  anthropicErrorBody,
+  createAnthropicMessagesRoute,
+} from './serve-anthropic-messages.js';
 import { createSimBatchApi, type SimBatchOptions, type SimBatchStats } from './serve-batch-api.js';
 import {
   type ChatCompletionOutcome,
@@ -12,6 +17,7 @@ import {
   type SimServerFaultRates,
 } from './serve-chat-completions.js';
 import { openAiErrorBody, readRequestBody, SimHttpError, sendReply } from './serve-http.js';
+import { createSimPromptCache } from './sim-prompt-cache.js';
 
 export type { SimServerFault, SimServerFaultRates };
 
@@ -33,8 +39,10 @@ export interface SimServerOptions extends SimModelOptions {
   quiet?: boolean;
   /** Where log lines go. @default a line on stderr */
   log?: (line: string) => void;
-  /** Clock of the rate limiter, for tests. @default Date.now */
+  /** Clock of the rate limiter and the prompt caches, for tests. @default Date.now */
   now?: () => number;
+  /** Shortest prefix the emulated prompt caches keep, in tokens. @default 1024 */
+  promptCacheMinTokens?: number;
 }
 
 export interface SimServerStats extends ChatCompletionsStats {
@@ -43,6 +51,8 @@ export interface SimServerStats extends ChatCompletionsStats {
   byStatus: Record<string, number>;
   /** The batch endpoints: files, jobs and the requests inside them. */
   batch: SimBatchStats;
+  /** Anthropic's Messages route, with its prompt cache's reads and writes. */
+  anthropic: AnthropicMessagesStats;
 }
 
 export interface SimServer {
@@ -53,19 +63,48 @@ export interface SimServer {
   stats(): SimServerStats;
 }
 
+/** Answers a Messages request, turning a refusal into Anthropic's error shape. */
+async function answerInAnthropicShape(
+  response: ServerResponse,
+  answer: () => Promise<ChatCompletionOutcome>,
+): Promise<ChatCompletionOutcome> {
+  try {
+    return await answer();
+  } catch (error) {
+    const refused = error instanceof SimHttpError || InputError.isInstance(error);
+    if (!refused) throw error;
+    const status = error instanceof SimHttpError ? error.status : 400;
+    const type = error instanceof SimHttpError ? error.type : 'invalid_request_error';
+    sendReply(response, status, anthropicErrorBody(type, error.message));
+    return { status, tokens: '' };
+  }
+}
+
 /**
  * The simulated model as an OpenAI-compatible HTTP server on 127.0.0.1: `POST
  * /v1/chat/completions` (`serve-chat-completions.ts`: token usage, rpm/tpm limits, injected
- * faults), `GET /v1/models` (and `/v1beta/models` for Gemini clients), and the batch APIs of OpenAI,
- * Anthropic and Gemini (`serve-batch-api.ts`). A request gets the same answer as the in-process
+ * faults), Anthropic's `POST /v1/messages` (`serve-anthropic-messages.ts`), `GET /v1/models` (and
+ * `/v1beta/models` for Gemini clients), and the batch APIs of OpenAI, Anthropic and Gemini
+ * (`serve-batch-api.ts`), each with the prompt cache its provider bills (`sim-prompt-cache.ts`).
+ * A request gets the same answer as the in-process
  * `createSimModel` with the same options.
  */
 export async function startSimServer(options: SimServerOptions): Promise<SimServer> {
   const model = createSimModel(options);
   const seed = options.seed ?? 0;
+  // Each API's online calls share one emulated prompt cache; batch jobs have their own.
+  const promptCacheOptions = {
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.promptCacheMinTokens === undefined ? {} : { minTokens: options.promptCacheMinTokens }),
+  };
+  const anthropicMessages = createAnthropicMessagesRoute({
+    model,
+    promptCache: createSimPromptCache(promptCacheOptions),
+  });
   const chatCompletions = createChatCompletionsRoute({
     model,
     seed,
+    promptCache: createSimPromptCache(promptCacheOptions),
     ...(options.rpm === undefined ? {} : { rpm: options.rpm }),
     ...(options.tpm === undefined ? {} : { tpm: options.tpm }),
     ...(options.faultRates === undefined ? {} : { faultRates: options.faultRates }),
@@ -80,7 +119,12 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
   const batchApi = createSimBatchApi({
     model,
     seed,
-    ...(options.batch === undefined ? {} : { options: options.batch }),
+    options: {
+      ...options.batch,
+      ...(options.promptCacheMinTokens === undefined
+        ? {}
+        : { promptCacheMinTokens: options.promptCacheMinTokens }),
+    },
     ...(options.now === undefined ? {} : { now: options.now }),
     baseUrl: () => serverUrl,
   });
@@ -121,6 +165,8 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
         outcome = { status: 200, tokens: '' };
       } else if (request.method === 'POST' && path === '/v1/chat/completions') {
         outcome = await chatCompletions.answer(response, bodyText);
+      } else if (request.method === 'POST' && path === '/v1/messages') {
+        outcome = await answerInAnthropicShape(response, () => anthropicMessages.answer(response, bodyText));
       } else {
         throw new SimHttpError(404, `no route ${request.method} ${path}`, 'not_found');
       }
@@ -162,7 +208,13 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
   return {
     port,
     url: `http://127.0.0.1:${port}/v1`,
-    stats: () => structuredClone({ ...stats, ...chatCompletions.stats(), batch: batchApi.stats() }),
+    stats: () =>
+      structuredClone({
+        ...stats,
+        ...chatCompletions.stats(),
+        batch: batchApi.stats(),
+        anthropic: anthropicMessages.stats(),
+      }),
     close() {
       closing ??= new Promise<void>((resolve) => {
         chatCompletions.releaseHeld();

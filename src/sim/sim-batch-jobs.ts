@@ -1,5 +1,6 @@
 import type { ChatModel, GenerateRequest, GenerateResult } from '../spec/chat-model.js';
 import { InputError } from '../spec/errors.js';
+import { type CacheStyle, createSimPromptCache } from './sim-prompt-cache.js';
 import { hashUniforms, textDigest } from './sim-random.js';
 
 /**
@@ -20,6 +21,8 @@ export interface SimBatchOptions {
   expireDoneShare?: number;
   /** Share of the requests in a job that end with a server error instead of a reply. @default 0 */
   requestErrorRate?: number;
+  /** Shortest prefix the jobs' emulated prompt caches keep, in tokens. @default 1024 */
+  promptCacheMinTokens?: number;
 }
 
 export interface SimBatchStats {
@@ -53,10 +56,17 @@ export interface JobRequest {
   request: GenerateRequest;
   /** The model name the request asked for, echoed in its reply. */
   model: string;
+  /** How the request uses its API's prompt cache: OpenAI's automatic one, Anthropic's marks. */
+  cacheStyle: CacheStyle;
 }
 
 export type RequestOutcome =
-  | { kind: 'succeeded'; result: GenerateResult; model: string }
+  | {
+      kind: 'succeeded';
+      result: GenerateResult;
+      model: string;
+      cache: { readTokens: number; writeTokens: number };
+    }
   | { kind: 'errored'; message: string }
   | { kind: 'expired' }
   | { kind: 'canceled' };
@@ -137,6 +147,15 @@ export function createSimBatchJobs({
   const expireJobs = countOption('batch.expireJobs', options.expireJobs);
   const expireDoneShare = shareOption('batch.expireDoneShare', options.expireDoneShare, 0.6);
   const requestErrorRate = shareOption('batch.requestErrorRate', options.requestErrorRate, 0);
+  const cacheOptions = {
+    now,
+    ...(options.promptCacheMinTokens === undefined ? {} : { minTokens: options.promptCacheMinTokens }),
+  };
+  const promptCaches = {
+    openai: createSimPromptCache(cacheOptions),
+    anthropic: createSimPromptCache(cacheOptions),
+    gemini: createSimPromptCache(cacheOptions),
+  };
   const files = new Map<string, SimFile>();
   const jobs = new Map<string, SimJob>();
   let jobsSeen = 0;
@@ -218,11 +237,15 @@ export function createSimBatchJobs({
         stats.requestsErrored += 1;
         continue;
       }
+      // Each API's batch jobs share a prompt cache of their own, apart from its online calls.
+      const cacheUse = promptCaches[job.api].use(entry.model, entry.request.messages, entry.cacheStyle);
       const result = await model.generate(entry.request);
+      cacheUse.commit();
       stats.requestsAnswered += 1;
       stats.promptTokens += result.usage.inputTokens;
       stats.completionTokens += result.usage.outputTokens;
-      outcomes.set(entry.customId, { kind: 'succeeded', result, model: entry.model });
+      const cache = { readTokens: cacheUse.readTokens, writeTokens: cacheUse.writeTokens };
+      outcomes.set(entry.customId, { kind: 'succeeded', result, model: entry.model, cache });
     }
     job.outcomes = outcomes;
     job.endedAtMs = endedAtMs;
