@@ -3,7 +3,7 @@ import type {
   MessageBatch,
   MessageBatchIndividualResponse,
 } from '@anthropic-ai/sdk/resources/messages/batches';
-import type { FinishReason, GenerateRequest } from '../spec/chat-model.js';
+import type { ChatMessage, FinishReason, GenerateRequest } from '../spec/chat-model.js';
 import type { BatchEntry, BatchProvider, ProviderJobState, ProviderOutcome } from './batch-provider.js';
 import { toJobError } from './to-job-error.js';
 
@@ -22,22 +22,37 @@ const retryableErrorTypes = new Set(['api_error', 'overloaded_error', 'rate_limi
 const submissionWindowMs = 10 * 60 * 1000;
 
 /**
- * The Messages params the online adapter would send: system messages joined into `system`, a JSON
- * schema as `output_config.format` (structured outputs), no seed (Anthropic has none).
+ * A batch job's requests may run more than 5 minutes apart, so the shared prefix is written to
+ * the 1-hour cache, as Anthropic advises for batches (priced as such in the price table).
  */
-function messageParams(model: string, request: GenerateRequest): Record<string, unknown> {
-  const system = request.messages
-    .filter((message) => message.role === 'system')
-    .map((message) => message.content);
+const batchCacheControl = { type: 'ephemeral', ttl: '1h' } as const;
+
+/** A message's text, as one block marked with `cache_control` where it ends the shared prefix. */
+function contentOf(message: ChatMessage): string | Record<string, unknown>[] {
+  if (message.endsSharedPrefix !== true) return message.content;
+  return [{ type: 'text', text: message.content, cache_control: batchCacheControl }];
+}
+
+/**
+ * The Messages params the online adapter would send: system messages joined into `system`, the
+ * end of the shared prefix marked for the prompt cache, a JSON schema as `output_config.format`
+ * (structured outputs), no seed (Anthropic has none).
+ */
+export function messageParams(model: string, request: GenerateRequest): Record<string, unknown> {
+  const systemMessages = request.messages.filter((message) => message.role === 'system');
+  const system = systemMessages.map((message) => message.content).join('\n\n');
+  const systemEndsPrefix = systemMessages.some((message) => message.endsSharedPrefix === true);
   const format = request.responseFormat;
   return {
     model,
     max_tokens: request.maxOutputTokens ?? defaultMaxTokens,
     temperature: request.temperature ?? 0,
-    ...(system.length === 0 ? {} : { system: system.join('\n\n') }),
+    ...(systemMessages.length === 0
+      ? {}
+      : { system: contentOf({ role: 'system', content: system, endsSharedPrefix: systemEndsPrefix }) }),
     messages: request.messages
       .filter((message) => message.role !== 'system')
-      .map((message) => ({ role: message.role, content: message.content })),
+      .map((message) => ({ role: message.role, content: contentOf(message) })),
     ...(format?.type === 'json'
       ? { output_config: { format: { type: 'json_schema', schema: format.schema } } }
       : {}),
@@ -76,6 +91,7 @@ function outcomeOf(entry: MessageBatchIndividualResponse): ProviderOutcome {
     const text = message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
     const usage = message.usage;
     const cacheRead = usage.cache_read_input_tokens ?? 0;
+    const cacheWrite = usage.cache_creation_input_tokens ?? 0;
     return {
       customId,
       state: 'succeeded',
@@ -84,9 +100,10 @@ function outcomeOf(entry: MessageBatchIndividualResponse): ProviderOutcome {
         finishReason: finishReasonOf(message.stop_reason),
         // As the online adapter counts them: cache reads and writes are part of the input.
         usage: {
-          inputTokens: usage.input_tokens + cacheRead + (usage.cache_creation_input_tokens ?? 0),
+          inputTokens: usage.input_tokens + cacheRead + cacheWrite,
           outputTokens: usage.output_tokens,
           ...(usage.cache_read_input_tokens === null ? {} : { cachedInputTokens: cacheRead }),
+          ...(usage.cache_creation_input_tokens === null ? {} : { cacheWriteTokens: cacheWrite }),
         },
       },
     };

@@ -2,6 +2,7 @@ import type OpenAI from 'openai';
 import { toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
+import { promptCacheKey } from '../models/prompt-cache-key.js';
 import type { FinishReason, GenerateRequest } from '../spec/chat-model.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import { isRetryableStatus } from '../spec/errors.js';
@@ -23,7 +24,11 @@ const endedStatuses = new Set(['completed', 'expired', 'cancelled', 'failed']);
 const reasoningModel = /^(o\d|gpt-5)/;
 
 /** The chat completions body the online adapter would send for this request. */
-function chatBody(model: string, request: GenerateRequest, compatible: boolean): Record<string, unknown> {
+export function chatBody(
+  model: string,
+  request: GenerateRequest,
+  compatible: boolean,
+): Record<string, unknown> {
   const format = request.responseFormat;
   const maxTokensName = !compatible && reasoningModel.test(model) ? 'max_completion_tokens' : 'max_tokens';
   return {
@@ -32,6 +37,8 @@ function chatBody(model: string, request: GenerateRequest, compatible: boolean):
     temperature: request.temperature ?? 0,
     ...(request.maxOutputTokens === undefined ? {} : { [maxTokensName]: request.maxOutputTokens }),
     ...(request.seed === undefined ? {} : { seed: request.seed }),
+    // OpenAI's own key only: a compatible server may refuse a field it does not know.
+    ...(compatible ? {} : promptCacheKeyField(request)),
     ...(format?.type === 'json'
       ? {
           response_format: {
@@ -41,6 +48,11 @@ function chatBody(model: string, request: GenerateRequest, compatible: boolean):
         }
       : {}),
   };
+}
+
+function promptCacheKeyField(request: GenerateRequest): { prompt_cache_key?: string } {
+  const key = promptCacheKey(request.messages);
+  return key === undefined ? {} : { prompt_cache_key: key };
 }
 
 function inputLine(model: string, entry: BatchEntry, compatible: boolean): string {

@@ -24,6 +24,8 @@ import type {
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import { ApiCallError, type BatchPromptError, InputError } from '../spec/errors.js';
 import { type CallReply, callReply } from './bounded-fetch.js';
+import { createPrefixWarmUp } from './prefix-warm-up.js';
+import { promptCacheKey, sharedPrefixDigest } from './prompt-cache-key.js';
 import { redactSecrets } from './redact-secrets.js';
 import { sanitizeHeaders } from './sanitize-headers.js';
 import { toModelError } from './to-model-error.js';
@@ -44,6 +46,13 @@ export interface AiSdkModelOptions {
   supportsSeed?: boolean;
   /** Passed to `generateText` as is, e.g. `{ openai: { reasoningEffort: 'low' } }`. */
   providerOptions?: SharedV3ProviderOptions;
+  /**
+   * How the provider is asked to cache the prefix the calls of a run share: `cache-control` marks
+   * its last message (`endsSharedPrefix`) with Anthropic's `cache_control`, `cache-key` sends
+   * OpenAI's `prompt_cache_key` (`promptCacheKey`). Without it the provider caches on its own
+   * terms (Google's implicit caching) or not at all.
+   */
+  promptCache?: 'cache-control' | 'cache-key';
   /** Values scrubbed from every error (the API key), besides the credential shapes always scrubbed. */
   secrets?: readonly string[];
   /**
@@ -69,14 +78,16 @@ export interface ServiceTierAdapter {
 
 /** A `ChatModel` over any AI SDK 6 language model. Never retries: the scheduler does. */
 export function fromLanguageModel(languageModel: LanguageModelV3, options: AiSdkModelOptions): ChatModel {
-  const { id, supportsJsonSchema, providerOptions } = options;
+  const { id, supportsJsonSchema, promptCache } = options;
   const supportsSeed = options.supportsSeed ?? true;
   const secrets = [...(options.secrets ?? [])];
   const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, 'BatchPromptWarning'));
+  const warmUp = createPrefixWarmUp();
 
   async function generate(request: GenerateRequest): Promise<GenerateResult> {
     validateRequest(request);
     const tiers = request.serviceTier === undefined ? undefined : options.serviceTiers;
+    const providerOptions = withPromptCacheKey(options.providerOptions, promptCache, request.messages);
     const callOptions =
       tiers === undefined || request.serviceTier === undefined
         ? providerOptions
@@ -90,21 +101,25 @@ export function fromLanguageModel(languageModel: LanguageModelV3, options: AiSdk
     };
     let result: Awaited<ReturnType<typeof generateText>>;
     try {
-      result = await callReply.run(call, () =>
-        generateText({
-          model: languageModel,
-          messages: request.messages.map(toModelMessage),
-          // Our system messages come from our own prompt renderer, not from users; without this
-          // the SDK warns on the console at every call.
-          allowSystemInMessages: true,
-          maxRetries: 0,
-          temperature: request.temperature ?? 0,
-          ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
-          ...(request.seed === undefined || !supportsSeed ? {} : { seed: request.seed }),
-          abortSignal: callSignal.signal,
-          ...(callOptions === undefined ? {} : { providerOptions: callOptions }),
-          ...(wantsSchema ? { output: rawJsonOutput(responseFormat.schema, responseFormat.name) } : {}),
-        }),
+      // Where the provider caches a prefix, the calls that share one wait for the first to end.
+      const prefix = promptCache === undefined ? undefined : sharedPrefixDigest(request.messages);
+      result = await warmUp(prefix, request.signal, () =>
+        callReply.run(call, () =>
+          generateText({
+            model: languageModel,
+            messages: request.messages.map((message) => toModelMessage(message, promptCache)),
+            // Our system messages come from our own prompt renderer, not from users; without this
+            // the SDK warns on the console at every call.
+            allowSystemInMessages: true,
+            maxRetries: 0,
+            temperature: request.temperature ?? 0,
+            ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
+            ...(request.seed === undefined || !supportsSeed ? {} : { seed: request.seed }),
+            abortSignal: callSignal.signal,
+            ...(callOptions === undefined ? {} : { providerOptions: callOptions }),
+            ...(wantsSchema ? { output: rawJsonOutput(responseFormat.schema, responseFormat.name) } : {}),
+          }),
+        ),
       );
     } catch (error) {
       const modelError = toModelError(error, { modelId: id, signal: request.signal, secrets });
@@ -198,8 +213,26 @@ function linkedSignal(callerSignal: AbortSignal | undefined): { signal: AbortSig
   };
 }
 
-function toModelMessage(message: ChatMessage): ModelMessage {
-  return { role: message.role, content: message.content };
+function toModelMessage(message: ChatMessage, promptCache: AiSdkModelOptions['promptCache']): ModelMessage {
+  if (promptCache !== 'cache-control' || message.endsSharedPrefix !== true)
+    return { role: message.role, content: message.content };
+  // @ai-sdk/anthropic puts a message's cache control on its last content block.
+  return {
+    role: message.role,
+    content: message.content,
+    providerOptions: { anthropic: { cacheControl: { type: 'ephemeral' } } },
+  };
+}
+
+/** The caller's provider options with OpenAI's `promptCacheKey` added where the provider takes one. */
+function withPromptCacheKey(
+  providerOptions: SharedV3ProviderOptions | undefined,
+  promptCache: AiSdkModelOptions['promptCache'],
+  messages: readonly ChatMessage[],
+): SharedV3ProviderOptions | undefined {
+  const key = promptCache === 'cache-key' ? promptCacheKey(messages) : undefined;
+  if (key === undefined) return providerOptions;
+  return { ...providerOptions, openai: { promptCacheKey: key, ...providerOptions?.openai } };
 }
 
 /**
@@ -221,7 +254,7 @@ function rawJsonOutput(schema: JsonSchema, name: string): OutputInterface<string
  * Provider figures where they are counts this request could have produced; otherwise local o200k
  * counts over the prompt and the reply, marked estimated. Both input figures include cached
  * tokens (the AI SDK adds Anthropic's cache reads and writes into `inputTokens`), so
- * `cachedInputTokens` is a part of `inputTokens`, not an addition to it.
+ * `cachedInputTokens` and `cacheWriteTokens` are parts of `inputTokens`, not additions to it.
  */
 function toUsage(
   usage: LanguageModelUsage,
@@ -242,14 +275,20 @@ function toUsage(
     }
     return { inputTokens: localInput, outputTokens: localOutput, estimated: true };
   }
-  const cachedInputTokens = usage.inputTokenDetails?.cacheReadTokens;
   const inputTokens = usage.inputTokens as number;
+  // Cache reads and writes are parts of the input: a figure beyond it (reads and writes together)
+  // is not billed as such, and the input is then charged at the input rate.
+  const cacheReads = usage.inputTokenDetails?.cacheReadTokens;
+  const cachedInputTokens = isCount(cacheReads, inputTokens) ? cacheReads : undefined;
+  const cacheWrites = usage.inputTokenDetails?.cacheWriteTokens;
+  const cacheWriteTokens = isCount(cacheWrites, inputTokens - (cachedInputTokens ?? 0))
+    ? cacheWrites
+    : undefined;
   return {
     inputTokens,
     outputTokens: usage.outputTokens as number,
-    ...(cachedInputTokens === undefined || !isCount(cachedInputTokens, inputTokens)
-      ? {}
-      : { cachedInputTokens }),
+    ...(cachedInputTokens === undefined ? {} : { cachedInputTokens }),
+    ...(cacheWriteTokens === undefined ? {} : { cacheWriteTokens }),
   };
 }
 

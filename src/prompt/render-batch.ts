@@ -331,8 +331,17 @@ export function renderBatch(
 ): RenderedBatch {
   if (entries.length === 0) throw new RangeError('Expected at least one item in a batch, got 0');
   const { format, tag } = options;
-  const messages: ChatMessage[] = [{ role: 'system', content: renderSystemMessage(task, format) }];
-  if (options.includeExamples ?? true) messages.push(...exampleTurns(task, format));
+  // Two prefixes are shared: the system message by every call of the run, and the worked
+  // examples after it by every call that shows them. Each end is marked for the prompt cache, so
+  // a later round without examples reads the system message round 1 wrote.
+  const messages: ChatMessage[] = [
+    { role: 'system', content: renderSystemMessage(task, format), endsSharedPrefix: true },
+  ];
+  if (options.includeExamples ?? true) {
+    const turns = exampleTurns(task, format);
+    const last = turns.pop();
+    if (last !== undefined) messages.push(...turns, { ...last, endsSharedPrefix: true });
+  }
   const asked = task.outputs === undefined ? undefined : askedOutputs(task, options.outputs);
   const askedLine =
     task.outputs === undefined ? undefined : renderAskedOutputsLine(task, asked ?? [], format, tag);

@@ -53,7 +53,9 @@ const openaiProvider: Provider = {
   // A dated snapshot (gpt-4.1-mini-2025-04-14) is priced as its model.
   priceKey: (target) => `openai:${target.model.replace(/-\d{4}-\d{2}-\d{2}$/, '')}`,
   // The chat completions API rather than the Responses API: OPENAI_BASE_URL often points at a
-  // compatible server (vLLM, a proxy, our simulator) that speaks only chat completions.
+  // compatible server (vLLM, a proxy, our simulator) that speaks only chat completions. OpenAI
+  // caches prompt prefixes by itself; a `prompt_cache_key` per task keeps a run's calls on the
+  // machines that hold its prefix.
   createOnline: ({ target, access, fetch, adapter }) =>
     fromLanguageModel(
       createOpenAI({ apiKey: access.apiKey, baseURL: access.baseUrl, fetch }).chat(target.model),
@@ -61,6 +63,7 @@ const openaiProvider: Provider = {
         ...adapter,
         supportsJsonSchema: true,
         serviceTiers: openaiServiceTiers,
+        promptCache: 'cache-key',
       },
     ),
   batch: {
@@ -89,7 +92,8 @@ const anthropicProvider: Provider = {
     `anthropic:${target.model.replace(/-(\d{8}|latest)$/, '').replace(/^(claude-(?:opus|sonnet|haiku)-\d+)-0$/, '$1')}`,
   // @ai-sdk/anthropic sends a JSON schema as `output_config.format` on models with native
   // structured outputs and as a forced `json` tool on older ones; either way the text is JSON.
-  // Anthropic rejects `seed`, and the SDK would log a warning for it on every call.
+  // Anthropic rejects `seed`, and the SDK would log a warning for it on every call. Anthropic
+  // caches a prefix only where a request marks it: the end of the prefix a run's calls share.
   createOnline: ({ target, access, fetch, adapter }) =>
     fromLanguageModel(
       createAnthropic({ apiKey: access.apiKey, baseURL: access.baseUrl, fetch })(target.model),
@@ -97,6 +101,7 @@ const anthropicProvider: Provider = {
         ...adapter,
         supportsJsonSchema: true,
         supportsSeed: false,
+        promptCache: 'cache-control',
       },
     ),
   batch: {
@@ -134,6 +139,7 @@ const googleProvider: Provider = {
   apiKey: { variable: 'GOOGLE_GENERATIVE_AI_API_KEY', required: true },
   endpoint: { defaultUrl: 'https://generativelanguage.googleapis.com/v1beta' },
   serviceTiers: googleServiceTiers,
+  // Gemini 2.5 and later cache repeated prefixes implicitly: nothing to send.
   createOnline: ({ target, access, fetch, adapter }) =>
     fromLanguageModel(
       createGoogleGenerativeAI({ apiKey: access.apiKey, baseURL: access.baseUrl, fetch })(target.model),

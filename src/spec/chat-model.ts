@@ -8,6 +8,13 @@ export type ChatRole = 'system' | 'user' | 'assistant';
 export interface ChatMessage {
   role: ChatRole;
   content: string;
+  /**
+   * True on the last message of a prefix that other calls of the run share: the system message
+   * (every call) and the last worked-example turn (every call that shows the examples). Adapters
+   * of providers that cache a prefix only where asked (Anthropic's `cache_control`) mark it there;
+   * it never changes what the model reads.
+   */
+  endsSharedPrefix?: boolean;
 }
 
 /** A JSON schema (draft 2020-12 subset) that a reply must follow. */
@@ -38,7 +45,10 @@ export type ServiceTierName = 'flex' | 'standard';
 export interface Usage {
   inputTokens: number;
   outputTokens: number;
+  /** Input tokens read from the provider's prompt cache: a part of `inputTokens`. */
   cachedInputTokens?: number;
+  /** Input tokens written to the provider's prompt cache (Anthropic bills them): a part of `inputTokens`. */
+  cacheWriteTokens?: number;
   /** True when the provider reported no usage and the figures come from a local tokenizer. */
   estimated?: boolean;
 }
