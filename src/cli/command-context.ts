@@ -259,11 +259,18 @@ function createContext(
           progress.update(
             state,
             tiers === undefined
-              ? costUsd(session.price, paid.inputTokens, paid.outputTokens, session.paidCachedInputTokens())
+              ? costUsd(
+                  session.price,
+                  paid.inputTokens,
+                  paid.outputTokens,
+                  session.paidCachedInputTokens(),
+                  session.paidCacheWriteTokens(),
+                )
               : tierCost === undefined
                 ? undefined
                 : tierCost + (requests.failedCostUsd ?? 0),
             requests,
+            { read: session.paidCachedInputTokens(), written: session.paidCacheWriteTokens() },
           );
         },
         ...(results?.invalidRows

@@ -5,9 +5,23 @@ import type { RequestTally } from '../stack/request-ledger.js';
 /** The requests sent so far, for the progress line: shown once any failed. */
 export type ProgressRequests = Pick<RequestTally, 'sent' | 'failed' | 'billedFailed'>;
 
+/** Input tokens the provider read from and wrote to its prompt cache (parts of the input). */
+export interface PromptCacheTokens {
+  read: number;
+  written: number;
+}
+
 export interface ProgressReporter {
-  /** `costUsd` counts the billed failures among `requests`, as the summary does. */
-  update(progress: Progress, costUsd: number | undefined, requests?: ProgressRequests): void;
+  /**
+   * `costUsd` counts the billed failures among `requests`, as the summary does; `promptCache` the
+   * input tokens the provider's prompt cache read and wrote.
+   */
+  update(
+    progress: Progress,
+    costUsd: number | undefined,
+    requests?: ProgressRequests,
+    promptCache?: PromptCacheTokens,
+  ): void;
   stop(): void;
 }
 
@@ -25,6 +39,7 @@ function describe(
   costUsd: number | undefined,
   elapsedMs: number,
   requests: ProgressRequests | undefined,
+  promptCache: PromptCacheTokens | undefined,
 ): string {
   const total = progress.itemsTotal;
   const settled = progress.itemsSettled;
@@ -41,12 +56,16 @@ function describe(
     requests === undefined || requests.failed === 0
       ? []
       : [`requests ${requests.sent} (${requests.failed} failed, ${requests.billedFailed} billed)`];
+  const cached =
+    promptCache === undefined || promptCache.read + promptCache.written === 0
+      ? ''
+      : ` (cache read ${promptCache.read}, written ${promptCache.written})`;
   return [
     `final answers ${settled}${total === undefined ? '' : `/${total}`}`,
     `round ${progress.round}/${progress.maxRounds}`,
     `calls ${progress.calls}${failed}`,
     ...failedRequests,
-    `tokens ${progress.inputTokens}+${progress.outputTokens}${cost}`,
+    `tokens ${progress.inputTokens}+${progress.outputTokens}${cached}${cost}`,
     rate,
     `eta ${eta}`,
   ].join(' | ');
@@ -75,8 +94,8 @@ export function createProgressReporter(options: {
     );
     let started = false;
     return {
-      update(progress, costUsd, requests) {
-        const details = describe(progress, costUsd, now() - startedAt, requests);
+      update(progress, costUsd, requests, promptCache) {
+        const details = describe(progress, costUsd, now() - startedAt, requests, promptCache);
         if (!started) {
           bar.start(progress.itemsTotal ?? 0, progress.itemsSettled, { details });
           started = true;
@@ -97,8 +116,8 @@ export function createProgressReporter(options: {
     stream.write(`progress: ${line}\n`);
   };
   return {
-    update(progress, costUsd, requests) {
-      last = describe(progress, costUsd, now() - startedAt, requests);
+    update(progress, costUsd, requests, promptCache) {
+      last = describe(progress, costUsd, now() - startedAt, requests, promptCache);
       if (now() - lastPrintedAt >= intervalMs) print(last);
     },
     stop() {

@@ -88,6 +88,8 @@ export interface RunSession {
   spent(): SpendingCapState | undefined;
   /** Prompt-cache reads of the calls paid for in this session. */
   paidCachedInputTokens(): number;
+  /** Input tokens the calls paid for in this session wrote to the provider's prompt cache. */
+  paidCacheWriteTokens(): number;
   /** Cached replies that failed their checksum and were asked again. */
   damagedReplies(): number;
   /** Streams the rows through the engine under one strategy, each result to the sinks in input order. */
@@ -124,6 +126,7 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
     let cap: SpendingCap | undefined;
     let damagedReplies = 0;
     let paidCachedInputTokens = 0;
+    let paidCacheWriteTokens = 0;
     const { batchApi, onEvent, ...stackOptions } = options.stack ?? {};
     stack = await createModelStack({
       ...stackOptions,
@@ -147,9 +150,10 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
       ...(journalRun === undefined ? {} : { runId: journalRun.runId }),
       ...(batchApi === undefined ? {} : { batchApi: { ...batchApi, signal: controller.signal } }),
       onEvent: (event) => {
-        if (event.type === 'reply' && !event.cached)
+        if (event.type === 'reply' && !event.cached) {
           paidCachedInputTokens += event.usage.cachedInputTokens ?? 0;
-        else if (event.type === 'damaged-reply') damagedReplies += 1;
+          paidCacheWriteTokens += event.usage.cacheWriteTokens ?? 0;
+        } else if (event.type === 'damaged-reply') damagedReplies += 1;
         else if (event.type === 'job-detached') stop({ kind: 'detached', jobId: event.job.jobId });
         else if (event.type === 'job-cancelled') stop({ kind: 'cancelled', jobId: event.job.jobId });
         onEvent?.(event);
@@ -183,6 +187,7 @@ export async function openRunSession(options: RunSessionOptions): Promise<RunSes
       stopReason: () => runStopReason(controller.signal),
       spent: () => cap?.state(),
       paidCachedInputTokens: () => paidCachedInputTokens,
+      paidCacheWriteTokens: () => paidCacheWriteTokens,
       damagedReplies: () => damagedReplies,
       run: (strategy, sinks) =>
         runPipeline({

@@ -51,6 +51,8 @@ export interface RunSummaryJson {
   outputTokens: number;
   /** Of `inputTokens`, those the provider read from its prompt cache (priced at the cached rate). */
   cachedInputTokens: number;
+  /** Of `inputTokens`, those written to the provider's prompt cache (priced at its write rate). */
+  cacheWriteTokens: number;
   estimatedCostUsd: number | null;
   wallMs: number;
   /** Every request sent by this invocation, answered or failed; `failedCostUsd` prices the billed failures. */
@@ -181,6 +183,7 @@ function runSummaryJson(
   const { summary } = outcome;
   const session: RunSession = context.session;
   const paidCachedInputTokens = session.paidCachedInputTokens();
+  const paidCacheWriteTokens = session.paidCacheWriteTokens();
   const serviceTiers = session.stack.serviceTiers?.();
   // Failed requests whose bodies were billed count as calls with their tokens, and cost alike.
   const requests = pricedRequests(session.stack.requests(), session.price);
@@ -211,9 +214,10 @@ function runSummaryJson(
     inputTokens,
     outputTokens,
     cachedInputTokens: paidCachedInputTokens,
+    cacheWriteTokens: paidCacheWriteTokens,
     estimatedCostUsd:
       (serviceTiers === undefined
-        ? costUsd(session.price, inputTokens, outputTokens, paidCachedInputTokens)
+        ? costUsd(session.price, inputTokens, outputTokens, paidCachedInputTokens, paidCacheWriteTokens)
         : tierCostUsd === undefined
           ? undefined
           : tierCostUsd + (failedCostUsd ?? 0)) ?? null,
