@@ -38,9 +38,32 @@ describe.skipIf(!hasData)('calibration of sim:frontier on RTE', () => {
     const roundOne = voted.results.map((result) => ({ result, vote: roundVote(result, 1)! }));
     const roundOneAccuracy =
       (100 * roundOne.filter(({ result, vote }) => vote.answer === result.gold).length) / items.length;
-    // Batching at 32 costs this model nothing (it did as well as alone in the runs).
-    expect(roundOneAccuracy).toBeGreaterThanOrEqual(singleAccuracy - 1);
     expect(Math.abs(roundOneAccuracy - 94.2)).toBeLessThanOrEqual(2);
+    // Batching at 32 costs this model nothing (it did as well as alone in the runs): equal in
+    // expectation, so compared over five seeds. On one seed, the per-request noise of the two
+    // runs (about 1.6 items each) puts them 3 items apart about one time in five.
+    const meanOverSeeds = async (accuracyOf: (seed: number) => Promise<number>) => {
+      const seeds = [0, 1, 2, 3, 4];
+      let total = 0;
+      for (const seed of seeds) total += await accuracyOf(seed);
+      return total / seeds.length;
+    };
+    const modelOf = (seed: number) => createSimModel({ profile: 'frontier', task: rteTask, items, seed });
+    const meanSingle = await meanOverSeeds(async (seed) => {
+      const run = await batchPrompt({ ...common, model: modelOf(seed), seed, strategy: 'single' });
+      return (run.summary.accuracy ?? 0) * 100;
+    });
+    const meanRoundOne = await meanOverSeeds(async (seed) => {
+      const run = await batchPrompt({
+        ...common,
+        model: modelOf(seed),
+        seed,
+        strategy: 'batch',
+        batchSize: 32,
+      });
+      return (run.summary.accuracy ?? 0) * 100;
+    });
+    expect(meanRoundOne).toBeGreaterThanOrEqual(meanSingle - 1);
 
     const sure = roundOne.filter(({ vote }) => vote.confident);
     expect(Math.abs(sure.length / items.length - 234 / 277)).toBeLessThanOrEqual(0.05);
