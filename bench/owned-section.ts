@@ -37,6 +37,7 @@ export const ownedSections = [
   { heading: 'Reply formats: output tokens', script: 'bench/format-cost.ts' },
   { heading: 'Scaling out', script: 'bench/queue-scale-out.ts' },
   { heading: 'Several outputs per item', script: 'bench/multi-output-cost.ts' },
+  { heading: 'Dollars with prompt caching', script: 'bench/cache-dollars.ts' },
 ] as const;
 
 export type OwnedHeading = (typeof ownedSections)[number]['heading'];
