@@ -3,10 +3,11 @@ import { Command } from 'commander';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
 import type { Item, ResolvedStrategy } from '../../engine/types.js';
 import { autoReplyFormat } from '../../parse/reply-format-rule.js';
+import { forecastPlanCache, type PlanCache, renderPlanCache } from '../../plan/cache-forecast.js';
 import { type CountedPlan, countPlan, type PlanFigures } from '../../plan/count-plan.js';
 import { batchPriceOf, costUsd, loadPrices, type ModelPrice, priceOf } from '../../plan/price-table.js';
 import { sampleWhileReading, simulateExpected } from '../../plan/simulate-expected.js';
-import type { OutputFormat } from '../../prompt/render-batch.js';
+import { type OutputFormat, renderBatch } from '../../prompt/render-batch.js';
 import { parseModelUri } from '../../providers/model-uri.js';
 import { isSimProfileName, type SimProfileName } from '../../sim/profiles.js';
 import { InputError } from '../../spec/errors.js';
@@ -56,6 +57,12 @@ export interface PlanJson {
   /** Why the chosen format: `as given`, or what `auto` read off the model. */
   formatChoice: string;
   largestItemTokens: number;
+  /**
+   * What the provider's prompt cache would save: whether the shared prefix reaches the model's
+   * minimum (with its source), and each line's dollars with and without cache hits. Null for a
+   * provider with no prompt cache batchprompt knows of.
+   */
+  promptCache: PlanCache | null;
 }
 
 export interface PlanOutput {
@@ -178,6 +185,26 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
     };
   }
   const formats = await planFormats(task, sample, counted, strategy, profileName, price, expected);
+  const roundOneCalls = Math.ceil(counted.items / Math.max(1, strategy.batchSize));
+  const promptCache =
+    sample[0] === undefined
+      ? undefined
+      : forecastPlanCache({
+          modelId,
+          messages: renderBatch(task, [sample[0]], {
+            format: strategy.format,
+            tag: 'abcd',
+            includeExamples: strategy.examples !== 'none',
+          }).messages,
+          price: listPrice,
+          tier: price,
+          examples: strategy.examples,
+          lines: {
+            SinglePrompt: { ...counted.single, roundOneCalls: counted.single.calls },
+            'worst case': { ...counted.worstCase, roundOneCalls },
+            expected: expected === null ? null : { ...expected, roundOneCalls },
+          },
+        });
   return {
     model: modelId,
     task: task.name,
@@ -194,6 +221,7 @@ export async function planCommand(values: PlanCliValues): Promise<PlanJson> {
     formats,
     formatChoice,
     largestItemTokens: counted.largestItem.tokens,
+    promptCache: promptCache ?? null,
   };
 }
 
@@ -251,7 +279,8 @@ export function renderPlan(plan: PlanJson): string {
         ]
       : []),
   ];
-  return `${table.toString()}\n${notes.join('\n')}\n\n${renderFormats(plan)}`;
+  const cache = plan.promptCache === null ? [] : renderPlanCache(plan.promptCache, plan.model);
+  return `${table.toString()}\n${[...notes, ...cache].join('\n')}\n\n${renderFormats(plan)}`;
 }
 
 /** Output tokens and their dollars in each reply format. */
