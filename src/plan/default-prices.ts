@@ -171,14 +171,10 @@ export const defaultPrices: Readonly<Record<string, ModelPrice>> = {
   'anthropic:claude-opus-4-5': anthropic([5, 6.25, 10, 0.5, 25], claudePricing2026, claudeMinimum(4096)),
   'anthropic:claude-opus-4-1': anthropic([15, 18.75, 30, 1.5, 75], claudePricing2026, claudeMinimum(1024)),
   'anthropic:claude-opus-4': anthropic([15, 18.75, 30, 1.5, 75], claudePricing2026, claudeMinimum(1024)),
-  'anthropic:claude-sonnet-5-5': anthropic(
-    [2, 2.5, 4, 0.2, 10],
-    'platform.claude.com/docs/en/models/sonnet-5-5/overview (stored copy; later reports say cache reads fell to $0.10 on 2026-10-07, which no stored Anthropic page confirms); no stored source gives its minimum cacheable prefix',
-    undefined,
-  ),
+  // Sonnet 5's launch rates ($2/$10) held only to 2026-08-31; the standard ones apply since.
   'anthropic:claude-sonnet-5': anthropic(
-    [2, 2.5, 4, 0.2, 10],
-    'platform.claude.com/docs/en/models/sonnet-5/overview (stored copy; released 2026-06-30)',
+    [3, 3.75, 6, 0.3, 15],
+    'platform.claude.com/docs/en/about-claude/models/whats-new-sonnet-5 (released 2026-06-30); standard rates from 2026-09-01, the same as Sonnet 4.6 (blog.getbind.co, "Claude Sonnet 5 tokenizer deep dive", 2026)',
     claudeMinimumLate2026(1024),
   ),
   'anthropic:claude-sonnet-4-6': anthropic([3, 3.75, 6, 0.3, 15], claudePricing2026, claudeMinimum(1024)),
