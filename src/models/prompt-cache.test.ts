@@ -123,12 +123,14 @@ describe('Anthropic prompt caching through the AI SDK', () => {
     // Issue 24's target: at least 90% of the prefix tokens of the later calls are cache reads.
     const read = later.reduce((sum, exchange) => sum + usageOf(exchange).cache_read_input_tokens, 0);
     expect(read / (prefixTokens * later.length)).toBeGreaterThanOrEqual(0.9);
-    // Round 2 reads the system message round 1 wrote; nothing after the first call writes it again.
-    const systemTokens = usageOf(withoutExamples[0]!).cache_read_input_tokens;
-    expect(systemTokens).toBeGreaterThan(1024);
-    expect(systemTokens).toBeLessThan(prefixTokens);
-    for (const exchange of withoutExamples)
-      expect(usageOf(exchange).cache_read_input_tokens).toBe(systemTokens);
+    // Round 2 reads the system message round 1 wrote where it reaches the minimum on its own (the
+    // guideline's is within a few tokens of 1,024, by reply format); nothing writes it again.
+    const systemReads = new Set(withoutExamples.map((exchange) => usageOf(exchange).cache_read_input_tokens));
+    expect(systemReads.size).toBe(1);
+    const [systemTokens] = systemReads;
+    expect(systemTokens === 0 || (systemTokens! > 1024 && systemTokens! < prefixTokens)).toBe(true);
+    for (const exchange of later.concat(withoutExamples))
+      expect(usageOf(exchange).cache_creation_input_tokens).toBe(0);
 
     // The accounts hold the provider's figures: reads and writes are parts of the input.
     const total = (key: keyof Usage) => exchanges.reduce((sum, exchange) => sum + usageOf(exchange)[key], 0);
@@ -191,7 +193,13 @@ describe('OpenAI prompt caching through the AI SDK', () => {
           .cached_tokens,
     );
     expect(cached[0]).toBe(0);
-    expect(cached.slice(1).every((tokens) => tokens >= 1024 && tokens % 128 === 0)).toBe(true);
+    expect(cached.every((tokens) => tokens % 128 === 0)).toBe(true);
+    // Every later call that shows the examples reads the prefix the first one sent.
+    const withExamples = guideline.exchanges.flatMap(({ body }, index) =>
+      (body.messages as unknown[]).length === 4 && index > 0 ? [cached[index]!] : [],
+    );
+    expect(withExamples.length).toBeGreaterThan(2);
+    expect(withExamples.every((tokens) => tokens >= 1024)).toBe(true);
     expect(guideline.summary.cachedInputTokens).toBe(cached.reduce((sum, tokens) => sum + tokens, 0));
     // The short built-in RTE prompt is below the minimum: nothing is cached.
     expect(rte.summary.cachedInputTokens).toBe(0);
