@@ -23,7 +23,13 @@ it('gives the same rows as compareStrategies, with details that agree with them'
 
   for (const row of detailed) {
     const { details } = row;
-    expect(details.byRound).toHaveLength(row.rounds);
+    // One entry per round the run asked, from round 1 on; early stopping may end it before the
+    // configured number of rounds (row.rounds is that maximum).
+    expect(details.byRound.map((round) => round.round)).toEqual(
+      Array.from({ length: details.byRound.length }, (_, index) => index + 1),
+    );
+    expect(details.byRound.length).toBeGreaterThan(0);
+    expect(details.byRound.length).toBeLessThanOrEqual(row.rounds);
     // The recount over every round is the run's own final vote.
     expect(details.byRound.at(-1)?.accuracy).toBeCloseTo(row.accuracy ?? -1, 10);
     expect(details.byRound.reduce((total, round) => total + round.inputTokens, 0)).toBe(row.inputTokens);
