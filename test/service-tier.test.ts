@@ -24,7 +24,12 @@ const demoFile = fileURLToPath(new URL('../examples/demo/yes-no.jsonl', import.m
 const strategy = { strategy: 'bpe', batchSize: 16, rounds: 2, seed: 1 } as const;
 // A model @ai-sdk/openai sends flex for (o3, o4-mini and gpt-5 models).
 const uri = 'openai:gpt-5-mini';
-const price: ModelPrice = { input: 0.25, output: 2, cachedInput: 0.025 };
+const price: ModelPrice = {
+  input: 0.25,
+  output: 2,
+  cachedInput: 0.025,
+  flex: { input: 0.125, output: 1, cachedInput: 0.0125 },
+};
 // Milliseconds, so a storm of refusals takes no time; the steps are the production ones.
 const quickPolicy = { backoffMs: 1, maxBackoffMs: 4, waitMs: 5 };
 
@@ -74,7 +79,7 @@ describe('--service-tier through @ai-sdk/openai against the simulator', () => {
     flexRun = await runAt(0, { serviceTier: 'flex' });
   });
 
-  it('sends every call in flex and prices it at the flex rate, half the list price', () => {
+  it('sends every call in flex and prices it at the flex rate, here half the list price', () => {
     const { summary, tiers, sim } = flexRun;
     expect(flexRun.results.every((result) => result.status === 'answered')).toBe(true);
     expect(sim.serviceTiers).toEqual({ flex: summary.calls, default: 0, flexRefused: 0 });
@@ -89,6 +94,13 @@ describe('--service-tier through @ai-sdk/openai against the simulator', () => {
     const listCost = costUsd(price, summary.inputTokens, summary.outputTokens) ?? Number.NaN;
     expect(serviceTierCostUsd(price, uri, tiers.byTier)).toBeCloseTo(listCost / 2, 12);
     expect(flexPriceOf(price, uri)).toMatchObject({ input: 0.125, output: 1, cachedInput: 0.0125 });
+    // The flex rates are the table's, not a share of the list price; without them, no dollars.
+    const table: ModelPrice = { ...price, flex: { input: 0.1, output: 0.9 } };
+    const tableCost = (0.1 * summary.inputTokens + 0.9 * summary.outputTokens) / 1_000_000;
+    expect(serviceTierCostUsd(table, uri, tiers.byTier)).toBeCloseTo(tableCost, 12);
+    const { flex: _flex, ...withoutFlex } = price;
+    expect(flexPriceOf(withoutFlex, uri)).toBeUndefined();
+    expect(serviceTierCostUsd(withoutFlex, uri, tiers.byTier)).toBeUndefined();
   });
 
   it('auto: a storm of flex refusals ends each call in standard after three, and loses no item', async () => {

@@ -260,7 +260,7 @@ export const commandShape = {
     shownDefault: defaultBreakAfter,
   }),
   serviceTier: option(z.enum(['flex', 'standard', 'auto']).optional(), {
-    description: `the provider's service tier (flex and auto: ${serviceTierHelp()}): flex is half the price, slower (--timeout-ms becomes 15 min) and refused at times with a 429; a call refused 3 times in a row waits a minute and asks flex again, or with auto runs in standard. The summary counts the calls of each tier`,
+    description: `the provider's service tier (flex and auto: ${serviceTierHelp()}): flex is priced at the table's flex rates (half the list price where a provider sells it; batchprompt prices shows them), slower (--timeout-ms becomes 15 min) and refused at times with a 429; a call refused 3 times in a row waits a minute and asks flex again, or with auto runs in standard. The summary counts the calls of each tier`,
     group: 'model',
     commands: ['run'],
     shownDefault: 'standard',

@@ -188,19 +188,10 @@ export function costOfUsage(price: TierPrice | undefined, tokens: ChargedTokens)
 }
 
 /**
- * Share of the list price that the flex tier charges on ordinary calls: OpenAI prices flex at its
- * Batch API rates, cache reads included (developers.openai.com/api/docs/guides/flex-processing), and
- * Gemini's flex is 50% off (ai.google.dev/gemini-api/docs/flex-inference), as of 2026-12.
+ * The price of a model's calls run in the flex tier (`--service-tier flex`): the table's own flex
+ * rates, cache reads included where its source gives them. Undefined where no source gives a
+ * flex rate for the model (no guess from the standard rate), so such calls get no dollar figure.
  */
-const flexShare = 0.5;
-
-/** The price of a model's calls run in the flex tier (`--service-tier flex`). */
-export function flexPriceOf(price: ModelPrice | undefined, modelId: string): ModelPrice | undefined {
-  if (!price) return undefined;
-  return {
-    input: price.input * flexShare,
-    output: price.output * flexShare,
-    ...(price.cachedInput === undefined ? {} : { cachedInput: price.cachedInput * flexShare }),
-    source: `${price.source ?? modelId}; flex tier: ${flexShare * 100}% of it`,
-  };
+export function flexPriceOf(price: ModelPrice | undefined, modelId: string): TierCharge | undefined {
+  return tierPrice(price, 'flex', modelId);
 }
