@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatModel } from '../spec/chat-model.js';
+import { countMessageTokens } from '../spec/count-tokens.js';
 import { ApiCallError } from '../spec/errors.js';
 import { rejectionOf } from '../test/rejection-of.js';
 import { createSpendingCap, type SpendingCapState } from './spending-cap.js';
@@ -37,6 +38,43 @@ describe('createSpendingCap', () => {
     const refused = await rejectionOf(model.generate(request));
     expect(refused.name).toBe('AbortError');
     expect(stops).toHaveLength(1);
+  });
+
+  it('counts prompt-cache reads and writes at their own rates, and reserves a write of the whole prompt', async () => {
+    const cached = { ...price, cachedInput: 100, cacheWrite: 2000 };
+    const stops: SpendingCapState[] = [];
+    const cap = createSpendingCap({ budgetUsd: 10, price: cached, onExceeded: (state) => stops.push(state) });
+    const reply = (usage: {
+      inputTokens: number;
+      outputTokens: number;
+      cachedInputTokens?: number;
+      cacheWriteTokens?: number;
+    }) =>
+      cap.wrap({
+        id: 'test:cached',
+        simulated: false,
+        supportsJsonSchema: false,
+        generate: () => Promise.resolve({ text: '0 (abcd): yes sure', finishReason: 'stop', usage }),
+      });
+    // 1,000 input tokens: 600 written ($1.20), 400 uncached ($0.40), 100 output ($0.10).
+    await reply({ inputTokens: 1000, outputTokens: 100, cacheWriteTokens: 600 }).generate(request);
+    expect(cap.state().spentUsd).toBeCloseTo(1.7, 10);
+    // 1,000 input tokens: 900 read ($0.09), 100 uncached ($0.10), 100 output ($0.10).
+    await reply({ inputTokens: 1000, outputTokens: 100, cachedInputTokens: 900 }).generate(request);
+    expect(cap.state().spentUsd).toBeCloseTo(1.99, 10);
+    // A prompt of about 4,000 tokens fits the budget at the input rate ($4) but not if it is all
+    // written to the cache ($8), which is the worst case the cap reserves.
+    const long = {
+      messages: [{ role: 'user' as const, content: 'is it so? '.repeat(1000) }],
+      maxOutputTokens: 10,
+    };
+    const promptTokens = countMessageTokens(long.messages);
+    expect(promptTokens).toBeGreaterThan(4000);
+    expect(promptTokens).toBeLessThan(4100);
+    const refused = await rejectionOf(reply({ inputTokens: 1, outputTokens: 1 }).generate(long));
+    expect(refused.name).toBe('AbortError');
+    expect(stops).toHaveLength(1);
+    expect(stops[0]!.refused!.wouldReachUsd).toBeCloseTo(1.99 + (2000 * promptTokens + 1000 * 10) / 1e6, 10);
   });
 
   it('counts nothing for a failure that was not billed (an error status)', async () => {

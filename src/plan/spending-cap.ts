@@ -2,7 +2,7 @@ import type { ChatModel, Usage } from '../spec/chat-model.js';
 import { countMessageTokens } from '../spec/count-tokens.js';
 import { AbortError, ApiCallError } from '../spec/errors.js';
 import { wrapChatModel } from '../spec/wrap-chat-model.js';
-import { costUsd, type ModelPrice } from './price-table.js';
+import { costOfUsage, costUsd, type TierPrice } from './price-table.js';
 
 /** Where a capped run stood when it stopped. */
 export interface SpendingCapState {
@@ -37,7 +37,7 @@ export interface SpendingCap {
  */
 export function createSpendingCap(options: {
   budgetUsd: number;
-  price: ModelPrice;
+  price: TierPrice;
   onExceeded: (state: SpendingCapState) => void;
   /** @default true */
   waitForCallsInFlight?: boolean;
@@ -59,8 +59,14 @@ export function createSpendingCap(options: {
     wrap(model) {
       return wrapChatModel(model, {
         async generate(request, next) {
-          const worstCase =
-            costUsd(options.price, countMessageTokens(request.messages), request.maxOutputTokens ?? 0) ?? 0;
+          // At worst the whole prompt is written to the provider's prompt cache, which may cost
+          // more than input (Anthropic's writes: 1.25x online, 2x for a batch job's 1-hour cache).
+          const promptTokens = countMessageTokens(request.messages);
+          const output = request.maxOutputTokens ?? 0;
+          const worstCase = Math.max(
+            costUsd(options.price, promptTokens, output) ?? 0,
+            costUsd(options.price, promptTokens, output, 0, promptTokens) ?? 0,
+          );
           if (refused !== undefined || spentUsd + reservedUsd + worstCase > options.budgetUsd) {
             refused ??= { wouldReachUsd: spentUsd + reservedUsd + worstCase, inFlight: inFlight.count() };
             if (options.waitForCallsInFlight !== false) await inFlight.settled(request.signal);
@@ -74,7 +80,8 @@ export function createSpendingCap(options: {
           inFlight.add(1);
           const pay = (usage: Usage) => {
             calls += 1;
-            spentUsd += costUsd(options.price, usage.inputTokens, usage.outputTokens) ?? 0;
+            // Prompt-cache reads and writes at their own rates, as the provider bills them.
+            spentUsd += costOfUsage(options.price, usage) ?? 0;
           };
           try {
             const result = await next(request);
