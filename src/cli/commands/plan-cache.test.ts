@@ -22,17 +22,18 @@ describe('batchprompt plan: the prompt cache', () => {
   };
 
   it('says the long guideline reaches the minimum, and forecasts dollars with and without cache hits', async () => {
-    const result = await runCli([
-      'plan',
-      '--task',
-      guideline,
-      '--data',
-      dataFile(),
-      '--model',
-      'anthropic:claude-sonnet-4-5',
-      '--batch-api',
-      '--json',
-    ]);
+    const planGuideline = (...options: string[]) =>
+      runCli([
+        'plan',
+        '--task',
+        guideline,
+        '--data',
+        dataFile(),
+        '--model',
+        'anthropic:claude-sonnet-4-5',
+        ...options,
+      ]);
+    const result = await planGuideline('--batch-api', '--json');
     expect(result.code).toBe(exitCodes.ok);
     const cache = JSON.parse(result.stdout).promptCache;
     expect(cache).toMatchObject({ rule: 'marked', reached: true, minimum: { tokens: 1024 } });
@@ -42,15 +43,7 @@ describe('batchprompt plan: the prompt cache', () => {
     expect(single.cacheWriteTokens).toBe(cache.prefixTokens);
     expect(single.cachedInputTokens).toBe(59 * cache.prefixTokens);
     expect(single.costUsd).toBeLessThan(single.uncachedCostUsd / 2);
-    const text = await runCli([
-      'plan',
-      '--task',
-      guideline,
-      '--data',
-      dataFile(),
-      '--model',
-      'anthropic:claude-sonnet-4-5',
-    ]);
+    const text = await planGuideline();
     expect(text.stdout).toMatch(
       /prompt cache \(cache_control marks\): shared prefix \d+ tokens .* reaches anthropic:claude-sonnet-4-5's minimum of 1024 tokens/,
     );
