@@ -66,10 +66,15 @@ function rewrite(status: number, body: string): { status: number; body: string }
     return { status, body: body.slice(0, Math.floor(body.length / 2)) };
   if (mode === 'some-malformed') return { status, body };
   const reply = JSON.parse(body) as { usage: Record<string, unknown> };
+  // Every count as text, those inside `prompt_tokens_details` (cached tokens) included.
+  const asText = (value: unknown): unknown =>
+    typeof value === 'object' && value !== null
+      ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, asText(inner)]))
+      : String(value);
   reply.usage =
     mode === 'zero-usage'
       ? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
-      : Object.fromEntries(Object.entries(reply.usage).map(([key, value]) => [key, String(value)]));
+      : (asText(reply.usage) as Record<string, unknown>);
   return { status, body: JSON.stringify(reply) };
 }
 
