@@ -121,6 +121,16 @@ describe('renderReport', () => {
     expect(html.match(/this run summary has no <code>details<\/code>/g)).toHaveLength(6);
   });
 
+  it("shows the input tokens the provider's prompt cache read and wrote, where the summary has them", () => {
+    const label = 'Input tokens read / written by the prompt cache (this invocation)';
+    expect(renderReport({ kind: 'run', data: runSummary })).not.toContain(label);
+    const html = renderReport({
+      kind: 'run',
+      data: { ...runSummary, cachedInputTokens: 320, cacheWriteTokens: 40 },
+    });
+    expect(html).toContain(`<dt>${label}</dt><dd>320 / 40</dd>`);
+  });
+
   it('renders an eval run written before details existed, saying what is missing', () => {
     const html = renderReport({
       kind: 'eval',

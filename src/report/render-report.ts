@@ -46,6 +46,14 @@ function summarySection(input: ReportInput, runs: readonly RunView[]): string {
       ],
       ['Calls made (cache hits)', `${run.calls} (${run.cacheHits})`],
       ['Tokens in / out (this invocation)', `${run.inputTokens} / ${run.outputTokens}`],
+      ...(run.cachedInputTokens === undefined
+        ? []
+        : [
+            [
+              'Input tokens read / written by the prompt cache (this invocation)',
+              `${run.cachedInputTokens} / ${run.cacheWriteTokens ?? 0}`,
+            ] as [string, string],
+          ]),
       ['Tokens in / out (whole run)', `${run.totalInputTokens} / ${run.totalOutputTokens}`],
       [
         'Estimated cost',

@@ -223,6 +223,9 @@ const runSummarySchema = z.object({
   cacheHits: count,
   inputTokens: count,
   outputTokens: count,
+  // Parts of inputTokens the provider's prompt cache read and wrote; older summaries lack them.
+  cachedInputTokens: count.optional(),
+  cacheWriteTokens: count.optional(),
   estimatedCostUsd: z.number().nonnegative().nullable(),
   wallMs: z.number().nonnegative(),
   totalCalls: count,
