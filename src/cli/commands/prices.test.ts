@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../../test/run-cli.js';
+import { runCli } from '../../../test/harness/run-cli.js';
 import { useTempDir } from '../../test/temp-dir.js';
 import { exitCodes } from '../exit-codes.js';
 
