@@ -27,7 +27,10 @@ const dataFile = fileURLToPath(new URL('../../../examples/demo/yes-no.jsonl', im
 async function runWithTier(tier: string, flexRefusalRate: number) {
   const file = dataFile;
   const prices = join(directory, 'prices.json');
-  writeFileSync(prices, JSON.stringify({ 'openai:gpt-5-mini': { input: 0.25, output: 2 } }));
+  writeFileSync(
+    prices,
+    JSON.stringify({ 'openai:gpt-5-mini': { input: 0.25, output: 2, flex: { input: 0.125, output: 1 } } }),
+  );
   const server = await startSimServer({
     task: boolqTask,
     items: (await loadItems(file, boolqTask)).slice(0, 24),
@@ -75,7 +78,7 @@ async function runWithTier(tier: string, flexRefusalRate: number) {
 }
 
 describe('batchprompt run --service-tier', () => {
-  it('flex: every call in flex, the summary counts them and prices them at half the list price', async () => {
+  it('flex: every call in flex, the summary counts them and prices them at the flex rate of the price file', async () => {
     const { code, json } = await runWithTier('flex', 0);
     expect(code).toBe(0);
     const tokens = json as unknown as { inputTokens: number; outputTokens: number; estimatedCostUsd: number };
