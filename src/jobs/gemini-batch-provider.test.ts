@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { GoogleGenAI } from '@google/genai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderBatch } from '../prompt/render-batch.js';
-import { geminiHttpOptions } from '../providers/provider-table.js';
+import { geminiHttpOptions } from '../providers/provider-factories.js';
 import { createSimModel } from '../sim/create-sim-model.js';
 import { type SimServer, startSimServer } from '../sim/serve.js';
 import type { GenerateRequest } from '../spec/chat-model.js';

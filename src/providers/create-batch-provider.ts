@@ -2,6 +2,7 @@ import type { BatchProvider } from '../jobs/batch-provider.js';
 import { InputError } from '../spec/errors.js';
 import { parseWithProvider } from './model-uri.js';
 import { resolveAccess } from './provider.js';
+import { factoriesOf } from './provider-factories.js';
 import { batchApiHelp } from './provider-table.js';
 
 export interface BatchProviderSettings {
@@ -21,7 +22,8 @@ export function createBatchProvider(
   settings: BatchProviderSettings = {},
 ): { provider: BatchProvider; baseUrl: string | undefined } {
   const { target, provider } = parseWithProvider(uri);
-  if (provider.batch === undefined) {
+  const createBatch = factoriesOf(provider).createBatch;
+  if (provider.batch === undefined || createBatch === undefined) {
     throw new InputError(`--batch-api works with ${batchApiHelp()}, not \`${target.uri}\``, {
       field: 'model',
     });
@@ -36,7 +38,7 @@ export function createBatchProvider(
     );
   }
   return {
-    provider: provider.batch.create({ target, access }),
+    provider: createBatch({ target, access }),
     baseUrl: access.ownEndpoint ? undefined : access.baseUrl,
   };
 }

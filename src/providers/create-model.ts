@@ -3,6 +3,7 @@ import type { LocalModelSettings } from '../models/local-model-from-uri.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { parseWithProvider } from './model-uri.js';
 import { resolveAccess } from './provider.js';
+import { factoriesOf } from './provider-factories.js';
 
 /** Builds the simulated model for `sim` (profile undefined) or `sim:<profile>`. */
 export type SimModelFactory = (profile: string | undefined) => ChatModel;
@@ -64,5 +65,5 @@ export function createModel(uri: string, options: CreateModelOptions = {}): Chat
     ...(options.maxReplyBytes === undefined ? {} : { maxReplyBytes: options.maxReplyBytes }),
     ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
   };
-  return provider.createOnline({ target, access, fetch, adapter, options });
+  return factoriesOf(provider).createOnline({ target, access, fetch, adapter, options });
 }

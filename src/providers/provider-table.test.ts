@@ -9,13 +9,8 @@ import { rejectionOf } from '../test/rejection-of.js';
 import { createBatchProvider } from './create-batch-provider.js';
 import { parseModelUri } from './model-uri.js';
 import { resolveAccess } from './provider.js';
-import {
-  batchApiHelp,
-  findProvider,
-  geminiHttpOptions,
-  modelUriHelp,
-  providerTable,
-} from './provider-table.js';
+import { geminiHttpOptions, providerFactories } from './provider-factories.js';
+import { batchApiHelp, findProvider, modelUriHelp, providerTable } from './provider-table.js';
 import { renderProviderReference } from './render-provider-reference.js';
 
 describe('the provider table', () => {
@@ -25,6 +20,18 @@ describe('the provider table', () => {
     for (const provider of providerTable) {
       expect(parseModelUri(provider.example).provider).toBe(provider.prefix);
       expect(findProvider(provider.prefix)).toBe(provider);
+    }
+  });
+
+  it('has the factories of every row and no others, a batch client exactly where a row has a batch API', () => {
+    expect(Object.keys(providerFactories).sort()).toEqual(
+      providerTable.map((provider) => provider.prefix).sort(),
+    );
+    for (const provider of providerTable) {
+      expect([provider.prefix, providerFactories[provider.prefix]?.createBatch !== undefined]).toEqual([
+        provider.prefix,
+        provider.batch !== undefined,
+      ]);
     }
   });
 

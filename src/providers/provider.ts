@@ -49,7 +49,8 @@ export interface BatchContext {
 
 /**
  * One row of the provider table: everything batchprompt knows about a model URI prefix, read by
- * the model URIs, the model stack, batch jobs, the price lookup, `--help` and the README.
+ * the model URIs, the model stack, batch jobs, the price lookup, `--help` and the README. Plain
+ * data: its factories (`ProviderFactories`) are in provider-factories.ts.
  */
 export interface Provider {
   /** The URI prefix: `openai` in `openai:gpt-4o-mini`. */
@@ -87,16 +88,24 @@ export interface Provider {
   readonly serviceTiers?: ServiceTierAdapter;
   /** The key of a model in the price table. @default its URI */
   priceKey?(target: ModelTarget): string;
-  /** The online adapter. Builds the client only: nothing is sent until `generate`. */
-  createOnline(context: OnlineContext): ChatModel;
   /** The provider's batch API (`--batch-api`), where it has one. */
   readonly batch?: {
     /** What the batch API is, for the README. */
     readonly name: string;
     /** How `--batch-api`'s help names the URIs it takes: `openai:`. */
     readonly help: string;
-    create(context: BatchContext): BatchProvider;
   };
+}
+
+/**
+ * How one provider of the table builds its clients (provider-factories.ts). Kept apart from the
+ * row because these bring the SDKs, which `--help` and the option declarations do without.
+ */
+export interface ProviderFactories {
+  /** The online adapter. Builds the client only: nothing is sent until `generate`. */
+  createOnline(context: OnlineContext): ChatModel;
+  /** The batch API's client, for the providers whose row has `batch`. */
+  createBatch?(context: BatchContext): BatchProvider;
 }
 
 export function nonEmpty(value: string | undefined): string | undefined {
