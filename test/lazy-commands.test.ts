@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../src/test/temp-dir.js';
 
 /*
- * `--version` and `--help` load no command: the AI SDK, the provider SDKs, SQLite and the o200k
- * tokenizer come with the command that uses them. Each case runs the command line from source in
- * a process of its own, with a resolve hook recording every module it loads.
+ * `--version` and `--help` load no command, and `run --help` (eval, plan) only the option schema:
+ * the AI SDK, the provider SDKs, SQLite and the o200k tokenizer come with the work that uses them.
+ * Each case runs the command line from source in a process of its own, with a resolve hook
+ * recording every module it loads.
  */
 
 const repoRoot = resolve(import.meta.dirname, '..');
@@ -67,12 +68,42 @@ describe('the command line loads a command only when it is named', () => {
     expect(heavyIn(imports)).toEqual([]);
   });
 
-  it('run --help loads run, and the recorder sees what it loads (the AI SDK among it)', () => {
-    const { status, stdout, imports } = importsOf(['run', '--help']);
-    expect(status).toBe(0);
-    expect(stdout).toContain('Essentials:');
-    expect(stdout).toMatch(/--task <task>\s+built-in task .*\(required\)/);
+  // `--model`'s help lists every URI form from the provider table (plan takes no model).
+  it.each([
+    ['run', true],
+    ['eval', true],
+    ['plan', false],
+  ])(
+    '%s --help lists its options from the schema and imports neither the AI SDK nor the tokenizer',
+    (name, listsModels) => {
+      const { status, stdout, imports } = importsOf([name, '--help']);
+      expect(status).toBe(0);
+      expect(stdout).toContain('Essentials:');
+      expect(stdout).toMatch(/--task <task>\s+built-in task .*\(required\)/);
+      expect(stdout.includes('sim:frontier') && stdout.includes('openai-compatible:<m>')).toBe(listsModels);
+      expect(imports.some((url) => url.endsWith('/src/cli/commands/option-command.ts'))).toBe(true);
+      expect(heavyIn(imports)).toEqual([]);
+      expect(imports.filter((url) => /\/src\/cli\/commands\/(run|eval|plan)\.ts$/.test(url))).toEqual([]);
+    },
+  );
+
+  it('run with values loads its work, and the recorder sees what that loads (the AI SDK, the tokenizer)', () => {
+    const { status, imports } = importsOf([
+      'run',
+      '--task',
+      'boolq',
+      '--data',
+      temp('missing.jsonl'),
+      '--model',
+      'sim',
+      '--out',
+      temp('out.jsonl'),
+    ]);
+    // The data file is missing: the run stops at reading it (exit 3), after loading the command.
+    expect(status).toBe(3);
     expect(imports.some((url) => url.endsWith('/src/cli/commands/run.ts'))).toBe(true);
-    expect(heavyIn(imports).length).toBeGreaterThan(0);
+    const heavy = heavyIn(imports).join('\n');
+    expect(heavy).toMatch(/\/node_modules\/@ai-sdk\//);
+    expect(heavy).toMatch(/gpt-tokenizer/);
   });
 });

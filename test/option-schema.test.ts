@@ -14,9 +14,7 @@ import {
   strategyFromCli,
 } from '../src/cli/command-flags.js';
 import { type CommandName, schemaCommands, strategyCommands } from '../src/cli/command-options.js';
-import { register as registerEval } from '../src/cli/commands/eval.js';
-import { register as registerPlan } from '../src/cli/commands/plan.js';
-import { register as registerRun } from '../src/cli/commands/run.js';
+import { declareOptionCommand } from '../src/cli/commands/option-command.js';
 import { register as registerWorker } from '../src/cli/commands/worker.js';
 import { renderOptionReference } from '../src/cli/render-option-reference.js';
 import { optionDefault, valueAtPath } from '../src/engine/option-schema.js';
@@ -41,7 +39,8 @@ const demoData = resolve(import.meta.dirname, '../examples/demo/yes-no.jsonl');
 function program(): { program: Command; captured: () => Record<string, unknown> | undefined } {
   const root = new Command().exitOverride();
   let captured: Record<string, unknown> | undefined;
-  for (const register of [registerRun, registerPlan, registerEval, registerWorker]) register(root, () => {});
+  for (const name of ['run', 'plan', 'eval'] as const) declareOptionCommand(root, name);
+  registerWorker(root, () => {});
   for (const command of root.commands) {
     command.exitOverride();
     command.action((values: Record<string, unknown>) => {

@@ -4,9 +4,9 @@ import { defaultPolling } from '../jobs/batch-api-model.js';
 import { defaultLocalModelUri } from '../models/default-local-model.js';
 import { batchApiHelp, modelUriHelp, serviceTierHelp } from '../providers/provider-table.js';
 import { defaultOutageTimeoutMs, defaultStallMs } from '../queue/queue-defaults.js';
-import { resolveSchedulerOptions } from '../runtime/resolve-scheduler-options.js';
-import { defaultBreakAfter } from '../stack/request-ledger.js';
-import { defaultStoreDirectory } from '../store/open-store.js';
+import { schedulerDefaults } from '../runtime/scheduler-defaults.js';
+import { defaultBreakAfter } from '../stack/default-break-after.js';
+import { defaultStoreDirectory } from '../store/default-store-directory.js';
 
 /*
  * The options of `run`, `eval`, `plan` and `worker` beyond the library's strategy options, declared
@@ -59,8 +59,6 @@ const answering = ['run', 'eval'] as const;
 const callers = ['run', 'eval', 'worker'] as const;
 const allowFailedExpected = 'a count of items (5) or a share of them (2.5%)';
 const isAllowFailed = (text: string) => /^(\d+|\d+(\.\d+)?%)$/.test(text.trim());
-/** The scheduler's own defaults, shown as they are rather than written out again. */
-const schedulerDefaults = resolveSchedulerOptions({});
 const count = () => z.number().int().min(1).optional();
 const modelUris = modelUriHelp();
 const batchApiDescription = `send each voting round as one job to the provider's batch API (${batchApiHelp()}): half the price, results within 24 h`;

@@ -2,6 +2,7 @@ import type { GenerateRequest } from '../spec/chat-model.js';
 import { countMessageTokens } from '../spec/count-tokens.js';
 import type { ApiCallError } from '../spec/errors.js';
 import { delay } from './delay.js';
+import { schedulerDefaults } from './scheduler-defaults.js';
 
 /** What the scheduler reports as it goes, for progress bars and logs. */
 export type SchedulerEvent =
@@ -91,7 +92,7 @@ function defaultEstimateTokens(request: GenerateRequest): number {
 
 /** Checks the scheduler's options once and fills in the defaults; the caller's object is not touched. */
 export function resolveSchedulerOptions(options: SchedulerOptions = {}): ResolvedSchedulerOptions {
-  const concurrency = options.concurrency ?? 8;
+  const concurrency = options.concurrency ?? schedulerDefaults.concurrency;
   if (!(Number.isInteger(concurrency) && concurrency >= 1) && concurrency !== Number.POSITIVE_INFINITY) {
     fail('concurrency', 'an integer >= 1 or Infinity', concurrency);
   }
@@ -101,16 +102,16 @@ export function resolveSchedulerOptions(options: SchedulerOptions = {}): Resolve
     }
     return value;
   };
-  const timeoutMs = options.timeoutMs ?? 120_000;
+  const timeoutMs = options.timeoutMs ?? schedulerDefaults.timeoutMs;
   if (!(typeof timeoutMs === 'number' && timeoutMs > 0))
     fail('timeoutMs', 'a number > 0 or Infinity', timeoutMs);
-  const maxRetries = options.maxRetries ?? 6;
+  const maxRetries = options.maxRetries ?? schedulerDefaults.maxRetries;
   if (!(Number.isInteger(maxRetries) && maxRetries >= 0)) fail('maxRetries', 'an integer >= 0', maxRetries);
-  const initialRetryDelayMs = options.initialRetryDelayMs ?? 500;
+  const initialRetryDelayMs = options.initialRetryDelayMs ?? schedulerDefaults.initialRetryDelayMs;
   if (!(Number.isFinite(initialRetryDelayMs) && initialRetryDelayMs >= 0)) {
     fail('initialRetryDelayMs', 'a finite number >= 0', initialRetryDelayMs);
   }
-  const maxRetryDelayMs = options.maxRetryDelayMs ?? 60_000;
+  const maxRetryDelayMs = options.maxRetryDelayMs ?? schedulerDefaults.maxRetryDelayMs;
   if (!(Number.isFinite(maxRetryDelayMs) && maxRetryDelayMs >= initialRetryDelayMs)) {
     fail(
       'maxRetryDelayMs',
@@ -118,7 +119,7 @@ export function resolveSchedulerOptions(options: SchedulerOptions = {}): Resolve
       maxRetryDelayMs,
     );
   }
-  const rateLimitHeadroom = options.rateLimitHeadroom ?? 0.05;
+  const rateLimitHeadroom = options.rateLimitHeadroom ?? schedulerDefaults.rateLimitHeadroom;
   if (!(typeof rateLimitHeadroom === 'number' && rateLimitHeadroom >= 0 && rateLimitHeadroom < 1)) {
     fail('rateLimitHeadroom', 'a number in [0, 1)', rateLimitHeadroom);
   }

@@ -2,6 +2,7 @@ import { isAttemptTimeout } from '../runtime/scheduler.js';
 import type { ChatModel, Usage } from '../spec/chat-model.js';
 import { ApiCallError, BreakerError } from '../spec/errors.js';
 import { wrapChatModel } from '../spec/wrap-chat-model.js';
+import { defaultBreakAfter } from './default-break-after.js';
 
 /**
  * How a request that reached the server failed, as far as a run can act on it:
@@ -48,9 +49,6 @@ export interface FailureStreak {
   kind: FailureKind | undefined;
   length: number;
 }
-
-/** Default of `breakAfter`: requests in a row that failed the same way before the run stops. */
-export const defaultBreakAfter = 10;
 
 /** The kind of a request's failure, or undefined for one that tells nothing of the server (429). */
 export function failureKind(error: unknown): FailureKind | undefined {

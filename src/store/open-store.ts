@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { BatchPromptError, StoreError } from '../spec/errors.js';
 import { acquireLockFile, type LockFile } from '../util/acquire-lock-file.js';
+import { defaultStoreDirectory } from './default-store-directory.js';
 import { InFlightClaims } from './in-flight-claims.js';
 import { JobJournal } from './job-journal.js';
 import { migrateSchema } from './migrate-schema.js';
@@ -48,9 +49,6 @@ export interface Store {
  * Opens (creating it if needed) the store in `directory`: the response cache and run journal in one
  * SQLite file in WAL mode, schema migrated to the current version.
  */
-/** Where the store lives when no directory is named. */
-export const defaultStoreDirectory = '.batchprompt';
-
 export function openStore(directory = defaultStoreDirectory, options: StoreOptions = {}): Store {
   const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {

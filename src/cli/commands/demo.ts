@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { BatchPromptError } from '../../spec/errors.js';
-import { defaultStoreDirectory } from '../../store/open-store.js';
+import { defaultStoreDirectory } from '../../store/default-store-directory.js';
 import { boolqTask } from '../../task/builtin-tasks.js';
 import type { CommandRegistrar } from '../main.js';
 import { commandSummaries } from './command-summaries.js';

@@ -1,6 +1,5 @@
 import { appendFile } from 'node:fs/promises';
 import Table from 'cli-table3';
-import { Command } from 'commander';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
 import type { AdaptiveSummary, RunSummary } from '../../engine/types.js';
 import type { StrategyComparisonWithDetails } from '../../eval/analyze-comparison.js';
@@ -24,15 +23,13 @@ import { requestTallyRows } from '../../stack/request-tally-rows.js';
 import { loadTask } from '../../task/load-task.js';
 import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
 import { withCommandContext } from '../command-context.js';
-import { addCommandOptions, strategyFromCli } from '../command-flags.js';
+import { strategyFromCli } from '../command-flags.js';
 import type { CommandValues } from '../command-options.js';
-import type { CommandRegistrar } from '../main.js';
 import { commandInputs, refuseClashingPaths } from '../output-paths.js';
 import { plainOutput, tableStyle } from '../plain-output.js';
 import { scoresTable } from '../scores-table.js';
 import { selectSourceFromCli } from '../source-from-cli.js';
 import { type OutcomeCounts, outcomeReason } from '../stop-reasons.js';
-import { commandSummaries } from './command-summaries.js';
 import { compareOutputPasses } from './eval-outputs-compare.js';
 
 export interface EvalCliValues extends CommandValues {
@@ -153,14 +150,6 @@ function printComparison(report: ComparisonJson, model: ChatModel, json: boolean
   ];
   process.stdout.write(`${lines.filter((line) => line !== undefined).join('\n')}\n`);
 }
-
-export const register: CommandRegistrar = (program, setExitCode) => {
-  const command = addCommandOptions(new Command('eval').description(commandSummaries.eval), 'eval');
-  command.action(async (values: EvalCliValues) => {
-    setExitCode(await evalCommand(values));
-  });
-  program.addCommand(command);
-};
 
 /**
  * `eval`: `run`'s pipeline once per strategy (one, or every one with `--compare`), with the gold

@@ -1,5 +1,4 @@
 import Table from 'cli-table3';
-import { Command } from 'commander';
 import { resolveStrategy } from '../../engine/resolve-strategy.js';
 import type { Item, ResolvedStrategy } from '../../engine/types.js';
 import { autoReplyFormat } from '../../parse/reply-format-rule.js';
@@ -13,12 +12,10 @@ import { isSimProfileName, type SimProfileName } from '../../sim/profiles.js';
 import { InputError } from '../../spec/errors.js';
 import { loadTask } from '../../task/load-task.js';
 import type { Task } from '../../task/task-schema.js';
-import { addCommandOptions, mappingFromCli, strategyFromCli } from '../command-flags.js';
+import { mappingFromCli, strategyFromCli } from '../command-flags.js';
 import type { CommandValues } from '../command-options.js';
 import { exitCodes } from '../exit-codes.js';
-import type { CommandRegistrar } from '../main.js';
 import { tableStyle } from '../plain-output.js';
-import { commandSummaries } from './command-summaries.js';
 
 interface PlanCliValues extends CommandValues {
   model: string;
@@ -313,12 +310,9 @@ function renderFormats(plan: PlanJson): string {
   return `${table.toString()}\noutput tokens by reply format, of the ${plan.strategy.strategy} run above; per item and output cost: its ${basis}. Replies in ${plan.strategy.format} (${plan.formatChoice}); choose with --format lines|json.`;
 }
 
-export const register: CommandRegistrar = (program, setExitCode) => {
-  const command = addCommandOptions(new Command('plan').description(commandSummaries.plan), 'plan');
-  command.action(async (values: PlanCliValues) => {
-    const plan = await planCommand(values);
-    process.stdout.write(`${values.json ? JSON.stringify(plan, null, 2) : renderPlan(plan)}\n`);
-    setExitCode(exitCodes.ok);
-  });
-  program.addCommand(command);
-};
+/** `batchprompt plan`: prints the plan, returns the exit code. */
+export async function planAction(values: PlanCliValues): Promise<number> {
+  const plan = await planCommand(values);
+  process.stdout.write(`${values.json ? JSON.stringify(plan, null, 2) : renderPlan(plan)}\n`);
+  return exitCodes.ok;
+}

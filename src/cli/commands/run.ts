@@ -1,5 +1,4 @@
 import Table from 'cli-table3';
-import { Command } from 'commander';
 import { resolveStrategy, settleFormat } from '../../engine/resolve-strategy.js';
 import type { AdaptiveSummary, ResolvedStrategy } from '../../engine/types.js';
 import type { RunDetails } from '../../eval/analyze-results.js';
@@ -17,17 +16,15 @@ import { requestTallyRows } from '../../stack/request-tally-rows.js';
 import { loadTask } from '../../task/load-task.js';
 import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
 import { type CommandContext, type ReviewEntry, withCommandContext } from '../command-context.js';
-import { addCommandOptions, strategyFromCli } from '../command-flags.js';
+import { strategyFromCli } from '../command-flags.js';
 import type { CommandValues } from '../command-options.js';
 import { confirmPaidRun } from '../confirm-paid-run.js';
 import { prepareLocalModel } from '../default-model.js';
-import type { CommandRegistrar } from '../main.js';
 import { commandInputs, defaultResultsFile, refuseClashingPaths } from '../output-paths.js';
 import { tableStyle } from '../plain-output.js';
 import { serviceTierRow } from '../service-tier-row.js';
 import { selectSourceFromCli } from '../source-from-cli.js';
 import { outcomeReason } from '../stop-reasons.js';
-import { commandSummaries } from './command-summaries.js';
 
 interface RunCliValues extends CommandValues {
   storeDir: string;
@@ -290,10 +287,7 @@ export function renderRunSummary(summary: RunSummaryJson): string {
   return table.toString();
 }
 
-export const register: CommandRegistrar = (program, setExitCode) => {
-  const command = addCommandOptions(new Command('run').description(commandSummaries.run), 'run');
-  command.action(async (values: RunCliValues) => {
-    setExitCode(await runCommand(values, (text) => process.stdout.write(`${text}\n`)));
-  });
-  program.addCommand(command);
-};
+/** `batchprompt run`: prints to stdout, returns the exit code. */
+export function runAction(values: RunCliValues): Promise<number> {
+  return runCommand(values, (text) => process.stdout.write(`${text}\n`));
+}
