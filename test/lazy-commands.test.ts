@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../src/test/temp-dir.js';
 
 /*
- * `--version` and `--help` load no command, and `run --help` (eval, plan) only the option schema:
- * the AI SDK, the provider SDKs, SQLite and the o200k tokenizer come with the work that uses them.
+ * `--version` and `--help` load no command, and `run --help` (eval, plan, worker) only the option
+ * schema: the AI SDK, the provider SDKs, SQLite and the o200k tokenizer come with the work that
+ * uses them.
  * Each case runs the command line from source in a process of its own, with a resolve hook
  * recording every module it loads.
  */
@@ -68,22 +69,26 @@ describe('the command line loads a command only when it is named', () => {
     expect(heavyIn(imports)).toEqual([]);
   });
 
-  // `--model`'s help lists every URI form from the provider table (plan takes no model).
+  // Each lists its required flag first; `--model`'s help lists every URI form from the provider
+  // table where the flag takes any model (plan takes none, a worker names the model of its runs).
   it.each([
-    ['run', true],
-    ['eval', true],
-    ['plan', false],
+    ['run', '--task <task>', true],
+    ['eval', '--task <task>', true],
+    ['plan', '--task <task>', false],
+    ['worker', '--model <uri>', false],
   ])(
     '%s --help lists its options from the schema and imports neither the AI SDK nor the tokenizer',
-    (name, listsModels) => {
+    (name, firstRequired, listsModels) => {
       const { status, stdout, imports } = importsOf([name, '--help']);
       expect(status).toBe(0);
-      expect(stdout).toContain('Essentials:');
-      expect(stdout).toMatch(/--task <task>\s+built-in task .*\(required\)/);
+      expect(stdout).toContain(`Essentials:\n  ${firstRequired} `);
+      expect(stdout).toContain('(required)');
       expect(stdout.includes('sim:frontier') && stdout.includes('openai-compatible:<m>')).toBe(listsModels);
       expect(imports.some((url) => url.endsWith('/src/cli/commands/option-command.ts'))).toBe(true);
       expect(heavyIn(imports)).toEqual([]);
-      expect(imports.filter((url) => /\/src\/cli\/commands\/(run|eval|plan)\.ts$/.test(url))).toEqual([]);
+      expect(imports.filter((url) => /\/src\/cli\/commands\/(run|eval|plan|worker)\.ts$/.test(url))).toEqual(
+        [],
+      );
     },
   );
 

@@ -15,7 +15,6 @@ import {
 } from '../src/cli/command-flags.js';
 import { type CommandName, schemaCommands, strategyCommands } from '../src/cli/command-options.js';
 import { declareOptionCommand } from '../src/cli/commands/option-command.js';
-import { register as registerWorker } from '../src/cli/commands/worker.js';
 import { renderOptionReference } from '../src/cli/render-option-reference.js';
 import { optionDefault, valueAtPath } from '../src/engine/option-schema.js';
 import { resolveStrategy } from '../src/engine/resolve-strategy.js';
@@ -39,8 +38,7 @@ const demoData = resolve(import.meta.dirname, '../examples/demo/yes-no.jsonl');
 function program(): { program: Command; captured: () => Record<string, unknown> | undefined } {
   const root = new Command().exitOverride();
   let captured: Record<string, unknown> | undefined;
-  for (const name of ['run', 'plan', 'eval'] as const) declareOptionCommand(root, name);
-  registerWorker(root, () => {});
+  for (const name of ['run', 'plan', 'eval', 'worker'] as const) declareOptionCommand(root, name);
   for (const command of root.commands) {
     command.exitOverride();
     command.action((values: Record<string, unknown>) => {

@@ -6,8 +6,8 @@ import type { OptionCommandAction } from './option-command.js';
 type CommandModule = () => Promise<{ register: CommandRegistrar }>;
 
 /**
- * run, plan and eval: declared from the option schema, their work loaded only when they run, so
- * that their `--help` loads neither the AI SDK nor the tokenizer.
+ * run, plan, eval and worker: declared from the option schema, their work loaded only when they
+ * run, so that their `--help` loads neither the AI SDK nor the tokenizer.
  */
 function optionCommandModule<Values>(
   name: SchemaCommandName,
@@ -30,5 +30,5 @@ export const commandModules: Record<CommandName, CommandModule> = {
   task: () => import('./task.js'),
   jobs: () => import('./jobs.js'),
   sim: () => import('./sim.js'),
-  worker: () => import('./worker.js'),
+  worker: optionCommandModule('worker', async () => (await import('./worker.js')).runWorker),
 };

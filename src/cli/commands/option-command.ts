@@ -7,7 +7,7 @@ import { commandSummaries } from './command-summaries.js';
 /** What runs a command of the option schema: its values in, the exit code out. */
 export type OptionCommandAction<Values> = (values: Values) => Promise<number>;
 
-/** Declares `run`, `plan` or `eval` on the program from the option schema alone, with no action yet. */
+/** Declares `run`, `plan`, `eval` or `worker` on the program from the option schema alone, with no action yet. */
 export function declareOptionCommand(program: Command, name: CommandName): Command {
   const command = addCommandOptions(new Command(name).description(commandSummaries[name]), name);
   program.addCommand(command);

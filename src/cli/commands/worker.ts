@@ -1,15 +1,11 @@
-import { Command } from 'commander';
 import { parseWithProvider } from '../../providers/model-uri.js';
 import type { QueueWorker, WorkerEvent } from '../../queue/queue-worker.js';
 import { fatalEndpointError, InputError } from '../../spec/errors.js';
 import { wrapChatModel } from '../../spec/wrap-chat-model.js';
 import { createModelStack } from '../../stack/create-model-stack.js';
 import { rteTask } from '../../task/builtin-tasks.js';
-import { addCommandOptions } from '../command-flags.js';
 import type { CommandValues } from '../command-options.js';
 import { exitCodes } from '../exit-codes.js';
-import type { CommandRegistrar } from '../main.js';
-import { commandSummaries } from './command-summaries.js';
 
 /** A worker's values: the schema's, with the ones it requires and defaults always there. */
 interface WorkerCliValues extends CommandValues {
@@ -44,17 +40,8 @@ export function describeWorkerEvent(event: WorkerEvent): string {
   }
 }
 
-export const register: CommandRegistrar = (program, setExitCode) => {
-  // The flags come from the one option schema (command-options.ts), checked as run's are.
-  const command = addCommandOptions(new Command('worker').description(commandSummaries.worker), 'worker');
-  program.addCommand(
-    command.action(async (values: WorkerCliValues) => {
-      setExitCode(await runWorker(values));
-    }),
-  );
-};
-
-async function runWorker(values: WorkerCliValues): Promise<number> {
+/** `batchprompt worker`: answers the queue's calls until stopped; returns the exit code. */
+export async function runWorker(values: WorkerCliValues): Promise<number> {
   // Loaded here, not with the command line: BullMQ and its Redis client weigh on every command's start.
   const [{ tokenBudgetKey }, { openRedis, parseRedisUrl }, { startQueueWorker }, { limitSharedTokens }] =
     await Promise.all([
