@@ -92,6 +92,13 @@ describe('the command line loads a command only when it is named', () => {
     },
   );
 
+  it('demo --help loads neither the AI SDK nor the tokenizer: eval comes when the demo runs', () => {
+    const { status, stdout, imports } = importsOf(['demo', '--help']);
+    expect(status).toBe(0);
+    expect(stdout).toContain('--outputs');
+    expect(heavyIn(imports)).toEqual([]);
+  });
+
   it('run with values loads its work, and the recorder sees what that loads (the AI SDK, the tokenizer)', () => {
     const { status, imports } = importsOf([
       'run',

@@ -7,7 +7,6 @@ import { defaultStoreDirectory } from '../../store/default-store-directory.js';
 import { boolqTask } from '../../task/builtin-tasks.js';
 import type { CommandRegistrar } from '../main.js';
 import { commandSummaries } from './command-summaries.js';
-import { evalCommand } from './eval.js';
 
 const demoFile = join('examples', 'demo', 'yes-no.jsonl');
 const ticketsDirectory = join('examples', 'tickets');
@@ -40,6 +39,8 @@ export const register: CommandRegistrar = (program, setExitCode) => {
         'ask the shipped tickets four questions each, in one pass and one run per question',
       )
       .action(async (values: { json?: boolean; outputs?: boolean }) => {
+        // Loaded here, not with the command: `demo --help` needs none of eval's work.
+        const { evalCommand } = await import('./eval.js');
         const common = {
           model: values.outputs ? 'sim:frontier' : 'sim:gpt-4',
           compare: true,
