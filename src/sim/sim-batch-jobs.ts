@@ -162,6 +162,7 @@ export function createSimBatchJobs({
   // Counts every file stored, so that two uploads of the same bytes get different ids without a
   // random part: a job's id seeds its fault draws, and a test must meet the same faults each run.
   let filesStored = 0;
+  const acceptedOrder = new Map<SimJob, number>();
   const stats: SimBatchStats = {
     filesUploaded: 0,
     jobsCreated: 0,
@@ -209,14 +210,23 @@ export function createSimBatchJobs({
     return Math.min(1, (job.cancelAtMs - job.createdAtMs) / completionDelayMs);
   }
 
+  /**
+   * What a request's draws (done before the end or not, failed or not) are keyed by: the job's
+   * place among the jobs accepted and the request's own content. Not the job's or the request's
+   * id: a client names those with random parts, and a test must meet the same faults each run.
+   */
+  function drawKey(job: SimJob, entry: JobRequest): string {
+    return `${acceptedOrder.get(job) ?? -1}:${textDigest(JSON.stringify(entry.request.messages))}`;
+  }
+
   /** Which requests of an ending job were done, and what became of each. */
   async function finish(job: SimJob): Promise<void> {
     const endedAtMs = job.cancelAtMs ?? now();
     // The requests done before the end are drawn by hash, not taken in file order.
     const order = [...job.requests].sort(
       (left, right) =>
-        (hashUniforms(1, 'batch-order', seed, job.id, left.customId)[0] ?? 0) -
-        (hashUniforms(1, 'batch-order', seed, job.id, right.customId)[0] ?? 0),
+        (hashUniforms(1, 'batch-order', seed, drawKey(job, left))[0] ?? 0) -
+        (hashUniforms(1, 'batch-order', seed, drawKey(job, right))[0] ?? 0),
     );
     const doneCount = Math.round(order.length * doneShareOf(job));
     const outcomes = new Map<string, RequestOutcome>();
@@ -228,7 +238,7 @@ export function createSimBatchJobs({
         else stats.requestsCanceled += 1;
         continue;
       }
-      const [draw = 1] = hashUniforms(1, 'batch-request-error', seed, job.id, entry.customId);
+      const [draw = 1] = hashUniforms(1, 'batch-request-error', seed, drawKey(job, entry));
       if (draw < requestErrorRate) {
         outcomes.set(entry.customId, {
           kind: 'errored',
@@ -279,6 +289,7 @@ export function createSimBatchJobs({
 
   /** Takes an accepted job in: it counts from now on. */
   function accept(job: SimJob): void {
+    acceptedOrder.set(job, acceptedOrder.size);
     jobs.set(job.id, job);
     stats.jobsCreated += 1;
     stats.requestsSubmitted += job.requests.length;
