@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
 import { type SimServer, startSimServer } from '../src/sim/serve.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
 import { useTempDir } from '../src/test/temp-dir.js';
+import { itemRows, parityItems, writeJsonl } from './harness/data-files.js';
 import { runCli } from './harness/run-cli.js';
+import { type Front, startFront } from './harness/start-front.js';
 
 /*
  * --max-cost reached while a request is out at the server, through the command line against a
@@ -16,14 +16,9 @@ import { runCli } from './harness/run-cli.js';
  */
 
 const temp = useTempDir();
-const items = Array.from({ length: 64 }, (_, index) => ({
-  id: `r${index}`,
-  fields: { question: `is ${index} even`, passage: `The number ${index} is ${index % 2 ? 'odd' : 'even'}.` },
-  gold: index % 2 === 0,
-}));
+const items = parityItems(64);
 let sim: SimServer;
-let proxy: Server;
-let proxyUrl = '';
+let proxy: Front;
 /** Chat requests that reached the proxy. */
 let posts = 0;
 /** When set, the proxy holds the request with this number that long before passing it on. */
@@ -34,44 +29,19 @@ let counter = 0;
 
 beforeAll(async () => {
   sim = await startSimServer({ task: boolqTask, items, quiet: true });
-  const upstream = new URL(sim.url);
-  proxy = createServer(async (incoming, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of incoming) chunks.push(chunk as Buffer);
-    if (incoming.method === 'POST') {
+  proxy = await startFront(sim.url, async (request, forward) => {
+    if (request.method === 'POST') {
       posts += 1;
       if (hold?.post === posts) await new Promise((resolve) => setTimeout(resolve, hold?.ms));
     }
-    const forwarded = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        path: incoming.url,
-        method: incoming.method,
-        headers: incoming.headers,
-      },
-      (reply) => {
-        response.writeHead(reply.statusCode ?? 500, reply.headers);
-        reply.pipe(response);
-      },
-    );
-    forwarded.end(Buffer.concat(chunks));
+    return forward();
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/v1`;
-  dataFile = temp('data.jsonl');
-  writeFileSync(
-    dataFile,
-    `${items.map((item) => JSON.stringify({ id: item.id, ...item.fields, label: item.gold })).join('\n')}\n`,
-  );
+  dataFile = writeJsonl(temp('data.jsonl'), itemRows(items));
   pricesFile = temp('prices.json');
   writeFileSync(pricesFile, JSON.stringify({ 'openai-compatible:sim-gpt-4': { input: 30, output: 60 } }));
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => {
-    proxy?.closeAllConnections();
-    proxy?.close(() => resolve());
-  });
+  await proxy?.close();
   await sim?.close();
 });
 
@@ -83,7 +53,7 @@ function runArgs(storeDir: string, maxCost?: number): string[] {
   return [
     'run',
     ...settings.split(' '),
-    ...['--data', dataFile, '--model', 'openai-compatible:sim-gpt-4', '--base-url', proxyUrl],
+    ...['--data', dataFile, '--model', 'openai-compatible:sim-gpt-4', '--base-url', proxy.url],
     ...['--store-dir', storeDir, '--out', temp(`out-${counter}.jsonl`), '--prices', pricesFile],
     '--json',
     '--quiet',
