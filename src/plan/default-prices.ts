@@ -62,25 +62,22 @@ const claudePricing2026 =
   'platform.claude.com/docs/en/about-claude/pricing (a stored copy whose newest model is Claude Opus 4.6, 2026)';
 const claudePricingLate2026 =
   'platform.claude.com/docs/en/about-claude/pricing (a stored copy listing Claude Opus 5 and Fable 5.1, late 2026)';
-const claudeMinimum = (tokens: number) => ({
-  tokens,
-  source:
-    'platform.claude.com prompt-caching guide, minimum cacheable prompt length (as quoted in anthropics/anthropic-sdk-python#1194, 2026)',
-});
-const claudeMinimumLate2026 = (tokens: number) => ({
-  tokens,
-  source:
-    'minimum cacheable prefix by model as reported for late 2026 (dev.to, "Claude\'s prompt cache fails silently below 1,024 tokens"); not in a stored copy of Anthropic\'s own page',
-});
+/** A shortest cached prefix of `tokens`, with the source that gives it. */
+const minimumFrom = (source: string) => (tokens: number) => ({ tokens, source });
+const claudeMinimum = minimumFrom(
+  'platform.claude.com prompt-caching guide, minimum cacheable prompt length (as quoted in anthropics/anthropic-sdk-python#1194, 2026)',
+);
+const claudeMinimumLate2026 = minimumFrom(
+  'minimum cacheable prefix by model as reported for late 2026 (dev.to, "Claude\'s prompt cache fails silently below 1,024 tokens"); not in a stored copy of Anthropic\'s own page',
+);
 
 const geminiPricing =
   'ai.google.dev/gemini-api/docs/pricing, prompts up to 200k tokens (snapshot of 2025-10-08, as recorded in alecaifactory/salfagpt GEMINI_API_PRICING_REFERENCE.md)';
 const geminiFlex =
   'Flex: 50% of the standard rate (ai.google.dev/gemini-api/docs/flex-inference, preview); no stored source gives its cache-read rate';
-const geminiMinimum = (tokens: number) => ({
-  tokens,
-  source: 'implicit caching minimum (docs.cloud.google.com context-cache-overview, 2026)',
-});
+const geminiMinimum = minimumFrom(
+  'implicit caching minimum (docs.cloud.google.com context-cache-overview, 2026)',
+);
 
 const geminiBatchHalf =
   'the snapshot lists no batch rate for this model: batch at 50% of the standard rate, the Batch API discount (ai.google.dev/gemini-api/docs/batch-api)';
