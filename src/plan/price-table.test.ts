@@ -161,4 +161,18 @@ describe('loadPrices', () => {
       expect(error).toMatchObject({ file, field: 'openai:x.flex.input' });
     }
   });
+
+  it('names the file, line and column where a price file stops being JSON', () => {
+    const file = pathOf('broken.json');
+    writeFileSync(file, '{\n  "openai:x": { "input": 1, "output": 2 },\n  oops\n}\n');
+    let caught: unknown;
+    try {
+      loadPrices(file);
+    } catch (error) {
+      caught = error;
+    }
+    expect(InputError.isInstance(caught)).toBe(true);
+    expect(caught).toMatchObject({ file, line: 3, column: 3 });
+    expect(String((caught as Error).message)).toMatch(/not JSON/);
+  });
 });

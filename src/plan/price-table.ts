@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { priceKeyOf } from '../providers/model-uri.js';
 import { InputError } from '../spec/errors.js';
+import { jsonErrorPosition } from '../util/json-error-position.js';
 import { defaultPrices } from './default-prices.js';
 
 export { defaultPrices };
@@ -103,11 +104,21 @@ const priceFileSchema = z.record(
 /** Reads a price file and lays it over the defaults. */
 export function loadPrices(file?: string): Record<string, ModelPrice> {
   if (file === undefined) return { ...defaultPrices };
-  let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new InputError(`cannot read the price file: ${(error as Error).message}`, { file, cause: error });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`the price file is not JSON: ${(error as Error).message}`, {
+      file,
+      ...jsonErrorPosition(text, error),
+      cause: error,
+    });
   }
   const checked = priceFileSchema.safeParse(parsed);
   if (!checked.success) {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { InputError } from '../spec/errors.js';
+import { jsonErrorPosition } from '../util/json-error-position.js';
 import { builtinTasks } from './builtin-tasks.js';
 import { checkTask, defineTask } from './define-task.js';
 import type { Task } from './task-schema.js';
@@ -128,14 +129,6 @@ function readDefinition(
       return cannotRead(error, position === undefined ? {} : { line: position.line, column: position.col });
     }),
   };
-}
-
-/** The line and column a JSON.parse error names by offset (`... at position 42`), where it does. */
-function jsonErrorPosition(text: string, error: unknown): { line?: number; column?: number } {
-  const offset = /position (\d+)/.exec((error as Error).message)?.[1];
-  if (offset === undefined) return {};
-  const before = text.slice(0, Number(offset)).split('\n');
-  return { line: before.length, column: before.at(-1)!.length + 1 };
 }
 
 /**
