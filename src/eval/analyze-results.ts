@@ -253,9 +253,10 @@ export class ResultsAnalyzer {
 
   private matrix(): ConfusionScores | null {
     if (this.matrixOverflow || this.scored === 0) return null;
+    // Every label of the task, in the task's order, then any other gold answer or answer seen:
+    // macro F1 averages over all of them, a label no item has nor was given scoring 0.
     const known = this.options.labels ?? [];
-    const seen = [...this.confusion.keys(), ...this.answerKeys];
-    const labels = [...new Set([...known.filter((label) => seen.includes(label)), ...seen])];
+    const labels = [...new Set([...known, ...this.confusion.keys(), ...this.answerKeys])];
     const counts = labels.map((gold) => {
       const row = this.confusion.get(gold);
       return [...labels.map((answer) => row?.get(answer) ?? 0), row?.get('') ?? 0];

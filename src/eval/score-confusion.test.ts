@@ -69,27 +69,29 @@ describe('scoreConfusion', () => {
         [0, 0, 0],
       ],
     });
-    // `no` is neither gold nor answered: no F1, and it is not in the mean either.
-    expect(scores.perClass[1]).toMatchObject({ precision: null, recall: null, f1: null });
-    expect(scores.macroF1).toBe(1);
+    // `no` is neither gold nor answered: precision and recall are undefined, F1 is 0 and it
+    // counts in the mean all the same. yes: P 4/4, R 4/4, F1 1; macro F1 = (1 + 0) / 2 = 1/2.
+    expect(scores.perClass[1]).toMatchObject({ precision: null, recall: null, f1: 0 });
+    expect(scores.macroF1).toBe(0.5);
     // One label on both sides: chance agreement is 1 and kappa is undefined.
     expect(scores.kappa).toBeNull();
     expect(scoreConfusion({ labels: [], counts: [] })).toMatchObject({
       items: 0,
       accuracy: null,
+      macroF1: null,
       kappa: null,
     });
   });
 
-  it('averages macro F1 over every class with gold items or answers: a class never predicted scores 0', () => {
+  it('averages macro F1 over every label: a class never predicted scores 0, gold or not', () => {
     // Rows gold, columns answer (a, b, c, d, e, f, no answer); worked out by hand:
     //   a: 4 gold, 4 answered a, 3 right: P 3/4, R 3/4, F1 3/4
     //   b: 4 gold, 3 answered b, 2 right: P 2/3, R 1/2, F1 (2 * 1/3) / (7/6) = 4/7
     //   c: 2 gold, never answered (both unanswered): F1 0
     //   d: 1 gold, answered a: never predicted, F1 0
     //   e: no gold, answered once (for a b item): P 0, F1 0
-    //   f: neither gold nor answered: no F1, left out
-    // macro F1 = (3/4 + 4/7 + 0 + 0 + 0) / 5 = 37/140; accuracy 5/11.
+    //   f: neither gold nor answered: never predicted, F1 0
+    // macro F1 = (3/4 + 4/7 + 0 + 0 + 0 + 0) / 6 = (21/28 + 16/28) / 6 = 37/168; accuracy 5/11.
     const scores = scoreConfusion({
       labels: ['a', 'b', 'c', 'd', 'e', 'f'],
       counts: [
@@ -106,10 +108,11 @@ describe('scoreConfusion', () => {
     const f1s = scores.perClass.map((score) => score.f1);
     expect(f1s[0]).toBeCloseTo(3 / 4, 12);
     expect(f1s[1]).toBeCloseTo(4 / 7, 12);
-    expect(f1s.slice(2)).toEqual([0, 0, 0, null]);
+    expect(f1s.slice(2)).toEqual([0, 0, 0, 0]);
     expect(scores.perClass[2]).toMatchObject({ support: 2, predicted: 0, precision: null, recall: 0 });
     expect(scores.perClass[4]).toMatchObject({ support: 0, predicted: 1, precision: 0, recall: null });
-    expect(scores.macroF1).toBeCloseTo(37 / 140, 12);
+    expect(scores.perClass[5]).toMatchObject({ support: 0, predicted: 0, precision: null, recall: null });
+    expect(scores.macroF1).toBeCloseTo(37 / 168, 12);
   });
 
   it('gives eight one-item classes with one left unanswered macro F1 7/8, as their accuracy', () => {

@@ -20,9 +20,9 @@ export interface ClassScore {
   recall: number | null;
   /**
    * 0 when the class was never predicted or is never the gold answer (its precision or recall is
-   * then taken as 0, as in the usual definition of macro F1); null only for a label with neither.
+   * then taken as 0, as in the usual definition of macro F1), also for a label with neither.
    */
-  f1: number | null;
+  f1: number;
 }
 
 export interface ConfusionScores {
@@ -32,9 +32,9 @@ export interface ConfusionScores {
   accuracy: number | null;
   perClass: ClassScore[];
   /**
-   * Mean F1 over every label of the matrix that is a gold answer or an answer of some item: a
-   * class never predicted counts with F1 0 and so lowers the mean, as it does accuracy. A label
-   * with neither (no item has it as gold, none was answered with it) has no F1 and is left out.
+   * Mean F1 over every label of the matrix (every label of the task, and any other gold answer
+   * or answer): a class never predicted counts with F1 0 and so lowers the mean, as it does
+   * accuracy, also when no item has it as gold. Null only for a matrix without labels.
    */
   macroF1: number | null;
   /**
@@ -73,16 +73,15 @@ export function scoreConfusion(matrix: ConfusionMatrix): ConfusionScores {
     const precision = predicted === 0 ? null : truePositives / predicted;
     const recall = support === 0 ? null : truePositives / support;
     // A class never predicted, or predicted but never gold, misses items it should have had (or
-    // took items it should not have): F1 0, so that leaving a class out lowers macro F1.
+    // took items it should not have): F1 0, so that leaving a class out lowers macro F1. A label
+    // of the task that no item has as gold and none was answered with scores 0 as well: the
+    // mean is over the task's labels, not over those a sample happened to contain.
     const f1 =
-      support === 0 && predicted === 0
-        ? null
-        : precision === null || recall === null || precision + recall === 0
-          ? 0
-          : (2 * precision * recall) / (precision + recall);
+      precision === null || recall === null || precision + recall === 0
+        ? 0
+        : (2 * precision * recall) / (precision + recall);
     return { label, support, predicted, truePositives, precision, recall, f1 };
   });
-  const f1s = perClass.flatMap((score) => (score.f1 === null ? [] : [score.f1]));
   let kappa: number | null = null;
   if (items > 0) {
     const observed = agreed / items;
@@ -96,7 +95,7 @@ export function scoreConfusion(matrix: ConfusionMatrix): ConfusionScores {
     items,
     accuracy: items === 0 ? null : agreed / items,
     perClass,
-    macroF1: f1s.length === 0 ? null : f1s.reduce((sum, value) => sum + value, 0) / f1s.length,
+    macroF1: size === 0 ? null : perClass.reduce((sum, score) => sum + score.f1, 0) / size,
     kappa,
   };
 }
