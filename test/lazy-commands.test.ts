@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../src/test/temp-dir.js';
 
 /*
- * `--version` and `--help` load no command, and `run --help` (eval, plan, worker) only the option
- * schema: the AI SDK, the provider SDKs, SQLite and the o200k tokenizer come with the work that
- * uses them.
+ * `--version` and `--help` load no command, `run --help` (eval, plan, worker) only the option
+ * schema, and `jobs --help` and `sim serve --help` only their own declarations: the AI SDK, the
+ * provider SDKs, SQLite, the o200k tokenizer and the data readers come with the work that uses them.
  * Each case runs the command line from source in a process of its own, with a resolve hook
  * recording every module it loads.
  */
@@ -17,6 +17,8 @@ const temp = useTempDir();
 /** Packages that only a command's work needs. */
 const heavy = [
   /bullmq/,
+  /hyparquet/,
+  /csv-parse/,
   /ioredis/,
   /\/node_modules\/ai\//,
   /\/node_modules\/@ai-sdk\//,
@@ -97,6 +99,25 @@ describe('the command line loads a command only when it is named', () => {
     expect(status).toBe(0);
     expect(stdout).toContain('--outputs');
     expect(heavyIn(imports)).toEqual([]);
+  });
+
+  // `jobs` needs the store (SQLite) and the providers' batch clients, `sim serve` the data readers,
+  // the simulator and its server: each only once it runs.
+  it.each([
+    [['jobs'], '--no-refresh', /\/src\/cli\/commands\/jobs-actions\.ts$/],
+    [['jobs', 'cancel'], "the job's id", /\/src\/cli\/commands\/jobs-actions\.ts$/],
+    [
+      ['sim', 'serve'],
+      '--fault-rate-malformed',
+      /\/src\/(cli\/commands\/sim-serve-action|sim\/serve|source\/read-source)\.ts$/,
+    ],
+  ])('%j --help lists its options and loads none of its work', (command, option, work) => {
+    const { status, stdout, imports } = importsOf([...command, '--help']);
+    expect(status).toBe(0);
+    expect(stdout).toContain(option);
+    expect(imports.some((url) => url.endsWith(`/src/cli/commands/${command[0]}.ts`))).toBe(true);
+    expect(heavyIn(imports)).toEqual([]);
+    expect(imports.filter((url) => work.test(url))).toEqual([]);
   });
 
   it('run with values loads its work, and the recorder sees what that loads (the AI SDK, the tokenizer)', () => {

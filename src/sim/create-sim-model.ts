@@ -23,15 +23,9 @@ import {
   simProfiles,
   taskCalibration,
 } from './profiles.js';
-import {
-  type EchoedAnswer,
-  isSimReplyLayout,
-  type ReplyEntry,
-  renderSimReply,
-  type SimReplyLayout,
-  simReplyLayouts,
-} from './render-sim-reply.js';
+import { type EchoedAnswer, type ReplyEntry, renderSimReply } from './render-sim-reply.js';
 import { hashUniforms, textDigest } from './sim-random.js';
+import { isSimReplyLayout, type SimReplyLayout, simReplyLayouts } from './sim-reply-layouts.js';
 import { writeSimReasoning } from './write-sim-reasoning.js';
 
 export interface SimModelOptions {

@@ -6,8 +6,8 @@ import { createModel } from '../providers/create-model.js';
 import { loadItems } from '../source/load-items.js';
 import { boolqTask } from '../task/builtin-tasks.js';
 import { createSimModel } from './create-sim-model.js';
-import { simReplyLayouts } from './render-sim-reply.js';
 import { startSimServer } from './serve.js';
+import { simReplyLayouts } from './sim-reply-layouts.js';
 
 /*
  * The simulated model laid out in each reply layout real models write: every layout names each

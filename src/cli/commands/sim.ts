@@ -1,41 +1,17 @@
 import { Command } from 'commander';
-import { resolveStrategy } from '../../engine/resolve-strategy.js';
-import { isSimProfileName, simProfileNames } from '../../sim/profiles.js';
-import { isSimReplyLayout, simReplyLayouts } from '../../sim/render-sim-reply.js';
-import { startSimServer } from '../../sim/serve.js';
-import { loadSourceItems } from '../../source/read-source.js';
-import { loadTask } from '../../task/load-task.js';
-import { exitCodes } from '../exit-codes.js';
+import { simProfileNames } from '../../sim/profiles.js';
+import { simReplyLayouts } from '../../sim/sim-reply-layouts.js';
 import type { CommandRegistrar } from '../main.js';
 import { integerAtLeast, numberBetween, oneOf } from '../option-parsers.js';
 import { commandSummaries } from './command-summaries.js';
-
-interface SimServeCliValues {
-  port: number;
-  task: string;
-  data: string;
-  profile: string;
-  seed: number;
-  latencyMs: number;
-  rpm?: number;
-  tpm?: number;
-  faultRate429: number;
-  faultRate500: number;
-  faultRateTimeout: number;
-  faultRateTruncate: number;
-  faultRateMalformed: number;
-  flexRefusalRate: number;
-  batchDelayMs: number;
-  batchFailJobs: number;
-  batchExpireJobs: number;
-  batchExpireDone: number;
-  batchErrorRate: number;
-  layout: string;
-  quiet?: boolean;
-}
+import type { SimServeCliValues } from './sim-serve-action.js';
 
 const rate = numberBetween(0, 1);
 
+/**
+ * `sim serve`, declared without its work: the data readers, the simulated model and its server load
+ * from `sim-serve-action.ts` when it runs, so that `sim serve --help` needs none of them.
+ */
 export const register: CommandRegistrar = (program, setExitCode) => {
   const sim = new Command('sim').description(commandSummaries.sim);
   sim.addCommand(
@@ -88,75 +64,8 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       )
       .option('--quiet', 'no log line per request')
       .action(async (values: SimServeCliValues) => {
-        const task = loadTask(values.task);
-        const items = await loadSourceItems(
-          {
-            file: values.data,
-            task,
-            maxItemTokens: resolveStrategy({}).maxBatchTokens,
-            labelField: task.goldField ?? 'label',
-          },
-          { seed: 0 },
-        );
-        const profile = isSimProfileName(values.profile) ? values.profile : 'gpt-4';
-        let server: Awaited<ReturnType<typeof startSimServer>>;
-        try {
-          server = await startSimServer({
-            task,
-            items,
-            profile,
-            seed: values.seed,
-            latencyMs: values.latencyMs,
-            layout: isSimReplyLayout(values.layout) ? values.layout : 'ours',
-            unknownItems: 'refuse',
-            port: values.port,
-            ...(values.rpm === undefined ? {} : { rpm: values.rpm }),
-            ...(values.tpm === undefined ? {} : { tpm: values.tpm }),
-            faultRates: {
-              rateLimit: values.faultRate429,
-              serverError: values.faultRate500,
-              timeout: values.faultRateTimeout,
-              truncate: values.faultRateTruncate,
-              malformed: values.faultRateMalformed,
-            },
-            flexRefusalRate: values.flexRefusalRate,
-            batch: {
-              completionDelayMs: values.batchDelayMs,
-              failValidationJobs: values.batchFailJobs,
-              expireJobs: values.batchExpireJobs,
-              expireDoneShare: values.batchExpireDone,
-              requestErrorRate: values.batchErrorRate,
-            },
-            quiet: values.quiet ?? false,
-          });
-        } catch (error) {
-          const code = (error as { code?: unknown }).code;
-          if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error;
-          process.stderr.write(
-            `error: cannot listen on 127.0.0.1:${values.port}: ${code === 'EADDRINUSE' ? 'the port is in use (another sim serve?)' : 'permission denied'}; choose another with --port, or --port 0 for a free one\n`,
-          );
-          setExitCode(exitCodes.usage);
-          return;
-        }
-        // Only routes whose runs are labelled simulated: an `openai:` model pointed here through
-        // OPENAI_BASE_URL is not asked whether it is the simulator, so its run would look real.
-        process.stdout.write(
-          `simulated model sim:${profile} (not a real LLM) serving ${items.length} ${task.name} items at ${server.url}\n` +
-            `try: --model openai-compatible:sim:${profile} --base-url ${server.url}\n` +
-            `batch APIs: OPENAI_BASE_URL=${server.url} (Files, Batch) and ANTHROPIC_BASE_URL=${server.url} (Message Batches)\n`,
-        );
-        await new Promise<void>((resolve) => {
-          const stop = () => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            resolve();
-          };
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
-        await server.close();
-        process.stderr.write(`${JSON.stringify({ stopped: true, stats: server.stats() })}\n`);
-        setExitCode(0);
+        const { simServeAction } = await import('./sim-serve-action.js');
+        setExitCode(await simServeAction(values));
       }),
   );
   program.addCommand(sim);
