@@ -62,19 +62,18 @@ export function outputAnswerKey(answer: OutputAnswer): string {
   return typeof answer === 'object' ? answer.join(',') : String(answer);
 }
 
-/** Whether an output's answer counts as its gold answer (sets: the same labels). */
+/** Whether an output's answer counts as its gold answer: sets hold the same labels, the rest as `answersMatch` says. */
 export function outputAnswersMatch(
   output: TaskOutput,
   answer: OutputAnswer | null | undefined,
   gold: OutputAnswer | null | undefined,
 ): boolean {
-  if (answer === null || answer === undefined || gold === null || gold === undefined) return false;
-  if (typeof answer === 'object' || typeof gold === 'object') {
-    return (
-      typeof answer === 'object' &&
-      typeof gold === 'object' &&
-      outputAnswerKey(answer) === outputAnswerKey(gold)
-    );
+  if (isLabelSet(answer) || isLabelSet(gold)) {
+    return isLabelSet(answer) && isLabelSet(gold) && outputAnswerKey(answer) === outputAnswerKey(gold);
   }
   return answersMatch(output, answer, gold);
+}
+
+function isLabelSet(answer: OutputAnswer | null | undefined): answer is readonly string[] {
+  return Array.isArray(answer);
 }
