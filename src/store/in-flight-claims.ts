@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import { isProcessAlive } from '../util/is-process-alive.js';
+import { StoreTable } from './store-table.js';
 
 /**
  * Past this age a claim is stale whoever holds it: longer than any call with its retries takes, so
@@ -22,17 +23,14 @@ export type ClaimOutcome = { status: 'claimed' } | { status: 'held'; pid: number
  * instead of paying a second time. A claim dies with its holder: one whose process is gone (same
  * host, pid not alive) or that is older than any call can take is taken over.
  */
-export class InFlightClaims {
-  readonly #database: Database.Database;
-  readonly #now: () => Date;
+export class InFlightClaims extends StoreTable {
   readonly #select: Database.Statement<[string], ClaimRow>;
   readonly #upsert: Database.Statement<[Record<string, unknown>]>;
   readonly #delete: Database.Statement<[Record<string, unknown>]>;
   readonly #host = hostname();
 
-  constructor(database: Database.Database, now: () => Date = () => new Date()) {
-    this.#database = database;
-    this.#now = now;
+  constructor(database: Database.Database, now?: () => Date) {
+    super(database, now);
     this.#select = database.prepare('SELECT pid, host, claimed_at FROM claims WHERE key = ?');
     this.#upsert = database.prepare(
       'INSERT OR REPLACE INTO claims (key, pid, host, claimed_at) VALUES (@key, @pid, @host, @claimedAt)',
@@ -45,16 +43,15 @@ export class InFlightClaims {
    * do not block it: concurrent identical requests inside one run are rare and were never merged.
    */
   claim(key: string): ClaimOutcome {
-    const claim = this.#database.transaction((): ClaimOutcome => {
+    // The write lock first: two processes must not both see the key free and both claim it.
+    return this.writeAtomically((): ClaimOutcome => {
       const row = this.#select.get(key);
       if (row !== undefined && !(row.pid === process.pid && row.host === this.#host) && !this.#isStale(row)) {
         return { status: 'held', pid: row.pid, host: row.host };
       }
-      this.#upsert.run({ key, pid: process.pid, host: this.#host, claimedAt: this.#now().toISOString() });
+      this.#upsert.run({ key, pid: process.pid, host: this.#host, claimedAt: this.timestamp() });
       return { status: 'claimed' };
     });
-    // IMMEDIATE: two processes must not both see the key free and both claim it.
-    return claim.immediate();
   }
 
   /** Gives up this process's claim on `key`; another process's claim is left alone. */
@@ -63,7 +60,7 @@ export class InFlightClaims {
   }
 
   #isStale(row: ClaimRow): boolean {
-    const age = this.#now().getTime() - Date.parse(row.claimed_at);
+    const age = this.now().getTime() - Date.parse(row.claimed_at);
     if (!(age < claimLifetimeMs)) return true;
     return row.host === this.#host && !isProcessAlive(row.pid);
   }

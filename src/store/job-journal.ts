@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { GenerateResult } from '../spec/chat-model.js';
 import { assertNoSecrets } from './assert-no-secrets.js';
+import { StoreTable } from './store-table.js';
 
 /**
  * What batchprompt knows of a provider job. `submitting`: journaled, the provider may or may not
@@ -73,14 +74,11 @@ const requestStates: readonly JobRequestState[] = ['pending', 'succeeded', 'erro
  * waits for it instead of paying for the same requests a second time. Prompts are never kept here
  * (the engine renders them again); replies are, once downloaded, until the run has used them.
  */
-export class JobJournal {
-  readonly #database: Database.Database;
-  readonly #now: () => Date;
+export class JobJournal extends StoreTable {
   readonly #statements;
 
-  constructor(database: Database.Database, now: () => Date = () => new Date()) {
-    this.#database = database;
-    this.#now = now;
+  constructor(database: Database.Database, now?: () => Date) {
+    super(database, now);
     this.#statements = {
       insertJob: database.prepare<[Record<string, unknown>]>(
         `INSERT INTO batch_jobs (job_id, run_id, provider, model_id, base_url, provider_job_id, input_file_id,
@@ -158,7 +156,7 @@ export class JobJournal {
     assertNoSecrets(baseUrl, 'baseUrl');
     assertNoSecrets(modelId, 'modelId');
     const jobId = `job-${randomBytes(5).toString('hex')}`;
-    const create = this.#database.transaction(() => {
+    this.writeAtomically(() => {
       this.#statements.insertJob.run({
         jobId,
         runId: runId ?? null,
@@ -166,17 +164,16 @@ export class JobJournal {
         modelId,
         baseUrl: baseUrl ?? null,
         requestCount: customIds.length,
-        now: this.#timestamp(),
+        now: this.timestamp(),
       });
       for (const customId of customIds) this.#statements.insertRequest.run({ jobId, customId });
     });
-    create.immediate();
     return this.getJob(jobId)!;
   }
 
   /** Records the input file uploaded for a job, before the job itself is created at the provider. */
   recordInputFile(jobId: string, inputFileId: string): void {
-    this.#statements.setInputFile.run({ jobId, inputFileId, now: this.#timestamp() });
+    this.#statements.setInputFile.run({ jobId, inputFileId, now: this.timestamp() });
   }
 
   markSubmitted(
@@ -192,12 +189,12 @@ export class JobJournal {
       providerJobId,
       inputFileId: inputFileId ?? null,
       providerStatus,
-      now: this.#timestamp(),
+      now: this.timestamp(),
     });
   }
 
   recordProviderStatus(jobId: string, providerStatus: string): void {
-    this.#statements.setProviderStatus.run({ jobId, providerStatus, now: this.#timestamp() });
+    this.#statements.setProviderStatus.run({ jobId, providerStatus, now: this.timestamp() });
   }
 
   /** A job that never reached the provider: its requests may be submitted in another job. */
@@ -206,7 +203,7 @@ export class JobJournal {
       jobId,
       status: 'abandoned',
       providerStatus: null,
-      now: this.#timestamp(),
+      now: this.timestamp(),
     });
   }
 
@@ -219,7 +216,7 @@ export class JobJournal {
     outcomes: readonly JobOutcome[],
     { status, providerStatus }: { status: 'ended' | 'failed'; providerStatus: string },
   ): void {
-    const record = this.#database.transaction(() => {
+    this.writeAtomically(() => {
       for (const outcome of outcomes) {
         this.#statements.recordOutcome.run({
           jobId,
@@ -229,9 +226,8 @@ export class JobJournal {
           error: outcome.error ?? null,
         });
       }
-      this.#statements.setStatus.run({ jobId, status, providerStatus, now: this.#timestamp() });
+      this.#statements.setStatus.run({ jobId, status, providerStatus, now: this.timestamp() });
     });
-    record.immediate();
   }
 
   /** A job by batchprompt's id or by the provider's. */
@@ -288,9 +284,5 @@ export class JobJournal {
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };
-  }
-
-  #timestamp(): string {
-    return this.#now().toISOString();
   }
 }

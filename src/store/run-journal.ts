@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { BatchPromptError } from '../spec/errors.js';
 import { assertNoSecrets } from './assert-no-secrets.js';
+import { StoreTable } from './store-table.js';
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'aborted';
 
@@ -79,14 +80,11 @@ const runColumns = 'run_id, fingerprint, status, config, summary, created_at, up
  * Runs, the model calls of each run and the finished per-item results. The journal holds hashes and
  * counts, never prompts or replies (those live in the response cache, by key).
  */
-export class RunJournal {
-  readonly #database: Database.Database;
-  readonly #now: () => Date;
+export class RunJournal extends StoreTable {
   readonly #statements;
 
-  constructor(database: Database.Database, now: () => Date = () => new Date()) {
-    this.#database = database;
-    this.#now = now;
+  constructor(database: Database.Database, now?: () => Date) {
+    super(database, now);
     this.#statements = {
       insertRun: database.prepare<[Record<string, unknown>]>(
         `INSERT INTO runs (run_id, fingerprint, status, config, summary, created_at, updated_at)
@@ -166,7 +164,7 @@ export class RunJournal {
       runId: id,
       fingerprint,
       config: toJson(config, 'config'),
-      now: this.#timestamp(),
+      now: this.timestamp(),
     });
     return this.getRun(id)!;
   }
@@ -194,13 +192,12 @@ export class RunJournal {
    * Returns how many calls were interrupted: those the resumed run will pay for a second time.
    */
   resumeRun(runId: string): { interruptedCalls: number } {
-    const resume = this.#database.transaction(() => {
-      const now = this.#timestamp();
+    return this.writeAtomically(() => {
+      const now = this.timestamp();
       const updated = this.#statements.resumeRun.run({ runId, now });
       if (updated.changes === 0) throw unknownRun(runId);
       return { interruptedCalls: this.#statements.interruptCalls.run({ runId, now }).changes };
     });
-    return resume.immediate();
   }
 
   finishRun(runId: string, status: Exclude<RunStatus, 'running'>, summary: unknown): void {
@@ -209,7 +206,7 @@ export class RunJournal {
       runId,
       status,
       summary: toJson(summary, 'summary'),
-      now: this.#timestamp(),
+      now: this.timestamp(),
     });
     if (updated.changes === 0) throw unknownRun(runId);
   }
@@ -254,22 +251,23 @@ export class RunJournal {
    * there or none. Saving an index again replaces its result, so a resumed run may re-save.
    */
   saveResults(runId: string, rows: readonly StoredResult[]): void {
-    const save = this.#database.transaction(() => {
-      const now = this.#timestamp();
-      for (const row of rows) {
-        if (!Number.isInteger(row.index) || row.index < 0) {
-          throw new BatchPromptError(`Expected \`index\` to be an integer >= 0, got \`${row.index}\``);
+    withRunCheck(runId, () =>
+      this.writeAtomically(() => {
+        const now = this.timestamp();
+        for (const row of rows) {
+          if (!Number.isInteger(row.index) || row.index < 0) {
+            throw new BatchPromptError(`Expected \`index\` to be an integer >= 0, got \`${row.index}\``);
+          }
+          this.#statements.upsertResult.run({
+            runId,
+            index: row.index,
+            id: row.id,
+            result: toJson(row.result, `result of item ${row.id}`),
+            now,
+          });
         }
-        this.#statements.upsertResult.run({
-          runId,
-          index: row.index,
-          id: row.id,
-          result: toJson(row.result, `result of item ${row.id}`),
-          now,
-        });
-      }
-    });
-    withRunCheck(runId, () => save.immediate());
+      }),
+    );
   }
 
   loadResults(runId: string): StoredResult[] {
@@ -285,7 +283,7 @@ export class RunJournal {
   }
 
   #insertCall(call: Record<string, unknown> & { runId: string }): void {
-    const now = this.#timestamp();
+    const now = this.timestamp();
     withRunCheck(call.runId, () =>
       this.#statements.insertCall.run({ ...call, now, finishedAt: call.status === 'started' ? null : now }),
     );
@@ -301,17 +299,12 @@ export class RunJournal {
       outputTokens: number | null;
     },
   ): void {
-    const close = this.#database.transaction(() => {
+    // The write lock first: another process must not close the same open call between our SELECT and UPDATE.
+    this.writeAtomically(() => {
       const open = this.#statements.openCall.get(runId, key);
       if (open === undefined) this.#insertCall({ runId, key, ...outcome });
-      else this.#statements.closeCall.run({ id: open.id, ...outcome, now: this.#timestamp() });
+      else this.#statements.closeCall.run({ id: open.id, ...outcome, now: this.timestamp() });
     });
-    // IMMEDIATE: another process must not close the same open call between our SELECT and UPDATE.
-    close.immediate();
-  }
-
-  #timestamp(): string {
-    return this.#now().toISOString();
   }
 }
 
