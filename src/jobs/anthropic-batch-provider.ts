@@ -5,7 +5,7 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { ChatMessage, FinishReason, GenerateRequest } from '../spec/chat-model.js';
 import type { BatchEntry, BatchProvider, ProviderJobState, ProviderOutcome } from './batch-provider.js';
-import { toJobError } from './to-job-error.js';
+import { callBatchEndpoint } from './to-job-error.js';
 
 export interface AnthropicBatchProviderOptions {
   client: Anthropic;
@@ -129,7 +129,7 @@ export function createAnthropicBatchProvider({
   model,
   secrets,
 }: AnthropicBatchProviderOptions): BatchProvider {
-  const fail = (error: unknown, doing: string) => toJobError(error, doing, secrets);
+  const call = <T>(doing: string, request: () => Promise<T>) => callBatchEndpoint(doing, secrets, request);
   const requestOf = (entry: BatchEntry) => ({
     custom_id: entry.customId,
     params: messageParams(model, entry.request),
@@ -140,45 +140,41 @@ export function createAnthropicBatchProvider({
     maxBytes: 256 * 1024 * 1024,
     requestBytes: (entry) => Buffer.byteLength(JSON.stringify(requestOf(entry))) + 1,
     async submit(entries, { jobId }) {
-      try {
-        const batch = await client.messages.batches.create({
+      const batch = await call(`creating the message batch of ${jobId}`, () =>
+        client.messages.batches.create({
           requests: entries.map(requestOf) as unknown as Anthropic.Messages.BatchCreateParams['requests'],
-        });
-        return toState(batch);
-      } catch (error) {
-        throw fail(error, `creating the message batch of ${jobId}`);
-      }
+        }),
+      );
+      return toState(batch);
     },
     async retrieve(providerJobId) {
-      try {
-        return toState(await client.messages.batches.retrieve(providerJobId));
-      } catch (error) {
-        throw fail(error, `retrieving message batch ${providerJobId}`);
-      }
+      return toState(
+        await call(`retrieving message batch ${providerJobId}`, () =>
+          client.messages.batches.retrieve(providerJobId),
+        ),
+      );
     },
-    async results(providerJobId) {
-      try {
+    results(providerJobId) {
+      return call(`downloading the results of message batch ${providerJobId}`, async () => {
         const outcomes: ProviderOutcome[] = [];
         for await (const entry of await client.messages.batches.results(providerJobId))
           outcomes.push(outcomeOf(entry));
         return outcomes;
-      } catch (error) {
-        throw fail(error, `downloading the results of message batch ${providerJobId}`);
-      }
+      });
     },
     async cancel(providerJobId) {
-      try {
-        return toState(await client.messages.batches.cancel(providerJobId));
-      } catch (error) {
-        throw fail(error, `cancelling message batch ${providerJobId}`);
-      }
+      return toState(
+        await call(`cancelling message batch ${providerJobId}`, () =>
+          client.messages.batches.cancel(providerJobId),
+        ),
+      );
     },
     async findSubmitted(job, knownIds) {
       // Message batches carry no metadata: a batch is taken for the job only when exactly one
       // unknown batch of the same size was created around the time the job was journaled.
       const journaledAt = Date.parse(job.createdAt);
       const candidates: ProviderJobState[] = [];
-      try {
+      await call(`looking for the message batch of ${job.jobId}`, async () => {
         let looked = 0;
         for await (const batch of client.messages.batches.list({ limit: 100 })) {
           const state = toState(batch);
@@ -187,9 +183,7 @@ export function createAnthropicBatchProvider({
           if (knownIds.has(batch.id) || state.counts?.total !== job.requestCount) continue;
           if (Math.abs(state.createdAtMs - journaledAt) <= submissionWindowMs) candidates.push(state);
         }
-      } catch (error) {
-        throw fail(error, `looking for the message batch of ${job.jobId}`);
-      }
+      });
       return candidates.length === 1 ? candidates[0] : undefined;
     },
   };

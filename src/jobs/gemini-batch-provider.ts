@@ -6,7 +6,8 @@ import type { FinishReason, GenerateRequest } from '../spec/chat-model.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import { isRetryableStatus } from '../spec/errors.js';
 import type { BatchEntry, BatchProvider, ProviderJobState, ProviderOutcome } from './batch-provider.js';
-import { toJobError } from './to-job-error.js';
+import { findRecentBatch, parseJsonLines } from './file-batch-api.js';
+import { callBatchEndpoint } from './to-job-error.js';
 
 export interface GeminiBatchProviderOptions {
   client: GoogleGenAI;
@@ -176,31 +177,23 @@ export function createGeminiBatchProvider({
   scratchDirectory,
 }: GeminiBatchProviderOptions): BatchProvider {
   const submitted = new Map<string, BatchEntry>();
-  const fail = (error: unknown, doing: string) => toJobError(error, doing, secrets);
+  const call = <T>(doing: string, request: () => Promise<T>) => callBatchEndpoint(doing, secrets, request);
 
   async function fileLines(fileName: string): Promise<ResponseLine[]> {
     const directory = await mkdtemp(join(scratchDirectory ?? tmpdir(), 'batchprompt-gemini-'));
     try {
-      const path = join(directory, 'responses.jsonl');
-      await client.files.download({ file: fileName, downloadPath: path });
-      const text = await readFile(path, 'utf8');
-      return text
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .map((line) => JSON.parse(line) as ResponseLine);
-    } catch (error) {
-      throw fail(error, `downloading batch file ${fileName}`);
+      return await call(`downloading batch file ${fileName}`, async () => {
+        const path = join(directory, 'responses.jsonl');
+        await client.files.download({ file: fileName, downloadPath: path });
+        return parseJsonLines<ResponseLine>(await readFile(path, 'utf8'));
+      });
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
   }
 
-  async function getJob(name: string): Promise<BatchJob> {
-    try {
-      return await client.batches.get({ name });
-    } catch (error) {
-      throw fail(error, `retrieving batch ${name}`);
-    }
+  function getJob(name: string): Promise<BatchJob> {
+    return call(`retrieving batch ${name}`, () => client.batches.get({ name }));
   }
 
   return {
@@ -213,28 +206,19 @@ export function createGeminiBatchProvider({
     async submit(entries, { jobId, onInputFile }) {
       for (const entry of entries) submitted.set(entry.customId, entry);
       const jsonl = `${entries.map(inputLine).join('\n')}\n`;
-      let fileName: string;
-      try {
+      const fileName = await call(`uploading the input file of ${jobId}`, async () => {
         const file = await client.files.upload({
           file: new Blob([jsonl]),
           config: { displayName: `${jobId}.jsonl`, mimeType: 'jsonl' },
         });
         if (file.name === undefined) throw new Error('the uploaded file has no name');
-        fileName = file.name;
-      } catch (error) {
-        throw fail(error, `uploading the input file of ${jobId}`);
-      }
+        return file.name;
+      });
       onInputFile?.(fileName);
-      try {
-        const job = await client.batches.create({
-          model,
-          src: fileName,
-          config: { displayName: geminiDisplayName(jobId) },
-        });
-        return toState(job);
-      } catch (error) {
-        throw fail(error, `creating the batch of ${jobId}`);
-      }
+      const job = await call(`creating the batch of ${jobId}`, () =>
+        client.batches.create({ model, src: fileName, config: { displayName: geminiDisplayName(jobId) } }),
+      );
+      return toState(job);
     },
     async retrieve(providerJobId) {
       return toState(await getJob(providerJobId));
@@ -243,36 +227,23 @@ export function createGeminiBatchProvider({
       const job = await getJob(providerJobId);
       const fileName = job.dest?.fileName;
       if (fileName === undefined) return [];
-      const outcomes: ProviderOutcome[] = [];
-      for (const line of await fileLines(fileName)) {
-        const outcome = outcomeOf(line, (customId) => submitted.get(customId)?.request);
-        if (outcome !== undefined) outcomes.push(outcome);
-      }
-      return outcomes;
+      const lines = await fileLines(fileName);
+      return lines.flatMap((line) => outcomeOf(line, (customId) => submitted.get(customId)?.request) ?? []);
     },
     async cancel(providerJobId) {
-      try {
-        await client.batches.cancel({ name: providerJobId });
-      } catch (error) {
-        throw fail(error, `cancelling batch ${providerJobId}`);
-      }
+      await call(`cancelling batch ${providerJobId}`, () => client.batches.cancel({ name: providerJobId }));
       return toState(await getJob(providerJobId));
     },
     async findSubmitted(job, knownIds) {
       const displayName = geminiDisplayName(job.jobId);
-      try {
-        // Newest first; a job cut off mid-submission is recent, so the first pages suffice.
-        let looked = 0;
-        for await (const batch of await client.batches.list({ config: { pageSize: 100 } })) {
-          if (batch.displayName === displayName && batch.name !== undefined && !knownIds.has(batch.name))
-            return toState(batch);
-          looked += 1;
-          if (looked >= 500) break;
-        }
-        return undefined;
-      } catch (error) {
-        throw fail(error, `looking for the batch of ${job.jobId}`);
-      }
+      const batch = await call(`looking for the batch of ${job.jobId}`, async () =>
+        findRecentBatch(
+          await client.batches.list({ config: { pageSize: 100 } }),
+          (batch) =>
+            batch.displayName === displayName && batch.name !== undefined && !knownIds.has(batch.name),
+        ),
+      );
+      return batch === undefined ? undefined : toState(batch);
     },
   };
 }

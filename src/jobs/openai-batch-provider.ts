@@ -7,7 +7,8 @@ import type { FinishReason, GenerateRequest } from '../spec/chat-model.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import { isRetryableStatus } from '../spec/errors.js';
 import type { BatchEntry, BatchProvider, ProviderJobState, ProviderOutcome } from './batch-provider.js';
-import { toJobError } from './to-job-error.js';
+import { findRecentBatch, parseJsonLines } from './file-batch-api.js';
+import { callBatchEndpoint } from './to-job-error.js';
 
 export interface OpenAiBatchProviderOptions {
   client: OpenAI;
@@ -160,20 +161,14 @@ export function createOpenAiBatchProvider({
   secrets,
 }: OpenAiBatchProviderOptions): BatchProvider {
   const submitted = new Map<string, BatchEntry>();
-  const fail = (error: unknown, doing: string) => toJobError(error, doing, secrets);
+  const call = <T>(doing: string, request: () => Promise<T>) => callBatchEndpoint(doing, secrets, request);
 
   async function fileLines(fileId: string | null | undefined): Promise<OutputLine[]> {
     if (fileId === undefined || fileId === null) return [];
-    let text: string;
-    try {
-      text = await (await client.files.content(fileId)).text();
-    } catch (error) {
-      throw fail(error, `downloading batch file ${fileId}`);
-    }
-    return text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as OutputLine);
+    const text = await call(`downloading batch file ${fileId}`, async () =>
+      (await client.files.content(fileId)).text(),
+    );
+    return parseJsonLines<OutputLine>(text);
   }
 
   return {
@@ -184,71 +179,45 @@ export function createOpenAiBatchProvider({
     async submit(entries, { jobId, onInputFile }) {
       for (const entry of entries) submitted.set(entry.customId, entry);
       const jsonl = `${entries.map((entry) => inputLine(model, entry, compatible)).join('\n')}\n`;
-      let fileId: string;
-      try {
-        const file = await client.files.create({
-          file: await toFile(Buffer.from(jsonl), `${jobId}.jsonl`),
-          purpose: 'batch',
-        });
-        fileId = file.id;
-      } catch (error) {
-        throw fail(error, `uploading the input file of ${jobId}`);
-      }
-      onInputFile?.(fileId);
-      try {
-        const batch = await client.batches.create({
-          input_file_id: fileId,
+      const file = await call(`uploading the input file of ${jobId}`, async () =>
+        client.files.create({ file: await toFile(Buffer.from(jsonl), `${jobId}.jsonl`), purpose: 'batch' }),
+      );
+      onInputFile?.(file.id);
+      const batch = await call(`creating the batch of ${jobId}`, () =>
+        client.batches.create({
+          input_file_id: file.id,
           endpoint: '/v1/chat/completions',
           completion_window: '24h',
           metadata: { batchprompt_job: jobId },
-        });
-        return toState(batch);
-      } catch (error) {
-        throw fail(error, `creating the batch of ${jobId}`);
-      }
+        }),
+      );
+      return toState(batch);
     },
     async retrieve(providerJobId) {
-      try {
-        return toState(await client.batches.retrieve(providerJobId));
-      } catch (error) {
-        throw fail(error, `retrieving batch ${providerJobId}`);
-      }
+      return toState(
+        await call(`retrieving batch ${providerJobId}`, () => client.batches.retrieve(providerJobId)),
+      );
     },
     async results(providerJobId) {
-      let batch: Batch;
-      try {
-        batch = await client.batches.retrieve(providerJobId);
-      } catch (error) {
-        throw fail(error, `retrieving batch ${providerJobId}`);
-      }
+      const batch = await call(`retrieving batch ${providerJobId}`, () =>
+        client.batches.retrieve(providerJobId),
+      );
       const lines = [...(await fileLines(batch.output_file_id)), ...(await fileLines(batch.error_file_id))];
-      const outcomes: ProviderOutcome[] = [];
-      for (const line of lines) {
-        const outcome = outcomeOf(line, (customId) => submitted.get(customId)?.request);
-        if (outcome !== undefined) outcomes.push(outcome);
-      }
-      return outcomes;
+      return lines.flatMap((line) => outcomeOf(line, (customId) => submitted.get(customId)?.request) ?? []);
     },
     async cancel(providerJobId) {
-      try {
-        return toState(await client.batches.cancel(providerJobId));
-      } catch (error) {
-        throw fail(error, `cancelling batch ${providerJobId}`);
-      }
+      return toState(
+        await call(`cancelling batch ${providerJobId}`, () => client.batches.cancel(providerJobId)),
+      );
     },
     async findSubmitted(job, knownIds) {
-      try {
-        // Newest first; a job cut off mid-submission is recent, so the first pages suffice.
-        let looked = 0;
-        for await (const batch of client.batches.list({ limit: 100 })) {
-          if (batch.metadata?.batchprompt_job === job.jobId && !knownIds.has(batch.id)) return toState(batch);
-          looked += 1;
-          if (looked >= 500) break;
-        }
-        return undefined;
-      } catch (error) {
-        throw fail(error, `looking for the batch of ${job.jobId}`);
-      }
+      const batch = await call(`looking for the batch of ${job.jobId}`, () =>
+        findRecentBatch(
+          client.batches.list({ limit: 100 }),
+          (batch) => batch.metadata?.batchprompt_job === job.jobId && !knownIds.has(batch.id),
+        ),
+      );
+      return batch === undefined ? undefined : toState(batch);
     },
   };
 }

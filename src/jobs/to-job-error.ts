@@ -17,3 +17,16 @@ export function toJobError(error: unknown, doing: string, secrets: readonly stri
     ...(status === undefined ? {} : { status }),
   });
 }
+
+/** Makes one call to a batch endpoint; its failure is thrown as `toJobError` words it. */
+export async function callBatchEndpoint<T>(
+  doing: string,
+  secrets: readonly string[],
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toJobError(error, doing, secrets);
+  }
+}
