@@ -17,7 +17,7 @@ function isoTime(ms: number): string {
  * against the SDK's types). `baseUrl` is the server's root, for the absolute `results_url`.
  */
 export function createAnthropicBatchRoute(batchJobs: SimBatchJobs, baseUrl: () => string) {
-  const { jobs, now, nextFault, newId, advance, cancel, accept, listJobs } = batchJobs;
+  const { jobs, now, nextFault, newId, advance, accept, readOrCancel, listJobs } = batchJobs;
 
   function anthropicCounts(job: SimJob) {
     const counts = { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
@@ -167,17 +167,6 @@ export function createAnthropicBatchRoute(batchJobs: SimBatchJobs, baseUrl: () =
     const job = id === undefined ? undefined : jobs.get(id);
     if (job === undefined || job.api !== 'anthropic')
       throw new SimHttpError(404, `No message batch with id ${String(id)}`, 'not_found_error');
-    if (method === 'GET' && action === undefined) {
-      await advance(job);
-      return { status: 200, body: anthropicBatch(job) };
-    }
-    if (method === 'POST' && action === 'cancel') {
-      await advance(job);
-      if (job.endState === undefined) cancel(job);
-      const reply = anthropicBatch(job);
-      void advance(job);
-      return { status: 200, body: reply };
-    }
     if (method === 'GET' && action === 'results') {
       await advance(job);
       if (job.endState === undefined)
@@ -187,7 +176,7 @@ export function createAnthropicBatchRoute(batchJobs: SimBatchJobs, baseUrl: () =
       );
       return { status: 200, body: `${lines.join('\n')}\n`, contentType: 'application/binary' };
     }
-    return undefined;
+    return readOrCancel(job, method, action, { view: anthropicBatch });
   }
 
   return anthropicRoute;

@@ -50,7 +50,7 @@ interface UploadSession {
  * 8 MB chunks would be garbled: the simulator's files stay below that in tests.
  */
 export function createGeminiBatchRoute(batchJobs: SimBatchJobs, baseUrl: () => string) {
-  const { files, jobs, stats, now } = batchJobs;
+  const { files, jobs, stats } = batchJobs;
   const uploads = new Map<string, UploadSession>();
 
   function fileObject(file: SimFile, mimeType = 'jsonl') {
@@ -181,19 +181,17 @@ export function createGeminiBatchRoute(batchJobs: SimBatchJobs, baseUrl: () => s
     const name = typeof inputConfig.fileName === 'string' ? inputConfig.fileName : '';
     const file = files.get(name.replace(/^files\//, ''));
     if (file === undefined) throw new SimHttpError(404, `File ${name} not found`);
-    const job: SimJob = {
-      api: 'gemini',
-      id: batchJobs.newId('batches/sim', file.id),
-      createdAtMs: now(),
-      requests: [],
-      fault: batchJobs.nextFault(),
-      inputFileId: file.id,
-      metadata: { displayName: typeof batch.displayName === 'string' ? batch.displayName : '' },
-      validationErrors: [],
-      onEnded: writeResponses,
-    };
     const seen = new Set<string>();
-    return batchJobs.admitFromFile(job, file.content, (line, index) => readLine(line, index, seen, model));
+    return batchJobs.admitFromFile(
+      {
+        api: 'gemini',
+        idPrefix: 'batches/sim',
+        file,
+        metadata: { displayName: typeof batch.displayName === 'string' ? batch.displayName : '' },
+        onEnded: writeResponses,
+      },
+      (line, index) => readLine(line, index, seen, model),
+    );
   }
 
   /** `POST /upload/v1beta/files`: a resumable upload's start, then its chunks at the session URL. */
@@ -281,20 +279,14 @@ export function createGeminiBatchRoute(batchJobs: SimBatchJobs, baseUrl: () => s
     const job = jobs.get(`batches/${id}`);
     if (job === undefined || job.api !== 'gemini')
       throw new SimHttpError(404, `Batch batches/${String(id)} not found`);
-    if (method === 'GET' && action === undefined) {
-      await batchJobs.advance(job);
-      return { status: 200, body: batchOperation(job) };
-    }
-    if (method === 'POST' && action === 'cancel') {
-      await batchJobs.advance(job);
-      if (job.endState !== undefined || job.validationErrors.length > 0) {
-        throw new SimHttpError(400, `Batch ${job.id} has already ended (${stateOf(job)})`);
-      }
-      batchJobs.cancel(job);
-      void batchJobs.advance(job);
-      return { status: 200, body: {} };
-    }
-    return undefined;
+    return batchJobs.readOrCancel(job, method, action, {
+      view: (read) => batchOperation(read),
+      cancelView: () => ({}),
+      cancelRefusal: (cancelled) =>
+        cancelled.endState !== undefined || cancelled.validationErrors.length > 0
+          ? `Batch ${cancelled.id} has already ended (${stateOf(cancelled)})`
+          : undefined,
+    });
   }
 
   /**

@@ -228,28 +228,29 @@ export function createOpenAiBatchRoute(batchJobs: SimBatchJobs, seed: number) {
     if (file.purpose !== 'batch')
       throw new SimHttpError(400, `File ${file.id} was not uploaded with purpose \`batch\``);
     const metadata = asRecord(body.metadata) as Record<string, string> | undefined;
-    const job: SimJob = {
-      api: 'openai',
-      id: batchJobs.newId('batch_sim', file.id),
-      createdAtMs: now(),
-      requests: [],
-      fault: batchJobs.nextFault(),
-      inputFileId: file.id,
-      metadata: metadata ?? null,
-      validationErrors: [],
-      onEnded: writeOpenAiFiles,
-    };
     const lineCount = file.content.split('\n').filter((line) => line.trim() !== '').length;
+    const tooLarge = lineCount > openAiMaxRequests || file.bytes > openAiMaxBytes;
     const seen = new Set<string>();
-    if (lineCount > openAiMaxRequests || file.bytes > openAiMaxBytes) {
-      job.validationErrors.push({
-        code: 'batch_too_large',
-        message: `A batch holds at most ${openAiMaxRequests} requests and ${openAiMaxBytes} bytes`,
-        line: null,
-        param: null,
-      });
-    }
-    return batchJobs.admitFromFile(job, file.content, (line) => readBatchLine(line, body.endpoint, seen));
+    return batchJobs.admitFromFile(
+      {
+        api: 'openai',
+        idPrefix: 'batch_sim',
+        file,
+        metadata: metadata ?? null,
+        onEnded: writeOpenAiFiles,
+        validationErrors: tooLarge
+          ? [
+              {
+                code: 'batch_too_large',
+                message: `A batch holds at most ${openAiMaxRequests} requests and ${openAiMaxBytes} bytes`,
+                line: null,
+                param: null,
+              },
+            ]
+          : [],
+      },
+      (line) => readBatchLine(line, body.endpoint, seen),
+    );
   }
 
   /** `/v1/files`: upload (multipart, purpose `batch`), list, retrieve, content, delete. */
@@ -335,23 +336,16 @@ export function createOpenAiBatchRoute(batchJobs: SimBatchJobs, seed: number) {
     const job = id === undefined ? undefined : jobs.get(id);
     if (job === undefined || job.api !== 'openai')
       throw new SimHttpError(404, `No batch found with id '${String(id)}'.`);
-    if (method === 'GET' && action === undefined) {
-      await batchJobs.advance(job);
-      return { status: 200, body: openAiBatch(job) };
-    }
-    if (method === 'POST' && action === 'cancel') {
-      await batchJobs.advance(job);
-      const status = openAiStatus(job);
-      if (status !== 'in_progress' && status !== 'cancelling') {
-        throw new SimHttpError(400, `Cannot cancel a batch with status ${status}.`);
-      }
-      batchJobs.cancel(job);
-      // Cancelling for a moment (reported once), then cancelled on the next look.
-      const reply = openAiBatch(job);
-      void batchJobs.advance(job);
-      return { status: 200, body: reply };
-    }
-    return undefined;
+    // Cancelling for a moment (reported once), then cancelled on the next look.
+    return batchJobs.readOrCancel(job, method, action, {
+      view: openAiBatch,
+      cancelRefusal: (cancelled) => {
+        const status = openAiStatus(cancelled);
+        return status === 'in_progress' || status === 'cancelling'
+          ? undefined
+          : `Cannot cancel a batch with status ${status}.`;
+      },
+    });
   }
 
   /** The reply to `/v1/<segments>`, or undefined for a path or method the API does not have. */

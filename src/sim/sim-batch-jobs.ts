@@ -1,5 +1,6 @@
 import type { ChatModel, GenerateRequest, GenerateResult } from '../spec/chat-model.js';
 import { InputError } from '../spec/errors.js';
+import { SimHttpError } from './serve-http.js';
 import { type CacheStyle, createSimPromptCache } from './sim-prompt-cache.js';
 import { hashUniforms, textDigest } from './sim-random.js';
 
@@ -90,6 +91,18 @@ export interface SimJob {
   outputFileId?: string;
   errorFileId?: string;
   endState?: 'completed' | 'expired' | 'cancelled' | 'failed';
+}
+
+/** A job about to be made from an uploaded input file: what its API says of it. */
+export interface FileJobSpec {
+  api: SimJob['api'];
+  /** What the job's id starts with: `batch_sim`, `batches/sim`. */
+  idPrefix: string;
+  file: SimFile;
+  metadata: Record<string, string> | null;
+  onEnded: (job: SimJob) => void;
+  /** What is wrong with the file as a whole, found before its lines are read. */
+  validationErrors?: SimJob['validationErrors'];
 }
 
 export interface SimFile {
@@ -296,16 +309,23 @@ export function createSimBatchJobs({
   }
 
   /**
-   * Reads a job's requests from its input file, one per line, and takes the job in. A line that
+   * Makes a job from its input file, a request a line, and takes the job in. A line that
    * `readLine` refuses, or the `fail-validation` fault, fails the job's validation instead: such a
    * job is listed and retrieved, but not counted as accepted.
    */
-  function admitFromFile(
-    job: SimJob,
-    content: string,
-    readLine: (line: string, index: number) => JobRequest,
-  ): SimJob {
-    content
+  function admitFromFile(spec: FileJobSpec, readLine: (line: string, index: number) => JobRequest): SimJob {
+    const job: SimJob = {
+      api: spec.api,
+      id: newId(spec.idPrefix, spec.file.id),
+      createdAtMs: now(),
+      requests: [],
+      fault: nextFault(),
+      inputFileId: spec.file.id,
+      metadata: spec.metadata,
+      validationErrors: [...(spec.validationErrors ?? [])],
+      onEnded: spec.onEnded,
+    };
+    spec.file.content
       .split('\n')
       .filter((line) => line.trim() !== '')
       .forEach((line, index) => {
@@ -327,6 +347,36 @@ export function createSimBatchJobs({
     if (job.validationErrors.length === 0) accept(job);
     else jobs.set(job.id, job);
     return job;
+  }
+
+  /**
+   * A job read (`GET`) or cancelled (`POST` with action `cancel`), as each API answers them: the
+   * job is brought up to date first. A cancel that `cancelRefusal` gives a reason for is refused
+   * (400); otherwise a running job is cancelled and the reply is taken before the job moves on, so
+   * that a cancelling job reads as such once. Undefined for any other method or action.
+   */
+  async function readOrCancel(
+    job: SimJob,
+    method: string,
+    action: string | undefined,
+    replies: {
+      view: (job: SimJob) => unknown;
+      cancelView?: (job: SimJob) => unknown;
+      cancelRefusal?: (job: SimJob) => string | undefined;
+    },
+  ): Promise<SimBatchReply | undefined> {
+    if (method === 'GET' && action === undefined) {
+      await advance(job);
+      return { status: 200, body: replies.view(job) };
+    }
+    if (method !== 'POST' || action !== 'cancel') return undefined;
+    await advance(job);
+    const refusal = replies.cancelRefusal?.(job);
+    if (refusal !== undefined) throw new SimHttpError(400, refusal);
+    if (job.endState === undefined) cancel(job);
+    const body = (replies.cancelView ?? replies.view)(job);
+    void advance(job);
+    return { status: 200, body };
   }
 
   /**
@@ -359,6 +409,7 @@ export function createSimBatchJobs({
     cancel,
     accept,
     admitFromFile,
+    readOrCancel,
     listJobs,
   };
 }
