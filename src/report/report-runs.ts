@@ -1,11 +1,9 @@
 import type {
   AdaptiveInput,
-  EvalRunInput,
   OutputScoresInput,
   ReportInput,
   ReviewItemInput,
   RunDetailsInput,
-  RunSummaryInput,
 } from './report-input.js';
 
 /** One run of the input, whatever shape the input had: a strategy of a comparison, or a single run. */
@@ -29,63 +27,63 @@ export interface RunView {
   outputs?: OutputScoresInput[];
 }
 
-/** The optional figures a view carries over from its source, when the source has them. */
-function extrasOf(source: {
+/** What a view is built from: a strategy of a comparison, or a single run's summary. */
+interface RunFigures {
+  accuracy?: number | null | undefined;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  answered: number;
+  details?: RunDetailsInput | undefined;
   roundsPerItem?: number | undefined;
   unsettled?: number | undefined;
   adaptive?: AdaptiveInput | undefined;
   review?: ReviewItemInput[] | undefined;
-}): Partial<RunView> {
-  const extras: Partial<RunView> = {};
-  if (source.roundsPerItem !== undefined) extras.roundsPerItem = source.roundsPerItem;
-  if (source.unsettled !== undefined) extras.unsettled = source.unsettled;
-  if (source.adaptive !== undefined) extras.adaptive = source.adaptive;
-  if (source.review !== undefined) extras.review = source.review;
-  return extras;
+  outputs?: OutputScoresInput[] | undefined;
 }
 
-/** The runs of a report's input, one view each. */
-export function runsOf(input: ReportInput): RunView[] {
-  switch (input.kind) {
-    case 'comparison':
-      return input.data.strategies.map((strategy) => ({
-        name: strategy.name,
-        batchSize: strategy.batchSize,
-        rounds: strategy.rounds,
-        voting: strategy.voting,
-        accuracy: strategy.accuracy,
-        calls: strategy.calls,
-        inputTokens: strategy.inputTokens,
-        outputTokens: strategy.outputTokens,
-        answered: strategy.answered,
-        withoutAnswer: strategy.failed,
-        ...(strategy.details === undefined ? {} : { details: strategy.details }),
-        ...(strategy.outputs === undefined ? {} : { outputs: strategy.outputs }),
-        ...extrasOf(strategy),
-      }));
-    case 'eval':
-    case 'run':
-      return [singleRunView(input.data)];
-  }
-}
+/** The figures of a view that its source may lack, in the order a view lists them. */
+const optionalFigures = ['details', 'outputs', 'roundsPerItem', 'unsettled', 'adaptive', 'review'] as const;
 
-/**
- * The one run of `eval --json` or `run --json`. A run summary may lack its strategy (written
- * before summaries named it); the optional figures come along where the input has them.
- */
-function singleRunView(run: EvalRunInput | RunSummaryInput): RunView {
-  return {
-    name: run.strategy?.strategy ?? 'run',
-    batchSize: run.strategy?.batchSize ?? null,
-    rounds: run.strategy?.rounds ?? null,
-    voting: run.strategy?.voting ?? null,
+/** A run's view; the optional figures come along where the source has them. */
+function runView(
+  name: string,
+  strategy: { batchSize: number; rounds: number; voting: string } | undefined,
+  run: RunFigures,
+  withoutAnswer: number,
+): RunView {
+  const view: RunView = {
+    name,
+    batchSize: strategy?.batchSize ?? null,
+    rounds: strategy?.rounds ?? null,
+    voting: strategy?.voting ?? null,
     accuracy: run.accuracy ?? null,
     calls: run.calls,
     inputTokens: run.inputTokens,
     outputTokens: run.outputTokens,
     answered: run.answered,
-    withoutAnswer: run.failed + run.unanswered,
-    ...(run.details === undefined ? {} : { details: run.details }),
-    ...extrasOf(run),
+    withoutAnswer,
   };
+  for (const figure of optionalFigures) {
+    if (run[figure] !== undefined) Object.assign(view, { [figure]: run[figure] });
+  }
+  return view;
+}
+
+/**
+ * The runs of a report's input, one view each. A run summary may lack its strategy (written
+ * before summaries named it).
+ */
+export function runsOf(input: ReportInput): RunView[] {
+  switch (input.kind) {
+    case 'comparison':
+      return input.data.strategies.map((strategy) =>
+        runView(strategy.name, strategy, strategy, strategy.failed),
+      );
+    case 'eval':
+    case 'run': {
+      const run = input.data;
+      return [runView(run.strategy?.strategy ?? 'run', run.strategy, run, run.failed + run.unanswered)];
+    }
+  }
 }
