@@ -23,7 +23,8 @@ type Mode =
   | 'malformed'
   | 'some-malformed'
   | 'refuse-400'
-  | 'fail-500';
+  | 'fail-500'
+  | 'hold-first';
 
 const temp = useTempDir();
 const dataFile = writeJsonl(
@@ -53,10 +54,12 @@ let open = 0;
 let idle: (() => void) | undefined;
 /** Success replies rewritten in this mode, for `some-malformed`, which cuts every third. */
 let successes = 0;
+/** `hold-first` answers a run's first chat request never (until the run hangs up), the rest 400. */
+let holding = false;
 
 /** The simulator's reply as the mode rewrites it: status and body. */
 function rewrite(status: number, body: string): { status: number; body: string } {
-  if (mode === 'refuse-400')
+  if (mode === 'refuse-400' || mode === 'hold-first')
     return { status: 400, body: JSON.stringify({ error: { message: 'the request is not valid' } }) };
   if (mode === 'fail-500')
     return { status: 500, body: JSON.stringify({ error: { message: 'upstream failed' } }) };
@@ -93,6 +96,10 @@ beforeAll(async () => {
     if (incoming.method === 'POST') posts.set(key, (posts.get(key) ?? 0) + 1);
     const chunks: Buffer[] = [];
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
+    if (mode === 'hold-first' && incoming.method === 'POST' && !holding) {
+      holding = true;
+      return;
+    }
     const forwarded = httpRequest(
       {
         host: upstream.hostname,
@@ -143,6 +150,7 @@ async function runThrough(
 ) {
   mode = runMode;
   successes = 0;
+  holding = false;
   stores += 1;
   const key = `sk-paid-requests-run-${stores}`;
   process.env.BATCHPROMPT_API_KEY = key;
@@ -259,6 +267,37 @@ describe('replies that cannot be used', () => {
     expect(sooner.code).toBe(exitCodes.provider);
     expect(sooner.posts).toBe(4);
     expect(sooner.stderr).toMatch(/the last 4 requests .*all got a success status/);
+  }, 120_000);
+});
+
+describe('requests under way when the breaker stops the run', () => {
+  it('are counted as sent and billed for their prompts, in the message that ends the run', async () => {
+    // Two calls go at once: the first is never answered, and the other slot meets three 400s in a
+    // row (the second call, then its halves), which trip the breaker while the first is under way.
+    const stopped = await runThrough('hold-first', [
+      '--limit',
+      '8',
+      '--batch-size',
+      '4',
+      '--concurrency',
+      '2',
+      '--break-after',
+      '3',
+    ]);
+    expect(stopped.code, stopped.stderr).toBe(exitCodes.provider);
+    expect(stopped.posts).toBe(4);
+    expect(stopped.stderr).toMatch(/the last 3 requests .*all were refused with a 4xx status/);
+    const told =
+      /In all, requests sent: answered \/ failed: (\d+): 0 \/ (\d+) \(1 billed, 1 of them abandoned under way when the run stopped \(prompts counted, no output received\): (\d+) \/ 0 tokens, \$(\d+\.\d+), counted in calls, tokens and cost\)/.exec(
+        stopped.stderr,
+      );
+    expect(told, stopped.stderr).not.toBeNull();
+    const [, sent, failed, promptTokens, dollars] = told!.map(Number);
+    expect([sent, failed]).toEqual([stopped.posts, stopped.posts]);
+    // Four of the eight rows' questions and passages, and the instructions: some hundreds of tokens.
+    expect(promptTokens).toBeGreaterThan(100);
+    // At $2.50 per million input tokens.
+    expect(dollars).toBeCloseTo((promptTokens! * 2.5) / 1e6, 4);
   }, 120_000);
 });
 

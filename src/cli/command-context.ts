@@ -13,7 +13,8 @@ import { pricedRequests, requestsSince, withBilledFailures } from '../session/pa
 import type { PipelineOutcome } from '../session/run-pipeline.js';
 import type { SelectedSource } from '../session/select-source.js';
 import type { InvalidRow } from '../source/read-source.js';
-import { StoreError } from '../spec/errors.js';
+import { BreakerError, StoreError } from '../spec/errors.js';
+import { breakerWithRunRequests } from '../stack/request-ledger.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { toStoreError } from '../store/to-store-error.js';
 import type { Task } from '../task/task-schema.js';
@@ -133,6 +134,9 @@ export async function withCommandContext(
     const reason = stopReasonOf(session?.signal ?? interrupt.controller.signal, error);
     if (reason.kind !== 'fatal') return finish(reason);
     if (StoreError.isInstance(error) && session !== undefined) throw await session.keepPaidReplies(error);
+    // Requests under way when the breaker tripped were counted as they were abandoned, since.
+    if (BreakerError.isInstance(error) && session !== undefined)
+      throw breakerWithRunRequests(error, pricedRequests(session.stack.requests(), session.price));
     throw error;
   } finally {
     stopProgress();

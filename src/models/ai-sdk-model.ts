@@ -98,6 +98,7 @@ export function fromLanguageModel(languageModel: LanguageModelV3, options: AiSdk
     // A reply is a few lines per item; far more than the output cap allows is not an answer.
     const call: CallReply = {
       limit: options.maxReplyBytes ?? Math.max(256 * 1024, 64 * (request.maxOutputTokens ?? 16_384)),
+      ...(request.onSent === undefined ? {} : { onSent: request.onSent }),
     };
     let result: Awaited<ReturnType<typeof generateText>>;
     try {

@@ -23,6 +23,8 @@ export interface CallReply {
   body?: string;
   /** Token counts in the body's usage that were no counts (text, null, negative); zeroed before the SDK read them. */
   unusableUsage?: string[];
+  /** Called as the request goes to the network (`GenerateRequest.onSent`). */
+  onSent?: () => void;
 }
 
 export const callReply = new AsyncLocalStorage<CallReply>();
@@ -40,9 +42,10 @@ export function boundedFetch(
   const defaultReplyBytes = limits.maxReplyBytes ?? 4 * 1024 * 1024;
   const maxErrorBytes = limits.maxErrorBytes ?? 64 * 1024;
   return async (input, init) => {
+    const call = callReply.getStore();
+    call?.onSent?.();
     const response = await inner(input, init);
     if (response.body === null) return response;
-    const call = callReply.getStore();
     if (call !== undefined) call.status = response.status;
     const limit = response.ok ? (call?.limit ?? defaultReplyBytes) : maxErrorBytes;
     const url = redactSecrets(

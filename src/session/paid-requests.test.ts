@@ -8,6 +8,7 @@ function tally(scale: number): RequestTally {
     answered: 7 * scale,
     failed: 3 * scale,
     billedFailed: 2 * scale,
+    abandoned: 1 * scale,
     inputTokens: 7000 * scale,
     outputTokens: 700 * scale,
     failedInputTokens: 2000 * scale,

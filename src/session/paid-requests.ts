@@ -9,6 +9,7 @@ const tallyCounts = [
   'answered',
   'failed',
   'billedFailed',
+  'abandoned',
   'inputTokens',
   'outputTokens',
   'failedInputTokens',

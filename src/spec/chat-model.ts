@@ -37,6 +37,12 @@ export interface GenerateRequest {
    */
   serviceTier?: ServiceTierName;
   signal?: AbortSignal;
+  /**
+   * Called by an adapter that sends over the network as the request leaves for the server, after
+   * any wait of its own (a prompt-cache warm-up): the request ledger counts a request abandoned
+   * after this as sent and paid, one abandoned before it as never sent.
+   */
+  onSent?: () => void;
 }
 
 /** The service tiers a call can ask for. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { scheduleModel } from '../runtime/schedule-model.js';
 import { createScheduler } from '../runtime/scheduler.js';
 import type { ChatModel, GenerateResult } from '../spec/chat-model.js';
+import { countMessageTokens } from '../spec/count-tokens.js';
 import { AbortError, ApiCallError, BreakerError } from '../spec/errors.js';
 import { rejectionOf } from '../test/rejection-of.js';
 import { createRequestLedger, failureKind, nextStreak } from './request-ledger.js';
@@ -82,6 +83,7 @@ describe('createRequestLedger', () => {
       answered: 2,
       failed: 2,
       billedFailed: 1,
+      abandoned: 0,
       inputTokens: 40,
       outputTokens: 8,
       failedInputTokens: 20,
@@ -136,6 +138,48 @@ describe('createRequestLedger', () => {
     expect(ledger.tally().failures['no-reply']).toBe(2);
     expect(await rejectionOf(model.generate(request))).toBeInstanceOf(BreakerError);
     expect(ledger.tally().sent).toBe(2);
+  });
+
+  it('counts a request abandoned after it was sent at the abort, billed for its prompt, and one given up before it left as none', async () => {
+    const ledger = createRequestLedger();
+    // An adapter that sends once `send` is called (after a wait of its own, as a prompt-cache
+    // warm-up does), then never hears back; it ends on the abort, as fetch does.
+    let send: () => void = () => {};
+    const adapter: ChatModel = {
+      id: 'test:adapter',
+      simulated: false,
+      supportsJsonSchema: false,
+      generate: ({ signal, onSent }) =>
+        new Promise((_, reject) => {
+          send = () => onSent?.();
+          signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+        }),
+    };
+    const model = ledger.wrap(adapter);
+    const waiting = new AbortController();
+    const neverSent = model.generate({ ...request, signal: waiting.signal });
+    waiting.abort(new Error('the run stopped'));
+    expect((await rejectionOf(neverSent)).name).toBe('AbortError');
+    expect(ledger.tally().sent).toBe(0);
+
+    const run = new AbortController();
+    const underWay = model.generate({ ...request, signal: run.signal });
+    send();
+    run.abort(new Error('the run stopped'));
+    // Counted as the abort spreads, before the request's own error arrives.
+    expect(ledger.tally()).toMatchObject({
+      sent: 1,
+      answered: 0,
+      failed: 1,
+      billedFailed: 1,
+      abandoned: 1,
+      failedInputTokens: countMessageTokens(request.messages),
+      failedOutputTokens: 0,
+      countedLocally: 1,
+    });
+    expect(ledger.tally().failures['no-reply']).toBe(1);
+    expect((await rejectionOf(underWay)).name).toBe('AbortError');
+    expect(ledger.tally().sent).toBe(1);
   });
 
   it('stops the run once the last N requests failed the same way, and sends nothing after', async () => {

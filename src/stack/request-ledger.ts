@@ -1,8 +1,10 @@
 import { isAttemptTimeout } from '../runtime/scheduler.js';
-import type { ChatModel, Usage } from '../spec/chat-model.js';
+import type { ChatModel, GenerateRequest, Usage } from '../spec/chat-model.js';
+import { countMessageTokens } from '../spec/count-tokens.js';
 import { ApiCallError, BreakerError } from '../spec/errors.js';
 import { wrapChatModel } from '../spec/wrap-chat-model.js';
 import { defaultBreakAfter } from './default-break-after.js';
+import { requestTallyRows } from './request-tally-rows.js';
 
 /**
  * How a request that reached the server failed, as far as a run can act on it:
@@ -30,8 +32,17 @@ export interface RequestTally {
   /** Requests whose reply was handed on (a reply cut off at the output limit included). */
   answered: number;
   failed: number;
-  /** Of the failed, those billed: a success status with a body that could not be used. */
+  /**
+   * Of the failed, those billed: a success status with a body that could not be used, and the
+   * requests abandoned under way (`abandoned`).
+   */
   billedFailed: number;
+  /**
+   * Of the billed failures, requests under way when the run stopped (the breaker, a fatal error,
+   * an interrupt): they reached the server, which bills them whether or not the reply is read, so
+   * they count with their prompts' tokens, counted locally; no output was received, none counted.
+   */
+  abandoned: number;
   /** Tokens of the answered requests. */
   inputTokens: number;
   outputTokens: number;
@@ -93,6 +104,25 @@ export function breakerError(
   );
 }
 
+/**
+ * The breaker's error told again once the run has stopped: the requests it counted when it tripped,
+ * and all those the run sent, the ones abandoned under way since included, with what they cost.
+ */
+export function breakerWithRunRequests(
+  error: BreakerError,
+  requests: RequestTally & { failedCostUsd: number | null },
+): BreakerError {
+  const [label, counts] = requestTallyRows(requests)[0]!;
+  const told = new BreakerError(`${error.message}. In all, ${label}: ${counts}`, {
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.url === undefined ? {} : { url: error.url }),
+    ...(error.billedUsage === undefined ? {} : { billedUsage: error.billedUsage }),
+    cause: error.cause,
+  });
+  told.stack = error.stack;
+  return told;
+}
+
 export interface RequestLedger {
   /** Wraps the model that sends: every call through it is a request that reached the server. */
   wrap(model: ChatModel): ChatModel;
@@ -106,7 +136,10 @@ export interface RequestLedger {
  * the count, so that no retry, split or re-ask sends into the same wall. Errors raised before a
  * request is sent (an abort, a bad request caught locally) are not requests and count nowhere. An
  * attempt the scheduler timed out (its signal aborted with the timeout's `ApiCallError`) was sent
- * and got no reply: it counts as a failure of that kind, unbilled, as no usage came back.
+ * and got no reply: it counts as a failure of that kind, unbilled, as no usage came back. A request
+ * the adapter had sent (`GenerateRequest.onSent`) when its signal aborted otherwise, as the run
+ * stopped, is counted at the abort, before the run reports anything: sent, failed and billed
+ * (`RequestTally.abandoned`).
  */
 export function createRequestLedger(options: { breakAfter?: number } = {}): RequestLedger {
   const breakAfter = options.breakAfter ?? defaultBreakAfter;
@@ -115,6 +148,7 @@ export function createRequestLedger(options: { breakAfter?: number } = {}): Requ
     answered: 0,
     failed: 0,
     billedFailed: 0,
+    abandoned: 0,
     inputTokens: 0,
     outputTokens: 0,
     failedInputTokens: 0,
@@ -124,14 +158,26 @@ export function createRequestLedger(options: { breakAfter?: number } = {}): Requ
   };
   let streak: FailureStreak = { kind: undefined, length: 0 };
   let broken: BreakerError | undefined;
+  const countAbandoned = (request: GenerateRequest) => {
+    tally.sent += 1;
+    tally.failed += 1;
+    tally.failures['no-reply'] += 1;
+    tally.billedFailed += 1;
+    tally.abandoned += 1;
+    tally.failedInputTokens += countMessageTokens(request.messages);
+    tally.countedLocally += 1;
+  };
   return {
     tally: () => ({ ...tally, failures: { ...tally.failures } }),
     wrap(model) {
       return wrapChatModel(model, {
         async generate(request, next) {
           if (broken !== undefined) throw broken;
+          const sending = watchSending(request, () => countAbandoned(request));
           try {
-            const result = await next(request);
+            const result = await next(sending.request);
+            // Counted when it was abandoned: the run that gave it up reads no reply of it.
+            if (sending.abandoned()) return result;
             tally.sent += 1;
             tally.answered += 1;
             tally.inputTokens += result.usage.inputTokens;
@@ -140,6 +186,7 @@ export function createRequestLedger(options: { breakAfter?: number } = {}): Requ
             streak = nextStreak(streak, 'answered');
             return result;
           } catch (caught) {
+            if (sending.abandoned()) throw caught;
             // A timed-out attempt reaches here as whatever the adapter made of the abort.
             const error = isAttemptTimeout(request.signal?.reason) ? request.signal.reason : caught;
             // Not sent: an abort, a request refused locally, an address where nothing listens.
@@ -162,9 +209,43 @@ export function createRequestLedger(options: { breakAfter?: number } = {}): Requ
             throw error.billedUsage === undefined
               ? broken
               : breakerError(streak, error, tally, error.billedUsage);
+          } finally {
+            sending.release();
           }
         },
       });
     },
+  };
+}
+
+/**
+ * The request as handed to the adapter, noting when it leaves for the server, and a listener on its
+ * signal that calls `onAbandoned` at once if it aborts after that: the run that stopped reads the
+ * ledger as soon as the abort has spread, before the request's own error arrives. A timed-out
+ * attempt is counted when its error arrives, as a timeout.
+ */
+function watchSending(
+  request: GenerateRequest,
+  onAbandoned: () => void,
+): { request: GenerateRequest; abandoned: () => boolean; release: () => void } {
+  const signal = request.signal;
+  let sent = false;
+  let abandoned = false;
+  const onAbort = () => {
+    if (!sent || abandoned || isAttemptTimeout(signal?.reason)) return;
+    abandoned = true;
+    onAbandoned();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    request: {
+      ...request,
+      onSent: () => {
+        sent = true;
+        request.onSent?.();
+      },
+    },
+    abandoned: () => abandoned,
+    release: () => signal?.removeEventListener('abort', onAbort),
   };
 }

@@ -9,7 +9,7 @@ export function requestTallyRows(tally: RequestTally & { failedCostUsd: number |
   const billed =
     tally.billedFailed === 0
       ? 'none billed'
-      : `${tally.billedFailed} billed: ${tally.failedInputTokens} / ${tally.failedOutputTokens} tokens${tally.failedCostUsd === null ? '' : `, $${tally.failedCostUsd.toFixed(4)}`}, counted in calls, tokens and cost`;
+      : `${tally.billedFailed} billed${tally.abandoned === 0 ? '' : `, ${tally.abandoned} of them abandoned under way when the run stopped (prompts counted, no output received)`}: ${tally.failedInputTokens} / ${tally.failedOutputTokens} tokens${tally.failedCostUsd === null ? '' : `, $${tally.failedCostUsd.toFixed(4)}`}, counted in calls, tokens and cost`;
   const rows: [string, string][] = [
     [
       'requests sent: answered / failed',
