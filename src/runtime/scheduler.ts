@@ -187,7 +187,9 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   async function generate(model: ChatModel, request: GenerateRequest): Promise<GenerateResult> {
     const signal = request.signal;
     if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
-    const estimatedTokens = resolved.estimateTokens(request);
+    // Only a tokens-per-minute budget reads the estimate, and counting a long prompt's tokens
+    // costs more CPU than the rest of the call's handling.
+    const estimatedTokens = resolved.tokensPerMinute === undefined ? 0 : resolved.estimateTokens(request);
     const errors: unknown[] = [];
 
     // The slot is held through retries and their backoff: a struggling server then sees fewer
