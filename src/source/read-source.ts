@@ -138,8 +138,13 @@ export async function* readSource(
         item.gold = mapped.gold;
       }
       const rendered = renderItem(options.task, item, 0, 'abcd');
+      // An o200k token holds at least one UTF-8 byte, so an item of no more bytes than the limit is
+      // within it uncounted (tokenizing every item cost a run more CPU than the rest of reading).
       // Counting stops at the limit: a 50 MB field is refused in milliseconds, not tokenized whole.
-      if (isWithinTokenLimit(rendered, options.maxItemTokens) === false) {
+      if (
+        Buffer.byteLength(rendered) > options.maxItemTokens &&
+        isWithinTokenLimit(rendered, options.maxItemTokens) === false
+      ) {
         throw new InputError(
           `the item is more than ${options.maxItemTokens} tokens long (${rendered.length} characters), more than \`maxBatchTokens\`; it cannot be sent`,
           { ...where, field: options.task.fields.map((field) => field.name).join('+') },
