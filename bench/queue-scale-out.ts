@@ -11,17 +11,21 @@
  *   latency, which no number of workers can beat;
  * - the queue's overhead per call: (queued wall time - direct wall time) x calls in flight / calls,
  *   the time each call slot spent on the queue beyond the direct run's;
+ * - where the time went, for every run: the calls the simulator had in flight (mean and peak over
+ *   the calls' span, and the bursts the run's rounds asked them in), and the CPU seconds of each
+ *   process (coordinator, workers, simulator, Redis), which all share this machine's two cores;
+ *   from the no-limit run's bursts, the most 16 slots can gain over 4 when only latency takes time;
  *
  * and once, on the first workload, a run with 4 workers, one of them SIGKILLed twice (and restarted
  * after the first kill): items lost, whether the results equal an uninterrupted run's vote for vote,
  * and the calls paid again against the calls that worker had in flight when it was killed.
  *
- * Workloads (`--workloads`, comma-separated): `default` is the default strategy (adaptive, batch 32)
- * at `--latency-ms`; `one-round` is `--strategy batch` (every call of the run at once, nothing to
- * wait for between rounds) at `--one-round-latency-ms`.
+ * Workloads (`--workloads`, comma-separated `name@latency-ms`, the latency `--latency-ms` when not
+ * given): `default` is the default strategy (adaptive, batch 32); `one-round` is `--strategy batch`
+ * (every call of the run at once, nothing to wait for between rounds).
  *
- *   npx tsx bench/queue-scale-out.ts [--latency-ms 400] [--one-round-latency-ms 2000] [--rows 3270]
- *     [--workloads default,one-round] [--json] [--write]
+ *   npx tsx bench/queue-scale-out.ts [--latency-ms 400] [--rows 3270]
+ *     [--workloads default@400,one-round@400,one-round@2000] [--json] [--write]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -34,13 +38,14 @@ import { boolqTask } from '../src/task/builtin-tasks.js';
 import { startTestRedis } from '../test/redis-server.js';
 import { writeOwnedSection } from './owned-section.js';
 import { describeOverhead, measureQueueOverhead } from './queue-overhead.js';
+import { followProcessCpu, processCpuSeconds, redisCpuSeconds, watchSimCalls } from './queue-run-probes.js';
+import { describeWorkload, type RunFigures, type WorkloadFigures } from './queue-scale-out-tables.js';
 
 const { values } = parseArgs({
   options: {
     'latency-ms': { type: 'string', default: '400' },
-    'one-round-latency-ms': { type: 'string', default: '2000' },
     rows: { type: 'string' },
-    workloads: { type: 'string', default: 'default,one-round' },
+    workloads: { type: 'string', default: 'default@400,one-round@400,one-round@2000' },
     json: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
   },
@@ -54,7 +59,7 @@ const model = 'openai-compatible:sim-gpt-4';
 const workDirectory = mkdtempSync(join(tmpdir(), 'batchprompt-queue-bench-'));
 const cli = ['--import', 'tsx', join(repoRoot, 'scripts/dev-cli.ts')];
 
-interface Workload {
+export interface Workload {
   name: string;
   description: string;
   latencyMs: number;
@@ -62,19 +67,17 @@ interface Workload {
   flags: string[];
 }
 
-const workloads: Workload[] = values.workloads.split(',').map((name): Workload => {
+const workloads: Workload[] = values.workloads.split(',').map((entry): Workload => {
+  const [name, latency] = entry.split('@');
+  const latencyMs = Number(latency ?? values['latency-ms']);
+  if (!(latencyMs > 0)) throw new Error(`workload ${entry}: the latency after @ is not a number of ms`);
   if (name === 'default')
-    return {
-      name,
-      description: 'default strategy (adaptive, batch size 32)',
-      latencyMs: Number(values['latency-ms']),
-      flags: [],
-    };
+    return { name, description: 'default strategy (adaptive, batch size 32)', latencyMs, flags: [] };
   if (name === 'one-round')
     return {
       name,
       description: 'one round (--strategy batch, batch size 32): every call of the run asked at once',
-      latencyMs: Number(values['one-round-latency-ms']),
+      latencyMs,
       flags: ['--strategy', 'batch'],
     };
   throw new Error(`no workload ${name}: default or one-round`);
@@ -85,6 +88,8 @@ const items = await loadItems(dataFile, boolqTask);
 const rows = values.rows === undefined ? items.length : Number(values.rows);
 /** The simulator of the workload being measured (each workload has its latency). */
 let server: SimServer | undefined;
+/** The calls the simulator of the workload being measured has answered. */
+let simCalls = watchSimCalls();
 
 interface Worker {
   child: ChildProcess;
@@ -140,18 +145,18 @@ async function flushRedis(): Promise<void> {
   client.disconnect();
 }
 
-interface RunFigures {
-  wallMs: number;
-  calls: number;
-  items: number;
-  out: string;
-}
-
 let runNumber = 0;
-async function run(workload: Workload, extra: string[]): Promise<RunFigures> {
+/** One `run` with `extra` flags; `workers` are the worker processes serving it, if any. */
+async function run(workload: Workload, extra: string[], workers: Worker[] = []): Promise<RunFigures> {
   runNumber += 1;
   const out = join(workDirectory, `run-${runNumber}.jsonl`);
   const before = server!.stats().requests;
+  const mark = simCalls.mark();
+  const workersCpuBefore = workers.map((worker) => processCpuSeconds(worker.child.pid));
+  const redisCpuBefore = await redisCpuSeconds(redis.url);
+  const benchCpuBefore = process.cpuUsage();
+  const load = loadText();
+  const spawnedAt = Date.now();
   const child = spawn(
     process.execPath,
     [
@@ -176,14 +181,36 @@ async function run(workload: Workload, extra: string[]): Promise<RunFigures> {
     ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  const coordinatorCpu = followProcessCpu(child.pid);
   let stdout = '';
   child.stdout?.on('data', (chunk) => {
     stdout += String(chunk);
   });
   const code = await new Promise<number | null>((resolveExit) => child.on('exit', resolveExit));
+  const processWallMs = Date.now() - spawnedAt;
   if (code !== 0) throw new Error(`run ${extra.join(' ')} exited ${code}`);
   const summary = JSON.parse(stdout) as { wallMs: number };
-  return { wallMs: summary.wallMs, calls: server!.stats().requests - before, items: rows, out };
+  const benchCpu = process.cpuUsage(benchCpuBefore);
+  const workersCpu = workers.map((worker, index) => {
+    const now = processCpuSeconds(worker.child.pid);
+    const then = workersCpuBefore[index];
+    return now === undefined || then === undefined ? Number.NaN : now - then;
+  });
+  return {
+    wallMs: summary.wallMs,
+    calls: server!.stats().requests - before,
+    items: rows,
+    out,
+    load,
+    inFlight: simCalls.since(mark),
+    processWallMs,
+    cpu: {
+      coordinator: coordinatorCpu.inLast(summary.wallMs) ?? Number.NaN,
+      workers: workersCpu.reduce((sum, seconds) => sum + seconds, 0),
+      simulator: (benchCpu.user + benchCpu.system) / 1e6,
+      redis: (await redisCpuSeconds(redis.url)) - redisCpuBefore,
+    },
+  };
 }
 
 function votes(file: string): string {
@@ -204,41 +231,16 @@ function unanswered(file: string): number {
     .filter((line) => (JSON.parse(line) as { answer: unknown }).answer === null).length;
 }
 
-/** The machine's load average (1, 5, 15 minutes) as text. */
-function load(): string {
+/** The machine's load average (1, 5, 15 minutes) as text, as `uptime` prints it. */
+function loadText(): string {
   return loadavg()
     .map((value) => value.toFixed(1))
     .join(' ');
 }
 
-interface ScaleRow {
-  /** Calls in flight: the direct run's --concurrency, the workers' slots together. */
-  slots: number;
-  workers: number;
-  direct: RunFigures;
-  queued: RunFigures;
-  /** Load average as each of the two runs started. */
-  loadAtDirect: string;
-  loadAtQueued: string;
-}
-
-interface WorkloadFigures {
-  workload: Workload;
-  rows: ScaleRow[];
-  /** A direct run with no limit on calls in flight: the least time the run's rounds take. */
-  unbounded: RunFigures;
-  loadAtUnbounded: string;
-  /** The direct run at 4 calls in flight, whose votes every other run must give. */
-  reference: string;
-}
-
-const itemsPerSecond = (figures: RunFigures) => figures.items / (figures.wallMs / 1000);
-const overheadMsPerCall = (row: ScaleRow) =>
-  ((row.queued.wallMs - row.direct.wallMs) * row.slots) / row.queued.calls;
-
 /** Each worker count beside a direct run with as many calls in flight; votes must match throughout. */
 async function measureWorkload(workload: Workload): Promise<WorkloadFigures> {
-  const rowsOut: ScaleRow[] = [];
+  const rowsOut: WorkloadFigures['rows'] = [];
   let reference: string | undefined;
   const same = (figures: RunFigures, what: string) => {
     reference ??= votes(figures.out);
@@ -246,21 +248,24 @@ async function measureWorkload(workload: Workload): Promise<WorkloadFigures> {
   };
   for (const count of workerCounts) {
     const slots = count * perWorker;
-    const loadAtDirect = load();
     const direct = await run(workload, ['--base-url', server!.url, '--concurrency', String(slots)]);
     same(direct, `the direct run at ${slots}`);
     await flushRedis();
     const workers = await Promise.all(Array.from({ length: count }, () => startWorker(30_000)));
-    const loadAtQueued = load();
-    const queued = await run(workload, ['--queue', redis.url]);
+    const queued = await run(workload, ['--queue', redis.url], workers);
     await stopWorkers(workers);
     same(queued, `the queued run with ${count} worker(s)`);
-    rowsOut.push({ slots, workers: count, direct, queued, loadAtDirect, loadAtQueued });
+    rowsOut.push({ slots, workers: count, direct, queued });
+    progress(`${workload.name}@${workload.latencyMs}: ${count} worker(s) done`);
   }
-  const loadAtUnbounded = load();
   const unbounded = await run(workload, ['--base-url', server!.url, '--concurrency', '100000']);
   same(unbounded, 'the direct run with no limit');
-  return { workload, rows: rowsOut, unbounded, loadAtUnbounded, reference: reference! };
+  return { workload, rows: rowsOut, unbounded, reference: reference!, rowsOfData: rows, perWorker };
+}
+
+/** A line on stderr as the benchmark goes, with the machine's load. */
+function progress(line: string): void {
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line} (load ${loadText()})\n`);
 }
 
 interface KillFigures {
@@ -338,41 +343,19 @@ async function measureKills(figures: WorkloadFigures): Promise<KillFigures> {
   };
 }
 
-function describeWorkload(figures: WorkloadFigures): string[] {
-  const { workload, rows: scale, unbounded } = figures;
-  const one = scale.find((row) => row.workers === 1)!;
-  const four = scale.find((row) => row.workers === 4)!;
-  const seconds = (figures: RunFigures) => `${(figures.wallMs / 1000).toFixed(1)} s`;
-  const rate = (figures: RunFigures) => itemsPerSecond(figures).toFixed(1);
-  return [
-    `### ${workload.description}, ${workload.latencyMs} ms a call`,
-    '',
-    `${rows} BoolQ rows, ${one.queued.calls} calls. Command: \`${['run', ...workload.flags].join(' ')}\` with \`--queue\` or with \`--base-url\` and \`--concurrency\`.`,
-    '',
-    '| calls in flight | direct: wall | direct: items/s | queue: workers x 4 | queue: wall | queue: items/s | queue overhead per call | load average at direct / queue |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...scale.map(
-      (row) =>
-        `| ${row.slots} | ${seconds(row.direct)} | ${rate(row.direct)} | ${row.workers} | ${seconds(row.queued)} | ${rate(row.queued)} | ${overheadMsPerCall(row).toFixed(1)} ms | ${row.loadAtDirect} / ${row.loadAtQueued} |`,
-    ),
-    `| no limit | ${seconds(unbounded)} | ${rate(unbounded)} | | | | | ${figures.loadAtUnbounded} |`,
-    '',
-    `4 workers give ${(itemsPerSecond(four.queued) / itemsPerSecond(one.queued)).toFixed(2)}x the items per second of 1 worker (target >= 3.3x); the direct run at 16 calls in flight gives ${(itemsPerSecond(four.direct) / itemsPerSecond(one.direct)).toFixed(2)}x that at 4, and with no limit ${(itemsPerSecond(unbounded) / itemsPerSecond(one.direct)).toFixed(2)}x: what the run's own rounds allow at this latency on this machine, whatever carries the calls.`,
-  ];
-}
-
-const loadAtStart = load();
+const loadAtStart = loadText();
 try {
   const measured: WorkloadFigures[] = [];
   let kills: KillFigures | undefined;
   for (const workload of workloads) {
+    simCalls = watchSimCalls();
     server = await startSimServer({
       task: boolqTask,
       items,
       profile: 'gpt-4',
       seed: 0,
       latencyMs: workload.latencyMs,
-      quiet: true,
+      log: simCalls.log,
     });
     try {
       const figures = await measureWorkload(workload);
@@ -389,14 +372,16 @@ try {
     latencyMs: Number(values['latency-ms']),
     promptChars: 3000,
   });
-  const loadAtEnd = load();
+  const loadAtEnd = loadText();
   if (values.json) {
     process.stdout.write(
       `${JSON.stringify({ rows, measured, kills, overhead, loadAtStart, loadAtEnd }, null, 2)}\n`,
     );
   }
   const lines = [
-    `Simulated gpt-4 behind \`sim serve\` (not a real LLM) with a fixed latency a call; the coordinator, the workers (each \`--concurrency 4\`), the simulator and Redis 7 all on this machine (2 cores, shared). Each queued run is set beside a direct run with as many calls in flight; items per second come from the run's own wall time. Overhead per call = (queued wall time - direct wall time) x calls in flight / calls. Load average (1 min) as each run started; it was ${loadAtStart} (1, 5, 15 min) at the start and ${loadAtEnd} at the end.`,
+    `Simulated gpt-4 behind \`sim serve\` (not a real LLM) with a fixed latency a call; the coordinator, the workers (each \`--concurrency 4\`), the simulator and Redis 7 all on this machine (2 cores, shared with other work: the load average, as \`uptime\` prints it, is given beside every run). Each queued run is set beside a direct run with as many calls in flight; items per second come from the run's own wall time. Overhead per call = (queued wall time - direct wall time) x calls in flight / calls. Load average ${loadAtStart} (1, 5, 15 min) at the start, ${loadAtEnd} at the end.`,
+    '',
+    "Where the time went: calls in flight are those the simulator was answering, averaged over the span from the run's first call to its last reply; bursts are runs of calls with no pause between them at the simulator (a round barrier, or a coordinator that could not keep up, starts a new one). CPU seconds are each process's own over the run: the coordinator's in its last run-wall-time before it exited (its start-up left out, as its wall time leaves it out; read from /proc every 100 ms), the workers' and Redis's from the run's start to its end, and the simulator's (this script's process); CPU s per s is their sum over the run's wall time. A run whose processes need more CPU seconds per second than the machine's 2 cores give them beside the other work (load average above 2) is bound by CPU, not by the calls in flight.",
     '',
     ...measured.flatMap((figures) => [...describeWorkload(figures), '']),
     ...(kills === undefined
@@ -414,7 +399,7 @@ try {
     writeOwnedSection('Scaling out', [
       ...lines,
       '',
-      `\`npx tsx bench/queue-scale-out.ts --latency-ms ${values['latency-ms']} --one-round-latency-ms ${values['one-round-latency-ms']} --rows ${rows} --workloads ${values.workloads} --write\``,
+      `\`npx tsx bench/queue-scale-out.ts --rows ${rows} --workloads ${workloads.map((workload) => `${workload.name}@${workload.latencyMs}`).join(',')} --write\``,
     ]);
   }
 } finally {
