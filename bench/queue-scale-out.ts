@@ -25,7 +25,7 @@
  * (every call of the run at once, nothing to wait for between rounds).
  *
  *   npx tsx bench/queue-scale-out.ts [--latency-ms 400] [--rows 3270]
- *     [--workloads default@400,one-round@400,one-round@2000] [--json] [--write]
+ *     [--workloads default@400,one-round@400,one-round@4000] [--json] [--write]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -45,7 +45,7 @@ const { values } = parseArgs({
   options: {
     'latency-ms': { type: 'string', default: '400' },
     rows: { type: 'string' },
-    workloads: { type: 'string', default: 'default@400,one-round@400,one-round@2000' },
+    workloads: { type: 'string', default: 'default@400,one-round@400,one-round@4000' },
     json: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
   },
