@@ -33,6 +33,8 @@ export interface WorkloadFigures {
   /** The direct run at 4 calls in flight, whose votes every other run must give. */
   reference: string;
   rowsOfData: number;
+  /** What the rows are, after their count: `BoolQ rows`, or how they were made. */
+  dataLabel: string;
   perWorker: number;
 }
 
@@ -64,7 +66,7 @@ export function describeWorkload(figures: WorkloadFigures): string[] {
   return [
     `### ${workload.description}, ${workload.latencyMs} ms a call`,
     '',
-    `${figures.rowsOfData} BoolQ rows, ${one.queued.calls} calls. Command: \`${['run', ...workload.flags].join(' ')}\` with \`--queue\` or with \`--base-url\` and \`--concurrency\`.`,
+    `${figures.rowsOfData} ${figures.dataLabel}, ${one.queued.calls} calls. Command: \`${['run', ...workload.flags].join(' ')}\` with \`--queue\` or with \`--base-url\` and \`--concurrency\`.`,
     '',
     '| calls in flight | direct: wall | direct: items/s | queue: workers x 4 | queue: wall | queue: items/s | queue overhead per call | load average at direct / queue |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -24,11 +24,11 @@
  * given): `default` is the default strategy (adaptive, batch 32); `one-round` is `--strategy batch`
  * (every call of the run at once, nothing to wait for between rounds).
  *
- *   npx tsx bench/queue-scale-out.ts [--latency-ms 400] [--rows 3270]
+ *   npx tsx bench/queue-scale-out.ts [--latency-ms 400] [--rows 3270] [--copies 1]
  *     [--workloads default@400,one-round@400,one-round@4000] [--json] [--write]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,6 +45,7 @@ const { values } = parseArgs({
   options: {
     'latency-ms': { type: 'string', default: '400' },
     rows: { type: 'string' },
+    copies: { type: 'string', default: '1' },
     workloads: { type: 'string', default: 'default@400,one-round@400,one-round@4000' },
     json: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
@@ -53,8 +54,8 @@ const { values } = parseArgs({
 const perWorker = 4;
 const workerCounts = [1, 2, 4];
 const repoRoot = resolve(import.meta.dirname, '..');
-const dataFile = resolve(repoRoot, '../shared/data/boolq.dev.jsonl');
-if (!existsSync(dataFile)) throw new Error(`${dataFile} is missing`);
+const boolqFile = resolve(repoRoot, '../shared/data/boolq.dev.jsonl');
+if (!existsSync(boolqFile)) throw new Error(`${boolqFile} is missing`);
 const model = 'openai-compatible:sim-gpt-4';
 const workDirectory = mkdtempSync(join(tmpdir(), 'batchprompt-queue-bench-'));
 const cli = ['--import', 'tsx', join(repoRoot, 'scripts/dev-cli.ts')];
@@ -84,6 +85,29 @@ const workloads: Workload[] = values.workloads.split(',').map((entry): Workload 
 });
 
 const redis = await startTestRedis();
+const copies = Number(values.copies);
+if (!(Number.isInteger(copies) && copies >= 1)) throw new Error('--copies is a whole number >= 1');
+/**
+ * BoolQ's dev rows, `--copies` times over, each copy's ids suffixed: a data set as large as a user
+ * who outgrows one machine may have. The simulator knows items by their text, so a copy gets its
+ * original's answers; the copies are asked in calls of their own, as new items are.
+ */
+const dataFile = copies === 1 ? boolqFile : join(workDirectory, `boolq-dev-x${copies}.jsonl`);
+if (copies > 1) {
+  const boolqLines = readFileSync(boolqFile, 'utf8').trim().split('\n');
+  const copied = Array.from({ length: copies }, (_, copy) =>
+    boolqLines.map((line) => {
+      if (copy === 0) return line;
+      const row = JSON.parse(line) as { id: string };
+      return JSON.stringify({ ...row, id: `${row.id}-copy-${copy}` });
+    }),
+  );
+  writeFileSync(dataFile, `${copied.flat().join('\n')}\n`);
+}
+const dataLabel =
+  copies === 1
+    ? 'BoolQ rows'
+    : `BoolQ rows (its ${lineCount(boolqFile)} dev rows ${copies} times, the copies under new ids)`;
 const items = await loadItems(dataFile, boolqTask);
 const rows = values.rows === undefined ? items.length : Number(values.rows);
 /** The simulator of the workload being measured (each workload has its latency). */
@@ -231,6 +255,11 @@ function unanswered(file: string): number {
     .filter((line) => (JSON.parse(line) as { answer: unknown }).answer === null).length;
 }
 
+/** The lines of a text file. */
+function lineCount(file: string): number {
+  return readFileSync(file, 'utf8').trim().split('\n').length;
+}
+
 /** The machine's load average (1, 5, 15 minutes) as text, as `uptime` prints it. */
 function loadText(): string {
   return loadavg()
@@ -260,7 +289,15 @@ async function measureWorkload(workload: Workload): Promise<WorkloadFigures> {
   }
   const unbounded = await run(workload, ['--base-url', server!.url, '--concurrency', '100000']);
   same(unbounded, 'the direct run with no limit');
-  return { workload, rows: rowsOut, unbounded, reference: reference!, rowsOfData: rows, perWorker };
+  return {
+    workload,
+    rows: rowsOut,
+    unbounded,
+    reference: reference!,
+    rowsOfData: rows,
+    dataLabel,
+    perWorker,
+  };
 }
 
 /** A line on stderr as the benchmark goes, with the machine's load. */
@@ -399,7 +436,7 @@ try {
     writeOwnedSection('Scaling out', [
       ...lines,
       '',
-      `\`npx tsx bench/queue-scale-out.ts --rows ${rows} --workloads ${workloads.map((workload) => `${workload.name}@${workload.latencyMs}`).join(',')} --write\``,
+      `\`npx tsx bench/queue-scale-out.ts --rows ${rows}${copies === 1 ? '' : ` --copies ${copies}`} --workloads ${workloads.map((workload) => `${workload.name}@${workload.latencyMs}`).join(',')} --write\``,
     ]);
   }
 } finally {
