@@ -95,15 +95,15 @@ function describeAnswerSpace(task: SingleOutputTask): string {
   }
 }
 
+/** What stands for the answer in the reply format the prompt shows, by the task's kind of answer. */
+const answerPlaceholders: Readonly<Record<SingleOutputTask['answer']['type'], string>> = {
+  labels: '<label>',
+  number: '<number>',
+  text: '<answer>',
+};
+
 function answerPlaceholder(task: SingleOutputTask): string {
-  switch (task.answer.type) {
-    case 'labels':
-      return '<label>';
-    case 'number':
-      return '<number>';
-    case 'text':
-      return '<answer>';
-  }
+  return answerPlaceholders[task.answer.type];
 }
 
 /*
