@@ -1,9 +1,10 @@
 import { readAnthropicRequest } from './read-anthropic-request.js';
 import { asRecord, parseJsonObject, SimHttpError } from './serve-http.js';
-import type { JobRequest, SimBatchJobs, SimBatchReply, SimJob } from './sim-batch-jobs.js';
+import type { JobRequest, SimBatchJobs, SimBatchReply, SimJob, SimPaging } from './sim-batch-jobs.js';
 import { textDigest } from './sim-random.js';
 
 const anthropicMaxRequests = 100_000;
+const anthropicPaging: SimPaging = { afterParameter: 'after_id', limitParameter: 'limit', maxLimit: 1000 };
 const dayMs = 24 * 60 * 60 * 1000;
 const anthropicCustomId = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -153,7 +154,7 @@ export function createAnthropicBatchRoute(batchJobs: SimBatchJobs, baseUrl: () =
       return { status: 200, body: anthropicBatch(createAnthropicBatch(body)) };
     }
     if (method === 'GET' && id === undefined) {
-      const { page, hasMore } = await listJobs('anthropic', query.get('after_id'), query.get('limit'), 1000);
+      const { page, hasMore } = await listJobs('anthropic', query, anthropicPaging);
       return {
         status: 200,
         body: {

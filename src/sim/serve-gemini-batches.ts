@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto';
 import { geminiResponseBody, readGeminiRequest } from './read-gemini-request.js';
 import { asRecord, parseJsonObject, SimHttpError } from './serve-http.js';
-import type { JobRequest, SimBatchJobs, SimBatchReply, SimFile, SimJob } from './sim-batch-jobs.js';
+import type {
+  JobRequest,
+  SimBatchJobs,
+  SimBatchReply,
+  SimFile,
+  SimJob,
+  SimPaging,
+} from './sim-batch-jobs.js';
 
 const dayMs = 24 * 60 * 60 * 1000;
+const geminiPaging: SimPaging = { afterParameter: 'pageToken', limitParameter: 'pageSize', maxLimit: 1000 };
 const batchType = 'type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch';
 const outputType = 'type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput';
 
@@ -261,12 +269,7 @@ export function createGeminiBatchRoute(batchJobs: SimBatchJobs, baseUrl: () => s
     query: URLSearchParams,
   ): Promise<SimBatchReply | undefined> {
     if (method === 'GET' && resource === undefined) {
-      const { page, hasMore } = await batchJobs.listJobs(
-        'gemini',
-        query.get('pageToken'),
-        query.get('pageSize'),
-        1000,
-      );
+      const { page, hasMore } = await batchJobs.listJobs('gemini', query, geminiPaging);
       return {
         status: 200,
         body: {

@@ -7,12 +7,14 @@ import {
   type SimBatchReply,
   type SimFile,
   type SimJob,
+  type SimPaging,
   seconds,
 } from './sim-batch-jobs.js';
 import { textDigest } from './sim-random.js';
 
 const openAiMaxRequests = 50_000;
 const openAiMaxBytes = 200 * 1024 * 1024;
+const openAiPaging: SimPaging = { afterParameter: 'after', limitParameter: 'limit', maxLimit: 100 };
 
 /** The `file` and other fields of a multipart/form-data body (what the OpenAI SDK uploads). */
 function parseMultipart(
@@ -316,12 +318,7 @@ export function createOpenAiBatchRoute(batchJobs: SimBatchJobs, seed: number) {
       };
     }
     if (method === 'GET' && id === undefined) {
-      const { page, hasMore } = await batchJobs.listJobs(
-        'openai',
-        query.get('after'),
-        query.get('limit'),
-        100,
-      );
+      const { page, hasMore } = await batchJobs.listJobs('openai', query, openAiPaging);
       return {
         status: 200,
         body: {

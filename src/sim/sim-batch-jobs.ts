@@ -105,6 +105,15 @@ export interface FileJobSpec {
   validationErrors?: SimJob['validationErrors'];
 }
 
+/** How an API pages its list of jobs: the query parameters of a page, and its largest size. */
+export interface SimPaging {
+  /** The parameter naming the job a page starts after. */
+  afterParameter: string;
+  /** The parameter asking for a page size. */
+  limitParameter: string;
+  maxLimit: number;
+}
+
 export interface SimFile {
   id: string;
   bytes: number;
@@ -380,15 +389,17 @@ export function createSimBatchJobs({
   }
 
   /**
-   * One page of an API's jobs, newest first, brought up to date: those after the job `afterId`,
-   * at most `limit` of them (default 20, clamped to 1..`maxLimit`).
+   * One page of an API's jobs, newest first, brought up to date: those after the job the query
+   * names, as many as it asks for (default 20, clamped to 1..`paging.maxLimit`).
    */
   async function listJobs(
     api: SimJob['api'],
-    afterId: string | null,
-    limit: string | null,
-    maxLimit: number,
+    query: URLSearchParams,
+    paging: SimPaging,
   ): Promise<{ page: SimJob[]; hasMore: boolean }> {
+    const afterId = query.get(paging.afterParameter);
+    const limit = query.get(paging.limitParameter);
+    const maxLimit = paging.maxLimit;
     const all = [...jobs.values()].filter((job) => job.api === api).reverse();
     for (const job of all) await advance(job);
     const start = afterId === null ? 0 : all.findIndex((job) => job.id === afterId) + 1;
