@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import type Database from 'better-sqlite3';
 import { isProcessAlive } from '../util/is-process-alive.js';
 import { StoreTable } from './store-table.js';
 
@@ -24,19 +23,16 @@ export type ClaimOutcome = { status: 'claimed' } | { status: 'held'; pid: number
  * host, pid not alive) or that is older than any call can take is taken over.
  */
 export class InFlightClaims extends StoreTable {
-  readonly #select: Database.Statement<[string], ClaimRow>;
-  readonly #upsert: Database.Statement<[Record<string, unknown>]>;
-  readonly #delete: Database.Statement<[Record<string, unknown>]>;
-  readonly #host = hostname();
-
-  constructor(database: Database.Database, now?: () => Date) {
-    super(database, now);
-    this.#select = database.prepare('SELECT pid, host, claimed_at FROM claims WHERE key = ?');
-    this.#upsert = database.prepare(
+  readonly #statements = this.prepareStatements((database) => ({
+    select: database.prepare<[string], ClaimRow>('SELECT pid, host, claimed_at FROM claims WHERE key = ?'),
+    upsert: database.prepare<[Record<string, unknown>]>(
       'INSERT OR REPLACE INTO claims (key, pid, host, claimed_at) VALUES (@key, @pid, @host, @claimedAt)',
-    );
-    this.#delete = database.prepare('DELETE FROM claims WHERE key = @key AND pid = @pid AND host = @host');
-  }
+    ),
+    delete: database.prepare<[Record<string, unknown>]>(
+      'DELETE FROM claims WHERE key = @key AND pid = @pid AND host = @host',
+    ),
+  }));
+  readonly #host = hostname();
 
   /**
    * Claims `key` for this process unless another live process holds it. This process's own claims
@@ -45,18 +41,18 @@ export class InFlightClaims extends StoreTable {
   claim(key: string): ClaimOutcome {
     // The write lock first: two processes must not both see the key free and both claim it.
     return this.writeAtomically((): ClaimOutcome => {
-      const row = this.#select.get(key);
+      const row = this.#statements.select.get(key);
       if (row !== undefined && !(row.pid === process.pid && row.host === this.#host) && !this.#isStale(row)) {
         return { status: 'held', pid: row.pid, host: row.host };
       }
-      this.#upsert.run({ key, pid: process.pid, host: this.#host, claimedAt: this.timestamp() });
+      this.#statements.upsert.run({ key, pid: process.pid, host: this.#host, claimedAt: this.timestamp() });
       return { status: 'claimed' };
     });
   }
 
   /** Gives up this process's claim on `key`; another process's claim is left alone. */
   release(key: string): void {
-    this.#delete.run({ key, pid: process.pid, host: this.#host });
+    this.#statements.delete.run({ key, pid: process.pid, host: this.#host });
   }
 
   #isStale(row: ClaimRow): boolean {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import type { GenerateResult } from '../spec/chat-model.js';
 import { assertNoSecrets } from './assert-no-secrets.js';
 import { StoreTable } from './store-table.js';
@@ -75,66 +74,59 @@ const requestStates: readonly JobRequestState[] = ['pending', 'succeeded', 'erro
  * (the engine renders them again); replies are, once downloaded, until the run has used them.
  */
 export class JobJournal extends StoreTable {
-  readonly #statements;
-
-  constructor(database: Database.Database, now?: () => Date) {
-    super(database, now);
-    this.#statements = {
-      insertJob: database.prepare<[Record<string, unknown>]>(
-        `INSERT INTO batch_jobs (job_id, run_id, provider, model_id, base_url, provider_job_id, input_file_id,
-           status, provider_status, request_count, created_at, updated_at)
-         VALUES (@jobId, @runId, @provider, @modelId, @baseUrl, NULL, NULL, 'submitting', NULL, @requestCount, @now, @now)`,
-      ),
-      insertRequest: database.prepare<[Record<string, unknown>]>(
-        `INSERT INTO batch_requests (job_id, custom_id, state, reply, error) VALUES (@jobId, @customId, 'pending', NULL, NULL)`,
-      ),
-      selectJob: database.prepare<[string, string], JobRow>(
-        `SELECT ${jobColumns} FROM batch_jobs WHERE job_id = ? OR provider_job_id = ?`,
-      ),
-      allJobs: database.prepare<[], JobRow>(
-        `SELECT ${jobColumns} FROM batch_jobs ORDER BY created_at, rowid`,
-      ),
-      countRequests: database.prepare<[string], { state: JobRequestState; count: number }>(
-        'SELECT state, count(*) AS count FROM batch_requests WHERE job_id = ? GROUP BY state',
-      ),
-      requestsOfJob: database.prepare<[string], { custom_id: string; state: JobRequestState }>(
-        'SELECT custom_id, state FROM batch_requests WHERE job_id = ? ORDER BY custom_id',
-      ),
-      pendingOfJob: database.prepare<[string], { custom_id: string }>(
-        `SELECT custom_id FROM batch_requests WHERE job_id = ? AND state = 'pending'`,
-      ),
-      markSubmitted: database.prepare<[Record<string, unknown>]>(
-        `UPDATE batch_jobs SET status = 'submitted', provider_job_id = @providerJobId,
-           input_file_id = coalesce(@inputFileId, input_file_id), provider_status = @providerStatus, updated_at = @now
-         WHERE job_id = @jobId`,
-      ),
-      setInputFile: database.prepare<[Record<string, unknown>]>(
-        'UPDATE batch_jobs SET input_file_id = @inputFileId, updated_at = @now WHERE job_id = @jobId',
-      ),
-      setStatus: database.prepare<[Record<string, unknown>]>(
-        `UPDATE batch_jobs SET status = @status, provider_status = coalesce(@providerStatus, provider_status),
-           updated_at = @now WHERE job_id = @jobId`,
-      ),
-      setProviderStatus: database.prepare<[Record<string, unknown>]>(
-        'UPDATE batch_jobs SET provider_status = @providerStatus, updated_at = @now WHERE job_id = @jobId',
-      ),
-      recordOutcome: database.prepare<[Record<string, unknown>]>(
-        `UPDATE batch_requests SET state = @state, reply = @reply, error = @error
-         WHERE job_id = @jobId AND custom_id = @customId`,
-      ),
-      // A request waiting in a job the provider has (or may have): the newest such job.
-      openRequest: database.prepare<[string, string], { job_id: string }>(
-        `SELECT r.job_id FROM batch_requests r JOIN batch_jobs j ON j.job_id = r.job_id
-         WHERE r.custom_id = ? AND r.state = 'pending' AND j.status IN ('submitting', 'submitted')
-           AND j.model_id = ?
-         ORDER BY j.created_at DESC, j.rowid DESC LIMIT 1`,
-      ),
-      reply: database.prepare<[string, string], { reply: string }>(
-        `SELECT r.reply FROM batch_requests r JOIN batch_jobs j ON j.job_id = r.job_id
-         WHERE r.custom_id = ? AND r.state = 'succeeded' AND j.model_id = ? LIMIT 1`,
-      ),
-    };
-  }
+  readonly #statements = this.prepareStatements((database) => ({
+    insertJob: database.prepare<[Record<string, unknown>]>(
+      `INSERT INTO batch_jobs (job_id, run_id, provider, model_id, base_url, provider_job_id, input_file_id,
+         status, provider_status, request_count, created_at, updated_at)
+       VALUES (@jobId, @runId, @provider, @modelId, @baseUrl, NULL, NULL, 'submitting', NULL, @requestCount, @now, @now)`,
+    ),
+    insertRequest: database.prepare<[Record<string, unknown>]>(
+      `INSERT INTO batch_requests (job_id, custom_id, state, reply, error) VALUES (@jobId, @customId, 'pending', NULL, NULL)`,
+    ),
+    selectJob: database.prepare<[string, string], JobRow>(
+      `SELECT ${jobColumns} FROM batch_jobs WHERE job_id = ? OR provider_job_id = ?`,
+    ),
+    allJobs: database.prepare<[], JobRow>(`SELECT ${jobColumns} FROM batch_jobs ORDER BY created_at, rowid`),
+    countRequests: database.prepare<[string], { state: JobRequestState; count: number }>(
+      'SELECT state, count(*) AS count FROM batch_requests WHERE job_id = ? GROUP BY state',
+    ),
+    requestsOfJob: database.prepare<[string], { custom_id: string; state: JobRequestState }>(
+      'SELECT custom_id, state FROM batch_requests WHERE job_id = ? ORDER BY custom_id',
+    ),
+    pendingOfJob: database.prepare<[string], { custom_id: string }>(
+      `SELECT custom_id FROM batch_requests WHERE job_id = ? AND state = 'pending'`,
+    ),
+    markSubmitted: database.prepare<[Record<string, unknown>]>(
+      `UPDATE batch_jobs SET status = 'submitted', provider_job_id = @providerJobId,
+         input_file_id = coalesce(@inputFileId, input_file_id), provider_status = @providerStatus, updated_at = @now
+       WHERE job_id = @jobId`,
+    ),
+    setInputFile: database.prepare<[Record<string, unknown>]>(
+      'UPDATE batch_jobs SET input_file_id = @inputFileId, updated_at = @now WHERE job_id = @jobId',
+    ),
+    setStatus: database.prepare<[Record<string, unknown>]>(
+      `UPDATE batch_jobs SET status = @status, provider_status = coalesce(@providerStatus, provider_status),
+         updated_at = @now WHERE job_id = @jobId`,
+    ),
+    setProviderStatus: database.prepare<[Record<string, unknown>]>(
+      'UPDATE batch_jobs SET provider_status = @providerStatus, updated_at = @now WHERE job_id = @jobId',
+    ),
+    recordOutcome: database.prepare<[Record<string, unknown>]>(
+      `UPDATE batch_requests SET state = @state, reply = @reply, error = @error
+       WHERE job_id = @jobId AND custom_id = @customId`,
+    ),
+    // A request waiting in a job the provider has (or may have): the newest such job.
+    openRequest: database.prepare<[string, string], { job_id: string }>(
+      `SELECT r.job_id FROM batch_requests r JOIN batch_jobs j ON j.job_id = r.job_id
+       WHERE r.custom_id = ? AND r.state = 'pending' AND j.status IN ('submitting', 'submitted')
+         AND j.model_id = ?
+       ORDER BY j.created_at DESC, j.rowid DESC LIMIT 1`,
+    ),
+    reply: database.prepare<[string, string], { reply: string }>(
+      `SELECT r.reply FROM batch_requests r JOIN batch_jobs j ON j.job_id = r.job_id
+       WHERE r.custom_id = ? AND r.state = 'succeeded' AND j.model_id = ? LIMIT 1`,
+    ),
+  }));
 
   /**
    * Journals a job about to be submitted, with its requests pending. Written (and committed)

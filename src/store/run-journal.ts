@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import { BatchPromptError } from '../spec/errors.js';
 import { assertNoSecrets } from './assert-no-secrets.js';
 import { StoreTable } from './store-table.js';
@@ -81,69 +80,64 @@ const runColumns = 'run_id, fingerprint, status, config, summary, created_at, up
  * counts, never prompts or replies (those live in the response cache, by key).
  */
 export class RunJournal extends StoreTable {
-  readonly #statements;
-
-  constructor(database: Database.Database, now?: () => Date) {
-    super(database, now);
-    this.#statements = {
-      insertRun: database.prepare<[Record<string, unknown>]>(
-        `INSERT INTO runs (run_id, fingerprint, status, config, summary, created_at, updated_at)
-         VALUES (@runId, @fingerprint, 'running', @config, NULL, @now, @now)`,
-      ),
-      selectRun: database.prepare<[string], RunRow>(`SELECT ${runColumns} FROM runs WHERE run_id = ?`),
-      // rowid breaks ties between runs created within the same millisecond.
-      latestRun: database.prepare<[string], RunRow>(
-        `SELECT ${runColumns} FROM runs WHERE fingerprint = ? ORDER BY created_at DESC, rowid DESC LIMIT 1`,
-      ),
-      latestRunWithStatus: database.prepare<[string, RunStatus], RunRow>(
-        `SELECT ${runColumns} FROM runs WHERE fingerprint = ? AND status = ?
-         ORDER BY created_at DESC, rowid DESC LIMIT 1`,
-      ),
-      updateRun: database.prepare<[Record<string, unknown>]>(
-        'UPDATE runs SET status = @status, summary = @summary, updated_at = @now WHERE run_id = @runId',
-      ),
-      resumeRun: database.prepare<[Record<string, unknown>]>(
-        `UPDATE runs SET status = 'running', updated_at = @now WHERE run_id = @runId`,
-      ),
-      interruptCalls: database.prepare<[Record<string, unknown>]>(
-        `UPDATE calls SET status = 'interrupted', finished_at = @now WHERE run_id = @runId AND status = 'started'`,
-      ),
-      insertCall: database.prepare<[Record<string, unknown>]>(
-        `INSERT INTO calls (run_id, key, status, cached, input_tokens, output_tokens, started_at, finished_at)
-         VALUES (@runId, @key, @status, @cached, @inputTokens, @outputTokens, @now, @finishedAt)`,
-      ),
-      // The oldest open call for the key: concurrent identical requests are matched first-in, first-out.
-      openCall: database.prepare<[string, string], { id: number }>(
-        `SELECT id FROM calls WHERE run_id = ? AND key = ? AND status = 'started' ORDER BY id LIMIT 1`,
-      ),
-      closeCall: database.prepare<[Record<string, unknown>]>(
-        `UPDATE calls SET status = @status, cached = @cached, input_tokens = @inputTokens,
-           output_tokens = @outputTokens, finished_at = @now
-         WHERE id = @id`,
-      ),
-      countCalls: database.prepare<[string], CallCountRow>(
-        `SELECT
-           count(*) AS started,
-           sum(status = 'finished') AS finished,
-           sum(status = 'finished' AND cached = 1) AS cached,
-           sum(status = 'failed') AS failed,
-           sum(status = 'interrupted') AS interrupted,
-           sum(CASE WHEN status = 'finished' AND cached = 0 THEN input_tokens END) AS paid_input_tokens,
-           sum(CASE WHEN status = 'finished' AND cached = 0 THEN output_tokens END) AS paid_output_tokens
-         FROM calls WHERE run_id = ?`,
-      ),
-      upsertResult: database.prepare<[Record<string, unknown>]>(
-        `INSERT OR REPLACE INTO results (run_id, item_index, item_id, result, saved_at)
-         VALUES (@runId, @index, @id, @result, @now)`,
-      ),
-      selectResults: database.prepare<[string], { item_index: number; item_id: string; result: string }>(
-        'SELECT item_index, item_id, result FROM results WHERE run_id = ? ORDER BY item_index',
-      ),
-      countResults: database.prepare<[string], { count: number }>(
-        'SELECT count(*) AS count FROM results WHERE run_id = ?',
-      ),
-    };
-  }
+  readonly #statements = this.prepareStatements((database) => ({
+    insertRun: database.prepare<[Record<string, unknown>]>(
+      `INSERT INTO runs (run_id, fingerprint, status, config, summary, created_at, updated_at)
+       VALUES (@runId, @fingerprint, 'running', @config, NULL, @now, @now)`,
+    ),
+    selectRun: database.prepare<[string], RunRow>(`SELECT ${runColumns} FROM runs WHERE run_id = ?`),
+    // rowid breaks ties between runs created within the same millisecond.
+    latestRun: database.prepare<[string], RunRow>(
+      `SELECT ${runColumns} FROM runs WHERE fingerprint = ? ORDER BY created_at DESC, rowid DESC LIMIT 1`,
+    ),
+    latestRunWithStatus: database.prepare<[string, RunStatus], RunRow>(
+      `SELECT ${runColumns} FROM runs WHERE fingerprint = ? AND status = ?
+       ORDER BY created_at DESC, rowid DESC LIMIT 1`,
+    ),
+    updateRun: database.prepare<[Record<string, unknown>]>(
+      'UPDATE runs SET status = @status, summary = @summary, updated_at = @now WHERE run_id = @runId',
+    ),
+    resumeRun: database.prepare<[Record<string, unknown>]>(
+      `UPDATE runs SET status = 'running', updated_at = @now WHERE run_id = @runId`,
+    ),
+    interruptCalls: database.prepare<[Record<string, unknown>]>(
+      `UPDATE calls SET status = 'interrupted', finished_at = @now WHERE run_id = @runId AND status = 'started'`,
+    ),
+    insertCall: database.prepare<[Record<string, unknown>]>(
+      `INSERT INTO calls (run_id, key, status, cached, input_tokens, output_tokens, started_at, finished_at)
+       VALUES (@runId, @key, @status, @cached, @inputTokens, @outputTokens, @now, @finishedAt)`,
+    ),
+    // The oldest open call for the key: concurrent identical requests are matched first-in, first-out.
+    openCall: database.prepare<[string, string], { id: number }>(
+      `SELECT id FROM calls WHERE run_id = ? AND key = ? AND status = 'started' ORDER BY id LIMIT 1`,
+    ),
+    closeCall: database.prepare<[Record<string, unknown>]>(
+      `UPDATE calls SET status = @status, cached = @cached, input_tokens = @inputTokens,
+         output_tokens = @outputTokens, finished_at = @now
+       WHERE id = @id`,
+    ),
+    countCalls: database.prepare<[string], CallCountRow>(
+      `SELECT
+         count(*) AS started,
+         sum(status = 'finished') AS finished,
+         sum(status = 'finished' AND cached = 1) AS cached,
+         sum(status = 'failed') AS failed,
+         sum(status = 'interrupted') AS interrupted,
+         sum(CASE WHEN status = 'finished' AND cached = 0 THEN input_tokens END) AS paid_input_tokens,
+         sum(CASE WHEN status = 'finished' AND cached = 0 THEN output_tokens END) AS paid_output_tokens
+       FROM calls WHERE run_id = ?`,
+    ),
+    upsertResult: database.prepare<[Record<string, unknown>]>(
+      `INSERT OR REPLACE INTO results (run_id, item_index, item_id, result, saved_at)
+       VALUES (@runId, @index, @id, @result, @now)`,
+    ),
+    selectResults: database.prepare<[string], { item_index: number; item_id: string; result: string }>(
+      'SELECT item_index, item_id, result FROM results WHERE run_id = ? ORDER BY item_index',
+    ),
+    countResults: database.prepare<[string], { count: number }>(
+      'SELECT count(*) AS count FROM results WHERE run_id = ?',
+    ),
+  }));
 
   /**
    * Journals a new run with status `running`. `config` is stored as JSON and must hold no secrets

@@ -14,6 +14,14 @@ export abstract class StoreTable {
     this.#now = now;
   }
 
+  /**
+   * The table's statements, prepared on its database: for a field initializer of the subclass,
+   * which runs once this constructor has set the database.
+   */
+  protected prepareStatements<Statements>(prepare: (database: Database.Database) => Statements): Statements {
+    return prepare(this.#database);
+  }
+
   protected now(): Date {
     return this.#now();
   }
