@@ -1,6 +1,11 @@
+import type { ChatMessage } from '../spec/chat-model.js';
+import type { BatchEntry, ProviderOutcome } from './batch-provider.js';
+import { callBatchEndpoint } from './to-job-error.js';
+
 /*
  * What the batch APIs that take their requests as an uploaded file (OpenAI's, Gemini's) share:
- * results that come back as JSONL, and a job found again by its mark in the provider's list.
+ * results that come back as JSONL, one line per request named by its custom id, and a job found
+ * again by its mark in the provider's list.
  */
 
 /** The values of a JSONL text, one a line; blank lines are skipped. Throws on a line that is not JSON. */
@@ -26,4 +31,36 @@ export async function findRecentBatch<Batch>(
     if (looked >= recentBatches) break;
   }
   return undefined;
+}
+
+/**
+ * What a file-based provider keeps while this process runs: its endpoint calls, whose failures
+ * `callBatchEndpoint` words, and the requests it submitted by custom id, so that a result whose
+ * usage is missing is counted locally over its request's messages.
+ */
+export function createFileBatchSession(secrets: readonly string[]) {
+  const submitted = new Map<string, BatchEntry>();
+  return {
+    call<T>(doing: string, request: () => Promise<T>): Promise<T> {
+      return callBatchEndpoint(doing, secrets, request);
+    },
+    remember(entries: readonly BatchEntry[]): void {
+      for (const entry of entries) submitted.set(entry.customId, entry);
+    },
+    /**
+     * The outcomes of a results file: one per line whose custom id (`customIdOf`) is a string,
+     * read by `outcomeOf` with its request's messages (none for a request another process sent).
+     */
+    outcomesOf<Line>(
+      lines: readonly Line[],
+      customIdOf: (line: Line) => unknown,
+      outcomeOf: (line: Line, customId: string, messages: readonly ChatMessage[]) => ProviderOutcome,
+    ): ProviderOutcome[] {
+      return lines.flatMap((line) => {
+        const customId = customIdOf(line);
+        if (typeof customId !== 'string') return [];
+        return [outcomeOf(line, customId, submitted.get(customId)?.request.messages ?? [])];
+      });
+    },
+  };
 }

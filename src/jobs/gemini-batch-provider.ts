@@ -2,12 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BatchJob, GoogleGenAI } from '@google/genai';
-import type { FinishReason, GenerateRequest } from '../spec/chat-model.js';
+import type { ChatMessage, FinishReason, GenerateRequest } from '../spec/chat-model.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import { isRetryableStatus } from '../spec/errors.js';
 import type { BatchEntry, BatchProvider, ProviderJobState, ProviderOutcome } from './batch-provider.js';
-import { findRecentBatch, parseJsonLines } from './file-batch-api.js';
-import { callBatchEndpoint } from './to-job-error.js';
+import { createFileBatchSession, findRecentBatch, parseJsonLines } from './file-batch-api.js';
 
 export interface GeminiBatchProviderOptions {
   client: GoogleGenAI;
@@ -113,12 +112,7 @@ interface ResponseLine {
   status?: { code?: number; message?: string; status?: string };
 }
 
-function outcomeOf(
-  line: ResponseLine,
-  request: (customId: string) => GenerateRequest | undefined,
-): ProviderOutcome | undefined {
-  if (typeof line.key !== 'string') return undefined;
-  const customId = line.key;
+function outcomeOf(line: ResponseLine, customId: string, messages: readonly ChatMessage[]): ProviderOutcome {
   const response = line.response;
   if (response === undefined || response === null) {
     const failure = line.error ?? line.status ?? {};
@@ -138,7 +132,6 @@ function outcomeOf(
     .map((part) => part.text ?? '')
     .join('');
   const usage = response.usageMetadata;
-  const messages = request(customId)?.messages ?? [];
   const reported = usage?.promptTokenCount !== undefined && usage.candidatesTokenCount !== undefined;
   const cached = usage?.cachedContentTokenCount;
   return {
@@ -176,8 +169,7 @@ export function createGeminiBatchProvider({
   secrets,
   scratchDirectory,
 }: GeminiBatchProviderOptions): BatchProvider {
-  const submitted = new Map<string, BatchEntry>();
-  const call = <T>(doing: string, request: () => Promise<T>) => callBatchEndpoint(doing, secrets, request);
+  const { call, remember, outcomesOf } = createFileBatchSession(secrets);
 
   async function fileLines(fileName: string): Promise<ResponseLine[]> {
     const directory = await mkdtemp(join(scratchDirectory ?? tmpdir(), 'batchprompt-gemini-'));
@@ -204,7 +196,7 @@ export function createGeminiBatchProvider({
     maxBytes: 2 * 1024 * 1024 * 1024,
     requestBytes: (entry) => Buffer.byteLength(inputLine(entry)) + 1,
     async submit(entries, { jobId, onInputFile }) {
-      for (const entry of entries) submitted.set(entry.customId, entry);
+      remember(entries);
       const jsonl = `${entries.map(inputLine).join('\n')}\n`;
       const fileName = await call(`uploading the input file of ${jobId}`, async () => {
         const file = await client.files.upload({
@@ -228,7 +220,7 @@ export function createGeminiBatchProvider({
       const fileName = job.dest?.fileName;
       if (fileName === undefined) return [];
       const lines = await fileLines(fileName);
-      return lines.flatMap((line) => outcomeOf(line, (customId) => submitted.get(customId)?.request) ?? []);
+      return outcomesOf(lines, (line) => line.key, outcomeOf);
     },
     async cancel(providerJobId) {
       await call(`cancelling batch ${providerJobId}`, () => client.batches.cancel({ name: providerJobId }));

@@ -3,12 +3,11 @@ import { toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { promptCacheKey } from '../models/prompt-cache-key.js';
-import type { FinishReason, GenerateRequest } from '../spec/chat-model.js';
+import type { ChatMessage, FinishReason, GenerateRequest } from '../spec/chat-model.js';
 import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import { isRetryableStatus } from '../spec/errors.js';
 import type { BatchEntry, BatchProvider, ProviderJobState, ProviderOutcome } from './batch-provider.js';
-import { findRecentBatch, parseJsonLines } from './file-batch-api.js';
-import { callBatchEndpoint } from './to-job-error.js';
+import { createFileBatchSession, findRecentBatch, parseJsonLines } from './file-batch-api.js';
 
 export interface OpenAiBatchProviderOptions {
   client: OpenAI;
@@ -107,12 +106,7 @@ interface OutputLine {
   error?: { code?: string; message?: string } | null;
 }
 
-function outcomeOf(
-  line: OutputLine,
-  request: (customId: string) => GenerateRequest | undefined,
-): ProviderOutcome | undefined {
-  if (typeof line.custom_id !== 'string') return undefined;
-  const customId = line.custom_id;
+function outcomeOf(line: OutputLine, customId: string, messages: readonly ChatMessage[]): ProviderOutcome {
   const code = line.error?.code;
   if (code === 'batch_expired') return { customId, state: 'expired' };
   if (code === 'batch_cancelled') return { customId, state: 'canceled' };
@@ -122,7 +116,6 @@ function outcomeOf(
     const choice = body.choices?.[0];
     const text = choice?.message?.content ?? '';
     const usage = body.usage;
-    const messages = request(customId)?.messages ?? [];
     const cached = usage?.prompt_tokens_details?.cached_tokens;
     return {
       customId,
@@ -160,8 +153,7 @@ export function createOpenAiBatchProvider({
   compatible,
   secrets,
 }: OpenAiBatchProviderOptions): BatchProvider {
-  const submitted = new Map<string, BatchEntry>();
-  const call = <T>(doing: string, request: () => Promise<T>) => callBatchEndpoint(doing, secrets, request);
+  const { call, remember, outcomesOf } = createFileBatchSession(secrets);
 
   async function fileLines(fileId: string | null | undefined): Promise<OutputLine[]> {
     if (fileId === undefined || fileId === null) return [];
@@ -177,7 +169,7 @@ export function createOpenAiBatchProvider({
     maxBytes: 200 * 1024 * 1024,
     requestBytes: (entry) => Buffer.byteLength(inputLine(model, entry, compatible)) + 1,
     async submit(entries, { jobId, onInputFile }) {
-      for (const entry of entries) submitted.set(entry.customId, entry);
+      remember(entries);
       const jsonl = `${entries.map((entry) => inputLine(model, entry, compatible)).join('\n')}\n`;
       const file = await call(`uploading the input file of ${jobId}`, async () =>
         client.files.create({ file: await toFile(Buffer.from(jsonl), `${jobId}.jsonl`), purpose: 'batch' }),
@@ -203,7 +195,7 @@ export function createOpenAiBatchProvider({
         client.batches.retrieve(providerJobId),
       );
       const lines = [...(await fileLines(batch.output_file_id)), ...(await fileLines(batch.error_file_id))];
-      return lines.flatMap((line) => outcomeOf(line, (customId) => submitted.get(customId)?.request) ?? []);
+      return outcomesOf(lines, (line) => line.custom_id, outcomeOf);
     },
     async cancel(providerJobId) {
       return toState(
