@@ -153,6 +153,22 @@ function countOption(name: string, value: number | undefined): number {
  * Jobs move on when they are looked at (`advance`), not on timers: a job has ended once
  * `completionDelayMs` passed since its creation, or once it was cancelled.
  */
+/** The counts of a server that has done nothing yet. */
+function zeroStats(): SimBatchStats {
+  return {
+    filesUploaded: 0,
+    jobsCreated: 0,
+    requestsSubmitted: 0,
+    requestsAnswered: 0,
+    requestsErrored: 0,
+    requestsExpired: 0,
+    requestsCanceled: 0,
+    cancels: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+  };
+}
+
 export function createSimBatchJobs({
   model,
   seed,
@@ -185,18 +201,7 @@ export function createSimBatchJobs({
   // random part: a job's id seeds its fault draws, and a test must meet the same faults each run.
   let filesStored = 0;
   const acceptedOrder = new Map<SimJob, number>();
-  const stats: SimBatchStats = {
-    filesUploaded: 0,
-    jobsCreated: 0,
-    requestsSubmitted: 0,
-    requestsAnswered: 0,
-    requestsErrored: 0,
-    requestsExpired: 0,
-    requestsCanceled: 0,
-    cancels: 0,
-    promptTokens: 0,
-    completionTokens: 0,
-  };
+  const stats = zeroStats();
 
   /** The fault of the next job created, in the order of `failValidationJobs`, then `expireJobs`. */
   function nextFault(): JobFault {
