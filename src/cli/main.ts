@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { type CommandName, commandSummaries } from './commands/command-summaries.js';
+import { type CommandName, commandSummaries, declareCommand } from './commands/command-summaries.js';
 import { commandModules } from './commands/index.js';
 import { describeError } from './describe-error.js';
 import { exitCodes } from './exit-codes.js';
@@ -25,7 +25,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       register(program, (code) => {
         exitCode = code;
       });
-    } else program.addCommand(new Command(name).description(commandSummaries[name]));
+    } else declareCommand(program, name);
   }
   // Commands built with `new Command()` do not inherit these settings from the program. A usage
   // error shows its message and one line on where the options are, not the whole help over it.

@@ -1,7 +1,10 @@
+import { Command } from 'commander';
+
 /**
- * The one-line description of every command, in the order `--help` lists them. It imports
- * nothing: `batchprompt --help` and `--version` read it without loading any command (the AI SDK,
- * the provider SDKs, SQLite and the o200k tables load only with the command that uses them).
+ * The one-line description of every command, in the order `--help` lists them. It imports only
+ * commander, which the command line has loaded already: `batchprompt --help` and `--version` read
+ * it without loading any command (the AI SDK, the provider SDKs, SQLite and the o200k tables load
+ * only with the command that uses them).
  */
 export const commandSummaries = {
   run: 'answer the task for every row of a data file',
@@ -20,3 +23,13 @@ export const commandSummaries = {
 } as const;
 
 export type CommandName = keyof typeof commandSummaries;
+
+/**
+ * Declares a command on the program, described by its summary here (its name is written once, so
+ * the two cannot disagree), and returns it for its options and action.
+ */
+export function declareCommand(program: Command, name: keyof typeof commandSummaries): Command {
+  const command = new Command(name).description(commandSummaries[name]);
+  program.addCommand(command);
+  return command;
+}

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { defaultStoreDirectory } from '../../store/default-store-directory.js';
 import type { CommandRegistrar } from '../main.js';
-import { commandSummaries } from './command-summaries.js';
+import { declareCommand } from './command-summaries.js';
 import type { JobsCliValues } from './jobs-actions.js';
 
 /**
@@ -9,8 +9,7 @@ import type { JobsCliValues } from './jobs-actions.js';
  * clients load from `jobs-actions.ts` when one of them runs, so that `jobs --help` needs neither.
  */
 export const register: CommandRegistrar = (program, setExitCode) => {
-  const jobs = new Command('jobs')
-    .description(commandSummaries.jobs)
+  const jobs = declareCommand(program, 'jobs')
     .option('--store-dir <dir>', `cache and journal folder (default ${defaultStoreDirectory})`)
     .option('--no-refresh', 'show what the store recorded; ask no provider')
     .option('--json', 'print the jobs as JSON')
@@ -31,5 +30,4 @@ export const register: CommandRegistrar = (program, setExitCode) => {
         setExitCode(await cancelJobAction(id, command));
       }),
   );
-  program.addCommand(jobs);
 };

@@ -1,17 +1,15 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { addCommandOptions } from '../command-flags.js';
 import type { CommandName } from '../command-options.js';
 import type { CommandRegistrar } from '../main.js';
-import { commandSummaries } from './command-summaries.js';
+import { declareCommand } from './command-summaries.js';
 
 /** What runs a command of the option schema: its values in, the exit code out. */
 export type OptionCommandAction<Values> = (values: Values) => Promise<number>;
 
 /** Declares `run`, `plan`, `eval` or `worker` on the program from the option schema alone, with no action yet. */
 export function declareOptionCommand(program: Command, name: CommandName): Command {
-  const command = addCommandOptions(new Command(name).description(commandSummaries[name]), name);
-  program.addCommand(command);
-  return command;
+  return addCommandOptions(declareCommand(program, name), name);
 }
 
 /**

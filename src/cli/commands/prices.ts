@@ -1,4 +1,3 @@
-import { Command } from 'commander';
 import {
   loadPrices,
   type ModelPrice,
@@ -9,7 +8,7 @@ import {
 } from '../../plan/price-table.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
-import { commandSummaries } from './command-summaries.js';
+import { declareCommand } from './command-summaries.js';
 
 interface PricesCliValues {
   prices?: string;
@@ -117,21 +116,18 @@ export function pricesCommand(
 }
 
 export const register: CommandRegistrar = (program, setExitCode) => {
-  program.addCommand(
-    new Command('prices')
-      .description(commandSummaries.prices)
-      .argument('[model]', 'a model URI, e.g. openai:gpt-4.1-mini (default: every priced model)')
-      .option('--prices <file>', 'JSON price table overriding the built-in one')
-      .option('--json', 'print JSON')
-      .action((model: string | undefined, values: PricesCliValues) => {
-        setExitCode(
-          pricesCommand(
-            model,
-            values,
-            (text) => process.stdout.write(`${text}\n`),
-            (text) => process.stderr.write(`${text}\n`),
-          ),
-        );
-      }),
-  );
+  declareCommand(program, 'prices')
+    .argument('[model]', 'a model URI, e.g. openai:gpt-4.1-mini (default: every priced model)')
+    .option('--prices <file>', 'JSON price table overriding the built-in one')
+    .option('--json', 'print JSON')
+    .action((model: string | undefined, values: PricesCliValues) => {
+      setExitCode(
+        pricesCommand(
+          model,
+          values,
+          (text) => process.stdout.write(`${text}\n`),
+          (text) => process.stderr.write(`${text}\n`),
+        ),
+      );
+    });
 };

@@ -1,12 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { Command } from 'commander';
 import { renderReport } from '../../report/render-report.js';
 import { parseReportInput } from '../../report/report-input.js';
 import { InputError } from '../../spec/errors.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
 import { refuseClashingPaths } from '../output-paths.js';
-import { commandSummaries } from './command-summaries.js';
+import { declareCommand } from './command-summaries.js';
 
 interface ReportCliValues {
   output?: string;
@@ -42,13 +41,10 @@ export async function reportCommand(
 }
 
 export const register: CommandRegistrar = (program, setExitCode) => {
-  program.addCommand(
-    new Command('report')
-      .description(commandSummaries.report)
-      .argument('<file>', 'the JSON that eval --json, eval --compare --json or run --json printed')
-      .option('-o, --output <file>', 'the HTML file to write (default: the input with .html)')
-      .action(async (inputFile: string, values: ReportCliValues) => {
-        setExitCode(await reportCommand(inputFile, values, (line) => process.stdout.write(`${line}\n`)));
-      }),
-  );
+  declareCommand(program, 'report')
+    .argument('<file>', 'the JSON that eval --json, eval --compare --json or run --json printed')
+    .option('-o, --output <file>', 'the HTML file to write (default: the input with .html)')
+    .action(async (inputFile: string, values: ReportCliValues) => {
+      setExitCode(await reportCommand(inputFile, values, (line) => process.stdout.write(`${line}\n`)));
+    });
 };

@@ -3,7 +3,7 @@ import { simProfileNames } from '../../sim/profiles.js';
 import { simReplyLayouts } from '../../sim/sim-reply-layouts.js';
 import type { CommandRegistrar } from '../main.js';
 import { integerAtLeast, numberBetween, oneOf } from '../option-parsers.js';
-import { commandSummaries } from './command-summaries.js';
+import { declareCommand } from './command-summaries.js';
 import type { SimServeCliValues } from './sim-serve-action.js';
 
 const rate = numberBetween(0, 1);
@@ -13,7 +13,7 @@ const rate = numberBetween(0, 1);
  * from `sim-serve-action.ts` when it runs, so that `sim serve --help` needs none of them.
  */
 export const register: CommandRegistrar = (program, setExitCode) => {
-  const sim = new Command('sim').description(commandSummaries.sim);
+  const sim = declareCommand(program, 'sim');
   sim.addCommand(
     new Command('serve')
       .description(
@@ -68,5 +68,4 @@ export const register: CommandRegistrar = (program, setExitCode) => {
         setExitCode(await simServeAction(values));
       }),
   );
-  program.addCommand(sim);
 };

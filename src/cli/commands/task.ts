@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Command } from 'commander';
 import { builtinTasks } from '../../task/builtin-tasks.js';
 import { checkTaskFile, loadTask, taskFileError } from '../../task/load-task.js';
 import { outputsTaskTemplate } from '../../task/outputs-task-template.js';
@@ -9,7 +8,7 @@ import type { AnswerSpace, OutputAnswerSpace, Task } from '../../task/task-schem
 import { taskTemplate } from '../../task/task-template.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
-import { commandSummaries } from './command-summaries.js';
+import { declareCommand } from './command-summaries.js';
 
 /** What a task file defines, in one paragraph: what `task check` prints when the file is good. */
 function describeAnswers(space: AnswerSpace | OutputAnswerSpace): string {
@@ -39,7 +38,7 @@ export function describeTask(task: Task): string {
 }
 
 export const register: CommandRegistrar = (program, setExitCode) => {
-  const task = new Command('task').description(commandSummaries.task);
+  const task = declareCommand(program, 'task');
   task
     .command('check')
     .description(
@@ -89,5 +88,4 @@ export const register: CommandRegistrar = (program, setExitCode) => {
       );
       setExitCode(exitCodes.ok);
     });
-  program.addCommand(task);
 };
