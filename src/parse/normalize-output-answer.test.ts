@@ -1,21 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { threeOutputTask } from '../../test/three-output-task.js';
 import { defineTask } from '../task/define-task.js';
 import { outputAnswersMatch } from './normalize-output-answer.js';
 
-const task = defineTask({
-  name: 'tickets',
-  instruction: 'Answer each question about the ticket.',
-  fields: ['body'],
-  outputs: [
-    { name: 'topic', answer: { type: 'labels', labels: ['billing', 'delivery'] } },
-    { name: 'hours', answer: { type: 'number', tolerance: 0.5 } },
-    {
-      name: 'mentions',
-      answer: { type: 'labels', labels: ['refund', 'deadline', 'callback'], multiple: true, min: 0 },
-    },
-  ],
-});
-const [topic, hours, mentions] = task.outputs;
+const [topic, , mentions] = threeOutputTask.outputs;
+const [hours] = defineTask({
+  name: 'repairs',
+  instruction: 'Estimate the repair.',
+  fields: ['report'],
+  outputs: [{ name: 'hours', answer: { type: 'number', tolerance: 0.5 } }],
+}).outputs!;
 
 describe('outputAnswersMatch', () => {
   it('matches label sets by their labels, and never a set against a single label', () => {
