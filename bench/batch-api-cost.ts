@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { streamBatchPrompt } from '../src/engine/batch-prompt.js';
 import type { Item, ItemResult } from '../src/engine/types.js';
-import { batchPriceOf, costUsd, defaultPrices } from '../src/plan/price-table.js';
+import { batchPriceOf, costUsd, defaultPrices, priceOf } from '../src/plan/price-table.js';
 import { renderBatch } from '../src/prompt/render-batch.js';
 import type { PaperTask } from '../src/sim/published-figures.js';
 import { startSimServer } from '../src/sim/serve.js';
@@ -64,7 +64,8 @@ interface TaskFigures {
   online: Omit<ModeFigures, 'answers'>;
   batch: Omit<ModeFigures, 'answers'>;
   sameAnswers: boolean;
-  costs: { model: string; onlineUsd: number; batchUsd: number }[];
+  /** Undefined where the price table has no price for the model: no figure rather than $0. */
+  costs: { model: string; onlineUsd: number | undefined; batchUsd: number | undefined }[];
 }
 
 async function runMode(task: Task, items: readonly Item[], batchApi: boolean) {
@@ -162,24 +163,24 @@ for (const [name, paperTask] of tasks) {
     batch: batchFigures,
     sameAnswers: JSON.stringify(onlineAnswers) === JSON.stringify(batchAnswers),
     costs: pricedModels.map((model) => {
-      const price = defaultPrices[model];
+      // By the table's own lookup, which reads dated and `-0` names as the model they stand for.
+      const price = priceOf(defaultPrices, model);
       return {
         model,
-        onlineUsd: costUsd(price, online.inputTokens, online.outputTokens, online.cachedInputTokens) ?? 0,
-        batchUsd:
-          costUsd(
-            batchPriceOf(price, model),
-            batch.inputTokens,
-            batch.outputTokens,
-            batch.cachedInputTokens,
-          ) ?? 0,
+        onlineUsd: costUsd(price, online.inputTokens, online.outputTokens, online.cachedInputTokens),
+        batchUsd: costUsd(
+          batchPriceOf(price, model),
+          batch.inputTokens,
+          batch.outputTokens,
+          batch.cachedInputTokens,
+        ),
       };
     }),
   });
 }
 
-function usd(value: number): string {
-  return `$${value.toFixed(4)}`;
+function usd(value: number | undefined): string {
+  return value === undefined ? 'no price' : `$${value.toFixed(4)}`;
 }
 
 function section(rows: readonly TaskFigures[]): string[] {
