@@ -22,21 +22,26 @@ export function openAiErrorBody(message: string, type: string, code?: string) {
 
 const maxBodyBytes = 32 * 1024 * 1024;
 
-/** The request body as text; a body over 32 MB is refused with a 413. */
+/**
+ * The request body as text; a body over 32 MB is refused with a 413 once it has been read to its
+ * end, its bytes past the limit dropped as they come: answered before its end, the connection
+ * would not be kept, and one destroyed under a client still sending fails it with a closed socket
+ * instead of the 413.
+ */
 export function readRequestBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBodyBytes) {
-        reject(new SimHttpError(413, `request body larger than ${maxBodyBytes} bytes`));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= maxBodyBytes) chunks.push(chunk);
+      else chunks = [];
     });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => {
+      if (size > maxBodyBytes)
+        reject(new SimHttpError(413, `request body larger than ${maxBodyBytes} bytes`, 'request_too_large'));
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
     request.on('error', reject);
   });
 }

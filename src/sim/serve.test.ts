@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from 'node:http';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderBatch } from '../prompt/render-batch.js';
@@ -169,5 +170,98 @@ describe('startSimServer', () => {
     await server.close();
     await expect(pending).rejects.toThrow();
     expect(server.stats().held).toBe(0);
+  });
+});
+
+/** One request over `agent`: its status, its body, and whether it went over a kept-alive connection. */
+function send(
+  agent: Agent,
+  url: string,
+  body?: string,
+): Promise<{ status: number; body: string; reusedSocket: boolean }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      {
+        agent,
+        method: body === undefined ? 'GET' : 'POST',
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      },
+      async (response) => {
+        const parts: Buffer[] = [];
+        for await (const part of response) parts.push(part as Buffer);
+        resolve({
+          status: response.statusCode ?? 0,
+          body: Buffer.concat(parts).toString('utf8'),
+          reusedSocket: request.reusedSocket,
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+describe('startSimServer on a kept-alive connection', () => {
+  const agents: Agent[] = [];
+  afterEach(() => {
+    for (const agent of agents.splice(0)) agent.destroy();
+  });
+  /** One connection, kept alive between requests, as the providers' SDKs keep theirs. */
+  const oneConnection = () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    agents.push(agent);
+    return agent;
+  };
+
+  it('answers 500 when its handler fails, and the next request goes over the same connection', async () => {
+    let failures = 1;
+    const { server } = await start({
+      onRequestHeaders: () => {
+        if (failures-- > 0) throw new Error('the header hook broke');
+      },
+    });
+    const agent = oneConnection();
+    const failed = await send(agent, `${server.url}/models`);
+    expect(failed.status).toBe(500);
+    expect(JSON.parse(failed.body)).toMatchObject({
+      error: { message: 'the header hook broke', type: 'server_error' },
+    });
+    const next = await send(agent, `${server.url}/models`);
+    expect(next.status).toBe(200);
+    expect(next.reusedSocket).toBe(true);
+  });
+
+  it('keeps the connection of a reply sent whole when the handler fails after it (its log line)', async () => {
+    let logged = 0;
+    const { server } = await start({
+      quiet: false,
+      log: () => {
+        logged += 1;
+        throw new Error('the log is gone');
+      },
+    });
+    const agent = oneConnection();
+    for (let request = 0; request < 3; request += 1) {
+      const listed = await send(agent, `${server.url}/models`);
+      expect(listed.status).toBe(200);
+      expect(listed.reusedSocket).toBe(request > 0);
+    }
+    expect(logged).toBe(3);
+  });
+
+  it('answers a body over 32 MB with 413, read to its end, and keeps the connection', async () => {
+    const { server } = await start();
+    const agent = oneConnection();
+    const tooLarge = await send(
+      agent,
+      `${server.url}/chat/completions`,
+      JSON.stringify({ model: 'sim', messages: [{ role: 'user', content: 'x'.repeat(33 * 1024 * 1024) }] }),
+    );
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.body).toContain('request body larger than');
+    const next = await send(agent, `${server.url}/models`);
+    expect(next.status).toBe(200);
+    expect(next.reusedSocket).toBe(true);
   });
 });

@@ -81,6 +81,23 @@ async function answerInAnthropicShape(
 }
 
 /**
+ * What a request whose handler failed gets: a 500 naming the failure when no reply had begun, and
+ * nothing more when one was sent whole (a failure after it, in the log line, is the server's
+ * affair). The connection stays open either way: a client keeps its connections alive between
+ * requests, and a destroyed one fails its next request with "other side closed". Only a reply cut
+ * off midway ends the connection, since nothing else tells the client it is incomplete.
+ */
+function answerFailure(response: ServerResponse, error: unknown): void {
+  if (response.destroyed || response.writableEnded) return;
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  sendReply(response, 500, openAiErrorBody(`the simulator failed: ${message}`, 'server_error'));
+}
+
+/**
  * The simulated model as an OpenAI-compatible HTTP server on 127.0.0.1: `POST
  * /v1/chat/completions` (`serve-chat-completions.ts`: token usage, rpm/tpm limits, injected
  * faults), Anthropic's `POST /v1/messages` (`serve-anthropic-messages.ts`), `GET /v1/models` (and
@@ -134,8 +151,8 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     if (path !== '/v1/models' && path !== '/v1beta/models') stats.requests += 1;
     let outcome: ChatCompletionOutcome;
-    options.onRequestHeaders?.(request.headers);
     try {
+      options.onRequestHeaders?.(request.headers);
       const bodyText = await readRequestBody(request);
       const batchReply = await batchApi.handle(
         request.method ?? 'GET',
@@ -190,9 +207,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
   }
 
   const server = createServer((request, response) => {
-    handle(request, response).catch(() => {
-      if (!response.destroyed) response.destroy();
-    });
+    handle(request, response).catch((error: unknown) => answerFailure(response, error));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
