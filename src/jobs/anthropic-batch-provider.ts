@@ -5,6 +5,7 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { ChatMessage, FinishReason, GenerateRequest } from '../spec/chat-model.js';
 import type { BatchEntry, BatchProvider, ProviderJobState, ProviderOutcome } from './batch-provider.js';
+import { batchReplyUsage, sumOfCounts } from './batch-reply-usage.js';
 import { callBatchEndpoint } from './to-job-error.js';
 
 export interface AnthropicBatchProviderOptions {
@@ -84,14 +85,18 @@ function finishReasonOf(reason: string | null): FinishReason {
   return 'other';
 }
 
-function outcomeOf(entry: MessageBatchIndividualResponse): ProviderOutcome {
+function outcomeOf(
+  entry: MessageBatchIndividualResponse,
+  request: (customId: string) => GenerateRequest | undefined,
+): ProviderOutcome {
   const { custom_id: customId, result } = entry;
   if (result.type === 'succeeded') {
     const { message } = result;
     const text = message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
-    const usage = message.usage;
-    const cacheRead = usage.cache_read_input_tokens ?? 0;
-    const cacheWrite = usage.cache_creation_input_tokens ?? 0;
+    // Whatever the result holds: the figures are checked as an online reply's are.
+    const usage = message.usage as unknown as Partial<Record<string, unknown>> | null | undefined;
+    const cacheRead = usage?.cache_read_input_tokens ?? 0;
+    const cacheWrite = usage?.cache_creation_input_tokens ?? 0;
     return {
       customId,
       state: 'succeeded',
@@ -99,12 +104,19 @@ function outcomeOf(entry: MessageBatchIndividualResponse): ProviderOutcome {
         text,
         finishReason: finishReasonOf(message.stop_reason),
         // As the online adapter counts them: cache reads and writes are part of the input.
-        usage: {
-          inputTokens: usage.input_tokens + cacheRead + cacheWrite,
-          outputTokens: usage.output_tokens,
-          ...(usage.cache_read_input_tokens === null ? {} : { cachedInputTokens: cacheRead }),
-          ...(usage.cache_creation_input_tokens === null ? {} : { cacheWriteTokens: cacheWrite }),
-        },
+        usage: batchReplyUsage(
+          {
+            inputTokens:
+              usage?.input_tokens === undefined
+                ? undefined
+                : sumOfCounts(usage.input_tokens, cacheRead, cacheWrite),
+            outputTokens: usage?.output_tokens,
+            cachedInputTokens: cacheRead,
+            cacheWriteTokens: cacheWrite,
+          },
+          request(customId),
+          text,
+        ),
       },
     };
   }
@@ -130,6 +142,8 @@ export function createAnthropicBatchProvider({
   secrets,
 }: AnthropicBatchProviderOptions): BatchProvider {
   const call = <T>(doing: string, request: () => Promise<T>) => callBatchEndpoint(doing, secrets, request);
+  /** The requests this process submitted, by custom id, for checking the usage of their results. */
+  const submitted = new Map<string, BatchEntry>();
   const requestOf = (entry: BatchEntry) => ({
     custom_id: entry.customId,
     params: messageParams(model, entry.request),
@@ -140,6 +154,7 @@ export function createAnthropicBatchProvider({
     maxBytes: 256 * 1024 * 1024,
     requestBytes: (entry) => Buffer.byteLength(JSON.stringify(requestOf(entry))) + 1,
     async submit(entries, { jobId }) {
+      for (const entry of entries) submitted.set(entry.customId, entry);
       const batch = await call(`creating the message batch of ${jobId}`, () =>
         client.messages.batches.create({
           requests: entries.map(requestOf) as unknown as Anthropic.Messages.BatchCreateParams['requests'],
@@ -154,11 +169,13 @@ export function createAnthropicBatchProvider({
         ),
       );
     },
-    results(providerJobId) {
+    results(providerJobId, requestSent) {
       return call(`downloading the results of message batch ${providerJobId}`, async () => {
         const outcomes: ProviderOutcome[] = [];
         for await (const entry of await client.messages.batches.results(providerJobId))
-          outcomes.push(outcomeOf(entry));
+          outcomes.push(
+            outcomeOf(entry, (customId) => requestSent?.(customId) ?? submitted.get(customId)?.request),
+          );
         return outcomes;
       });
     },

@@ -313,9 +313,10 @@ export function createBatchApiModel(options: BatchApiModelOptions): BatchApiMode
         retryable: false,
       }));
     } else {
-      const returned = (await provider.results(state.providerJobId)).filter((outcome) =>
-        open.has(outcome.customId),
-      );
+      // The prompts waiting here bound the usage each result reports (`batchReplyUsage`).
+      const returned = (
+        await provider.results(state.providerJobId, (customId) => pending.get(customId)?.request)
+      ).filter((outcome) => open.has(outcome.customId));
       const mentioned = new Set(returned.map((outcome) => outcome.customId));
       // Requests the provider does not mention were never run: cancelled with a job someone
       // cancelled, else expired with it.

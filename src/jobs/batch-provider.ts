@@ -50,8 +50,15 @@ export interface BatchProvider {
     context: { jobId: string; onInputFile?: (fileId: string) => void },
   ): Promise<ProviderJobState>;
   retrieve(providerJobId: string): Promise<ProviderJobState>;
-  /** Every request's outcome; requests the provider does not mention are left out. */
-  results(providerJobId: string): Promise<ProviderOutcome[]>;
+  /**
+   * Every request's outcome; requests the provider does not mention are left out. `requestSent`
+   * gives the request behind a custom id where the caller has it (a process that collects a job it
+   * did not submit), so that each result's usage is checked against its prompt.
+   */
+  results(
+    providerJobId: string,
+    requestSent?: (customId: string) => GenerateRequest | undefined,
+  ): Promise<ProviderOutcome[]>;
   cancel(providerJobId: string): Promise<ProviderJobState>;
   /**
    * The provider job of a journaled job whose submission was cut off before its id was recorded,

@@ -42,24 +42,27 @@ describe('findRecentBatch', () => {
 });
 
 describe('createFileBatchSession', () => {
-  it('reads each line that names a request, with the messages of a request it submitted', () => {
+  it('reads each line that names a request, with the request the caller or this session knows', () => {
     const session = createFileBatchSession([]);
     session.remember([entry('a', 'first'), entry('b', 'second')]);
-    const lines = [{ id: 'b' }, { id: 7 }, {}, { id: 'a' }, { id: 'elsewhere' }];
+    const lines = [{ id: 'b' }, { id: 7 }, {}, { id: 'a' }, { id: 'elsewhere' }, { id: 'waiting' }];
     const read: { customId: string; messages: unknown }[] = [];
     const outcomes = session.outcomesOf(
       lines,
       (line) => line.id,
-      (_line, customId, messages) => {
-        read.push({ customId, messages });
+      (_line, customId, request) => {
+        read.push({ customId, messages: request?.messages });
         return { customId, state: 'expired' };
       },
+      // The batch model's waiting calls: a request another process submitted.
+      (customId) => (customId === 'waiting' ? entry('waiting', 'third').request : undefined),
     );
-    expect(outcomes.map((outcome) => outcome.customId)).toEqual(['b', 'a', 'elsewhere']);
+    expect(outcomes.map((outcome) => outcome.customId)).toEqual(['b', 'a', 'elsewhere', 'waiting']);
     expect(read).toEqual([
       { customId: 'b', messages: [{ role: 'user', content: 'second' }] },
       { customId: 'a', messages: [{ role: 'user', content: 'first' }] },
-      { customId: 'elsewhere', messages: [] },
+      { customId: 'elsewhere', messages: undefined },
+      { customId: 'waiting', messages: [{ role: 'user', content: 'third' }] },
     ]);
   });
 

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../spec/chat-model.js';
+import type { GenerateRequest } from '../spec/chat-model.js';
 import type { BatchEntry, ProviderOutcome } from './batch-provider.js';
 import { callBatchEndpoint } from './to-job-error.js';
 
@@ -49,17 +49,19 @@ export function createFileBatchSession(secrets: readonly string[]) {
     },
     /**
      * The outcomes of a results file: one per line whose custom id (`customIdOf`) is a string,
-     * read by `outcomeOf` with its request's messages (none for a request another process sent).
+     * read by `outcomeOf` with its request: the caller's (`requestSent`, the batch model's waiting
+     * calls) or the one this process submitted; none for a request neither knows.
      */
     outcomesOf<Line>(
       lines: readonly Line[],
       customIdOf: (line: Line) => unknown,
-      outcomeOf: (line: Line, customId: string, messages: readonly ChatMessage[]) => ProviderOutcome,
+      outcomeOf: (line: Line, customId: string, request: GenerateRequest | undefined) => ProviderOutcome,
+      requestSent?: (customId: string) => GenerateRequest | undefined,
     ): ProviderOutcome[] {
       return lines.flatMap((line) => {
         const customId = customIdOf(line);
         if (typeof customId !== 'string') return [];
-        return [outcomeOf(line, customId, submitted.get(customId)?.request.messages ?? [])];
+        return [outcomeOf(line, customId, requestSent?.(customId) ?? submitted.get(customId)?.request)];
       });
     },
   };

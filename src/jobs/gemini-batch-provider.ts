@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BatchJob, GoogleGenAI } from '@google/genai';
-import type { ChatMessage, FinishReason, GenerateRequest } from '../spec/chat-model.js';
-import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
+import type { FinishReason, GenerateRequest } from '../spec/chat-model.js';
 import { isRetryableStatus } from '../spec/errors.js';
 import type { BatchEntry, BatchProvider, ProviderJobState, ProviderOutcome } from './batch-provider.js';
+import { batchReplyUsage, sumOfCounts } from './batch-reply-usage.js';
 import { createFileBatchSession, findRecentBatch, parseJsonLines } from './file-batch-api.js';
 
 export interface GeminiBatchProviderOptions {
@@ -112,7 +112,11 @@ interface ResponseLine {
   status?: { code?: number; message?: string; status?: string };
 }
 
-function outcomeOf(line: ResponseLine, customId: string, messages: readonly ChatMessage[]): ProviderOutcome {
+function outcomeOf(
+  line: ResponseLine,
+  customId: string,
+  request: GenerateRequest | undefined,
+): ProviderOutcome {
   const response = line.response;
   if (response === undefined || response === null) {
     const failure = line.error ?? line.status ?? {};
@@ -131,9 +135,8 @@ function outcomeOf(line: ResponseLine, customId: string, messages: readonly Chat
     .filter((part) => part.thought !== true)
     .map((part) => part.text ?? '')
     .join('');
-  const usage = response.usageMetadata;
-  const reported = usage?.promptTokenCount !== undefined && usage.candidatesTokenCount !== undefined;
-  const cached = usage?.cachedContentTokenCount;
+  // Whatever the result holds: the figures are checked as an online reply's are.
+  const usage = response.usageMetadata as Partial<Record<string, unknown>> | null | undefined;
   return {
     customId,
     state: 'succeeded',
@@ -144,14 +147,18 @@ function outcomeOf(line: ResponseLine, customId: string, messages: readonly Chat
           ? 'content-filter'
           : finishReasonOf(candidate?.finishReason),
       // As the online adapter counts them: thinking tokens are billed as output.
-      usage: {
-        inputTokens: usage?.promptTokenCount ?? countMessageTokens(messages),
-        outputTokens: reported
-          ? (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0)
-          : countTokens(text),
-        ...(cached === undefined ? {} : { cachedInputTokens: cached }),
-        ...(reported ? {} : { estimated: true }),
-      },
+      usage: batchReplyUsage(
+        {
+          inputTokens: usage?.promptTokenCount,
+          outputTokens:
+            usage?.candidatesTokenCount === undefined
+              ? undefined
+              : sumOfCounts(usage.candidatesTokenCount, usage.thoughtsTokenCount ?? 0),
+          cachedInputTokens: usage?.cachedContentTokenCount,
+        },
+        request,
+        text,
+      ),
     },
   };
 }
@@ -215,12 +222,12 @@ export function createGeminiBatchProvider({
     async retrieve(providerJobId) {
       return toState(await getJob(providerJobId));
     },
-    async results(providerJobId) {
+    async results(providerJobId, requestSent) {
       const job = await getJob(providerJobId);
       const fileName = job.dest?.fileName;
       if (fileName === undefined) return [];
       const lines = await fileLines(fileName);
-      return outcomesOf(lines, (line) => line.key, outcomeOf);
+      return outcomesOf(lines, (line) => line.key, outcomeOf, requestSent);
     },
     async cancel(providerJobId) {
       await call(`cancelling batch ${providerJobId}`, () => client.batches.cancel({ name: providerJobId }));

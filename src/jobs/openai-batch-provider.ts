@@ -3,10 +3,10 @@ import { toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { promptCacheKey } from '../models/prompt-cache-key.js';
-import type { ChatMessage, FinishReason, GenerateRequest } from '../spec/chat-model.js';
-import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
+import type { FinishReason, GenerateRequest } from '../spec/chat-model.js';
 import { isRetryableStatus } from '../spec/errors.js';
 import type { BatchEntry, BatchProvider, ProviderJobState, ProviderOutcome } from './batch-provider.js';
+import { batchReplyUsage } from './batch-reply-usage.js';
 import { createFileBatchSession, findRecentBatch, parseJsonLines } from './file-batch-api.js';
 
 export interface OpenAiBatchProviderOptions {
@@ -106,7 +106,11 @@ interface OutputLine {
   error?: { code?: string; message?: string } | null;
 }
 
-function outcomeOf(line: OutputLine, customId: string, messages: readonly ChatMessage[]): ProviderOutcome {
+function outcomeOf(
+  line: OutputLine,
+  customId: string,
+  request: GenerateRequest | undefined,
+): ProviderOutcome {
   const code = line.error?.code;
   if (code === 'batch_expired') return { customId, state: 'expired' };
   if (code === 'batch_cancelled') return { customId, state: 'canceled' };
@@ -115,20 +119,24 @@ function outcomeOf(line: OutputLine, customId: string, messages: readonly ChatMe
     const body = line.response?.body as ChatCompletion;
     const choice = body.choices?.[0];
     const text = choice?.message?.content ?? '';
-    const usage = body.usage;
-    const cached = usage?.prompt_tokens_details?.cached_tokens;
+    // Whatever the result file holds: the figures are checked as an online reply's are.
+    const usage = body.usage as Partial<Record<string, unknown>> | null | undefined;
+    const details = usage?.prompt_tokens_details as { cached_tokens?: unknown } | null | undefined;
     return {
       customId,
       state: 'succeeded',
       reply: {
         text,
         finishReason: finishReasonOf(choice?.finish_reason),
-        usage: {
-          inputTokens: usage?.prompt_tokens ?? countMessageTokens(messages),
-          outputTokens: usage?.completion_tokens ?? countTokens(text),
-          ...(cached === undefined || cached === null ? {} : { cachedInputTokens: cached }),
-          ...(usage === undefined ? { estimated: true } : {}),
-        },
+        usage: batchReplyUsage(
+          {
+            inputTokens: usage?.prompt_tokens,
+            outputTokens: usage?.completion_tokens,
+            cachedInputTokens: details?.cached_tokens,
+          },
+          request,
+          text,
+        ),
       },
     };
   }
@@ -190,12 +198,12 @@ export function createOpenAiBatchProvider({
         await call(`retrieving batch ${providerJobId}`, () => client.batches.retrieve(providerJobId)),
       );
     },
-    async results(providerJobId) {
+    async results(providerJobId, requestSent) {
       const batch = await call(`retrieving batch ${providerJobId}`, () =>
         client.batches.retrieve(providerJobId),
       );
       const lines = [...(await fileLines(batch.output_file_id)), ...(await fileLines(batch.error_file_id))];
-      return outcomesOf(lines, (line) => line.custom_id, outcomeOf);
+      return outcomesOf(lines, (line) => line.custom_id, outcomeOf, requestSent);
     },
     async cancel(providerJobId) {
       return toState(

@@ -29,6 +29,7 @@ import { promptCacheKey, sharedPrefixDigest } from './prompt-cache-key.js';
 import { redactSecrets } from './redact-secrets.js';
 import { sanitizeHeaders } from './sanitize-headers.js';
 import { toModelError } from './to-model-error.js';
+import { isTokenCount, usageProblem } from './usage-problem.js';
 
 export interface AiSdkModelOptions {
   /** The model URI this adapter serves, e.g. `openai:gpt-4o-mini`. Used in error messages. */
@@ -266,7 +267,7 @@ function toUsage(
 ): Usage {
   const localInput = countMessageTokens(request.messages);
   const localOutput = countTokens(text);
-  const problem = usageProblem(usage, request, call, localInput, localOutput);
+  const problem = replyUsageProblem(usage, request, call, localInput, localOutput);
   if (problem !== undefined) {
     // Figures the SDK fills in for an absent usage are not worth a warning; wrong ones are.
     if (problem !== 'missing') {
@@ -280,9 +281,9 @@ function toUsage(
   // Cache reads and writes are parts of the input: a figure beyond it (reads and writes together)
   // is not billed as such, and the input is then charged at the input rate.
   const cacheReads = usage.inputTokenDetails?.cacheReadTokens;
-  const cachedInputTokens = isCount(cacheReads, inputTokens) ? cacheReads : undefined;
+  const cachedInputTokens = isTokenCount(cacheReads, inputTokens) ? cacheReads : undefined;
   const cacheWrites = usage.inputTokenDetails?.cacheWriteTokens;
-  const cacheWriteTokens = isCount(cacheWrites, inputTokens - (cachedInputTokens ?? 0))
+  const cacheWriteTokens = isTokenCount(cacheWrites, inputTokens - (cachedInputTokens ?? 0))
     ? cacheWrites
     : undefined;
   return {
@@ -293,19 +294,8 @@ function toUsage(
   };
 }
 
-function isCount(value: unknown, max: number): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max;
-}
-
-/**
- * Why the reported usage cannot be billed as is, or undefined when it can: absent, not counts
- * (text, null, negative: see `boundedFetch`), zero for a prompt or a reply that was not empty (a
- * proxy that blanks usage would otherwise make every call free and `--max-cost` stop nothing), or
- * beyond what the request allows. The bounds are generous (other tokenizers, chat templates,
- * reasoning tokens): only figures no request could produce are refused, such as two billion
- * tokens, which would price the run absurdly and stall a `--tpm` budget for weeks.
- */
-function usageProblem(
+/** The online reply's usage check: counts the bounded fetch had to zero first are none. */
+function replyUsageProblem(
   usage: LanguageModelUsage,
   request: GenerateRequest,
   call: CallReply,
@@ -314,16 +304,7 @@ function usageProblem(
 ): string | undefined {
   if (usage.inputTokens === undefined || usage.outputTokens === undefined) return 'missing';
   if (call.unusableUsage !== undefined) return `holds no count in ${call.unusableUsage.join(', ')}`;
-  const reported = `(${usage.inputTokens} in, ${usage.outputTokens} out)`;
-  const maxInput = 4 * localInput + 1024;
-  const maxOutput = 4 * (request.maxOutputTokens ?? localOutput) + 1024;
-  if (!isCount(usage.inputTokens, maxInput) || !isCount(usage.outputTokens, maxOutput))
-    return `${reported} is beyond what this request allows (at most ${maxInput} in, ${maxOutput} out)`;
-  if (usage.inputTokens === 0 && localInput > 0)
-    return `${reported} counts no tokens for a prompt that has some`;
-  if (usage.outputTokens === 0 && localOutput > 0)
-    return `${reported} counts no tokens for a reply that has some`;
-  return undefined;
+  return usageProblem(usage, { inputTokens: localInput, outputTokens: localOutput }, request);
 }
 
 /**
