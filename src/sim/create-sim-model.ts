@@ -4,7 +4,7 @@ import { readRenderedBatch } from '../prompt/read-rendered-batch.js';
 import { renderReasoningHeader } from '../prompt/render-batch.js';
 import { delay } from '../runtime/delay.js';
 import type { ChatModel, GenerateRequest, GenerateResult } from '../spec/chat-model.js';
-import { countMessageTokens, countTokens } from '../spec/count-tokens.js';
+import { asPlainText, countMessageTokens, countTokens } from '../spec/count-tokens.js';
 import { AbortError, InputError } from '../spec/errors.js';
 import { singleOutputOnly } from '../task/task-outputs.js';
 import type { Task } from '../task/task-schema.js';
@@ -126,7 +126,7 @@ export async function simulatedReply(
   let finishReason: GenerateResult['finishReason'] = 'stop';
   const limit = request.maxOutputTokens;
   if (limit !== undefined && countTokens(text) > limit) {
-    text = decode(encode(text).slice(0, Math.max(0, Math.floor(limit))));
+    text = decode(encode(text, asPlainText).slice(0, Math.max(0, Math.floor(limit))));
     finishReason = 'length';
   }
   return {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ChatMessage } from '../spec/chat-model.js';
+import { asPlainText } from '../spec/count-tokens.js';
 
 /*
  * The providers' prompt caches, as the simulator's server emulates them, so that cached-token
@@ -60,7 +61,7 @@ function promptTokens(messages: readonly ChatMessage[]): string[] {
   const tokens: string[] = [];
   for (const message of messages) {
     for (let index = 0; index < tokensPerMessage; index += 1) tokens.push(`<${message.role}>`);
-    for (const id of encode(message.content)) tokens.push(String(id));
+    for (const id of encode(message.content, asPlainText)) tokens.push(String(id));
   }
   return tokens;
 }
@@ -123,7 +124,7 @@ export function createSimPromptCache(options: SimPromptCacheOptions = {}) {
     let count = 0;
     for (const message of messages) {
       chain = digest(chain, `${message.role}\n${message.content}`);
-      count += tokensPerMessage + encode(message.content).length;
+      count += tokensPerMessage + encode(message.content, asPlainText).length;
       ends.push({ tokens: count, key: chain });
     }
     const marks = breakpoints.filter((mark) => mark.message >= 0 && mark.message < ends.length);

@@ -7,6 +7,7 @@ import { readRecords } from '../io/read-records.js';
 import { validateMapping } from '../io/validate-mapping.js';
 import { checkGoldAnswer } from '../parse/check-gold-answer.js';
 import { renderItem } from '../prompt/render-batch.js';
+import { asPlainText } from '../spec/count-tokens.js';
 import { InputError } from '../spec/errors.js';
 import type { Task } from '../task/task-schema.js';
 import { createIdRegister, type RereadId } from './id-register.js';
@@ -143,7 +144,7 @@ export async function* readSource(
       // Counting stops at the limit: a 50 MB field is refused in milliseconds, not tokenized whole.
       if (
         Buffer.byteLength(rendered) > options.maxItemTokens &&
-        isWithinTokenLimit(rendered, options.maxItemTokens) === false
+        isWithinTokenLimit(rendered, options.maxItemTokens, asPlainText) === false
       ) {
         throw new InputError(
           `the item is more than ${options.maxItemTokens} tokens long (${rendered.length} characters), more than \`maxBatchTokens\`; it cannot be sent`,
