@@ -83,21 +83,30 @@ async function simServer(task = guidelineTask, items = makeItems(48), latencyMs 
   return server;
 }
 
+/** Two rounds of BPE at 8 items a call through the provider's SDK client, every exchange recorded. */
+async function recordedRun(uri: string, task: Task, items: Item[]) {
+  const server = await simServer(task, items);
+  const exchanges: Exchange[] = [];
+  const model = recordedModel(uri, server, exchanges);
+  const { summary } = await batchPrompt({
+    task,
+    items,
+    model,
+    strategy: 'bpe',
+    rounds: 2,
+    batchSize: 8,
+    examples: 'first-round',
+  });
+  return { exchanges, summary };
+}
+
 describe('Anthropic prompt caching through the AI SDK', () => {
   it('marks exactly the shared prefix, and bills it as cache reads after the first call of each prefix', async () => {
-    const items = makeItems(48);
-    const server = await simServer(guidelineTask, items);
-    const exchanges: Exchange[] = [];
-    const model = recordedModel('anthropic:claude-sonnet-4-5', server, exchanges);
-    const { summary } = await batchPrompt({
-      task: guidelineTask,
-      items,
-      model,
-      strategy: 'bpe',
-      rounds: 2,
-      batchSize: 8,
-      examples: 'first-round',
-    });
+    const { exchanges, summary } = await recordedRun(
+      'anthropic:claude-sonnet-4-5',
+      guidelineTask,
+      makeItems(48),
+    );
     expect(exchanges.length).toBe(summary.calls);
     const withExamples = exchanges.filter(({ body }) => (body.messages as unknown[]).length === 3);
     const withoutExamples = exchanges.filter(({ body }) => (body.messages as unknown[]).length === 1);
@@ -164,18 +173,7 @@ describe('Anthropic prompt caching through the AI SDK', () => {
 describe('OpenAI prompt caching through the AI SDK', () => {
   it('sends one prompt_cache_key for every call of a task, another for another task, and reads cached_tokens', async () => {
     const keysOf = async (task: Task, items: Item[]) => {
-      const server = await simServer(task, items);
-      const exchanges: Exchange[] = [];
-      const model = recordedModel('openai:gpt-4.1-mini', server, exchanges);
-      const { summary } = await batchPrompt({
-        task,
-        items,
-        model,
-        strategy: 'bpe',
-        rounds: 2,
-        batchSize: 8,
-        examples: 'first-round',
-      });
+      const { exchanges, summary } = await recordedRun('openai:gpt-4.1-mini', task, items);
       return { exchanges, summary, keys: new Set(exchanges.map(({ body }) => body.prompt_cache_key)) };
     };
     const guideline = await keysOf(guidelineTask, makeItems(32));
