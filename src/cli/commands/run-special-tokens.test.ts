@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliFlags } from '../../../test/harness/cli-flags.js';
 import { writeJsonl } from '../../../test/harness/data-files.js';
 import { answersIn, runCli } from '../../../test/harness/run-cli.js';
 
@@ -22,17 +23,7 @@ describe('run on data that contains special-token text', () => {
     const out = join(directory, 'out.jsonl');
     const result = await runCli([
       'run',
-      '--task',
-      'boolq',
-      '--model',
-      'sim',
-      '--data',
-      data,
-      '--out',
-      out,
-      '--max-batch-tokens',
-      '800',
-      '--no-cache',
+      ...cliFlags({ task: 'boolq', model: 'sim', data, out, 'max-batch-tokens': 800, 'no-cache': true }),
     ]);
     expect(result.stderr).not.toMatch(/special token/i);
     expect(result.code).toBe(0);
