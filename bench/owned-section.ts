@@ -38,6 +38,7 @@ export const ownedSections = [
   { heading: 'Scaling out', script: 'bench/queue-scale-out.ts' },
   { heading: 'Several outputs per item', script: 'bench/multi-output-cost.ts' },
   { heading: 'Dollars with prompt caching', script: 'bench/cache-dollars.ts' },
+  { heading: 'Simulated frontier against the real-model runs', script: 'scripts/calibrate-frontier.ts' },
 ] as const;
 
 export type OwnedHeading = (typeof ownedSections)[number]['heading'];

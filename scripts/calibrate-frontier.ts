@@ -3,6 +3,7 @@
  * (shared REAL-MODEL-RUNS.md, "RUNS" in `src/sim/profiles.ts`).
  *
  *   npx tsx scripts/calibrate-frontier.ts [--seeds 0-4] [--json]   # real figures beside simulated
+ *   npx tsx scripts/calibrate-frontier.ts --write                   # the same into BENCHMARKS.md
  *   npx tsx scripts/calibrate-frontier.ts --fit                     # the beliefs that fit the runs
  *   npx tsx scripts/calibrate.ts --profile frontier [...]           # the same, from the paper's script
  *
@@ -22,6 +23,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeOwnedSection } from '../bench/owned-section.js';
 import { loadPaperTask } from '../bench/paper-data.js';
 import { batchPrompt } from '../src/engine/batch-prompt.js';
 import { createSimModel } from '../src/sim/create-sim-model.js';
@@ -304,25 +306,45 @@ async function simulate(seeds: readonly number[]): Promise<SimulatedRun[]> {
 
 const percent = (share: number) => (100 * share).toFixed(1);
 
-function printReport(simulated: readonly SimulatedRun[], seeds: readonly number[]): void {
-  console.log(
+function reportLines(simulated: readonly SimulatedRun[], seeds: readonly number[]): string[] {
+  const lines = [
     `sim:frontier (simulated model, not a real LLM) against REAL-MODEL-RUNS.md, seeds ${seeds.join(', ')}, lines replies, examples first-round`,
-  );
-  console.log(
+    '',
     '| run | batch | real % | expected % | simulated mean % (min-max) | mean - real | sure tagged: real / sim % | sure right: real / sim % |',
-  );
-  console.log('|---|---|---|---|---|---|---|---|');
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  const meanOf = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
   for (const { run, expected, seeds: perSeed } of simulated) {
     const accuracies = perSeed.map((entry) => entry.accuracy);
-    const mean = accuracies.reduce((sum, value) => sum + value, 0) / accuracies.length;
+    const mean = meanOf(accuracies);
     const real = run.right / run.items;
-    const meanOf = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
     const sureTagged = `${run.sure ? percent(run.sure.tagged / run.items) : '-'} / ${percent(meanOf(perSeed.map((entry) => entry.sureTagged)))}`;
     const sureRight = `${run.sure?.right !== undefined ? percent(run.sure.right / run.sure.tagged) : '-'} / ${percent(meanOf(perSeed.map((entry) => entry.sureAccuracy)))}`;
-    console.log(
+    lines.push(
       `| ${run.source} | ${run.batchSize} | ${percent(real)} (${run.right}/${run.items}) | ${percent(expected.accuracy)} | ${percent(mean)} (${percent(Math.min(...accuracies))}-${percent(Math.max(...accuracies))}) | ${(100 * (mean - real)).toFixed(1)} | ${sureTagged} | ${sureRight} |`,
     );
   }
+  return lines;
+}
+
+/** BENCHMARKS.md's section: the report with what it measures and the command that repeats it. */
+function sectionLines(simulated: readonly SimulatedRun[], seeds: readonly number[]): string[] {
+  const worst = Math.max(
+    ...simulated.map(({ run, seeds: perSeed }) =>
+      Math.abs(
+        perSeed.reduce((sum, entry) => sum + entry.accuracy, 0) / perSeed.length - run.right / run.items,
+      ),
+    ),
+  );
+  return [
+    "Every run of shared REAL-MODEL-RUNS.md with one round of answers counted (a current frontier LLM answering our exact prompts), beside the simulated `frontier` profile on the same rows: RTE dev (277), the 320 BoolQ dev items sampled with seed 0, QQP dev (158). \"expected\" is computed from the profile's numbers without draws; the simulated mean, minimum and maximum are over the seeds, each seed drawing every request's noise anew. The real QQP single and round-1 runs had JSON replies; the simulator answers alike in both formats and is run with lines. **The simulated figures are the simulator's, not a real model's.**",
+    '',
+    ...reportLines(simulated, seeds),
+    '',
+    `Largest distance between a simulated mean and its real figure: ${(100 * worst).toFixed(1)} points. The profile's numbers and the source of each are in \`src/sim/frontier-profile.ts\`; \`--fit\` prints the beliefs that make the runs' counts most likely.`,
+    '',
+    `Reproduce: \`npx tsx scripts/calibrate-frontier.ts --seeds ${seeds.length > 1 && seeds.every((seed, index) => seed === seeds[0]! + index) ? `${seeds[0]}-${seeds.at(-1)}` : seeds.join(',')} --write\``,
+  ];
 }
 
 function printFit(): void {
@@ -355,6 +377,7 @@ export async function calibrateFrontier(args: string[]): Promise<number> {
       seeds: { type: 'string', default: '0-4' },
       json: { type: 'boolean', default: false },
       fit: { type: 'boolean', default: false },
+      write: { type: 'boolean', default: false },
     },
   });
   if (values.fit) {
@@ -374,7 +397,9 @@ export async function calibrateFrontier(args: string[]): Promise<number> {
   const simulated = await simulate(seeds);
   if (values.json)
     console.log(JSON.stringify({ model: 'sim:frontier', simulated: true, seeds, runs: simulated }, null, 2));
-  else printReport(simulated, seeds);
+  else console.log(reportLines(simulated, seeds).join('\n'));
+  if (values.write)
+    writeOwnedSection('Simulated frontier against the real-model runs', sectionLines(simulated, seeds));
   return 0;
 }
 
