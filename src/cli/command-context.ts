@@ -15,6 +15,7 @@ import type { SelectedSource } from '../session/select-source.js';
 import type { InvalidRow } from '../source/read-source.js';
 import { BreakerError, StoreError } from '../spec/errors.js';
 import { breakerWithRunRequests } from '../stack/request-ledger.js';
+import { requestTallyRows } from '../stack/request-tally-rows.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { toStoreError } from '../store/to-store-error.js';
 import type { Task } from '../task/task-schema.js';
@@ -153,6 +154,8 @@ export async function withCommandContext(
   function finish(reason: StopReason): number {
     const kept = keptText(values, files, context?.comparedLines ?? 0);
     const spent = session?.spent();
+    const requests =
+      session === undefined ? undefined : pricedRequests(session.stack.requests(), session.price);
     // In the response cache, or a batch API's job journal (kept even with --no-cache); neither
     // without a store.
     const repliesKept = store !== undefined && (values.cache !== false || values.batchApi === true);
@@ -166,6 +169,13 @@ export async function withCommandContext(
         repliesKept,
         ...(spent === undefined ? {} : { spent }),
         noAnswer: options.noAnswer ?? 'no item got an answer',
+        ...(requests === undefined || requests.sent === 0
+          ? {}
+          : {
+              requests: requestTallyRows(requests)
+                .map(([label, value]) => `${label}: ${value}`)
+                .join('\n'),
+            }),
       }),
     );
     return exitCodeOf(reason);

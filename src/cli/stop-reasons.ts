@@ -51,6 +51,11 @@ export interface StopContext {
   spent?: SpendingCapState;
   /** How a run that answered nothing is described: `no item got an answer`. */
   noAnswer: string;
+  /**
+   * The requests the run sent, as its summary's row says them (`requestTallyRows`): an interrupted
+   * run prints no summary, and its requests abandoned under way were billed all the same.
+   */
+  requests?: string;
 }
 
 type Entry<K extends StopKind> = {
@@ -108,7 +113,8 @@ export const stopReasons: { [K in StopKind]: Entry<K> } = {
   },
   interrupted: {
     exitCode: exitCodes.interrupted,
-    message: (_, { resumeHint }) => `\ninterrupted: ${resumeHint}\n`,
+    message: (_, { resumeHint, requests }) =>
+      `\ninterrupted: ${resumeHint}\n${requests === undefined ? '' : `${requests}\n`}`,
   },
   declined: { exitCode: exitCodes.interrupted, message: () => 'not started: nothing was sent\n' },
   fatal: { exitCode: ({ error }) => describeError(error).code, message: () => '' },
