@@ -106,14 +106,15 @@ describe('batchPrompt with a scripted model', () => {
     expect(results.map((result) => result.answer)).toEqual(makeItems(6).map((_, index) => goldAnswer(index)));
     expect(results.every((result) => result.status === 'answered')).toBe(true);
     const [first, ...reasks] = model.requests;
-    expect(reasks.map((request) => batchOf(request).length)).toEqual([3, 3]);
+    // A numbering fault is named and the batch asked again whole, not in halves.
+    expect(reasks.map((request) => batchOf(request).length)).toEqual([6]);
     for (const reask of reasks) {
       const prompt = reask.messages.at(-1)?.content ?? '';
       expect(prompt).not.toBe(first!.messages.at(-1)?.content);
       expect(prompt).toMatch(/Your last reply numbered the inputs from 1, but they are numbered from 0\./);
       expect(prompt).toContain(`"0 (${batchOf(reask)[0]!.tag}): <label> sure"`);
     }
-    expect(summary.reasks).toBe(2);
+    expect(summary.reasks).toBe(1);
   });
 
   it('never sends the same prompt twice to a model that keeps failing, and stops after maxReasks', async () => {
@@ -135,8 +136,8 @@ describe('batchPrompt with a scripted model', () => {
       format: 'lines',
     });
     expect(results.every((result) => result.status === 'unanswered')).toBe(true);
-    // 4 items, then halves of 2, then halves of 1: one ask and two re-asks deep.
-    expect(model.requests.map((request) => batchOf(request).length)).toEqual([4, 2, 2, 1, 1, 1, 1]);
+    // 4 items, again whole once the fault is named, then halves of 2: one ask and two re-asks deep.
+    expect(model.requests.map((request) => batchOf(request).length)).toEqual([4, 4, 2, 2]);
     const prompts = model.requests.map((request) => JSON.stringify(request.messages));
     expect(new Set(prompts).size).toBe(prompts.length);
   });

@@ -15,11 +15,29 @@ const base: ReaskInput = {
 
 describe('reaskPlan', () => {
   it('splits a batch that got no usable answer and names the convention that failed', () => {
-    expect(reaskPlan(base)).toEqual({
+    const noAnswers = { ...base, issue: { kind: 'no-answers' as const, detail: '' } };
+    expect(reaskPlan(noAnswers)).toEqual({
+      parts: 2,
+      format: 'lines',
+      reason: 'held no answer in the format asked for',
+    });
+    expect(reaskPlan({ ...base, attempt: 1 })).toEqual({
       parts: 2,
       format: 'lines',
       reason: 'numbered the inputs from 1, but they are numbered from 0',
     });
+  });
+
+  it('asks a batch whose numbering failed again whole the first time, naming the fault', () => {
+    expect(reaskPlan(base)).toEqual({
+      parts: 1,
+      format: 'lines',
+      reason: 'numbered the inputs from 1, but they are numbered from 0',
+    });
+    for (const kind of ['numbering-out-of-range', 'numbering-gap', 'repeated'] as const) {
+      expect(reaskPlan({ ...base, issue: { kind, detail: '' } })?.parts).toBe(1);
+    }
+    expect(reaskPlan({ ...base, truncated: true })?.parts).toBe(2);
   });
 
   it('keeps a partly answered batch whole unless the reply was cut off', () => {

@@ -58,15 +58,32 @@ function describeIssue(issue: ReplyIssue | undefined, truncated: boolean): strin
 }
 
 /**
+ * Issues of a reply that answered its items but numbered them so that no answer can be tied to
+ * its item: the model kept up with the batch and broke one convention, which the re-ask names.
+ */
+const numberingIssues: ReadonlySet<ReplyIssue['kind']> = new Set([
+  'numbering-from-1',
+  'numbering-out-of-range',
+  'numbering-gap',
+  'repeated',
+]);
+
+/**
  * How the next attempt at the items of a reply without their answers differs from the one that
  * just failed, or undefined when the attempts are used up. The re-ask always names what went
- * wrong; a reply that answered none of its items (or was cut off) is split in halves, and a single
- * item that still got no usable answer is asked in the other format, when the model has it.
+ * wrong. A reply that was cut off, or answered none of its items, is split in halves: the batch
+ * may be too long for the model. The one exception is the first re-ask after a numbering fault
+ * (an extra index, a gap, a repeat, counting from 1): it is asked again whole, since halves would
+ * pay the shared prompt twice for a fault that naming it is meant to cure; if that re-ask fails
+ * too, it is split. A single item that still got no usable answer is asked in the other format,
+ * when the model has it.
  */
 export function reaskPlan(input: ReaskInput): ReaskPlan | undefined {
   if (input.missing === 0 || input.attempt >= input.maxReasks) return undefined;
   const nothingUsable = input.missing === input.batchSize;
-  const parts = input.missing > 1 && (nothingUsable || input.truncated) ? 2 : 1;
+  const numberingFault =
+    input.attempt === 0 && input.issue !== undefined && numberingIssues.has(input.issue.kind);
+  const parts = input.missing > 1 && (input.truncated || (nothingUsable && !numberingFault)) ? 2 : 1;
   const otherFormat: OutputFormat = input.format === 'json' ? 'lines' : 'json';
   const switchFormat =
     nothingUsable && input.missing === 1 && (otherFormat === 'lines' || input.supportsJsonSchema);
