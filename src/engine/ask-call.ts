@@ -51,6 +51,8 @@ interface AttemptShape {
   format: OutputFormat;
   /** Why the last reply was not usable, shown to the model in a re-ask. */
   reaskReason?: string;
+  /** Attempts on top of `maxReasks`: one per whole re-ask after a numbering fault (`ReaskPlan.extraAttempt`). */
+  extraAttempts?: number;
 }
 
 /**
@@ -113,7 +115,8 @@ export async function askCall(
   );
 
   const truncated = reply.finishReason === 'length';
-  const canRetry = attempt < strategy.maxReasks;
+  const maxReasks = strategy.maxReasks + (shape.extraAttempts ?? 0);
+  const canRetry = attempt < maxReasks;
   const { missing, issue } =
     task.outputs === undefined
       ? recordVotes(task, call, rendered, reply.text, truncated, canRetry)
@@ -127,7 +130,7 @@ export async function askCall(
     issue,
     truncated,
     attempt,
-    maxReasks: strategy.maxReasks,
+    maxReasks,
     supportsJsonSchema: context.model.supportsJsonSchema,
   });
   if (plan === undefined) return;
@@ -137,6 +140,7 @@ export async function askCall(
   const next: AttemptShape = {
     format: switched ? context.replyFormat.current : plan.format,
     reaskReason: plan.reason,
+    extraAttempts: (shape.extraAttempts ?? 0) + (plan.extraAttempt ? 1 : 0),
   };
   await settleAll(parts.map((part) => askCall(context, part, attempt + 1, next)));
 }
@@ -208,7 +212,7 @@ async function afterFailure(
     error,
     batchSize: call.length,
     attempt,
-    maxReasks: context.strategy.maxReasks,
+    maxReasks: context.strategy.maxReasks + (shape.extraAttempts ?? 0),
   });
   // A refused key, a missing model or a closed port fails every call alike, and so does a model
   // that says the run's input is wrong (the simulator given no gold answer): the run stops

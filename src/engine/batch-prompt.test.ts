@@ -117,7 +117,7 @@ describe('batchPrompt with a scripted model', () => {
     expect(summary.reasks).toBe(1);
   });
 
-  it('never sends the same prompt twice to a model that keeps failing, and stops after maxReasks', async () => {
+  it('never sends the same prompt twice to a model that keeps failing, and stops after maxReasks splits', async () => {
     const model = createScriptedModel({
       supportsJsonSchema: true,
       reply: (request) =>
@@ -136,8 +136,9 @@ describe('batchPrompt with a scripted model', () => {
       format: 'lines',
     });
     expect(results.every((result) => result.status === 'unanswered')).toBe(true);
-    // 4 items, again whole once the fault is named, then halves of 2: one ask and two re-asks deep.
-    expect(model.requests.map((request) => batchOf(request).length)).toEqual([4, 4, 2, 2]);
+    // 4 items, again whole once the fault is named, then halves of 2 and of 1: the whole re-ask
+    // comes on top of the two re-asks that split, which every item still gets.
+    expect(model.requests.map((request) => batchOf(request).length)).toEqual([4, 4, 2, 2, 1, 1, 1, 1]);
     const prompts = model.requests.map((request) => JSON.stringify(request.messages));
     expect(new Set(prompts).size).toBe(prompts.length);
   });

@@ -20,20 +20,26 @@ describe('reaskPlan', () => {
       parts: 2,
       format: 'lines',
       reason: 'held no answer in the format asked for',
+      extraAttempt: false,
     });
     expect(reaskPlan({ ...base, attempt: 1 })).toEqual({
       parts: 2,
       format: 'lines',
       reason: 'numbered the inputs from 1, but they are numbered from 0',
+      extraAttempt: false,
     });
   });
 
-  it('asks a batch whose numbering failed again whole the first time, naming the fault', () => {
+  it('asks a batch whose numbering failed again whole the first time, naming the fault, as an extra attempt', () => {
     expect(reaskPlan(base)).toEqual({
       parts: 1,
       format: 'lines',
       reason: 'numbered the inputs from 1, but they are numbered from 0',
+      extraAttempt: true,
     });
+    // A partly answered batch is asked whole anyway: no split is put off, so no attempt is added.
+    expect(reaskPlan({ ...base, missing: 3 })?.extraAttempt).toBe(false);
+    expect(reaskPlan({ ...base, maxReasks: 0 })).toBeUndefined();
     for (const kind of ['numbering-out-of-range', 'numbering-gap', 'repeated'] as const) {
       expect(reaskPlan({ ...base, issue: { kind, detail: '' } })?.parts).toBe(1);
     }

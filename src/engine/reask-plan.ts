@@ -29,6 +29,11 @@ export interface ReaskPlan {
    * next prompt names the convention that failed and is never the one that just failed.
    */
   reason: string;
+  /**
+   * True for the whole re-ask after a numbering fault: it comes on top of `maxReasks`, so the
+   * halves that follow if it fails too get every attempt they had before it existed.
+   */
+  extraAttempt: boolean;
 }
 
 function describeIssue(issue: ReplyIssue | undefined, truncated: boolean): string {
@@ -75,7 +80,8 @@ const numberingIssues: ReadonlySet<ReplyIssue['kind']> = new Set([
  * may be too long for the model. The one exception is the first re-ask after a numbering fault
  * (an extra index, a gap, a repeat, counting from 1): it is asked again whole, since halves would
  * pay the shared prompt twice for a fault that naming it is meant to cure; if that re-ask fails
- * too, it is split. A single item that still got no usable answer is asked in the other format,
+ * too, it is split, with as many attempts left as it would have had without the whole re-ask
+ * (`extraAttempt`). A single item that still got no usable answer is asked in the other format,
  * when the model has it.
  */
 export function reaskPlan(input: ReaskInput): ReaskPlan | undefined {
@@ -83,7 +89,8 @@ export function reaskPlan(input: ReaskInput): ReaskPlan | undefined {
   const nothingUsable = input.missing === input.batchSize;
   const numberingFault =
     input.attempt === 0 && input.issue !== undefined && numberingIssues.has(input.issue.kind);
-  const parts = input.missing > 1 && (input.truncated || (nothingUsable && !numberingFault)) ? 2 : 1;
+  const split = input.missing > 1 && (input.truncated || nothingUsable);
+  const parts = split && !(numberingFault && !input.truncated) ? 2 : 1;
   const otherFormat: OutputFormat = input.format === 'json' ? 'lines' : 'json';
   const switchFormat =
     nothingUsable && input.missing === 1 && (otherFormat === 'lines' || input.supportsJsonSchema);
@@ -91,6 +98,7 @@ export function reaskPlan(input: ReaskInput): ReaskPlan | undefined {
     parts,
     format: switchFormat ? otherFormat : input.format,
     reason: describeIssue(input.issue, input.truncated),
+    extraAttempt: split && parts === 1,
   };
 }
 
