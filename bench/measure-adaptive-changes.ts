@@ -146,14 +146,14 @@ async function measureRoundOneFloor(seeds: readonly number[], sizes: readonly nu
   return lines;
 }
 
-/** The sizes a run tried, each with its anchors agreeing and whether it was kept. */
+/** The sizes a run tried, each with its anchors (or the pilot's sure answers) agreeing and whether it was kept. */
 function probesText(row: BenchRow): string {
   const probes = row.adaptiveProbes ?? [];
   if (probes.length === 0) return 'none';
   return probes
     .map(
       (probe) =>
-        `${probe.batchSize}: ${probe.agreed}/${probe.anchors} ${probe.accepted ? 'kept' : 'not kept'}`,
+        `${probe.batchSize}${probe.askedBy === 'pilot' ? " (pilot's call)" : ''}: ${probe.agreed}/${probe.anchors} ${probe.accepted ? 'kept' : 'not kept'}`,
     )
     .join(', ');
 }
@@ -164,7 +164,7 @@ function probesText(row: BenchRow): string {
  */
 async function measureFirstWindow(sizes: readonly number[], seeds: readonly number[]): Promise<string[]> {
   const lines = [
-    '| profile | BoolQ items | seed | pilot | sizes tried (anchors agreeing) | final batch | calls (held at 32) | all tokens vs single (held at 32) | accuracy (sim): may grow / held at 32 / single |',
+    '| profile | BoolQ items | seed | pilot | sizes tried (answers asked again agreeing) | final batch | calls (held at 32) | all tokens vs single (held at 32) | accuracy (sim): may grow / held at 32 / single |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   const file = resolve(dataDirectory(), 'boolq.dev.jsonl');
@@ -224,7 +224,7 @@ async function main(): Promise<void> {
     '',
     '### The batch in the first window',
     '',
-    'BoolQ validation samples (sample seed 0) of growing size, each run as one window (`firstWindow` = the sample), on engine and simulator seeds 0-2, with the batch allowed to grow to the default 100, and held at 32 in parentheses. The pilot runs on the first calls of round 1 where a probe of 64 would pay for itself (its 32 anchors, and its 32 new items should its size not be kept) on the items to come; otherwise after round 1, as before.',
+    'BoolQ validation samples (sample seed 0) of growing size, each run as one window (`firstWindow` = the sample), on engine and simulator seeds 0-2, with the batch allowed to grow to the default 100, and held at 32 in parentheses. The pilot runs on the first calls of round 1 where a probe of 64 would pay for itself (its 32 anchors, and its 32 new items should its size not be kept) on the items to come; otherwise, as on 320 and 640 items, round 1\'s first call is asked at 32 and the pilot asks 16 of its answers again among 84 new items in a call of 100 ("pilot\'s call": its sure answers that repeated their label), a size kept on a stable verdict unless they clearly changed label.',
     '',
     ...firstWindow,
   ];

@@ -331,7 +331,7 @@ function adaptiveSection(results: BenchResults, seeds: AdaptiveSeedsFile | undef
   }
   lines.push(
     '',
-    `Targets (issue 21): on \`frontier\`, all tokens <= 25% of SinglePrompt and accuracy at most 0.5 points below it (and a final batch above 32 on at least two of the three tasks); on \`gpt-4\`, the batch stays at 32 and accuracy is at most 0.3 points below BPE+SEAS. On these three data sets (158-320 items) a probe of a larger batch would cost more tokens than it saves, so the pilot asks after round 1 and the batch keeps its starting size: see the section on the first window below. What each pilot measured and decided:`,
+    `Targets (issue 21): on \`frontier\`, all tokens <= 25% of SinglePrompt and accuracy at most 0.5 points below it (and a final batch above 32 on at least two of the three tasks); on \`gpt-4\`, the batch stays at 32 and accuracy is at most 0.3 points below BPE+SEAS. On these three data sets (158-320 items) a probe with anchors would cost more tokens than it saves, so after round 1's first call the pilot asks its answers again (16, the unsure ones first) among new items of round 1 in a call of 100, the size it may keep without anchors; on a stable verdict, with those answers' sure labels not clearly changed, the rest of round 1 takes that size. What each pilot measured and decided:`,
     '',
     ...decisions,
     '',
@@ -342,7 +342,7 @@ function adaptiveSection(results: BenchResults, seeds: AdaptiveSeedsFile | undef
       '',
       `### The same on other seeds`,
       '',
-      `One seed is one draw of the pilot and of the simulated answers. The pilot's first call is the round-2 call of BPE+SEAS with the most unsure round-1 answers (4-9 of its 32 on seed 0); whether those come back sure, with the label and tag moves of the sure ones, usually decides the test after that one call, and more calls follow only while it is undecided. An order-dependent verdict gives the very calls of BPE+SEAS, so on \`gpt-4\` adaptive and BPE+SEAS rows are equal. Adaptive against SinglePrompt and BPE+SEAS per seed (accuracy points, all tokens as a share of SinglePrompt), judged by the targets above. Reproduce: \`${seeds.command}\`.`,
+      `One seed is one draw of the pilot and of the simulated answers. The pilot's first call holds 16 answers of round 1's first call asked again (its unsure ones first) and 84 new items; whether the unsure ones come back sure, with the label and tag moves of the sure ones, usually decides the test after that one call, and more calls follow only while it is undecided. On an order-dependent verdict the run goes on as BPE+SEAS at 32, with that one call of 100 behind it (its new items vote in SEAS's rounds), so on \`gpt-4\` adaptive and BPE+SEAS rows differ by that call. Adaptive against SinglePrompt and BPE+SEAS per seed (accuracy points, all tokens as a share of SinglePrompt), judged by the targets above. Reproduce: \`${seeds.command}\`.`,
       '',
       '| profile | task | seed | single acc | BPE+SEAS acc / tokens | adaptive acc / tokens | final batch | targets |',
       '| --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -168,12 +168,14 @@ export interface FingerprintCase {
 
 /**
  * Options that turn off what the adaptive rule learned after the recording, so that its runs are
- * the recorded rule's: a stable model's small later rounds are asked (`minRoundItems` 0), and the
- * pilot's sequential test weighs moves at the rates it had then.
+ * the recorded rule's: a stable model's small later rounds are asked (`minRoundItems` 0), the
+ * pilot's sequential test weighs moves at the rates it had then, and the batch may not grow (the
+ * recorded runs were too small for a probe to pay; the pilot's own call of 100 came later).
  */
 export const recordedAdaptiveRule: Partial<BatchPromptOptions> = {
   adaptive: {
     minRoundItems: 0,
+    maxBatchSize: 32,
     stableChangeRate: { sure: 0.04, unsure: 0.25 },
     orderDependentChangeRate: { sure: 0.12, unsure: 0.75 },
   },

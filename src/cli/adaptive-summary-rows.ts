@@ -26,7 +26,9 @@ export function adaptiveSummaryRows(adaptive: AdaptiveSummary): [string, string]
   for (const probe of adaptive.probes) {
     rows.push([
       `adaptive: batch of ${probe.batchSize} tried`,
-      `${probe.agreed}/${probe.anchors} settled answers repeated (disagreement bound ${percent(probe.disagreementUpperBound)}, limit ${percent(probe.limit)}) -> ${probe.accepted ? 'accepted' : 'rejected'}`,
+      probe.askedBy === 'pilot'
+        ? `${probe.agreed}/${probe.anchors} sure pilot answers repeated their label in it (kept on a stable verdict unless the disagreement's lower bound passes ${percent(probe.limit)}) -> ${probe.accepted ? 'accepted' : 'rejected'}`
+        : `${probe.agreed}/${probe.anchors} settled answers repeated (disagreement bound ${percent(probe.disagreementUpperBound)}, limit ${percent(probe.limit)}) -> ${probe.accepted ? 'accepted' : 'rejected'}`,
     ]);
   }
   if (adaptive.growthSkipped !== undefined)

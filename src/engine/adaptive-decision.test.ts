@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   adaptiveSummary,
   decidePilot,
+  judgePilotSize,
   judgeProbe,
   type PilotObservation,
   probedBatchSize,
@@ -129,6 +130,27 @@ describe('probes of larger batches', () => {
     expect(judgeProbe({ batchSize: 64, anchors: 28, agreed: 28 }, strategy.adaptive).accepted).toBe(false);
     expect(judgeProbe({ batchSize: 64, anchors: 32, agreed: 31 }, strategy.adaptive).accepted).toBe(false);
     expect(judgeProbe({ batchSize: 64, anchors: 0, agreed: 0 }, strategy.adaptive).accepted).toBe(false);
+  });
+
+  it('keep the size of a pilot asked in a larger call on a stable verdict, unless its labels clearly changed', () => {
+    const judged = (agreed: number, stable = true) =>
+      judgePilotSize({ batchSize: 100, anchors: 16, agreed }, stable, strategy.adaptive);
+    // One change in 16 leaves the lower bound of the disagreement at 1.9%, two at 5.3%.
+    expect(judged(16).accepted).toBe(true);
+    expect(judged(15).accepted).toBe(true);
+    expect(judged(14).accepted).toBe(false);
+    expect(judged(16, false).accepted).toBe(false);
+    expect(judgePilotSize({ batchSize: 100, anchors: 0, agreed: 0 }, true, strategy.adaptive).accepted).toBe(
+      false,
+    );
+    expect(judged(15)).toMatchObject({
+      batchSize: 100,
+      anchors: 16,
+      agreed: 15,
+      limit: 0.05,
+      askedBy: 'pilot',
+    });
+    expect(judged(15).disagreementUpperBound).toBeCloseTo(0.1876, 3);
   });
 
   it('give the batch size of the last accepted size before the first rejected one', () => {

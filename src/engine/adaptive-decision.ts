@@ -164,6 +164,33 @@ export function judgeProbe(
   };
 }
 
+/**
+ * The size the first window's pilot asked its answers again at, among new items of round 1 (on a
+ * data set too small for a probe with anchors to pay). The pilot's sequential test already weighed
+ * how those answers moved at that size; the size is kept when it called the model stable and the
+ * answers do not clearly change label there: the Wilson lower bound of their label disagreement
+ * is within `probeDisagreementLimit`. The burden of proof is on changing, as for unsure answers,
+ * since the pilot asks fewer answers again than a probe's anchors: this is why the pilot's size
+ * is capped near where published work sees answers degrade, and larger sizes are left to probes.
+ */
+export function judgePilotSize(
+  probe: { batchSize: number; anchors: number; agreed: number },
+  stable: boolean,
+  options: ResolvedAdaptiveOptions,
+): BatchSizeProbe {
+  const disagreed = probe.anchors - probe.agreed;
+  return {
+    ...probe,
+    disagreementUpperBound: wilsonUpperBound(disagreed, probe.anchors, options.confidence),
+    limit: options.probeDisagreementLimit,
+    accepted:
+      stable &&
+      probe.anchors > 0 &&
+      wilsonLowerBound(disagreed, probe.anchors, options.confidence) <= options.probeDisagreementLimit,
+    askedBy: 'pilot',
+  };
+}
+
 /** The batch size the probes allow: each accepted size in turn, until the first rejected one. */
 export function probedBatchSize(startSize: number, probes: readonly BatchSizeProbe[]): number {
   let size = startSize;

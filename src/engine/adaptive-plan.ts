@@ -1,4 +1,4 @@
-import { type AdaptiveDecision, decidePilot, judgeProbe } from './adaptive-decision.js';
+import { type AdaptiveDecision, decidePilot, judgePilotSize, judgeProbe } from './adaptive-decision.js';
 import type { ItemState } from './item-state.js';
 import { observedVotes, pilotAnswers } from './output-votes.js';
 import {
@@ -10,15 +10,21 @@ import {
   type Stage,
   type WindowPlan,
 } from './plan-stage.js';
+import { itemsAfter, probeWouldNotPay } from './probe-cost.js';
 import type { RunContext } from './run-context.js';
 import { hashSeed, shuffled } from './seeded-random.js';
 
 /**
- * The adaptive rule's work in a window. The first window runs the pilot in one of two ways:
- * - `late` (the batch may not grow, or growing would not pay on the items to come): round 1 is
+ * The adaptive rule's work in a window. The first window runs the pilot in one of three ways:
+ * - `late` (the batch may not grow, or the window is too small to fill a larger call): round 1 is
  *   asked in full, then SEAS's own round-2 calls one at a time, those with the most unsure answers
  *   first, until the sequential test decides; on an order-dependent model the run is then
  *   BPE+SEAS call for call.
+ * - `joint` (a probe with anchors would not pay on the items to come, as on a data set of a few
+ *   hundred items): round 1's first call at the starting size, then the pilot asks its answers
+ *   again (the unsure ones first) in a call of the larger size (`pilotBatchSize`) that new items
+ *   of round 1 fill, so the pilot pays no call of its own and tests the larger size as it goes; a
+ *   stable model keeps that size unless the pilot's answers clearly changed label in it.
  * - `early` (a larger batch could pay for its probes): round 1 starts with four calls at once, then
  *   one call at a time; once its answers hold a quarter of a call of unsure ones, the pilot asks
  *   again, in a call of its own, every unsure one and sure ones to fill the call, and so on until
@@ -27,7 +33,7 @@ import { hashSeed, shuffled } from './seeded-random.js';
  * Later windows `follow` the decision the first one published.
  */
 export interface AdaptivePlan {
-  mode: 'late' | 'early' | 'follow';
+  mode: 'late' | 'early' | 'joint' | 'follow';
   /** True once the decision, batch size included, is final (and published by the first window). */
   settled: boolean;
   /** The items the pilot asked again, in the order it asked them. */
@@ -38,40 +44,6 @@ export interface AdaptivePlan {
   probe?: { size: number; anchors: ProbedAnchor[] };
   /** `early`: items already asked again as anchors. */
   anchorsUsed: ReadonlySet<ItemState>;
-}
-
-/** A run's items after this window: known from the caller's total, or guessed from a full window. */
-function itemsAfter(context: RunContext, window: RunWindow): number {
-  const { itemsTotal } = context.options;
-  if (itemsTotal !== undefined)
-    return Math.max(0, itemsTotal - (window.items[0]?.index ?? 0) - window.items.length);
-  return window.items.length === context.strategy.windowSize ? context.strategy.windowSize : 0;
-}
-
-/**
- * Whether a probe of `next` items pays: a larger batch saves the fixed prompt of the calls it
- * makes unnecessary on the items still to come; the probe costs its anchors' tokens, and should
- * its size not be kept, its new items are asked again. A probe is tried only when the saving
- * covers both (on the simulated frontier model 5 of 8 probes of 64 kept their size, and a
- * rejected one made a run of 640 BoolQ items 10% dearer). Undefined when it pays, else why not,
- * in a sentence.
- */
-function probeWouldNotPay(
-  context: RunContext,
-  window: RunWindow,
-  size: number,
-  next: number,
-  itemsToCome: number,
-) {
-  const { strategy } = context;
-  const meanItemTokens =
-    window.items.reduce((sum, state) => sum + state.tokens, 0) / Math.max(1, window.items.length);
-  const fixed = context.fixedTokensPerCall(window.items[0]);
-  const saving = fixed * (Math.ceil(itemsToCome / size) - Math.ceil(itemsToCome / next));
-  // The anchors, and the new items asked again if the size is not kept: the whole probe.
-  const cost = next * (meanItemTokens + context.tokensPerAnswer(strategy.format));
-  if (saving > cost) return undefined;
-  return `a probe at ${next} would cost about ${Math.round(cost)} tokens and save about ${Math.max(0, Math.round(saving))} on the ${itemsToCome} items to come`;
 }
 
 /** A window's adaptive plan at its start: the first window picks how its pilot runs, the others wait for it. */
@@ -95,11 +67,37 @@ export async function startAdaptivePlan(context: RunContext, window: RunWindow):
     next,
     window.items.length - size + itemsAfter(context, window),
   );
-  if (notPaying !== undefined) context.adaptive.recordProbe(undefined, notPaying);
-  const mode = notPaying === undefined ? 'early' : 'late';
-  context.adaptive.recordPilotTiming(mode === 'early' ? 'first-calls' : 'after-round-1');
+  const joint = pilotBatchSize(strategy);
+  const mode =
+    notPaying === undefined
+      ? 'early'
+      : joint > size && window.items.length >= size + joint
+        ? 'joint'
+        : 'late';
+  if (mode === 'late') context.adaptive.recordProbe(undefined, notPaying);
+  context.adaptive.recordPilotTiming(mode === 'late' ? 'after-round-1' : 'first-calls');
   return { decision: undefined, adaptive: { ...plan, mode } };
 }
+
+/**
+ * Most items in the call of a `joint` pilot, and so in the batch it may keep: published work sees
+ * answers degrade from about 100 items per prompt, and the pilot asks too few answers again to
+ * bound a size's label changes as a probe's anchors do; larger sizes are left to probes.
+ */
+const pilotSizeCap = 100;
+
+/** The size a `joint` pilot asks its answers again at. */
+function pilotBatchSize(strategy: RunContext['strategy']): number {
+  return Math.min(strategy.adaptive.maxBatchSize, pilotSizeCap);
+}
+
+/**
+ * Answers a `joint` pilot asks again in one call: half a call at the starting size. On a stable
+ * model its unsure ones (about one in eight of a first call) mostly decide the test; a data set of
+ * a few hundred items cannot pay for more (on RTE, 32 answers asked again cost 2.6% of
+ * SinglePrompt's tokens, against a target of 25% where one round alone takes 22%).
+ */
+const jointPilotAnswers = (strategy: RunContext['strategy']) => Math.ceil(strategy.batchSize / 2);
 
 /** The first `count` calls of round 1 still to ask, at `size` items. */
 function nextRoundOneCalls(context: RunContext, window: RunWindow, size: number, count = 1): Stage {
@@ -138,8 +136,11 @@ export function nextAdaptiveStage(context: RunContext, window: RunWindow, plan: 
   const { strategy } = context;
   const adaptive = plan.adaptive!;
   const size = plan.decision?.batchSize ?? strategy.batchSize;
-  if (adaptive.mode === 'early' && !adaptive.settled) {
-    if (plan.decision === undefined) return earlyPilotStage(context, window, adaptive);
+  if ((adaptive.mode === 'early' || adaptive.mode === 'joint') && !adaptive.settled) {
+    if (plan.decision === undefined)
+      return adaptive.mode === 'joint'
+        ? jointPilotStage(context, window, adaptive)
+        : earlyPilotStage(context, window, adaptive);
     if (adaptive.probe) return probeStage(context, window, adaptive.probe);
     return nextRoundOneCalls(context, window, size);
   }
@@ -183,15 +184,54 @@ function earlyPilotStage(context: RunContext, window: RunWindow, adaptive: Adapt
     const started = window.items.some((state) => state.rounds > 0);
     return nextRoundOneCalls(context, window, strategy.batchSize, started ? 1 : firstCallsOfEarlyPilot);
   }
-  const seed = hashSeed(strategy.seed, window.index, 'pilot', adaptive.pilot.length);
-  const chosen = [
-    ...waiting.filter((state) => tag(state) === false),
-    ...shuffled(
-      waiting.filter((state) => tag(state) !== false),
-      seed,
-    ),
-  ].slice(0, strategy.batchSize);
-  return { calls: packRound(strategy, shuffled(chosen, seed), 2, strategy.batchSize), purpose: 'pilot' };
+  return pilotRoundTwoCall(context, window, adaptive);
+}
+
+/** Answers waiting for the pilot, every unsure one first, then sure ones in a shuffle seeded by the pilot's length. */
+function pilotCandidates(context: RunContext, window: RunWindow, adaptive: AdaptivePlan) {
+  const tag = (state: ItemState) => state.votes.find((vote) => vote.round === 1)?.confident;
+  const waiting = unpiloted(window, adaptive);
+  const seed = hashSeed(context.strategy.seed, window.index, 'pilot', adaptive.pilot.length);
+  const unsure = waiting.filter((state) => tag(state) === false);
+  return {
+    seed,
+    ordered: [
+      ...unsure,
+      ...shuffled(
+        waiting.filter((state) => tag(state) !== false),
+        seed,
+      ),
+    ],
+  };
+}
+
+/** The pilot's next call of answers alone, asked again at the starting size as a call of round 2. */
+function pilotRoundTwoCall(context: RunContext, window: RunWindow, adaptive: AdaptivePlan): Stage {
+  const { strategy } = context;
+  const { seed, ordered } = pilotCandidates(context, window, adaptive);
+  const chosen = shuffled(ordered.slice(0, strategy.batchSize), seed);
+  return { calls: packRound(strategy, chosen, 2, strategy.batchSize), purpose: 'pilot' };
+}
+
+/**
+ * `joint`, undecided: round 1's first call at the starting size, then the pilot's next call: its
+ * answers asked again (every unsure one waiting, then sure ones in a seeded shuffle, up to
+ * `jointPilotAnswers`) with new items of round 1 filling a call of `pilotBatchSize`, shuffled
+ * together. When too few new items are left to fill it, the pilot's call is a round-2 call at the
+ * starting size, as the early pilot's.
+ */
+function jointPilotStage(context: RunContext, window: RunWindow, adaptive: AdaptivePlan): Stage {
+  const { strategy } = context;
+  if (!window.items.some((state) => state.rounds > 0))
+    return nextRoundOneCalls(context, window, strategy.batchSize);
+  const { seed, ordered } = pilotCandidates(context, window, adaptive);
+  const size = pilotBatchSize(strategy);
+  const chosen = ordered.slice(0, jointPilotAnswers(strategy));
+  const fresh = window.active.filter((state) => state.rounds === 0);
+  if (chosen.length === 0 && fresh.length > 0) return nextRoundOneCalls(context, window, strategy.batchSize);
+  if (fresh.length < size - chosen.length) return pilotRoundTwoCall(context, window, adaptive);
+  const order = shuffled([...chosen, ...fresh.slice(0, size - chosen.length)], seed);
+  return { calls: packRound(strategy, order, 1, size), purpose: 'pilot' };
 }
 
 /** SEAS's round-2 calls of the first window, those that carry the most unsure round-1 answers first. */
@@ -320,10 +360,12 @@ function observePilot(context: RunContext, window: RunWindow, plan: WindowPlan, 
   const { strategy } = context;
   let adaptive = plan.adaptive!;
   if (adaptive.mode === 'late' && window.items.some((state) => state.rounds === 0)) return plan;
-  if (adaptive.mode === 'early' && stage.purpose !== 'pilot') return plan;
+  if (adaptive.mode !== 'late' && stage.purpose !== 'pilot') return plan;
   if (adaptive.mode === 'late')
     adaptive = { ...adaptive, pilotQueue: adaptive.pilotQueue ?? pilotQueue(context, window) };
-  const pilot = stage.purpose === 'pilot' ? [...adaptive.pilot, ...stage.calls.flat()] : adaptive.pilot;
+  // A joint pilot's call holds new items of round 1 too: the pilot is the answers asked again.
+  const asked = stage.purpose === 'pilot' ? stage.calls.flat().filter((state) => state.rounds >= 2) : [];
+  const pilot = [...adaptive.pilot, ...asked];
   const complete =
     adaptive.mode === 'late'
       ? !adaptive.pilotQueue!.some((call) => call.every((state) => state.rounds === 1))
@@ -334,8 +376,42 @@ function observePilot(context: RunContext, window: RunWindow, plan: WindowPlan, 
   if (verdict.decision === undefined) return next;
   context.adaptive.recordPilot(verdict, pilot.length);
   const decided: WindowPlan = { ...next, decision: verdict.decision };
+  if (adaptive.mode === 'joint') return observeJointPilot(context, window, decided);
   if (adaptive.mode === 'late' || !verdict.decision.stable) return settle(context, decided);
   return nextProbe(context, window, decided);
+}
+
+/**
+ * `joint`, decided: the larger size the pilot asked its answers again at is kept, or not, by how
+ * its answers that were sure in round 1 (each output's, for a task with outputs) repeated their
+ * labels there.
+ */
+function observeJointPilot(context: RunContext, window: RunWindow, plan: WindowPlan): WindowPlan {
+  const { strategy } = context;
+  const decision = plan.decision!;
+  let size = 0;
+  let compared = 0;
+  let agreed = 0;
+  for (const state of plan.adaptive!.pilot) {
+    const first = observedVotes(state, 1);
+    for (const [name, vote] of observedVotes(state, 2)) {
+      const before = first.get(name);
+      // Sure answers only, as a probe's anchors: an unsure one changes label at any size.
+      if (vote.batchSize <= strategy.batchSize || before?.confident !== true) continue;
+      size = Math.max(size, vote.batchSize);
+      compared += 1;
+      if (String(vote.answer) === String(before.answer)) agreed += 1;
+    }
+  }
+  if (compared === 0) return settle(context, plan);
+  const judged = judgePilotSize(
+    { batchSize: size, anchors: compared, agreed },
+    decision.stable,
+    strategy.adaptive,
+  );
+  context.adaptive.recordProbe(judged);
+  if (!judged.accepted) return settle(context, plan);
+  return nextProbe(context, window, { ...plan, decision: { ...decision, batchSize: size } });
 }
 
 /** What a stage's answers change in an adaptive window's plan. */

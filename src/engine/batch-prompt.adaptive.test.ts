@@ -16,6 +16,13 @@ function makeItems(count: number): Item[] {
   }));
 }
 
+/** Items with long passages: a probe's anchors cost more than a larger batch saves on a few hundred. */
+const longItems = (count: number): Item[] =>
+  makeItems(count).map((item) => ({
+    ...item,
+    fields: { ...item.fields, passage: `${item.fields.passage} ${'a long passage '.repeat(60)}` },
+  }));
+
 function batchOf(request: GenerateRequest) {
   const last = request.messages.at(-1)?.content ?? '';
   return readRenderedBatch(last).map((entry) => ({
@@ -116,21 +123,60 @@ describe('the adaptive rule', () => {
     expect(summary.roundsPerItem).toBeLessThan(1.1);
   });
 
-  it('keeps the starting size where a probe would cost more than it saves, and says why', async () => {
-    // Long items and few of them: a probe's 32 anchors cost more than the instructions a larger
-    // batch would save, so the pilot waits for round 1 and asks SEAS's own round-2 calls.
-    const items = makeItems(300).map((item) => ({
-      ...item,
-      fields: { ...item.fields, passage: `${item.fields.passage} ${'a long passage '.repeat(60)}` },
-    }));
-    const { summary } = await batchPrompt({ ...common, items, model: scripted(() => false) });
+  it("grows the batch of a few hundred items with the pilot's own call, where a probe would not pay", async () => {
+    // Long items and few of them: a probe's 32 anchors would cost more than the instructions a
+    // larger batch saves, so the pilot asks its answers again among new items of round 1, in a
+    // call of 100, and the rest of round 1 takes that size.
+    const model = scripted(() => false);
+    const { results, summary } = await batchPrompt({ ...common, items: longItems(300), model });
     const adaptive = summary.adaptive!;
     expect(adaptive.test?.verdict).toBe('stable');
+    expect(adaptive.pilotTiming).toBe('first-calls');
+    expect(adaptive.growthSkipped).toBeUndefined();
+    const sizes = model.requests.map((request) => batchOf(request).length);
+    expect(sizes).toEqual([32, 100, 100, 84]);
+    // The pilot's call: the first call's 3 unsure answers and 13 sure ones asked again, 84 new items.
+    const pilotCall = batchOf(model.requests[1]!).map((entry) => entry.item);
+    const again = pilotCall.filter((item) => item < 32);
+    expect(again).toHaveLength(16);
+    expect(again.filter((item) => item % 10 === 0).sort((a, b) => a - b)).toEqual([0, 10, 20, 30]);
+    expect(adaptive.pilotItems).toBe(16);
+    expect(adaptive.probes).toEqual([
+      expect.objectContaining({ batchSize: 100, anchors: 12, agreed: 12, accepted: true, askedBy: 'pilot' }),
+    ]);
+    expect(adaptive.finalBatchSize).toBe(100);
+    expect(results.filter((result) => result.rounds === 1)).toHaveLength(300 - 16);
+    expect(summary.accuracy).toBe(1);
+  });
+
+  it("keeps the starting size when the pilot's answers change label in its larger call", async () => {
+    // Answers never move in calls of 32; in larger ones, a third of the sure answers flip.
+    const flip = (item: number, sure: boolean, call: string, _first: boolean, size: number) =>
+      size > 32 && sure && coin(item, call) < 0.3;
+    const model = scripted(flip);
+    const { results, summary } = await batchPrompt({ ...common, items: longItems(300), model });
+    const adaptive = summary.adaptive!;
+    expect(adaptive.probes).toHaveLength(1);
+    expect(adaptive.probes[0]).toMatchObject({ batchSize: 100, askedBy: 'pilot', accepted: false });
+    expect(adaptive.probes[0]!.agreed).toBeLessThan(adaptive.probes[0]!.anchors);
+    expect(adaptive.finalBatchSize).toBe(32);
+    // One call of 100 (the pilot's), every other at the starting size; the new items of the
+    // pilot's call were answered at 100, so they vote again.
+    const sizes = model.requests.map((request) => batchOf(request).length);
+    expect(sizes.filter((size) => size > 32)).toEqual([100]);
+    const newInPilot = results.filter((result) => result.votes[0]?.batchSize === 100);
+    expect(newInPilot.length).toBeGreaterThan(0);
+    expect(newInPilot.every((result) => result.rounds >= 2)).toBe(true);
+  });
+
+  it('waits for round 1 where the window cannot fill a larger call, and says why', async () => {
+    const { summary } = await batchPrompt({ ...common, items: longItems(120), model: scripted(() => false) });
+    const adaptive = summary.adaptive!;
     expect(adaptive.probes).toEqual([]);
     expect(adaptive.finalBatchSize).toBe(32);
     expect(adaptive.pilotTiming).toBe('after-round-1');
     expect(adaptive.growthSkipped).toMatch(
-      /^a probe at 64 would cost about \d+ tokens and save about \d+ on the 268 items to come$/,
+      /^a probe at 64 would cost about \d+ tokens and save about \d+ on the 88 items to come$/,
     );
   });
 

@@ -150,6 +150,13 @@ export interface BatchSizeProbe {
   disagreementUpperBound: number;
   limit: number;
   accepted: boolean;
+  /**
+   * `pilot`: the size the first window's pilot asked its answers again at, new items filling its
+   * call (`anchors` are those answers); kept when the sequential test called the model stable and
+   * the lower bound of their label disagreement is within `limit`. Absent: a probe with anchors,
+   * kept while the upper bound is.
+   */
+  askedBy?: 'pilot';
 }
 
 export interface AdaptiveSummary {
