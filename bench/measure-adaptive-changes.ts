@@ -224,7 +224,7 @@ async function main(): Promise<void> {
     '',
     '### The batch in the first window',
     '',
-    'BoolQ validation samples (sample seed 0) of growing size, each run as one window (`firstWindow` = the sample), on engine and simulator seeds 0-2, with the batch allowed to grow to the default 100, and held at 32 in parentheses. The pilot runs on the first calls of round 1 where a probe of 64 would pay for itself (its 32 anchors, and its 32 new items should its size not be kept) on the items to come; otherwise, as on 320 and 640 items, round 1\'s first call is asked at 32 and the pilot asks 16 of its answers again among 84 new items in a call of 100 ("pilot\'s call": its sure answers that repeated their label), a size kept on a stable verdict unless they clearly changed label.',
+    'BoolQ validation samples (sample seed 0) of growing size, each run as one window (`firstWindow` = the sample), on engine and simulator seeds 0-2, with the batch allowed to grow to the default 100, and held at 32 in parentheses. The pilot runs on the first calls of round 1 where a probe of 64 would pay for itself (its 32 anchors, and its 32 new items should its size not be kept) on the items to come; otherwise, as on 320 and 640 items, round 1\'s first two calls are asked at 32 and, where at least 80% of their answers were sure, the pilot asks 16 of them again among 84 new items in a call of 100 ("pilot\'s call": its sure answers that repeated their label), a size kept on a stable verdict unless they clearly changed label.',
     '',
     ...firstWindow,
   ];

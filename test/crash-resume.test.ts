@@ -68,8 +68,9 @@ const suites = [
   },
   // At its default rates the pilot's test calls this profile stable. A probe with anchors would
   // not pay on RTE's 277 items, so the pilot asks its answers again among new items of round 1 in
-  // a larger call (32 here, to keep about ten calls to kill in: 16, the pilot's 32, the rest of
-  // round 1 at 32) and the batch grows to that size in the first window: a resumed run must take
+  // a larger call (32 here, to keep about ten calls to kill in: two of 16, the pilot's 32, the
+  // rest of round 1 at 32; the model is sure of more than 80% of the first two calls' answers) and
+  // the batch grows to that size in the first window: a resumed run must take
   // the same pilot calls, verdict and size from the cached replies.
   {
     profile: 'frontier',

@@ -1,5 +1,6 @@
 import { type AdaptiveDecision, decidePilot, judgePilotSize, judgeProbe } from './adaptive-decision.js';
 import type { ItemState } from './item-state.js';
+import { firstJointCalls, jointGrowthRefused, jointPilotAnswers, pilotBatchSize } from './joint-pilot.js';
 import { observedVotes, pilotAnswers } from './output-votes.js';
 import {
   dueItems,
@@ -21,10 +22,11 @@ import { hashSeed, shuffled } from './seeded-random.js';
  *   first, until the sequential test decides; on an order-dependent model the run is then
  *   BPE+SEAS call for call.
  * - `joint` (a probe with anchors would not pay on the items to come, as on a data set of a few
- *   hundred items): round 1's first call at the starting size, then the pilot asks its answers
- *   again (the unsure ones first) in a call of the larger size (`pilotBatchSize`) that new items
- *   of round 1 fill, so the pilot pays no call of its own and tests the larger size as it goes; a
- *   stable model keeps that size unless the pilot's answers clearly changed label in it.
+ *   hundred items): round 1's first two calls at the starting size; if the model was sure of
+ *   enough of their answers (`minSureShareToGrow`), the pilot asks them again (the unsure ones
+ *   first) in a call of the larger size (`pilotBatchSize`) that new items of round 1 fill, so the
+ *   pilot pays no call of its own and tests the larger size as it goes; a stable model keeps that
+ *   size unless the pilot's answers clearly changed label in it. Otherwise the pilot runs `late`.
  * - `early` (a larger batch could pay for its probes): round 1 starts with four calls at once, then
  *   one call at a time; once its answers hold a quarter of a call of unsure ones, the pilot asks
  *   again, in a call of its own, every unsure one and sure ones to fill the call, and so on until
@@ -71,33 +73,13 @@ export async function startAdaptivePlan(context: RunContext, window: RunWindow):
   const mode =
     notPaying === undefined
       ? 'early'
-      : joint > size && window.items.length >= size + joint
+      : joint > size && window.items.length >= firstJointCalls * size + joint - jointPilotAnswers(strategy)
         ? 'joint'
         : 'late';
   if (mode === 'late') context.adaptive.recordProbe(undefined, notPaying);
   context.adaptive.recordPilotTiming(mode === 'late' ? 'after-round-1' : 'first-calls');
   return { decision: undefined, adaptive: { ...plan, mode } };
 }
-
-/**
- * Most items in the call of a `joint` pilot, and so in the batch it may keep: published work sees
- * answers degrade from about 100 items per prompt, and the pilot asks too few answers again to
- * bound a size's label changes as a probe's anchors do; larger sizes are left to probes.
- */
-const pilotSizeCap = 100;
-
-/** The size a `joint` pilot asks its answers again at. */
-function pilotBatchSize(strategy: RunContext['strategy']): number {
-  return Math.min(strategy.adaptive.maxBatchSize, pilotSizeCap);
-}
-
-/**
- * Answers a `joint` pilot asks again in one call: half a call at the starting size. On a stable
- * model its unsure ones (about one in eight of a first call) mostly decide the test; a data set of
- * a few hundred items cannot pay for more (on RTE, 32 answers asked again cost 2.6% of
- * SinglePrompt's tokens, against a target of 25% where one round alone takes 22%).
- */
-const jointPilotAnswers = (strategy: RunContext['strategy']) => Math.ceil(strategy.batchSize / 2);
 
 /** The first `count` calls of round 1 still to ask, at `size` items. */
 function nextRoundOneCalls(context: RunContext, window: RunWindow, size: number, count = 1): Stage {
@@ -214,7 +196,7 @@ function pilotRoundTwoCall(context: RunContext, window: RunWindow, adaptive: Ada
 }
 
 /**
- * `joint`, undecided: round 1's first call at the starting size, then the pilot's next call: its
+ * `joint`, undecided: round 1's first two calls at the starting size, then the pilot's next call: its
  * answers asked again (every unsure one waiting, then sure ones in a seeded shuffle, up to
  * `jointPilotAnswers`) with new items of round 1 filling a call of `pilotBatchSize`, shuffled
  * together. When too few new items are left to fill it, the pilot's call is a round-2 call at the
@@ -223,7 +205,7 @@ function pilotRoundTwoCall(context: RunContext, window: RunWindow, adaptive: Ada
 function jointPilotStage(context: RunContext, window: RunWindow, adaptive: AdaptivePlan): Stage {
   const { strategy } = context;
   if (!window.items.some((state) => state.rounds > 0))
-    return nextRoundOneCalls(context, window, strategy.batchSize);
+    return nextRoundOneCalls(context, window, strategy.batchSize, firstJointCalls);
   const { seed, ordered } = pilotCandidates(context, window, adaptive);
   const size = pilotBatchSize(strategy);
   const chosen = ordered.slice(0, jointPilotAnswers(strategy));
@@ -355,9 +337,29 @@ function observeProbe(
   return nextProbe(context, window, { ...next, decision: { ...plan.decision!, batchSize: probe } });
 }
 
+/**
+ * `joint`, after its first calls: a model sure of too few of their answers does not try the
+ * larger call; its pilot waits for round 1 at the starting size, as `late`.
+ */
+function refuseGrowthIfUnsure(context: RunContext, window: RunWindow, plan: WindowPlan): WindowPlan {
+  const refused = jointGrowthRefused(window);
+  if (refused === undefined) return plan;
+  context.adaptive.recordPilotTiming('after-round-1');
+  context.adaptive.recordProbe(undefined, refused);
+  return { ...plan, adaptive: { ...plan.adaptive!, mode: 'late' } };
+}
+
 /** The pilot's answers so far: a decision, or more to ask. */
-function observePilot(context: RunContext, window: RunWindow, plan: WindowPlan, stage: Stage): WindowPlan {
+function observePilot(
+  context: RunContext,
+  window: RunWindow,
+  observed: WindowPlan,
+  stage: Stage,
+): WindowPlan {
   const { strategy } = context;
+  const firstCalls =
+    observed.adaptive!.mode === 'joint' && stage.purpose !== 'pilot' && observed.adaptive!.pilot.length === 0;
+  const plan = firstCalls ? refuseGrowthIfUnsure(context, window, observed) : observed;
   let adaptive = plan.adaptive!;
   if (adaptive.mode === 'late' && window.items.some((state) => state.rounds === 0)) return plan;
   if (adaptive.mode !== 'late' && stage.purpose !== 'pilot') return plan;

@@ -125,8 +125,8 @@ describe('the adaptive rule', () => {
 
   it("grows the batch of a few hundred items with the pilot's own call, where a probe would not pay", async () => {
     // Long items and few of them: a probe's 32 anchors would cost more than the instructions a
-    // larger batch saves, so the pilot asks its answers again among new items of round 1, in a
-    // call of 100, and the rest of round 1 takes that size.
+    // larger batch saves, so after round 1's first two calls the pilot asks its answers again
+    // among new items of round 1, in a call of 100, and the rest of round 1 takes that size.
     const model = scripted(() => false);
     const { results, summary } = await batchPrompt({ ...common, items: longItems(300), model });
     const adaptive = summary.adaptive!;
@@ -134,19 +134,48 @@ describe('the adaptive rule', () => {
     expect(adaptive.pilotTiming).toBe('first-calls');
     expect(adaptive.growthSkipped).toBeUndefined();
     const sizes = model.requests.map((request) => batchOf(request).length);
-    expect(sizes).toEqual([32, 100, 100, 84]);
-    // The pilot's call: the first call's 3 unsure answers and 13 sure ones asked again, 84 new items.
-    const pilotCall = batchOf(model.requests[1]!).map((entry) => entry.item);
-    const again = pilotCall.filter((item) => item < 32);
+    expect(sizes).toEqual([32, 32, 100, 100, 52]);
+    // The pilot's call: the first two calls' 7 unsure answers and 9 sure ones asked again, 84 new items.
+    const pilotCall = batchOf(model.requests[2]!).map((entry) => entry.item);
+    const again = pilotCall.filter((item) => item < 64);
     expect(again).toHaveLength(16);
-    expect(again.filter((item) => item % 10 === 0).sort((a, b) => a - b)).toEqual([0, 10, 20, 30]);
+    expect(again.filter((item) => item % 10 === 0).sort((a, b) => a - b)).toEqual([
+      0, 10, 20, 30, 40, 50, 60,
+    ]);
+    expect(pilotCall.filter((item) => item >= 64).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 84 }, (_, index) => 64 + index),
+    );
     expect(adaptive.pilotItems).toBe(16);
     expect(adaptive.probes).toEqual([
-      expect.objectContaining({ batchSize: 100, anchors: 12, agreed: 12, accepted: true, askedBy: 'pilot' }),
+      expect.objectContaining({ batchSize: 100, anchors: 9, agreed: 9, accepted: true, askedBy: 'pilot' }),
     ]);
     expect(adaptive.finalBatchSize).toBe(100);
     expect(results.filter((result) => result.rounds === 1)).toHaveLength(300 - 16);
     expect(summary.accuracy).toBe(1);
+  });
+
+  it('keeps the starting size, and says why, when the first calls hold too few sure answers', async () => {
+    // Sure of three items in four: below the 80% of sure answers that growth asks for, so the
+    // pilot waits for round 1 at 32 and asks SEAS's own round-2 calls, as it does without growth.
+    const model = scripted(
+      () => false,
+      (item) => item % 4 !== 0,
+    );
+    const { summary } = await batchPrompt({ ...common, items: longItems(300), model });
+    const adaptive = summary.adaptive!;
+    expect(adaptive.pilotTiming).toBe('after-round-1');
+    expect(adaptive.probes).toEqual([]);
+    expect(adaptive.finalBatchSize).toBe(32);
+    expect(adaptive.growthSkipped).toBe(
+      '48 of the first 64 answers were sure (75.0%, below 80%): the batch does not grow before round 1 is complete',
+    );
+    const sizes = model.requests.map((request) => batchOf(request).length);
+    expect(Math.max(...sizes)).toBe(32);
+    // Round 1 is asked whole at 32 (its first two calls, then the rest at once) before any round 2.
+    const roundOne = model.requests
+      .slice(0, 10)
+      .map((request) => batchOf(request).map((entry) => entry.item));
+    expect(roundOne.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, index) => index));
   });
 
   it("keeps the starting size when the pilot's answers change label in its larger call", async () => {
