@@ -62,12 +62,14 @@ export async function startAdaptivePlan(context: RunContext, window: RunWindow):
     if (strategy.rounds >= 2) context.adaptive.recordPilotTiming('after-round-1');
     return { decision: undefined, adaptive: plan };
   }
+  // A probe comes after the early pilot's first calls and its own call: only the items after
+  // those can repay it (on 1,000 BoolQ items a probe that paid at the start no longer did then).
   const notPaying = probeWouldNotPay(
     context,
     window,
     size,
     next,
-    window.items.length - size + itemsAfter(context, window),
+    Math.max(0, window.items.length - (firstCallsOfEarlyPilot + 1) * size) + itemsAfter(context, window),
   );
   const joint = pilotBatchSize(strategy);
   const mode =
