@@ -218,7 +218,7 @@ async function main(): Promise<void> {
     '',
     '### Round 1 alone: what a run pays before its pilot asks anything',
     '',
-    `One round (strategy \`batch\`) on the headline data at growing sizes (and the whole data set in one call), \`frontier\` profile, seeds ${seeds.join(', ')}: calls and all tokens as a share of SinglePrompt's (means over the seeds), and accuracy minus SinglePrompt's in points. The default adaptive run is the last row of each task: it pays round 1 at 32 and its pilot (calls of items asked again), so on a few hundred items its share of tokens cannot fall much below the table's; a larger batch saves the instruction of the calls it makes unnecessary and, on this profile, costs some accuracy.`,
+    `One round (strategy \`batch\`) on the headline data at growing sizes (and the whole data set in one call), \`frontier\` profile, seeds ${seeds.join(', ')}: calls and all tokens as a share of SinglePrompt's (means over the seeds), and accuracy minus SinglePrompt's in points. The default adaptive run is the last row of each task: it pays round 1's first two calls at 32, the rest of round 1 at the size its pilot keeps (100 where the model was sure of at least 80% of the first 64 answers, else 32), and its pilot's answers asked again, so on a few hundred items its share of tokens cannot fall much below the table's; a larger batch saves the instruction of the calls it makes unnecessary and, on this profile, costs some accuracy.`,
     '',
     ...floor,
     '',
