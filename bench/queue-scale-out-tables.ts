@@ -53,18 +53,19 @@ function timeRow(label: string, figures: RunFigures): string {
     inFlight.bursts.length <= 8
       ? inFlight.bursts.join(', ')
       : `${inFlight.bursts.length} (${inFlight.bursts.slice(0, 6).join(', ')}, ...)`;
-  return `| ${label} | ${seconds(figures)} / ${(figures.processWallMs / 1000).toFixed(1)} s | ${inFlight.calls} | ${inFlight.mean.toFixed(1)} / ${inFlight.peak} | ${bursts} | ${cpuText(cpu.coordinator)} / ${cpuText(cpu.workers)} / ${cpuText(cpu.simulator)} / ${cpuText(cpu.redis)} | ${Number.isNaN(total) ? 'n/a' : (total / (figures.wallMs / 1000)).toFixed(2)} | ${figures.load} |`;
+  const outside = (figures.wallMs - inFlight.spanMs) / 1000;
+  return `| ${label} | ${seconds(figures)} / ${(figures.processWallMs / 1000).toFixed(1)} s | ${outside.toFixed(1)} s | ${inFlight.calls} | ${inFlight.mean.toFixed(1)} / ${inFlight.peak} | ${bursts} | ${cpuText(cpu.coordinator)} / ${cpuText(cpu.workers)} / ${cpuText(cpu.simulator)} / ${cpuText(cpu.redis)} | ${Number.isNaN(total) ? 'n/a' : (total / (figures.wallMs / 1000)).toFixed(2)} | ${figures.load} |`;
 }
 
 /** The workload's tables and what they say, as markdown lines. */
-export function describeWorkload(figures: WorkloadFigures): string[] {
+export function describeWorkload(figures: Omit<WorkloadFigures, 'reference'>): string[] {
   const { workload, rows: scale, unbounded, perWorker } = figures;
   const one = scale.find((row) => row.workers === 1)!;
   const four = scale.find((row) => row.workers === 4)!;
   const bound = roundBound(unbounded.inFlight.bursts, four.slots, one.slots);
   const latencyBound = ((Math.ceil(one.queued.calls / four.slots) * workload.latencyMs) / 1000).toFixed(1);
   return [
-    `### ${workload.description}, ${workload.latencyMs} ms a call`,
+    `### ${workload.description}, ${workload.latencyMs} ms a call, ${figures.rowsOfData} rows`,
     '',
     `${figures.rowsOfData} ${figures.dataLabel}, ${one.queued.calls} calls. Command: \`${['run', ...workload.flags].join(' ')}\` with \`--queue\` or with \`--base-url\` and \`--concurrency\`.`,
     '',
@@ -80,8 +81,8 @@ export function describeWorkload(figures: WorkloadFigures): string[] {
     '',
     'Where the time went:',
     '',
-    '| run | wall: run / process | calls | in flight: mean / peak | bursts | CPU s: coordinator / workers / simulator / Redis | CPU s per s | load average |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| run | wall: run / process | outside the calls | calls | in flight: mean / peak | bursts | CPU s: coordinator / workers / simulator / Redis | CPU s per s | load average |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...scale.flatMap((row) => [
       timeRow(`direct, ${row.slots} in flight`, row.direct),
       timeRow(`queue, ${row.workers} worker(s)`, row.queued),

@@ -24,8 +24,14 @@
  * given): `default` is the default strategy (adaptive, batch 32); `one-round` is `--strategy batch`
  * (every call of the run at once, nothing to wait for between rounds).
  *
+ * `--write` puts the figures of the workloads measured into bench/results/queue-scale-out.json,
+ * replacing those of the same workload (kind, latency and rows) and keeping the others with the
+ * commands that measured them, and renders BENCHMARKS.md's "Scaling out" section from that file.
+ * `--write-from <file>` does the same with a saved `--json` output of this script instead of
+ * measuring (given the flags it was measured with, which it checks against the file).
+ *
  *   npx tsx bench/queue-scale-out.ts [--latency-ms 400] [--rows 3270] [--copies 1]
- *     [--workloads default@400,one-round@400,one-round@4000] [--json] [--write]
+ *     [--workloads default@400,one-round@400,one-round@4000] [--json] [--write | --write-from <file>]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,10 +42,17 @@ import { type SimServer, startSimServer } from '../src/sim/serve.js';
 import { loadItems } from '../src/source/load-items.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
 import { startTestRedis } from '../test/redis-server.js';
-import { writeOwnedSection } from './owned-section.js';
-import { describeOverhead, measureQueueOverhead } from './queue-overhead.js';
+import { measureQueueOverhead } from './queue-overhead.js';
 import { followProcessCpu, processCpuSeconds, redisCpuSeconds, watchSimCalls } from './queue-run-probes.js';
-import { describeWorkload, type RunFigures, type WorkloadFigures } from './queue-scale-out-tables.js';
+import {
+  describeResults,
+  type KillFigures,
+  mergeMeasurement,
+  readSavedMeasurement,
+  type ScaleOutMeasurement,
+  writeScaleOutSection,
+} from './queue-scale-out-section.js';
+import type { RunFigures, WorkloadFigures } from './queue-scale-out-tables.js';
 
 const { values } = parseArgs({
   options: {
@@ -49,6 +62,7 @@ const { values } = parseArgs({
     workloads: { type: 'string', default: 'default@400,one-round@400,one-round@4000' },
     json: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
+    'write-from': { type: 'string' },
   },
 });
 const perWorker = 4;
@@ -84,9 +98,18 @@ const workloads: Workload[] = values.workloads.split(',').map((entry): Workload 
   throw new Error(`no workload ${name}: default or one-round`);
 });
 
-const redis = await startTestRedis();
 const copies = Number(values.copies);
 if (!(Number.isInteger(copies) && copies >= 1)) throw new Error('--copies is a whole number >= 1');
+/** The command that measures (and writes) what this invocation measures. */
+const commandFor = (rowCount: number) =>
+  `npx tsx bench/queue-scale-out.ts --rows ${rowCount}${copies === 1 ? '' : ` --copies ${copies}`} --workloads ${workloads.map((workload) => `${workload.name}@${workload.latencyMs}`).join(',')} --write`;
+if (values['write-from'] !== undefined) {
+  const rowCount = values.rows === undefined ? lineCount(boolqFile) * copies : Number(values.rows);
+  const keys = workloads.map((workload) => `${workload.name}@${workload.latencyMs}`);
+  writeScaleOutSection(readSavedMeasurement(values['write-from'], rowCount, keys), commandFor(rowCount));
+  process.exit(0);
+}
+const redis = await startTestRedis();
 /**
  * BoolQ's dev rows, `--copies` times over, each copy's ids suffixed: a data set as large as a user
  * who outgrows one machine may have. The simulator knows items by their text, so a copy gets its
@@ -305,16 +328,6 @@ function progress(line: string): void {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line} (load ${loadText()})\n`);
 }
 
-interface KillFigures {
-  kills: number;
-  itemsLost: number;
-  identical: boolean;
-  extraPaidCalls: number;
-  callsInFlightAtKills: number;
-  wallS: number;
-  stallMs: number;
-}
-
 /**
  * The calls a killed worker held: every time a job was taken again after its worker died (BullMQ
  * counts the times a job was taken in its `ats` field). A worker's own log cannot tell, since its
@@ -410,35 +423,14 @@ try {
     promptChars: 3000,
   });
   const loadAtEnd = loadText();
+  const measurement: ScaleOutMeasurement = { rows, measured, kills, overhead, loadAtStart, loadAtEnd };
   if (values.json) {
-    process.stdout.write(
-      `${JSON.stringify({ rows, measured, kills, overhead, loadAtStart, loadAtEnd }, null, 2)}\n`,
-    );
+    process.stdout.write(`${JSON.stringify({ ...measurement, command: commandFor(rows) }, null, 2)}\n`);
   }
-  const lines = [
-    `Simulated gpt-4 behind \`sim serve\` (not a real LLM) with a fixed latency a call; the coordinator, the workers (each \`--concurrency 4\`), the simulator and Redis 7 all on this machine (2 cores, shared with other work: the load average, as \`uptime\` prints it, is given beside every run). Each queued run is set beside a direct run with as many calls in flight; items per second come from the run's own wall time. Overhead per call = (queued wall time - direct wall time) x calls in flight / calls. Load average ${loadAtStart} (1, 5, 15 min) at the start, ${loadAtEnd} at the end.`,
-    '',
-    "Where the time went: calls in flight are those the simulator was answering, averaged over the span from the run's first call to its last reply; bursts are runs of calls with no moment between them when the simulator had none in flight (a round barrier starts a new one, and so, at a fixed latency, does a wave of calls that all ended before the next began). CPU seconds are each process's own over the run: the coordinator's in its last run-wall-time before it exited (its start-up left out, as its wall time leaves it out; read from /proc every 100 ms), the workers' and Redis's from the run's start to its end, and the simulator's (this script's process); CPU s per s is their sum over the run's wall time: near 2 the run's processes would be short of cores together. Below that, CPU can still set the pace: the coordinator and the simulator each do the work of all their calls on one thread, and at a load average well above 2 each waits for a core whenever a reply wakes it, so a call's own CPU in them stretches and the calls of a wave queue behind each other.",
-    '',
-    ...measured.flatMap((figures) => [...describeWorkload(figures), '']),
-    ...(kills === undefined
-      ? []
-      : [
-          `4 workers on the first workload, one SIGKILLed ${kills.kills} time(s) mid-run (restarted after the first kill, --stall-ms ${kills.stallMs}): ${kills.itemsLost} items lost, results ${kills.identical ? 'identical to' : 'DIFFERENT from'} the uninterrupted run vote for vote, ${kills.extraPaidCalls} calls paid beyond the uninterrupted run's against ${kills.callsInFlightAtKills} jobs taken again after the kills (the calls the killed worker held); wall time ${kills.wallS.toFixed(1)} s.`,
-          '',
-        ]),
-    'The queue alone (`bench/queue-overhead.ts`: coordinator and 4 workers in one process, a model that only waits, no engine and no simulator):',
-    '',
-    ...describeOverhead(overhead).map((line) => `- ${line}`),
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-  if (values.write) {
-    writeOwnedSection('Scaling out', [
-      ...lines,
-      '',
-      `\`npx tsx bench/queue-scale-out.ts --rows ${rows}${copies === 1 ? '' : ` --copies ${copies}`} --workloads ${workloads.map((workload) => `${workload.name}@${workload.latencyMs}`).join(',')} --write\``,
-    ]);
-  }
+  // The figures of this invocation alone, as the section shows them.
+  const alone = describeResults(mergeMeasurement(undefined, measurement, commandFor(rows)));
+  process.stdout.write(`${alone.join('\n')}\n`);
+  if (values.write) writeScaleOutSection(measurement, commandFor(rows));
 } finally {
   await redis.dispose();
   rmSync(workDirectory, { recursive: true, force: true });
