@@ -46,11 +46,15 @@ interface Measured<Figures> {
 /** A workload's figures as kept: without the reference votes (every item's), which only the runs compared. */
 type StoredWorkload = Omit<WorkloadFigures, 'reference'>;
 
-/** bench/results/queue-scale-out.json: each workload as last measured, the kill run and the queue alone. */
+/**
+ * bench/results/queue-scale-out.json: each workload as last measured, the last kill run, and the
+ * queue alone as each command last measured it (it is measured once per command, at that
+ * command's load, and varies with it).
+ */
 export interface ScaleOutResults {
   workloads: Array<Measured<StoredWorkload>>;
   kills?: Measured<KillFigures> & { workload: string };
-  overhead: Measured<QueueOverhead>;
+  overheads: Array<Measured<QueueOverhead>>;
 }
 
 /** A workload's identity in the results: its kind, its latency and its rows. */
@@ -85,7 +89,10 @@ export function mergeMeasurement(
       measurement.kills === undefined || killed === undefined
         ? stored?.kills
         : { ...stamp, workload: workloadKey(killed), figures: measurement.kills },
-    overhead: { ...stamp, figures: measurement.overhead },
+    overheads: [
+      ...(stored?.overheads ?? []).filter((entry) => entry.command !== command),
+      { ...stamp, figures: measurement.overhead },
+    ],
   };
 }
 
@@ -125,7 +132,7 @@ const measuredBy = (entry: Measured<unknown>) =>
 
 /** The section's lines: what is measured, every workload, the kill run and the queue alone. */
 export function describeResults(results: ScaleOutResults): string[] {
-  const { kills, overhead } = results;
+  const { kills, overheads } = results;
   return [
     "Simulated gpt-4 behind `sim serve` (not a real LLM) with a fixed latency a call; the coordinator, the workers (each `--concurrency 4`), the simulator and Redis 7 all on this machine (2 cores, shared with other work: the load average, as `uptime` prints it, is given beside every run). Each queued run is set beside a direct run with as many calls in flight; items per second come from the run's own wall time. Overhead per call = (queued wall time - direct wall time) x calls in flight / calls. Each workload was measured by the command given under it; the figures are kept in bench/results/queue-scale-out.json, which `--write` updates workload by workload.",
     '',
@@ -138,10 +145,12 @@ export function describeResults(results: ScaleOutResults): string[] {
           `4 workers on ${kills.workload}, one SIGKILLed ${kills.figures.kills} time(s) mid-run (restarted after the first kill, --stall-ms ${kills.figures.stallMs}): ${kills.figures.itemsLost} items lost, results ${kills.figures.identical ? 'identical to' : 'DIFFERENT from'} the uninterrupted run vote for vote, ${kills.figures.extraPaidCalls} calls paid beyond the uninterrupted run's against ${kills.figures.callsInFlightAtKills} jobs taken again after the kills (the calls the killed worker held); wall time ${kills.figures.wallS.toFixed(1)} s. ${measuredBy(kills)}`,
           '',
         ]),
-    'The queue alone (`bench/queue-overhead.ts`: coordinator and 4 workers in one process, a model that only waits, no engine and no simulator):',
-    '',
-    ...describeOverhead(overhead.figures).map((line) => `- ${line}`),
-    '',
-    measuredBy(overhead),
+    "The queue alone (`bench/queue-overhead.ts`: coordinator and 4 workers in one process, a model that only waits, no engine and no simulator), as each command above measured it after its workloads; its overhead per call counts, besides the pickup and the return, how late the model's wait ends when this one process is short of a core:",
+    ...overheads.flatMap((entry) => [
+      '',
+      ...describeOverhead(entry.figures).map((line) => `- ${line}`),
+      '',
+      measuredBy(entry),
+    ]),
   ];
 }
