@@ -32,6 +32,8 @@ export interface ScaleOutMeasurement {
   overhead: QueueOverhead;
   loadAtStart: string;
   loadAtEnd: string;
+  /** The commit whose code was measured. */
+  code: string;
 }
 
 interface Measured<Figures> {
@@ -40,6 +42,8 @@ interface Measured<Figures> {
   /** Load average (1, 5, 15 min) at the start and the end of that command. */
   loadAtStart: string;
   loadAtEnd: string;
+  /** The commit whose code was measured. */
+  code: string;
   figures: Figures;
 }
 
@@ -76,7 +80,8 @@ export function mergeMeasurement(
   measurement: ScaleOutMeasurement,
   command: string,
 ): ScaleOutResults {
-  const stamp = { command, loadAtStart: measurement.loadAtStart, loadAtEnd: measurement.loadAtEnd };
+  const { loadAtStart, loadAtEnd, code } = measurement;
+  const stamp = { command, loadAtStart, loadAtEnd, code };
   const fresh = new Set(measurement.measured.map(workloadKey));
   const workloads = [
     ...(stored?.workloads ?? []).filter((entry) => !fresh.has(workloadKey(entry.figures))),
@@ -100,7 +105,12 @@ export function mergeMeasurement(
  * A saved `--json` output of bench/queue-scale-out.ts: the JSON object it prints first (the
  * section's text follows it on stdout), checked against the rows and workloads its flags name.
  */
-export function readSavedMeasurement(file: string, rows: number, workloads: string[]): ScaleOutMeasurement {
+export function readSavedMeasurement(
+  file: string,
+  rows: number,
+  workloads: string[],
+  code: string | undefined,
+): ScaleOutMeasurement {
   const text = readFileSync(file, 'utf8');
   const end = text.indexOf('\n}\n');
   if (!text.startsWith('{') || end < 0)
@@ -114,7 +124,10 @@ export function readSavedMeasurement(file: string, rows: number, workloads: stri
       `${file} measured ${saved.rows} rows of ${savedWorkloads.join(',')}, not the ${rows} rows of ${workloads.join(',')} its flags name`,
     );
   }
-  return saved;
+  const measuredCode = saved.code ?? code;
+  if (measuredCode === undefined)
+    throw new Error(`${file} does not say which commit it measured: give --code`);
+  return { ...saved, code: measuredCode };
 }
 
 /** Puts one invocation's figures into bench/results/queue-scale-out.json and renders the section from it. */
@@ -128,7 +141,7 @@ export function writeScaleOutSection(measurement: ScaleOutMeasurement, command: 
 }
 
 const measuredBy = (entry: Measured<unknown>) =>
-  `Measured by \`${entry.command}\` (load average ${entry.loadAtStart} at its start, ${entry.loadAtEnd} at its end).`;
+  `Measured by \`${entry.command}\` on the code of ${entry.code} (load average ${entry.loadAtStart} at its start, ${entry.loadAtEnd} at its end).`;
 
 /** The section's lines: what is measured, every workload, the kill run and the queue alone. */
 export function describeResults(results: ScaleOutResults): string[] {

@@ -28,12 +28,13 @@
  * replacing those of the same workload (kind, latency and rows) and keeping the others with the
  * commands that measured them, and renders BENCHMARKS.md's "Scaling out" section from that file.
  * `--write-from <file>` does the same with a saved `--json` output of this script instead of
- * measuring (given the flags it was measured with, which it checks against the file).
+ * measuring (given the flags it was measured with, which it checks against the file, and
+ * `--code <commit>` if the file does not say which code it measured).
  *
  *   npx tsx bench/queue-scale-out.ts [--latency-ms 400] [--rows 3270] [--copies 1]
- *     [--workloads default@400,one-round@400,one-round@4000] [--json] [--write | --write-from <file>]
+ *     [--workloads default@400,one-round@400,one-round@4000] [--json] [--write | --write-from <file> [--code <commit>]]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -63,6 +64,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
     'write-from': { type: 'string' },
+    code: { type: 'string' },
   },
 });
 const perWorker = 4;
@@ -106,7 +108,8 @@ const commandFor = (rowCount: number) =>
 if (values['write-from'] !== undefined) {
   const rowCount = values.rows === undefined ? lineCount(boolqFile) * copies : Number(values.rows);
   const keys = workloads.map((workload) => `${workload.name}@${workload.latencyMs}`);
-  writeScaleOutSection(readSavedMeasurement(values['write-from'], rowCount, keys), commandFor(rowCount));
+  const saved = readSavedMeasurement(values['write-from'], rowCount, keys, values.code);
+  writeScaleOutSection(saved, commandFor(rowCount));
   process.exit(0);
 }
 const redis = await startTestRedis();
@@ -423,7 +426,11 @@ try {
     promptChars: 3000,
   });
   const loadAtEnd = loadText();
-  const measurement: ScaleOutMeasurement = { rows, measured, kills, overhead, loadAtStart, loadAtEnd };
+  const code = execFileSync('git', ['describe', '--always', '--dirty'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  }).trim();
+  const measurement: ScaleOutMeasurement = { rows, measured, kills, overhead, loadAtStart, loadAtEnd, code };
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ ...measurement, command: commandFor(rows) }, null, 2)}\n`);
   }
