@@ -44,14 +44,20 @@ export function adaptiveSection(runs: readonly RunView[]): string {
         : htmlTable(
             [
               'batch size tried',
-              'settled answers asked again',
+              'asked by',
+              'answers asked again',
               'repeated',
-              'disagreement bound',
+              'disagreement upper bound',
               'limit',
               'verdict',
             ],
             figures.probes.map((probe) => [
               probe.batchSize,
+              // The pilot's call of a larger size is kept unless its answers clearly change label
+              // (the lower bound); a later probe only while they clearly do not (the upper bound).
+              probe.askedBy === 'pilot'
+                ? 'the pilot (sure round-1 answers; kept on a stable verdict unless the lower bound passes the limit)'
+                : 'a probe (settled answers; kept while the upper bound is within the limit)',
               probe.anchors,
               probe.agreed,
               percentText(probe.disagreementUpperBound),

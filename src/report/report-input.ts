@@ -141,6 +141,7 @@ const adaptiveSchema = z.object({
       disagreementUpperBound: share,
       limit: share,
       accepted: z.boolean(),
+      askedBy: z.literal('pilot').optional(),
     }),
   ),
   growthSkipped: z.string().optional(),
