@@ -73,7 +73,6 @@ const repoRoot = resolve(import.meta.dirname, '..');
 const boolqFile = resolve(repoRoot, '../shared/data/boolq.dev.jsonl');
 if (!existsSync(boolqFile)) throw new Error(`${boolqFile} is missing`);
 const model = 'openai-compatible:sim-gpt-4';
-const workDirectory = mkdtempSync(join(tmpdir(), 'batchprompt-queue-bench-'));
 const cli = ['--import', 'tsx', join(repoRoot, 'scripts/dev-cli.ts')];
 
 export interface Workload {
@@ -112,6 +111,8 @@ if (values['write-from'] !== undefined) {
   writeScaleOutSection(saved, commandFor(rowCount));
   process.exit(0);
 }
+// Made only when measuring: --write-from measures nothing and leaves no directory behind.
+const workDirectory = mkdtempSync(join(tmpdir(), 'batchprompt-queue-bench-'));
 const redis = await startTestRedis();
 /**
  * BoolQ's dev rows, `--copies` times over, each copy's ids suffixed: a data set as large as a user
