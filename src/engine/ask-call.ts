@@ -239,7 +239,14 @@ async function afterFailure(
   );
   if (action === 'split' || action === 'again') {
     const parts = action === 'split' ? halves(call) : [call];
-    await settleAll(parts.map((part) => askCall(context, part, attempt + 1, { format: shape.format })));
+    await settleAll(
+      parts.map((part) =>
+        askCall(context, part, attempt + 1, {
+          format: shape.format,
+          extraAttempts: shape.extraAttempts ?? 0,
+        }),
+      ),
+    );
     return;
   }
   for (const state of call) {

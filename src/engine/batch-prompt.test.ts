@@ -27,6 +27,24 @@ function batchOf(request: GenerateRequest) {
 
 const goldAnswer = (item: number) => (item % 2 === 0 ? 'yes' : 'no');
 
+/** Four items in one call of one round, asked in lines, with the default two re-asks. */
+const fourItemsInOneCall = {
+  task: boolqTask,
+  items: makeItems(4),
+  strategy: 'batch',
+  batchSize: 4,
+  maxReasks: 2,
+  format: 'lines',
+} as const;
+
+/** A reply numbered from 1 that leaves the first answer out: none of its answers is usable. */
+function misnumberedReply(request: GenerateRequest): string {
+  return batchOf(request)
+    .map((entry) => `${entry.index + 1} (${entry.tag}): ${goldAnswer(entry.item)} sure`)
+    .slice(1)
+    .join('\n');
+}
+
 describe('batchPrompt with a scripted model', () => {
   it('puts every answer on the right item despite disorder and prose, and re-asks the rest after a skipped index', async () => {
     const model = createScriptedModel({
@@ -120,27 +138,36 @@ describe('batchPrompt with a scripted model', () => {
   it('never sends the same prompt twice to a model that keeps failing, and stops after maxReasks splits', async () => {
     const model = createScriptedModel({
       supportsJsonSchema: true,
-      reply: (request) =>
-        batchOf(request)
-          .map((entry) => `${entry.index + 1} (${entry.tag}): ${goldAnswer(entry.item)} sure`)
-          .slice(1)
-          .join('\n'),
+      reply: misnumberedReply,
     });
-    const { results } = await batchPrompt({
-      task: boolqTask,
-      items: makeItems(4),
-      model,
-      strategy: 'batch',
-      batchSize: 4,
-      maxReasks: 2,
-      format: 'lines',
-    });
+    const { results } = await batchPrompt({ ...fourItemsInOneCall, model });
     expect(results.every((result) => result.status === 'unanswered')).toBe(true);
     // 4 items, again whole once the fault is named, then halves of 2 and of 1: the whole re-ask
     // comes on top of the two re-asks that split, which every item still gets.
     expect(model.requests.map((request) => batchOf(request).length)).toEqual([4, 4, 2, 2, 1, 1, 1, 1]);
     const prompts = model.requests.map((request) => JSON.stringify(request.messages));
     expect(new Set(prompts).size).toBe(prompts.length);
+  });
+
+  it('keeps the attempt the whole re-ask added when that re-ask fails outright and is split', async () => {
+    let asked = 0;
+    const model = createScriptedModel({
+      reply: (request) => {
+        asked += 1;
+        // The whole re-ask after the first reply's numbering fault fails as a timeout does.
+        if (asked === 2) return new Error('socket hang up');
+        const [first, ...rest] = batchOf(request);
+        // Batches of two or more are misnumbered; a single item is answered as asked.
+        return rest.length > 0
+          ? misnumberedReply(request)
+          : `0 (${first!.tag}): ${goldAnswer(first!.item)} sure`;
+      },
+    });
+    const { results } = await batchPrompt({ ...fourItemsInOneCall, model });
+    // 4, 4 again whole (failed), halves of 2 (misnumbered), then 1s: the third re-ask is the
+    // attempt the whole re-ask added, kept through the failed call's split.
+    expect(model.requests.map((request) => batchOf(request).length)).toEqual([4, 4, 2, 2, 1, 1, 1, 1]);
+    expect(results.map((result) => result.answer)).toEqual(makeItems(4).map((_, index) => goldAnswer(index)));
   });
 
   it('asks a single item that got no usable answer in the other format', async () => {
