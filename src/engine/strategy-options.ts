@@ -282,10 +282,12 @@ export const strategyShape = {
     group: 'strategy',
   }),
   /**
-   * How often an item without a usable answer is asked again within a round. Asks. @default 2
+   * How often an item without a usable answer is asked again within a round. Asks. A reply whose
+   * numbering alone failed is first asked again whole once, on top of these. @default 2
    */
   maxReasks: option(z.number().int().min(0).default(2), {
-    description: 'how often an item without a usable answer is asked again within a round',
+    description:
+      'how often an item without a usable answer is asked again within a round (a batch whose reply was misnumbered is first asked again whole once, on top of these)',
     group: 'strategy',
   }),
   /**
