@@ -15,7 +15,7 @@ import type { SelectedSource } from '../session/select-source.js';
 import type { InvalidRow } from '../source/read-source.js';
 import { BreakerError, StoreError } from '../spec/errors.js';
 import { breakerWithRunRequests } from '../stack/request-ledger.js';
-import { requestTallyRows } from '../stack/request-tally-rows.js';
+import { requestTallyLines } from '../stack/request-tally-rows.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { toStoreError } from '../store/to-store-error.js';
 import type { Task } from '../task/task-schema.js';
@@ -171,11 +171,7 @@ export async function withCommandContext(
         noAnswer: options.noAnswer ?? 'no item got an answer',
         ...(requests === undefined || requests.sent === 0
           ? {}
-          : {
-              requests: requestTallyRows(requests)
-                .map(([label, value]) => `${label}: ${value}`)
-                .join('\n'),
-            }),
+          : { requests: requestTallyLines(requests).join('\n') }),
       }),
     );
     return exitCodeOf(reason);

@@ -24,3 +24,8 @@ export function requestTallyRows(tally: RequestTally & { failedCostUsd: number |
   }
   return rows;
 }
+
+/** The same rows as lines (`label: value`), for a message or a list that prints them one a line. */
+export function requestTallyLines(tally: RequestTally & { failedCostUsd: number | null }): string[] {
+  return requestTallyRows(tally).map(([label, value]) => `${label}: ${value}`);
+}

@@ -19,7 +19,7 @@ import type { PipelineOutcome } from '../../session/run-pipeline.js';
 import { calibrationSource } from '../../sim/profiles.js';
 import type { ChatModel } from '../../spec/chat-model.js';
 import { InputError } from '../../spec/errors.js';
-import { requestTallyRows } from '../../stack/request-tally-rows.js';
+import { requestTallyLines } from '../../stack/request-tally-rows.js';
 import { loadTask } from '../../task/load-task.js';
 import { adaptiveSummaryRows } from '../adaptive-summary-rows.js';
 import { withCommandContext } from '../command-context.js';
@@ -312,9 +312,7 @@ function printOne(
   );
 }
 
-/** A strategy's requests as the run summary shows them (`requestTallyRows`), one line a row. */
+/** A strategy's requests as the run summary shows them (`requestTallyLines`). */
 function requestLines(row: ComparisonJson['strategies'][number]): string[] {
-  return row.requests === undefined
-    ? []
-    : requestTallyRows(row.requests).map(([label, value]) => `${label}: ${value}`);
+  return row.requests === undefined ? [] : requestTallyLines(row.requests);
 }
