@@ -305,6 +305,7 @@ async function simulate(seeds: readonly number[]): Promise<SimulatedRun[]> {
 }
 
 const percent = (share: number) => (100 * share).toFixed(1);
+const meanOf = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
 function reportLines(simulated: readonly SimulatedRun[], seeds: readonly number[]): string[] {
   const lines = [
@@ -313,7 +314,6 @@ function reportLines(simulated: readonly SimulatedRun[], seeds: readonly number[
     '| run | batch | real % | expected % | simulated mean % (min-max) | mean - real | sure tagged: real / sim % | sure right: real / sim % |',
     '|---|---|---|---|---|---|---|---|',
   ];
-  const meanOf = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
   for (const { run, expected, seeds: perSeed } of simulated) {
     const accuracies = perSeed.map((entry) => entry.accuracy);
     const mean = meanOf(accuracies);
@@ -331,9 +331,7 @@ function reportLines(simulated: readonly SimulatedRun[], seeds: readonly number[
 function sectionLines(simulated: readonly SimulatedRun[], seeds: readonly number[]): string[] {
   const worst = Math.max(
     ...simulated.map(({ run, seeds: perSeed }) =>
-      Math.abs(
-        perSeed.reduce((sum, entry) => sum + entry.accuracy, 0) / perSeed.length - run.right / run.items,
-      ),
+      Math.abs(meanOf(perSeed.map((entry) => entry.accuracy)) - run.right / run.items),
     ),
   );
   return [
