@@ -29,10 +29,9 @@ import type { SimProfileName } from '../src/sim/profiles.js';
 import { startSimServer } from '../src/sim/serve.js';
 import { createModelStack } from '../src/stack/create-model-stack.js';
 import { openStore } from '../src/store/open-store.js';
-import { loadTask } from '../src/task/load-task.js';
 import type { Task } from '../src/task/task-schema.js';
 import { writeOwnedSection } from './owned-section.js';
-import { loadPaperTask, repositoryRoot } from './paper-data.js';
+import { loadGuidelineRte, loadPaperTask } from './paper-data.js';
 import { runSeed } from './settings.js';
 
 const { values } = parseArgs({
@@ -142,23 +141,8 @@ const taskList: { name: string; load: () => Promise<{ task: Task; items: Item[] 
   { name: 'RTE', load: () => loadPaperTask('rte'), target: 0.4 },
   { name: 'BoolQ', load: () => loadPaperTask('boolq'), target: 0.4 },
   { name: 'QQP', load: () => loadPaperTask('qqp'), target: 0.4 },
-  {
-    name: 'RTE, long guideline',
-    load: async () => {
-      const task = loadTask(resolve(repositoryRoot, 'examples/tasks/rte-guideline.yaml'));
-      // The same RTE items, read with the guideline task's fields and labels.
-      const { items } = await loadPaperTask('rte');
-      return { task, items: items.map((item) => ({ ...item, gold: guidelineLabel(item.gold) })) };
-    },
-    target: 0.6,
-  },
+  { name: 'RTE, long guideline', load: loadGuidelineRte, target: 0.6 },
 ];
-
-/** The built-in RTE task's gold (its label words) as the guideline task's labels. */
-function guidelineLabel(gold: unknown): unknown {
-  if (gold === 'entailment' || gold === 'not_entailment') return gold;
-  return gold === true || gold === 0 || gold === '0' ? 'entailment' : 'not_entailment';
-}
 
 const rows: Row[] = [];
 for (const { name, load } of taskList) {

@@ -1,7 +1,7 @@
 /**
- * What each reply format costs on the headline tasks: RTE, BoolQ (320 sampled) and QQP on the
- * simulated frontier model with the default strategy (the adaptive rule, every setting at its
- * default), once with line replies and once with JSON replies, for seeds 0 to 4 (seed 0 is what
+ * What each reply format costs on the headline tasks: RTE, BoolQ (320 sampled), QQP and RTE under
+ * the long guideline of examples/tasks/rte-guideline.yaml on the simulated frontier model with the
+ * default strategy (the adaptive rule, every setting at its default), once with line replies and once with JSON replies, for seeds 0 to 4 (seed 0 is what
  * `eval` runs by default). Line replies are what `--format auto` takes for a model billed per
  * output token. One more run per task asks a model made to drift from lines (`lineDrift`) under
  * `auto`, to show what the switch to JSON costs. Output tokens are the o200k count of every reply;
@@ -20,18 +20,29 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { batchPrompt } from '../src/engine/batch-prompt.js';
+import type { Item } from '../src/engine/types.js';
 import { describeReplyFormat } from '../src/parse/reply-format-rule.js';
 import { defaultPrices } from '../src/plan/price-table.js';
 import type { OutputFormat } from '../src/prompt/render-batch.js';
 import { createSimModel } from '../src/sim/create-sim-model.js';
+import type { PaperTask } from '../src/sim/published-figures.js';
+import type { Task } from '../src/task/task-schema.js';
 import { writeOwnedSection } from './owned-section.js';
-import { loadPaperTask, paperTasks, repositoryRoot } from './paper-data.js';
+import { loadGuidelineRte, loadPaperTask, paperTasks, repositoryRoot } from './paper-data.js';
 
 const priceModel = 'openai:gpt-4.1-mini';
 const profile = 'frontier';
 const defaultSeeds = '0,1,2,3,4';
 /** The drifting model's chance per request of a line reply in sentences without the batch code. */
-const lineDrift = 0.1;
+const lineDrift = 0.3;
+
+/** The paper's three tasks, and the held-out RTE task with a long guideline (`rte-guideline`). */
+const guidelineTask = 'rte-guideline';
+const taskNames: readonly string[] = [...paperTasks, guidelineTask];
+
+function loadTaskData(name: string): Promise<{ task: Task; items: Item[] }> {
+  return name === guidelineTask ? loadGuidelineRte() : loadPaperTask(name as PaperTask);
+}
 
 export interface FormatCostRow {
   task: string;
@@ -67,8 +78,8 @@ interface RunShape {
 async function measure(shapes: readonly RunShape[], seeds: readonly number[]): Promise<FormatCostRow[]> {
   const price = defaultPrices[priceModel]!;
   const rows: FormatCostRow[] = [];
-  for (const name of paperTasks) {
-    const { task, items } = await loadPaperTask(name);
+  for (const name of taskNames) {
+    const { task, items } = await loadTaskData(name);
     for (const seed of seeds) {
       for (const shape of shapes) {
         // The drifting model runs once, at the first seed.
@@ -129,7 +140,7 @@ function mean(values: readonly number[]): number {
 
 /** What changed against the earlier JSON entries, task by task, at seed 0. */
 function comparisons(rows: readonly FormatCostRow[], baseline: readonly FormatCostRow[]): string[] {
-  return paperTasks.flatMap((task) => {
+  return taskNames.flatMap((task) => {
     const find = (from: readonly FormatCostRow[], label: string) =>
       from.find((row) => row.task === task && row.label === label && row.seed === 0);
     const lines = find(rows, 'lines');
@@ -150,7 +161,7 @@ function seedTable(rows: readonly FormatCostRow[], baseline: readonly FormatCost
     `| task | replies | ${seeds.map((seed) => `seed ${seed}`).join(' | ')} | mean output tokens per answer | mean dollars | dollars against earlier JSON |`,
     `| --- | --- | ${seeds.map(() => '---:').join(' | ')} | ---: | ---: | ---: |`,
   ];
-  for (const task of paperTasks) {
+  for (const task of taskNames) {
     const before = all.filter((row) => row.task === task && row.label === 'earlier JSON entries');
     for (const label of ['lines', 'json', 'earlier JSON entries']) {
       const runs = all.filter((row) => row.task === task && row.label === label);
@@ -188,14 +199,12 @@ function section(rows: readonly FormatCostRow[], baseline: readonly FormatCostRo
   const price = defaultPrices[priceModel]!;
   const seedZero = [...rows, ...baseline].filter((row) => row.seed === 0);
   return [
-    `RTE, BoolQ (320 sampled, seed 0) and QQP on the **simulated** frontier profile (\`sim:${profile}\`) with the default strategy (the adaptive rule, every setting at its default), once per reply format. Lines are what \`--format auto\` takes for a model billed per output token (JSON was the default before). Output tokens per answer are every reply's o200k tokens (re-asks and later rounds included) over the items; dollars apply ${priceModel}'s list price ($${price.input} in, $${price.output} out per million tokens). "earlier JSON entries" is the same run with the JSON entries of before (\`{"id": 12, "code": "k9q4", "answer": ..., "confident": true}\`), measured on this tree with only the prompt and the simulator's replies changed back. Seed 0 (what \`eval\` runs by default):`,
+    `RTE, BoolQ (320 sampled, seed 0), QQP and rte-guideline (the RTE items under \`examples/tasks/rte-guideline.yaml\`, the held-out task with a long annotation guideline) on the **simulated** frontier profile (\`sim:${profile}\`) with the default strategy (the adaptive rule, every setting at its default), once per reply format. Lines are what \`--format auto\` takes for a model billed per output token (JSON was the default before). Output tokens per answer are every reply's o200k tokens (re-asks and later rounds included) over the items; dollars apply ${priceModel}'s list price ($${price.input} in, $${price.output} out per million tokens). "earlier JSON entries" is the same run with the JSON entries of before (\`{"id": 12, "code": "k9q4", "answer": ..., "confident": true}\`), measured on this tree with only the prompt and the simulator's replies changed back. Seed 0 (what \`eval\` runs by default):`,
     '',
     ...table(
       seedZero
         .filter((row) => row.label !== 'auto, drifting model')
-        .sort(
-          (left, right) => paperTasks.indexOf(left.task as never) - paperTasks.indexOf(right.task as never),
-        ),
+        .sort((left, right) => taskNames.indexOf(left.task) - taskNames.indexOf(right.task)),
     ),
     '',
     ...comparisons(rows, baseline),

@@ -5,6 +5,7 @@ import type { Item } from '../src/engine/types.js';
 import type { PaperTask } from '../src/sim/published-figures.js';
 import { loadItems } from '../src/source/load-items.js';
 import { builtinTasks } from '../src/task/builtin-tasks.js';
+import { loadTask } from '../src/task/load-task.js';
 import type { Task } from '../src/task/task-schema.js';
 
 /** The repository root: the benchmarks resolve every path from here, whatever the current directory. */
@@ -56,4 +57,23 @@ export async function loadPaperTask(name: PaperTask): Promise<PaperTaskData> {
   }
   const items = await loadItems(file, task);
   return { name, task, items, selection: `all ${items.length} items of ${dataFiles[name]}` };
+}
+
+/** The file of the held-out RTE task with a long annotation guideline. */
+export const guidelineTaskFile = 'examples/tasks/rte-guideline.yaml';
+
+/**
+ * The RTE items under the task of `examples/tasks/rte-guideline.yaml`: the same premises and
+ * hypotheses with a guideline long enough (over 1,024 tokens) for the providers to cache it.
+ */
+export async function loadGuidelineRte(): Promise<{ task: Task; items: Item[] }> {
+  const task = loadTask(resolve(repositoryRoot, guidelineTaskFile));
+  const { items } = await loadPaperTask('rte');
+  return { task, items: items.map((item) => ({ ...item, gold: guidelineLabel(item.gold) })) };
+}
+
+/** The built-in RTE task's gold (its label words) as the guideline task's labels. */
+function guidelineLabel(gold: unknown): unknown {
+  if (gold === 'entailment' || gold === 'not_entailment') return gold;
+  return gold === true || gold === 0 || gold === '0' ? 'entailment' : 'not_entailment';
 }
