@@ -138,6 +138,28 @@ describe('an output path that is an input or another output', () => {
     expect(result.stderr).toMatch(/-o .* would write over the report input/);
     expect(readFileSync(input, 'utf8')).toBe('{}');
   });
+
+  it("is refused for the report's -o on the data, the results or the store, and allowed over an earlier report", async () => {
+    const out = join(directory, 'results.jsonl');
+    const run = await runCli(command('run', '--out', out, '--json'));
+    expect(run.code).toBe(exitCodes.ok);
+    const summary = join(directory, 'summary.json');
+    writeFileSync(summary, run.stdout);
+    const storeFile = join(store(), 'store.sqlite');
+    const before = [data, out, storeFile].map((file) => readFileSync(file));
+    for (const target of [data, out, storeFile]) {
+      const refused = await runCli(['report', summary, '-o', target]);
+      expect(refused.code, target).toBe(exitCodes.input);
+      expect(refused.stderr).toMatch(/-o .* exists and is not an HTML page; nothing was written/);
+    }
+    expect([data, out, storeFile].map((file) => readFileSync(file))).toEqual(before);
+    // The store still opens and holds the run: the same command answers from it without a call.
+    const again = await runCli(command('run', '--out', join(directory, 'again.jsonl'), '--json'));
+    expect(JSON.parse(again.stdout)).toMatchObject({ calls: 0, answered: 6 });
+    const page = join(directory, 'report.html');
+    expect((await runCli(['report', summary, '-o', page])).code).toBe(exitCodes.ok);
+    expect((await runCli(['report', summary, '-o', page])).code).toBe(exitCodes.ok);
+  });
 });
 
 describe('run without --out', () => {
