@@ -76,12 +76,21 @@ export function refuseClashingPaths(inputs: readonly NamedPath[], outputs: reado
   }
 }
 
-/** The files `run` and `eval` read: the data, a task file, a price file. */
-export function commandInputs(values: { data: string; task: string; prices?: string }): NamedPath[] {
+/**
+ * The files `run` and `eval` read: the data, a task file, a price file, and the store directory
+ * (an output named like it would be written only after every call was paid for, and then fail).
+ */
+export function commandInputs(values: {
+  data: string;
+  task: string;
+  prices?: string;
+  storeDir?: string;
+}): NamedPath[] {
   return [
     { flag: '--data', path: values.data },
     { flag: '--task', path: values.task },
     ...(values.prices === undefined ? [] : [{ flag: '--prices', path: values.prices }]),
+    ...(values.storeDir === undefined ? [] : [{ flag: '--store-dir', path: values.storeDir }]),
   ];
 }
 

@@ -130,6 +130,18 @@ describe('an output path that is an input or another output', () => {
     expect(readFileSync(taskFile, 'utf8')).toBe('{}');
   });
 
+  it('is refused when --out or --review-out is the store directory', async () => {
+    for (const flag of ['--out', '--review-out']) {
+      const storeNamedLikeResults = join(directory, `${flag.slice(2)}.jsonl`);
+      const args = command('run', '--out', join(directory, 'results.jsonl'), flag, storeNamedLikeResults);
+      args[args.indexOf(store())] = storeNamedLikeResults;
+      const refused = await runCli(args);
+      expect(refused.code, refused.stderr).toBe(exitCodes.input);
+      expect(refused.stderr).toMatch(new RegExp(`${flag} .* would write over --store-dir`));
+      expect(existsSync(storeNamedLikeResults)).toBe(false);
+    }
+  });
+
   it("is refused for the report's -o on its input", async () => {
     const input = join(directory, 'eval.json');
     writeFileSync(input, '{}');
