@@ -3,6 +3,7 @@ import { type CommandName, commandSummaries, declareCommand } from './commands/c
 import { commandModules } from './commands/index.js';
 import { describeError } from './describe-error.js';
 import { exitCodes } from './exit-codes.js';
+import { routeSdkWarnings } from './route-sdk-warnings.js';
 
 /** A command registers itself on the program; the command's action returns its exit code. */
 export type CommandRegistrar = (program: Command, setExitCode: (code: number) => void) => void;
@@ -10,6 +11,7 @@ export type CommandRegistrar = (program: Command, setExitCode: (code: number) =>
 /** Runs the command line; returns the process exit code. Only this layer reads argv and prints. */
 export async function main(argv: string[] = process.argv): Promise<number> {
   let exitCode: number = exitCodes.ok;
+  routeSdkWarnings((line) => process.stderr.write(line));
   const program = new Command()
     .name('batchprompt')
     .description(
