@@ -10,7 +10,7 @@ import { useTempDir } from '../src/test/temp-dir.js';
 import { cliFlags } from './harness/cli-flags.js';
 import { sharedDataFile } from './harness/repo-paths.js';
 import { answersIn, runCli } from './harness/run-cli.js';
-import { spawnCli } from './harness/spawn-cli.js';
+import { killProcess, spawnCli } from './harness/spawn-cli.js';
 import { startSimOn, withClockRunning } from './harness/start-sim-on.js';
 import { useEnvironment } from './harness/use-environment.js';
 import { waitFor } from './harness/wait-for.js';
@@ -19,8 +19,8 @@ import { waitFor } from './harness/wait-for.js';
  * `run --batch-api` with a `google:` model: Gemini batch mode through `@google/genai` against the
  * simulator, on all of RTE. The same answers and tokens as the online run, priced at the batch
  * rate; a run killed with SIGKILL while its job runs is run again and waits for that job; `jobs
- * cancel` cancels a Gemini batch, and a rerun submits only what it had not finished. The
- * simulator's clock is the test's.
+ * cancel` cancels a Gemini batch (of a detached run, or of a run waiting on it, which stops), and a
+ * rerun submits only what it had not finished. The simulator's clock is the test's.
  */
 
 const rte = sharedDataFile('rte.dev.jsonl');
@@ -150,45 +150,131 @@ describe.skipIf(!rte.present)('run --batch-api with google: against the simulato
     expect(server.stats().batch.requestsAnswered - before.requestsAnswered).toBe(online.totalCalls);
   }, 180_000);
 
-  it('jobs cancel cancels the Gemini batch; a rerun keeps what finished and submits the rest', async () => {
+  /** Round 1 of BPE+SEAS is one job of every batch: a cancel halfway leaves many requests on each side. */
+  const bpeSeas = ['--strategy', 'bpe+seas', ...batchFlags];
+
+  let bpeSeasOnline: Promise<{ summary: Summary; answers: [unknown, unknown][] }> | undefined;
+  /** The online BPE+SEAS run the cancelled runs must end up matching (run once, when first needed). */
+  function bpeSeasReference(): Promise<{ summary: Summary; answers: [unknown, unknown][] }> {
+    bpeSeasOnline ??= (async () => {
+      const directory = folder('bpe-seas-online');
+      const printed = await runCli(
+        args('openai-compatible:sim-gpt-4', server.url, directory, ['--strategy', 'bpe+seas']),
+      );
+      expect(printed.code, printed.stderr).toBe(exitCodes.ok);
+      const summary = JSON.parse(printed.stdout) as Summary;
+      return { summary, answers: answersIn(join(directory, 'results.jsonl')) };
+    })();
+    return bpeSeasOnline;
+  }
+
+  /**
+   * The journal of a cancelled first job and of the rerun's next one: the requests the cancelled
+   * job finished (exactly those the simulator answered before the cancel) are not in the next job,
+   * every request it did not finish is, and nothing else of the first job was lost or asked twice.
+   */
+  function expectCancelledJobKept(
+    store: string,
+    answeredBeforeCancel: number,
+    canceledAtServer: number,
+  ): void {
+    const opened = openStore(store);
+    try {
+      const [first, second] = opened.jobs.listJobs();
+      expect(first!.providerStatus).toBe('JOB_STATE_CANCELLED');
+      const requests = opened.jobs.listRequests(first!.jobId);
+      const succeeded = requests.filter((request) => request.state === 'succeeded');
+      const canceled = requests.filter((request) => request.state === 'canceled');
+      // Half the completion delay had passed: about half on either side, none in another state.
+      expect(requests.length).toBeGreaterThan(10);
+      expect(succeeded.length).toBe(answeredBeforeCancel);
+      expect(canceled.length).toBe(canceledAtServer);
+      expect(succeeded.length + canceled.length).toBe(requests.length);
+      expect(succeeded.length).toBe(Math.round(requests.length / 2));
+      const secondIds = new Set(opened.jobs.listRequests(second!.jobId).map((request) => request.customId));
+      expect(succeeded.filter((request) => secondIds.has(request.customId))).toEqual([]);
+      expect(canceled.filter((request) => !secondIds.has(request.customId))).toEqual([]);
+    } finally {
+      opened.close();
+    }
+  }
+
+  it('jobs cancel cancels the Gemini batch of a detached run; a rerun keeps what finished and submits the rest', async () => {
+    const reference = await bpeSeasReference();
     const directory = folder('cancel');
-    const detached = await runCli([...args('google:sim-gemini', gemini, directory, batchFlags), '--detach']);
+    const start = server.stats().batch;
+    const detached = await runCli([...args('google:sim-gemini', gemini, directory, bpeSeas), '--detach']);
     expect(detached.code, detached.stderr).toBe(exitCodes.detached);
     const store = join(directory, 'store');
     const [job] = JSON.parse((await runCli(['jobs', '--store-dir', store, '--json'])).stdout) as {
       jobId: string;
       status: string;
-      total: number;
     }[];
     expect(job!.status).toBe('JOB_STATE_RUNNING');
     clock.now += 30_000;
     const cancelled = await runCli(['jobs', 'cancel', job!.jobId, '--store-dir', store, '--json']);
     expect(cancelled.code, cancelled.stderr).toBe(exitCodes.ok);
     expect(JSON.parse(cancelled.stdout)).toMatchObject({ status: 'JOB_STATE_CANCELLED' });
+    const atCancel = server.stats().batch;
 
-    const before = server.stats().batch;
     const finished = await withClockRunning(clock, () =>
-      runCli(args('google:sim-gemini', gemini, directory, batchFlags)),
+      runCli(args('google:sim-gemini', gemini, directory, bpeSeas)),
     );
     expect(finished.code, finished.stderr).toBe(exitCodes.ok);
     expect(JSON.parse(finished.stdout)).toMatchObject({ answered: 277, resumed: true });
-    expect(answersIn(join(directory, 'results.jsonl'))).toEqual(onlineAnswers);
-    const opened = openStore(store);
-    try {
-      const [first, second] = opened.jobs.listJobs();
-      const requests = opened.jobs.listRequests(first!.jobId);
-      const canceled = requests.filter((request) => request.state === 'canceled');
-      expect(canceled.length).toBeGreaterThan(0);
-      expect(canceled.length).toBeLessThan(requests.length);
-      const secondIds = new Set(opened.jobs.listRequests(second!.jobId).map((request) => request.customId));
-      for (const request of requests)
-        expect(secondIds.has(request.customId)).toBe(request.state === 'canceled');
-      // The cancelled job's finished requests were not asked again.
-      expect(server.stats().batch.requestsSubmitted - before.requestsSubmitted).toBe(
-        online.totalCalls - (requests.length - canceled.length),
-      );
-    } finally {
-      opened.close();
-    }
+    expect(answersIn(join(directory, 'results.jsonl'))).toEqual(reference.answers);
+    expectCancelledJobKept(
+      store,
+      atCancel.requestsAnswered - start.requestsAnswered,
+      atCancel.requestsCanceled - start.requestsCanceled,
+    );
+    // Every request answered once: what the cancelled job finished was not asked again.
+    expect(server.stats().batch.requestsAnswered - start.requestsAnswered).toBe(reference.summary.totalCalls);
+  }, 180_000);
+
+  it('a run waiting on its batch stops when jobs cancel cancels it, keeps what finished, and a rerun submits only the rest', async () => {
+    const reference = await bpeSeasReference();
+    const directory = folder('cancel-waiting');
+    const store = join(directory, 'store');
+    const start = server.stats().batch;
+    // Not quiet: the waiting run prints each status check, so the test knows it saw the job running.
+    const waiting = spawnCli(
+      args('google:sim-gemini', gemini, directory, bpeSeas).filter((flag) => flag !== '--quiet'),
+    );
+    await waitFor(() => {
+      if (waiting.child.exitCode !== null)
+        throw new Error(`the run ended while waiting: ${waiting.stderr()}`);
+      return /JOB_STATE_RUNNING, \d+ requests/.test(waiting.stderr());
+    }, 'the run saw its job running');
+    const [job] = JSON.parse((await runCli(['jobs', '--store-dir', store, '--json'])).stdout) as {
+      jobId: string;
+    }[];
+    clock.now += 30_000;
+    const cancelled = await runCli(['jobs', 'cancel', job!.jobId, '--store-dir', store, '--json']);
+    expect(cancelled.code, cancelled.stderr).toBe(exitCodes.ok);
+    // The clock stands still: a run that went on would submit a follow-up job and wait for it.
+    await waitFor(
+      () => waiting.child.exitCode !== null || server.stats().batch.jobsCreated - start.jobsCreated > 1,
+      'the run stopped or submitted again',
+    );
+    const stopped = await killProcess(waiting);
+    expect(stopped.code, stopped.stderr).toBe(exitCodes.interrupted);
+    expect(stopped.stderr).toContain(`batch job ${job!.jobId} was cancelled: its finished requests are kept`);
+    const atCancel = server.stats().batch;
+    // The stopped run paid for nothing elsewhere: one job, no follow-up.
+    expect(atCancel.jobsCreated - start.jobsCreated).toBe(1);
+
+    const finished = await withClockRunning(clock, () =>
+      runCli(args('google:sim-gemini', gemini, directory, bpeSeas)),
+    );
+    expect(finished.code, finished.stderr).toBe(exitCodes.ok);
+    expect(JSON.parse(finished.stdout)).toMatchObject({ answered: 277, resumed: true });
+    expect(answersIn(join(directory, 'results.jsonl'))).toEqual(reference.answers);
+    expectCancelledJobKept(
+      store,
+      atCancel.requestsAnswered - start.requestsAnswered,
+      atCancel.requestsCanceled - start.requestsCanceled,
+    );
+    expect(server.stats().batch.requestsAnswered - start.requestsAnswered).toBe(reference.summary.totalCalls);
   }, 180_000);
 });
