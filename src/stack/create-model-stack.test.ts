@@ -157,4 +157,29 @@ describe('createModelStack', () => {
     expect(replies).toEqual([false, true]);
     expect(stack.cacheStats()).toEqual({ hits: 1, misses: 1, damaged: 0 });
   });
+
+  it("keeps the simulator server's replies apart from a real endpoint's of the same model name", async () => {
+    // One server, told apart as the simulator or not: the cache must not care where it listens.
+    const { calls } = await stackOver(answer, { simulatedEndpoint: true });
+    const stackAs = (simulatedEndpoint: boolean) =>
+      createModelStack({
+        uri: 'openai-compatible:test-model',
+        baseUrl: `${server!.origin}/v1`,
+        task: boolqTask,
+        store: store!,
+        simulatedEndpoint,
+      });
+    const simulator = await stackAs(true);
+    expect((await simulator.model.generate(request('is water wet?'))).cached).not.toBe(true);
+    expect((await simulator.model.generate(request('is water wet?'))).cached).toBe(true);
+    expect(calls()).toBe(1);
+    // The same model name and prompt at a real server: asked, not answered from the simulator.
+    const real = await stackAs(false);
+    expect(real.model.simulated).toBe(false);
+    expect((await real.model.generate(request('is water wet?'))).cached).not.toBe(true);
+    expect(calls()).toBe(2);
+    expect((await real.model.generate(request('is water wet?'))).cached).toBe(true);
+    expect((await (await stackAs(true)).model.generate(request('is water wet?'))).cached).toBe(true);
+    expect(calls()).toBe(2);
+  });
 });

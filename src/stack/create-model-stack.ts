@@ -175,6 +175,20 @@ async function detectSimulatedEndpoint(uri: string, baseUrl: string | undefined)
   return isSimulatorEndpoint(baseUrl ?? access.baseUrl);
 }
 
+/**
+ * Mixed into the cache key of every call to `batchprompt sim serve`. Its replies come from gold
+ * labels; under the plain key a later run of the same model name and prompts against a real
+ * server (`openai:gpt-5-mini` tried on the simulator with `--base-url`, then sent to OpenAI)
+ * would replay them as that server's answers, and a run whose simulator is down would replay
+ * them without the simulated label.
+ */
+const simulatorServerKey = 'sim-serve';
+
+/** Whether the calls go to the simulator's server: found at the endpoint, not the in-process `sim`. */
+function answeredBySimulatorServer(uri: string, base: ChatModel): boolean {
+  return base.simulated && parseWithProvider(uri).provider.simulator !== true;
+}
+
 /** The simulated model's factory, told the data set's gold answers first. */
 async function simulatedModelFactory(options: ModelStackOptions): Promise<SimModelFactory> {
   const catalog = createItemCatalog(options.task);
@@ -366,6 +380,7 @@ export async function createModelStack(options: ModelStackOptions): Promise<Mode
       wrap: (model) => {
         cache = cachedModel(model, store, {
           ...(options.runId === undefined ? {} : { runId: options.runId }),
+          ...(answeredBySimulatorServer(options.uri, base) ? { settingsKey: simulatorServerKey } : {}),
           enabled: options.cache ?? true,
           ...(onEvent === undefined
             ? {}
