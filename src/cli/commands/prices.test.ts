@@ -48,6 +48,17 @@ describe('batchprompt prices', () => {
     }
   });
 
+  it('names the priced model a name given without its provider stands for', async () => {
+    const result = await runCli(['prices', 'gpt-4o-mini']);
+    expect(result.code).toBe(exitCodes.input);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      'no price known for gpt-4o-mini: a model is named with its provider, as `run --model` takes it: openai:gpt-4o-mini\n',
+    );
+    // A name no priced model has keeps the price file's remedy.
+    expect((await runCli(['prices', 'gpt-9'])).stderr).toContain('--prices file.json');
+  });
+
   it('lists every priced model, with a price file laid over the built-in table', async () => {
     const file = pathOf('prices.json');
     writeFileSync(file, JSON.stringify({ 'openai:my-model': { input: 1, output: 2 } }));

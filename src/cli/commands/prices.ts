@@ -91,6 +91,15 @@ export function renderAllCharges(all: readonly ModelCharges[]): string[] {
   ];
 }
 
+/**
+ * The priced models a name given without its provider stands for (`gpt-4o-mini` for
+ * `openai:gpt-4o-mini`); none for a name that has a provider.
+ */
+function pricedUnder(prices: Record<string, ModelPrice>, name: string): string[] {
+  if (name.includes(':')) return [];
+  return Object.keys(prices).filter((id) => id.slice(id.indexOf(':') + 1) === name);
+}
+
 export function pricesCommand(
   model: string | undefined,
   values: PricesCliValues,
@@ -104,6 +113,13 @@ export function pricesCommand(
     return exitCodes.ok;
   }
   const price = priceOf(prices, model);
+  const named = pricedUnder(prices, model.trim());
+  if (price === undefined && named.length > 0) {
+    printError(
+      `no price known for ${model.trim()}: a model is named with its provider, as \`run --model\` takes it: ${named.join(', ')}`,
+    );
+    return exitCodes.input;
+  }
   if (price === undefined) {
     printError(
       `no price known for ${model.trim()}: batchprompt shows no dollar figure for it rather than a guess. Pass --prices file.json with its rates ({"${model.trim()}": {"input": 1, "output": 2}}, US dollars per million tokens).`,
