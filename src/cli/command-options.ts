@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type OptionGroup, optionLeaves } from '../engine/option-schema.js';
 import { defaultPolling } from '../jobs/batch-api-model.js';
 import { defaultLocalModelUri } from '../models/default-local-model.js';
-import { batchApiHelp, modelUriHelp, serviceTierHelp } from '../providers/provider-table.js';
+import { baseUrlHelp, batchApiHelp, modelUriHelp, serviceTierHelp } from '../providers/provider-table.js';
 import { defaultOutageTimeoutMs, defaultStallMs } from '../queue/queue-defaults.js';
 import { schedulerDefaults } from '../runtime/scheduler-defaults.js';
 import { defaultBreakAfter } from '../stack/default-break-after.js';
@@ -173,7 +173,7 @@ export const commandShape = {
     commands: answering,
   }),
   baseUrl: option(z.string().optional(), {
-    description: 'endpoint for openai-compatible: and ollama: models',
+    description: baseUrlHelp(),
     group: 'model',
     commands: callers,
     placeholder: 'url',

@@ -10,7 +10,7 @@ import { createBatchProvider } from './create-batch-provider.js';
 import { parseModelUri } from './model-uri.js';
 import { resolveAccess } from './provider.js';
 import { geminiHttpOptions, providerFactories } from './provider-factories.js';
-import { batchApiHelp, findProvider, modelUriHelp, providerTable } from './provider-table.js';
+import { baseUrlHelp, batchApiHelp, findProvider, modelUriHelp, providerTable } from './provider-table.js';
 import { renderProviderReference } from './render-provider-reference.js';
 
 describe('the provider table', () => {
@@ -48,6 +48,18 @@ describe('the provider table', () => {
       }
       expect(batchHelp).not.toContain('ollama:');
     }
+    // Every provider with an endpoint takes --base-url (README's flex example points openai: at
+    // sim serve); its help once named only openai-compatible: and ollama:.
+    for (const command of ['run', 'eval', 'worker'] as const) {
+      const baseUrl = helpText(option('--base-url'), command);
+      for (const provider of providerTable) {
+        if (provider.endpoint !== undefined) expect(baseUrl).toContain(`${provider.prefix}:`);
+      }
+      expect(baseUrl).not.toContain('sim:');
+    }
+    expect(baseUrlHelp()).toBe(
+      "the model's endpoint: required for openai-compatible:; for openai:, anthropic:, google:, ollama: in place of the provider's own (a proxy, or batchprompt sim serve)",
+    );
     expect(modelUriHelp().split(', ')[0]).toBe('sim');
     expect(batchApiHelp()).toBe('openai:, anthropic:, google:, openai-compatible: servers with /v1/batches');
   });

@@ -132,3 +132,19 @@ export function batchApiHelp(): string {
     .flatMap((provider) => (provider.batch === undefined ? [] : [provider.batch.help]))
     .join(', ');
 }
+
+/**
+ * What `--base-url` does, by provider: required where a provider has no endpoint of its own, else
+ * it replaces the provider's default (a proxy, or `batchprompt sim serve` to try a setup offline).
+ */
+export function baseUrlHelp(): string {
+  const prefixes = (required: boolean) =>
+    providerTable
+      .filter(
+        (provider) =>
+          provider.endpoint !== undefined && (provider.endpoint.defaultUrl === undefined) === required,
+      )
+      .map((provider) => `${provider.prefix}:`)
+      .join(', ');
+  return `the model's endpoint: required for ${prefixes(true)}; for ${prefixes(false)} in place of the provider's own (a proxy, or batchprompt sim serve)`;
+}
