@@ -31,17 +31,21 @@ describe('decideVote', () => {
   });
 
   it('breaks a tie in weight by the number of confident votes', () => {
-    // yes: 1 + 0.2 + 0.2 + 0.2 + 0.2 = 2; no: 1 + 1 = 2, with two confident votes against one.
+    // yes: 1 + 5 x 0.2 = 2; no: 1 + 1 = 2, with two confident votes against one. yes came first,
+    // so the earliest-round rule alone would pick it.
     const votes = [
       vote(1, 'yes', true),
       vote(2, 'yes', false),
       vote(3, 'yes', false),
       vote(4, 'yes', false),
       vote(5, 'yes', false),
-      vote(6, 'no', true),
+      vote(6, 'yes', false),
       vote(7, 'no', true),
+      vote(8, 'no', true),
     ];
-    expect(decideVote(votes, 'weighted')?.answer).toBe('no');
+    const outcome = decideVote(votes, 'weighted');
+    expect(outcome?.tally).toEqual({ yes: 2, no: 2 });
+    expect(outcome?.answer).toBe('no');
   });
 
   it('breaks a full tie by the answer given in the earliest round', () => {
