@@ -154,6 +154,8 @@ describe('outcomeReason', () => {
       'endpoint-failed',
     );
     expect(outcomeReason({ items: 3, answered: 0, unanswered: 3, failed: 0 }, '3').kind).toBe('unattributed');
+    // One failed call among unattributed replies is enough to name the endpoint (exit 4, not 1).
+    expect(outcomeReason({ items: 3, answered: 0, unanswered: 2, failed: 1 }).kind).toBe('endpoint-failed');
   });
 });
 
