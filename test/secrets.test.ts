@@ -23,11 +23,13 @@ const plantedKey = 'sk-PLANTED-batchprompt-0000';
 /** A fragment that survives partial masking (`sk-PLAN...0000`) as well. */
 const plantedFragment = 'PLANTED-batchprompt';
 
-type FrontMode = 'forward' | 'unauthorized' | 'server-error' | 'echo-key' | 'echo-header';
+type FrontMode = 'forward' | 'unauthorized' | 'server-error' | 'echo-key' | 'echo-header' | 'echo-query';
 
 interface Front {
   url: string;
   authorizations: string[];
+  /** The path and query of every request. */
+  paths: string[];
   mode: FrontMode;
   close(): Promise<void>;
 }
@@ -62,10 +64,12 @@ function withLines(reply: FrontReply, lines: string[]): FrontReply {
 
 /** An endpoint that records the credential of every request, then forwards it or fails it. */
 async function startKeyFront(target: SimServer): Promise<Front> {
-  const front: Omit<Front, 'url' | 'close'> = { authorizations: [], mode: 'forward' };
+  const front: Omit<Front, 'url' | 'close'> = { authorizations: [], paths: [], mode: 'forward' };
   const server = await startFront(target.url, async (request, forward) => {
     const authorization = String(request.headers.authorization ?? '');
     front.authorizations.push(authorization);
+    front.paths.push(request.path);
+    const queryKey = new URL(request.path, 'http://front').searchParams.get('key') ?? '';
     const presented = authorization.replace(/^Bearer /, '');
     if (front.mode === 'unauthorized') {
       const message = `Incorrect API key provided: ${presented}. You can find your API key at https://example.invalid/keys.`;
@@ -83,12 +87,19 @@ async function startKeyFront(target: SimServer): Promise<Front> {
         }),
       };
     }
+    if (front.mode === 'echo-query' && queryKey === '') {
+      return { status: 404, body: JSON.stringify({ error: { message: `no route ${request.path}` } }) };
+    }
     const reply = await forward();
     const chat =
       reply.status >= 200 &&
       reply.status < 300 &&
       request.path.replace(/^\/v1/, '').startsWith('/chat/completions');
     if (front.mode === 'echo-header' && chat) return withLines(reply, credentialEchoLines(authorization));
+    // The key of the query quoted bare and base64-encoded, its name left out.
+    if (front.mode === 'echo-query' && chat) {
+      return withLines(reply, [`you sent ${queryKey}`, `b64 ${Buffer.from(queryKey).toString('base64')}`]);
+    }
     if (front.mode === 'echo-key' && chat) {
       // A 200 reply that answers and also echoes the credential it was sent, as written and in
       // the encodings a server might use: base64, URL-encoding, and base64 inside a longer blob.
@@ -205,6 +216,7 @@ beforeEach(() => {
   process.env.OPENAI_API_KEY = plantedKey;
   process.env.BATCHPROMPT_API_KEY = plantedKey;
   front.authorizations.length = 0;
+  front.paths.length = 0;
   front.mode = 'forward';
 });
 
@@ -372,6 +384,32 @@ describe('the planted API key', () => {
       keeper.close();
     }
     expect(filesRevealing(directory, password)).toEqual([]);
+  });
+
+  it('is sent with every request and found in no file when given as ?key= in --base-url, and the endpoint quotes it bare', async () => {
+    delete process.env.BATCHPROMPT_API_KEY;
+    const queryKey = 'PLANTED-query-Vb82nQ4kLm';
+    front.mode = 'echo-query';
+    const directory = temp.folder('run-query-key');
+    const args = runArgs(directory, 'openai-compatible:sim-gpt-4');
+    args[args.indexOf(front.url)] = `${front.url}?key=${queryKey}`;
+    const printed = await runCli(args);
+    expect(printed.code, printed.stderr).toBe(exitCodes.ok);
+    // Every request carried the query, the one that asks whether the endpoint is the simulator too.
+    expect(JSON.parse(printed.stdout)).toMatchObject({ answered: items.length, simulated: true });
+    const chats = front.paths.filter((path) => path.includes('/chat/completions'));
+    expect(chats.length).toBeGreaterThan(0);
+    for (const path of chats) expect(path).toBe(`/v1/chat/completions?key=${queryKey}`);
+    // The check can fail: the stored replies hold the echo lines, with the key taken out.
+    const keeper = openStore(join(directory, 'store'));
+    try {
+      const replies = keeper.database.prepare('SELECT text FROM responses').all() as { text: string }[];
+      expect(replies.map(({ text }) => text).join('\n')).toContain('you sent [redacted]');
+    } finally {
+      keeper.close();
+    }
+    expect(printedTheKey(printed.stdout + printed.stderr, [queryKey])).toBe(false);
+    expect(filesHoldingTheKey(directory, [queryKey])).toEqual([]);
   });
 
   it('is written nowhere when the endpoint answers 401 quoting the key', async () => {

@@ -1,5 +1,5 @@
 import { simulatorModelOwner } from '../util/simulator-marker.js';
-import { splitUrlCredentials } from './split-url-credentials.js';
+import { splitUrlCredentials, splitUrlQuery } from './split-url-credentials.js';
 
 /**
  * Whether an OpenAI-compatible endpoint is batchprompt's own simulator (`batchprompt sim serve`),
@@ -12,9 +12,12 @@ export async function isSimulatorEndpoint(
   options: { fetch?: typeof globalThis.fetch; timeoutMs?: number } = {},
 ): Promise<boolean> {
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  const { url, authorization } = splitUrlCredentials(baseUrl);
+  const credentials = splitUrlCredentials(baseUrl);
+  const { authorization } = credentials;
+  const { url, query } = splitUrlQuery(credentials.url);
+  const search = query === undefined ? '' : `?${new URLSearchParams(query)}`;
   try {
-    const response = await fetchImpl(`${url.replace(/\/+$/, '')}/models`, {
+    const response = await fetchImpl(`${url.replace(/\/+$/, '')}/models${search}`, {
       signal: AbortSignal.timeout(options.timeoutMs ?? 2000),
       ...(authorization === undefined ? {} : { headers: { Authorization: authorization } }),
     });

@@ -1,3 +1,7 @@
+/** Names of URL query parameters whose value is a credential (`?key=...`, `&sig=...`). */
+export const credentialParameterNames =
+  'key|api[-_]?key|access[-_]?token|token|secret|client[-_]?secret|password|passwd|pwd|auth|sig|signature';
+
 /**
  * Shapes that carry a credential wherever they appear in text: SDK error messages quote response
  * bodies, URLs and sometimes request headers, and any of those can hold an API key.
@@ -8,10 +12,7 @@ const credentialPatterns: ReadonlyArray<readonly [RegExp, string]> = [
     /((?:authorization|proxy-authorization|x-api-key|api-key|x-goog-api-key)["']?\s*[:=]\s*["']?)[^"'\s,;}]+/gi,
     '$1[redacted]',
   ],
-  [
-    /([?&](?:key|api[-_]?key|access[-_]?token|token|secret|client[-_]?secret|password|passwd|pwd|auth|sig|signature)=)[^&#\s"']+/gi,
-    '$1[redacted]',
-  ],
+  [new RegExp(`([?&](?:${credentialParameterNames})=)[^&#\\s"']+`, 'gi'), '$1[redacted]'],
   // Userinfo in any URL: `https://user:password@host/` keeps the host, loses the credentials.
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"']+@/gi, '$1[redacted]@'],
   // Key formats of the providers we speak to (OpenAI and Anthropic `sk-...`, Google `AIza...`).

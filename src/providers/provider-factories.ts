@@ -10,6 +10,7 @@ import { createGeminiBatchProvider } from '../jobs/gemini-batch-provider.js';
 import { createOpenAiBatchProvider } from '../jobs/openai-batch-provider.js';
 import { fromLanguageModel } from '../models/ai-sdk-model.js';
 import { createLocalModelFromUri } from '../models/local-model-from-uri.js';
+import { splitUrlQuery } from '../models/split-url-credentials.js';
 import { BatchPromptError } from '../spec/errors.js';
 import type { OnlineContext, Provider, ProviderFactories } from './provider.js';
 import { googleServiceTiers, openaiServiceTiers } from './service-tier-adapters.js';
@@ -32,9 +33,11 @@ export function geminiHttpOptions(baseUrl: string | undefined): { baseUrl?: stri
 
 /** An OpenAI-compatible chat completions endpoint, with a key, `Basic` credentials or neither. */
 function compatibleModel({ target, access, fetch, adapter }: OnlineContext) {
+  const { url, query } = splitUrlQuery(access.baseUrl ?? '');
   const languageModel = createOpenAICompatible({
     name: target.provider,
-    baseURL: access.baseUrl ?? '',
+    baseURL: url,
+    ...(query === undefined ? {} : { queryParams: query }),
     ...(access.apiKey === undefined ? {} : { apiKey: access.apiKey }),
     ...(access.authorization === undefined ? {} : { headers: { Authorization: access.authorization } }),
     fetch,
@@ -42,6 +45,16 @@ function compatibleModel({ target, access, fetch, adapter }: OnlineContext) {
     supportsStructuredOutputs: true,
   }).chatModel(target.model);
   return fromLanguageModel(languageModel, { ...adapter, supportsJsonSchema: true });
+}
+
+/** The OpenAI SDK's base URL and default query for a compatible server's base URL (see splitUrlQuery). */
+function compatibleClientUrl(baseUrl: string | undefined): {
+  baseURL?: string;
+  defaultQuery?: Record<string, string>;
+} {
+  if (baseUrl === undefined) return {};
+  const { url, query } = splitUrlQuery(baseUrl);
+  return { baseURL: url, ...(query === undefined ? {} : { defaultQuery: query }) };
 }
 
 /** The factories of every provider in the table, by its prefix. */
@@ -126,7 +139,11 @@ export const providerFactories: Readonly<Record<string, ProviderFactories>> = {
     createBatch: ({ target, access }) =>
       createOpenAiBatchProvider({
         // The SDK needs some key; a placeholder goes to a server that wants none.
-        client: new OpenAI({ apiKey: access.apiKey ?? 'no-key', baseURL: access.baseUrl, maxRetries: 2 }),
+        client: new OpenAI({
+          apiKey: access.apiKey ?? 'no-key',
+          ...compatibleClientUrl(access.baseUrl),
+          maxRetries: 2,
+        }),
         model: target.model,
         compatible: true,
         secrets: access.secrets,
