@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -7,6 +8,7 @@ import { parseRedisUrl } from '../src/queue/open-redis.js';
 import { createQueuedModel, type QueuedChatModel } from '../src/queue/queued-model.js';
 import type { SimServer } from '../src/sim/serve.js';
 import { countMessageTokens, countTokens } from '../src/spec/count-tokens.js';
+import { ApiCallError } from '../src/spec/errors.js';
 import { requestCacheKey } from '../src/store/cached-model.js';
 import { rteTask } from '../src/task/builtin-tasks.js';
 import {
@@ -287,6 +289,50 @@ describe.skipIf(skipReason !== undefined)('the job queue under faults', () => {
         'every worker waits for tokens',
       );
       expect(chats()).toHaveLength(3);
+    }, 120_000);
+
+    it('leaves the retry of a billed but unusable reply to the run, whose --max-cost then holds', async () => {
+      // A success status with a body cut short is billed (see ApiCallError.billedUsage).
+      const cutBody = '{"id": "chatcmpl-cut", "object": "chat.completion", "choi';
+      endpoint = await startLoopbackServer(async (request, response) => {
+        if (notTheSimulator(request, response)) return;
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(cutBody);
+      });
+      const worker = startWorker(redis.url, model, `${endpoint.origin}/v1`);
+      processes.push(worker);
+      await waitFor(() => eventsOf(worker, 'ready').length === 1, 'the worker is ready');
+
+      // The worker sends the call once and fails its job with what the attempt cost, retryable.
+      const coordinator = await queued();
+      const question = ask('billed once');
+      const failure = await coordinator.generate(question).catch((error: unknown) => error);
+      expect(chats()).toHaveLength(1);
+      expect(ApiCallError.isInstance(failure) && failure.isRetryable).toBe(true);
+      expect((failure as ApiCallError).billedUsage).toEqual({
+        inputTokens: countMessageTokens(question.messages),
+        outputTokens: countTokens(cutBody),
+        estimated: true,
+      });
+
+      // A run asks again above its spending cap: what the endpoint billed stays within --max-cost
+      // (the worker's own retries went past it: 10 requests, about twice this budget).
+      const prices = join(directory, 'billed-prices.json');
+      writeFileSync(prices, JSON.stringify({ [model]: { input: 10, output: 10 } }));
+      const maxCost = 0.05;
+      const before = chats().length;
+      const run = await runCli([
+        ...runArgs('billed-store', 'billed.jsonl', model),
+        ...cliFlags({ queue: redis.url, prices, 'max-cost': maxCost }),
+      ]);
+      expect(run.code, run.stderr).not.toBe(0);
+      const sent = chats().slice(before);
+      expect(sent.length).toBeGreaterThan(0);
+      const billed = sent.reduce((sum, request) => {
+        const { messages } = request.body as { messages: { role: 'user'; content: string }[] };
+        return sum + (countMessageTokens(messages) + countTokens(cutBody)) * 10e-6;
+      }, 0);
+      expect(billed).toBeLessThanOrEqual(maxCost);
     }, 120_000);
 
     it('drains a worker on SIGTERM: the calls in flight finish, no new job is taken, nothing is lost', async () => {

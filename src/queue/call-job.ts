@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type {
   ChatMessage,
+  ChatModel,
   FinishReason,
   GenerateRequest,
   GenerateResult,
@@ -8,6 +9,7 @@ import type {
   Usage,
 } from '../spec/chat-model.js';
 import { ApiCallError, BatchPromptError, fatalEndpointError, RetryError } from '../spec/errors.js';
+import { wrapChatModel } from '../spec/wrap-chat-model.js';
 
 /**
  * What a job holds: the request as the model would receive it, and nothing else (no key, no base
@@ -38,6 +40,38 @@ export interface CallJobFailure {
   status?: number;
   isFatal: boolean;
   isRetryable: boolean;
+  /** What the call's attempt cost when its reply was billed but could not be used. */
+  billedUsage?: Usage;
+}
+
+/**
+ * Leaves the retry of a billed failure (a success status with a body that could not be used) to
+ * the run: beneath the worker's retries, such an error becomes one they do not retry, and the job
+ * fails with what the attempt cost. The run retries it above its spending cap
+ * (`retryBilledFailures`), which prices each attempt before it is sent; retried here, out of the
+ * run's sight, a call could pay for seven attempts and pass `--max-cost`. Failures that cost
+ * nothing (429, 5xx, timeouts) the worker retries as before.
+ */
+export function leaveBilledRetriesToRun(model: ChatModel): ChatModel {
+  return wrapChatModel(model, {
+    generate: (request, next) =>
+      next(request).catch((error: unknown) => {
+        if (!ApiCallError.isInstance(error) || error.billedUsage === undefined || !error.isRetryable) {
+          throw error;
+        }
+        const unretried = new ApiCallError(error.message, {
+          ...(error.status === undefined ? {} : { status: error.status }),
+          headers: error.headers,
+          isRetryable: false,
+          isFatal: error.isFatal,
+          ...(error.url === undefined ? {} : { url: error.url }),
+          cause: error,
+          billedUsage: error.billedUsage,
+        });
+        unretried.stack = error.stack;
+        throw unretried;
+      }),
+  });
 }
 
 /** Queue names may not hold `:`; model ids do, so the name is the id made safe plus its digest. */
@@ -81,7 +115,10 @@ export function fromJobResult(result: CallJobResult): GenerateResult {
   return { text: result.text, usage: result.usage, finishReason: result.finishReason };
 }
 
-/** The failure of a worker's call as JSON text, its message already redacted by the model stack. */
+/**
+ * The failure of a worker's call as JSON text, its message already redacted by the model stack. A
+ * billed failure the worker left unretried (`leaveBilledRetriesToRun`) is retryable by the run.
+ */
 export function encodeFailure(error: unknown): string {
   const endpoint = fatalEndpointError(error);
   const last = RetryError.isInstance(error) ? error.lastError : error;
@@ -91,7 +128,10 @@ export function encodeFailure(error: unknown): string {
     message: api?.message ?? message,
     ...(api?.status === undefined ? {} : { status: api.status }),
     isFatal: api?.isFatal ?? false,
-    isRetryable: api?.isRetryable ?? false,
+    isRetryable:
+      (api?.isRetryable ?? false) ||
+      (api?.billedUsage !== undefined && ApiCallError.isInstance(api.cause) && api.cause.isRetryable),
+    ...(api?.billedUsage === undefined ? {} : { billedUsage: api.billedUsage }),
   };
   return JSON.stringify(failure);
 }
@@ -115,5 +155,7 @@ export function decodeFailure(failedReason: string, modelId: string): Error {
     ...(failure.status === undefined ? {} : { status: failure.status }),
     isFatal: failure.isFatal === true,
     isRetryable: failure.isRetryable === true,
+    // Counted by the coordinator's spending cap and request ledger as a billed failure.
+    ...(failure.billedUsage === undefined ? {} : { billedUsage: failure.billedUsage }),
   });
 }

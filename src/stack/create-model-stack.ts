@@ -33,6 +33,7 @@ import {
 } from './create-service-tier-layer.js';
 import type { ServiceTierMode } from './next-tier-step.js';
 import { createRequestLedger, type RequestTally } from './request-ledger.js';
+import { retryBilledFailures } from './retry-billed-failures.js';
 import { type StackLayer, type StackLayerName, stackModel } from './stack-layers.js';
 
 /** Everything the stack reports, told to its one `onEvent`. */
@@ -405,6 +406,18 @@ export async function createModelStack(options: ModelStackOptions): Promise<Mode
   }
   if (remote === undefined)
     layers.push({ name: 'scheduler', wrap: (model) => scheduleModel(model, scheduler) });
+  // The workers retry what costs nothing; a billed failure they leave to this process, whose
+  // spending cap (beneath this layer) prices every attempt.
+  if (queued !== undefined) {
+    layers.push({
+      name: 'scheduler',
+      wrap: (model) =>
+        retryBilledFailures(model, {
+          ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+          ...(onEvent === undefined ? {} : { onRetry: onEvent }),
+        }),
+    });
+  }
   if (tierLayer !== undefined) layers.push({ name: 'service-tier', wrap: tierLayer.wrap });
   if (options.wrapPaidCalls !== undefined) layers.push({ name: 'spending-cap', wrap: options.wrapPaidCalls });
   const ledger = createRequestLedger(

@@ -43,13 +43,17 @@ export function describeWorkerEvent(event: WorkerEvent): string {
 /** `batchprompt worker`: answers the queue's calls until stopped; returns the exit code. */
 export async function runWorker(values: WorkerCliValues): Promise<number> {
   // Loaded here, not with the command line: BullMQ and its Redis client weigh on every command's start.
-  const [{ tokenBudgetKey }, { openRedis, parseRedisUrl }, { startQueueWorker }, { limitSharedTokens }] =
-    await Promise.all([
-      import('../../queue/call-job.js'),
-      import('../../queue/open-redis.js'),
-      import('../../queue/queue-worker.js'),
-      import('../../queue/shared-token-limiter.js'),
-    ]);
+  const [
+    { tokenBudgetKey, leaveBilledRetriesToRun },
+    { openRedis, parseRedisUrl },
+    { startQueueWorker },
+    { limitSharedTokens },
+  ] = await Promise.all([
+    import('../../queue/call-job.js'),
+    import('../../queue/open-redis.js'),
+    import('../../queue/queue-worker.js'),
+    import('../../queue/shared-token-limiter.js'),
+  ]);
   const target = parseRedisUrl(values.queue);
   if (parseWithProvider(values.model).provider.simulator === true) {
     throw new InputError(
@@ -83,17 +87,19 @@ export async function runWorker(values: WorkerCliValues): Promise<number> {
       if (event.type === 'rate-limited') void worker?.pauseAll(event.pauseMs, `429 from ${values.model}`);
       else if (event.type === 'usage-replaced') process.stderr.write(`warning: ${event.message}\n`);
     },
-    ...(values.tpm === undefined
-      ? {}
-      : {
-          wrapPaidCalls: (model) =>
-            limitSharedTokens(model, {
+    // Beneath the retries: a billed failure is not retried here but by the run, above its spending
+    // cap; the shared tokens-per-minute budget, with --tpm, paces every attempt.
+    wrapPaidCalls: (model) =>
+      leaveBilledRetriesToRun(
+        values.tpm === undefined
+          ? model
+          : limitSharedTokens(model, {
               client,
               key: tokenBudgetKey(values.model),
-              tokensPerMinute: values.tpm ?? 0,
+              tokensPerMinute: values.tpm,
               onWait: (ms) => log({ type: 'waiting-for-tokens', ms }),
             }),
-        }),
+      ),
   });
   // SIGTERM or Ctrl-C drains; so does a key the endpoint refuses, which would fail every call:
   // this worker stops rather than fail the jobs that a worker with a good key would answer.
