@@ -148,6 +148,44 @@ describe('batchPrompt with a task with outputs', () => {
     expect(summary.reasks).toBe(1);
   });
 
+  it('records the items of a call that failed as failed, with the reason, and an item whose output was never read as unanswered, with its own', async () => {
+    const failing = createScriptedModel({ reply: () => new Error('server exploded') });
+    const failed = await batchPrompt({ task, items, model: failing, strategy: 'batch', batchSize: 6 });
+    expect(failed.results.map((result) => result.status)).toEqual(Array(6).fill('failed'));
+    for (const result of failed.results) expect(result.error).toContain('call failed: server exploded');
+    expect(failed.summary.failed).toBe(6);
+
+    // Item 2's urgency is never answered; its other outputs and every other item are.
+    const silent = createScriptedModel({
+      reply: (request) => {
+        const { outputs, batch } = asked(request);
+        return batch
+          .map((entry) => {
+            const parts = outputs
+              .filter((name) => !(entry.item === 2 && name === 'urgency'))
+              .map((name) =>
+                name === 'mentions'
+                  ? 'mentions=none sure'
+                  : `${name}=${name === 'topic' ? 'billing' : 'low'} sure`,
+              );
+            return `${entry.index} (${entry.tag}): ${parts.join('; ')}`;
+          })
+          .join('\n');
+      },
+    });
+    const { results } = await batchPrompt({ task, items, model: silent, strategy: 'batch', batchSize: 6 });
+    expect(results.map((result) => result.status)).toEqual([
+      'answered',
+      'answered',
+      'unanswered',
+      'answered',
+      'answered',
+      'answered',
+    ]);
+    expect(results[2]?.error).toMatch(/urgency/);
+    expect(results[2]?.outputs?.topic?.answer).toBe('billing');
+  });
+
   it('attributes nothing to an item whose line names an unknown output, and asks it again whole with those after it', async () => {
     const model = createScriptedModel({
       reply: (request, callNumber) => {
