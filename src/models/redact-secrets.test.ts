@@ -44,6 +44,14 @@ describe('redactSecrets', () => {
     expect(redactSecrets(`q=${encodeURIComponent(secret)}`, [secret])).toBe('q=[redacted]');
   });
 
+  it('searches for a known secret from 6 characters on, and not for shorter ones, which would redact words', () => {
+    expect(redactSecrets('the key k3y-42 was refused', ['k3y-42'])).toBe('the key [redacted] was refused');
+    expect(redactSecrets(`basic ${Buffer.from('k3y-42').toString('base64')}`, ['k3y-42'])).toBe(
+      'basic [redacted]',
+    );
+    expect(redactSecrets('the key k3y-4 was refused', ['k3y-4'])).toBe('the key k3y-4 was refused');
+  });
+
   it('leaves ordinary text alone', () => {
     const text = 'Rate limit reached for gpt-4o-mini: 30000 tokens per min. Try again in 2s.';
     expect(redactSecrets(text, ['abc'])).toBe(text);
