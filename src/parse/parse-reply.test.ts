@@ -31,6 +31,15 @@ describe('parseReply (lines)', () => {
     expect(parsed.issue?.kind).toBe('numbering-gap');
   });
 
+  it('attributes nothing to a reply that left out input 0 but answered a later one, as when counting from 1', () => {
+    for (const text of ['Input 1: yes (sure)', 'Input 1: yes (sure)\nInput 2: no (sure)']) {
+      const parsed = lines(text, 3);
+      expect(parsed.answers, text).toEqual([undefined, undefined, undefined]);
+      expect(parsed.problems.map((problem) => problem.kind)).toEqual(['numbering', 'numbering', 'numbering']);
+      expect(parsed.issue?.kind).toBe('numbering-from-1');
+    }
+  });
+
   it('keeps the answers before a trailing gap (a reply cut short)', () => {
     const parsed = lines('Input 0: yes (sure)\nInput 1: no (sure)', 4);
     expect(parsed.answers.map((answer) => answer?.answer)).toEqual(['yes', 'no', undefined, undefined]);
