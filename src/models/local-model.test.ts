@@ -149,11 +149,9 @@ describe.skipIf(!nodeLlamaCppAvailable)('createLocalModel on a tiny random GGUF 
     const watcher = setInterval(() => {
       peakActive = Math.max(peakActive, model.activeSequences());
     }, 5);
-    const started = performance.now();
     const results = await Promise.all([model.generate(first), model.generate(second)]).finally(() =>
       clearInterval(watcher),
     );
-    const elapsed = performance.now() - started;
     expect(peakActive).toBe(2);
     for (const [index, request] of [first, second].entries()) {
       const parsed = parseReply(boolqTask, results[index]!.text, {
@@ -163,6 +161,5 @@ describe.skipIf(!nodeLlamaCppAvailable)('createLocalModel on a tiny random GGUF 
       });
       expect(parsed.problems).toEqual([]);
     }
-    expect(elapsed).toBeGreaterThan(0);
   });
 });
