@@ -414,6 +414,8 @@ describe('batchPrompt with a scripted model', () => {
       format: 'lines',
     });
     const round2Order = batchOf(model.requests[1]!).map((entry) => entry.item);
+    expect(round2Order).toHaveLength(5);
+    expect(results).toHaveLength(5);
     for (const result of results) {
       expect(result.votes).toHaveLength(2);
       expect(result.votes[0]).toMatchObject({ round: 1, position: result.index, batchSize: 5 });
