@@ -83,7 +83,7 @@ describe('Ctrl-C during a run', () => {
     expect(first.stderr()).toContain('run the same command again to resume');
     // The calls in flight reached the server, which bills them: the interrupted run says so.
     expect(first.stderr()).toMatch(
-      /requests sent: answered \/ failed: (\d+): 0 \/ \1 \(\1 billed, \1 of them abandoned under way when the run stopped/,
+      /requests sent \/ answered \/ failed: (\d+) \/ 0 \/ \1 \(\1 billed, \1 of them abandoned under way when the run stopped/,
     );
 
     const second = start(storeDir, fastServer.url);

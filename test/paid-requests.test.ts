@@ -288,7 +288,7 @@ describe('requests under way when the breaker stops the run', () => {
     expect(stopped.posts).toBe(4);
     expect(stopped.stderr).toMatch(/the last 3 requests .*all were refused with a 4xx status/);
     const told =
-      /In all, requests sent: answered \/ failed: (\d+): 0 \/ (\d+) \(1 billed, 1 of them abandoned under way when the run stopped \(prompts counted, no output received\): (\d+) \/ 0 tokens, \$(\d+\.\d+), counted in calls, tokens and cost\)/.exec(
+      /In all, requests sent \/ answered \/ failed: (\d+) \/ 0 \/ (\d+) \(1 billed, 1 of them abandoned under way when the run stopped \(prompts counted, no output received\): (\d+) \/ 0 tokens, \$(\d+\.\d+), counted in calls, tokens and cost\)/.exec(
         stopped.stderr,
       );
     expect(told, stopped.stderr).not.toBeNull();
@@ -327,7 +327,7 @@ describe('billed failures in eval', () => {
     expect(text.code, text.stderr).toBe(exitCodes.ok);
     const { sent, answered, failed, billedFailed } = run.requests as unknown as Record<string, number>;
     expect(text.stdout).toContain(
-      `requests sent: answered / failed: ${sent}: ${answered} / ${failed} (${billedFailed} billed: `,
+      `requests sent / answered / failed: ${sent} / ${answered} / ${failed} (${billedFailed} billed: `,
     );
     expect(text.stdout).toContain(
       `$${run.requests.failedCostUsd.toFixed(4)}, counted in calls, tokens and cost`,

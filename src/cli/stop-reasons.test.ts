@@ -97,7 +97,7 @@ describe('exitCodeOf', () => {
 
   it('says what an interrupted run sent, its requests abandoned under way included', () => {
     const requests =
-      'requests sent: answered / failed: 7: 3 / 4 (4 billed, 4 of them abandoned under way when the run stopped (prompts counted, no output received): 812 / 0 tokens, $0.0016, counted in calls, tokens and cost)';
+      'requests sent / answered / failed: 7 / 3 / 4 (4 billed, 4 of them abandoned under way when the run stopped (prompts counted, no output received): 812 / 0 tokens, $0.0016, counted in calls, tokens and cost)';
     const message = stopMessage({ kind: 'interrupted' }, { ...context, requests });
     expect(message).toBe(`\ninterrupted: ${context.resumeHint}\n${requests}\n`);
     expect(stopMessage({ kind: 'interrupted' }, context)).toBe(`\ninterrupted: ${context.resumeHint}\n`);

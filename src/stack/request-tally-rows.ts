@@ -12,8 +12,8 @@ export function requestTallyRows(tally: RequestTally & { failedCostUsd: number |
       : `${tally.billedFailed} billed${tally.abandoned === 0 ? '' : `, ${tally.abandoned} of them abandoned under way when the run stopped (prompts counted, no output received)`}: ${tally.failedInputTokens} / ${tally.failedOutputTokens} tokens${tally.failedCostUsd === null ? '' : `, $${tally.failedCostUsd.toFixed(4)}`}, counted in calls, tokens and cost`;
   const rows: [string, string][] = [
     [
-      'requests sent: answered / failed',
-      `${tally.sent}: ${tally.answered} / ${tally.failed}${tally.failed === 0 ? '' : ` (${billed})`}`,
+      'requests sent / answered / failed',
+      `${tally.sent} / ${tally.answered} / ${tally.failed}${tally.failed === 0 ? '' : ` (${billed})`}`,
     ],
   ];
   if (tally.countedLocally > 0) {
