@@ -99,6 +99,21 @@ describe('parseReportInput', () => {
     );
   });
 
+  it("says a plan's JSON is a forecast, not a run's summary", () => {
+    // Checked against eval's shape, a plan was told it lacked `simulated`, `answered` and the rest.
+    const plan = {
+      model: 'sim',
+      task: 'rte',
+      items: 277,
+      strategy: { strategy: 'adaptive' },
+      single: {},
+      worstCase: {},
+    };
+    expect(errorOf(JSON.stringify(plan)).message).toMatch(
+      /results\/in\.json: is the output of `plan --json`, a forecast made before any call; .*`run --json`/,
+    );
+  });
+
   it('says a results file is not a summary, and how to get one', () => {
     const rows = [
       { id: 'q1', answer: 'yes', confidence: 1, status: 'answered' },

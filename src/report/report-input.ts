@@ -311,6 +311,12 @@ export function parseReportInput(text: string, file: string): ReportInput {
       { file },
     );
   }
+  if ('worstCase' in value && 'single' in value) {
+    throw new InputError(
+      `is the output of \`plan --json\`, a forecast made before any call; a report shows what a run answered: the summary that ${sources.run}, ${sources.eval} or ${sources.comparison} prints`,
+      { file },
+    );
+  }
   if ('strategies' in value)
     return { kind: 'comparison', data: check(comparisonSchema, value, 'comparison', file) };
   if ('runId' in value) return { kind: 'run', data: check(runSummarySchema, value, 'run', file) };
