@@ -170,6 +170,72 @@ describe('createBatchApiModel', () => {
     store.close();
   });
 
+  it('waits half as long again before each status check, up to maxPollIntervalMs', async () => {
+    const fake = fakeProvider();
+    const waits: number[] = [];
+    const { model, store } = setup(fake, {
+      pollIntervalMs: 100,
+      maxPollIntervalMs: 300,
+      // The job ends during the fifth wait.
+      sleep: async (ms) => {
+        waits.push(ms);
+        if (waits.length === 5) fake.endAll();
+      },
+    });
+    expect((await model.generate(request('a'))).text).toBe('reply to a');
+    expect(waits).toEqual([100, 150, 225, 300, 300]);
+    model.close();
+    store.close();
+  });
+
+  it('fails the waiting requests with the error after maxStatusErrors failed status checks in a row, and keeps the job', async () => {
+    const fake = fakeProvider();
+    let checks = 0;
+    fake.provider.retrieve = async () => {
+      checks += 1;
+      throw new ApiCallError('HTTP 503: status unavailable', { status: 503 });
+    };
+    let waits = 0;
+    const { model, store } = setup(fake, {
+      maxStatusErrors: 3,
+      sleep: async () => {
+        waits += 1;
+        // A model that never gave up would wait here for ever.
+        if (waits > 20) throw new Error('still checking after 20 waits');
+      },
+    });
+    const failed = await Promise.allSettled(['a', 'b'].map((text) => model.generate(request(text))));
+    for (const outcome of failed) {
+      expect(outcome.status).toBe('rejected');
+      expect(String((outcome as PromiseRejectedResult).reason.message)).toContain(
+        'HTTP 503: status unavailable',
+      );
+    }
+    expect(checks).toBe(3);
+    // Nothing is known of the job's requests: it stays journaled for the next process to collect.
+    expect(store.jobs.listJobs()).toMatchObject([{ status: 'submitted', counts: { pending: 2 } }]);
+    model.close();
+    store.close();
+  });
+
+  it('counts only failed status checks in a row: one that answers starts the count again', async () => {
+    const fake = fakeProvider();
+    const retrieve = fake.provider.retrieve;
+    let checks = 0;
+    // Checks 1-2 and 4-5 fail; 3 finds the job running, 6 finds it ended.
+    fake.provider.retrieve = async (id) => {
+      checks += 1;
+      if (checks % 3 !== 0) throw new ApiCallError('HTTP 503: status unavailable', { status: 503 });
+      if (checks === 6) fake.endAll();
+      return retrieve(id);
+    };
+    const { model, store } = setup(fake, { maxStatusErrors: 3, sleep: async () => {} });
+    expect((await model.generate(request('a'))).text).toBe('reply to a');
+    expect(checks).toBe(6);
+    model.close();
+    store.close();
+  });
+
   it('fails every request of a job the provider refused, with its message', async () => {
     const fake = fakeProvider({ failure: 'line 1: invalid model' });
     const { model, store } = setup(fake);
