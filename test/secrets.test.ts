@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
@@ -114,6 +116,39 @@ async function startKeyFront(target: SimServer): Promise<Front> {
     return reply;
   });
   return Object.assign(front, { url: server.url, close: server.close });
+}
+
+/** A proxy on 127.0.0.1 that notes each request's path and query and pipes it to `target` as it is. */
+async function startPipe(
+  target: string,
+  onPath: (path: string) => void,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const upstream = new URL(target);
+  const server = createServer((request, response) => {
+    const path = request.url ?? '/';
+    onPath(path);
+    const forwarded = httpRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path,
+        method: request.method,
+        headers: request.headers,
+      },
+      (reply) => {
+        response.writeHead(reply.statusCode ?? 502, reply.headers);
+        reply.pipe(response);
+      },
+    );
+    forwarded.on('error', () => response.destroy());
+    request.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${upstream.pathname}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 function everyFile(directory: string): string[] {
@@ -529,4 +564,41 @@ describe('the planted API key with --batch-api', () => {
       expect(filesHoldingTheKey(directory)).toEqual([]);
     });
   }
+
+  it('is written nowhere by run --batch-api when given as ?key= in --base-url: not in the job records', async () => {
+    delete process.env.BATCHPROMPT_API_KEY;
+    const queryKey = 'PLANTED-batch-query-Rt51xWq';
+    const queries: string[] = [];
+    const batchSim = await startSimServer({ task: boolqTask, items, quiet: true });
+    // Every request of the batch API (files, batches, results) carries the key in its query; the
+    // bodies (multipart uploads too) are piped through as they are.
+    const keyFront = await startPipe(batchSim.url, (path) =>
+      queries.push(new URL(path, 'http://front').searchParams.get('key') ?? ''),
+    );
+    const directory = temp.folder('batch-query-key');
+    const keeper = openStore(join(directory, 'store'));
+    try {
+      const args = runArgs(directory, 'openai-compatible:sim-gpt-4', [
+        '--batch-api',
+        '--poll-interval-ms',
+        '10',
+      ]).map((argument) => (argument === front.url ? `${keyFront.url}?key=${queryKey}` : argument));
+      const printed = await runCli(args);
+      expect(printed.code, printed.stderr).toBe(exitCodes.ok);
+      expect(JSON.parse(printed.stdout)).toMatchObject({ answered: items.length, batchApi: true });
+      expect(queries.length).toBeGreaterThan(0);
+      expect(new Set(queries)).toEqual(new Set([queryKey]));
+      // The job records name the endpoint without the key.
+      const jobs = keeper.jobs.listJobs();
+      expect(jobs.length).toBeGreaterThan(0);
+      for (const job of jobs) expect(job.baseUrl).toBe(keyFront.url);
+      expect(printedTheKey(printed.stdout + printed.stderr, [queryKey])).toBe(false);
+      expect(filesHoldingTheKey(directory, [queryKey])).toEqual([]);
+    } finally {
+      keeper.close();
+      await keyFront.close();
+      await batchSim.close();
+    }
+    expect(filesHoldingTheKey(directory, [queryKey])).toEqual([]);
+  });
 });

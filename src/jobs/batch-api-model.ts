@@ -1,3 +1,4 @@
+import { urlWithoutCredentials } from '../models/split-url-credentials.js';
 import { delay } from '../runtime/delay.js';
 import type { ChatModel, GenerateRequest, GenerateResult } from '../spec/chat-model.js';
 import { AbortError, ApiCallError, BatchPromptError } from '../spec/errors.js';
@@ -204,7 +205,8 @@ export function createBatchApiModel(options: BatchApiModelOptions): BatchApiMode
       ...(options.runId === undefined ? {} : { runId: options.runId }),
       provider: provider.provider,
       modelId: id,
-      ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+      // Where the job went, not how it was let in: a key in the URL's query stays out of the store.
+      ...(options.baseUrl === undefined ? {} : { baseUrl: urlWithoutCredentials(options.baseUrl) }),
       customIds: entries.map((entry) => entry.customId),
     });
     let state: ProviderJobState;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitUrlCredentials, splitUrlQuery } from './split-url-credentials.js';
+import { splitUrlCredentials, splitUrlQuery, urlWithoutCredentials } from './split-url-credentials.js';
 
 describe('splitUrlCredentials', () => {
   it('takes user and password out of the URL and into a Basic authorization', () => {
@@ -42,5 +42,15 @@ describe('splitUrlQuery', () => {
     });
     expect(splitUrlQuery('http://127.0.0.1:8000/v1')).toEqual({ url: 'http://127.0.0.1:8000/v1' });
     expect(splitUrlQuery('not a url')).toEqual({ url: 'not a url' });
+  });
+});
+
+describe('urlWithoutCredentials', () => {
+  it('drops the userinfo and the credentials of the query, and keeps the rest of the URL', () => {
+    expect(urlWithoutCredentials('http://u:pw@127.0.0.1:8000/v1?api-version=1&key=k3y&sig=abc')).toBe(
+      'http://127.0.0.1:8000/v1?api-version=1',
+    );
+    expect(urlWithoutCredentials('http://127.0.0.1:8000/v1?token=t0k')).toBe('http://127.0.0.1:8000/v1');
+    expect(urlWithoutCredentials('http://127.0.0.1:8000/v1')).toBe('http://127.0.0.1:8000/v1');
   });
 });

@@ -65,3 +65,21 @@ export function splitUrlQuery(raw: string): { url: string; query?: Record<string
   parsed.search = '';
   return { url: parsed.toString().replace(/\/$/, ''), query };
 }
+
+/**
+ * A base URL as it may be written down (the batch job journal): without its userinfo and without
+ * the credentials of its query (`?key=...`), which are sent with each request and never stored.
+ */
+export function urlWithoutCredentials(raw: string): string {
+  const { url } = splitUrlCredentials(raw);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  const names = [...parsed.searchParams.keys()].filter((name) => credentialParameter.test(name));
+  if (names.length === 0) return url;
+  for (const name of names) parsed.searchParams.delete(name);
+  return parsed.toString();
+}
