@@ -19,6 +19,7 @@ import { runCli } from './harness/run-cli.js';
 type Mode =
   | 'honest'
   | 'zero-usage'
+  | 'one-token-usage'
   | 'text-usage'
   | 'malformed'
   | 'some-malformed'
@@ -77,7 +78,9 @@ function rewrite(status: number, body: string): { status: number; body: string }
   reply.usage =
     mode === 'zero-usage'
       ? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
-      : (asText(reply.usage) as Record<string, unknown>);
+      : mode === 'one-token-usage'
+        ? { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }
+        : (asText(reply.usage) as Record<string, unknown>);
   return { status, body: JSON.stringify(reply) };
 }
 
@@ -195,7 +198,7 @@ interface Summary {
 }
 
 describe('usage a server reports', () => {
-  it('blanked to 0 stops a run at --max-cost after as many requests as honest usage does', async () => {
+  it('blanked to 0, or cut to 1 token a call, stops a run at --max-cost after as many requests as honest usage does', async () => {
     const honest = await runThrough('honest', ['--concurrency', '1']);
     expect(honest.code).toBe(exitCodes.ok);
     const full = JSON.parse(honest.stdout) as Summary;
@@ -209,11 +212,14 @@ describe('usage a server reports', () => {
     const budget = (full.estimatedCostUsd / 2).toFixed(4);
     const cappedHonest = await runThrough('honest', ['--concurrency', '1', '--max-cost', budget]);
     const cappedZero = await runThrough('zero-usage', ['--concurrency', '1', '--max-cost', budget]);
+    const cappedOne = await runThrough('one-token-usage', ['--concurrency', '1', '--max-cost', budget]);
     expect(cappedHonest.code).toBe(exitCodes.budget);
     expect(cappedZero.code).toBe(exitCodes.budget);
+    expect(cappedOne.code).toBe(exitCodes.budget);
     expect(cappedHonest.posts).toBeGreaterThan(0);
     expect(cappedHonest.posts).toBeLessThan(honest.posts);
     expect(cappedZero.posts).toBe(cappedHonest.posts);
+    expect(cappedOne.posts).toBe(cappedHonest.posts);
   }, 120_000);
 
   it('given as text is counted locally, marked so in the summary, and the answers are kept', async () => {

@@ -13,9 +13,9 @@ export function isTokenCount(value: unknown, max: number): value is number {
 
 /**
  * Why reported usage cannot be billed as is, or undefined when it can: absent (`missing`), not
- * counts (text, null, negative, fractions), zero for a prompt or a reply that was not empty (a
- * proxy that blanks usage would otherwise make every call free and `--max-cost` stop nothing), or
- * beyond what the request allows. The bounds are generous (other tokenizers, chat templates,
+ * counts (text, null, negative, fractions), zero (or under a quarter of the o200k count, less 32)
+ * for a prompt or a reply that was not empty (a proxy that blanks usage would otherwise make every
+ * call free and `--max-cost` stop nothing), or beyond what the request allows. The bounds are generous (other tokenizers, chat templates,
  * reasoning tokens): only figures no request could produce are refused, such as two billion
  * tokens, which would price the run absurdly and stall a `--tpm` budget for weeks. `local` holds
  * the o200k counts of the prompt (undefined when the prompt is not known) and the reply text.
@@ -36,5 +36,11 @@ export function usageProblem(
     return `${figures} counts no tokens for a prompt that has some`;
   if (reported.outputTokens === 0 && local.outputTokens > 0)
     return `${figures} counts no tokens for a reply that has some`;
+  // The mirror of the upper bounds: no tokenizer needs a quarter of o200k's tokens for a text, so a
+  // figure below that (a proxy reporting 1 token a call) would make every call nearly free.
+  const minInput = Math.floor((local.inputTokens ?? 0) / 4) - 32;
+  const minOutput = Math.floor(local.outputTokens / 4) - 32;
+  if (reported.inputTokens < minInput || reported.outputTokens < minOutput)
+    return `${figures} counts far fewer tokens than were sent or received (at least ${Math.max(minInput, 0)} in, ${Math.max(minOutput, 0)} out)`;
   return undefined;
 }
