@@ -230,4 +230,20 @@ describe('createResultsWriter', () => {
     ]);
     expect(parsed.every((row) => row.answer === '-1.5')).toBe(true);
   });
+
+  it('quotes a CSV cell holding a carriage return alone, which readers take for the end of a row', async () => {
+    const file = pathTo('carriage-return.csv');
+    const writer = createResultsWriter(file);
+    for (const id of ['line\rbreak', 'line\nbreak', 'plain'])
+      await writer.write({ id, answer: 'yes', confidence: null, votes: {}, status: 'answered' });
+    await writer.close();
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('"line\rbreak"');
+    const parsed = parse(text, { columns: true }) as { id: string; answer: string }[];
+    expect(parsed.map((row) => [row.id, row.answer])).toEqual([
+      ['line\rbreak', 'yes'],
+      ['line\nbreak', 'yes'],
+      ['plain', 'yes'],
+    ]);
+  });
 });
