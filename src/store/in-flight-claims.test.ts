@@ -22,10 +22,10 @@ function open(now?: () => Date): Store {
 }
 
 /** Plants a claim as another process would have made it. */
-function plant(store: Store, key: string, pid: number, claimedAt: string): void {
+function plant(store: Store, key: string, pid: number, claimedAt: string, host = os.hostname()): void {
   store.database
     .prepare('INSERT OR REPLACE INTO claims (key, pid, host, claimed_at) VALUES (?, ?, ?, ?)')
-    .run(key, pid, os.hostname(), claimedAt);
+    .run(key, pid, host, claimedAt);
 }
 
 describe('InFlightClaims', () => {
@@ -53,5 +53,24 @@ describe('InFlightClaims', () => {
     expect(store.claims.claim('dead')).toEqual({ status: 'claimed' });
     plant(store, 'old', process.ppid, new Date(Date.now() - 31 * 60_000).toISOString());
     expect(store.claims.claim('old')).toEqual({ status: 'claimed' });
+  });
+
+  it('respects a recent claim of a process on another host, whose pid means nothing here', () => {
+    const store = open();
+    // The same store on a shared disk: no pid of that host can be looked up on this one.
+    plant(store, 'remote', 4_194_305, new Date().toISOString(), 'another-host.invalid');
+    expect(store.claims.claim('remote')).toEqual({
+      status: 'held',
+      pid: 4_194_305,
+      host: 'another-host.invalid',
+    });
+    plant(
+      store,
+      'remote-old',
+      4_194_305,
+      new Date(Date.now() - 31 * 60_000).toISOString(),
+      'another-host.invalid',
+    );
+    expect(store.claims.claim('remote-old')).toEqual({ status: 'claimed' });
   });
 });
