@@ -21,6 +21,11 @@ afterEach(() => {
   fs.rmSync(directory, { recursive: true, force: true });
 });
 
+/** Claims in the store: requests some process is asking right now. */
+function claimsLeft(): number {
+  return (store.database.prepare('SELECT count(*) AS count FROM claims').get() as { count: number }).count;
+}
+
 function ask(content: string, settings: Partial<GenerateRequest> = {}): GenerateRequest {
   return { messages: [{ role: 'user', content }], ...settings };
 }
@@ -73,6 +78,20 @@ describe('cachedModel', () => {
     expect(result.cached).toBe(true);
     expect(result.text).toBe('echo: q');
     expect(model.stats()).toEqual({ hits: 1, misses: 0, damaged: 0 });
+    // The claim it took to find the reply is given back.
+    expect(claimsLeft()).toBe(0);
+  });
+
+  it('leaves no claim behind once a call ends, answered, failed or filtered, so that no process sharing the store waits on it', async () => {
+    const model = cachedModel(echoModel(), store);
+    void model.generate(ask('hang'));
+    // A call in flight holds its claim: the count below can see one.
+    expect(claimsLeft()).toBe(1);
+    await model.generate(ask('q'));
+    await expect(model.generate(ask('fail'))).rejects.toThrow('the fake model failed');
+    await model.generate(ask('filtered'));
+    // Only the call that still hangs holds one.
+    expect(claimsLeft()).toBe(1);
   });
 
   it('misses when a setting that changes the reply differs', async () => {
