@@ -88,6 +88,8 @@ describe('failedCallPlan', () => {
     expect(failedCallPlan({ ...call, error: status(413) })).toBe('split');
     expect(failedCallPlan({ ...call, error: new ApiCallError('socket hang up') })).toBe('split');
     expect(failedCallPlan({ ...call, error: new Error('timed out') })).toBe('split');
+    // The smallest batch that halves: two calls of one item each.
+    expect(failedCallPlan({ ...call, batchSize: 2, error: status(400) })).toBe('split');
   });
 
   it('asks a rate-limited or overloaded call again whole instead of adding calls', () => {
