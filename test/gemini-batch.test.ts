@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
 import { costUsd } from '../src/plan/price-table.js';
-import type { SimServer } from '../src/sim/serve.js';
+import type { SimServer, SimServerStats } from '../src/sim/serve.js';
 import { openStore } from '../src/store/open-store.js';
 import { rteTask } from '../src/task/builtin-tasks.js';
 import { useTempDir } from '../src/test/temp-dir.js';
@@ -199,8 +199,32 @@ describe.skipIf(!rte.present)('run --batch-api with google: against the simulato
     }
   }
 
-  it('jobs cancel cancels the Gemini batch of a detached run; a rerun keeps what finished and submits the rest', async () => {
+  /**
+   * Runs the command again once its job was cancelled: it ends with the answers of the online run,
+   * the journal keeps the cancelled job's finished requests (`expectCancelledJobKept`), and every
+   * request was answered once since `start`: what the cancelled job finished was not asked again.
+   */
+  async function expectRerunKeepsCancelled(
+    directory: string,
+    start: SimServerStats['batch'],
+    atCancel: SimServerStats['batch'],
+  ): Promise<void> {
     const reference = await bpeSeasReference();
+    const finished = await withClockRunning(clock, () =>
+      runCli(args('google:sim-gemini', gemini, directory, bpeSeas)),
+    );
+    expect(finished.code, finished.stderr).toBe(exitCodes.ok);
+    expect(JSON.parse(finished.stdout)).toMatchObject({ answered: 277, resumed: true });
+    expect(answersIn(join(directory, 'results.jsonl'))).toEqual(reference.answers);
+    expectCancelledJobKept(
+      join(directory, 'store'),
+      atCancel.requestsAnswered - start.requestsAnswered,
+      atCancel.requestsCanceled - start.requestsCanceled,
+    );
+    expect(server.stats().batch.requestsAnswered - start.requestsAnswered).toBe(reference.summary.totalCalls);
+  }
+
+  it('jobs cancel cancels the Gemini batch of a detached run; a rerun keeps what finished and submits the rest', async () => {
     const directory = folder('cancel');
     const start = server.stats().batch;
     const detached = await runCli([...args('google:sim-gemini', gemini, directory, bpeSeas), '--detach']);
@@ -217,23 +241,10 @@ describe.skipIf(!rte.present)('run --batch-api with google: against the simulato
     expect(JSON.parse(cancelled.stdout)).toMatchObject({ status: 'JOB_STATE_CANCELLED' });
     const atCancel = server.stats().batch;
 
-    const finished = await withClockRunning(clock, () =>
-      runCli(args('google:sim-gemini', gemini, directory, bpeSeas)),
-    );
-    expect(finished.code, finished.stderr).toBe(exitCodes.ok);
-    expect(JSON.parse(finished.stdout)).toMatchObject({ answered: 277, resumed: true });
-    expect(answersIn(join(directory, 'results.jsonl'))).toEqual(reference.answers);
-    expectCancelledJobKept(
-      store,
-      atCancel.requestsAnswered - start.requestsAnswered,
-      atCancel.requestsCanceled - start.requestsCanceled,
-    );
-    // Every request answered once: what the cancelled job finished was not asked again.
-    expect(server.stats().batch.requestsAnswered - start.requestsAnswered).toBe(reference.summary.totalCalls);
+    await expectRerunKeepsCancelled(directory, start, atCancel);
   }, 180_000);
 
   it('a run waiting on its batch stops when jobs cancel cancels it, keeps what finished, and a rerun submits only the rest', async () => {
-    const reference = await bpeSeasReference();
     const directory = folder('cancel-waiting');
     const store = join(directory, 'store');
     const start = server.stats().batch;
@@ -264,17 +275,6 @@ describe.skipIf(!rte.present)('run --batch-api with google: against the simulato
     // The stopped run paid for nothing elsewhere: one job, no follow-up.
     expect(atCancel.jobsCreated - start.jobsCreated).toBe(1);
 
-    const finished = await withClockRunning(clock, () =>
-      runCli(args('google:sim-gemini', gemini, directory, bpeSeas)),
-    );
-    expect(finished.code, finished.stderr).toBe(exitCodes.ok);
-    expect(JSON.parse(finished.stdout)).toMatchObject({ answered: 277, resumed: true });
-    expect(answersIn(join(directory, 'results.jsonl'))).toEqual(reference.answers);
-    expectCancelledJobKept(
-      store,
-      atCancel.requestsAnswered - start.requestsAnswered,
-      atCancel.requestsCanceled - start.requestsCanceled,
-    );
-    expect(server.stats().batch.requestsAnswered - start.requestsAnswered).toBe(reference.summary.totalCalls);
+    await expectRerunKeepsCancelled(directory, start, atCancel);
   }, 180_000);
 });
