@@ -236,6 +236,23 @@ describe('createBatchApiModel', () => {
     store.close();
   });
 
+  it('abandons a job whose submission was refused, and keeps one whose submission may have arrived for the next process to look for', async () => {
+    for (const [status, journaled] of [
+      [400, 'abandoned'],
+      [502, 'submitting'],
+    ] as const) {
+      const fake = fakeProvider();
+      fake.provider.submit = async () => {
+        throw new ApiCallError(`HTTP ${status}: upload failed`, { status });
+      };
+      const { model, store } = setup(fake);
+      await expect(model.generate(request('a'))).rejects.toThrow(`HTTP ${status}: upload failed`);
+      expect(store.jobs.listJobs().map((job) => job.status)).toEqual([journaled]);
+      model.close();
+      store.close();
+    }
+  });
+
   it('fails every request of a job the provider refused, with its message', async () => {
     const fake = fakeProvider({ failure: 'line 1: invalid model' });
     const { model, store } = setup(fake);
