@@ -1,12 +1,13 @@
 /**
  * What each reply format costs on the headline tasks: RTE, BoolQ (320 sampled), QQP and RTE under
  * the long guideline of examples/tasks/rte-guideline.yaml on the simulated frontier model with the
- * default strategy (the adaptive rule, every setting at its default), once with line replies and once with JSON replies, for seeds 0 to 4 (seed 0 is what
- * `eval` runs by default). Line replies are what `--format auto` takes for a model billed per
- * output token. One more run per task asks a model made to drift from lines (`lineDrift`) under
- * `auto`, to show what the switch to JSON costs. Output tokens are the o200k count of every reply;
- * dollars apply gpt-4.1-mini's list price from the price table, input and output each at its own
- * rate. Answers and accuracy are the **simulated** model's.
+ * default strategy (the adaptive rule, every setting at its default), once with line replies and
+ * once with JSON replies, for seeds 0 to 4 (seed 0 is what `eval` runs by default). Line replies
+ * are what `--format auto` takes for a model billed per output token. One more run per task asks
+ * a model made to drift from lines (`lineDrift`) under `auto`, to show what the switch to JSON
+ * costs. Output tokens are the o200k count of every reply; dollars apply gpt-4.1-mini's list price
+ * from the price table, input and output each at its own rate. Answers and accuracy are the
+ * **simulated** model's.
  *
  *   npx tsx bench/format-cost.ts                   # the tables
  *   npx tsx bench/format-cost.ts --json            # rows as JSON

@@ -60,7 +60,7 @@ export async function loadPaperTask(name: PaperTask): Promise<PaperTaskData> {
 }
 
 /** The file of the held-out RTE task with a long annotation guideline. */
-export const guidelineTaskFile = 'examples/tasks/rte-guideline.yaml';
+const guidelineTaskFile = 'examples/tasks/rte-guideline.yaml';
 
 /**
  * The RTE items under the task of `examples/tasks/rte-guideline.yaml`: the same premises and
