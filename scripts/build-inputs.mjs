@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Where a build records the digest of what it was built from. */
+/** Where a build records the digest of what it was built from (package.json's `files` leaves it out of the package). */
 export const buildStampFile = join('dist', '.build-inputs');
 
 /** What a build of dist/ reads besides the installed packages, whose versions the lock file pins. */

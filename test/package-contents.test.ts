@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { buildStampFile } from '../scripts/build-inputs.mjs';
 
 // What a user's `npm install` of the package gets. The install itself (scripts/check-install.sh)
 // needs the registry and minutes; these are the parts of it that the checkout decides.
@@ -42,5 +43,11 @@ describe('the published package', () => {
     expect(paths).toContain('examples/demo/yes-no.jsonl');
     expect(paths).toContain('task.schema.json');
     expect(paths.filter((path) => path.startsWith('src/') || path.endsWith('.test.ts'))).toEqual([]);
+    // dist/ holds the build's bookkeeping beside its code (the digest that lets a second
+    // `npm run build` skip); a user's install has no use for it.
+    expect(existsSync(new URL(`../${buildStampFile}`, import.meta.url))).toBe(true);
+    expect(paths).not.toContain(buildStampFile);
+    const notCode = paths.filter((path) => path.startsWith('dist/') && !/\.(js|d\.ts|js\.map)$/.test(path));
+    expect(notCode).toEqual([]);
   });
 });
