@@ -260,10 +260,19 @@ export type ReportInput =
   | { kind: 'run'; data: RunSummaryInput };
 
 const sources = {
-  comparison: '`eval --compare --json`',
+  comparison: '`eval --compare --json` or `demo --json`',
   eval: '`eval --json`',
   run: '`run --json`',
 } as const;
+
+/**
+ * The commands whose `--json` output a report is made from. `eval` without `--compare` prints a
+ * comparison of one strategy, and `demo` (also with `--outputs`) one of several.
+ */
+export const reportInputCommands = ['run', 'eval', 'demo'] as const;
+
+/** Those commands as `report --help` and its errors name them. */
+export const reportInputs = '`run --json`, `eval --json` (with or without `--compare`) or `demo --json`';
 
 function describeIssues(error: z.ZodError): string {
   const shown = error.issues.slice(0, 5).map((issue) => {
@@ -295,7 +304,7 @@ function check<Schema extends z.ZodType>(
 export function parseReportInput(text: string, file: string): ReportInput {
   if (looksLikeResultsFile(text, file)) {
     throw new InputError(
-      `is a results file (one row per item); a report is made from the summary that ${sources.run}, ${sources.eval} or ${sources.comparison} prints: run the same command with --json > summary.json, then \`batchprompt report summary.json\``,
+      `is a results file (one row per item); a report is made from the summary that ${reportInputs} prints: run the same command with --json > summary.json, then \`batchprompt report summary.json\``,
       { file },
     );
   }
@@ -307,13 +316,13 @@ export function parseReportInput(text: string, file: string): ReportInput {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InputError(
-      `expected a JSON object from ${sources.comparison}, ${sources.eval} or ${sources.run}, got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`,
+      `expected a JSON object from ${reportInputs}, got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`,
       { file },
     );
   }
   if ('worstCase' in value && 'single' in value) {
     throw new InputError(
-      `is the output of \`plan --json\`, a forecast made before any call; a report shows what a run answered: the summary that ${sources.run}, ${sources.eval} or ${sources.comparison} prints`,
+      `is the output of \`plan --json\`, a forecast made before any call; a report shows what a run answered: the summary that ${reportInputs} prints`,
       { file },
     );
   }
@@ -322,7 +331,7 @@ export function parseReportInput(text: string, file: string): ReportInput {
   if ('runId' in value) return { kind: 'run', data: check(runSummarySchema, value, 'run', file) };
   if ('strategy' in value) return { kind: 'eval', data: check(evalRunSchema, value, 'eval', file) };
   throw new InputError(
-    `is not the output of ${sources.comparison}, ${sources.eval} or ${sources.run}: expected a \`strategies\`, \`strategy\` or \`runId\` field, found ${
+    `is not the output of ${reportInputs}: expected a \`strategies\`, \`strategy\` or \`runId\` field, found ${
       Object.keys(value)
         .slice(0, 8)
         .map((key) => `\`${key}\``)

@@ -14,7 +14,7 @@ export const commandSummaries = {
   eval: 'answer a labelled data set and score the answers; --compare runs every strategy side by side',
   demo: 'offline demo: compare SinglePrompt, BatchPrompt, BPE, BPE+SEAS and adaptive rounds on 64 shipped yes/no questions with the simulated model',
   report:
-    'write a self-contained HTML report (charts, a sample batch) of `eval --json`, `eval --compare --json` or `run --json` output',
+    'write a self-contained HTML report (charts, a sample batch) of what `run --json`, `eval --json` (with or without `--compare`) or `demo --json` printed',
   task: 'check a task file, or write a commented one to start from',
   jobs: 'list the provider batch jobs of a store (`run --batch-api`), with their status, counts and age',
   sim: 'the simulated model (calibrated to published or measured results; not a real LLM)',

@@ -2,10 +2,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test/harness/run-cli.js';
+import { reportInputCommands } from '../../report/report-input.js';
 import { exitCodes } from '../exit-codes.js';
+import { type CommandName, commandSummaries } from './command-summaries.js';
 import type { ComparisonJson } from './eval.js';
+import { commandModules } from './index.js';
 import { defaultReportFile } from './report.js';
 
 const demoFile = fileURLToPath(new URL('../../../examples/demo/yes-no.jsonl', import.meta.url));
@@ -161,6 +165,51 @@ describe('batchprompt report', () => {
     const missing = await runCli(['report', join(directory, 'nowhere.json')]);
     expect(missing.code).toBe(exitCodes.input);
     expect(missing.stderr).toContain('nowhere.json: cannot read the report input');
+  });
+
+  it('writes the report of demo --outputs --json: one pass beside a run per question', async () => {
+    const demo = await runCli(['demo', '--outputs', '--json']);
+    expect(demo.code).toBe(exitCodes.ok);
+    const demoFile = join(directory, 'demo-outputs.json');
+    writeFileSync(demoFile, demo.stdout);
+    expect((await runCli(['report', demoFile])).code).toBe(exitCodes.ok);
+    expect(readFileSync(join(directory, 'demo-outputs.html'), 'utf8')).toContain('<td>one pass</td>');
+  });
+
+  // A command that prints --json either makes a report's input, and report --help names it, or is
+  // here with the reason it does not.
+  const notReportInputs: Record<string, string> = {
+    plan: 'a forecast made before any call; report refuses it with its own message',
+    prices: 'the price table',
+    jobs: 'the batch jobs of a store',
+    'jobs cancel': 'one cancelled batch job',
+    worker: 'its log, one event a line',
+  };
+
+  it('--help names every command whose --json output it reads, and no other', async () => {
+    const withJson: string[] = [];
+    const commands = new Map<string, Command>();
+    const collect = (command: Command, path: string) => {
+      commands.set(path, command);
+      if (command.options.some((option) => option.long === '--json')) withJson.push(path);
+      for (const sub of command.commands) collect(sub, `${path} ${sub.name()}`);
+    };
+    for (const name of Object.keys(commandModules) as CommandName[]) {
+      const program = new Command();
+      (await commandModules[name]()).register(program, () => {});
+      for (const command of program.commands) collect(command, command.name());
+    }
+    expect(withJson.sort()).toEqual([...reportInputCommands, ...Object.keys(notReportInputs)].sort());
+
+    // The summary (also in `batchprompt --help`) and the file argument's description each name them.
+    const report = commands.get('report')!;
+    const texts = [commandSummaries.report, report.registeredArguments[0]!.description];
+    const help = await runCli(['report', '--help']);
+    expect(help.code).toBe(exitCodes.ok);
+    for (const text of [...texts, help.stdout.replace(/\s+/g, ' ')]) {
+      for (const name of reportInputCommands) expect(text).toContain(`${name} --json`);
+      for (const name of Object.keys(notReportInputs)) expect(text).not.toContain(`${name} --json`);
+    }
   });
 
   it('names the default report after its input', () => {

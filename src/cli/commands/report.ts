@@ -1,6 +1,6 @@
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { renderReport } from '../../report/render-report.js';
-import { parseReportInput } from '../../report/report-input.js';
+import { parseReportInput, reportInputs } from '../../report/report-input.js';
 import { InputError } from '../../spec/errors.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CommandRegistrar } from '../main.js';
@@ -74,7 +74,7 @@ export async function reportCommand(
 
 export const register: CommandRegistrar = (program, setExitCode) => {
   declareCommand(program, 'report')
-    .argument('<file>', 'the JSON that eval --json, eval --compare --json or run --json printed')
+    .argument('<file>', `the JSON that ${reportInputs} printed`)
     .option('-o, --output <file>', 'the HTML file to write (default: the input with .html)')
     .action(async (inputFile: string, values: ReportCliValues) => {
       setExitCode(await reportCommand(inputFile, values, (line) => process.stdout.write(`${line}\n`)));
