@@ -53,6 +53,29 @@ describe('decideVote', () => {
     expect(decideVote([vote(1, 'no', true), vote(2, 'yes', true)], 'majority')?.answer).toBe('no');
   });
 
+  it('breaks a full tie by the round an answer was first given, not the round it was last given', () => {
+    const votes = [vote(1, 'yes', true), vote(2, 'no', true), vote(3, 'no', true), vote(4, 'yes', true)];
+    expect(decideVote(votes, 'majority')?.answer).toBe('yes');
+  });
+
+  it('reads weights that differ only by rounding as a tie', () => {
+    // yes: 1 + 0.2 + 0.2 + 1 sums to 2.4, no: 1 + 1 + 0.2 + 0.2 to 2.4000000000000004; both have
+    // two confident votes, so yes, given first, wins. Compared exactly, no would.
+    const votes = [
+      vote(1, 'yes', true),
+      vote(2, 'no', true),
+      vote(3, 'yes', false),
+      vote(4, 'no', true),
+      vote(5, 'yes', false),
+      vote(6, 'no', false),
+      vote(7, 'yes', true),
+      vote(8, 'no', false),
+    ];
+    const outcome = decideVote(votes, 'weighted');
+    expect(outcome?.tally).toEqual({ yes: 2.4, no: 2.4 });
+    expect(outcome?.answer).toBe('yes');
+  });
+
   it('has no outcome without votes', () => {
     expect(decideVote([], 'majority')).toBeUndefined();
   });
