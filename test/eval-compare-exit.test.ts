@@ -46,7 +46,7 @@ afterEach(async () => {
   await server.close();
 });
 
-function compareArgs(): string[] {
+function compareArgs(extra: string[] = []): string[] {
   return [
     'eval',
     '--compare',
@@ -62,6 +62,7 @@ function compareArgs(): string[] {
       'no-cache': true,
       json: true,
     }),
+    ...extra,
   ];
 }
 
@@ -77,8 +78,10 @@ describe('eval --compare exit codes', () => {
 
   it('exits 1 when every reply answered nothing that could be attributed', async () => {
     mode = 'chatter';
-    const run = await runCli(compareArgs());
-    expect(run.code).toBe(exitCodes.incomplete);
+    // A breaker that counts more such replies than the comparison asks (102 requests): it ends and
+    // says what it found.
+    const run = await runCli(compareArgs(['--break-after', '1000']));
+    expect(run.code, run.stderr).toBe(exitCodes.incomplete);
     expect(run.stderr).toMatch(/error: no strategy of the comparison got an answer for any item/);
     expect(run.stderr).toMatch(/all 30 unanswered/);
     // The comparison itself is still printed: each strategy's row says it answered nothing.
@@ -90,6 +93,15 @@ describe('eval --compare exit codes', () => {
       [0, 6],
       [0, 6],
     ]);
+  });
+
+  it('exits 4 once the breaker counts 10 replies in a row that answered nothing', async () => {
+    mode = 'chatter';
+    const run = await runCli(compareArgs());
+    expect(run.code).toBe(exitCodes.provider);
+    expect(run.stderr).toMatch(
+      /error: the run stopped after 10 requests \(9 answered\): the last 10 requests all got a success status with a reply that held no answer/,
+    );
   });
 
   it('exits 4 when every call failed', async () => {

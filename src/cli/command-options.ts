@@ -252,7 +252,7 @@ export const commandShape = {
   }),
   breakAfter: option(z.number().int().min(1).optional(), {
     description:
-      'stop the run (exit 4) once this many requests in a row failed the same way (4xx but 429, 5xx, an unusable reply, no reply)',
+      'stop the run (exit 4) once this many requests in a row failed the same way (4xx but 429, 5xx, an unusable reply, no reply) or were answered with no answer that could be read',
     group: 'model',
     commands: answering,
     shownDefault: defaultBreakAfter,

@@ -1,8 +1,9 @@
+import { parseOutputsReply } from '../parse/parse-outputs-reply.js';
 import { parseReply, type ReplyIssue } from '../parse/parse-reply.js';
 import { type OutputFormat, type RenderedBatch, renderBatch } from '../prompt/render-batch.js';
 import type { ChatModel } from '../spec/chat-model.js';
 import { AbortError, BatchPromptError, isAbortError, StoreError } from '../spec/errors.js';
-import type { SingleOutputTask } from '../task/task-schema.js';
+import type { SingleOutputTask, Task } from '../task/task-schema.js';
 import type { ItemState } from './item-state.js';
 import { outputsOfCall } from './output-votes.js';
 import { failedCallPlan, failureCause, reaskPlan } from './reask-plan.js';
@@ -94,6 +95,7 @@ export async function askCall(
       temperature: strategy.temperature,
       seed: strategy.seed,
       signal: context.callSignal,
+      usable: (result) => holdsAnswer(task, rendered, result.text),
     });
   } catch (error) {
     await afterFailure(context, call, attempt, shape, error);
@@ -143,6 +145,25 @@ export async function askCall(
     extraAttempts: (shape.extraAttempts ?? 0) + (plan.extraAttempt ? 1 : 0),
   };
   await settleAll(parts.map((part) => askCall(context, part, attempt + 1, next)));
+}
+
+/**
+ * Whether a reply gives at least one item of its batch an answer (for a task with outputs, one
+ * output): the request ledger's breaker counts replies that give none, so a model that keeps
+ * answering with no answer at all stops the run instead of being re-asked in every round.
+ */
+function holdsAnswer(task: Task, rendered: RenderedBatch, text: string): boolean {
+  const options = { format: rendered.format, expectedCount: rendered.expectedCount, tag: rendered.tag };
+  if (task.outputs !== undefined) {
+    const parsed = parseOutputsReply(task, text, {
+      ...options,
+      ...(rendered.outputs === undefined ? {} : { outputs: rendered.outputs }),
+    });
+    return parsed.items.some((item) => item.answers.size > 0);
+  }
+  return parseReply(task, text, { ...options, reasoning: task.reasoning }).answers.some(
+    (answer) => answer !== undefined,
+  );
 }
 
 /** Gives each item of a call the vote its reply holds for it; returns the items left without one. */

@@ -43,6 +43,14 @@ export interface GenerateRequest {
    * after this as sent and paid, one abandoned before it as never sent.
    */
   onSent?: () => void;
+  /**
+   * Whether a reply holds anything the caller can use (for the engine: an answer it can tie to at
+   * least one item of the batch). A reply it rejects, not cut off at the output limit, is still
+   * handed on, but the request ledger counts it in its breaker's row of failures: a model that
+   * answers every call with a success status and never an answer stops the run like one that
+   * fails every call, instead of being asked again round after round.
+   */
+  usable?: (reply: GenerateResult) => boolean;
 }
 
 /** The service tiers a call can ask for. */

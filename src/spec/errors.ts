@@ -93,8 +93,8 @@ export class ApiCallError extends BatchPromptError {
 const breakerMarker = Symbol.for('batchprompt.error.breaker');
 
 /**
- * The run stopped because its last requests all failed the same way (the request ledger's
- * breaker): fatal, so that no retry, split or re-ask follows. The message names the failure and
+ * The run stopped because its last requests all failed the same way, or were all answered with no
+ * answer that could be read (the request ledger's breaker): fatal, so that no retry, split or re-ask follows. The message names the failure and
  * the count.
  */
 export class BreakerError extends ApiCallError {

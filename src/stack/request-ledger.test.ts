@@ -215,6 +215,31 @@ describe('createRequestLedger', () => {
     });
   });
 
+  it('stops the run once the last N replies held no answer the caller could use, the last billed, and counts a cut-off reply in neither way', async () => {
+    const ledger = createRequestLedger({ breakAfter: 3 });
+    const garbled: GenerateResult = { ...reply, text: 'I cannot help with that.' };
+    const cutOff: GenerateResult = { ...garbled, finishReason: 'length' };
+    const inner = scriptedModel([garbled, garbled, reply, garbled, cutOff, garbled, garbled, reply]);
+    const model = ledger.wrap(inner);
+    const asked = { ...request, usable: (result: GenerateResult) => result.text.startsWith('0 (abcd)') };
+    // Two without an answer, then one with: the row starts again. A reply cut off neither ends it
+    // nor adds to it (the engine asks its items again in halves).
+    for (let call = 0; call < 6; call++) await model.generate(asked);
+    const tripped = await rejectionOf(model.generate(asked));
+    expect(BreakerError.isInstance(tripped)).toBe(true);
+    expect(tripped.message).toMatch(
+      /after 7 requests \(6 answered\): the last 3 requests all got a success status with a reply that held no answer .*no answer in the reply \(it began "I cannot help with that\."\)/,
+    );
+    expect((tripped as BreakerError).billedUsage).toEqual(garbled.usage);
+    expect(ledger.tally()).toMatchObject({ sent: 7, answered: 6, failed: 1, billedFailed: 1 });
+    // Every later call gets the breaker's error without being sent.
+    expect((await rejectionOf(model.generate(asked))).message).toBe(tripped.message);
+    expect(inner.calls()).toBe(7);
+    // Without the question, a reply is an answer whatever it holds.
+    const unasked = createRequestLedger({ breakAfter: 1 }).wrap(scriptedModel([garbled]));
+    await expect(unasked.generate(request)).resolves.toBe(garbled);
+  });
+
   it('an answer between failures keeps the run going', async () => {
     const ledger = createRequestLedger({ breakAfter: 2 });
     const model = ledger.wrap(scriptedModel([status(400), reply, status(400), reply]));

@@ -1,5 +1,5 @@
 import { isAttemptTimeout } from '../runtime/scheduler.js';
-import type { ChatModel, GenerateRequest, Usage } from '../spec/chat-model.js';
+import type { ChatModel, GenerateRequest, GenerateResult, Usage } from '../spec/chat-model.js';
 import { countMessageTokens } from '../spec/count-tokens.js';
 import { ApiCallError, BreakerError } from '../spec/errors.js';
 import { wrapChatModel } from '../spec/wrap-chat-model.js';
@@ -18,11 +18,19 @@ import { requestTallyRows } from './request-tally-rows.js';
  */
 export type FailureKind = 'refused' | 'server-error' | 'unusable-reply' | 'no-reply';
 
-const failureWords: Record<FailureKind, string> = {
+/**
+ * What a row of the breaker is made of: failures of one kind, or `no-answer`, replies with a success
+ * status and a readable body that held no answer the caller could use (`GenerateRequest.usable`).
+ */
+export type StreakKind = FailureKind | 'no-answer';
+
+const failureWords: Record<StreakKind, string> = {
   refused: 'were refused with a 4xx status',
   'server-error': 'failed with a 5xx status',
   'unusable-reply': 'got a success status with a body that could not be used (malformed, cut or too large)',
   'no-reply': 'got no reply (timed out or the connection broke)',
+  'no-answer':
+    'got a success status with a reply that held no answer that could be read (no input of the batch answered as asked)',
 };
 
 /** Every request that reached the server, by outcome, with the tokens billed for each kind. */
@@ -57,7 +65,7 @@ export interface RequestTally {
 
 /** The failures in a row at the end of the requests so far: their kind and how many. */
 export interface FailureStreak {
-  kind: FailureKind | undefined;
+  kind: StreakKind | undefined;
   length: number;
 }
 
@@ -74,7 +82,7 @@ export function failureKind(error: unknown): FailureKind | undefined {
 /** The streak after one more request: an answer ends it, a failure of another kind starts anew. */
 export function nextStreak(
   streak: FailureStreak,
-  outcome: FailureKind | 'answered' | undefined,
+  outcome: StreakKind | 'answered' | undefined,
 ): FailureStreak {
   if (outcome === undefined) return streak;
   if (outcome === 'answered') return { kind: undefined, length: 0 };
@@ -132,8 +140,9 @@ export interface RequestLedger {
 /**
  * Counts every request sent, answered or failed, with the tokens of the failures that are billed,
  * and breaks the run: once `breakAfter` requests in a row failed the same way (see `FailureKind`),
- * the last of them and every call after it fail with a fatal `BreakerError` naming the failure and
- * the count, so that no retry, split or re-ask sends into the same wall. Errors raised before a
+ * or were answered without an answer the caller could use (`GenerateRequest.usable`), the last of
+ * them and every call after it fail with a fatal `BreakerError` naming the failure and the count,
+ * so that no retry, split or re-ask sends into the same wall. Errors raised before a
  * request is sent (an abort, a bad request caught locally) are not requests and count nowhere. An
  * attempt the scheduler timed out (its signal aborted with the timeout's `ApiCallError`) was sent
  * and got no reply: it counts as a failure of that kind, unbilled, as no usage came back. A request
@@ -167,6 +176,45 @@ export function createRequestLedger(options: { breakAfter?: number } = {}): Requ
     tally.failedInputTokens += countMessageTokens(request.messages);
     tally.countedLocally += 1;
   };
+  /** The error to throw for `error`, the request that tripped the breaker; every later call gets it too. */
+  const trip = (error: ApiCallError): BreakerError => {
+    broken = breakerError(streak, error, tally);
+    // The request that tripped the breaker was billed like any other: the cap above counts it.
+    return error.billedUsage === undefined ? broken : breakerError(streak, error, tally, error.billedUsage);
+  };
+  /** Counts a request that failed; returns what to throw: its error, or the breaker's. */
+  const failed = (request: GenerateRequest, caught: unknown): unknown => {
+    // A timed-out attempt reaches here as whatever the adapter made of the abort.
+    const error = isAttemptTimeout(request.signal?.reason) ? request.signal.reason : caught;
+    // Not sent: an abort, a request refused locally, an address where nothing listens.
+    if (!ApiCallError.isInstance(error) || (error.isFatal && error.status === undefined)) return caught;
+    const kind = failureKind(error);
+    countFailure(tally, error, kind);
+    streak = nextStreak(streak, kind);
+    return broken !== undefined || streak.length < breakAfter ? error : trip(error);
+  };
+  /**
+   * Counts a reply; one that held no answer (`GenerateRequest.usable`) and ends the row at
+   * `breakAfter` is not handed on but thrown as the breaker's error, billed: the run stops on it.
+   */
+  const answered = (modelId: string, request: GenerateRequest, result: GenerateResult) => {
+    const usable = request.usable?.(result) !== false;
+    // A reply cut off at the output limit before any answer neither ends a row nor adds to it: the
+    // engine asks its items again in halves, which may fit.
+    const outcome = usable ? 'answered' : result.finishReason === 'length' ? undefined : 'no-answer';
+    streak = nextStreak(streak, outcome);
+    if (outcome === 'no-answer' && broken === undefined && streak.length >= breakAfter) {
+      const error = noAnswerError(modelId, result);
+      countFailure(tally, error, failureKind(error));
+      throw trip(error);
+    }
+    tally.sent += 1;
+    tally.answered += 1;
+    tally.inputTokens += result.usage.inputTokens;
+    tally.outputTokens += result.usage.outputTokens;
+    if (result.usage.estimated === true) tally.countedLocally += 1;
+    return result;
+  };
   return {
     tally: () => ({ ...tally, failures: { ...tally.failures } }),
     wrap(model) {
@@ -174,48 +222,41 @@ export function createRequestLedger(options: { breakAfter?: number } = {}): Requ
         async generate(request, next) {
           if (broken !== undefined) throw broken;
           const sending = watchSending(request, () => countAbandoned(request));
+          let result: GenerateResult;
           try {
-            const result = await next(sending.request);
-            // Counted when it was abandoned: the run that gave it up reads no reply of it.
-            if (sending.abandoned()) return result;
-            tally.sent += 1;
-            tally.answered += 1;
-            tally.inputTokens += result.usage.inputTokens;
-            tally.outputTokens += result.usage.outputTokens;
-            if (result.usage.estimated === true) tally.countedLocally += 1;
-            streak = nextStreak(streak, 'answered');
-            return result;
+            result = await next(sending.request);
           } catch (caught) {
-            if (sending.abandoned()) throw caught;
-            // A timed-out attempt reaches here as whatever the adapter made of the abort.
-            const error = isAttemptTimeout(request.signal?.reason) ? request.signal.reason : caught;
-            // Not sent: an abort, a request refused locally, an address where nothing listens.
-            if (!ApiCallError.isInstance(error) || (error.isFatal && error.status === undefined))
-              throw caught;
-            tally.sent += 1;
-            tally.failed += 1;
-            const kind = failureKind(error);
-            if (kind !== undefined) tally.failures[kind] += 1;
-            if (error.billedUsage !== undefined) {
-              tally.billedFailed += 1;
-              tally.failedInputTokens += error.billedUsage.inputTokens;
-              tally.failedOutputTokens += error.billedUsage.outputTokens;
-              if (error.billedUsage.estimated === true) tally.countedLocally += 1;
-            }
-            streak = nextStreak(streak, kind);
-            if (broken !== undefined || streak.length < breakAfter) throw error;
-            broken = breakerError(streak, error, tally);
-            // The request that tripped the breaker was billed like any other: the cap above counts it.
-            throw error.billedUsage === undefined
-              ? broken
-              : breakerError(streak, error, tally, error.billedUsage);
+            throw sending.abandoned() ? caught : failed(request, caught);
           } finally {
             sending.release();
           }
+          // Counted when it was abandoned: the run that gave it up reads no reply of it.
+          return sending.abandoned() ? result : answered(model.id, request, result);
         },
       });
     },
   };
+}
+
+/** Counts a request that failed, with the tokens billed for it. */
+function countFailure(tally: RequestTally, error: ApiCallError, kind: FailureKind | undefined): void {
+  tally.sent += 1;
+  tally.failed += 1;
+  if (kind !== undefined) tally.failures[kind] += 1;
+  if (error.billedUsage === undefined) return;
+  tally.billedFailed += 1;
+  tally.failedInputTokens += error.billedUsage.inputTokens;
+  tally.failedOutputTokens += error.billedUsage.outputTokens;
+  if (error.billedUsage.estimated === true) tally.countedLocally += 1;
+}
+
+/** A reply without an answer as the failure it is once it trips the breaker: a success status, billed. */
+function noAnswerError(modelId: string, result: GenerateResult): ApiCallError {
+  const opening = result.text.trim().slice(0, 60);
+  return new ApiCallError(
+    `${modelId}: no answer in the reply (${opening === '' ? 'it was empty' : `it began ${JSON.stringify(opening)}`})`,
+    { status: 200, billedUsage: result.usage },
+  );
 }
 
 /**

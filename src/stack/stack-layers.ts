@@ -16,7 +16,8 @@ import type { ChatModel } from '../spec/chat-model.js';
  *   be kept;
  * - `request-ledger`: last before the provider, so that it sees exactly the requests sent, each
  *   attempt of a retried call apart: it counts them by outcome (billed failures with their tokens)
- *   and stops the run when the last ones all failed the same way (see `createRequestLedger`).
+ *   and stops the run when the last ones all failed the same way, or all held no answer (see
+ *   `createRequestLedger`).
  *
  * A queue of remote workers belongs beneath these, in place of the scheduler and the adapter (the
  * workers run those): the cache, the journal and the spending cap stay with the process that
