@@ -72,6 +72,9 @@ describe('stopping conditions on hand-made vote histories', () => {
     expect(stop({ votes: [vote(1, 'yes', true), vote(2, 'no', true), vote(3, 'yes', true)], round: 3 })).toBe(
       false,
     );
+    expect(
+      stop({ votes: [vote(1, 'yes', true), vote(2, 'yes', false), vote(3, 'no', false)], round: 3 }),
+    ).toBe(false);
   });
 
   it('fewLeft stops an item due with fewer than the minimum, after round 1 only', () => {
