@@ -116,6 +116,24 @@ describe('decidePilot on hand-made observations', () => {
     expect(verdict({ sureStay: 11, unsureStay: 1, unsureTurnSure: 3, unsureFlip: 1 })).toBe('undecided');
   });
 
+  it('runs the pilot when two rounds are allowed, and keeps SEAS on a model it finds order-dependent', () => {
+    const observation = {
+      pilot: pilotOf({ sureStay: 27, sureMove: 1, unsureStay: 0, unsureTurnSure: 4 }),
+      complete: false,
+    };
+    const { decision } = decidePilot(observation, { ...strategy, rounds: 2 });
+    expect(decision?.stable).toBe(false);
+    expect(decision?.stopsAfterRound1).toEqual({ sure: false, unsure: false });
+  });
+
+  it('lets unsure answers that never changed label stop under an unsureChangeLimit of 0: only a lower bound above the limit keeps them', () => {
+    const adaptive = { ...strategy.adaptive, unsureChangeLimit: 0 };
+    const pilot = pilotOf({ sureStay: 28, unsureStay: 4 });
+    const { decision, strata } = decidePilot({ pilot, complete: false }, { ...strategy, adaptive });
+    expect(strata[1]!.lowerBound).toBe(0);
+    expect(decision?.stopsAfterRound1).toEqual({ sure: true, unsure: true });
+  });
+
   it('needs no pilot when one round is all a run may ask', () => {
     const { decision, text } = decidePilot({ pilot: [], complete: false }, { ...strategy, rounds: 1 });
     expect(decision).toEqual({ stable: true, stopsAfterRound1: { sure: true, unsure: true }, batchSize: 32 });
@@ -130,6 +148,14 @@ describe('probes of larger batches', () => {
     expect(judgeProbe({ batchSize: 64, anchors: 28, agreed: 28 }, strategy.adaptive).accepted).toBe(false);
     expect(judgeProbe({ batchSize: 64, anchors: 32, agreed: 31 }, strategy.adaptive).accepted).toBe(false);
     expect(judgeProbe({ batchSize: 64, anchors: 0, agreed: 0 }, strategy.adaptive).accepted).toBe(false);
+  });
+
+  it('keep any size under a probeDisagreementLimit of 1, but never one no anchor was asked at', () => {
+    const adaptive = { ...strategy.adaptive, probeDisagreementLimit: 1 };
+    const allDisagreed = judgeProbe({ batchSize: 64, anchors: 4, agreed: 0 }, adaptive);
+    expect(allDisagreed.disagreementUpperBound).toBe(1);
+    expect(allDisagreed.accepted).toBe(true);
+    expect(judgeProbe({ batchSize: 64, anchors: 0, agreed: 0 }, adaptive).accepted).toBe(false);
   });
 
   it('keep the size of a pilot asked in a larger call on a stable verdict, unless its labels clearly changed', () => {
