@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -40,6 +40,11 @@ function writtenPaths(command: string): string[] {
   return paths;
 }
 
+/** The data files a command reads: what follows `--data`. */
+function dataPaths(command: string): string[] {
+  return [...command.matchAll(/--data\s+(\S+)/g)].map((match) => match[1]!);
+}
+
 describe("the README's examples", () => {
   const commands = readmeCommands();
 
@@ -63,5 +68,16 @@ describe("the README's examples", () => {
     expect(written.filter((path) => !path.startsWith('scratch/'))).toEqual([]);
     const ignored = execFileSync('git', ['check-ignore', ...written], { cwd: root, encoding: 'utf8' });
     expect(ignored.trim().split('\n')).toEqual(written);
+  });
+
+  // A bare name (questions.jsonl) stands for the reader's own file; a path with a folder reads as
+  // one to copy as written, so a fresh clone must hold it (../shared/data is the project's own
+  // machine, beside its checkout).
+  it('read data at paths a fresh clone has, or under a bare name that stands for your own file', () => {
+    const paths = commands.flatMap(dataPaths);
+    expect(paths).toContain('questions.jsonl');
+    const withFolder = paths.filter((path) => path.includes('/'));
+    expect(withFolder.filter((path) => path.startsWith('../') || !existsSync(join(root, path)))).toEqual([]);
+    expect(withFolder).toContain('examples/demo/yes-no.jsonl');
   });
 });
