@@ -109,3 +109,35 @@ describe('a budget reached while a request is out at the server', () => {
     expect(capped.requests + resumed.requests).toBe(reference.requests);
   }, 120_000);
 });
+
+describe('a batch job that would pass the budget', () => {
+  it('is never submitted, and the message says so and what to change instead of telling to let it finish', async () => {
+    // One round of eight calls, all gathered at once into one job: the batch rate's worst case
+    // of one call, from a budget below any call (nothing is sent).
+    const batchArgs = (storeDir: string, maxCost: number) => [
+      ...runArgs(storeDir, maxCost),
+      ...['--batch-api', '--strategy', 'batch', '--poll-interval-ms', '10'],
+    ];
+    const probe = await runCli(batchArgs(temp('batch-probe-store'), 0.000001));
+    expect(probe.code, probe.stderr).toBe(exitCodes.budget);
+    const worstCase = Number(/could have taken the cost to \$([\d.]+)/.exec(probe.stderr)?.[1]);
+    expect(worstCase).toBeGreaterThan(0);
+
+    // Room for the first call at its worst, not the second: the first is gathered for the job,
+    // the second refused, and the run stops before the job goes.
+    const storeDir = temp('batch-capped-store');
+    const jobsBefore = sim.stats().batch.jobsCreated;
+    for (const attempt of ['first', 'again']) {
+      const capped = await runCli(batchArgs(storeDir, Number((1.5 * worstCase).toFixed(6))));
+      expect(capped.code, `${attempt}: ${capped.stderr}`).toBe(exitCodes.budget);
+      expect(capped.stderr).toContain(
+        '0 call(s) made for $0.0000, 0 of 64 items with a final answer so far. The 1 call(s) gathered with it for a batch job were not submitted: nothing of them was sent or paid.',
+      );
+      expect(capped.stderr).toContain(
+        'the same command with the same --max-cost cannot get past it (completed calls are cached): raise --max-cost, or drop --batch-api',
+      );
+      expect(capped.stderr).not.toContain('let finish');
+    }
+    expect(sim.stats().batch.jobsCreated).toBe(jobsBefore);
+  }, 120_000);
+});

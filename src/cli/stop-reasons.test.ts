@@ -113,6 +113,26 @@ describe('exitCodeOf', () => {
     );
   });
 
+  it('says of a batch job stopped at the budget before it was submitted that nothing of it was sent, and what to change', () => {
+    const state = { ...budgetState, refused: { wouldReachUsd: 0.12, inFlight: 3, unsubmitted: 2 } };
+    const message = stopMessage({ kind: 'budget', state }, { ...context, spent: state });
+    expect(message).toContain(
+      '4 call(s) made for $0.0800 (1 of them in a batch job submitted before the budget was reached: the same command collects it), 3 of 10 items',
+    );
+    expect(message).toContain(
+      'The 2 call(s) gathered with it for a batch job were not submitted: nothing of them was sent or paid.',
+    );
+    expect(message).toContain(
+      'the same command with the same --max-cost cannot get past it (completed calls are cached): raise --max-cost, or drop --batch-api',
+    );
+    expect(message).not.toContain('let finish');
+    // Every call it had gathered went with its job: they are at the provider.
+    const sent = { ...budgetState, refused: { wouldReachUsd: 0.12, inFlight: 2, unsubmitted: 0 } };
+    const collected = stopMessage({ kind: 'budget', state: sent }, context);
+    expect(collected).toContain('(2 of them in a batch job submitted before the budget was reached');
+    expect(collected).toContain('Completed calls are cached: the same command with a higher --max-cost');
+  });
+
   it('gives a fatal error the code its kind of error has', () => {
     expect(exitCodeOf({ kind: 'fatal', error: new StoreError('disk full', { path: 'x' }) })).toBe(
       exitCodes.storage,

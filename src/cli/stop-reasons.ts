@@ -94,11 +94,22 @@ export const stopReasons: { [K in StopKind]: Entry<K> } = {
     exitCode: exitCodes.budget,
     message: ({ state }, context) => {
       const spent = context.spent ?? state;
-      const inFlight = state.refused?.inFlight ?? 0;
-      // Those calls were sent before the budget was reached: paid for either way, so let finish.
+      // Read at the end: whether the calls in flight at the refusal left for the provider since.
+      const unsubmitted = spent.refused?.unsubmitted ?? state.refused?.unsubmitted;
+      const inFlight = (state.refused?.inFlight ?? 0) - (unsubmitted ?? 0);
+      // Those calls were sent before the budget was reached: paid for either way, so let finish (a
+      // batch job at the provider, which the same command collects).
       const settled =
-        inFlight === 0 ? '' : ` (${inFlight} of them in flight when the budget was reached, let finish)`;
-      return `\nstopped at the budget: the next call could have taken the cost to $${state.refused?.wouldReachUsd.toFixed(4)}, over --max-cost $${state.budgetUsd}; ${spent.calls} call(s) made for $${spent.spentUsd.toFixed(4)}${settled}, ${context.answered} of ${context.items} items with a final answer so far. ${context.repliesKept ? 'Completed calls are cached: the same command with a higher --max-cost continues from here' : 'No reply was kept (--no-cache, or no store): the same command with a higher --max-cost starts over and pays again'}${context.kept}\n`;
+        inFlight === 0
+          ? ''
+          : unsubmitted === undefined
+            ? ` (${inFlight} of them in flight when the budget was reached, let finish)`
+            : ` (${inFlight} of them in a batch job submitted before the budget was reached: the same command collects it)`;
+      const head = `\nstopped at the budget: the next call could have taken the cost to $${state.refused?.wouldReachUsd.toFixed(4)}, over --max-cost $${state.budgetUsd}; ${spent.calls} call(s) made for $${spent.spentUsd.toFixed(4)}${settled}, ${context.answered} of ${context.items} items with a final answer so far.`;
+      if (unsubmitted !== undefined && unsubmitted > 0) {
+        return `${head} The ${unsubmitted} call(s) gathered with it for a batch job were not submitted: nothing of them was sent or paid. A batch job asks a round's calls together and this one would pass the budget, so the same command with the same --max-cost cannot get past it (completed calls are cached): raise --max-cost, or drop --batch-api to ask call by call within the budget${context.kept}\n`;
+      }
+      return `${head} ${context.repliesKept ? 'Completed calls are cached: the same command with a higher --max-cost continues from here' : 'No reply was kept (--no-cache, or no store): the same command with a higher --max-cost starts over and pays again'}${context.kept}\n`;
     },
   },
   detached: {

@@ -324,4 +324,41 @@ describe('createBatchApiModel', () => {
     model.close();
     store.close();
   });
+
+  it('tells each call when its job reached the provider, and never a call stopped while still gathered', async () => {
+    const fake = fakeProvider();
+    const controller = new AbortController();
+    let submitted: () => void = () => {};
+    const jobWent = new Promise<void>((resolveJob) => (submitted = resolveJob));
+    const { model, store } = setup(fake, {
+      signal: controller.signal,
+      sleep: () => new Promise<void>(() => {}),
+      onEvent: (event) => event.type === 'submitted' && submitted(),
+    });
+    const sent: string[] = [];
+    const ask = (text: string) => model.generate({ ...request(text), onSent: () => sent.push(text) });
+    const first = ask('a');
+    const second = ask('b');
+    expect(sent).toEqual([]);
+    await jobWent;
+    expect(sent).toEqual(['a', 'b']);
+    // The same request asked again once its job went: it went with it.
+    const again = ask('a');
+    expect(sent).toEqual(['a', 'b', 'a']);
+    controller.abort();
+    await Promise.allSettled([first, second, again]);
+    model.close();
+    store.close();
+
+    // Stopped while gathered (a long gathering window): no job, and no call told it was sent.
+    const gathering = new AbortController();
+    const held = setup(fakeProvider(), { signal: gathering.signal, gatherMs: 60_000 });
+    const dropped = held.model.generate({ ...request('c'), onSent: () => sent.push('c') });
+    gathering.abort();
+    await expect(dropped).rejects.toSatisfy((error) => AbortError.isInstance(error));
+    expect(sent).not.toContain('c');
+    expect(held.store.jobs.listJobs()).toEqual([]);
+    held.model.close();
+    held.store.close();
+  });
 });

@@ -66,12 +66,16 @@ export type BatchApiModel = ChatModel & {
 interface Waiter {
   resolve: (result: GenerateResult) => void;
   reject: (error: unknown) => void;
+  /** The request's `onSent`: told once its job reached the provider. */
+  onSent: (() => void) | undefined;
 }
 
 interface Pending {
   request: GenerateRequest;
   waiters: Waiter[];
   attempts: number;
+  /** True once a job holding it reached the provider. */
+  sent: boolean;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number, minimum: number): number {
@@ -171,6 +175,12 @@ export function createBatchApiModel(options: BatchApiModelOptions): BatchApiMode
     });
   }
 
+  /** Its job reached the provider: each call waiting on it is told (`GenerateRequest.onSent`). */
+  function markSent(entry: Pending): void {
+    entry.sent = true;
+    for (const waiter of entry.waiters) waiter.onSent?.();
+  }
+
   function gather(customId: string): void {
     gathering.add(customId);
     clearTimeout(gatherTimer);
@@ -224,6 +234,10 @@ export function createBatchApiModel(options: BatchApiModelOptions): BatchApiMode
       return;
     }
     store.jobs.markSubmitted(job.jobId, { providerJobId: state.providerJobId, providerStatus: state.status });
+    for (const entry of entries) {
+      const waiting = pending.get(entry.customId);
+      if (waiting !== undefined) markSent(waiting);
+    }
     const submitted = store.jobs.getJob(job.jobId)!;
     options.onEvent?.({ type: 'submitted', job: submitted, state });
     watch(job.jobId, false);
@@ -392,16 +406,23 @@ export function createBatchApiModel(options: BatchApiModelOptions): BatchApiMode
     const recorded = store.jobs.findReply(customId, id);
     if (recorded !== undefined) return { ...recorded };
     return new Promise<GenerateResult>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject };
+      const waiter: Waiter = { resolve, reject, onSent: request.onSent };
       const existing = pending.get(customId);
       if (existing !== undefined) {
         existing.waiters.push(waiter);
+        // Joining a request whose job went already: this one went with it.
+        if (existing.sent) waiter.onSent?.();
         return;
       }
-      pending.set(customId, { request, waiters: [waiter], attempts: 0 });
+      const entry: Pending = { request, waiters: [waiter], attempts: 0, sent: false };
+      pending.set(customId, entry);
       const openJob = store.jobs.findOpenJobFor(customId, id);
-      if (openJob !== undefined) watch(openJob, true);
-      else gather(customId);
+      if (openJob === undefined) gather(customId);
+      else {
+        // Submitted by an earlier process: it is at the provider already.
+        markSent(entry);
+        watch(openJob, true);
+      }
     });
   }
 

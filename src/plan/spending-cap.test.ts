@@ -141,6 +141,33 @@ describe('createSpendingCap', () => {
     expect(stops).toMatchObject([{ calls: 0, refused: { inFlight: 1 } }]);
   });
 
+  it('says, when it does not wait, how many of the calls in flight at the refusal never left for the provider', async () => {
+    const stops: SpendingCapState[] = [];
+    const cap = createSpendingCap({
+      budgetUsd: 2.5,
+      price,
+      onExceeded: (state) => stops.push(state),
+      waitForCallsInFlight: false,
+    });
+    // A batch API: the first call's job went to the provider, the second is still gathered.
+    let calls = 0;
+    const model = cap.wrap({
+      id: 'test:batch',
+      simulated: false,
+      supportsJsonSchema: false,
+      generate: (sent) => {
+        calls += 1;
+        if (calls === 1) sent.onSent?.();
+        return new Promise(() => {});
+      },
+    });
+    void model.generate(request);
+    void model.generate(request);
+    expect((await rejectionOf(model.generate(request))).name).toBe('AbortError');
+    expect(stops).toMatchObject([{ calls: 0, refused: { inFlight: 2, unsubmitted: 1 } }]);
+    expect(cap.state().refused).toMatchObject({ inFlight: 2, unsubmitted: 1 });
+  });
+
   it('stops waiting for the requests in flight when the run is aborted', async () => {
     const stops: SpendingCapState[] = [];
     const cap = createSpendingCap({ budgetUsd: 1.5, price, onExceeded: (state) => stops.push(state) });

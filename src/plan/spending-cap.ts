@@ -14,8 +14,12 @@ export interface SpendingCapState {
   /**
    * Set once a call was refused: the worst-case cost it would have brought the total to, and the
    * requests then in flight (let finish, and counted in `calls` and `spentUsd` once back).
+   * `unsubmitted`, for a cap that does not wait for them (a batch API): how many of those had not
+   * left for the provider (`GenerateRequest.onSent`) when the state was read; a batch API gathers a
+   * round's calls into one job, and a run stopped before the job went drops them, sent nowhere and
+   * paid for by nobody.
    */
-  refused?: { wouldReachUsd: number; inFlight: number };
+  refused?: { wouldReachUsd: number; inFlight: number; unsubmitted?: number };
 }
 
 export interface SpendingCap {
@@ -45,14 +49,24 @@ export function createSpendingCap(options: {
   let spentUsd = 0;
   let reservedUsd = 0;
   let calls = 0;
-  let refused: SpendingCapState['refused'];
+  let refused: { wouldReachUsd: number; inFlight: number } | undefined;
   let told = false;
   const inFlight = createInFlightCount();
+  const waits = options.waitForCallsInFlight !== false;
+  /** The calls in flight, each noting whether it left for the provider; those at the refusal. */
+  const sending = new Set<{ sent: boolean }>();
+  let inFlightAtRefusal: { sent: boolean }[] = [];
   const state = (): SpendingCapState => ({
     budgetUsd: options.budgetUsd,
     spentUsd,
     calls,
-    ...(refused === undefined ? {} : { refused }),
+    ...(refused === undefined
+      ? {}
+      : {
+          refused: waits
+            ? refused
+            : { ...refused, unsubmitted: inFlightAtRefusal.filter((call) => !call.sent).length },
+        }),
   });
   return {
     state,
@@ -68,8 +82,11 @@ export function createSpendingCap(options: {
             costUsd(options.price, promptTokens, output, 0, promptTokens) ?? 0,
           );
           if (refused !== undefined || spentUsd + reservedUsd + worstCase > options.budgetUsd) {
-            refused ??= { wouldReachUsd: spentUsd + reservedUsd + worstCase, inFlight: inFlight.count() };
-            if (options.waitForCallsInFlight !== false) await inFlight.settled(request.signal);
+            if (refused === undefined) {
+              refused = { wouldReachUsd: spentUsd + reservedUsd + worstCase, inFlight: inFlight.count() };
+              inFlightAtRefusal = [...sending];
+            }
+            if (waits) await inFlight.settled(request.signal);
             if (!told) {
               told = true;
               options.onExceeded(state());
@@ -78,13 +95,21 @@ export function createSpendingCap(options: {
           }
           reservedUsd += worstCase;
           inFlight.add(1);
+          const call = { sent: false };
+          sending.add(call);
           const pay = (usage: Usage) => {
             calls += 1;
             // Prompt-cache reads and writes at their own rates, as the provider bills them.
             spentUsd += costOfUsage(options.price, usage) ?? 0;
           };
           try {
-            const result = await next(request);
+            const result = await next({
+              ...request,
+              onSent: () => {
+                call.sent = true;
+                request.onSent?.();
+              },
+            });
             pay(result.usage);
             return result;
           } catch (error) {
@@ -94,6 +119,7 @@ export function createSpendingCap(options: {
           } finally {
             reservedUsd -= worstCase;
             inFlight.add(-1);
+            sending.delete(call);
           }
         },
       });
