@@ -3,6 +3,7 @@ import type { ChatModel } from '../spec/chat-model.js';
 import { countMessageTokens } from '../spec/count-tokens.js';
 import { ApiCallError } from '../spec/errors.js';
 import { rejectionOf } from '../test/rejection-of.js';
+import { costUsd } from './price-table.js';
 import { createSpendingCap, type SpendingCapState } from './spending-cap.js';
 
 const request = {
@@ -75,6 +76,34 @@ describe('createSpendingCap', () => {
     expect(refused.name).toBe('AbortError');
     expect(stops).toHaveLength(1);
     expect(stops[0]!.refused!.wouldReachUsd).toBeCloseTo(1.99 + (2000 * promptTokens + 1000 * 10) / 1e6, 10);
+  });
+
+  it('lets through a call whose worst case reaches the budget exactly, and none after a refusal, even one that fits', async () => {
+    let sent = 0;
+    const answering: ChatModel = {
+      id: 'test:answering',
+      simulated: false,
+      supportsJsonSchema: false,
+      generate: () => {
+        sent += 1;
+        return Promise.resolve({
+          text: 'ok',
+          finishReason: 'stop',
+          usage: { inputTokens: 0, outputTokens: 0 },
+        });
+      },
+    };
+    const worstCase = costUsd(price, countMessageTokens(request.messages), request.maxOutputTokens)!;
+    const exact = createSpendingCap({ budgetUsd: worstCase, price, onExceeded: () => {} });
+    expect((await exact.wrap(answering).generate(request)).text).toBe('ok');
+    // A call of twice the output allowance is refused at $1.50; the one after, about $1, would fit.
+    const capped = createSpendingCap({ budgetUsd: 1.5, price, onExceeded: () => {} });
+    const model = capped.wrap(answering);
+    expect((await rejectionOf(model.generate({ ...request, maxOutputTokens: 2000 }))).name).toBe(
+      'AbortError',
+    );
+    expect((await rejectionOf(model.generate(request))).name).toBe('AbortError');
+    expect(sent).toBe(1);
   });
 
   it('counts nothing for a failure that was not billed (an error status)', async () => {
