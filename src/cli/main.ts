@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { dropOutputOfClosedPipe } from './closed-pipe.js';
 import { type CommandName, commandSummaries, declareCommand } from './commands/command-summaries.js';
 import { commandModules } from './commands/index.js';
 import { describeError } from './describe-error.js';
@@ -12,6 +13,8 @@ export type CommandRegistrar = (program: Command, setExitCode: (code: number) =>
 export async function main(argv: string[] = process.argv): Promise<number> {
   let exitCode: number = exitCodes.ok;
   routeSdkWarnings((line) => process.stderr.write(line));
+  dropOutputOfClosedPipe(process.stdout);
+  dropOutputOfClosedPipe(process.stderr);
   const program = new Command()
     .name('batchprompt')
     .description(
