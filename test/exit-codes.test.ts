@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
 import { answerEachItem } from '../src/test/answer-each-item.js';
 import { chatCompletion } from '../src/test/loopback-server.js';
@@ -125,6 +125,16 @@ describe('bad option values and inputs', () => {
     );
     expect((await runCli(runArgs(['--batch-size', '0']))).code).toBe(exitCodes.usage);
     expect((await runCli(runArgs(['--no-such-flag']))).code).toBe(exitCodes.usage);
+  });
+
+  it('exit 3 for a model whose API key is not set, before any call, naming the variable as the table says', async () => {
+    // Given back with the file's other variables after all its tests.
+    vi.stubEnv('OPENAI_API_KEY', undefined);
+    const noKey = await runCli([...runArgs(), '--model', 'openai:gpt-4o-mini']);
+    expect(noKey.code).toBe(exitCodes.input);
+    expect(noKey.stderr).toContain('set the environment variable OPENAI_API_KEY');
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    expect(/^\| 3 .*a model whose API key is not set/m.test(readme)).toBe(true);
   });
 
   it('exit 3 for options that do not go together and an output on an input', async () => {

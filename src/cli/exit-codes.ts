@@ -10,9 +10,12 @@ export const exitCodes = {
    * its code with usage errors: the command as given cannot run now.
    */
   locked: 2,
-  /** Bad input: a data file, task file or option value (names the file, line and field). */
+  /**
+   * Bad input: a data file, task file or option value (names the file, line and field), or a
+   * model whose API key variable is not set (found before anything is sent).
+   */
   input: 3,
-  /** The model endpoint refused the run (bad or missing key, no permission, unknown model, nothing listening), or every call failed. */
+  /** The model endpoint refused the run (401 for its key or the lack of one, no permission, unknown model, nothing listening), or every call failed. */
   provider: 4,
   /** The store cannot be read or written (disk full, read-only, damaged); the message names the path. */
   storage: 5,
