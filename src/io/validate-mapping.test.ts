@@ -36,6 +36,28 @@ describe('validateMapping', () => {
     );
   });
 
+  // A spreadsheet saved with `;` between columns (the default where `,` is the decimal mark), or
+  // tabs, reads as a CSV of one column: the remedy is the separator, not --map.
+  it('says a header read as one column holding the task fields is separated by `;` or tabs, not commas', () => {
+    for (const separator of [';', '\t']) {
+      const header = ['id', 'question', 'passage', 'label'].join(separator);
+      const error = errorOf(() =>
+        validateMapping([header], { fields: ['question', 'passage'] }, { file: 'd.csv', line: 2 }),
+      );
+      expect(error.field).toBe('question');
+      expect(error.message).toContain(`the columns are \`${header}\``);
+      expect(error.message).toContain(
+        `the header reads as one column because its names are separated by ${separator === ';' ? '`;`' : 'tabs'}; batchprompt reads CSV separated by commas: save the file with commas, or as JSON Lines`,
+      );
+      expect(error.message).not.toContain('--map');
+    }
+    // One column that merely holds a `;` keeps the --map remedy.
+    const plain = errorOf(() =>
+      validateMapping(['notes; misc'], { fields: ['question'] }, { file: 'd.csv' }),
+    );
+    expect(plain.message).toContain('--map question=COLUMN');
+  });
+
   it('names a bad --map target, --id-field and --label-field as the user typed them, suggesting a near match', () => {
     expect(
       errorOf(() => validateMapping(columns, { fields: ['q'], fieldMap: { q: 'Question' } })).message,

@@ -31,12 +31,15 @@ export function validateMapping(
         column === field
           ? `task field \`${field}\``
           : `task field \`${field}\` (mapped by \`--map ${field}=${column}\`)`;
+      const separator = foreignSeparator(columns, column);
       throw missingColumnError(
         column,
         role,
         columns,
         where,
-        `; name the column that holds it with --map ${field}=COLUMN`,
+        separator === undefined
+          ? `; name the column that holds it with --map ${field}=COLUMN`
+          : `; the header reads as one column because its names are separated by ${separator === ';' ? '`;`' : 'tabs'}; batchprompt reads CSV separated by commas: save the file with commas, or as JSON Lines`,
       );
     }
   }
@@ -51,6 +54,18 @@ export function validateMapping(
       where,
     );
   }
+}
+
+/**
+ * The separator of a header read as a single column whose names are split by `;` or tabs (a
+ * spreadsheet's export where `,` is the decimal mark), when one of those names is the column
+ * sought; undefined otherwise.
+ */
+function foreignSeparator(columns: readonly string[], column: string): ';' | '\t' | undefined {
+  if (columns.length !== 1) return undefined;
+  return ([';', '\t'] as const).find((separator) =>
+    columns[0]!.split(separator).some((name) => name.trim() === column),
+  );
 }
 
 function missingColumnError(
