@@ -211,6 +211,34 @@ describe.skipIf(!rte.present)('run --batch-api on all of RTE against sim serve',
   }
 });
 
+describe.skipIf(!rte.present)('requests that end in a server error inside a batch job', () => {
+  it('stop the run by the breaker as 5xx failures, naming the status, with either API', async () => {
+    const { server } = await startSim({ completionDelayMs: 0, requestErrorRate: 1 });
+    try {
+      vi.stubEnv('ANTHROPIC_API_KEY', 'test-key');
+      vi.stubEnv('ANTHROPIC_BASE_URL', server.url);
+      for (const [model, words] of [
+        ['openai-compatible:sim-gpt-4', 'HTTP 500'],
+        ['anthropic:sim-claude', 'api_error'],
+      ] as const) {
+        const extra = model.startsWith('openai') ? ['--base-url', server.url] : [];
+        const failed = await runCli(
+          args(model, folder(`errored-${model.split(':')[0]}`), [...extra, ...batchFlags]),
+        );
+        expect(failed.code, failed.stderr).toBe(exitCodes.provider);
+        // Each request failed with the status the job's results give it, not as one without a reply.
+        expect(failed.stderr).toMatch(
+          new RegExp(
+            `the last 10 requests all failed with a 5xx status \\(the last: batch job job-\\w+: ${words}`,
+          ),
+        );
+      }
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
+});
+
 describe.skipIf(!rte.present)('a batch job that expires with 60% done', () => {
   it('resubmits only the other 40%, pays for nothing twice and ends with the same answers', async () => {
     const reference = await startSim({ completionDelayMs: 0 });

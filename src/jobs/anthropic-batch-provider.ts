@@ -19,6 +19,19 @@ export interface AnthropicBatchProviderOptions {
 const defaultMaxTokens = 4096;
 /** Error types of a request that may pass when sent again. */
 const retryableErrorTypes = new Set(['api_error', 'overloaded_error', 'rate_limit_error', 'timeout_error']);
+/** The HTTP status each of Anthropic's error types stands for, as its online API answers them. */
+const statusOfErrorType: Record<string, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529,
+};
 /** How far apart a journaled job and the provider's creation time may be and still be the same job. */
 const submissionWindowMs = 10 * 60 * 1000;
 
@@ -127,6 +140,7 @@ function outcomeOf(
       state: 'errored',
       error: `${error.type}: ${error.message}`,
       retryable: retryableErrorTypes.has(error.type),
+      ...(statusOfErrorType[error.type] === undefined ? {} : { status: statusOfErrorType[error.type] }),
     };
   }
   return { customId, state: result.type };

@@ -146,9 +146,21 @@ describe('createBatchApiModel', () => {
         entry.request.messages[0]!.content === 'flaky' && job === 0
           ? { customId: entry.customId, state: 'errored', error: 'HTTP 500: overloaded', retryable: true }
           : entry.request.messages[0]!.content === 'broken'
-            ? { customId: entry.customId, state: 'errored', error: 'HTTP 400: bad request', retryable: false }
+            ? {
+                customId: entry.customId,
+                state: 'errored',
+                error: 'HTTP 400: bad request',
+                retryable: false,
+                status: 400,
+              }
             : entry.request.messages[0]!.content === 'down'
-              ? { customId: entry.customId, state: 'errored', error: 'HTTP 503: down', retryable: true }
+              ? {
+                  customId: entry.customId,
+                  state: 'errored',
+                  error: 'HTTP 503: down',
+                  retryable: true,
+                  status: 503,
+                }
               : {
                   customId: entry.customId,
                   state: 'succeeded',
@@ -163,6 +175,9 @@ describe('createBatchApiModel', () => {
     expect(broken!.status).toBe('rejected');
     expect(String((broken as PromiseRejectedResult).reason.message)).toContain('HTTP 400: bad request');
     expect(String((down as PromiseRejectedResult).reason.message)).toContain('HTTP 503: down');
+    // The status the provider gave each goes with its error, for the breaker and the re-ask policy.
+    expect((broken as PromiseRejectedResult).reason).toMatchObject({ status: 400, isRetryable: false });
+    expect((down as PromiseRejectedResult).reason).toMatchObject({ status: 503, isRetryable: false });
     // One job, one follow-up with the two retryable ones; `down` fails again and is given up.
     expect(fake.jobs.map((job) => job.entries.length)).toEqual([3, 2]);
     expect(events.some((event) => event.type === 'resubmitting' && event.reason === 'errored')).toBe(true);

@@ -374,6 +374,7 @@ export function createBatchApiModel(options: BatchApiModelOptions): BatchApiMode
             customId,
             new ApiCallError(`batch job ${job.jobId}: ${outcome.error ?? 'the request failed'}`, {
               isRetryable: false,
+              ...(outcome.status === undefined ? {} : { status: outcome.status }),
             }),
           );
         }

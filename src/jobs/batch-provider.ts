@@ -24,8 +24,12 @@ export interface ProviderJobState {
   createdAtMs: number;
 }
 
-/** A request's outcome, with whether an error is worth submitting again. */
-export type ProviderOutcome = JobOutcome & { retryable?: boolean };
+/**
+ * A request's outcome, with whether an error is worth submitting again and the HTTP status it
+ * failed with, where the provider gives one (or an error type that stands for one): a request that
+ * failed inside a job is told apart from one that got no reply by it, as an online call is.
+ */
+export type ProviderOutcome = JobOutcome & { retryable?: boolean; status?: number };
 
 /**
  * A provider's batch endpoint through its official SDK. Implementations hold the client (and key);

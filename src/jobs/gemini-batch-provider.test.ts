@@ -325,6 +325,15 @@ describe('Gemini batch mode through @google/genai against the simulator', () => 
     refused.store.close();
   });
 
+  it('fails a request that ended in a server error with its HTTP status', async () => {
+    const erring = await start({ requestErrorRate: 1 });
+    const failing = model(erring.provider, erring.clock, { maxRetries: 0 });
+    const [failed] = await Promise.allSettled([failing.batchModel.generate(requests[0]!)]);
+    expect((failed as PromiseRejectedResult).reason).toMatchObject({ status: 500, isRetryable: false });
+    failing.batchModel.close();
+    failing.store.close();
+  });
+
   it('names its batches after the journaled job, and keeps the key out of every error', async () => {
     expect(geminiDisplayName('job-0123456789')).toBe('batchprompt job-0123456789');
     const { provider } = await start({});

@@ -26,6 +26,25 @@ const endedStates = new Set([
 ]);
 /** gRPC status names of a request that may pass when sent again. */
 const retryableStatusNames = new Set(['RESOURCE_EXHAUSTED', 'INTERNAL', 'UNAVAILABLE', 'DEADLINE_EXCEEDED']);
+/** The HTTP status Google's APIs answer with for each gRPC status name. */
+const httpStatusOfName: Record<string, number> = {
+  INVALID_ARGUMENT: 400,
+  FAILED_PRECONDITION: 400,
+  OUT_OF_RANGE: 400,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  NOT_FOUND: 404,
+  ABORTED: 409,
+  ALREADY_EXISTS: 409,
+  RESOURCE_EXHAUSTED: 429,
+  CANCELLED: 499,
+  UNKNOWN: 500,
+  INTERNAL: 500,
+  DATA_LOSS: 500,
+  UNIMPLEMENTED: 501,
+  UNAVAILABLE: 503,
+  DEADLINE_EXCEEDED: 504,
+};
 
 /** The display name a job gets at Gemini: how a resumed process finds a batch it did not live to record. */
 export function geminiDisplayName(jobId: string): string {
@@ -121,12 +140,15 @@ function outcomeOf(
   if (response === undefined || response === null) {
     const failure = line.error ?? line.status ?? {};
     const code = typeof failure.code === 'number' ? failure.code : undefined;
+    // A google.rpc.Status holds a gRPC code (under 100) with its name, an error body an HTTP status.
+    const status = code !== undefined && code >= 100 ? code : httpStatusOfName[failure.status ?? ''];
     return {
       customId,
       state: 'errored',
       error: `${failure.status ?? (code === undefined ? 'error' : `code ${code}`)}: ${failure.message ?? 'no message'}`,
       retryable:
         retryableStatusNames.has(failure.status ?? '') || (code !== undefined && isRetryableStatus(code)),
+      ...(status === undefined ? {} : { status }),
     };
   }
   const candidate = response.candidates?.[0];

@@ -146,6 +146,7 @@ function outcomeOf(
     state: 'errored',
     error: `${status === undefined ? (code ?? 'error') : `HTTP ${status}`}: ${errorBody?.message ?? line.error?.message ?? 'no message'}`,
     retryable: status === undefined ? false : isRetryableStatus(status),
+    ...(status === undefined ? {} : { status }),
   };
 }
 
