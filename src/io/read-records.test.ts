@@ -228,6 +228,10 @@ describe('readRecords: any format', () => {
     const file = fixture('rows.txt', '{"q":"a"}\n');
     expect(await collect(readRecords(file, { format: 'jsonl' }))).toEqual([{ line: 1, record: { q: 'a' } }]);
     expect(() => readRecords(file)).toThrow(/cannot tell the data format from the extension `.txt`/);
+    // The commands and selectSource have no `format` to pass: the remedy is the file's name.
+    expect(() => readRecords(file)).toThrow(
+      /`\.txt`; name the file for what it holds: \.jsonl or \.ndjson \(one JSON object a line\), \.csv \(comma-separated, with a header\), \.json \(an array of objects\) or \.parquet$/,
+    );
   });
 
   it('stops with the abort reason when the signal is aborted mid-read', async () => {

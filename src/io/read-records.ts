@@ -32,6 +32,23 @@ const formatsByExtension: Record<string, DataFormat> = {
   '.parquet': 'parquet',
 };
 
+/** What a file of each format holds, as an unknown extension's error says it. */
+const formatContents: Record<DataFormat, string> = {
+  jsonl: 'one JSON object a line',
+  csv: 'comma-separated, with a header',
+  json: 'an array of objects',
+  parquet: '',
+};
+
+/** `.jsonl or .ndjson (one JSON object a line), .csv (...), ... or .parquet`. */
+function knownFormats(): string {
+  const named = Object.entries(formatContents).map(([format, contents]) => {
+    const extensions = Object.keys(formatsByExtension).filter((key) => formatsByExtension[key] === format);
+    return `${extensions.join(' or ')}${contents === '' ? '' : ` (${contents})`}`;
+  });
+  return `${named.slice(0, -1).join(', ')} or ${named.at(-1)}`;
+}
+
 type Reader = (file: string, signal?: AbortSignal, keepBadRows?: boolean) => AsyncGenerator<SourceRecord>;
 
 const readers: Record<DataFormat, Reader> = {
@@ -63,7 +80,7 @@ function formatOf(file: string): DataFormat {
   const format = formatsByExtension[extension];
   if (format === undefined) {
     throw new InputError(
-      `cannot tell the data format from the extension \`${extension || '(none)'}\`; use ${Object.keys(formatsByExtension).join(', ')} or pass \`format\``,
+      `cannot tell the data format from the extension \`${extension || '(none)'}\`; name the file for what it holds: ${knownFormats()}`,
       { file },
     );
   }
