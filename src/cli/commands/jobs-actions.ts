@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import type { ProviderJobState } from '../../jobs/batch-provider.js';
@@ -130,9 +132,25 @@ function renderJobs(listings: readonly JobListing[]): string {
   return [table.toString(), ...notes].join('\n');
 }
 
+/**
+ * Whether the folder holds a store. Opening one creates it, so without this check `jobs` on a
+ * mistyped --store-dir made an empty store there and reported it had no jobs.
+ */
+function holdsStore(directory: string): boolean {
+  return existsSync(join(directory, 'store.sqlite'));
+}
+
+const noStore = (directory: string) =>
+  `no store in ${directory}: no run has used this folder (--store-dir names the one your runs used)`;
+
 /** `jobs`: every job of the store, as a table or JSON; the exit code. */
 export async function listJobsAction(values: JobsCliValues): Promise<number> {
-  const store = openStore(values.storeDir ?? defaultStoreDirectory);
+  const directory = values.storeDir ?? defaultStoreDirectory;
+  if (!holdsStore(directory)) {
+    process.stdout.write(`${values.json ? '[]' : noStore(directory)}\n`);
+    return exitCodes.ok;
+  }
+  const store = openStore(directory);
   try {
     const listings = await listJobs(store, values.refresh);
     process.stdout.write(`${values.json ? JSON.stringify(listings, null, 2) : renderJobs(listings)}\n`);
@@ -146,7 +164,9 @@ export async function listJobsAction(values: JobsCliValues): Promise<number> {
 export async function cancelJobAction(id: string, command: Command): Promise<number> {
   // `--store-dir` may be read by `jobs` itself when given after `cancel`: take either.
   const values = command.optsWithGlobals<Omit<JobsCliValues, 'refresh'>>();
-  const store = openStore(values.storeDir ?? defaultStoreDirectory);
+  const directory = values.storeDir ?? defaultStoreDirectory;
+  if (!holdsStore(directory)) throw new InputError(noStore(directory), { field: 'store-dir' });
+  const store = openStore(directory);
   try {
     const job = store.jobs.getJob(id);
     if (job === undefined)
