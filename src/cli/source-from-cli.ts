@@ -9,7 +9,7 @@ import type { CommandValues } from './command-options.js';
  * The rows `run` and `eval` answer: the data file as the flags map it, cut to `--limit` or a
  * `--sample` (the same rows for both commands), scanned once before anything is paid for.
  */
-export function selectSourceFromCli(
+export async function selectSourceFromCli(
   values: CommandValues,
   task: Task,
   strategy: ResolvedStrategy<OutputFormat | 'auto'>,
@@ -20,7 +20,7 @@ export function selectSourceFromCli(
     skipInvalidHint: string;
   },
 ): Promise<SelectedSource> {
-  return selectSource(
+  const selected = await selectSource(
     {
       file: values.data,
       task,
@@ -36,4 +36,12 @@ export function selectSourceFromCli(
       skipInvalidHint: options.skipInvalidHint,
     },
   );
+  // A trial as large as the file is no trial: every row is answered, and paid for.
+  const [flag, asked] = values.sample !== undefined ? ['--sample', values.sample] : ['--limit', values.limit];
+  if (asked !== undefined && asked > selected.scan.rows) {
+    process.stderr.write(
+      `note: ${flag} ${asked} asks for more rows than the data file has (${selected.scan.rows}): every row is answered\n`,
+    );
+  }
+  return selected;
 }
