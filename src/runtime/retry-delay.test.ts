@@ -21,6 +21,12 @@ describe('computeRetryDelay', () => {
     expect(computeRetryDelay({ attempt: 1, error, now: () => now })).toBe(7000);
   });
 
+  it('reads an HTTP date already past, as from a clock ahead of the server, as no wait rather than a negative one', () => {
+    const now = Date.parse('2025-01-01T00:00:05Z');
+    const error = rateLimited({ 'retry-after': 'Wed, 01 Jan 2025 00:00:02 GMT' });
+    expect(computeRetryDelay({ attempt: 1, error, now: () => now })).toBe(0);
+  });
+
   it('caps what the server asks for at maxDelayMs', () => {
     const error = rateLimited({ 'retry-after': '3600' });
     expect(computeRetryDelay({ attempt: 1, error })).toBe(60_000);
