@@ -69,6 +69,25 @@ describe('createProgressReporter off a terminal', () => {
     expect(lines[1]).toContain('6.0 calls/min | eta 6m00s');
   });
 
+  // eval --compare runs its strategies one after the other under one reporter: each run's rate and
+  // eta count from that run's start, not from the command's.
+  it('starts the rate and eta again when a new run starts from no calls', () => {
+    const clock = manualClock();
+    const { stream, text } = fakeStream(false);
+    const reporter = createProgressReporter({ stream, intervalMs: 0, now: clock.now });
+    clock.advance(120_000);
+    reporter.update(progress(100, 100, 1), undefined);
+    // The next strategy's first call.
+    clock.advance(1000);
+    reporter.update(progress(1, 0, 1), undefined);
+    clock.advance(59_000);
+    reporter.update(progress(10, 50, 2), undefined);
+    const last = text().trim().split('\n').at(-1);
+    // 10 calls and 50 of 100 items in the minute since the second run began.
+    expect(last).toContain('calls 10 |');
+    expect(last).toContain('10.0 calls/min | eta 1m00s');
+  });
+
   it('shows the requests once some failed, the billed ones among them', () => {
     const { stream, text } = fakeStream(false);
     const reporter = createProgressReporter({ stream, intervalMs: 0, now: manualClock().now });

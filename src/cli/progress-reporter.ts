@@ -85,7 +85,18 @@ export function createProgressReporter(options: {
 }): ProgressReporter {
   const stream = options.stream ?? process.stderr;
   const now = options.now ?? Date.now;
-  const startedAt = now();
+  // eval --compare runs its strategies one after another under one reporter: a run that starts
+  // again from fewer calls is the next one, begun when the last update of the one before came.
+  let startedAt = now();
+  let lastUpdateAt = startedAt;
+  let lastCalls = 0;
+  const elapsed = (progress: Progress) => {
+    const at = now();
+    if (progress.calls < lastCalls) startedAt = lastUpdateAt;
+    lastCalls = progress.calls;
+    lastUpdateAt = at;
+    return at - startedAt;
+  };
   if (options.quiet) return { update: () => {}, stop: () => {} };
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
@@ -95,7 +106,7 @@ export function createProgressReporter(options: {
     let started = false;
     return {
       update(progress, costUsd, requests, promptCache) {
-        const details = describe(progress, costUsd, now() - startedAt, requests, promptCache);
+        const details = describe(progress, costUsd, elapsed(progress), requests, promptCache);
         if (!started) {
           bar.start(progress.itemsTotal ?? 0, progress.itemsSettled, { details });
           started = true;
@@ -117,7 +128,7 @@ export function createProgressReporter(options: {
   };
   return {
     update(progress, costUsd, requests, promptCache) {
-      last = describe(progress, costUsd, now() - startedAt, requests, promptCache);
+      last = describe(progress, costUsd, elapsed(progress), requests, promptCache);
       if (now() - lastPrintedAt >= intervalMs) print(last);
     },
     stop() {
