@@ -133,11 +133,12 @@ function renderJobs(listings: readonly JobListing[]): string {
 }
 
 /**
- * Whether the folder holds a store. Opening one creates it, so without this check `jobs` on a
- * mistyped --store-dir made an empty store there and reported it had no jobs.
+ * Whether the folder holds a store, or held one (its marker stays when the database is lost, and
+ * opening it then says so). Opening creates a store, so without this check `jobs` on a mistyped
+ * --store-dir made an empty store there and reported it had no jobs.
  */
 function holdsStore(directory: string): boolean {
-  return existsSync(join(directory, 'store.sqlite'));
+  return ['store.sqlite', 'store.created'].some((name) => existsSync(join(directory, name)));
 }
 
 const noStore = (directory: string) =>

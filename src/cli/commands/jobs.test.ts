@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test/harness/run-cli.js';
 import { openStore } from '../../store/open-store.js';
@@ -21,6 +22,16 @@ describe('jobs on a folder that holds no store', () => {
     expect(cancel.code).toBe(exitCodes.input);
     expect(cancel.stderr).toContain(`no store in ${nowhere}`);
     expect(existsSync(nowhere)).toBe(false);
+  });
+
+  it('still reports a store whose database was lost, as opening it does', async () => {
+    const directory = temp('lost-store');
+    openStore(directory).close();
+    for (const suffix of ['', '-wal', '-shm'])
+      rmSync(join(directory, `store.sqlite${suffix}`), { force: true });
+    const listed = await runCli(['jobs', '--store-dir', directory]);
+    expect(listed.code).toBe(exitCodes.storage);
+    expect(listed.stderr).toContain('has lost its content');
   });
 
   it('lists a store without jobs as before', async () => {
