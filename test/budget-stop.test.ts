@@ -1,11 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../src/cli/exit-codes.js';
 import { type SimServer, startSimServer } from '../src/sim/serve.js';
 import { boolqTask } from '../src/task/builtin-tasks.js';
 import { useTempDir } from '../src/test/temp-dir.js';
 import { itemRows, parityItems, writeJsonl } from './harness/data-files.js';
-import { runCli } from './harness/run-cli.js';
+import { readJsonl, runCli } from './harness/run-cli.js';
 import { type Front, startFront } from './harness/start-front.js';
 
 /*
@@ -107,6 +107,42 @@ describe('a budget reached while a request is out at the server', () => {
     expect(resumed.code, resumed.stderr).toBe(exitCodes.ok);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ resumed: true, cacheHits: 2, answered: 64 });
     expect(capped.requests + resumed.requests).toBe(reference.requests);
+  }, 120_000);
+});
+
+describe('the results of a run stopped at the budget', () => {
+  it('keep in <out>.partial the rows written before the stop, and leave no .partial when none was', async () => {
+    const reference = await counted(runArgs(temp('partial-reference-store')));
+    const { estimatedCostUsd } = JSON.parse(reference.stdout) as { estimatedCostUsd: number };
+    const cases = [
+      // Below any call: nothing is sent, nothing written.
+      { maxCost: 0.000001, extra: [] },
+      // Half the run in one window of 64 items: the window never finishes, nothing is written.
+      { maxCost: estimatedCostUsd / 2, extra: [] },
+      // Half the run in windows of 8: the windows answered before the stop are written.
+      { maxCost: estimatedCostUsd / 2, extra: ['--window-size', '8'] },
+    ];
+    const kept: number[] = [];
+    for (const { maxCost, extra } of cases) {
+      const args = [...runArgs(temp(`partial-store-${counter}`), Number(maxCost.toFixed(6))), ...extra];
+      const out = args[args.indexOf('--out') + 1]!;
+      const capped = await runCli(args);
+      expect(capped.code, capped.stderr).toBe(exitCodes.budget);
+      const answered = Number(/(\d+) of 64 items with a final answer so far/.exec(capped.stderr)?.[1]);
+      if (!existsSync(`${out}.partial`)) {
+        kept.push(0);
+        expect(capped.stderr).not.toContain('partial results');
+        continue;
+      }
+      // Every answer given is in the file, and the message points to it.
+      const lines = readJsonl(`${out}.partial`);
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.filter((row) => row.status === 'answered')).toHaveLength(answered);
+      expect(capped.stderr).toContain(`partial results in ${out}.partial`);
+      kept.push(lines.length);
+    }
+    expect(kept.slice(0, 2)).toEqual([0, 0]);
+    expect(kept[2]).toBeGreaterThan(0);
   }, 120_000);
 });
 

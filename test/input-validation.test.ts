@@ -210,6 +210,8 @@ describe('results of a run that did not finish', () => {
         model: 'sim',
         'label-field': 'label',
         'batch-size': 4,
+        // Windows of 8 items, so that results are written while the run goes on.
+        'window-size': 8,
         concurrency: 1,
         'sim-latency-ms': 40,
         'store-dir': join(directory, 'store'),
@@ -219,15 +221,20 @@ describe('results of a run that did not finish', () => {
       }),
     ];
     const interrupted = spawnCli(args);
-    await waitFor(() => existsSync(`${out}.partial`), 'the run opened its results file', 150_000);
-    // Some calls in: 30 batches of 4 at 40 ms each take over a second, so the run is mid-way.
-    await new Promise((resolveWait) => setTimeout(resolveWait, 300));
+    // The first window's rows are written, with 14 windows to go (some calls of 40 ms each).
+    await waitFor(
+      () => existsSync(`${out}.partial`) && readFileSync(`${out}.partial`, 'utf8').includes('\n'),
+      'the run wrote its first results',
+      150_000,
+    );
     interrupted.child.kill('SIGINT');
     const exit = await interrupted.done;
     expect(exit.code).toBe(exitCodes.interrupted);
     expect(exit.stderr).toContain(`partial results in ${out}.partial`);
     expect(existsSync(out)).toBe(false);
-    expect(existsSync(`${out}.partial`)).toBe(true);
+    const kept = readJsonl(`${out}.partial`);
+    expect(kept.length).toBeGreaterThanOrEqual(8);
+    expect(kept.length).toBeLessThan(120);
 
     const resumed = await runCli(args);
     expect(resumed.code).toBe(exitCodes.ok);

@@ -81,8 +81,6 @@ export interface CommandContext {
   answered: number;
   /** A comparison's strategies whose line `--out` holds, for the messages. */
   comparedLines: number;
-  /** The first strategy began answering (calls may have been paid for). */
-  readonly began: boolean;
 }
 
 /**
@@ -111,8 +109,8 @@ export async function withCommandContext(
   try {
     if (options.results !== undefined) {
       const { layout } = options.results;
-      if (values.out !== undefined) files.out = openResultsFile(values.out, layout);
-      if (values.reviewOut !== undefined) files.review = openResultsFile(values.reviewOut, layout);
+      if (values.out !== undefined) files.out = createResultsWriter(values.out, layout);
+      if (values.reviewOut !== undefined) files.review = createResultsWriter(values.reviewOut, layout);
     }
     store = options.withStore ? openStore(values.storeDir) : undefined;
     session = await openCommandSession(options, store, interrupt.controller.signal);
@@ -143,10 +141,9 @@ export async function withCommandContext(
     stopProgress();
     session?.close();
     interrupt.dispose();
-    // A run that began answering keeps its .partial, rows or not; one that never began leaves none.
-    const began = context?.began === true;
-    await files.out?.release(began);
-    await files.review?.release(began);
+    // A .partial stays only with rows in it: a run stopped before any answer leaves none.
+    await files.out?.release();
+    await files.review?.release();
     store?.close();
   }
 
@@ -179,36 +176,8 @@ export async function withCommandContext(
 }
 
 interface ResultsFiles {
-  out?: ResultsFile;
-  review?: ResultsFile;
-}
-
-/** A results writer whose `.partial` a run that never began answering does not leave behind. */
-interface ResultsFile extends Omit<ResultsWriter, 'release'> {
-  /** Gives up the file; its `.partial` stays only with `keep`. */
-  release(keep: boolean): Promise<void>;
-}
-
-/**
- * The results writer of `file`. Its `.partial` is removed when the command gives it up before it
- * began answering (an endpoint that refused the run, a paid run not confirmed): such a file holds
- * nothing, and would be left beside the user's data.
- */
-function openResultsFile(file: string, layout: ResultsLayout): ResultsFile {
-  const writer = createResultsWriter(file, layout);
-  let closed = false;
-  return {
-    async write(row) {
-      await writer.write(row);
-    },
-    async close() {
-      await writer.close();
-      closed = true;
-    },
-    async release(keep) {
-      if (!closed) await writer.release({ discard: !keep });
-    },
-  };
+  out?: ResultsWriter;
+  review?: ResultsWriter;
 }
 
 /** What of the results an unfinished command kept: a results file's `.partial`, a comparison's lines. */
@@ -220,9 +189,10 @@ function keptText(
   if (comparedLines > 0) {
     return ` (the ${comparedLines} strateg${comparedLines === 1 ? 'y' : 'ies'} done are in ${values.out})`;
   }
+  // A `.partial` without a row is removed as the command ends: only those with rows are named.
   const partial = [
-    ...(files.out === undefined ? [] : [`${values.out}.partial`]),
-    ...(files.review === undefined ? [] : [`${values.reviewOut}.partial`]),
+    ...((files.out?.rowCount ?? 0) === 0 ? [] : [`${values.out}.partial`]),
+    ...((files.review?.rowCount ?? 0) === 0 ? [] : [`${values.reviewOut}.partial`]),
   ];
   return partial.length > 0 ? ` (partial results in ${partial.join(' and ')})` : '';
 }
@@ -236,17 +206,12 @@ function createContext(
   stopProgress: () => void,
 ): CommandContext {
   const results = options.results;
-  let began = false;
   const context: CommandContext = {
     session,
     unsettled: { count: 0, review: [] },
     answered: 0,
     comparedLines: 0,
-    get began() {
-      return began;
-    },
     answer: (strategy) => {
-      began = true;
       const before = session.stack.requests();
       return session.run(strategy, {
         progress: (state, replayed) => {

@@ -192,6 +192,28 @@ describe('createResultsWriter', () => {
     expect(existsSync(file)).toBe(false);
   });
 
+  it('given up with no row written, removes its .partial in every format, and keeps one with rows', async () => {
+    for (const name of ['empty.jsonl', 'empty.csv', 'empty.parquet']) {
+      const file = pathTo(name);
+      const empty = createResultsWriter(file);
+      expect(empty.rowCount).toBe(0);
+      await empty.release();
+      // A CSV's header alone is no result: nothing of a run stopped before its first answer stays.
+      expect(existsSync(`${file}.partial`), name).toBe(false);
+      expect(existsSync(`${file}.lock`)).toBe(false);
+
+      const kept = createResultsWriter(file);
+      await kept.write(rows[0]!);
+      expect(kept.rowCount).toBe(1);
+      await kept.release();
+      // A Parquet file is written whole: the rows it held are written out as it is given up.
+      expect(readFileSync(`${file}.partial`).length, name).toBeGreaterThan(0);
+      expect(existsSync(file)).toBe(false);
+    }
+    expect(readFileSync(pathTo('empty.jsonl.partial'), 'utf8')).toContain('"id":"1"');
+    expect(readFileSync(pathTo('empty.csv.partial'), 'utf8').split('\n')[1]).toMatch(/^1,yes,/);
+  });
+
   it('takes over a lock left by a process that is gone, and a .partial it left', async () => {
     const file = pathTo('stale.jsonl');
     // pid 2^22 + 1 is above Linux's pid_max, so no process has it.

@@ -66,11 +66,14 @@ export interface ResultsWriter {
   /** Flushes the rows and gives the file its final name. Calling it again does nothing. */
   close(): Promise<void>;
   /**
-   * Gives up the file without a final name: what was written stays in `.partial` (removed with
-   * `discard`), and the lock is released for the next run. Resolves once the file is closed, so
-   * nothing is created or written after it. Does nothing after `close`.
+   * Gives up the file without a final name: the rows written stay in `.partial` (removed with
+   * `discard`, and when it holds no row: such a file would only lie beside the user's data), and
+   * the lock is released for the next run. Resolves once the file is closed, so nothing is created
+   * or written after it. Does nothing after `close`.
    */
   release(options?: { discard?: boolean }): Promise<void>;
+  /** Rows written so far. */
+  readonly rowCount: number;
 }
 
 export type ResultsFormat = 'jsonl' | 'csv' | 'parquet';
@@ -128,6 +131,7 @@ export function createResultsWriter(file: string, layout: ResultsLayout = {}): R
   opened.catch(() => {}); // the error listener above records the failure
   let closing: Promise<void> | undefined;
   let released = false;
+  let rowCount = 0;
   if (format === 'csv') stream.write(`${columns.map((column) => csvField(column.name)).join(',')}\n`);
   const formatRow =
     format === 'csv' ? (row: ResultRow) => csvLine(row, columns) : (row: ResultRow) => jsonLine(row, columns);
@@ -143,6 +147,7 @@ export function createResultsWriter(file: string, layout: ResultsLayout = {}): R
       } catch {
         throw failure;
       }
+      rowCount += 1;
       if (stream.write(formatRow(row))) return;
       await new Promise<void>((resolve, reject) => {
         const onDrain = () => {
@@ -187,8 +192,11 @@ export function createResultsWriter(file: string, layout: ResultsLayout = {}): R
       } catch {
         // Nothing written is worth more than the lock: the error listener has recorded it.
       }
-      if (options?.discard === true) rmSync(partialFile, { force: true });
+      if (options?.discard === true || rowCount === 0) rmSync(partialFile, { force: true });
       claim.release();
+    },
+    get rowCount() {
+      return rowCount;
     },
   };
 }
@@ -299,6 +307,20 @@ function parquetResultsWriter(
   const rows: unknown[][] = [];
   let closing: Promise<void> | undefined;
   let released = false;
+  const writeParquet = async () => {
+    const bytes = parquetColumns(
+      columns.map((column) => column.name),
+      rows,
+    );
+    try {
+      await writeFile(partialFile, bytes, { flag: 'wx' });
+    } catch (error) {
+      throw new InputError(`cannot write results: ${(error as Error).message}`, {
+        file: partialFile,
+        cause: error,
+      });
+    }
+  };
   return {
     async write(row) {
       if (closing || released) {
@@ -314,28 +336,31 @@ function parquetResultsWriter(
     },
     close() {
       closing ??= (async () => {
-        const bytes = parquetColumns(
-          columns.map((column) => column.name),
-          rows,
-        );
         try {
-          await writeFile(partialFile, bytes, { flag: 'wx' });
+          await writeParquet();
         } catch (error) {
           claim.release();
-          throw new InputError(`cannot write results: ${(error as Error).message}`, {
-            file: partialFile,
-            cause: error,
-          });
+          throw error;
         }
         await claim.finish();
       })();
       return closing;
     },
-    async release() {
+    async release(options) {
       if (closing || released) return;
       released = true;
-      // Nothing is on disk before `close`, so there is nothing to discard.
-      claim.release();
+      // Nothing is on disk before `close`: the rows held are written to `.partial` now, so that
+      // no answer given is lost.
+      try {
+        if (options?.discard !== true && rows.length > 0) await writeParquet();
+      } catch {
+        // As for the other formats: the lock is given back whatever the disk says.
+      } finally {
+        claim.release();
+      }
+    },
+    get rowCount() {
+      return rows.length;
     },
   };
 }

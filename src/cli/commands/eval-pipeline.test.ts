@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -155,6 +155,9 @@ describe('eval --limit, --review-out and --max-cost', () => {
       'bpe',
       '--batch-size',
       '8',
+      // Windows of 16 items: those answered before the budget is reached are written.
+      '--window-size',
+      '16',
       '--concurrency',
       '1',
       '--quiet',
@@ -171,6 +174,12 @@ describe('eval --limit, --review-out and --max-cost', () => {
     expect(Number(stop![1])).toBeGreaterThan(0);
     expect(Number(stop![2])).toBeLessThanOrEqual(0.6);
     expect(capped.stderr).toContain(`partial results in ${out}.partial`);
+    const kept = readFileSync(`${out}.partial`, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '');
+    expect(kept.length % 16).toBe(0);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(48);
     expect(capped.stdout).toBe('');
     expect(existsSync(out)).toBe(false);
 
