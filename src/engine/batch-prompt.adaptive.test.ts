@@ -198,6 +198,20 @@ describe('the adaptive rule', () => {
     expect(newInPilot.every((result) => result.rounds >= 2)).toBe(true);
   });
 
+  it("keeps the starting size when the pilot's larger call finds the model order-dependent, though its sure answers held", async () => {
+    // In the call of 100, every unsure answer changes label and every sure one repeats: the size
+    // judged on the sure answers alone would pass, but an order-dependent model keeps 32.
+    const flip = (_item: number, sure: boolean, _call: string, _first: boolean, size: number) =>
+      size > 32 && !sure;
+    const { summary } = await batchPrompt({ ...common, items: longItems(300), model: scripted(flip) });
+    const adaptive = summary.adaptive!;
+    expect(adaptive.test?.verdict).toBe('order-dependent');
+    expect(adaptive.probes).toHaveLength(1);
+    expect(adaptive.probes[0]).toMatchObject({ batchSize: 100, askedBy: 'pilot', accepted: false });
+    expect(adaptive.probes[0]!.agreed).toBe(adaptive.probes[0]!.anchors);
+    expect(adaptive.finalBatchSize).toBe(32);
+  });
+
   it('waits for round 1 where the window cannot fill a larger call, and says why', async () => {
     // 120 items: no item would be left for a probe after the early pilot's four calls and its own.
     const { summary } = await batchPrompt({ ...common, items: longItems(120), model: scripted(() => false) });
