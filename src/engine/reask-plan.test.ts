@@ -64,6 +64,10 @@ describe('reaskPlan', () => {
     expect(reaskPlan({ ...single, format: 'json', supportsJsonSchema: false })?.format).toBe('lines');
   });
 
+  it('adds no attempt for a single item whose numbering failed: there is no split to put off', () => {
+    expect(reaskPlan({ ...base, batchSize: 1, missing: 1 })).toMatchObject({ parts: 1, extraAttempt: false });
+  });
+
   it('plans nothing once the attempts are used up or nothing is missing', () => {
     expect(reaskPlan({ ...base, attempt: 2 })).toBeUndefined();
     expect(reaskPlan({ ...base, missing: 0 })).toBeUndefined();
