@@ -26,4 +26,10 @@ describe('runFingerprint', () => {
     ).not.toBe(base);
     expect(runFingerprint({ ...input, strategy: { ...input.strategy, batchSize: 8 } })).not.toBe(base);
   });
+
+  it('changes with the model, and with the size of a file rewritten within the same millisecond', () => {
+    const base = runFingerprint(input);
+    expect(runFingerprint({ ...input, modelId: 'sim:gpt-3.5' })).not.toBe(base);
+    expect(runFingerprint({ ...input, dataFile: { ...input.dataFile, size: 1001 } })).not.toBe(base);
+  });
 });
