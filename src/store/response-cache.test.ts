@@ -64,6 +64,28 @@ describe('ResponseCache', () => {
     expect(bytes + walBytes).not.toContain('do-not-store');
   });
 
+  it('reads a reply as damaged, and deletes it, when its text, usage, finish reason or key changed on disk', () => {
+    const reply: GenerateResult = {
+      text: 'yes',
+      usage: { inputTokens: 30, outputTokens: 2 },
+      finishReason: 'stop',
+    };
+    const edits = [
+      "UPDATE responses SET text = 'no' WHERE key = 'k5'",
+      "UPDATE responses SET input_tokens = 3 WHERE key = 'k5'",
+      "UPDATE responses SET output_tokens = 20 WHERE key = 'k5'",
+      "UPDATE responses SET finish_reason = 'length' WHERE key = 'k5'",
+      // A reply moved under another key would answer a request it was never the reply to.
+      "UPDATE responses SET key = 'k5' WHERE key = 'k6'",
+    ];
+    for (const edit of edits) {
+      store.responses.put(edit.includes("'k6'") ? 'k6' : 'k5', reply, { modelId: 'sim' });
+      store.database.prepare(edit).run();
+      expect(store.responses.lookup('k5'), edit).toEqual({ status: 'damaged' });
+      expect(store.responses.size(), edit).toBe(0);
+    }
+  });
+
   it('refuses a model id that carries a key', () => {
     expect(() =>
       store.responses.put(
