@@ -1,5 +1,6 @@
 import { renderItem } from '../prompt/render-batch.js';
 import { countTokens } from '../spec/count-tokens.js';
+import { checkItem } from './check-item.js';
 import { firstWindowSize } from './first-window-size.js';
 import type { ItemState } from './item-state.js';
 import { strategyOfRun } from './resolve-strategy.js';
@@ -39,6 +40,10 @@ export interface BatchPromptStream extends AsyncIterable<ItemResult> {
  */
 export function streamBatchPrompt(options: BatchPromptOptions): BatchPromptStream {
   const strategy = strategyOfRun(options);
+  // An array is checked whole before the first call, so that a bad item near its end costs nothing.
+  if (Array.isArray(options.items)) {
+    for (const [index, item] of options.items.entries()) checkItem(options.task, item, index);
+  }
   const context = new RunContext(options, strategy);
   const windowsInFlight = 2;
 
@@ -52,6 +57,7 @@ export function streamBatchPrompt(options: BatchPromptOptions): BatchPromptStrea
         const states: ItemState[] = window.map((item) => {
           const index = nextIndex;
           nextIndex += 1;
+          checkItem(options.task, item, index);
           return {
             index,
             item,
