@@ -8,6 +8,8 @@ import { batchApiHelp } from './provider-table.js';
 export interface BatchProviderSettings {
   /** As `--base-url`; @default the provider's endpoint variable, then its own URL. */
   baseUrl?: string;
+  /** API key. @default the provider's variable in `env` */
+  apiKey?: string;
   /** Where keys and base URLs are read from. @default process.env */
   env?: Record<string, string | undefined>;
 }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BatchProvider } from '../jobs/batch-provider.js';
 import type { ChatModel, GenerateRequest } from '../spec/chat-model.js';
 import { wrapChatModel } from '../spec/wrap-chat-model.js';
@@ -181,5 +181,26 @@ describe('createModelStack', () => {
     expect((await real.model.generate(request('is water wet?'))).cached).toBe(true);
     expect((await (await stackAs(true)).model.generate(request('is water wet?'))).cached).toBe(true);
     expect(calls()).toBe(2);
+  });
+
+  it('sends the key given as `apiKey` where the environment holds none, and never puts it in an error', async () => {
+    vi.stubEnv('OPENAI_API_KEY', '');
+    try {
+      const key = 'sk-given-by-the-program-1234';
+      const { stack } = await stackOver(
+        (recorded, response) =>
+          recorded.method === 'POST'
+            ? sendJson(response, 401, { error: { message: `bad key ${recorded.headers.authorization}` } })
+            : sendJson(response, 404, { error: { message: 'no such path' } }),
+        { uri: 'openai:gpt-4o-mini', apiKey: key, simulatedEndpoint: undefined },
+      );
+      const error = await rejectionOf(stack.model.generate(request('is water wet?')));
+      const posted = server!.requests.filter((recorded) => recorded.method === 'POST');
+      expect(posted.map((recorded) => recorded.headers.authorization)).toEqual([`Bearer ${key}`]);
+      expect(error.message).toContain('status 401');
+      expect(error.message).not.toContain(key);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

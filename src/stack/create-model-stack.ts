@@ -77,6 +77,12 @@ export interface ModelStackOptions {
   uri: string;
   /** Endpoint of the model. @default the provider's (see the provider table) */
   baseUrl?: string;
+  /**
+   * The provider's API key, for a program that holds it other than in the environment (one key per
+   * tenant). Like a key from the environment, it is never written to the store, events or errors.
+   * @default the provider's variable: `OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, ... (see the provider table)
+   */
+  apiKey?: string;
   /** The task; the simulated model answers it. */
   task: Task;
   /**
@@ -163,14 +169,23 @@ export interface ModelStack {
   close: () => void;
 }
 
+/** The endpoint and key given by option; what is not given comes from the environment. */
+function accessSettings(options: ModelStackOptions): { baseUrl?: string; apiKey?: string } {
+  return {
+    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+    ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
+  };
+}
+
 /**
  * Whether the model's endpoint is batchprompt's simulator: asked (`GET /models`) only of an
  * endpoint given by option or environment; a provider's own endpoint never is.
  */
-async function detectSimulatedEndpoint(uri: string, baseUrl: string | undefined): Promise<boolean> {
+async function detectSimulatedEndpoint(options: ModelStackOptions): Promise<boolean> {
+  const { uri, baseUrl } = options;
   const { target, provider } = parseWithProvider(uri);
   if (provider.endpoint === undefined) return false;
-  const access = resolveAccess(provider, target, baseUrl === undefined ? {} : { baseUrl });
+  const access = resolveAccess(provider, target, accessSettings(options));
   if (access.ownEndpoint || access.baseUrl === undefined) return false;
   // The URL as given, so that a `user:password@` in it reaches the server as it will for calls.
   return isSimulatorEndpoint(baseUrl ?? access.baseUrl);
@@ -218,15 +233,14 @@ async function onlineModel(options: ModelStackOptions): Promise<ChatModel> {
   const { onEvent } = options;
   const { provider } = parseWithProvider(options.uri);
   const adapter = createModel(options.uri, {
-    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+    ...accessSettings(options),
     ...(onEvent === undefined
       ? {}
       : { onWarning: (message) => onEvent({ type: 'usage-replaced', message }) }),
     // Only the simulator reads the data's gold answers: one more pass over the data.
     ...(provider.simulator === true ? { simFactory: await simulatedModelFactory(options) } : {}),
   });
-  const simulated =
-    options.simulatedEndpoint ?? (await detectSimulatedEndpoint(options.uri, options.baseUrl));
+  const simulated = options.simulatedEndpoint ?? (await detectSimulatedEndpoint(options));
   return simulated ? wrapChatModel(adapter, { simulated: true }) : adapter;
 }
 
@@ -236,7 +250,7 @@ async function batchModel(options: ModelStackOptions, batchApi: BatchApiOptions)
   if (store === undefined)
     throw new InputError('--batch-api needs a store (--store-dir) to journal its jobs');
   const { provider: given, ...waiting } = batchApi;
-  const settings = options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl };
+  const settings = accessSettings(options);
   const { provider, baseUrl } =
     given === undefined
       ? createBatchProvider(options.uri, settings)
@@ -246,7 +260,7 @@ async function batchModel(options: ModelStackOptions, batchApi: BatchApiOptions)
   return createBatchApiModel({
     ...waiting,
     id: online.id,
-    simulated: options.simulatedEndpoint ?? (await detectSimulatedEndpoint(options.uri, options.baseUrl)),
+    simulated: options.simulatedEndpoint ?? (await detectSimulatedEndpoint(options)),
     supportsJsonSchema: online.supportsJsonSchema,
     provider,
     store,
@@ -306,7 +320,7 @@ async function queuedModel(options: ModelStackOptions, queue: QueueOptions) {
     // The endpoint is the workers' to know: asked here only when this process was given one too.
     simulated:
       options.simulatedEndpoint ??
-      (options.baseUrl !== undefined && (await detectSimulatedEndpoint(options.uri, options.baseUrl))),
+      (options.baseUrl !== undefined && (await detectSimulatedEndpoint(options))),
     supportsJsonSchema: online.supportsJsonSchema,
     reuseResults: options.cache ?? true,
     ...(onEvent === undefined ? {} : { onEvent }),
