@@ -1,8 +1,11 @@
 // The public API of batchprompt, listed by name.
 export { type BatchPromptStream, batchPrompt, streamBatchPrompt } from './engine/batch-prompt.js';
+export type { OutputResult } from './engine/output-votes.js';
 export { resolveStrategy, settleFormat } from './engine/resolve-strategy.js';
+export type { StreamSummary } from './engine/run-context.js';
 export type {
   AdaptiveOptions,
+  AdaptiveSummary,
   BatchPromptOptions,
   CallRecord,
   Item,
@@ -31,6 +34,7 @@ export { type ParsedReply, parseReply } from './parse/parse-reply.js';
 export { type CountedPlan, countPlan, type PlanFigures } from './plan/count-plan.js';
 export { costUsd, defaultPrices, loadPrices, type ModelPrice, priceOf } from './plan/price-table.js';
 export { type ExpectedRun, sampleWhileReading, simulateExpected } from './plan/simulate-expected.js';
+export type { SpendingCapState } from './plan/spending-cap.js';
 export {
   type BatchEntry,
   type OutputFormat,
@@ -63,6 +67,7 @@ export { createSimModel, type SimModel, type SimModelOptions } from './sim/creat
 export { createItemCatalog, type ItemCatalog, type KnownItem } from './sim/item-catalog.js';
 export { type SimServer, type SimServerOptions, startSimServer } from './sim/serve.js';
 export { type LoadItemsOptions, loadItems } from './source/load-items.js';
+export type { DataSourceOptions } from './source/read-source.js';
 export type {
   ChatMessage,
   ChatModel,
@@ -77,10 +82,14 @@ export {
   AbortError,
   ApiCallError,
   BatchPromptError,
+  BreakerError,
   InputError,
   isAbortError,
+  LockError,
   ParseError,
   RetryError,
+  type RetryErrorReason,
+  StoreError,
 } from './spec/errors.js';
 export { type ChatModelMiddleware, wrapChatModel } from './spec/wrap-chat-model.js';
 export {
@@ -89,10 +98,12 @@ export {
   type ModelStack,
   type ModelStackEvent,
   type ModelStackOptions,
+  type QueueOptions,
 } from './stack/create-model-stack.js';
+export type { ServiceTierMode } from './stack/next-tier-step.js';
 export { type StackLayerName, stackLayerOrder } from './stack/stack-layers.js';
 export { cachedModel } from './store/cached-model.js';
-export { openStore, type Store } from './store/open-store.js';
+export { openStore, type Store, type StoreOptions } from './store/open-store.js';
 export { boolqTask, builtinTasks, qqpTask, rteTask } from './task/builtin-tasks.js';
 export { defineTask } from './task/define-task.js';
 export { loadTask } from './task/load-task.js';
