@@ -30,5 +30,20 @@ describe('the public entry point', () => {
     expectTypeOf<api.ModelStackOptions['queue']>().toEqualTypeOf<api.QueueOptions | undefined>();
     expectTypeOf<api.ModelStackOptions['serviceTier']>().toEqualTypeOf<api.ServiceTierMode | undefined>();
     expectTypeOf<api.RetryError['reason']>().toEqualTypeOf<api.RetryErrorReason>();
+    expectTypeOf<Parameters<NonNullable<api.PipelineSinks['invalid']>>[0]>().toEqualTypeOf<api.InvalidRow>();
+  });
+
+  it("takes a session's sinks written as one-line arrows, whatever they return", async () => {
+    const kept: api.ItemResult[] = [];
+    const sinks: api.PipelineSinks = { result: (result) => kept.push(result), invalid: (row) => row.id };
+    const task = api.boolqTask;
+    const selected = await api.selectSource({ file: 'examples/demo/yes-no.jsonl', task });
+    const session = await api.openRunSession({ task, selected, model: 'sim' });
+    try {
+      await session.run(api.resolveStrategy({ strategy: 'batch', batchSize: 32 }), sinks);
+    } finally {
+      session.close();
+    }
+    expect(kept.map((result) => result.status)).toEqual(Array(64).fill('answered'));
   });
 });

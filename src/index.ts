@@ -67,7 +67,7 @@ export { createSimModel, type SimModel, type SimModelOptions } from './sim/creat
 export { createItemCatalog, type ItemCatalog, type KnownItem } from './sim/item-catalog.js';
 export { type SimServer, type SimServerOptions, startSimServer } from './sim/serve.js';
 export { type LoadItemsOptions, loadItems } from './source/load-items.js';
-export type { DataSourceOptions } from './source/read-source.js';
+export type { DataSourceOptions, InvalidRow } from './source/read-source.js';
 export type {
   ChatMessage,
   ChatModel,

@@ -26,10 +26,14 @@ export interface SourceRow {
 }
 
 /** Where a command sends what the pipeline produces; results arrive in input order. */
+/**
+ * Where a session's results go. A sink's promise is awaited before the next result; any other
+ * value it returns is ignored (so `(result) => kept.push(result)` is a sink).
+ */
 export interface PipelineSinks {
-  result?: (result: ItemResult, row: SourceRow | undefined) => Promise<void> | void;
+  result?: (result: ItemResult, row: SourceRow | undefined) => unknown;
   /** A bad row kept by `--skip-invalid`, in its place among the results. */
-  invalid?: (invalid: InvalidRow) => Promise<void> | void;
+  invalid?: (invalid: InvalidRow) => unknown;
   /** After every call and finished window, with the replayed (cached) part of the counts. */
   progress?: (progress: Progress, replayed: { inputTokens: number; outputTokens: number }) => void;
 }
