@@ -232,6 +232,25 @@ describe('startSimServer on a kept-alive connection', () => {
     expect(next.reusedSocket).toBe(true);
   });
 
+  it('prints nothing when started from a program without `log`: a line per request only where asked', async () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const lines: string[] = [];
+    try {
+      const { client } = await start({ quiet: false });
+      await client.models.list();
+      const logged = await start({ quiet: false, log: (line) => lines.push(line) });
+      await logged.client.models.list();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toEqual([]);
+    expect(lines).toEqual([expect.stringMatching(/^sim GET \/v1\/models 200 \d+ms$/)]);
+  });
+
   it('keeps the connection of a reply sent whole when the handler fails after it (its log line)', async () => {
     let logged = 0;
     const { server } = await start({

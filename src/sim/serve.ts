@@ -35,9 +35,12 @@ export interface SimServerOptions extends SimModelOptions {
   batch?: SimBatchOptions;
   /** Called with the headers of every request, for tests that check which credential was sent. */
   onRequestHeaders?: (headers: IncomingMessage['headers']) => void;
-  /** No log lines. @default false */
+  /** No log lines, even with `log`. @default false */
   quiet?: boolean;
-  /** Where log lines go. @default a line on stderr */
+  /**
+   * Told a line per request (method, path, status, tokens, time). @default none: a server started
+   * from a program prints nothing (`batchprompt sim serve` writes the lines to stderr)
+   */
   log?: (line: string) => void;
   /** Clock of the rate limiter and the prompt caches, for tests. @default Date.now */
   now?: () => number;
@@ -128,9 +131,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
     ...(options.flexRefusalRate === undefined ? {} : { flexRefusalRate: options.flexRefusalRate }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
-  const log = options.quiet
-    ? () => {}
-    : (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)));
+  const log = (options.quiet ? undefined : options.log) ?? (() => {});
   const stats = { requests: 0, byStatus: {} as Record<string, number> };
   let serverUrl = '';
   const batchApi = createSimBatchApi({

@@ -77,7 +77,7 @@ export async function simServeAction(values: SimServeCliValues): Promise<number>
         expireDoneShare: values.batchExpireDone,
         requestErrorRate: values.batchErrorRate,
       },
-      quiet: values.quiet ?? false,
+      ...(values.quiet === true ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) }),
     });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
