@@ -26,6 +26,7 @@ import { ApiCallError, type BatchPromptError, InputError } from '../spec/errors.
 import { type CallReply, callReply } from './bounded-fetch.js';
 import { createPrefixWarmUp } from './prefix-warm-up.js';
 import { promptCacheKey, sharedPrefixDigest } from './prompt-cache-key.js';
+import { quietSdkWarnings } from './quiet-sdk-warnings.js';
 import { redactSecrets } from './redact-secrets.js';
 import { sanitizeHeaders } from './sanitize-headers.js';
 import { toModelError } from './to-model-error.js';
@@ -78,8 +79,12 @@ export interface ServiceTierAdapter {
 }
 
 /** A `ChatModel` over any AI SDK 6 language model. Never retries: the scheduler does. */
-export function fromLanguageModel(languageModel: LanguageModelV3, options: AiSdkModelOptions): ChatModel {
+export function fromLanguageModel(sdkModel: LanguageModelV3, options: AiSdkModelOptions): ChatModel {
   const { id, supportsJsonSchema, promptCache } = options;
+  // The SDK's call warnings reach Node's warning channel (process.on('warning')), never the console.
+  const languageModel = quietSdkWarnings(sdkModel, (message) =>
+    process.emitWarning(message, 'BatchPromptWarning'),
+  );
   const supportsSeed = options.supportsSeed ?? true;
   const secrets = [...(options.secrets ?? [])];
   const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, 'BatchPromptWarning'));
