@@ -222,8 +222,10 @@ async function afterFailure(
 ): Promise<void> {
   // Another call stopped the run: this one was abandoned with it.
   if (context.fatalError) throw context.fatalError;
-  if (context.options.signal?.aborted || isAbortError(error)) {
-    throw new AbortError('The run was aborted', { cause: error });
+  const { signal } = context.options;
+  if (signal?.aborted || isAbortError(error)) {
+    // The caller's reason, as fetch gives it: a session's RunStop says why, not the call's own abort.
+    throw new AbortError('The run was aborted', { cause: signal?.aborted ? signal.reason : error });
   }
   // The store could not keep a reply: the model call did not fail, so no item is marked failed;
   // the run stops before paying for more.

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readRenderedBatch } from '../prompt/read-rendered-batch.js';
-import type { GenerateRequest } from '../spec/chat-model.js';
+import type { ChatModel, GenerateRequest } from '../spec/chat-model.js';
 import { ApiCallError, InputError, RetryError } from '../spec/errors.js';
 import { boolqTask } from '../task/builtin-tasks.js';
+import { rejectionOf } from '../test/rejection-of.js';
 import { createScriptedModel } from '../test/scripted-model.js';
 import { batchPrompt } from './batch-prompt.js';
 import type { Item } from './types.js';
@@ -485,6 +486,29 @@ describe('batchPrompt with a scripted model', () => {
       }),
     ).rejects.toMatchObject({ name: 'AbortError' });
     expect(model.requests.length).toBeLessThan(12);
+  });
+
+  it("ends a run stopped while its calls are in flight with an AbortError whose cause is the signal's reason", async () => {
+    const controller = new AbortController();
+    const reason = new Error('the user stopped the run');
+    const model: ChatModel = {
+      id: 'fake:waits',
+      simulated: true,
+      supportsJsonSchema: false,
+      generate: (request) => {
+        setImmediate(() => controller.abort(reason));
+        return new Promise((_resolve, reject) => {
+          request.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), {
+            once: true,
+          });
+        });
+      },
+    };
+    const error = await rejectionOf(
+      batchPrompt({ task: boolqTask, items: makeItems(4), model, batchSize: 2, signal: controller.signal }),
+    );
+    expect(error).toMatchObject({ name: 'AbortError', message: 'The run was aborted' });
+    expect(error.cause).toBe(reason);
   });
 
   it('rejects absurd options with a message naming the option', async () => {
