@@ -163,22 +163,16 @@ export function createResultsWriter(file: string, layout: ResultsLayout = {}): R
       });
     },
     close() {
-      closing ??= (async () => {
+      closing ??= finishClaim(claim, async () => {
+        if (failure) throw failure;
+        stream.end();
         try {
-          if (failure) throw failure;
-          stream.end();
-          try {
-            await finished(stream);
-          } catch {
-            // The error listener above has recorded the failure.
-          }
-          if (failure) throw failure;
-        } catch (error) {
-          claim.release();
-          throw error;
+          await finished(stream);
+        } catch {
+          // The error listener above has recorded the failure.
         }
-        await claim.finish();
-      })();
+        if (failure) throw failure;
+      });
       return closing;
     },
     async release(options) {
@@ -298,6 +292,20 @@ function csvField(value: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
+/**
+ * Ends a writer once: `write` puts the last rows on disk, then the claim moves `.partial` to the
+ * results file; when writing fails, the claim is given back and the `.partial` stays.
+ */
+async function finishClaim(claim: ResultsFileClaim, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    claim.release();
+    throw error;
+  }
+  await claim.finish();
+}
+
 function parquetResultsWriter(
   file: string,
   claim: ResultsFileClaim,
@@ -335,15 +343,7 @@ function parquetResultsWriter(
       );
     },
     close() {
-      closing ??= (async () => {
-        try {
-          await writeParquet();
-        } catch (error) {
-          claim.release();
-          throw error;
-        }
-        await claim.finish();
-      })();
+      closing ??= finishClaim(claim, writeParquet);
       return closing;
     },
     async release(options) {
