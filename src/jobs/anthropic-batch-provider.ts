@@ -4,6 +4,7 @@ import type {
   MessageBatchIndividualResponse,
 } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { ChatMessage, FinishReason, GenerateRequest } from '../spec/chat-model.js';
+import { isRetryableStatus } from '../spec/errors.js';
 import type { BatchEntry, BatchProvider, ProviderJobState, ProviderOutcome } from './batch-provider.js';
 import { batchReplyUsage, sumOfCounts } from './batch-reply-usage.js';
 import { callBatchEndpoint } from './to-job-error.js';
@@ -17,9 +18,10 @@ export interface AnthropicBatchProviderOptions {
 
 /** Anthropic requires `max_tokens`; the engine always sets a cap, this is for a request without one. */
 const defaultMaxTokens = 4096;
-/** Error types of a request that may pass when sent again. */
-const retryableErrorTypes = new Set(['api_error', 'overloaded_error', 'rate_limit_error', 'timeout_error']);
-/** The HTTP status each of Anthropic's error types stands for, as its online API answers them. */
+/**
+ * The HTTP status each of Anthropic's error types stands for, as its online API answers them; a
+ * request failed with one may pass when sent again where its status would be retried online.
+ */
 const statusOfErrorType: Record<string, number> = {
   invalid_request_error: 400,
   authentication_error: 401,
@@ -98,7 +100,8 @@ function finishReasonOf(reason: string | null): FinishReason {
   return 'other';
 }
 
-function outcomeOf(
+/** One line of a job's results as the batch model reads it: a reply, or why the request failed. */
+export function outcomeOf(
   entry: MessageBatchIndividualResponse,
   request: (customId: string) => GenerateRequest | undefined,
 ): ProviderOutcome {
@@ -135,12 +138,13 @@ function outcomeOf(
   }
   if (result.type === 'errored') {
     const error = result.error.error;
+    const status = statusOfErrorType[error.type];
     return {
       customId,
       state: 'errored',
       error: `${error.type}: ${error.message}`,
-      retryable: retryableErrorTypes.has(error.type),
-      ...(statusOfErrorType[error.type] === undefined ? {} : { status: statusOfErrorType[error.type] }),
+      retryable: status !== undefined && isRetryableStatus(status),
+      ...(status === undefined ? {} : { status }),
     };
   }
   return { customId, state: result.type };
