@@ -40,9 +40,13 @@ export interface BatchPromptStream extends AsyncIterable<ItemResult> {
  */
 export function streamBatchPrompt(options: BatchPromptOptions): BatchPromptStream {
   const strategy = strategyOfRun(options);
-  // An array is checked whole before the first call, so that a bad item near its end costs nothing.
-  if (Array.isArray(options.items)) {
-    for (const [index, item] of options.items.entries()) checkItem(options.task, item, index);
+  // An array is checked whole before the first call, so that a bad item near its end costs nothing;
+  // items of an iterable are checked as their window is read.
+  const checkedUpFront = Array.isArray(options.items);
+  if (checkedUpFront) {
+    for (const [index, item] of (options.items as readonly unknown[]).entries()) {
+      checkItem(options.task, item, index);
+    }
   }
   const context = new RunContext(options, strategy);
   const windowsInFlight = 2;
@@ -57,7 +61,7 @@ export function streamBatchPrompt(options: BatchPromptOptions): BatchPromptStrea
         const states: ItemState[] = window.map((item) => {
           const index = nextIndex;
           nextIndex += 1;
-          checkItem(options.task, item, index);
+          if (!checkedUpFront) checkItem(options.task, item, index);
           return {
             index,
             item,
